@@ -1,0 +1,104 @@
+"""Adding people to cohorts, one at a time or from a file."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from .models import Enrollment
+
+
+def split_name(full_name):
+    """'Anna Maria Virtanen' -> ('Anna Maria', 'Virtanen')."""
+    parts = " ".join((full_name or "").split()).rsplit(" ", 1)
+    if len(parts) == 1:
+        return parts[0], ""
+    return parts[0], parts[1]
+
+
+def person_for_email(email, first_name="", last_name=""):
+    """The user with this email address, created on first enrolment.
+
+    People sign in by invitation, so a new user has no usable password.
+    """
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if user is None:
+        user = User(
+            username=email[:150],
+            email=email,
+            first_name=first_name[:150],
+            last_name=last_name[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+    elif (first_name or last_name) and (user.first_name, user.last_name) != (
+        first_name[:150],
+        last_name[:150],
+    ):
+        user.first_name, user.last_name = first_name[:150], last_name[:150]
+        user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+@transaction.atomic
+def enrol(
+    cohort,
+    email,
+    first_name="",
+    last_name="",
+    role=Enrollment.Role.PARTICIPANT,
+    organisation="",
+):
+    user = person_for_email(email, first_name, last_name)
+    enrollment, _ = Enrollment.objects.update_or_create(
+        cohort=cohort, user=user, defaults={"role": role, "organisation": organisation}
+    )
+    return enrollment
+
+
+class EnrollmentForm(WagtailAdminModelForm):
+    """Enrols a person by name and email address; the account is found or
+    created from the email address."""
+
+    email = forms.EmailField(label=_("email address"))
+    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+
+    class Meta:
+        model = Enrollment
+        fields = ["cohort", "role", "organisation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .permissions import cohorts_for_user
+
+        if self.for_user is not None:
+            self.fields["cohort"].queryset = cohorts_for_user(self.for_user).order_by(
+                "title"
+            )
+        if self.instance.pk:
+            user = self.instance.user
+            self.initial.update(
+                email=user.email, first_name=user.first_name, last_name=user.last_name
+            )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        cohort, email = cleaned_data.get("cohort"), cleaned_data.get("email")
+        if cohort and email:
+            others = cohort.enrollments.filter(user__email__iexact=email)
+            if self.instance.pk:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("email", _("This person is already in the cohort."))
+        return cleaned_data
+
+    def save(self, commit=True):
+        data = self.cleaned_data
+        self.instance.user = person_for_email(
+            data["email"], data["first_name"], data["last_name"]
+        )
+        return super().save(commit)

@@ -1,0 +1,29 @@
+from django import forms
+from django.db import models
+from django.utils import timezone
+
+
+class ZonedDateTimeFormField(forms.DateTimeField):
+    """A date and time entered and shown in ``time_zone`` rather than the
+    user's active zone; the cohort form sets the zone to the cohort's."""
+
+    time_zone = None
+
+    def prepare_value(self, value):
+        if self.time_zone is None:
+            return super().prepare_value(value)
+        with timezone.override(self.time_zone):
+            return super().prepare_value(value)
+
+    def to_python(self, value):
+        if self.time_zone is None:
+            return super().to_python(value)
+        with timezone.override(self.time_zone):
+            return super().to_python(value)
+
+
+class ZonedDateTimeField(models.DateTimeField):
+    """Stored in UTC like any DateTimeField; edited in the cohort's zone."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": ZonedDateTimeFormField, **kwargs})

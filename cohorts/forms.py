@@ -1,0 +1,73 @@
+import zoneinfo
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+
+from .fields import ZonedDateTimeFormField
+from .schedule import schedule_errors
+
+
+class CohortPageForm(WagtailAdminPageForm):
+    """Edits a cohort with its session times in the cohort's own zone, and
+    checks the schedule as a whole (order, overlap, length)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = self.entered_zone()
+        for formset in self.formsets.values():
+            for form in formset.forms:
+                for field in form.fields.values():
+                    if isinstance(field, ZonedDateTimeFormField):
+                        field.time_zone = zone
+
+    def entered_zone(self):
+        name = None
+        if self.is_bound:
+            name = self.data.get(self.add_prefix("time_zone"))
+        try:
+            return zoneinfo.ZoneInfo(name or self.instance.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return self.instance.zone
+
+    def course(self):
+        if self.instance.pk:
+            return self.instance.course
+        return self.parent_page.specific if self.parent_page else None
+
+    def kept_session_forms(self):
+        """The valid session forms that are not marked for deletion."""
+        return [
+            form
+            for form in self.formsets["sessions"].forms
+            if form.is_valid() and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        forms = self.kept_session_forms()
+        errors = schedule_errors(
+            [
+                (form.cleaned_data.get("start"), form.cleaned_data.get("end"))
+                for form in forms
+            ],
+            *self.instance.session_bounds(self.course()),
+        )
+        for index, messages in errors.items():
+            for message in messages:
+                forms[index].add_error("start", message)
+        if errors:
+            self.add_error(None, _("Check the session times below."))
+        if not forms and not cleaned_data.get("start_date") and not self.instance.pk:
+            self.add_error(
+                "start_date",
+                _("Pick the date of the first session, or add the sessions yourself."),
+            )
+        return cleaned_data
+
+    def save(self, commit=True):
+        page = super().save(commit=False)
+        if not page.pk:
+            page.plan_from_course(self.course())
+        if commit:
+            page.save()
+        return page

@@ -1,0 +1,226 @@
+import uuid
+import zoneinfo
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
+from wagtail.models import Orderable, Page
+
+from .fields import ZonedDateTimeField
+from .forms import CohortPageForm
+from .schedule import DEFAULT_SESSION_BOUNDS, planned_times, schedule_errors
+
+DEFAULT_TIME_ZONE = "Europe/Helsinki"
+
+
+def time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class CohortPage(Page):
+    """One run of a course for a group of people, with its sessions."""
+
+    organisations = models.CharField(
+        _("organisations"),
+        max_length=500,
+        blank=True,
+        help_text=_("The offices or organisations the participants come from."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=time_zone_choices,
+        default=DEFAULT_TIME_ZONE,
+        help_text=_("Session times are entered and shown in this zone."),
+    )
+    start_date = models.DateField(
+        _("date of the first session"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When you create the cohort without sessions, its sessions are "
+            "planned from this date following the course plan."
+        ),
+    )
+    #: Wagtail group that gives this cohort's trainers edit access to it.
+    trainer_group = models.OneToOneField(
+        Group,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("organisations"), FieldPanel("time_zone")]),
+        FieldPanel("start_date"),
+        InlinePanel("sessions", label=_("Session"), heading=_("Sessions")),
+        InlinePanel("experiments", label=_("Experiment"), heading=_("Experiments")),
+        HelpPanel(
+            content=_(
+                "Participants and trainers are enrolled under Training › Enrolments."
+            ),
+            heading=_("People"),
+        ),
+    ]
+    base_form_class = CohortPageForm
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+    exclude_fields_in_copy = ["trainer_group"]
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+
+    @cached_property
+    def course(self):
+        return self.get_parent().specific
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone or DEFAULT_TIME_ZONE)
+
+    def plan_from_course(self, course=None):
+        """Give a new cohort the course's sessions and experiments, where it
+        has none of its own yet."""
+        from assignments.models import Experiment
+
+        course = course or self.course
+        if not self.sessions.all() and self.start_date:
+            self.sessions = [
+                Session(title=plan.title, agenda=plan.agenda, start=start, end=end)
+                for plan, (start, end) in zip(
+                    course.session_plans.all(),
+                    planned_times(course, self.start_date, self.zone),
+                    strict=True,
+                )
+            ]
+        if not self.experiments.all():
+            self.experiments = [
+                Experiment(
+                    title=template.title,
+                    instructions=template.instructions,
+                    prompts=template.prompts,
+                    after_session=template.after_session,
+                )
+                for template in course.experiment_templates.all()
+            ]
+
+    def clean(self):
+        super().clean()
+        errors = schedule_errors(
+            [(session.start, session.end) for session in self.sessions.all()],
+            *self.session_bounds(),
+        )
+        if errors:
+            raise ValidationError(
+                [message for messages in errors.values() for message in messages]
+            )
+
+    def session_bounds(self, course=None):
+        """Shortest and longest session in minutes, as the course sets them."""
+        if course is None and self.depth:
+            course = self.course
+        if course is None:
+            return DEFAULT_SESSION_BOUNDS
+        return course.session_bounds
+
+
+class Session(Orderable):
+    """A half-day remote meeting of a cohort."""
+
+    page = ParentalKey(CohortPage, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(_("title"), max_length=255)
+    start = ZonedDateTimeField(_("starts"))
+    end = ZonedDateTimeField(_("ends"))
+    meeting_url = models.URLField(
+        _("meeting link"),
+        max_length=1000,
+        blank=True,
+        validators=[
+            URLValidator(
+                schemes=["https"],
+                message=_("Enter a meeting link that starts with https://."),
+            )
+        ],
+        help_text=_("A Teams, Zoom, Jitsi or other meeting link (https://…)."),
+    )
+    agenda = models.TextField(_("agenda"), blank=True)
+    #: Calendar UID, fixed when the session is created and never recomputed.
+    uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    #: Calendar SEQUENCE, raised each time an update is sent.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    panels = [
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+        FieldPanel("meeting_url"),
+        FieldPanel("agenda"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The session must end after it starts.")})
+
+
+class Enrollment(models.Model):
+    """A person's place in a cohort, as a participant or as a trainer."""
+
+    class Role(models.TextChoices):
+        PARTICIPANT = "participant", _("Participant")
+        TRAINER = "trainer", _("Trainer")
+
+    cohort = models.ForeignKey(
+        CohortPage,
+        verbose_name=_("cohort"),
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT
+    )
+    organisation = models.CharField(_("organisation"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["cohort", "role", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "user"], name="unique_enrollment_per_cohort"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "role"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()}, {self.cohort.title})"
+
+    @property
+    def name(self):
+        return self.user.get_full_name() or self.user.email
+
+    @property
+    def email(self):
+        return self.user.email

@@ -1,0 +1,114 @@
+"""Who may see and change which cohort.
+
+Wagtail's page permissions are the single source of truth in the admin:
+coordinators hold them on the course index, and each cohort has a group of
+its own that gives its trainers edit access to that cohort only. Enrolments
+and reflections follow the cohort they belong to.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import GroupPagePermission
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
+COORDINATORS = "Coordinators"
+TRAINERS = "Trainers"
+
+#: Page permissions coordinators hold on every course index.
+COORDINATOR_PAGE_PERMISSIONS = [
+    "add_page",
+    "change_page",
+    "publish_page",
+    "delete_page",
+]
+#: Page permissions trainers hold on the cohorts they train.
+TRAINER_PAGE_PERMISSIONS = ["change_page"]
+
+
+def grant_coordinators(course_index):
+    """Let the Coordinators group build courses and cohorts under ``course_index``."""
+    group, _ = Group.objects.get_or_create(name=COORDINATORS)
+    for codename in COORDINATOR_PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page=course_index,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            ),
+        )
+
+
+@transaction.atomic
+def sync_trainer_access(cohort):
+    """Make the cohort's trainer group hold exactly its enrolled trainers."""
+    from .models import CohortPage, Enrollment
+
+    trainer_ids = list(
+        Enrollment.objects.filter(
+            cohort=cohort, role=Enrollment.Role.TRAINER
+        ).values_list("user_id", flat=True)
+    )
+    name = f"{TRAINERS}: {cohort.title}"[:140] + f" #{cohort.pk}"
+    group = cohort.trainer_group
+    if group is None:
+        group = Group.objects.create(name=name)
+        CohortPage.objects.filter(pk=cohort.pk).update(trainer_group=group)
+        cohort.trainer_group = group
+    elif group.name != name:
+        group.name = name
+        group.save(update_fields=["name"])
+    for codename in TRAINER_PAGE_PERMISSIONS:
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page=cohort,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            ),
+        )
+    group.user_set.set(trainer_ids)
+    Group.objects.get(name=TRAINERS).user_set.add(*trainer_ids)
+
+
+def cohorts_for_user(user):
+    """The cohorts whose people and work ``user`` may see in the admin: those
+    whose page they may edit (all for coordinators, their own for trainers)."""
+    from .models import CohortPage
+
+    if not user.is_active:
+        return CohortPage.objects.none()
+    if user.is_superuser:
+        return CohortPage.objects.all()
+    editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
+    return CohortPage.objects.filter(pk__in=editable.values("pk"))
+
+
+def is_enrolled(user, cohort):
+    return user.is_authenticated and cohort.enrollments.filter(user=user).exists()
+
+
+class CohortScopedPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, narrowed to the objects of the user's cohorts.
+
+    ``cohort_path`` is the lookup from the model to its cohort.
+    """
+
+    def __init__(self, model, cohort_path, **kwargs):
+        super().__init__(model, **kwargs)
+        self.cohort_path = cohort_path
+
+    def in_users_cohorts(self, user, queryset):
+        return queryset.filter(**{f"{self.cohort_path}__in": cohorts_for_user(user)})
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        return self.in_users_cohorts(
+            user, super().instances_user_has_any_permission_for(user, actions)
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return (
+            super().user_has_any_permission_for_instance(user, actions, instance)
+            and self.in_users_cohorts(
+                user, self.model.objects.filter(pk=instance.pk)
+            ).exists()
+        )

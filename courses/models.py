@@ -1,0 +1,178 @@
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+
+#: A half-day session: 9:00–12:30.
+DEFAULT_SESSION_START = time(9, 0)
+DEFAULT_SESSION_MINUTES = 210
+
+
+def split_prompts(text):
+    """Reflection prompts are written one per line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class CourseIndexPage(Page):
+    """The place in the page tree under which courses live."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["courses.CoursePage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("course index")
+        verbose_name_plural = _("course indexes")
+
+
+class CoursePage(Page):
+    """A training programme, run for one or more cohorts."""
+
+    description = RichTextField(_("description"), blank=True)
+    session_interval_days = models.PositiveSmallIntegerField(
+        _("days between sessions"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("New cohorts get their sessions this many days apart."),
+    )
+    min_session_minutes = models.PositiveSmallIntegerField(
+        _("shortest session (minutes)"),
+        default=120,
+        validators=[MinValueValidator(15)],
+    )
+    max_session_minutes = models.PositiveSmallIntegerField(
+        _("longest session (minutes)"),
+        default=300,
+        validators=[MaxValueValidator(12 * 60)],
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldPanel("session_interval_days"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("min_session_minutes"),
+                        FieldPanel("max_session_minutes"),
+                    ]
+                ),
+                InlinePanel(
+                    "session_plans",
+                    label=_("Session"),
+                    heading=_("Sessions"),
+                    min_num=1,
+                ),
+            ],
+            heading=_("Session plan"),
+        ),
+        InlinePanel(
+            "experiment_templates",
+            label=_("Experiment"),
+            heading=_("Experiments between sessions"),
+        ),
+    ]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["cohorts.CohortPage"]
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def clean(self):
+        super().clean()
+        if (
+            self.min_session_minutes
+            and self.max_session_minutes
+            and self.min_session_minutes > self.max_session_minutes
+        ):
+            raise ValidationError(
+                {
+                    "max_session_minutes": _(
+                        "The longest session cannot be shorter than the shortest."
+                    )
+                }
+            )
+
+    @property
+    def session_bounds(self):
+        """The shortest and longest session length allowed, in minutes."""
+        return self.min_session_minutes, self.max_session_minutes
+
+
+class SessionPlan(Orderable):
+    """One session of the course plan; new cohorts copy it."""
+
+    course = ParentalKey(
+        CoursePage, on_delete=models.CASCADE, related_name="session_plans"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    agenda = models.TextField(_("agenda"), blank=True)
+    start_time = models.TimeField(
+        _("usual start time"),
+        default=DEFAULT_SESSION_START,
+        help_text=_("Local time in the cohort's time zone."),
+    )
+    length_minutes = models.PositiveSmallIntegerField(
+        _("length (minutes)"), default=DEFAULT_SESSION_MINUTES
+    )
+
+    panels = [
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("start_time"), FieldPanel("length_minutes")]),
+        FieldPanel("agenda"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("planned session")
+        verbose_name_plural = _("planned sessions")
+
+    def __str__(self):
+        return self.title
+
+
+class ExperimentTemplate(Orderable):
+    """An experiment the course asks participants to try between two sessions."""
+
+    course = ParentalKey(
+        CoursePage, on_delete=models.CASCADE, related_name="experiment_templates"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    instructions = models.TextField(_("instructions"))
+    prompts = models.TextField(
+        _("reflection prompts"),
+        blank=True,
+        help_text=_("One question per line."),
+    )
+    after_session = models.PositiveSmallIntegerField(
+        _("after session"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("1 = between the first and the second session."),
+    )
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("after_session"),
+        FieldPanel("instructions"),
+        FieldPanel("prompts"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("experiment template")
+        verbose_name_plural = _("experiment templates")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def prompt_list(self):
+        return split_prompts(self.prompts)
