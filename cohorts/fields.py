@@ -1,6 +1,8 @@
 from django import forms
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ZonedDateTimeFormField(forms.DateTimeField):
@@ -27,3 +29,22 @@ class ZonedDateTimeField(models.DateTimeField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": ZonedDateTimeFormField, **kwargs})
+
+
+class HttpsURLField(models.URLField):
+    """A web link that must use https, with one clear message for any bad value
+    (the model and form layers would otherwise each use their generic one)."""
+
+    default_validators = [URLValidator(schemes=["https"])]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": _("Enter a meeting link that starts with https://.")},
+        )
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(
+            **{"error_messages": {"invalid": self.error_messages["invalid"]}, **kwargs}
+        )

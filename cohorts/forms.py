@@ -57,7 +57,13 @@ class CohortPageForm(WagtailAdminPageForm):
                 forms[index].add_error("start", message)
         if errors:
             self.add_error(None, _("Check the session times below."))
-        if not forms and not cleaned_data.get("start_date") and not self.instance.pk:
+        formset = self.formsets["sessions"]
+        submitted = [f for f in formset.forms if not formset._should_delete_form(f)]
+        if (
+            not submitted
+            and not cleaned_data.get("start_date")
+            and not self.instance.pk
+        ):
             self.add_error(
                 "start_date",
                 _("Pick the date of the first session, or add the sessions yourself."),

@@ -5,14 +5,13 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
 from wagtail.models import Orderable, Page
 
-from .fields import ZonedDateTimeField
+from .fields import HttpsURLField, ZonedDateTimeField
 from .forms import CohortPageForm
 from .schedule import DEFAULT_SESSION_BOUNDS, planned_times, schedule_errors
 
@@ -140,16 +139,10 @@ class Session(Orderable):
     title = models.CharField(_("title"), max_length=255)
     start = ZonedDateTimeField(_("starts"))
     end = ZonedDateTimeField(_("ends"))
-    meeting_url = models.URLField(
+    meeting_url = HttpsURLField(
         _("meeting link"),
         max_length=1000,
         blank=True,
-        validators=[
-            URLValidator(
-                schemes=["https"],
-                message=_("Enter a meeting link that starts with https://."),
-            )
-        ],
         help_text=_("A Teams, Zoom, Jitsi or other meeting link (https://…)."),
     )
     agenda = models.TextField(_("agenda"), blank=True)

@@ -1,13 +1,25 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.db.models import Count, Min, Q
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
+from wagtail.admin.widgets import HeaderButton
 
 from .enrolment import EnrollmentForm
+from .importing import ImportForm, describe
 from .models import CohortPage, Enrollment
 
 
@@ -55,8 +67,67 @@ class CohortScopedViewSet(ModelViewSet):
 
 
 class EnrollmentIndexView(CohortScopedIndexView):
+    import_url_name = None
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("user", "cohort")
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.import_url_name and self.user_has_permission("add"):
+            url = reverse(self.import_url_name)
+            # From a listing filtered to one cohort, import into that cohort.
+            if (cohort := self.request.GET.get("cohort", "")).isdigit():
+                url += "?" + urlencode({"cohort": cohort})
+            buttons.append(HeaderButton(_("Import from file"), url, icon_name="upload"))
+        return buttons
+
+
+class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """Enrols everyone listed in a file, or nobody when any row is wrong."""
+
+    model = Enrollment
+    permission_required = "add"
+    form_class = ImportForm
+    template_name = "cohorts/enrollment_import.html"
+    page_title = _("Import from file")
+    header_icon = "upload"
+    index_url_name = None
+    import_url_name = None
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {
+                "url": reverse(self.index_url_name),
+                "label": capfirst(self.model._meta.verbose_name_plural),
+            },
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_initial(self):
+        return {"cohort": self.request.GET.get("cohort")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["action_url"] = reverse(self.import_url_name)
+        context["submit_button_label"] = _("Import")
+        context["submit_button_active_label"] = _("Importing…")
+        context["media"] = context["form"].media
+        return context
+
+    def form_valid(self, form):
+        cohort, counts = form.cleaned_data["cohort"], form.save()
+        messages.success(
+            self.request,
+            gettext("%(cohort)s: %(counts)s.")
+            % {"cohort": cohort.title, "counts": describe(counts)},
+        )
+        query = urlencode({"cohort": cohort.pk})
+        return redirect(reverse(self.index_url_name) + "?" + query)
 
 
 class EnrollmentViewSet(CohortScopedViewSet):
@@ -87,6 +158,23 @@ class EnrollmentViewSet(CohortScopedViewSet):
 
     def get_form_class(self, for_update=False):
         return EnrollmentForm
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            import_url_name=self.get_url_name("import"), **kwargs
+        )
+
+    @property
+    def import_view(self):
+        return self.construct_view(
+            ImportView, import_url_name=self.get_url_name("import")
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", self.import_view, name="import"),
+        ]
 
 
 class CohortIndexView(PageIndexView):

@@ -4,6 +4,7 @@ from datetime import date, time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from wagtail.users.models import UserProfile
 
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
@@ -52,9 +53,13 @@ def make_cohort(course, title="Cohort A", start_date=date(2027, 3, 15), **fields
     return cohort
 
 
-def make_user(email, *, groups=(), **fields):
+def make_user(email, *, groups=(), language="en", **fields):
+    """A user with a password; the admin speaks ``language`` to them."""
     user = get_user_model().objects.create_user(
         username=email, email=email, password="correct horse battery", **fields
+    )
+    UserProfile.get_for_user(user).__class__.objects.filter(user=user).update(
+        preferred_language=language
     )
     for name in groups:
         user.groups.add(Group.objects.get(name=name))

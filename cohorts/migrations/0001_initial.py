@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=255, verbose_name='title')),
                 ('start', cohorts.fields.ZonedDateTimeField(verbose_name='starts')),
                 ('end', cohorts.fields.ZonedDateTimeField(verbose_name='ends')),
-                ('meeting_url', models.URLField(blank=True, help_text='A Teams, Zoom, Jitsi or other meeting link (https://…).', max_length=1000, validators=[django.core.validators.URLValidator(message='Enter a meeting link that starts with https://.', schemes=['https'])], verbose_name='meeting link')),
+                ('meeting_url', cohorts.fields.HttpsURLField(blank=True, help_text='A Teams, Zoom, Jitsi or other meeting link (https://…).', max_length=1000, verbose_name='meeting link')),
                 ('agenda', models.TextField(blank=True, verbose_name='agenda')),
                 ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('sequence', models.PositiveIntegerField(default=0, editable=False)),

@@ -1,0 +1,416 @@
+"""Enrolling a list of people from a CSV or Excel file, all or nothing.
+
+Coordinators export their lists from Excel in Finnish, Swedish or English, so
+column names and roles are understood in all three languages, and a CSV file
+may be separated by commas or semicolons, with or without a byte order mark.
+A file with any bad row enrols nobody: every problem is reported with the row
+number the coordinator sees in their spreadsheet, so they can fix them all at
+once.
+"""
+
+import codecs
+import csv
+import io
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, validate_email
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from .enrolment import enrol, split_name
+from .models import Enrollment
+from .permissions import cohorts_for_user
+
+#: Most people one file may hold; longer lists are imported in parts.
+MAX_ROWS = 5000
+#: A 5,000-row list is well under 1 MB; anything much larger is not a list.
+MAX_FILE_SIZE = 10 * 1024 * 1024
+EXTENSIONS = ["csv", "xlsx"]
+
+#: Accepted column names in English, Finnish and Swedish (compared lowercased).
+COLUMNS = {
+    "name": ["name", "full name", "nimi", "koko nimi", "namn", "fullständigt namn"],
+    "email": [
+        "email",
+        "e-mail",
+        "email address",
+        "sähköposti",
+        "sähköpostiosoite",
+        "e-post",
+        "e-postadress",
+    ],
+    "organisation": ["organisation", "organization", "organisaatio"],
+    "role": ["role", "rooli", "roll"],
+}
+REQUIRED_COLUMNS = ["name", "email"]
+
+#: Role names in the three languages; an empty cell means participant.
+ROLES = {
+    "": Enrollment.Role.PARTICIPANT,
+    "participant": Enrollment.Role.PARTICIPANT,
+    "osallistuja": Enrollment.Role.PARTICIPANT,
+    "deltagare": Enrollment.Role.PARTICIPANT,
+    "trainer": Enrollment.Role.TRAINER,
+    "valmentaja": Enrollment.Role.TRAINER,
+    "tränare": Enrollment.Role.TRAINER,
+}
+
+ORGANISATION_MAX_LENGTH = Enrollment._meta.get_field("organisation").max_length
+EMAIL_MAX_LENGTH = 254
+
+
+@dataclass(frozen=True)
+class Person:
+    line: int
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    #: The spreadsheet row, or None when the problem is with the whole file.
+    line: int | None = None
+
+
+class UnreadableFile(Exception):
+    pass
+
+
+def read_people(file):
+    """The people listed in an uploaded file, and the problems that stop it
+    being imported; either list is empty."""
+    try:
+        rows = ((line, cells) for line, cells in _rows(file) if any(cells))
+        header_line, header = next(rows, (None, None))
+        if header is None:
+            return [], [Problem(_("The file is empty."))]
+        columns, problems = _columns(header, header_line)
+        if problems:
+            return [], problems
+        data = []
+        for row in rows:
+            data.append(row)
+            if len(data) > MAX_ROWS:
+                return [], [
+                    Problem(
+                        _(
+                            "The file has more than %(max)s people. Split it into "
+                            "files of at most %(max)s people and import them one "
+                            "at a time."
+                        )
+                        % {"max": number_format(MAX_ROWS, force_grouping=True)}
+                    )
+                ]
+    except UnreadableFile as error:
+        return [], [Problem(str(error))]
+    if not data:
+        return [], [Problem(_("The file has column names but no people."))]
+    return _people(data, columns)
+
+
+def _people(rows, columns):
+    people, problems = [], []
+    lines_by_email = defaultdict(list)
+    for line, cells in rows:
+        value = {
+            column: cells[index] if index < len(cells) else ""
+            for column, index in columns.items()
+        }
+        email, role = value["email"], value.get("role", "")
+        if not email:
+            problems.append(Problem(_("The email address is missing."), line))
+        elif not _is_email(email):
+            problems.append(
+                Problem(
+                    _("“%(email)s” is not a valid email address.") % {"email": email},
+                    line,
+                )
+            )
+        else:
+            lines_by_email[email.lower()].append(line)
+        if role.lower() not in ROLES:
+            problems.append(
+                Problem(
+                    _(
+                        "“%(role)s” is not a role. Use participant or trainer "
+                        "(or leave it empty for a participant)."
+                    )
+                    % {"role": role},
+                    line,
+                )
+            )
+        organisation = value.get("organisation", "")
+        if len(organisation) > ORGANISATION_MAX_LENGTH:
+            problems.append(
+                Problem(
+                    _("The organisation is longer than %(max)s characters.")
+                    % {"max": ORGANISATION_MAX_LENGTH},
+                    line,
+                )
+            )
+        first_name, last_name = split_name(value["name"])
+        people.append(
+            Person(
+                line,
+                email,
+                first_name,
+                last_name,
+                ROLES.get(role.lower(), ""),
+                organisation,
+            )
+        )
+    for email, lines in lines_by_email.items():
+        for line in lines if len(lines) > 1 else []:
+            others = [str(other) for other in lines if other != line]
+            problems.append(
+                Problem(
+                    ngettext(
+                        "%(email)s is also on line %(lines)s.",
+                        "%(email)s is also on lines %(lines)s.",
+                        len(others),
+                    )
+                    % {"email": email, "lines": ", ".join(others)},
+                    line,
+                )
+            )
+    problems.sort(key=lambda problem: problem.line)
+    return ([] if problems else people), problems
+
+
+def _is_email(value):
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return len(value) <= EMAIL_MAX_LENGTH
+
+
+def _column(heading):
+    """Which of our columns a heading names, if any."""
+    key = " ".join(heading.replace("\ufeff", "").lower().split()).strip(" :*")
+    for column, names in COLUMNS.items():
+        if key in names:
+            return column
+    return None
+
+
+def _columns(header, line):
+    """The cell index of each column the header names."""
+    columns, problems = {}, []
+    for index, heading in enumerate(header):
+        column = _column(heading)
+        if column in columns:
+            problems.append(
+                Problem(
+                    _("There are two “%(heading)s” columns.") % {"heading": heading},
+                    line,
+                )
+            )
+        elif column:
+            columns[column] = index
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            problems.append(
+                Problem(
+                    _(
+                        "The first row has no “%(column)s” column. Accepted names "
+                        "for it: %(names)s."
+                    )
+                    % {"column": column, "names": ", ".join(COLUMNS[column])},
+                    line,
+                )
+            )
+    return columns, problems
+
+
+def _rows(file):
+    """(row number, cells as stripped text) for each row of the file."""
+    extension = os.path.splitext(file.name or "")[1].lower().lstrip(".")
+    file.seek(0)
+    if extension == "csv":
+        return _csv_rows(file.read())
+    if extension == "xlsx":
+        return _xlsx_rows(file)
+    raise UnreadableFile(_("Choose a CSV or Excel (.xlsx) file."))
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _csv_rows(data):
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        # A spreadsheet row is one CSV record, even when a cell holds a line
+        # break, so rows are counted rather than taken from reader.line_num.
+        return [
+            (line, [_text(cell) for cell in cells])
+            for line, cells in enumerate(reader, start=1)
+        ]
+    except csv.Error as error:
+        raise UnreadableFile(
+            _("The file could not be read as CSV: %(error)s") % {"error": error}
+        ) from error
+
+
+def _decode(data):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ["utf-16"]  # Excel's "Unicode text"
+    else:
+        # Excel's plain "CSV" on Finnish and Swedish Windows is Windows-1252.
+        encodings = ["utf-8-sig", "cp1252"]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise UnreadableFile(
+        _("The file is not a text file. Save it from Excel as “CSV UTF-8”.")
+    )
+
+
+def _delimiter(text):
+    """The delimiter that makes the most of the first line into column names,
+    or failing that the most common one there; a comma by default."""
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+
+    def fit(delimiter):
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        named = sum(1 for cell in cells if _column(cell))
+        return named, first_line.count(delimiter)
+
+    return max([",", ";", "\t"], key=fit)
+
+
+def _xlsx_rows(file):
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    # A damaged or mislabelled file fails in many ways inside openpyxl and
+    # zipfile; to the coordinator they are all the same problem.
+    except Exception as error:
+        raise UnreadableFile(
+            _("The file could not be read as an Excel workbook (.xlsx).")
+        ) from error
+    try:
+        sheet = workbook.worksheets[0]
+        # Some programs write a wrong size into the file; read what is there.
+        sheet.reset_dimensions()
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, [_text(cell) for cell in cells]
+    except Exception as error:
+        raise UnreadableFile(
+            _("The file could not be read as an Excel workbook (.xlsx).")
+        ) from error
+    finally:
+        workbook.close()
+
+
+@transaction.atomic
+def enrol_people(cohort, people):
+    """Enrol everyone in ``cohort``, updating the role and organisation of
+    people already in it; returns how many were added, updated and unchanged."""
+    before = {
+        enrollment.user.email.lower(): enrollment
+        for enrollment in cohort.enrollments.select_related("user")
+    }
+    counts = Counter(added=0, updated=0, unchanged=0)
+    for person in people:
+        old = before.get(person.email.lower())
+        enrol(
+            cohort,
+            person.email,
+            person.first_name,
+            person.last_name,
+            person.role,
+            person.organisation,
+        )
+        if old is None:
+            counts["added"] += 1
+        elif (old.role, old.organisation) == (person.role, person.organisation) and (
+            not (person.first_name or person.last_name)
+            or (old.user.first_name, old.user.last_name)
+            == (person.first_name, person.last_name)
+        ):
+            counts["unchanged"] += 1
+        else:
+            counts["updated"] += 1
+    return counts
+
+
+def describe(counts):
+    """'12 people added, 3 updated', leaving out the numbers that are zero."""
+    added, updated, unchanged = (
+        counts["added"],
+        counts["updated"],
+        counts["unchanged"],
+    )
+    parts = [
+        (added, ngettext("%(count)s person added", "%(count)s people added", added)),
+        (updated, ngettext("%(count)s updated", "%(count)s updated", updated)),
+        (unchanged, ngettext("%(count)s unchanged", "%(count)s unchanged", unchanged)),
+    ]
+    return ", ".join(part % {"count": count} for count, part in parts if count)
+
+
+class ImportForm(forms.Form):
+    """Chooses a cohort and a file; valid only when every row of the file is."""
+
+    cohort = forms.ModelChoiceField(label=gettext_lazy("Cohort"), queryset=None)
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        validators=[FileExtensionValidator(EXTENSIONS)],
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
+        help_text=gettext_lazy(
+            "A CSV or Excel (.xlsx) file whose first row names the columns: name, "
+            "email, organisation and role (in English, Finnish or Swedish). The "
+            "role is participant or trainer; empty means participant. Only the "
+            "first sheet of a workbook is read."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts_for_user(user).order_by("title")
+        self.people, self.problems = [], []
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > MAX_FILE_SIZE:
+            raise ValidationError(
+                _("The file is larger than %(size)s.")
+                % {"size": filesizeformat(MAX_FILE_SIZE)}
+            )
+        self.people, self.problems = read_people(file)
+        if self.problems:
+            raise ValidationError(
+                ngettext(
+                    "The file has a problem, so nobody was imported.",
+                    "The file has %(count)s problems, so nobody was imported.",
+                    len(self.problems),
+                )
+                % {"count": len(self.problems)}
+            )
+        return file
+
+    def save(self):
+        return enrol_people(self.cleaned_data["cohort"], self.people)

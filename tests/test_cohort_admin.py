@@ -1,0 +1,313 @@
+"""Creating and editing cohorts through the Wagtail admin page forms."""
+
+from datetime import UTC, date, datetime
+
+from django.test import TestCase
+from django.urls import reverse
+from wagtail.test.utils import WagtailTestUtils
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from cohorts.models import CohortPage
+
+from .factories import make_coordinator, make_course
+
+
+def session(title, start, end, meeting_url="https://meet.example.fi/room", **extra):
+    return {
+        "title": title,
+        "start": start,
+        "end": end,
+        "meeting_url": meeting_url,
+        "agenda": "",
+        **extra,
+    }
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+class CohortAdminTestCase(WagtailTestUtils, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.coordinator = make_coordinator()
+
+    def setUp(self):
+        self.client.force_login(self.coordinator)
+
+    def add_url(self):
+        return reverse(
+            "wagtailadmin_pages:add", args=("cohorts", "cohortpage", self.course.pk)
+        )
+
+    def post_cohort(self, sessions, experiments=(), **fields):
+        data = {
+            "title": "Itä-Suomi",
+            "slug": "ita-suomi",
+            "organisations": "Itä-Suomen aluehallintovirasto",
+            "time_zone": "Europe/Helsinki",
+            "start_date": "",
+            "sessions": inline_formset(list(sessions)),
+            "experiments": inline_formset(list(experiments)),
+            "action-publish": "publish",
+            **fields,
+        }
+        return self.client.post(self.add_url(), nested_form_data(data))
+
+    def created_cohort(self):
+        return CohortPage.objects.get(slug="ita-suomi")
+
+    def assertNotCreated(self, response):
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(CohortPage.objects.filter(slug="ita-suomi").exists())
+
+
+class CreateCohortTest(CohortAdminTestCase):
+    def test_coordinator_can_open_the_new_cohort_form(self):
+        response = self.client.get(self.add_url())
+        self.assertEqual(response.status_code, 200)
+
+    def test_cohort_without_sessions_is_planned_from_course(self):
+        response = self.post_cohort([], start_date="2027-01-11")
+        self.assertEqual(response.status_code, 302)
+        cohort = self.created_cohort()
+        sessions = list(cohort.sessions.all())
+        self.assertEqual(
+            [(s.title, s.start, s.end) for s in sessions],
+            [
+                ("Session 1", utc(2027, 1, 11, 7, 0), utc(2027, 1, 11, 10, 30)),
+                ("Session 2", utc(2027, 1, 25, 7, 0), utc(2027, 1, 25, 10, 30)),
+                ("Session 3", utc(2027, 2, 8, 7, 0), utc(2027, 2, 8, 10, 30)),
+            ],
+        )
+        self.assertEqual(
+            list(cohort.experiments.values_list("title", "after_session")),
+            [("Experiment 1", 1), ("Experiment 2", 2)],
+        )
+        self.assertTrue(cohort.live)
+
+    def test_planned_sessions_can_then_be_edited(self):
+        self.post_cohort([], start_date="2027-01-11")
+        cohort = self.created_cohort()
+        sessions = [
+            session(
+                s.title,
+                f"{s.start.astimezone(cohort.zone):%Y-%m-%d} 12:30",
+                f"{s.start.astimezone(cohort.zone):%Y-%m-%d} 16:00",
+                id=s.pk,
+            )
+            for s in cohort.sessions.all()
+        ]
+        data = nested_form_data(
+            {
+                "title": cohort.title,
+                "slug": cohort.slug,
+                "organisations": cohort.organisations,
+                "time_zone": cohort.time_zone,
+                "start_date": "2027-01-11",
+                "sessions": inline_formset(sessions, initial=3),
+                "experiments": inline_formset(
+                    [
+                        {
+                            "id": e.pk,
+                            "title": e.title,
+                            "instructions": e.instructions,
+                            "prompts": e.prompts,
+                            "after_session": e.after_session,
+                            "due_at": "",
+                        }
+                        for e in cohort.experiments.all()
+                    ],
+                    initial=2,
+                ),
+                "action-publish": "publish",
+            }
+        )
+        response = self.client.post(
+            reverse("wagtailadmin_pages:edit", args=(cohort.pk,)), data
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            [s.start for s in cohort.sessions.all()],
+            [
+                utc(2027, 1, 11, 10, 30),
+                utc(2027, 1, 25, 10, 30),
+                utc(2027, 2, 8, 10, 30),
+            ],
+        )
+
+    def test_sessions_entered_by_coordinator_replace_the_plan(self):
+        response = self.post_cohort(
+            [
+                session("Kick-off", "2027-01-12 13:00", "2027-01-12 16:30"),
+                session("Middle", "2027-01-26 13:00", "2027-01-26 16:30"),
+            ]
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            list(self.created_cohort().sessions.values_list("title", "start")),
+            [
+                ("Kick-off", utc(2027, 1, 12, 11, 0)),
+                ("Middle", utc(2027, 1, 26, 11, 0)),
+            ],
+        )
+
+    def test_cohort_needs_a_start_date_or_sessions(self):
+        response = self.post_cohort([])
+        self.assertNotCreated(response)
+        self.assertContains(
+            response,
+            "Pick the date of the first session, or add the sessions yourself.",
+        )
+
+
+class SessionRulesTest(CohortAdminTestCase):
+    def test_session_must_end_after_it_starts(self):
+        response = self.post_cohort(
+            [session("Backwards", "2027-01-12 12:00", "2027-01-12 09:00")]
+        )
+        self.assertNotCreated(response)
+        self.assertContains(response, "The session must end after it starts.")
+
+    def test_session_shorter_than_course_allows_is_refused(self):
+        response = self.post_cohort(
+            [session("Too short", "2027-01-12 09:00", "2027-01-12 10:00")]
+        )
+        self.assertNotCreated(response)
+        self.assertContains(response, "A session lasts at least 120 minutes.")
+
+    def test_session_longer_than_course_allows_is_refused(self):
+        response = self.post_cohort(
+            [session("Too long", "2027-01-12 08:00", "2027-01-12 14:00")]
+        )
+        self.assertNotCreated(response)
+        self.assertContains(response, "A session lasts at most 300 minutes.")
+
+    def test_course_sets_the_session_length_bounds(self):
+        self.course.min_session_minutes = 60
+        self.course.save()
+        response = self.post_cohort(
+            [session("One hour", "2027-01-12 09:00", "2027-01-12 10:00")]
+        )
+        self.assertEqual(response.status_code, 302)
+
+    def test_sessions_must_be_in_chronological_order(self):
+        response = self.post_cohort(
+            [
+                session("Second", "2027-01-26 09:00", "2027-01-26 12:30"),
+                session("First", "2027-01-12 09:00", "2027-01-12 12:30"),
+            ]
+        )
+        self.assertNotCreated(response)
+        self.assertContains(response, "Sessions must be in chronological order")
+
+    def test_sessions_must_not_overlap(self):
+        response = self.post_cohort(
+            [
+                session("Morning", "2027-01-12 09:00", "2027-01-12 12:30"),
+                session("Overlapping", "2027-01-12 12:00", "2027-01-12 15:30"),
+            ]
+        )
+        self.assertNotCreated(response)
+        self.assertContains(response, "This session overlaps the session above it.")
+
+    def test_meeting_link_must_be_https(self):
+        for link in ["http://meet.example.fi/room", "javascript:alert(1)", "teams"]:
+            with self.subTest(link=link):
+                response = self.post_cohort(
+                    [session("S", "2027-01-12 09:00", "2027-01-12 12:30", link)]
+                )
+                self.assertNotCreated(response)
+                self.assertContains(
+                    response, "Enter a meeting link that starts with https://."
+                )
+
+    def test_deleted_session_is_not_checked(self):
+        response = self.post_cohort(
+            [
+                session("Kept", "2027-01-12 09:00", "2027-01-12 12:30"),
+                session("Removed", "2027-01-12 10:00", "2027-01-12 11:00", DELETE="1"),
+            ]
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            list(self.created_cohort().sessions.values_list("title", flat=True)),
+            ["Kept"],
+        )
+
+    def test_model_validation_applies_the_same_rules(self):
+        from django.core.exceptions import ValidationError
+
+        from cohorts.models import Session
+
+        cohort = CohortPage(title="Direct")
+        cohort.sessions = [
+            Session(title="A", start=utc(2027, 1, 12, 7), end=utc(2027, 1, 12, 10)),
+            Session(title="B", start=utc(2027, 1, 12, 9), end=utc(2027, 1, 12, 12)),
+        ]
+        with self.assertRaisesMessage(
+            ValidationError, "This session overlaps the session above it."
+        ):
+            self.course.add_child(instance=cohort)
+
+
+class DaylightSavingTest(CohortAdminTestCase):
+    """Helsinki moves from UTC+2 to UTC+3 on the last Sunday of March (28 March
+    2027) and back on the last Sunday of October (31 October 2027)."""
+
+    def test_plan_keeps_nine_o_clock_across_spring_change(self):
+        self.post_cohort([], start_date="2027-03-15")
+        starts = list(self.created_cohort().sessions.values_list("start", flat=True))
+        self.assertEqual(
+            starts,
+            [
+                utc(2027, 3, 15, 7, 0),  # 9:00 EET
+                utc(2027, 3, 29, 6, 0),  # Monday after the change: 9:00 EEST
+                utc(2027, 4, 12, 6, 0),
+            ],
+        )
+
+    def test_plan_keeps_nine_o_clock_across_autumn_change(self):
+        self.post_cohort([], start_date="2027-10-18")
+        starts = list(self.created_cohort().sessions.values_list("start", flat=True))
+        self.assertEqual(
+            starts,
+            [utc(2027, 10, 18, 6, 0), utc(2027, 11, 1, 7, 0), utc(2027, 11, 15, 7, 0)],
+        )
+
+    def test_entered_time_on_monday_after_spring_change_is_local(self):
+        self.post_cohort([session("S", "2027-03-29 09:00", "2027-03-29 12:30")])
+        cohort = self.created_cohort()
+        self.assertEqual(cohort.sessions.get().start, utc(2027, 3, 29, 6, 0))
+
+        response = self.client.get(
+            reverse("wagtailadmin_pages:edit", args=(cohort.pk,))
+        )
+        start = self.get_soup(response.content).find(
+            "input", {"name": "sessions-0-start"}
+        )
+        self.assertEqual(start["value"], "2027-03-29 09:00")
+
+    def test_times_are_entered_in_the_cohort_zone_not_the_users(self):
+        self.post_cohort(
+            [session("S", "2027-01-12 09:00", "2027-01-12 12:30")],
+            time_zone="Europe/Stockholm",
+        )
+        self.assertEqual(
+            self.created_cohort().sessions.get().start, utc(2027, 1, 12, 8, 0)
+        )
+
+    def test_time_that_does_not_exist_locally_is_refused(self):
+        # 03:30 on 28 March 2027 is skipped when Helsinki clocks jump to 04:00.
+        response = self.post_cohort(
+            [session("S", "2027-03-28 03:30", "2027-03-28 07:00")]
+        )
+        self.assertNotCreated(response)
+        self.assertContains(response, "couldn’t be interpreted in time zone")
+
+    def test_cohort_starting_on_summer_monday_is_stored_in_utc(self):
+        self.post_cohort([], start_date=str(date(2027, 6, 7)))
+        self.assertEqual(
+            self.created_cohort().sessions.first().start, utc(2027, 6, 7, 6, 0)
+        )
