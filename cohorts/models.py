@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
@@ -132,6 +133,12 @@ class CohortPage(Page):
         return course.session_bounds
 
 
+class MeetingProvider(models.TextChoices):
+    JITSI = "jitsi", "Jitsi"
+    TEAMS = "teams", "Microsoft Teams"
+    ZOOM = "zoom", "Zoom"
+
+
 class Session(Orderable):
     """A half-day remote meeting of a cohort."""
 
@@ -145,16 +152,23 @@ class Session(Orderable):
         blank=True,
         help_text=_("A Teams, Zoom, Jitsi or other meeting link (https://…)."),
     )
+    meeting_provider = models.CharField(
+        _("or create the meeting with"),
+        max_length=20,
+        choices=MeetingProvider.choices,
+        blank=True,
+        help_text=_("Leave the link empty and pick a service to create the meeting."),
+    )
     agenda = models.TextField(_("agenda"), blank=True)
     #: Calendar UID, fixed when the session is created and never recomputed.
+    #: (What calendars were last told lives in CalendarEntry, outside the
+    #: page revisions, so publishing an older revision cannot roll it back.)
     uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
-    #: Calendar SEQUENCE, raised each time an update is sent.
-    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     panels = [
         FieldPanel("title"),
         FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
-        FieldPanel("meeting_url"),
+        FieldRowPanel([FieldPanel("meeting_url"), FieldPanel("meeting_provider")]),
         FieldPanel("agenda"),
     ]
 
@@ -169,6 +183,13 @@ class Session(Orderable):
         super().clean()
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The session must end after it starts.")})
+
+    def save(self, *args, **kwargs):
+        # A copied cohort copies its sessions' UIDs too; a calendar would
+        # then merge the copy's events with the original's.
+        if Session.objects.filter(uid=self.uid).exclude(pk=self.pk).exists():
+            self.uid = uuid.uuid4()
+        super().save(*args, **kwargs)
 
 
 class Enrollment(models.Model):
@@ -217,3 +238,104 @@ class Enrollment(models.Model):
     @property
     def email(self):
         return self.user.email
+
+
+class CalendarEntry(models.Model):
+    """What attendees' calendars were last told about one session: the
+    SEQUENCE of the last invite or update sent, and what it said."""
+
+    uid = models.UUIDField(unique=True)
+    cohort = models.ForeignKey(
+        CohortPage, on_delete=models.CASCADE, related_name="calendar_entries"
+    )
+    sequence = models.PositiveIntegerField(default=0)
+    #: Digest of the sent title, times, link and agenda; a change means an update.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar entry")
+        verbose_name_plural = _("calendar entries")
+
+    def __str__(self):
+        return f"{self.uid} #{self.sequence}"
+
+
+class Meeting(models.Model):
+    """An online meeting a provider created for a session, kept outside the
+    page revisions so that republishing an older revision cannot lose it."""
+
+    session_uid = models.UUIDField(unique=True)
+    provider = models.CharField(max_length=20, choices=MeetingProvider.choices)
+    external_id = models.CharField(max_length=255, blank=True)
+    join_url = models.URLField(max_length=1000, blank=True)
+    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("online meeting")
+        verbose_name_plural = _("online meetings")
+
+    def __str__(self):
+        return self.join_url or f"{self.get_provider_display()} ({self.session_uid})"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar subscription. Only a hash of the token is
+    stored; resetting it makes a new token and breaks the old URL."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class OutgoingEmail(models.Model):
+    """One email to send, stored in the same transaction as the change that
+    causes it, so that nothing is lost when the mail server is down. ``key``
+    makes each message unique: it is sent at most once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=255)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    #: iCalendar text; sent as a text/calendar part and an .ics attachment.
+    ics = models.TextField(blank=True)
+    ics_method = models.CharField(max_length=20, blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to}"

@@ -47,7 +47,6 @@ class Migration(migrations.Migration):
                 ('meeting_url', cohorts.fields.HttpsURLField(blank=True, help_text='A Teams, Zoom, Jitsi or other meeting link (https://…).', max_length=1000, verbose_name='meeting link')),
                 ('agenda', models.TextField(blank=True, verbose_name='agenda')),
                 ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('sequence', models.PositiveIntegerField(default=0, editable=False)),
                 ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='cohorts.cohortpage')),
             ],
             options={
