@@ -184,6 +184,12 @@ class Session(Orderable):
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The session must end after it starts.")})
 
+    @property
+    def join_url(self):
+        """The link people join with: the one pasted, or the one a meeting
+        provider created. For many sessions use ``join_urls()``."""
+        return join_urls([self]).get(self.uid, "")
+
     def save(self, *args, **kwargs):
         # A copied cohort copies its sessions' UIDs too; a calendar would
         # then merge the copy's events with the original's.
@@ -238,6 +244,19 @@ class Enrollment(models.Model):
     @property
     def email(self):
         return self.user.email
+
+
+def join_urls(sessions):
+    """{session uid: join link} for ``sessions``, in one query at most."""
+    links = {session.uid: session.meeting_url for session in sessions}
+    missing = [uid for uid, link in links.items() if not link]
+    if missing:
+        links.update(
+            Meeting.objects.filter(session_uid__in=missing)
+            .exclude(join_url="")
+            .values_list("session_uid", "join_url")
+        )
+    return links
 
 
 class CalendarEntry(models.Model):
