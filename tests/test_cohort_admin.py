@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import translation
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
@@ -246,8 +247,11 @@ class SessionRulesTest(CohortAdminTestCase):
             Session(title="A", start=utc(2027, 1, 12, 7), end=utc(2027, 1, 12, 10)),
             Session(title="B", start=utc(2027, 1, 12, 9), end=utc(2027, 1, 12, 12)),
         ]
-        with self.assertRaisesMessage(
-            ValidationError, "This session overlaps the session above it."
+        with (
+            translation.override("en"),
+            self.assertRaisesMessage(
+                ValidationError, "This session overlaps the session above it."
+            ),
         ):
             self.course.add_child(instance=cohort)
 

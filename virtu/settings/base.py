@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -101,6 +102,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Wagtail's search index then uses PostgreSQL full-text fields, which
+    # Django's system checks refuse without this app (postgres.E005).
+    INSTALLED_APPS.append("django.contrib.postgres")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -154,6 +159,35 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Virtu <virtu@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# Services that create a session's online meeting. Each is offered to
+# coordinators only when its settings are given here; credentials never come
+# from the page. Base URLs, timeouts and retries may be set per service too.
+VIRTU_MEETINGS = {
+    name: config
+    for name, config in {
+        "jitsi": {"server": os.environ.get("VIRTU_JITSI_SERVER", "")},
+        "teams": {
+            key: os.environ.get(f"VIRTU_TEAMS_{key.upper()}", "")
+            for key in ["tenant_id", "client_id", "client_secret", "organizer_user_id"]
+        },
+        "zoom": {
+            key: os.environ.get(f"VIRTU_ZOOM_{key.upper()}", "")
+            for key in ["account_id", "client_id", "client_secret", "user_id"]
+        },
+    }.items()
+    if all(config.values())
+}
+
+# Background tasks, Wagtail's and ours (emails). Django 6 ships the tasks
+# framework and 5.2 has the django_tasks backport; both read TASKS, and a task
+# takes its class from the backend named here, so one backend runs both. Here
+# a task runs at once, in the process that enqueues it; production settings
+# queue tasks in the database for `manage.py db_worker`.
+TASKS_PACKAGE = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+TASKS = {
+    "default": {"BACKEND": f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"}
+}
 
 WAGTAIL_SITE_NAME = "Virtu"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")

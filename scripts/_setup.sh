@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/demo.sh and scripts/test.sh (sourced, not run).
+#
+# Builds the virtualenv from the lock file, or refreshes it when the lock
+# file, pyproject.toml or the interpreter changed; otherwise does nothing, so
+# every script can be re-run. Environment overrides:
+#   PYTHON  interpreter for the virtualenv (default: Python 3.12)
+#   LOCK    lock file to install (default: requirements/lock.txt)
+#   VENV    virtualenv directory (default: .venv)
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+LOCK=${LOCK:-requirements/lock.txt}
+VENV=${VENV:-.venv}
+
+say() { printf '\n==> %s\n' "$*"; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# A pyenv shim named python3.12 exists even when 3.12 is not the active
+# version, so each candidate is run, not only looked up.
+find_python() {
+    if [ -n "${PYTHON:-}" ]; then
+        "$PYTHON" -c 'import sys' 2>/dev/null || die "PYTHON=$PYTHON does not run."
+        echo "$PYTHON"
+        return
+    fi
+    local candidate
+    for candidate in python3.12 "$HOME"/.pyenv/versions/3.12*/bin/python; do
+        if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' \
+            2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
+    die "Python 3.12 not found: put python3.12 on PATH, install it with pyenv, \
+or set PYTHON=/path/to/python (3.11 works with LOCK=requirements/lock-django52.txt)."
+}
+
+# pip prints two lines per package about this machine's optional local
+# indexes; they say nothing about this install.
+quiet_pip() {
+    "$VENV/bin/python" -m pip "$@" 2>&1 |
+        { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+}
+
+setup_venv() {
+    [ -f "$LOCK" ] || die "lock file $LOCK not found."
+    local python version stamp
+    python=$(find_python)
+    version=$("$python" -c 'import sys; print(sys.version.split()[0])')
+    if [ -x "$VENV/bin/python" ] &&
+        [ "$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])' \
+            2>/dev/null)" != "$version" ]; then
+        [ -f "$VENV/pyvenv.cfg" ] || die "$VENV exists but is not a virtualenv."
+        say "Rebuilding $VENV for Python $version"
+        rm -rf "$VENV"
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "Creating $VENV with Python $version ($python)"
+        "$python" -m venv "$VENV"
+    fi
+    stamp="$version $(cat "$LOCK" pyproject.toml | sha256sum | cut -d' ' -f1)"
+    if [ "$(cat "$VENV/.virtu-installed" 2>/dev/null)" = "$stamp" ]; then
+        return
+    fi
+    say "Installing $LOCK into $VENV"
+    quiet_pip install --disable-pip-version-check -q -r "$LOCK"
+    quiet_pip install --disable-pip-version-check -q --no-deps -e .
+    echo "$stamp" >"$VENV/.virtu-installed"
+}
+
+# gettext's msgfmt turns locale/*.po into the .mo files Django reads; the
+# .mo files are build output and not committed.
+compile_translations() {
+    if ! find . -maxdepth 2 -type d -name locale -not -path './.venv*' | grep -q .; then
+        return
+    fi
+    if ! command -v msgfmt >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            say "Installing gettext (msgfmt) to compile translations"
+            apt-get update -qq && apt-get install -y -qq gettext >/dev/null
+        else
+            echo "warning: msgfmt (gettext) not found, translations not compiled;" \
+                "install gettext to see the site in Finnish and Swedish." >&2
+            return
+        fi
+    fi
+    say "Compiling translations"
+    "$VENV/bin/python" manage.py compilemessages -v 0 \
+        --ignore '.venv*' --ignore "$(basename "$VENV")" --ignore node_modules
+}
