@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -131,6 +132,7 @@ class Reflection(models.Model):
         return f"{self.experiment.title}: {self.author.name}"
 
     @property
+    @admin.display(description=_("answers"))
     def text(self):
         """All answers as one text, for listings and exports."""
         return "\n\n".join(

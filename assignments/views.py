@@ -3,6 +3,7 @@ from wagtail.admin.ui.tables import Column
 
 from cohorts.views import CohortScopedIndexView, CohortScopedViewSet
 
+from .filters import ReflectionFilterSet
 from .models import Reflection
 
 
@@ -11,7 +12,7 @@ class ReflectionIndexView(CohortScopedIndexView):
         return (
             super()
             .get_base_queryset()
-            .select_related("experiment__cohort", "author__user")
+            .select_related("experiment__cohort", "author__user", "author__cohort")
         )
 
 
@@ -34,7 +35,7 @@ class ReflectionViewSet(CohortScopedViewSet):
         "is_late",
         "submitted_at",
     ]
-    list_filter = ["status", "visibility", "is_late", "experiment__cohort"]
+    filterset_class = ReflectionFilterSet
     list_export = [
         "experiment",
         "author",

@@ -19,6 +19,10 @@ class CohortPageForm(WagtailAdminPageForm):
                 for field in form.fields.values():
                     if isinstance(field, ZonedDateTimeFormField):
                         field.time_zone = zone
+        if "sessions" in self.formsets:
+            from .meetings import show_meetings  # it imports the models
+
+            show_meetings(self.formsets["sessions"].forms)
 
     def entered_zone(self):
         name = None

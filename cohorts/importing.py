@@ -28,9 +28,11 @@ from .enrolment import enrol, split_name
 from .models import Enrollment
 from .permissions import cohorts_for_user
 
-#: Most people one file may hold; longer lists are imported in parts.
-MAX_ROWS = 5000
-#: A 5,000-row list is well under 1 MB; anything much larger is not a list.
+#: Most people one file may hold, far more than one cohort meets with. Each
+#: new person costs tens of queries (account, enrolment, trainer access,
+#: calendar invites), and the whole file is enrolled within one request.
+MAX_ROWS = 500
+#: Generous: a 500-row list is under 100 kB, but workbooks may carry styles.
 MAX_FILE_SIZE = 10 * 1024 * 1024
 EXTENSIONS = ["csv", "xlsx"]
 
@@ -336,6 +338,14 @@ def enrol_people(cohort, people):
     counts = Counter(added=0, updated=0, unchanged=0)
     for person in people:
         old = before.get(person.email.lower())
+        if old is None:
+            counts["added"] += 1
+        elif _unchanged(old, person):
+            # Importing the same list again is common and should be cheap.
+            counts["unchanged"] += 1
+            continue
+        else:
+            counts["updated"] += 1
         enrol(
             cohort,
             person.email,
@@ -344,26 +354,27 @@ def enrol_people(cohort, people):
             person.role,
             person.organisation,
         )
-        if old is None:
-            counts["added"] += 1
-        elif (old.role, old.organisation) == (person.role, person.organisation) and (
-            not (person.first_name or person.last_name)
-            or (old.user.first_name, old.user.last_name)
-            == (person.first_name, person.last_name)
-        ):
-            counts["unchanged"] += 1
-        else:
-            counts["updated"] += 1
     return counts
+
+
+def _unchanged(enrollment, person):
+    """Whether enrolling ``person`` again would change nothing; an empty name
+    leaves the name as it is."""
+    name = (person.first_name, person.last_name)
+    same_name = name == ("", "") or name == (
+        enrollment.user.first_name,
+        enrollment.user.last_name,
+    )
+    return (
+        same_name
+        and enrollment.role == person.role
+        and enrollment.organisation == person.organisation
+    )
 
 
 def describe(counts):
     """'12 people added, 3 updated', leaving out the numbers that are zero."""
-    added, updated, unchanged = (
-        counts["added"],
-        counts["updated"],
-        counts["unchanged"],
-    )
+    added, updated, unchanged = counts["added"], counts["updated"], counts["unchanged"]
     parts = [
         (added, ngettext("%(count)s person added", "%(count)s people added", added)),
         (updated, ngettext("%(count)s updated", "%(count)s updated", updated)),

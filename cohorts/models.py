@@ -4,6 +4,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -124,6 +125,27 @@ class CohortPage(Page):
                 [message for messages in errors.values() for message in messages]
             )
 
+    def shows_sessions_to(self, user):
+        """Sessions, join links and calendar files are for the people
+        enrolled in a live cohort and for those who manage it."""
+        from .permissions import cohorts_for_user, is_enrolled
+
+        return (self.live and is_enrolled(user, self)) or (
+            cohorts_for_user(user).filter(pk=self.pk).exists()
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        if self.shows_sessions_to(request.user):
+            sessions = list(self.sessions.all())
+            links = join_urls(sessions)
+            context["sessions"] = [
+                (session, links.get(session.uid, "")) for session in sessions
+            ]
+        elif not request.user.is_authenticated:
+            context["login_url"] = redirect_to_login(request.get_full_path()).url
+        return context
+
     def session_bounds(self, course=None):
         """Shortest and longest session in minutes, as the course sets them."""
         if course is None and self.depth:
@@ -183,6 +205,21 @@ class Session(Orderable):
         super().clean()
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The session must end after it starts.")})
+        if self.meeting_provider:
+            self.clean_meeting_provider()
+
+    def clean_meeting_provider(self):
+        from .meetings import configured_providers
+
+        if self.meeting_url:
+            message = _("Paste a link or pick a service, not both.")
+        elif self.meeting_provider not in configured_providers():
+            message = _("%(provider)s is not set up on this site.") % {
+                "provider": self.get_meeting_provider_display()
+            }
+        else:
+            return
+        raise ValidationError({"meeting_provider": message})
 
     @property
     def join_url(self):
@@ -249,13 +286,18 @@ class Enrollment(models.Model):
 def join_urls(sessions):
     """{session uid: join link} for ``sessions``, in one query at most."""
     links = {session.uid: session.meeting_url for session in sessions}
-    missing = [uid for uid, link in links.items() if not link]
-    if missing:
-        links.update(
-            Meeting.objects.filter(session_uid__in=missing)
+    # Only a meeting of the provider the session names now counts: one left
+    # from a provider since cleared or changed would be a stale link.
+    providers = {s.uid: s.meeting_provider for s in sessions if not s.meeting_url}
+    if any(providers.values()):
+        meetings = (
+            Meeting.objects.filter(session_uid__in=providers)
             .exclude(join_url="")
-            .values_list("session_uid", "join_url")
+            .values_list("session_uid", "provider", "join_url")
         )
+        for uid, provider, join_url in meetings:
+            if providers[uid] == provider:
+                links[uid] = join_url
     return links
 
 

@@ -66,8 +66,19 @@ def sync_trainer_access(cohort):
                 content_type__app_label="wagtailcore", codename=codename
             ),
         )
+    former_ids = set(group.user_set.values_list("pk", flat=True)) - set(trainer_ids)
     group.user_set.set(trainer_ids)
-    Group.objects.get(name=TRAINERS).user_set.add(*trainer_ids)
+    trainers = Group.objects.get(name=TRAINERS)
+    trainers.user_set.add(*trainer_ids)
+    # Someone who trains no cohort any more has no business in the admin.
+    trainers.user_set.remove(
+        *former_ids
+        - set(
+            Enrollment.objects.filter(
+                user__in=former_ids, role=Enrollment.Role.TRAINER
+            ).values_list("user_id", flat=True)
+        )
+    )
 
 
 def cohorts_for_user(user):
@@ -112,3 +123,14 @@ class CohortScopedPermissionPolicy(ModelPermissionPolicy):
                 user, self.model.objects.filter(pk=instance.pk)
             ).exists()
         )
+
+
+class ReflectionPermissionPolicy(CohortScopedPermissionPolicy):
+    """Reflections of the user's cohorts, once submitted: a draft is its
+    author's alone until they send it to the trainers."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, "experiment__cohort", **kwargs)
+
+    def in_users_cohorts(self, user, queryset):
+        return super().in_users_cohorts(user, queryset).filter(status="submitted")

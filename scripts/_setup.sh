@@ -94,3 +94,27 @@ compile_translations() {
     "$VENV/bin/python" manage.py compilemessages -v 0 \
         --ignore '.venv*' --ignore "$(basename "$VENV")" --ignore node_modules
 }
+
+# The calendar tests read every file with the parsers real clients use:
+# ical.js (Thunderbird) under node, and libical (Evolution) through Debian's
+# own python3. Installed here when missing and we are root on Debian.
+setup_calendar_parsers() {
+    local packages=()
+    /usr/bin/python3 -c 'import gi; gi.require_version("ICalGLib", "3.0")' \
+        2>/dev/null || packages+=(python3-gi gir1.2-ical-3.0)
+    command -v node >/dev/null || packages+=(nodejs npm)
+    if [ ${#packages[@]} -gt 0 ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            say "Installing ${packages[*]} for the calendar parser tests"
+            apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null
+        else
+            echo "warning: ${packages[*]} missing; calendar parser tests will skip" \
+                "(or fail with CI set)." >&2
+        fi
+    fi
+    if command -v npm >/dev/null &&
+        [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
+        say "Installing ical.js (tests/js)"
+        npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+}

@@ -66,6 +66,12 @@ class Migration(migrations.Migration):
         ("cohorts", "0001_initial"),
         ("courses", "0001_initial"),
         ("assignments", "0002_initial"),
+        # The course index must exist to give coordinators their pages.
+        ("home", "0003_create_course_index"),
+        # These give choose permissions to every group with admin access that
+        # exists when they run; ours come after them and hold only their own.
+        ("wagtaildocs", "0011_add_choose_permissions"),
+        ("wagtailimages", "0023_add_choose_permissions"),
         ("wagtailadmin", "0001_create_admin_access_permissions"),
         ("wagtailcore", "0094_alter_page_locale"),
         ("auth", "0012_alter_user_first_name_max_length"),

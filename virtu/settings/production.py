@@ -16,3 +16,10 @@ CSRF_COOKIE_SECURE = True
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 )
+
+# Tasks (sending email, Wagtail's reference index) wait in the database for
+# `manage.py db_worker`, so a slow mail server never holds up a request. That
+# worker neither retries nor recovers a killed run: the email outbox does both
+# itself, with `manage.py send_outbox` from a timer (cohorts/outbox.py).
+INSTALLED_APPS += ["django_tasks_db"]  # noqa: F405
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,0 +1,128 @@
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from home.management import demo
+from home.management.commands.load_demo_data import DEMO_EMAIL_BACKEND
+
+#: The small size every view is measured at first.
+SMALL = 50
+BENCHMARK_COHORT = demo.CohortSpec(
+    "Suorituskykytesti", "suorituskykytesti", ("Helsinki",), "jitsi", 8
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the training admin with one cohort of 50 and of many participants. "
+        "Runs in a throwaway test database, like manage.py test, so the "
+        "database in use is never touched."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--participants",
+            type=int,
+            default=5000,
+            metavar="N",
+            help="Participants in the cohort at the large size (default 5000).",
+        )
+        parser.add_argument(
+            "--runs",
+            type=int,
+            default=5,
+            help="Timed requests per page and size; the median is shown.",
+        )
+        parser.add_argument(
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Destroy a test database left over from an earlier run "
+            "without asking.",
+        )
+
+    def handle(self, *args, participants, runs, interactive, verbosity, **options):
+        if participants <= SMALL:
+            raise CommandError(f"--participants must be more than {SMALL}.")
+        if runs < 1:
+            raise CommandError("--runs must be at least 1.")
+        old_name = connection.settings_dict["NAME"]
+        connection.creation.create_test_db(
+            verbosity=0, autoclobber=not interactive, serialize=False
+        )
+        # Not setup_test_environment(): its template instrumentation copies
+        # every template context and would add its own time to each page.
+        try:
+            with override_settings(
+                DEBUG=False, ALLOWED_HOSTS=["*"], EMAIL_BACKEND=DEMO_EMAIL_BACKEND
+            ):
+                results = self.measure(participants, runs, progress=verbosity > 0)
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+        self.report(results, participants, runs)
+
+    def measure(self, participants, runs, progress):
+        built = demo.build()
+        cohort, _created = demo.demo_cohort(
+            built.course, BENCHMARK_COHORT, timezone.localdate()
+        )
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=demo.COORDINATOR[0]))
+        pages = {
+            "Wagtail dashboard (reference)": reverse("wagtailadmin_home"),
+            "Cohort listing": reverse("cohorts:index"),
+            "Cohort edit view": reverse("wagtailadmin_pages:edit", args=[cohort.pk]),
+            "Enrolment listing": reverse("enrollments:index"),
+        }
+        results = {}
+        for size in (SMALL, participants):
+            # Person n always goes to the same cohort: this tops it up to size.
+            demo.add_generated_participants([cohort], size, progress=progress)
+            results[size] = {
+                name: self.time_page(client, url, runs) for name, url in pages.items()
+            }
+        return results
+
+    def time_page(self, client, url, runs):
+        """(queries, median ms, median ms in the database) of a page, after
+        one warm-up request that fills the caches a running site has filled."""
+        client.get(url)
+        counts, timings, db_timings = [], [], []
+        for _run in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}.")
+            counts.append(len(queries))
+            db_timings.append(sum(float(q["time"]) for q in queries) * 1000)
+        return max(counts), statistics.median(timings), statistics.median(db_timings)
+
+    def report(self, results, participants, runs):
+        small, large = results[SMALL], results[participants]
+        self.stdout.write(
+            f"\nTraining admin as a coordinator on {connection.vendor}, in a "
+            f"throwaway test database; median of {runs} runs.\n"
+        )
+        columns = f"{'queries':>9}{'ms':>9}{'db ms':>9}"
+        self.stdout.write(
+            f"{'':30}{f'{SMALL:,} participants':>27}"
+            f"{f'{participants:,} participants':>27}"
+        )
+        self.stdout.write(f"{'Page':30}{columns:>27}{columns:>27}")
+        for name, measured in small.items():
+            line = f"{name:30}"
+            for queries, ms, db_ms in (measured, large[name]):
+                line += f"{queries:>9}{ms:>9.1f}{db_ms:>9.1f}"
+            if large[name][0] != measured[0]:
+                line += self.style.WARNING("  queries grow with participants")
+            self.stdout.write(line)

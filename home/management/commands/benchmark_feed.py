@@ -1,0 +1,125 @@
+import statistics
+import time
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import path, reverse
+
+from cohorts.calendar_views import new_token
+from cohorts.enrolment import person_for_email
+from cohorts.models import CohortPage, Enrollment
+from home.management import demo
+from virtu import urls as site_urls
+
+#: Cohorts of the two people whose feeds are timed.
+SIZES = (5, 50)
+
+
+def bare(request):
+    """The cheapest response Django gives: the reference for the feed."""
+    return HttpResponse("ok")
+
+
+#: The site's URLs plus the bare view.
+urlpatterns = [path("benchmark/bare/", bare, name="bare"), *site_urls.urlpatterns]
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the personal calendar feed of a person in 5 and in 50 cohorts "
+        "against a bare view. Runs in a throwaway test database, like "
+        "manage.py test, so the database in use is never touched."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--runs",
+            type=int,
+            default=20,
+            help="Timed requests per URL; the median is shown.",
+        )
+        parser.add_argument(
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Destroy a test database left over from an earlier run "
+            "without asking.",
+        )
+
+    def handle(self, *args, runs, interactive, **options):
+        if runs < 1:
+            raise CommandError("--runs must be at least 1.")
+        old_name = connection.settings_dict["NAME"]
+        connection.creation.create_test_db(
+            verbosity=0, autoclobber=not interactive, serialize=False
+        )
+        try:
+            with override_settings(
+                DEBUG=False,
+                ALLOWED_HOSTS=["*"],
+                ROOT_URLCONF=__name__,
+                # Enrolling people queues invites: keep them off any real server.
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            ):
+                results = self.measure(runs)
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+        self.report(results, runs)
+
+    def measure(self, runs):
+        course = demo.demo_course(demo.course_index())
+        cohorts = [self.cohort(course, number) for number in range(max(SIZES))]
+        client = Client()
+        urls = {"Bare view (reference)": reverse("bare")}
+        for size in SIZES:
+            person = person_for_email(f"feed{size}@example.fi", "Feed", str(size))
+            Enrollment.objects.bulk_create(
+                Enrollment(cohort=cohort, user=person) for cohort in cohorts[:size]
+            )
+            name = f"Feed of {size} cohorts"
+            urls[name] = reverse("calendar:feed", args=[new_token(person)])
+        return {name: self.time_url(client, url, runs) for name, url in urls.items()}
+
+    def cohort(self, course, number):
+        """A live cohort planned from the course, each session with a link."""
+        cohort = CohortPage(
+            title=f"Cohort {number}", start_date=date(2027, 1, 4 + number % 20)
+        )
+        cohort.plan_from_course(course)
+        for session in cohort.sessions.all():
+            session.meeting_url = f"https://meet.example.org/virtu-{number}"
+        course.add_child(instance=cohort)
+        return cohort
+
+    def time_url(self, client, url, runs):
+        """(queries, median ms, kB) of a URL, after one warm-up request."""
+        client.get(url)
+        counts, timings = [], []
+        for _run in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}.")
+            counts.append(len(queries))
+        return max(counts), statistics.median(timings), len(response.content) / 1000
+
+    def report(self, results, runs):
+        self.stdout.write(
+            f"\nCalendar feed on {connection.vendor}, in a throwaway test "
+            f"database; median of {runs} runs.\n"
+        )
+        self.stdout.write(f"{'URL':28}{'queries':>9}{'ms':>9}{'kB':>9}")
+        for name, (queries, ms, size) in results.items():
+            self.stdout.write(f"{name:28}{queries:>9}{ms:>9.1f}{size:>9.1f}")
+        counts = {
+            queries for name, (queries, _ms, _kb) in results.items() if "Feed" in name
+        }
+        if len(counts) > 1:
+            self.stdout.write(self.style.WARNING("Queries grow with cohorts."))

@@ -1,0 +1,515 @@
+"""A demo training programme, built in code so it stays in step with the models.
+
+Modelled on the Finnish public-sector pilot in DOMAIN.md: one course of three
+half-day sessions with experiments between them, run for four regional state
+offices. Everything is looked up by a fixed slug or email address before it is
+created, so building it again adds nothing.
+"""
+
+import hashlib
+import random
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+from wagtail.models import Site
+
+from assignments.models import Reflection
+from cohorts.enrolment import enrol, person_for_email
+from cohorts.models import CohortPage, Enrollment
+from cohorts.permissions import COORDINATORS
+from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
+
+#: Every demo login has this password; the command refuses to run without
+#: DEBUG unless forced, so it does not end up on a real site by accident.
+DEMO_PASSWORD = "virtu-demo"
+SUPERUSER = "admin"
+COORDINATOR = ("koordinaattori@example.org", "Riikka", "Salminen")
+PARTICIPANT = ("osallistuja@example.org", "Aino", "Virtanen")
+#: (email, first name, last name, organisation, indexes of the cohorts trained)
+TRAINERS = [
+    (
+        "valmentaja@example.org",
+        "Johanna",
+        "Lahtinen",
+        "Monipaikka Valmennus Oy",
+        [0, 1],
+    ),
+    ("markus.peltonen@example.org", "Markus", "Peltonen", "Etäkyvyt Oy", [2, 3]),
+]
+#: Demo participants per cohort, besides the participant login.
+PARTICIPANTS_PER_COHORT = 9
+
+COURSE_TITLE = "Monipaikkainen työ ja etäjohtaminen"
+COURSE_SLUG = "monipaikkainen-tyo-ja-etajohtaminen"
+COURSE_DESCRIPTION = (
+    "<p>Kolmen puolipäiväisen etävalmennuksen kokonaisuus monipaikkaisesta "
+    "työstä ja etäjohtamisesta. Valmennuspäivien välillä jokainen osallistuja "
+    "tekee omassa työssään kokeilun ja tuo sen opit ryhmän yhteiseen "
+    "keskusteluun.</p>"
+)
+SESSION_PLANS = [
+    (
+        "Monipaikkainen työ tänään",
+        "9.00 Avaus ja tutustuminen\n"
+        "9.20 Mitä monipaikkainen työ on – tutkimus ja käytännöt\n"
+        "10.15 Tauko\n"
+        "10.30 Pienryhmät: oman työn etäkäytännöt\n"
+        "11.30 Ensimmäisen kokeilun suunnittelu\n"
+        "12.15 Yhteenveto ja seuraavat askeleet",
+    ),
+    (
+        "Yhteistyö ja vuorovaikutus verkossa",
+        "9.00 Kuulumiset ja kokeilujen purku pienryhmissä\n"
+        "9.45 Hyvä etäkokous: valmistelu, fasilitointi ja osallistaminen\n"
+        "10.30 Tauko\n"
+        "10.45 Yhteiset työtilat ja asynkroninen viestintä\n"
+        "11.45 Toisen kokeilun suunnittelu\n"
+        "12.15 Yhteenveto",
+    ),
+    (
+        "Etäjohtaminen ja yhteiset pelisäännöt",
+        "9.00 Kokeilujen satoa: mitä opimme?\n"
+        "9.45 Luottamus, näkyvyys ja palaute etäjohtamisessa\n"
+        "10.30 Tauko\n"
+        "10.45 Tiimin pelisäännöt monipaikkaiseen työhön\n"
+        "11.45 Oma jatkosuunnitelma\n"
+        "12.15 Palaute ja päätös",
+    ),
+]
+PROMPTS = "Mitä kokeilit?\nMitä tapahtui?\nMitä opit?\nMitä teet seuraavaksi?"
+#: (title, after session, instructions, sample answers to the four prompts)
+EXPERIMENTS = [
+    (
+        "Pidä oma kokouksesi etänä",
+        1,
+        "Valitse yksi tavallinen kokous, jonka pidät tai jossa olet mukana, ja "
+        "järjestä se kokonaan etänä. Lähetä asialista etukäteen, sovi "
+        "puheenvuorojen käytäntö ja kokeile yhtä osallistavaa menetelmää. "
+        "Pyydä lopuksi osallistujilta lyhyt palaute.",
+        [
+            [
+                "Pidin tiimimme viikkopalaverin kokonaan Teamsissa, vaikka osa "
+                "meistä oli samassa toimistossa.",
+                "Kokous pysyi aikataulussa, ja etänä olleet pääsivät ensimmäistä "
+                "kertaa tasavertaisesti ääneen puheenvuorokierroksen ansiosta.",
+                "Asialista etukäteen ja yhteinen muistio ruudulla selkeyttävät "
+                "kokousta kaikille, eivät vain etäosallistujille.",
+                "Jatkamme samalla mallilla ja kokeilemme kiertävää puheenjohtajuutta.",
+            ],
+            [
+                "Järjestin asiakastapaamisen valmistelukokouksen etänä.",
+                "Alussa kahdella osallistujalla ei toiminut ääni. Kun yhteydet "
+                "saatiin kuntoon, keskustelu oli yllättävän vilkasta.",
+                "Varaan jatkossa alkuun viisi minuuttia yhteyksien testaamiseen ja "
+                "lähetän liittymisohjeet jo kutsussa.",
+                "Teen tiimille lyhyen muistilistan etäkokouksen valmistelusta.",
+            ],
+            [
+                "Vedin yksikön kuukausipalaverin etänä ja keräsin kysymykset chatissa.",
+                "Kysymyksiä tuli enemmän kuin paikan päällä, ja hiljaisemmatkin "
+                "kollegat osallistuivat.",
+                "Kirjallinen kanava madaltaa osallistumisen kynnystä, mutta "
+                "vastaamiseen pitää varata aikaa.",
+                "Pyydän jatkossa kollegaa moderoimaan chattia.",
+            ],
+        ],
+    ),
+    (
+        "Kokeile uutta yhteistyötyökalua tiimisi kanssa",
+        1,
+        "Valitse tiimisi kanssa yksi työkalu, jota ette vielä käytä (esimerkiksi "
+        "yhteinen muistio, virtuaalitaulu tai keskustelukanava), ja käyttäkää "
+        "sitä kaksi viikkoa oikeassa työtehtävässä. Sopikaa etukäteen, mihin "
+        "työkalua käytetään ja mihin ei.",
+        [
+            [
+                "Otimme käyttöön virtuaalitaulun, johon kerätään viikon työt "
+                "ja esteet.",
+                "Ensimmäisellä viikolla taulua päivitti vain kaksi ihmistä. Kun "
+                "kävimme sen läpi aamupalaverissa, käyttö lähti liikkeelle.",
+                "Uusi työkalu tarvitsee yhteisen rutiinin, muuten se jää "
+                "yksittäisten innokkaiden varaan.",
+                "Taulu on jatkossa viikkopalaverimme runko.",
+            ],
+            [
+                "Siirsimme projektin keskustelut sähköpostista yhteiselle kanavalle.",
+                "Keskustelut pysyivät koossa ja uudet jäsenet näkivät aiemmat "
+                "päätökset. Ulkoisten kumppanien kanssa käytämme yhä sähköpostia.",
+                "Läpinäkyvyys lisääntyi: kaikki näkevät, mitä on päätetty ja miksi.",
+                "Kirjoitamme kanavalle pelisäännöt.",
+            ],
+            [
+                "Kirjoitimme lausuntoluonnoksen yhteisessä muistiossa samanaikaisesti.",
+                "Luonnos valmistui kahdessa päivässä aiemman viikon sijaan, mutta "
+                "versioiden kanssa oli hetken sekaannusta.",
+                "Yhteiskirjoittaminen nopeuttaa työtä, kun vastuut on jaettu "
+                "selvästi osioittain.",
+                "Ehdotan yksikölle yhteistä pohjaa lausuntojen valmisteluun.",
+            ],
+        ],
+    ),
+    (
+        "Siirrä yksi koulutus verkkoon",
+        2,
+        "Valitse yksi koulutus, perehdytys tai info, jonka tavallisesti pidät "
+        "paikan päällä, ja toteuta se verkossa. Mieti, mikä toimii parhaiten "
+        "yhteisenä hetkenä ja mikä etukäteen luettavana tai katsottavana.",
+        [
+            [
+                "Muutin perehdytysaamupäivän lyhyeksi ennakkovideoksi ja tunnin "
+                "yhteiseksi etätuokioksi.",
+                "Osallistujat olivat katsoneet videon, joten yhteinen aika kului "
+                "kysymyksiin. Palaute oli hyvää.",
+                "Käänteinen malli toimii: tieto etukäteen, yhteinen aika keskusteluun.",
+                "Jaan mallin muille perehdyttäjille.",
+            ],
+            [
+                "Pidin valvontaohjeiden koulutuksen kuntien viranhaltijoille verkossa.",
+                "Osallistujia oli kolme kertaa enemmän kuin lähikoulutuksessa. "
+                "Pienryhmät tarvitsivat enemmän ohjausta.",
+                "Pienryhmille pitää antaa tehtävä ja aikaraja kirjallisesti.",
+                "Tallennan seuraavan koulutuksen alustuksen myöhemmin katsottavaksi.",
+            ],
+            [
+                "Toteutin tietosuojakoulutuksen verkossa lyhyinä osina kahden "
+                "viikon aikana.",
+                "Osallistuminen oli tasaisempaa kuin yhdessä pitkässä "
+                "tilaisuudessa, mutta osa unohti myöhemmät osat.",
+                "Lyhyet osat sopivat kiireiseen arkeen, kun muistutukset tulevat "
+                "kalenteriin.",
+                "Lähetän kalenterikutsut kaikkiin osiin heti alussa.",
+            ],
+        ],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    title: str
+    slug: str
+    cities: tuple
+    meeting_tool: str
+    #: Weeks from this week's Tuesday to the first session: two weeks apart,
+    #: so the demo always has cohorts that are over, under way and ahead.
+    weeks: int
+
+
+COHORTS = [
+    CohortSpec(
+        "Etelä-Suomen aluehallintovirasto",
+        "etela-suomen-avi",
+        ("Helsinki", "Hämeenlinna", "Kouvola"),
+        "teams",
+        -5,
+    ),
+    CohortSpec(
+        "Länsi- ja Sisä-Suomen aluehallintovirasto",
+        "lansi-ja-sisa-suomen-avi",
+        ("Vaasa", "Tampere", "Jyväskylä"),
+        "zoom",
+        -3,
+    ),
+    CohortSpec(
+        "Itä-Suomen aluehallintovirasto",
+        "ita-suomen-avi",
+        ("Mikkeli", "Kuopio", "Joensuu"),
+        "jitsi",
+        -1,
+    ),
+    CohortSpec(
+        "Pohjois-Suomen aluehallintovirasto",
+        "pohjois-suomen-avi",
+        ("Oulu", "Kajaani"),
+        "teams",
+        1,
+    ),
+]
+
+# Prime lengths, so stepping through both together repeats no pair for 899 people.
+FIRST_NAMES = [
+    "Aino", "Eero", "Helmi", "Juha", "Kaisa", "Lauri", "Minna", "Mikko", "Noora",
+    "Olli", "Päivi", "Riku", "Sanna", "Timo", "Tiina", "Ville", "Anu", "Jari",
+    "Elina", "Pekka", "Hanna", "Antti", "Satu", "Markku", "Laura", "Jussi",
+    "Emilia", "Heikki", "Katja",
+]  # fmt: skip
+LAST_NAMES = [
+    "Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen",
+    "Laine", "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Lehtinen",
+    "Saarinen", "Kallio", "Heinonen", "Niemi", "Heikkilä", "Kinnunen", "Salonen",
+    "Turunen", "Salo", "Laitinen", "Tuominen", "Rantanen", "Karjalainen",
+    "Jokinen", "Mattila", "Savolainen", "Ahonen", "Hiltunen", "Leinonen",
+]  # fmt: skip
+
+
+@dataclass
+class Demo:
+    course: CoursePage
+    cohorts: list
+    #: (role, username) of each demo login
+    logins: list
+
+
+def ascii_slug(text):
+    """'Päivi Mäkelä' -> 'paivi.makela', for email addresses."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return ".".join(plain.lower().split())
+
+
+def person(number):
+    """The name of demo participant ``number`` (0, 1, 2, ...)."""
+    return FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[number % len(LAST_NAMES)]
+
+
+def meeting_url(spec, number):
+    """A made-up but realistic link on an example domain, the same every run."""
+    token = hashlib.sha256(f"{spec.slug}-{number}".encode()).hexdigest()
+    if spec.meeting_tool == "zoom":
+        return f"https://zoom.example.com/j/{int(token[:12], 16) % 10**10:010d}"
+    if spec.meeting_tool == "jitsi":
+        return f"https://meet.example.org/virtu-{spec.slug}-{number}"
+    return (
+        "https://teams.example.com/l/meetup-join/"
+        f"19%3ameeting_{token[:32]}%40thread.v2/0"
+    )
+
+
+def course_index():
+    """The course index the migrations create, or a new one on the home page."""
+    index = CourseIndexPage.objects.order_by("path").first()
+    if index is None:
+        index = CourseIndexPage(title="Valmennukset", slug="valmennukset")
+        Site.objects.get(is_default_site=True).root_page.add_child(instance=index)
+        index.save_revision().publish()
+    return index
+
+
+def demo_course(index):
+    course = CoursePage.objects.child_of(index).filter(slug=COURSE_SLUG).first()
+    if course is not None:
+        return course
+    course = CoursePage(
+        title=COURSE_TITLE, slug=COURSE_SLUG, description=COURSE_DESCRIPTION
+    )
+    course.session_plans = [
+        SessionPlan(title=title, agenda=agenda) for title, agenda in SESSION_PLANS
+    ]
+    course.experiment_templates = [
+        ExperimentTemplate(
+            title=title,
+            after_session=after_session,
+            instructions=instructions,
+            prompts=PROMPTS,
+        )
+        for title, after_session, instructions, _answers in EXPERIMENTS
+    ]
+    index.add_child(instance=course)
+    course.save_revision().publish()
+    return course
+
+
+def demo_cohort(course, spec, today):
+    """The cohort of ``spec`` and whether it was created now."""
+    cohort = CohortPage.objects.child_of(course).filter(slug=spec.slug).first()
+    if cohort is not None:
+        return cohort, False
+    tuesday = today - timedelta(days=today.weekday() - 1)
+    cohort = CohortPage(
+        title=spec.title,
+        slug=spec.slug,
+        organisations=f"{spec.title} ({', '.join(spec.cities)})",
+        start_date=tuesday + timedelta(weeks=spec.weeks),
+    )
+    cohort.plan_from_course(course)
+    for number, session in enumerate(cohort.sessions.all(), start=1):
+        session.meeting_url = meeting_url(spec, number)
+    course.add_child(instance=cohort)
+    cohort.save_revision().publish()
+    return cohort, True
+
+
+def enrol_demo_people(cohort, spec, first_number):
+    """Enrol the cohort's participants; ``first_number`` keeps names apart
+    across cohorts."""
+    for offset in range(PARTICIPANTS_PER_COHORT):
+        first_name, last_name = person(first_number + offset)
+        enrol(
+            cohort,
+            f"{ascii_slug(f'{first_name} {last_name}')}@avi.example.org",
+            first_name,
+            last_name,
+            organisation=f"{spec.title}, {spec.cities[offset % len(spec.cities)]}",
+        )
+
+
+def write_reflections(cohort, now):
+    """Sample reflections on the experiments that have started by ``now``:
+    on time, late, early, drafts and missing ones, in both visibilities."""
+    rng = random.Random(cohort.slug)
+    sessions = list(cohort.sessions.all())
+    samples = {title: answers for title, _s, _i, answers in EXPERIMENTS}
+    participants = list(
+        cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT).order_by("pk")
+    )
+    # The course may have been edited in the admin since the demo wrote it.
+    experiments = [e for e in cohort.experiments.all() if e.title in samples]
+    for after_session in sorted({e.after_session for e in experiments}):
+        if after_session > len(sessions) or sessions[after_session - 1].start > now:
+            continue
+        opened = sessions[after_session - 1].start
+        # Where a session offers several experiments, each person picks one.
+        choices = [e for e in experiments if e.after_session == after_session]
+        for number, participant in enumerate(participants):
+            experiment = choices[number % len(choices)]
+            due = experiment.due(sessions)
+            overdue = due is not None and due < now
+            roll = 0.9 if number == 0 else rng.random()  # the login has one
+            if roll < (0.1 if overdue else 0.35):
+                continue
+            started = min(now, opened + timedelta(days=rng.randint(1, 5)))
+            answers = rng.choice(samples[experiment.title])
+            reflection = Reflection(
+                experiment=experiment,
+                author=participant,
+                visibility=rng.choice(Reflection.Visibility.values),
+                answers=[
+                    {"prompt": prompt, "answer": answer}
+                    for prompt, answer in zip(
+                        experiment.prompt_list, answers, strict=False
+                    )
+                ],
+            )
+            if roll < (0.2 if overdue else 0.7):  # still a draft
+                for item in reflection.answers[2:]:
+                    item["answer"] = ""
+            elif overdue and roll < 0.4:
+                reflection.submit(min(now, due + timedelta(hours=rng.randint(3, 60))))
+            elif overdue:
+                reflection.submit(
+                    max(started, due - timedelta(hours=rng.randint(2, 48)))
+                )
+            else:
+                reflection.submit(started)
+            reflection.full_clean()
+            reflection.save()
+            # Timestamps as if written over the weeks, not all this minute.
+            Reflection.objects.filter(pk=reflection.pk).update(
+                created_at=started, updated_at=reflection.submitted_at or started
+            )
+
+
+def set_demo_password(user):
+    user.set_password(DEMO_PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def build(now=None):
+    """Build the demo programme, or complete it where parts are missing."""
+    now = now or timezone.now()
+    User = get_user_model()
+    course = demo_course(course_index())
+
+    cohorts = []
+    for index, spec in enumerate(COHORTS):
+        cohort, created = demo_cohort(course, spec, timezone.localdate(now))
+        cohorts.append(cohort)
+        if index == 0:  # first in the cohort, so the login gets a reflection
+            enrol(cohort, *PARTICIPANT, organisation=f"{spec.title}, Helsinki")
+        # Numbers from 1: number 0 is the participant login's name.
+        enrol_demo_people(cohort, spec, 1 + index * PARTICIPANTS_PER_COHORT)
+        # Reflections only with a new cohort, so a rerun weeks later, when
+        # more sessions are over, still leaves the demo as it was.
+        if created:
+            write_reflections(cohort, now)
+
+    for email, first_name, last_name, organisation, trained in TRAINERS:
+        for index in trained:
+            enrol(
+                cohorts[index],
+                email,
+                first_name,
+                last_name,
+                Enrollment.Role.TRAINER,
+                organisation,
+            )
+    set_demo_password(User.objects.get(email=TRAINERS[0][0]))
+    set_demo_password(User.objects.get(email=PARTICIPANT[0]))
+
+    coordinator = set_demo_password(person_for_email(*COORDINATOR))
+    coordinator.groups.add(Group.objects.get(name=COORDINATORS))
+
+    admin = User.objects.filter(username=SUPERUSER).first() or User(
+        username=SUPERUSER, email="admin@example.org"
+    )
+    admin.is_staff = admin.is_superuser = True
+    admin.set_password(DEMO_PASSWORD)
+    admin.save()
+
+    logins = [
+        ("superuser", SUPERUSER),
+        ("coordinator", coordinator.username),
+        ("trainer", TRAINERS[0][0]),
+        ("participant", PARTICIPANT[0]),
+    ]
+    return Demo(course=course, cohorts=cohorts, logins=logins)
+
+
+def generated_email(number):
+    return f"osallistuja.{number:05d}@demo.example.org"
+
+
+@transaction.atomic
+def add_generated_participants(cohorts, count, progress=False, batch_size=500):
+    """Enrol generated participants number 0 to ``count`` - 1 round the
+    ``cohorts``, in bulk.
+
+    Person ``n`` always has the same email address and cohort, so the same
+    count again adds nothing and a larger one adds only the difference. Bulk
+    inserts send no signals, which is fine: only trainers need access synced.
+    """
+    User = get_user_model()
+    with tqdm(total=count, unit=" people", disable=not progress) as bar:
+        for start in range(0, count, batch_size):
+            numbers = range(start, min(start + batch_size, count))
+            emails = [generated_email(number) for number in numbers]
+            existing = set(
+                User.objects.filter(username__in=emails).values_list(
+                    "username", flat=True
+                )
+            )
+            User.objects.bulk_create(
+                User(
+                    username=email,
+                    email=email,
+                    first_name=person(number)[0],
+                    last_name=person(number * 7 + 3)[1],
+                    # Like invited people: no password until they set one.
+                    password=make_password(None),
+                )
+                for number, email in zip(numbers, emails, strict=True)
+                if email not in existing
+            )
+            user_ids = dict(
+                User.objects.filter(username__in=emails).values_list("username", "pk")
+            )
+            Enrollment.objects.bulk_create(
+                [
+                    Enrollment(
+                        cohort=cohorts[number % len(cohorts)],
+                        user_id=user_ids[email],
+                        organisation=cohorts[number % len(cohorts)].title,
+                    )
+                    for number, email in zip(numbers, emails, strict=True)
+                ],
+                ignore_conflicts=True,
+            )
+            bar.update(len(numbers))

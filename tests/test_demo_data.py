@@ -1,0 +1,129 @@
+from io import StringIO
+
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+from django.urls import reverse
+
+from assignments.models import Reflection
+from cohorts.models import CohortPage, Enrollment, OutgoingEmail, Session
+from courses.models import CoursePage
+
+#: The logins the command prints, and their one password.
+LOGINS = {
+    "superuser": "admin",
+    "coordinator": "koordinaattori@example.org",
+    "trainer": "valmentaja@example.org",
+    "participant": "osallistuja@example.org",
+}
+PASSWORD = "virtu-demo"
+
+
+def counts():
+    return {
+        "courses": CoursePage.objects.count(),
+        "cohorts": CohortPage.objects.count(),
+        "sessions": Session.objects.count(),
+        "enrollments": Enrollment.objects.count(),
+        "reflections": Reflection.objects.count(),
+        "users": get_user_model().objects.count(),
+        # Enrolling sends calendar invites: a rerun must not send them again.
+        "emails": OutgoingEmail.objects.count(),
+    }
+
+
+class LoadDemoDataTest(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.output = StringIO()
+        call_command("load_demo_data", force=True, stdout=cls.output)
+        cls.counts = counts()
+
+    def test_running_it_again_adds_nothing(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        self.assertEqual(counts(), self.counts)
+
+    def test_builds_one_course_with_four_published_cohorts_of_three_sessions(self):
+        self.assertEqual(CoursePage.objects.live().count(), 1)
+        self.assertEqual(CohortPage.objects.live().count(), 4)
+        self.assertFalse(CohortPage.objects.filter(has_unpublished_changes=True))
+        for cohort in CohortPage.objects.all():
+            sessions = list(cohort.sessions.all())
+            self.assertEqual(len(sessions), 3)
+            self.assertTrue(all(s.meeting_url.startswith("https://") for s in sessions))
+            self.assertEqual(cohort.experiments.count(), 3)
+
+    def test_reflections_cover_drafts_submissions_visibilities_and_late_ones(self):
+        reflections = Reflection.objects.all()
+        self.assertEqual(
+            set(reflections.values_list("status", flat=True)), {"draft", "submitted"}
+        )
+        self.assertEqual(
+            set(reflections.values_list("visibility", flat=True)),
+            {"trainers", "cohort"},
+        )
+        self.assertTrue(reflections.filter(is_late=True).exists())
+        self.assertTrue(reflections.filter(status="submitted", is_late=False).exists())
+
+    def test_each_cohort_has_participants_and_a_trainer(self):
+        for cohort in CohortPage.objects.all():
+            people = cohort.enrollments
+            self.assertGreaterEqual(people.filter(role="participant").count(), 5)
+            self.assertEqual(people.filter(role="trainer").count(), 1)
+
+    def test_prints_the_addresses_and_logins(self):
+        output = self.output.getvalue()
+        self.assertIn("http://localhost:8000/admin/", output)
+        for username in LOGINS.values():
+            self.assertIn(username, output)
+        self.assertIn(PASSWORD, output)
+
+    def test_demo_logins_work(self):
+        for role, username in LOGINS.items():
+            with self.subTest(role):
+                self.assertTrue(self.client.login(username=username, password=PASSWORD))
+
+    def test_coordinator_can_open_the_cohort_listing(self):
+        self.client.login(username=LOGINS["coordinator"], password=PASSWORD)
+        response = self.client.get(reverse("cohorts:index"))
+        self.assertEqual(response.status_code, 200)
+        for cohort in CohortPage.objects.all():
+            self.assertContains(response, cohort.title)
+
+    def test_trainer_sees_only_their_cohorts(self):
+        self.client.login(username=LOGINS["trainer"], password=PASSWORD)
+        response = self.client.get(reverse("cohorts:index"))
+        self.assertEqual(response.status_code, 200)
+        trained = set(
+            Enrollment.objects.filter(
+                user__username=LOGINS["trainer"], role="trainer"
+            ).values_list("cohort_id", flat=True)
+        )
+        self.assertEqual(len(trained), 2)
+        for cohort in CohortPage.objects.all():
+            if cohort.pk in trained:
+                self.assertContains(response, cohort.title)
+            else:
+                self.assertNotContains(response, cohort.title)
+
+    def test_participant_cannot_open_the_admin(self):
+        self.client.login(username=LOGINS["participant"], password=PASSWORD)
+        response = self.client.get(reverse("wagtailadmin_home"))
+        self.assertRedirects(response, reverse("wagtailadmin_login") + "?next=/admin/")
+
+    def test_generated_participants_are_added_once_across_the_cohorts(self):
+        for _run in range(2):
+            call_command("load_demo_data", force=True, participants=40, verbosity=0)
+        self.assertEqual(counts()["enrollments"], self.counts["enrollments"] + 40)
+        self.assertEqual(counts()["users"], self.counts["users"] + 40)
+        for cohort in CohortPage.objects.all():
+            self.assertEqual(
+                cohort.enrollments.filter(
+                    user__email__endswith="@demo.example.org"
+                ).count(),
+                10,
+            )
+
+    def test_refuses_to_run_with_debug_off_unless_forced(self):
+        with self.assertRaises(CommandError):
+            call_command("load_demo_data", verbosity=0)

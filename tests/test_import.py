@@ -1,0 +1,548 @@
+"""Enrolling people from a CSV or Excel file: all of them, or nobody."""
+
+import codecs
+import csv
+import dataclasses
+import io
+
+import openpyxl
+from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
+from django.test import SimpleTestCase, TestCase
+from django.urls import reverse
+from django.utils.translation import gettext, override
+from wagtail.test.utils import WagtailTestUtils
+
+from cohorts.enrolment import enrol
+from cohorts.importing import MAX_ROWS, enrol_people, read_people
+from cohorts.models import Enrollment
+from cohorts.permissions import COORDINATORS
+
+from .factories import (
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_trainer,
+    make_user,
+)
+
+HEADER = ["name", "email", "organisation", "role"]
+
+
+def csv_file(rows, name="people.csv", delimiter=",", encoding="utf-8"):
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter).writerows(rows)
+    return SimpleUploadedFile(name, text.getvalue().encode(encoding))
+
+
+def xlsx_file(rows, name="people.xlsx"):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    data = io.BytesIO()
+    workbook.save(data)
+    return SimpleUploadedFile(name, data.getvalue())
+
+
+def problems(rows, **kwargs):
+    """The (line, message) of each problem in a CSV file of ``rows``."""
+    people, found = read_people(csv_file(rows, **kwargs))
+    return [(problem.line, problem.message) for problem in found]
+
+
+class ImportViewTestCase(WagtailTestUtils, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        course = make_course()
+        cls.cohort = make_cohort(course)
+        cls.other_cohort = make_cohort(course, title="Cohort B")
+        cls.coordinator = make_coordinator()
+        cls.url = reverse("enrollments:import")
+        cls.index_url = reverse("enrollments:index")
+
+    def setUp(self):
+        self.client.force_login(self.coordinator)
+
+    def post(self, file, cohort=None):
+        cohort_id = (cohort or self.cohort).pk
+        return self.client.post(self.url, {"cohort": cohort_id, "file": file})
+
+    def enrolled(self, cohort=None):
+        return {
+            (e.user.email, e.user.first_name, e.user.last_name, e.role, e.organisation)
+            for e in (cohort or self.cohort).enrollments.select_related("user")
+        }
+
+    def listed_problems(self, response):
+        soup = self.get_soup(response.content)
+        return [
+            " ".join(item.get_text().split())
+            for item in soup.select("#import-problems li")
+        ]
+
+
+class ImportGoodFileTest(ImportViewTestCase):
+    def test_good_file_enrols_everyone_with_their_roles_and_organisations(self):
+        response = self.post(
+            csv_file(
+                [
+                    HEADER,
+                    ["Anna Maria Virtanen", "anna@example.fi", "Lapin AVI", "trainer"],
+                    ["Pekka Korhonen", "Pekka@Example.fi", "Itä-Suomen AVI", ""],
+                    ["Liisa Nieminen", "liisa@example.fi", "", "participant"],
+                ]
+            )
+        )
+
+        self.assertRedirects(response, f"{self.index_url}?cohort={self.cohort.pk}")
+        self.assertEqual(
+            self.enrolled(),
+            {
+                ("anna@example.fi", "Anna Maria", "Virtanen", "trainer", "Lapin AVI"),
+                (
+                    "pekka@example.fi",
+                    "Pekka",
+                    "Korhonen",
+                    "participant",
+                    "Itä-Suomen AVI",
+                ),
+                ("liisa@example.fi", "Liisa", "Nieminen", "participant", ""),
+            },
+        )
+        self.assertEqual(self.other_cohort.enrollments.count(), 0)
+        self.assertEqual(
+            [str(message) for message in get_messages(response.wsgi_request)],
+            ["Cohort A: 3 people added."],
+        )
+
+    def test_import_ends_on_the_listing_of_that_cohort(self):
+        enrol(self.other_cohort, "elsewhere@example.fi", "Eero", "Elsewhere")
+
+        response = self.client.post(
+            self.url,
+            {
+                "cohort": self.cohort.pk,
+                "file": csv_file([HEADER, ["Anna Virtanen", "anna@example.fi"]]),
+            },
+            follow=True,
+        )
+
+        self.assertContains(response, "anna@example.fi")
+        self.assertNotContains(response, "elsewhere@example.fi")
+
+    def test_imported_trainer_gets_edit_access_to_the_cohort(self):
+        self.post(csv_file([HEADER, ["Tea Trainer", "tea@example.fi", "", "trainer"]]))
+
+        trainer = Enrollment.objects.get(user__email="tea@example.fi").user
+        self.assertTrue(self.cohort.permissions_for_user(trainer).can_edit())
+
+    def test_people_already_in_the_cohort_are_updated_not_refused(self):
+        enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen", "participant", "Old")
+        enrol(self.cohort, "pekka@example.fi", "Pekka", "Korhonen", "participant", "X")
+
+        response = self.post(
+            csv_file(
+                [
+                    HEADER,
+                    ["Anna Virtanen", "ANNA@example.fi", "Lapin AVI", "trainer"],
+                    ["Pekka Korhonen", "pekka@example.fi", "X", "participant"],
+                    ["Liisa Nieminen", "liisa@example.fi", "", ""],
+                ]
+            )
+        )
+
+        self.assertEqual(
+            self.enrolled(),
+            {
+                ("anna@example.fi", "Anna", "Virtanen", "trainer", "Lapin AVI"),
+                ("pekka@example.fi", "Pekka", "Korhonen", "participant", "X"),
+                ("liisa@example.fi", "Liisa", "Nieminen", "participant", ""),
+            },
+        )
+        self.assertEqual(
+            [str(message) for message in get_messages(response.wsgi_request)],
+            ["Cohort A: 1 person added, 1 updated, 1 unchanged."],
+        )
+
+    def test_semicolon_csv_with_bom_and_finnish_headings_is_read(self):
+        self.post(
+            csv_file(
+                [
+                    ["Nimi", "Sähköposti", "Organisaatio", "Rooli"],
+                    ["Äijä Öhman", "aija@example.fi", "ELY-keskus, Oulu", "Valmentaja"],
+                    ["Satu Mäkelä", "satu@example.fi", "Kela", "osallistuja"],
+                ],
+                delimiter=";",
+                encoding="utf-8-sig",
+            )
+        )
+
+        self.assertEqual(
+            self.enrolled(),
+            {
+                ("aija@example.fi", "Äijä", "Öhman", "trainer", "ELY-keskus, Oulu"),
+                ("satu@example.fi", "Satu", "Mäkelä", "participant", "Kela"),
+            },
+        )
+
+    def test_excel_workbook_with_swedish_headings_is_read(self):
+        self.post(
+            xlsx_file(
+                [
+                    ["Namn", "E-post", "Organisation", "Roll"],
+                    ["Åsa Lindqvist", "asa@example.fi", "Vasa stad", "tränare"],
+                    ["Erik Holm", "erik@example.fi", None, "deltagare"],
+                    [None, None, None, None],
+                    ["Nils Berg", "nils@example.fi", 4021, None],
+                ]
+            )
+        )
+
+        self.assertEqual(
+            self.enrolled(),
+            {
+                ("asa@example.fi", "Åsa", "Lindqvist", "trainer", "Vasa stad"),
+                ("erik@example.fi", "Erik", "Holm", "participant", ""),
+                ("nils@example.fi", "Nils", "Berg", "participant", "4021"),
+            },
+        )
+
+
+class ImportBadFileTest(ImportViewTestCase):
+    def test_one_bad_row_enrols_nobody_and_every_problem_is_listed_by_line(self):
+        enrol(self.cohort, "old@example.fi", "Olli", "Old", "participant", "Kela")
+
+        response = self.post(
+            csv_file(
+                [
+                    HEADER,
+                    ["Anna Virtanen", "anna@example.fi", "Lapin AVI", "participant"],
+                    ["No Address", "", "Kela", "participant"],
+                    ["Pekka Korhonen", "pekka@example.fi", "Kela", "boss"],
+                    ["Anna Again", "ANNA@example.fi", "Kela", ""],
+                    ["Bad Address", "bad@", "Kela", ""],
+                    ["Olli Old", "old@example.fi", "Vero", "trainer"],
+                ]
+            )
+        )
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.listed_problems(response),
+            [
+                "Line 2: anna@example.fi is also on line 5.",
+                "Line 3: The email address is missing.",
+                "Line 4: “boss” is not a role. Use participant or trainer "
+                "(or leave it empty for a participant).",
+                "Line 5: anna@example.fi is also on line 2.",
+                "Line 6: “bad@” is not a valid email address.",
+            ],
+        )
+        self.assertEqual(
+            self.enrolled(),
+            {("old@example.fi", "Olli", "Old", "participant", "Kela")},
+        )
+        self.assertFalse(Enrollment.objects.filter(user__email="anna@example.fi"))
+
+    def test_problems_are_listed_in_the_coordinators_language(self):
+        finn = make_user("kaisa@example.fi", groups=[COORDINATORS], language="fi")
+        self.client.force_login(finn)
+
+        response = self.post(csv_file([HEADER, ["No Address", "", "", ""]]))
+
+        with override("fi"):
+            expected = gettext("The email address is missing.")
+        self.assertNotEqual(expected, "The email address is missing.")
+        [problem] = self.listed_problems(response)
+        self.assertTrue(problem.endswith(expected), problem)
+
+    def test_chosen_cohort_stays_selected_after_errors(self):
+        response = self.post(
+            csv_file([HEADER, ["No Address", "", "", ""]]), cohort=self.other_cohort
+        )
+
+        selected = self.get_soup(response.content).select_one(
+            "select[name=cohort] option[selected]"
+        )
+        self.assertEqual(selected["value"], str(self.other_cohort.pk))
+
+    def test_file_without_an_email_column_is_refused_on_line_one(self):
+        response = self.post(csv_file([["name", "organisation"], ["Anna", "Kela"]]))
+
+        [problem] = self.listed_problems(response)
+        self.assertTrue(problem.startswith("Line 1: The first row has no “email”"))
+        self.assertEqual(Enrollment.objects.count(), 0)
+
+    def test_wrong_kind_of_file_is_a_form_error(self):
+        response = self.post(SimpleUploadedFile("people.xls", b"\xd0\xcf\x11\xe0"))
+
+        self.assertContains(
+            response,
+            "File extension “xls” is not allowed. Allowed extensions are: csv, xlsx.",
+        )
+
+    def test_damaged_workbook_is_reported_not_a_server_error(self):
+        response = self.post(SimpleUploadedFile("people.xlsx", b"not a zip file"))
+
+        self.assertEqual(
+            self.listed_problems(response),
+            ["The file could not be read as an Excel workbook (.xlsx)."],
+        )
+
+
+class ImportAccessTest(ImportViewTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.trainer = make_trainer(cls.cohort)
+
+    def test_cohort_in_the_query_is_preselected(self):
+        response = self.client.get(f"{self.url}?cohort={self.other_cohort.pk}")
+
+        selected = self.get_soup(response.content).select_one(
+            "select[name=cohort] option[selected]"
+        )
+        self.assertEqual(selected["value"], str(self.other_cohort.pk))
+
+    def test_page_has_admin_breadcrumbs_back_to_the_enrolments(self):
+        response = self.client.get(self.url)
+
+        soup = self.get_soup(response.content)
+        self.assertIsNotNone(
+            soup.select_one(f'[data-w-breadcrumbs] a[href="{self.index_url}"]')
+        )
+        self.assertEqual(
+            soup.select_one("form#w-editor-form")["enctype"], "multipart/form-data"
+        )
+
+    def test_coordinator_sees_import_button_on_enrolment_listing(self):
+        response = self.client.get(f"{self.index_url}?cohort={self.cohort.pk}")
+
+        button = self.get_soup(response.content).select_one(
+            f'a[href="{self.url}?cohort={self.cohort.pk}"]'
+        )
+        self.assertEqual(button.get_text(strip=True), "Import from file")
+
+    def test_trainer_sees_no_import_button_and_is_refused_the_import(self):
+        self.client.force_login(self.trainer)
+
+        listing = self.client.get(self.index_url)
+        self.assertEqual(listing.status_code, 200)
+        self.assertNotContains(listing, self.url)
+        # Wagtail answers a refused admin page with a message on the dashboard,
+        # and scripts with a plain 403.
+        home = reverse("wagtailadmin_home")
+        self.assertRedirects(self.client.get(self.url), home)
+        xhr = {"x-requested-with": "XMLHttpRequest"}
+        with self.assertLogs("django.request", "WARNING"):
+            self.assertEqual(self.client.get(self.url, headers=xhr).status_code, 403)
+        response = self.post(csv_file([HEADER, ["A B", "a@example.fi", "", ""]]))
+        self.assertRedirects(response, home)
+        self.assertFalse(Enrollment.objects.filter(user__email="a@example.fi"))
+
+    def test_guessed_cohort_id_is_a_form_error(self):
+        response = self.client.post(
+            self.url,
+            {"cohort": 999_999, "file": csv_file([HEADER, ["A B", "a@example.fi"]])},
+        )
+
+        self.assertContains(
+            response,
+            "Select a valid choice. That choice is not one of the available choices.",
+        )
+
+    def test_user_who_may_enrol_cannot_import_into_a_cohort_they_cannot_see(self):
+        clerk = make_user("clerk@example.fi")
+        group = Group.objects.create(name="Enrolment clerks")
+        group.permissions.add(
+            Permission.objects.get(codename="access_admin"),
+            Permission.objects.get(codename="add_enrollment"),
+        )
+        clerk.groups.add(group)
+        self.client.force_login(clerk)
+
+        response = self.post(csv_file([HEADER, ["A B", "a@example.fi", "", ""]]))
+
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("cohort", response.context["form"].errors)
+        self.assertFalse(Enrollment.objects.filter(user__email="a@example.fi"))
+
+
+class ReadPeopleTest(SimpleTestCase):
+    """The parser on its own, on the files coordinators really produce."""
+
+    def setUp(self):
+        self.enterContext(override("en"))
+
+    def test_columns_may_come_in_any_order_among_unknown_ones(self):
+        people, found = read_people(
+            csv_file(
+                [
+                    ["Phone", "E-mail:", " ROLE ", "Full name"],
+                    ["040 123", "a@example.fi", "Trainer", "  Anna   Maria  Virtanen "],
+                ]
+            )
+        )
+
+        self.assertEqual(found, [])
+        [person] = people
+        self.assertEqual(
+            (person.line, person.email, person.first_name, person.last_name),
+            (2, "a@example.fi", "Anna Maria", "Virtanen"),
+        )
+        self.assertEqual((person.role, person.organisation), ("trainer", ""))
+
+    def test_name_and_organisation_and_role_cells_may_be_empty(self):
+        people, found = read_people(csv_file([HEADER, ["", "a@example.fi"]]))
+
+        self.assertEqual(found, [])
+        self.assertEqual(
+            (people[0].first_name, people[0].role, people[0].organisation),
+            ("", "participant", ""),
+        )
+
+    def test_empty_file_is_refused(self):
+        self.assertEqual(problems([]), [(None, "The file is empty.")])
+        self.assertEqual(problems([[], ["", " "]]), [(None, "The file is empty.")])
+
+    def test_file_with_only_column_names_is_refused(self):
+        self.assertEqual(
+            problems([HEADER, []]), [(None, "The file has column names but no people.")]
+        )
+
+    def test_missing_name_and_email_columns_are_both_reported(self):
+        found = problems([["organisation", "role"], ["Kela", ""]])
+
+        self.assertEqual([line for line, message in found], [1, 1])
+        self.assertIn("“name”", found[0][1])
+        self.assertIn("“email”", found[1][1])
+        self.assertIn("sähköposti", found[1][1])
+
+    def test_two_email_columns_are_refused(self):
+        found = problems([["name", "email", "sähköposti"], ["A", "a@x.fi", "b@x.fi"]])
+
+        self.assertEqual(found, [(1, "There are two “sähköposti” columns.")])
+
+    def test_blank_rows_are_skipped_but_keep_their_line_numbers(self):
+        found = problems([HEADER, ["A", "a@example.fi"], [], ["", ""], ["B", ""]])
+
+        self.assertEqual(found, [(5, "The email address is missing.")])
+
+    def test_a_cell_with_a_line_break_is_still_one_row(self):
+        found = problems([HEADER, ["A", "a@example.fi", "Kela\nOulu"], ["B", ""]])
+
+        self.assertEqual(found, [(3, "The email address is missing.")])
+
+    def test_an_address_listed_three_times_names_the_other_lines(self):
+        found = problems(
+            [HEADER, ["A", "a@example.fi"], ["B", "b@example.fi"]]
+            + [["A", "A@EXAMPLE.FI"], ["A", "a@example.fi"]]
+        )
+
+        self.assertEqual(
+            found,
+            [
+                (2, "a@example.fi is also on lines 4, 5."),
+                (4, "a@example.fi is also on lines 2, 5."),
+                (5, "a@example.fi is also on lines 2, 4."),
+            ],
+        )
+
+    def test_a_row_can_have_several_problems(self):
+        found = problems([HEADER, ["A", "not an address", "", "coach"]])
+
+        self.assertEqual([line for line, message in found], [2, 2])
+
+    def test_overlong_organisation_is_refused(self):
+        found = problems([HEADER, ["A", "a@example.fi", "x" * 256]])
+
+        self.assertEqual(
+            found, [(2, "The organisation is longer than 255 characters.")]
+        )
+
+    def test_a_full_file_is_read_and_one_row_more_is_refused(self):
+        rows = [HEADER] + [["P", f"p{number}@example.fi"] for number in range(MAX_ROWS)]
+        people, found = read_people(csv_file(rows))
+        self.assertEqual((len(people), found), (MAX_ROWS, []))
+
+        people, found = read_people(csv_file(rows + [["Q", "q@example.fi"]]))
+
+        self.assertEqual(people, [])
+        [problem] = found
+        self.assertIsNone(problem.line)
+        self.assertIn(f"more than {MAX_ROWS:,} people", problem.message)
+
+    def test_plain_excel_csv_in_windows_1252_is_read(self):
+        people, found = read_people(
+            csv_file(
+                [["nimi", "sähköposti"], ["Äijä Öhman", "aija@example.fi"]],
+                delimiter=";",
+                encoding="cp1252",
+            )
+        )
+
+        self.assertEqual(found, [])
+        self.assertEqual(people[0].first_name, "Äijä")
+
+    def test_excel_unicode_text_with_tabs_is_read(self):
+        text = "namn\te-post\nÅsa Lindqvist\tasa@example.fi\n"
+        file = SimpleUploadedFile(
+            "people.csv", codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+        )
+
+        people, found = read_people(file)
+
+        self.assertEqual(found, [])
+        self.assertEqual(
+            (people[0].first_name, people[0].email), ("Åsa", "asa@example.fi")
+        )
+
+    def test_binary_file_named_csv_is_refused(self):
+        file = SimpleUploadedFile("people.csv", b"PK\x03\x04\x00\x00\x08\x00")
+
+        [problem] = read_people(file)[1]
+
+        self.assertIn("not a text file", problem.message)
+
+    def test_other_extensions_are_refused(self):
+        [problem] = read_people(SimpleUploadedFile("people.ods", b"x"))[1]
+
+        self.assertEqual(problem.message, "Choose a CSV or Excel (.xlsx) file.")
+
+    def test_workbook_line_numbers_are_the_sheets_row_numbers(self):
+        workbook = xlsx_file(
+            [HEADER, ["A", "a@example.fi"], [], [], ["B", "nope", None, "x"]]
+        )
+
+        found = read_people(workbook)[1]
+
+        self.assertEqual([problem.line for problem in found], [5, 5])
+
+    def test_only_the_first_sheet_of_a_workbook_is_read(self):
+        workbook = openpyxl.Workbook()
+        workbook.active.append(HEADER)
+        workbook.active.append(["A", "a@example.fi"])
+        workbook.create_sheet("Notes").append(["not", "people"])
+        data = io.BytesIO()
+        workbook.save(data)
+
+        people, found = read_people(SimpleUploadedFile("people.xlsx", data.getvalue()))
+
+        self.assertEqual([person.email for person in people], ["a@example.fi"])
+
+
+class EnrolPeopleTest(TestCase):
+    def test_nothing_is_saved_when_one_enrolment_fails(self):
+        cohort = make_cohort(make_course())
+        people, found = read_people(
+            csv_file([HEADER, ["A", "a@example.fi"], ["B", "b@example.fi"]])
+        )
+        # The second person's enrolment breaks inside the transaction.
+        broken = dataclasses.replace(people[1], role=None)
+
+        with self.assertRaises(IntegrityError):
+            enrol_people(cohort, [people[0], broken])
+
+        self.assertEqual(cohort.enrollments.count(), 0)

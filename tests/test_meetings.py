@@ -1,0 +1,566 @@
+"""Meetings created by Jitsi, Microsoft Teams and Zoom, tested against a local
+HTTP server that answers like Microsoft's and Zoom's token and meeting APIs."""
+
+import base64
+import itertools
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+from django.test import TestCase, override_settings
+from django.urls import reverse
+from django.utils import translation
+from wagtail.test.utils import WagtailTestUtils
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from cohorts.meetings import Jitsi, MeetingError, ensure_meeting, ensure_meetings
+from cohorts.models import CohortPage, Meeting, Session, join_urls
+
+from .factories import make_cohort, make_coordinator, make_course
+
+GRAPH_TOKEN = "/tenant-1/oauth2/v2.0/token"
+GRAPH_MEETING = "/v1.0/users/organizer-1/onlineMeetings/createOrGet"
+ZOOM_TOKEN = "/oauth/token"
+ZOOM_MEETING = "/v2/users/host@example.fi/meetings"
+
+
+class Answer:
+    """What the fake provider answers: a status, a JSON body (or a function
+    of the request's JSON body), after ``delay`` seconds."""
+
+    def __init__(self, status, body, delay=0):
+        self.status, self.body, self.delay = status, body, delay
+
+
+class FakeProviders(ThreadingHTTPServer):
+    """Microsoft login and Graph, and Zoom OAuth and API, on one port."""
+
+    daemon_threads = True
+    block_on_close = False  # a handler still sleeping must not hold teardown
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), FakeProviderHandler)
+        self.received = []
+        self.answers = {}
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_port}"
+
+    def answer(self, path, *answers):
+        """Answer ``path`` with these in turn; the last one from then on."""
+        self.answers[path] = list(answers)
+
+    def reset(self):
+        self.received.clear()
+        ids = itertools.count(85746065432)
+        self.answer(GRAPH_TOKEN, Answer(200, {"access_token": "graph-token"}))
+        self.answer(
+            GRAPH_MEETING,
+            Answer(
+                201,
+                lambda body: {
+                    "id": f"MSo1N2Y5ZGFj-{body['externalId']}",
+                    "joinWebUrl": "https://teams.microsoft.com/l/meetup-join/"
+                    f"19%3ameeting_{body['externalId']}%40thread.v2/0",
+                },
+            ),
+        )
+        self.answer(ZOOM_TOKEN, Answer(200, {"access_token": "zoom-token"}))
+        self.answer(ZOOM_MEETING, Answer(201, lambda body: zoom_meeting(next(ids))))
+
+    def requests_to(self, path):
+        return [request for request in self.received if request["path"] == path]
+
+
+def zoom_meeting(id):
+    return {"id": id, "join_url": f"https://zoom.us/j/{id}?pwd=x"}
+
+
+class FakeProviderHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        server = self.server
+        path, _, query = self.path.partition("?")
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        request = {
+            "path": path,
+            "query": parse_qs(query),
+            "headers": dict(self.headers),
+            "body": raw,
+        }
+        server.received.append(request)
+        answers = server.answers.get(path) or [Answer(404, {"error": "no route"})]
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        time.sleep(answer.delay)
+        body = answer.body
+        if callable(body):
+            body = body(json.loads(raw))
+        payload = json.dumps(body).encode()
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+def meetings_setting(url, **zoom):
+    """Every provider configured, pointed at ``url``, with short timeouts."""
+    quick = {"connect_timeout": 0.5, "read_timeout": 0.5, "backoff": 0}
+    return {
+        "jitsi": {"server": "https://jitsi.example.fi"},
+        "teams": {
+            "tenant_id": "tenant-1",
+            "client_id": "teams-client",
+            "client_secret": "teams-secret",
+            "organizer_user_id": "organizer-1",
+            "login_url": url,
+            "graph_url": url,
+            **quick,
+        },
+        "zoom": {
+            "account_id": "zoom-account",
+            "client_id": "zoom-client",
+            "client_secret": "zoom-secret",
+            "user_id": "host@example.fi",
+            "oauth_url": url,
+            "api_url": url,
+            **quick,
+            **zoom,
+        },
+    }
+
+
+class ProviderTestCase(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = FakeProviders()
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.addClassCleanup(cls.server.server_close)
+        cls.addClassCleanup(cls.server.shutdown)
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+
+    def setUp(self):
+        self.server.reset()
+        self.enterContext(
+            override_settings(VIRTU_MEETINGS=meetings_setting(self.server.url))
+        )
+        self.enterContext(translation.override("en"))
+
+    def sessions(self, provider="", **fields):
+        """The cohort's published sessions, all set to ``provider``."""
+        sessions = Session.objects.filter(page=self.cohort)
+        sessions.update(meeting_provider=provider, **fields)
+        return list(sessions)
+
+
+class JitsiTest(ProviderTestCase):
+    def test_room_is_on_the_configured_server_with_an_unguessable_name(self):
+        session = self.sessions("jitsi")[0]
+        meeting = ensure_meeting(session)
+        self.assertRegex(
+            meeting.join_url, r"^https://jitsi\.example\.fi/cohort-a-[0-9a-f]{32}$"
+        )
+        self.assertEqual(meeting.external_id, meeting.join_url.rsplit("/", 1)[1])
+        self.assertEqual(join_urls([session]), {session.uid: meeting.join_url})
+        self.assertEqual(self.server.received, [])
+
+    def test_rooms_never_repeat(self):
+        # 32 lowercase hex digits: 128 random bits, whatever case Jitsi keeps.
+        jitsi = Jitsi({"server": "https://jitsi.example.fi/"})
+        session = self.sessions()[0]
+        rooms = {jitsi.create(session, self.cohort)[1] for _ in range(1000)}
+        self.assertEqual(len(rooms), 1000)
+        self.assertTrue(all("fi/cohort-a-" in room for room in rooms))
+
+
+class TeamsTest(ProviderTestCase):
+    def test_meeting_is_created_with_the_session_uid_as_external_id(self):
+        session = self.sessions("teams")[0]
+        meeting = ensure_meeting(session)
+
+        (token,) = self.server.requests_to(GRAPH_TOKEN)
+        self.assertEqual(
+            parse_qs(token["body"]),
+            {
+                "grant_type": ["client_credentials"],
+                "client_id": ["teams-client"],
+                "client_secret": ["teams-secret"],
+                "scope": [f"{self.server.url}/.default"],
+            },
+        )
+        (create,) = self.server.requests_to(GRAPH_MEETING)
+        self.assertEqual(create["headers"]["Authorization"], "Bearer graph-token")
+        self.assertEqual(
+            json.loads(create["body"]),
+            {
+                "externalId": str(session.uid),
+                "startDateTime": "2027-03-15T07:00:00Z",
+                "endDateTime": "2027-03-15T10:30:00Z",
+                "subject": "Cohort A: Session 1",
+            },
+        )
+        self.assertEqual(meeting.external_id, f"MSo1N2Y5ZGFj-{session.uid}")
+        self.assertEqual(Meeting.objects.get(), meeting)
+        self.assertEqual(meeting.attempts, 1)
+        self.assertEqual(
+            join_urls([session])[session.uid],
+            f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{session.uid}"
+            "%40thread.v2/0",
+        )
+
+    def test_server_error_is_retried_and_the_meeting_then_created(self):
+        # createOrGet with the same externalId cannot make a second meeting.
+        self.server.answer(
+            GRAPH_MEETING,
+            Answer(503, {"error": {"code": "ServiceUnavailable", "message": "Busy"}}),
+            Answer(201, {"id": "m-1", "joinWebUrl": "https://teams.example/m-1"}),
+        )
+        meeting = ensure_meeting(self.sessions("teams")[0])
+        self.assertEqual(len(self.server.requests_to(GRAPH_MEETING)), 2)
+        self.assertEqual(meeting.join_url, "https://teams.example/m-1")
+
+    def test_refused_credentials_stop_before_any_meeting_is_asked_for(self):
+        self.server.answer(
+            GRAPH_TOKEN,
+            Answer(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret.",
+                },
+            ),
+        )
+        session = self.sessions("teams")[0]
+        with self.assertRaises(MeetingError) as caught:
+            ensure_meeting(session)
+        self.assertEqual(
+            caught.exception.message, "the service refused this site's credentials"
+        )
+        self.assertEqual(self.server.requests_to(GRAPH_MEETING), [])
+        self.assertIn("AADSTS7000215", Meeting.objects.get().last_error)
+        self.assertNotIn("teams-secret", Meeting.objects.get().last_error)
+
+    def test_answer_without_a_join_link_is_an_error(self):
+        self.server.answer(GRAPH_MEETING, Answer(201, {"id": "m-1"}))
+        with self.assertRaisesMessage(MeetingError, "not understood"):
+            ensure_meeting(self.sessions("teams")[0])
+        self.assertEqual(Meeting.objects.get().join_url, "")
+
+
+class ZoomTest(ProviderTestCase):
+    def test_meeting_is_created_in_the_cohort_time_zone(self):
+        session = self.sessions("zoom")[1]  # the Monday after clocks go forward
+        meeting = ensure_meeting(session)
+
+        (token,) = self.server.requests_to(ZOOM_TOKEN)
+        self.assertEqual(
+            token["query"],
+            {"grant_type": ["account_credentials"], "account_id": ["zoom-account"]},
+        )
+        credentials = base64.b64encode(b"zoom-client:zoom-secret").decode()
+        self.assertEqual(token["headers"]["Authorization"], f"Basic {credentials}")
+        (create,) = self.server.requests_to(ZOOM_MEETING)
+        self.assertEqual(create["headers"]["Authorization"], "Bearer zoom-token")
+        self.assertEqual(
+            json.loads(create["body"]),
+            {
+                "topic": "Cohort A: Session 2",
+                "type": 2,
+                "start_time": "2027-03-29T09:00:00",
+                "timezone": "Europe/Helsinki",
+                "duration": 210,
+                "agenda": "Agenda 2",
+            },
+        )
+        self.assertEqual(meeting.external_id, "85746065432")
+        self.assertEqual(
+            join_urls([session])[session.uid], "https://zoom.us/j/85746065432?pwd=x"
+        )
+
+    def test_second_ensure_asks_zoom_for_nothing(self):
+        session = self.sessions("zoom")[0]
+        first = ensure_meeting(session)
+        self.assertEqual(ensure_meeting(session), first)
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 1)
+        self.assertEqual(Meeting.objects.count(), 1)
+
+    def test_one_token_serves_all_sessions_of_a_cohort(self):
+        self.sessions("zoom")
+        self.assertEqual(ensure_meetings(self.cohort), [])
+        self.assertEqual(len(self.server.requests_to(ZOOM_TOKEN)), 1)
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 3)
+        self.assertEqual(
+            len(set(Meeting.objects.values_list("external_id", flat=True))), 3
+        )
+
+    def test_server_error_is_not_retried_as_the_meeting_may_exist(self):
+        self.server.answer(
+            ZOOM_MEETING, Answer(500, {"code": 500, "message": "Internal error"})
+        )
+        session = self.sessions("zoom")[0]
+        with self.assertRaisesMessage(MeetingError, "the service had an error"):
+            ensure_meeting(session)
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 1)
+        meeting = Meeting.objects.get()
+        self.assertIn("500", meeting.last_error)
+        self.assertIn("Internal error", meeting.last_error)
+        self.assertEqual((meeting.attempts, meeting.join_url), (1, ""))
+        self.assertEqual(join_urls([session]), {session.uid: ""})
+
+    def test_rate_limit_is_retried(self):
+        self.server.answer(
+            ZOOM_MEETING,
+            Answer(429, {"code": 429, "message": "Too many requests"}),
+            Answer(201, {"id": 1, "join_url": "https://zoom.us/j/1"}),
+        )
+        self.assertEqual(
+            ensure_meeting(self.sessions("zoom")[0]).join_url, "https://zoom.us/j/1"
+        )
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 2)
+
+    def test_service_that_does_not_answer_times_out_without_a_retry(self):
+        self.server.answer(
+            ZOOM_MEETING, Answer(201, {"id": 1, "join_url": "https://z/1"}, delay=2)
+        )
+        started = time.monotonic()
+        with self.assertRaisesMessage(MeetingError, "the service did not answer"):
+            ensure_meeting(self.sessions("zoom")[0])
+        self.assertLess(time.monotonic() - started, 1.5)
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 1)
+
+    def test_unreachable_service_is_reported(self):
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            port = closed.getsockname()[1]
+        setting = meetings_setting(self.server.url, api_url=f"http://127.0.0.1:{port}")
+        with (
+            override_settings(VIRTU_MEETINGS=setting),
+            self.assertLogs("urllib3", "WARNING") as logs,
+            self.assertRaisesMessage(MeetingError, "the service could not be reached"),
+        ):
+            ensure_meeting(self.sessions("zoom")[0])
+        # Nothing reached Zoom, so asking again was safe: twice, then give up.
+        self.assertEqual(len(logs.records), 2)
+
+    def test_failing_service_is_not_asked_again_for_the_other_sessions(self):
+        self.server.answer(
+            ZOOM_MEETING, Answer(201, {"id": 1, "join_url": "https://z/1"}, delay=2)
+        )
+        self.sessions("zoom")
+        (failure,) = ensure_meetings(self.cohort)
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 1)
+        self.assertEqual(
+            str(failure),
+            "The Zoom meetings for “Session 1”, “Session 2”, “Session 3” could not "
+            "be created: the service did not answer. Publish the cohort again to "
+            "retry.",
+        )
+
+
+class SessionChoiceTest(ProviderTestCase):
+    def test_pasted_link_is_used_and_no_service_is_asked(self):
+        session = self.sessions("", meeting_url="https://meet.example.fi/room")[0]
+        self.assertIsNone(ensure_meeting(session))
+        self.assertEqual(ensure_meetings(self.cohort), [])
+        self.assertFalse(Meeting.objects.exists())
+        self.assertEqual(self.server.received, [])
+
+    def test_picking_another_service_replaces_the_meeting(self):
+        ensure_meeting(self.sessions("zoom")[0])
+        session = self.sessions("jitsi")[0]
+        meeting = ensure_meeting(session)
+        self.assertEqual(Meeting.objects.get(), meeting)
+        self.assertEqual(meeting.provider, "jitsi")
+        self.assertEqual(join_urls([session])[session.uid], meeting.join_url)
+
+    def test_meeting_of_a_cleared_service_is_no_longer_the_join_link(self):
+        ensure_meeting(self.sessions("zoom")[0])
+        session = self.sessions("")[0]
+        self.assertEqual(join_urls([session]), {session.uid: ""})
+
+
+class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
+    """Coordinators pick a service in the cohort form; publishing creates the
+    meetings and tells them what failed."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.coordinator = make_coordinator()
+
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.coordinator)
+
+    def edit_url(self):
+        return reverse("wagtailadmin_pages:edit", args=(self.cohort.pk,))
+
+    def publish(self, providers, extra_sessions=()):
+        """Post the edit form, giving the sessions named in ``providers``
+        that service, and publish."""
+        cohort = CohortPage.objects.get(pk=self.cohort.pk)
+        zone = cohort.zone
+        sessions = [
+            {
+                "id": s.pk,
+                "title": s.title,
+                "start": f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}",
+                "end": f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}",
+                "meeting_url": s.meeting_url,
+                "meeting_provider": providers.get(s.title, s.meeting_provider),
+                "agenda": s.agenda,
+            }
+            for s in cohort.sessions.all()
+        ]
+        experiments = [
+            {
+                "id": e.pk,
+                "title": e.title,
+                "instructions": e.instructions,
+                "prompts": e.prompts,
+                "after_session": e.after_session,
+                "due_at": "",
+            }
+            for e in cohort.experiments.all()
+        ]
+        data = {
+            "title": cohort.title,
+            "slug": cohort.slug,
+            "organisations": cohort.organisations,
+            "time_zone": cohort.time_zone,
+            "start_date": str(cohort.start_date),
+            "sessions": inline_formset(
+                sessions + list(extra_sessions), initial=len(sessions)
+            ),
+            "experiments": inline_formset(experiments, initial=len(experiments)),
+            "action-publish": "publish",
+        }
+        return self.client.post(self.edit_url(), nested_form_data(data), follow=True)
+
+    def published_session(self, title):
+        return Session.objects.get(page=self.cohort, title=title)
+
+    def test_publishing_creates_the_meeting_and_the_form_shows_its_link(self):
+        response = self.publish({"Session 1": "teams"})
+        self.assertContains(response, "has been published")
+        session = self.published_session("Session 1")
+        link = join_urls([session])[session.uid]
+        self.assertTrue(link.startswith("https://teams.microsoft.com/"))
+
+        form = self.get_soup(self.client.get(self.edit_url()).content)
+        self.assertIsNotNone(form.find("a", href=link))
+
+    def test_failed_service_warns_and_publishing_again_retries(self):
+        self.server.answer(
+            ZOOM_MEETING, Answer(201, {"id": 1, "join_url": "https://z/1"}, delay=2)
+        )
+        response = self.publish({"Session 2": "zoom"})
+        self.assertContains(response, "has been published")
+        self.assertContains(
+            response,
+            "The Zoom meeting for “Session 2” could not be created: the service "
+            "did not answer. Publish the cohort again to retry.",
+        )
+        session = self.published_session("Session 2")
+        self.assertEqual(session.meeting_provider, "zoom")
+        self.assertEqual(join_urls([session]), {session.uid: ""})
+        self.assertIn("did not answer", Meeting.objects.get().last_error)
+        self.assertContains(
+            self.client.get(self.edit_url()),
+            "Not created yet (publish again to retry): the service did not answer",
+        )
+
+        self.server.reset()  # the service is back
+        response = self.publish({})
+        self.assertNotContains(response, "could not be created")
+        meeting = Meeting.objects.get()
+        self.assertEqual((meeting.attempts, meeting.last_error), (2, ""))
+        self.assertEqual(join_urls([session])[session.uid], meeting.join_url)
+
+        self.publish({})
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 1)
+
+    def test_unconfigured_service_is_refused(self):
+        setting = meetings_setting(self.server.url)
+        del setting["zoom"]
+        with override_settings(VIRTU_MEETINGS=setting):
+            response = self.publish({"Session 1": "zoom"})
+            self.assertContains(response, "Zoom is not set up on this site.")
+            options = self.get_soup(self.client.get(self.edit_url()).content).select(
+                "select[name=sessions-0-meeting_provider] option"
+            )
+        self.assertEqual(
+            [option["value"] for option in options], ["", "jitsi", "teams"]
+        )
+        self.assertEqual(self.published_session("Session 1").meeting_provider, "")
+        self.assertEqual(self.server.received, [])
+
+    def test_link_and_service_together_are_refused(self):
+        Session.objects.filter(page=self.cohort, title="Session 1").update(
+            meeting_url="https://meet.example.fi/room"
+        )
+        response = self.publish({"Session 1": "jitsi"})
+        self.assertContains(response, "Paste a link or pick a service, not both.")
+        self.assertFalse(Meeting.objects.exists())
+
+    def test_session_added_to_a_live_cohort_gets_a_meeting_under_its_own_uid(self):
+        new = {
+            "title": "Session 4",
+            "start": "2027-04-26 09:00",
+            "end": "2027-04-26 12:30",
+            "meeting_url": "",
+            "meeting_provider": "jitsi",
+            "agenda": "",
+        }
+        self.publish({}, extra_sessions=[new])
+        session = self.published_session("Session 4")
+        self.assertEqual(Meeting.objects.get().session_uid, session.uid)
+        self.assertTrue(join_urls([session])[session.uid].startswith("https://jitsi"))
+
+    def test_creating_a_cohort_creates_its_meetings(self):
+        data = {
+            "title": "Itä-Suomi",
+            "slug": "ita-suomi",
+            "organisations": "",
+            "time_zone": "Europe/Helsinki",
+            "start_date": "",
+            "sessions": inline_formset(
+                [
+                    {
+                        "title": "Kick-off",
+                        "start": "2027-01-12 09:00",
+                        "end": "2027-01-12 12:30",
+                        "meeting_url": "",
+                        "meeting_provider": "jitsi",
+                        "agenda": "",
+                    }
+                ]
+            ),
+            "experiments": inline_formset([]),
+            "action-publish": "publish",
+        }
+        self.client.post(
+            reverse(
+                "wagtailadmin_pages:add", args=("cohorts", "cohortpage", self.course.pk)
+            ),
+            nested_form_data(data),
+        )
+        session = Session.objects.get(page__slug="ita-suomi")
+        self.assertRegex(
+            join_urls([session])[session.uid],
+            r"^https://jitsi\.example\.fi/ita-suomi-[0-9a-f]{32}$",
+        )
