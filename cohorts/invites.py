@@ -50,7 +50,7 @@ def sync_cohort(cohort_id, now=None):
         entries = CalendarEntry.objects.select_for_update().in_bulk(
             [session.uid for session in sessions], field_name="uid"
         )
-        people = recipients(cohort.pk)
+        people = None  # loaded only when some session has news for everyone
         messages = []
         for session in sessions:
             digest = fingerprint(session, links[session.uid])
@@ -67,6 +67,8 @@ def sync_cohort(cohort_id, now=None):
                 kind = Kind.UPDATE
             else:
                 continue
+            if people is None:
+                people = recipients(cohort.pk)
             messages += [(session, person, entry.sequence, kind) for person in people]
         queue_invites(messages, links)
 

@@ -221,7 +221,12 @@ class CohortListingViewSet(PageListingViewSet):
     add_to_admin_menu = False
     name = "cohorts"
     columns = [
-        *PageListingViewSet.columns,
+        # Wagtail's own, less "updated", to leave the title room.
+        *[
+            column
+            for column in PageListingViewSet.columns
+            if column.name != "latest_revision_created_at"
+        ],
         Column("organisations", label=_("Organisations")),
         Column("first_session", label=_("First session"), sort_key="first_session"),
         Column(

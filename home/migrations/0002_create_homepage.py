@@ -9,14 +9,18 @@ def create_homepage(apps, schema_editor):
     HomePage = apps.get_model("home.HomePage")
     Locale = apps.get_model("wagtailcore.Locale")
 
-    # Delete the default homepage (of type Page) as created by wagtailcore.0002_initial_data,
-    # if it exists
+    # Replace Wagtail's welcome page (created by wagtailcore.0002_initial_data)
+    # if it is still there and empty.
     page_content_type = ContentType.objects.get(
         model="page", app_label="wagtailcore"
     )
     Page.objects.filter(
-        content_type=page_content_type, slug="home", depth=2
+        content_type=page_content_type, slug="home", depth=2, numchild=0
     ).delete()
+
+    # A site that already has a home page of its own keeps it.
+    if Page.objects.filter(depth=2).exists():
+        return
 
     # Create content type for homepage model
     homepage_content_type, __ = ContentType.objects.get_or_create(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from home.management import demo
+from home.management.benchmark import add_noinput_argument, throwaway_database
 from home.management.commands.load_demo_data import DEMO_EMAIL_BACKEND
 
 #: The small size every view is measured at first.
@@ -40,33 +41,20 @@ class Command(BaseCommand):
             default=5,
             help="Timed requests per page and size; the median is shown.",
         )
-        parser.add_argument(
-            "--noinput",
-            "--no-input",
-            action="store_false",
-            dest="interactive",
-            help="Destroy a test database left over from an earlier run "
-            "without asking.",
-        )
+        add_noinput_argument(parser)
 
     def handle(self, *args, participants, runs, interactive, verbosity, **options):
         if participants <= SMALL:
             raise CommandError(f"--participants must be more than {SMALL}.")
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(
-            verbosity=0, autoclobber=not interactive, serialize=False
-        )
-        # Not setup_test_environment(): its template instrumentation copies
-        # every template context and would add its own time to each page.
-        try:
-            with override_settings(
+        with (
+            throwaway_database(interactive),
+            override_settings(
                 DEBUG=False, ALLOWED_HOSTS=["*"], EMAIL_BACKEND=DEMO_EMAIL_BACKEND
-            ):
-                results = self.measure(participants, runs, progress=verbosity > 0)
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+            ),
+        ):
+            results = self.measure(participants, runs, progress=verbosity > 0)
         self.report(results, participants, runs)
 
     def measure(self, participants, runs, progress):

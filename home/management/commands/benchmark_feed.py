@@ -13,6 +13,7 @@ from cohorts.calendar_views import new_token
 from cohorts.enrolment import person_for_email
 from cohorts.models import CohortPage, Enrollment
 from home.management import demo
+from home.management.benchmark import add_noinput_argument, throwaway_database
 from virtu import urls as site_urls
 
 #: Cohorts of the two people whose feeds are timed.
@@ -42,33 +43,22 @@ class Command(BaseCommand):
             default=20,
             help="Timed requests per URL; the median is shown.",
         )
-        parser.add_argument(
-            "--noinput",
-            "--no-input",
-            action="store_false",
-            dest="interactive",
-            help="Destroy a test database left over from an earlier run "
-            "without asking.",
-        )
+        add_noinput_argument(parser)
 
     def handle(self, *args, runs, interactive, **options):
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(
-            verbosity=0, autoclobber=not interactive, serialize=False
-        )
-        try:
-            with override_settings(
+        with (
+            throwaway_database(interactive),
+            override_settings(
                 DEBUG=False,
                 ALLOWED_HOSTS=["*"],
                 ROOT_URLCONF=__name__,
                 # Enrolling people queues invites: keep them off any real server.
                 EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            ):
-                results = self.measure(runs)
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+            ),
+        ):
+            results = self.measure(runs)
         self.report(results, runs)
 
     def measure(self, runs):
