@@ -218,5 +218,8 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # Django gives this logger a console handler of its own; without this
+        # every line of it would also reach the root handler and print twice.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
