@@ -1,8 +1,12 @@
 """What the benchmark commands share: a throwaway database to build in."""
 
+import statistics
+import time
 from contextlib import contextmanager
 
+from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 
 def add_noinput_argument(parser):
@@ -31,3 +35,25 @@ def throwaway_database(interactive):
         yield
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def time_request(client, url, runs):
+    """(queries, median ms, median ms in the database, last response) of a
+    GET, after one warm-up request that fills the caches a running site has."""
+    client.get(url)
+    counts, timings, db_timings = [], [], []
+    for _run in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise CommandError(f"{url} answered {response.status_code}.")
+        counts.append(len(queries))
+        db_timings.append(sum(float(q["time"]) for q in queries) * 1000)
+    return (
+        max(counts),
+        statistics.median(timings),
+        statistics.median(db_timings),
+        response,
+    )

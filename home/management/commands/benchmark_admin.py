@@ -1,16 +1,17 @@
-import statistics
-import time
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from home.management import demo
-from home.management.benchmark import add_noinput_argument, throwaway_database
+from home.management.benchmark import (
+    add_noinput_argument,
+    throwaway_database,
+    time_request,
+)
 from home.management.commands.load_demo_data import DEMO_EMAIL_BACKEND
 
 #: The small size every view is measured at first.
@@ -82,18 +83,8 @@ class Command(BaseCommand):
     def time_page(self, client, url, runs):
         """(queries, median ms, median ms in the database) of a page, after
         one warm-up request that fills the caches a running site has filled."""
-        client.get(url)
-        counts, timings, db_timings = [], [], []
-        for _run in range(runs):
-            with CaptureQueriesContext(connection) as queries:
-                start = time.perf_counter()
-                response = client.get(url)
-                timings.append((time.perf_counter() - start) * 1000)
-            if response.status_code != 200:
-                raise CommandError(f"{url} answered {response.status_code}.")
-            counts.append(len(queries))
-            db_timings.append(sum(float(q["time"]) for q in queries) * 1000)
-        return max(counts), statistics.median(timings), statistics.median(db_timings)
+        queries, ms, db_ms, _response = time_request(client, url, runs)
+        return queries, ms, db_ms
 
     def report(self, results, participants, runs):
         small, large = results[SMALL], results[participants]

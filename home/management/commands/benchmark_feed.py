@@ -1,19 +1,21 @@
-import statistics
-import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 from django.urls import path, reverse
 
 from cohorts.calendar_views import new_token
 from cohorts.enrolment import person_for_email
 from cohorts.models import CohortPage, Enrollment
 from home.management import demo
-from home.management.benchmark import add_noinput_argument, throwaway_database
+from home.management.benchmark import (
+    add_noinput_argument,
+    throwaway_database,
+    time_request,
+)
 from virtu import urls as site_urls
 
 #: Cohorts of the two people whose feeds are timed.
@@ -88,17 +90,8 @@ class Command(BaseCommand):
 
     def time_url(self, client, url, runs):
         """(queries, median ms, kB) of a URL, after one warm-up request."""
-        client.get(url)
-        counts, timings = [], []
-        for _run in range(runs):
-            with CaptureQueriesContext(connection) as queries:
-                start = time.perf_counter()
-                response = client.get(url)
-                timings.append((time.perf_counter() - start) * 1000)
-            if response.status_code != 200:
-                raise CommandError(f"{url} answered {response.status_code}.")
-            counts.append(len(queries))
-        return max(counts), statistics.median(timings), len(response.content) / 1000
+        queries, ms, _db_ms, response = time_request(client, url, runs)
+        return queries, ms, len(response.content) / 1000
 
     def report(self, results, runs):
         self.stdout.write(
