@@ -4,6 +4,7 @@ from datetime import date, time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
 
 from cohorts.enrolment import enrol
@@ -102,3 +103,56 @@ __all__ = [
     "make_trainer",
     "make_user",
 ]
+
+
+def local_input(moment, zone):
+    """A datetime as the admin's date-time field shows it in ``zone``."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def cohort_edit_data(cohort, session_changes=None, extra_sessions=(), **fields):
+    """The admin edit form of ``cohort`` as it stands, posted to publish.
+
+    ``session_changes(session)`` returns fields to change in a session's form;
+    ``extra_sessions`` are new session forms added after the existing ones.
+    """
+    zone = cohort.zone
+    sessions = [
+        {
+            "id": s.pk,
+            "title": s.title,
+            "start": local_input(s.start, zone),
+            "end": local_input(s.end, zone),
+            "meeting_url": s.meeting_url,
+            "meeting_provider": s.meeting_provider,
+            "agenda": s.agenda,
+            **(session_changes(s) if session_changes else {}),
+        }
+        for s in cohort.sessions.all()
+    ]
+    experiments = [
+        {
+            "id": e.pk,
+            "title": e.title,
+            "instructions": e.instructions,
+            "prompts": e.prompts,
+            "after_session": e.after_session,
+            "due_at": "",
+        }
+        for e in cohort.experiments.all()
+    ]
+    return nested_form_data(
+        {
+            "title": cohort.title,
+            "slug": cohort.slug,
+            "organisations": cohort.organisations,
+            "time_zone": cohort.time_zone,
+            "start_date": str(cohort.start_date or ""),
+            "sessions": inline_formset(
+                sessions + list(extra_sessions), initial=len(sessions)
+            ),
+            "experiments": inline_formset(experiments, initial=len(experiments)),
+            "action-publish": "publish",
+            **fields,
+        }
+    )

@@ -10,7 +10,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cohorts.models import CohortPage
 
-from .factories import make_coordinator, make_course
+from .factories import cohort_edit_data, make_coordinator, make_course
 
 
 def session(title, start, end, meeting_url="https://meet.example.fi/room", **extra):
@@ -91,40 +91,12 @@ class CreateCohortTest(CohortAdminTestCase):
     def test_planned_sessions_can_then_be_edited(self):
         self.post_cohort([], start_date="2027-01-11")
         cohort = self.created_cohort()
-        sessions = [
-            session(
-                s.title,
-                f"{s.start.astimezone(cohort.zone):%Y-%m-%d} 12:30",
-                f"{s.start.astimezone(cohort.zone):%Y-%m-%d} 16:00",
-                id=s.pk,
-            )
-            for s in cohort.sessions.all()
-        ]
-        data = nested_form_data(
-            {
-                "title": cohort.title,
-                "slug": cohort.slug,
-                "organisations": cohort.organisations,
-                "time_zone": cohort.time_zone,
-                "start_date": "2027-01-11",
-                "sessions": inline_formset(sessions, initial=3),
-                "experiments": inline_formset(
-                    [
-                        {
-                            "id": e.pk,
-                            "title": e.title,
-                            "instructions": e.instructions,
-                            "prompts": e.prompts,
-                            "after_session": e.after_session,
-                            "due_at": "",
-                        }
-                        for e in cohort.experiments.all()
-                    ],
-                    initial=2,
-                ),
-                "action-publish": "publish",
-            }
-        )
+
+        def afternoon(session):
+            day = f"{session.start.astimezone(cohort.zone):%Y-%m-%d}"
+            return {"start": f"{day} 12:30", "end": f"{day} 16:00"}
+
+        data = cohort_edit_data(cohort, afternoon)
         response = self.client.post(
             reverse("wagtailadmin_pages:edit", args=(cohort.pk,)), data
         )

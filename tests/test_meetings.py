@@ -19,7 +19,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from cohorts.meetings import Jitsi, MeetingError, ensure_meeting, ensure_meetings
 from cohorts.models import CohortPage, Meeting, Session, join_urls
 
-from .factories import make_cohort, make_coordinator, make_course
+from .factories import cohort_edit_data, make_cohort, make_coordinator, make_course
 
 GRAPH_TOKEN = "/tenant-1/oauth2/v2.0/token"
 GRAPH_MEETING = "/v1.0/users/organizer-1/onlineMeetings/createOrGet"
@@ -413,43 +413,12 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
         """Post the edit form, giving the sessions named in ``providers``
         that service, and publish."""
         cohort = CohortPage.objects.get(pk=self.cohort.pk)
-        zone = cohort.zone
-        sessions = [
-            {
-                "id": s.pk,
-                "title": s.title,
-                "start": f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}",
-                "end": f"{s.end.astimezone(zone):%Y-%m-%d %H:%M}",
-                "meeting_url": s.meeting_url,
-                "meeting_provider": providers.get(s.title, s.meeting_provider),
-                "agenda": s.agenda,
-            }
-            for s in cohort.sessions.all()
-        ]
-        experiments = [
-            {
-                "id": e.pk,
-                "title": e.title,
-                "instructions": e.instructions,
-                "prompts": e.prompts,
-                "after_session": e.after_session,
-                "due_at": "",
-            }
-            for e in cohort.experiments.all()
-        ]
-        data = {
-            "title": cohort.title,
-            "slug": cohort.slug,
-            "organisations": cohort.organisations,
-            "time_zone": cohort.time_zone,
-            "start_date": str(cohort.start_date),
-            "sessions": inline_formset(
-                sessions + list(extra_sessions), initial=len(sessions)
-            ),
-            "experiments": inline_formset(experiments, initial=len(experiments)),
-            "action-publish": "publish",
-        }
-        return self.client.post(self.edit_url(), nested_form_data(data), follow=True)
+        data = cohort_edit_data(
+            cohort,
+            lambda s: {"meeting_provider": providers.get(s.title, s.meeting_provider)},
+            extra_sessions,
+        )
+        return self.client.post(self.edit_url(), data, follow=True)
 
     def published_session(self, title):
         return Session.objects.get(page=self.cohort, title=title)
