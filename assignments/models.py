@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -58,20 +59,58 @@ class Experiment(Orderable):
     def prompt_list(self):
         return split_prompts(self.prompts)
 
-    def due(self, sessions=None):
-        """When reflections are due: the date set, or the start of the next
-        session. ``sessions`` (the cohort's, in order) saves a query in lists."""
-        if self.due_at:
-            return self.due_at
+    def next_session_start(self, sessions=None):
+        """When the session after this experiment starts, or None."""
         if sessions is None:
             sessions = list(self.cohort.sessions.all())
         if self.after_session < len(sessions):
             return sessions[self.after_session].start
         return None
 
+    def due(self, sessions=None):
+        """When reflections are due: the date set, or the start of the next
+        session. ``sessions`` (the cohort's, in order) saves a query in lists."""
+        if self.due_at:
+            return self.due_at
+        return self.next_session_start(sessions)
+
+
+class ReflectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The reflections ``user`` may read: their own, drafts included; the
+        submitted ones shared with a cohort they are enrolled in; and every
+        submitted one of the cohorts they train or coordinate."""
+        from cohorts.permissions import cohorts_for_user
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        submitted = models.Q(status=Reflection.Status.SUBMITTED)
+        shared = models.Q(
+            visibility=Reflection.Visibility.COHORT,
+            experiment__cohort__live=True,
+            experiment__cohort__enrollments__user=user,
+        )
+        managed = models.Q(experiment__cohort__in=cohorts_for_user(user))
+        # Filtering on the enrolments join could repeat a row; an id
+        # subquery keeps the queryset plain for ordering and pagination.
+        return self.filter(
+            pk__in=Reflection.objects.filter(
+                models.Q(author__user=user) | (submitted & (shared | managed))
+            ).values("pk")
+        )
+
 
 class Reflection(models.Model):
     """A participant's written answer to an experiment."""
+
+    class Progress(models.TextChoices):
+        """Where a participant is with an experiment, as trainers follow it."""
+
+        NOT_STARTED = "not_started", _("Not started")
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        LATE = "late", _("Submitted late")
+        FEEDBACK = "feedback", _("Feedback given")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -112,6 +151,20 @@ class Reflection(models.Model):
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
+    feedback = models.TextField(_("feedback"), blank=True)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("feedback by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    feedback_at = models.DateTimeField(_("feedback given"), null=True, blank=True)
+    #: When the author last saw the feedback; newer feedback is "new".
+    feedback_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ReflectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reflection")
@@ -161,6 +214,34 @@ class Reflection(models.Model):
         ):
             raise ValidationError(_("Write something before you submit."))
 
+    @property
+    def progress(self):
+        """The trainers' view of this reflection (a ``Progress`` value)."""
+        if self.status == self.Status.DRAFT:
+            return self.Progress.DRAFT
+        if self.feedback_at:
+            return self.Progress.FEEDBACK
+        return self.Progress.LATE if self.is_late else self.Progress.SUBMITTED
+
+    @property
+    def has_new_feedback(self):
+        return bool(
+            self.feedback_at
+            and (
+                self.feedback_seen_at is None
+                or self.feedback_seen_at < self.feedback_at
+            )
+        )
+
+    def editable_until(self, sessions=None):
+        """A participant may change their reflection, submitted or not, until
+        the next session starts (never, if there is none)."""
+        return self.experiment.next_session_start(sessions)
+
+    def is_editable(self, now=None, sessions=None):
+        until = self.editable_until(sessions)
+        return until is None or (now or timezone.now()) < until
+
     def submit(self, now=None):
         """Send the reflection to the trainers; late if after the due time."""
         now = now or timezone.now()
@@ -169,3 +250,35 @@ class Reflection(models.Model):
         if self.submitted_at is None:
             self.submitted_at = now
             self.is_late = bool(due and now > due)
+
+
+#: Longest comment.
+MAX_COMMENT_LENGTH = 5_000
+
+
+class Comment(models.Model):
+    """A word from a peer or a trainer on a reflection. Whoever may read the
+    reflection may read and write its comments."""
+
+    reflection = models.ForeignKey(
+        Reflection,
+        verbose_name=_("reflection"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.CASCADE,
+        related_name="reflection_comments",
+    )
+    text = models.TextField(_("comment"), max_length=MAX_COMMENT_LENGTH)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.author}: {self.text[:40]}"

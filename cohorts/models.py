@@ -283,6 +283,50 @@ class Enrollment(models.Model):
         return self.user.email
 
 
+class Attendance(models.Model):
+    """Whether a participant took part in a session, as a trainer marked it."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    status = models.CharField(_("attendance"), max_length=20, choices=Status.choices)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("marked"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enrollment"], name="one_attendance_per_session"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.session}: {self.enrollment.name} ({self.get_status_display()})"
+
+
 def join_urls(sessions):
     """{session uid: join link} for ``sessions``, in one query at most."""
     links = {session.uid: session.meeting_url for session in sessions}

@@ -54,6 +54,9 @@ class Kind(models.TextChoices):
     REMOVED = "removed", _("Removal from a cohort")
     SESSION_REMINDER = "session_reminder", _("Session reminder")
     REFLECTION_REMINDER = "reflection_reminder", _("Reflection reminder")
+    WELCOME = "welcome", _("Welcome with a sign-in link")
+    SIGN_IN = "sign_in", _("Sign-in link")
+    FEEDBACK = "feedback", _("Feedback on a reflection")
 
 
 def queue_email(key, kind, to, subject, text, html="", ics=b"", ics_method=""):
