@@ -118,3 +118,18 @@ setup_calendar_parsers() {
         npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
     fi
 }
+
+# The browser tests drive Debian's chromium with Playwright (the browser
+# Playwright would download is not used). Installed here when missing and we
+# are root on Debian; CHROMIUM names another binary.
+setup_browser() {
+    local chromium=${CHROMIUM:-/usr/bin/chromium}
+    [ -x "$chromium" ] && return
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing chromium for the browser tests"
+        apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    else
+        echo "warning: $chromium missing; browser tests will fail (set" \
+            "VIRTU_SKIP_BROWSER_TESTS=1 to skip them outside CI)." >&2
+    fi
+}

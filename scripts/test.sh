@@ -13,6 +13,7 @@ source "$(dirname "$0")/_setup.sh"
 setup_venv
 compile_translations
 setup_calendar_parsers
+setup_browser
 labels=(tests)
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
     labels=()
