@@ -234,11 +234,16 @@ class Reflection(models.Model):
         )
 
     def editable_until(self, sessions=None):
-        """A participant may change their reflection, submitted or not, until
-        the next session starts (never, if there is none)."""
+        """A participant may change their submitted reflection until the next
+        session starts (for ever, if there is none)."""
         return self.experiment.next_session_start(sessions)
 
     def is_editable(self, now=None, sessions=None):
+        """A draft stays open: after the due time it is still accepted, and
+        marked late. A submitted reflection is fixed once the next session
+        has started, where the cohort talked about it."""
+        if self.status == self.Status.DRAFT:
+            return True
         until = self.editable_until(sessions)
         return until is None or (now or timezone.now()) < until
 

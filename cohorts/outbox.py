@@ -59,6 +59,11 @@ class Kind(models.TextChoices):
     FEEDBACK = "feedback", _("Feedback on a reflection")
 
 
+#: Kinds whose text holds a personal sign-in link, which nobody but the
+#: recipient may read: the outbox shows them without it.
+SIGN_IN_KINDS = {Kind.WELCOME, Kind.SIGN_IN}
+
+
 def queue_email(key, kind, to, subject, text, html="", ics=b"", ics_method=""):
     """Record an email, to be sent after the current transaction commits.
 

@@ -18,7 +18,7 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from .models import OutgoingEmail
-from .outbox import Kind
+from .outbox import SIGN_IN_KINDS, Kind
 from .tasks import send_outbox
 
 
@@ -62,6 +62,17 @@ class OutboxIndexView(generic.IndexView):
         ]
 
 
+class OutboxInspectView(generic.InspectView):
+    def get_kind_display_value(self):
+        return kind_label(self.object)
+
+    def get_text_display_value(self):
+        # Whoever reads the outbox could otherwise sign in as the recipient.
+        if self.object.kind in SIGN_IN_KINDS:
+            return _("Not shown: this email holds a personal sign-in link.")
+        return self.object.text
+
+
 class SendNowView(PermissionCheckedMixin, View):
     """Sends what is due without waiting for the timer, e.g. once the mail
     server is back."""
@@ -80,6 +91,7 @@ class SendNowView(PermissionCheckedMixin, View):
 class OutgoingEmailViewSet(ModelViewSet):
     model = OutgoingEmail
     index_view_class = OutboxIndexView
+    inspect_view_class = OutboxInspectView
     icon = "mail"
     menu_label = _("Outbox")
     add_to_admin_menu = False

@@ -9,13 +9,17 @@ from assignments.views import ReflectionViewSet
 from courses.views import CourseListingViewSet
 
 from .meetings import ensure_meetings
-from .models import CohortPage, Enrollment, OutgoingEmail
+from .models import Attendance, CohortPage, Enrollment, OutgoingEmail
 from .outbox_views import OutboxPermissionPolicy, OutgoingEmailViewSet
+from .panels import NextSessionsPanel
 from .permissions import CohortScopedPermissionPolicy, ReflectionPermissionPolicy
-from .views import CohortListingViewSet, EnrollmentViewSet
+from .views import CohortListingViewSet, EnrollmentViewSet, cohort_buttons
 
 register_permission_policy(
     Enrollment, CohortScopedPermissionPolicy(Enrollment, "cohort")
+)
+register_permission_policy(
+    Attendance, CohortScopedPermissionPolicy(Attendance, "session__page")
 )
 register_permission_policy(Reflection, ReflectionPermissionPolicy(Reflection))
 register_permission_policy(OutgoingEmail, OutboxPermissionPolicy(OutgoingEmail))
@@ -56,3 +60,18 @@ def create_meetings(request, page):
     if isinstance(page, CohortPage):
         for failure in ensure_meetings(page):
             messages.warning(request, str(failure))
+
+
+@hooks.register("register_page_header_buttons")
+def cohort_header_buttons(page, user, view_name, next_url=None):
+    return cohort_buttons(page, user)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def cohort_listing_buttons(page, user, next_url=None):
+    return cohort_buttons(page, user)
+
+
+@hooks.register("construct_homepage_panels")
+def add_next_sessions_panel(request, panels):
+    panels.append(NextSessionsPanel())

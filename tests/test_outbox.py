@@ -427,6 +427,19 @@ class OutboxAdminTests(WagtailTestUtils, TestCase):
         self.assertRedirects(delete, reverse("wagtailadmin_home"))
         self.assertTrue(OutgoingEmail.objects.filter(pk=self.failed.pk).exists())
 
+    def test_inspecting_a_welcome_does_not_show_its_sign_in_link(self):
+        link = "https://virtu.example.fi/accounts/link/secret-token/"
+        welcome = queue("test:welcome", kind=Kind.WELCOME, text=f"Sign in:\n{link}\n")
+        self.client.force_login(self.coordinator)
+
+        inspect = self.client.get(reverse("outbox:inspect", args=[welcome.pk]))
+        invite = self.client.get(reverse("outbox:inspect", args=[self.waiting.pk]))
+
+        self.assertNotContains(inspect, "secret-token")
+        self.assertContains(inspect, "Welcome with a sign-in link")
+        self.assertContains(invite, "tervetuloa")
+        self.assertContains(invite, "Invitation")
+
     def test_trainers_do_not_see_the_outbox(self):
         self.client.force_login(self.trainer)
 

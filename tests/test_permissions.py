@@ -152,6 +152,11 @@ class RoleGroupTest(PermissionTestCase):
                 "cohorts.view_enrollment",
                 "assignments.view_reflection",
                 "cohorts.view_outgoingemail",
+                "cohorts.add_attendance",
+                "cohorts.change_attendance",
+                "cohorts.view_attendance",
+                "assignments.add_comment",
+                "assignments.view_comment",
             },
         )
 
@@ -162,6 +167,11 @@ class RoleGroupTest(PermissionTestCase):
                 "wagtailadmin.access_admin",
                 "cohorts.view_enrollment",
                 "assignments.view_reflection",
+                "cohorts.add_attendance",
+                "cohorts.change_attendance",
+                "cohorts.view_attendance",
+                "assignments.add_comment",
+                "assignments.view_comment",
             },
         )
 

@@ -1,19 +1,17 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home import views as home_views
+
 urlpatterns = [
-    # Sign-in for the public site: staff and people with a password; the
-    # participants' invitation links replace it for them.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, remembered in a signed-in person's profile.
+    path("i18n/setlang/", home_views.set_language, name="set_language"),
     # Outside the language prefixes: a subscribed feed's URL must not change.
     path("calendar/", include("cohorts.urls")),
 ]
@@ -26,5 +24,12 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
-    path("", include(wagtail_urls)), prefix_default_language=False
+    # Sign-in by a link sent by email; in the person's language, as the
+    # links in the emails are.
+    path("accounts/login/", home_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", home_views.SignOutView.as_view(), name="logout"),
+    path("accounts/", include("home.urls")),
+    path("my/", include("assignments.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
 )

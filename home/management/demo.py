@@ -20,9 +20,9 @@ from django.utils import timezone
 from tqdm import tqdm
 from wagtail.models import Site
 
-from assignments.models import Reflection
+from assignments.models import Comment, Reflection
 from cohorts.enrolment import enrol, person_for_email
-from cohorts.models import CohortPage, Enrollment
+from cohorts.models import Attendance, CohortPage, Enrollment
 from cohorts.permissions import COORDINATORS
 from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
 
@@ -405,6 +405,74 @@ def write_reflections(cohort, now):
             )
 
 
+#: A trainer's feedback, one picked for each reflection that got some.
+FEEDBACK = [
+    "Hieno kokeilu! Erityisesti se, että pyysit palautetta osallistujilta, "
+    "tekee opeista näkyviä. Mitä jos jakaisit muistilistasi koko yksikölle?",
+    "Kiitos rehellisestä pohdinnasta. Yhteyksien testaaminen alussa on hyvä "
+    "oppi – tuo se ensi valmennuspäivään, niin muutkin hyötyvät.",
+    "Hyvä huomio siitä, että uusi tapa tarvitsee yhteisen rutiinin. Kuka "
+    "tiimissänne voisi pitää rutiinista kiinni seuraavat kaksi viikkoa?",
+]
+#: Peers' and trainers' comments on reflections shared with the cohort.
+COMMENTS = [
+    "Kiitos jakamisesta! Kokeilemme samaa meidän tiimissämme.",
+    "Meillä kävi samoin ensimmäisellä viikolla. Aamupalaveri auttoi meilläkin.",
+    "Kysyisitkö ensi kerralla osallistujilta myös, mikä ei toiminut?",
+]
+
+
+def mark_attendance(cohort, trainer, now):
+    """Attendance at the sessions that have started: most came."""
+    rng = random.Random(f"attendance-{cohort.slug}")
+    participants = cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT).order_by(
+        "pk"
+    )
+    Attendance.objects.bulk_create(
+        [
+            Attendance(
+                session=session,
+                enrollment=participant,
+                status=rng.choices(Attendance.Status.values, weights=[8, 1, 1])[0],
+                marked_by=trainer,
+            )
+            for session in cohort.sessions.filter(start__lte=now)
+            for participant in participants
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def answer_reflections(cohort, trainer, now):
+    """Feedback on about half the submitted reflections, and comments on
+    some of those shared with the cohort. No emails: these are not news."""
+    rng = random.Random(f"feedback-{cohort.slug}")
+    reflections = Reflection.objects.filter(
+        experiment__cohort=cohort, status=Reflection.Status.SUBMITTED
+    ).order_by("pk")
+    peers = list(
+        cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT).select_related(
+            "user"
+        )
+    )
+    for reflection in reflections:
+        if rng.random() < 0.5:
+            reflection.feedback = rng.choice(FEEDBACK)
+            reflection.feedback_by = trainer
+            reflection.feedback_at = min(
+                now, reflection.submitted_at + timedelta(days=rng.randint(1, 3))
+            )
+            reflection.save(update_fields=["feedback", "feedback_by", "feedback_at"])
+        others = [peer for peer in peers if peer.pk != reflection.author_id]
+        shared = reflection.visibility == Reflection.Visibility.COHORT
+        if shared and others and rng.random() < 0.6:
+            Comment.objects.create(
+                reflection=reflection,
+                author=rng.choice(others).user,
+                text=rng.choice(COMMENTS),
+            )
+
+
 def set_demo_password(user):
     user.set_password(DEMO_PASSWORD)
     user.save(update_fields=["password"])
@@ -418,7 +486,7 @@ def build(now=None):
     User = get_user_model()
     course = demo_course(course_index())
 
-    cohorts = []
+    cohorts, created_now = [], []
     for index, spec in enumerate(COHORTS):
         cohort, created = demo_cohort(course, spec, timezone.localdate(now))
         cohorts.append(cohort)
@@ -430,6 +498,7 @@ def build(now=None):
         # more sessions are over, still leaves the demo as it was.
         if created:
             write_reflections(cohort, now)
+            created_now.append(index)
 
     for email, first_name, last_name, organisation, trained in TRAINERS:
         for index in trained:
@@ -441,6 +510,12 @@ def build(now=None):
                 Enrollment.Role.TRAINER,
                 organisation,
             )
+    # Attendance and feedback, like reflections, only with a new cohort.
+    for email, *_names, trained in TRAINERS:
+        trainer = User.objects.get(email=email)
+        for index in set(trained) & set(created_now):
+            mark_attendance(cohorts[index], trainer, now)
+            answer_reflections(cohorts[index], trainer, now)
     set_demo_password(User.objects.get(email=TRAINERS[0][0]))
     set_demo_password(User.objects.get(email=PARTICIPANT[0]))
 

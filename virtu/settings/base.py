@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A page without a language prefix in the language chosen with the
+    # language switch (after LocaleMiddleware, which makes it Finnish).
+    "home.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -64,6 +67,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# A content security policy on the public site (virtu/csp.py); Django has
+# one built in from 6.0 on.
+if django.VERSION >= (6, 0):
+    from virtu.csp import POLICY
+
+    MIDDLEWARE.append("virtu.csp.PublicSiteCSPMiddleware")
+    SECURE_CSP = POLICY
+    VIRTU_CSP_EXEMPT_PATHS = ("/admin/", "/documents/")
 
 ROOT_URLCONF = "virtu.urls"
 
@@ -142,6 +154,11 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
+# Participants sign in by a personal link sent by email (home/signin.py): how
+# many days a link works, and, behind a proxy, the request header that holds
+# the client's address for the sign-in page's rate limit (e.g. HTTP_X_REAL_IP).
+VIRTU_SIGN_IN_LINK_DAYS = float(os.environ.get("VIRTU_SIGN_IN_LINK_DAYS", "14"))
+VIRTU_CLIENT_IP_HEADER = os.environ.get("VIRTU_CLIENT_IP_HEADER", "REMOTE_ADDR")
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 

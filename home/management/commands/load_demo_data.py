@@ -2,10 +2,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
+from django.utils import translation
 
 from assignments.models import Reflection
 from cohorts.models import CohortPage, Enrollment, Session
 from courses.models import CoursePage
+from home import signin
 from home.management import demo
 
 BASE_URL = "http://localhost:8000"
@@ -71,3 +73,28 @@ class Command(BaseCommand):
         self.stdout.write(f"Logins (password for all: {demo.DEMO_PASSWORD}):")
         for role, username in built.logins:
             self.stdout.write(f"  {role:<12} {username}")
+        self.write_sign_in_link(built)
+
+    def write_sign_in_link(self, built):
+        """Participants sign in by a link from their welcome email; the demo's
+        emails are not sent, so here is a fresh one for the demo participant."""
+        username = next(
+            (
+                name
+                for role, name in built.logins
+                if Enrollment.objects.filter(
+                    user__username=name, role=Enrollment.Role.PARTICIPANT
+                ).exists()
+            ),
+            None,
+        )
+        if username is None:
+            return
+        user = get_user_model().objects.get(username=username)
+        with translation.override(settings.LANGUAGE_CODE):
+            __, token = signin.new_link(user)
+            url = signin.link_url(token)
+        self.stdout.write(
+            f"\nSign in as {username} without a password (the link works once):"
+            f"\n  {url}"
+        )

@@ -1,0 +1,443 @@
+"""The participants' pages on the public site: "My training", writing a
+reflection (with autosave), and the cohort space where people read and
+comment on each other's reflections.
+
+Who may see what is decided by ``Reflection.objects.visible_to`` and
+``CohortPage.shows_sessions_to``; anything else is a 404, so that guessed ids
+do not even tell whether an object exists.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cohorts.models import CohortPage, Enrollment, Session, join_urls
+from cohorts.permissions import cohorts_for_user
+
+from .models import Comment, Experiment, Reflection
+from .participant_forms import CommentForm, ReflectionForm
+
+#: From this long before a session starts its join link is the first thing
+#: on "My training".
+JOIN_EARLY = timedelta(minutes=15)
+#: Reflections per page of the cohort space.
+PER_PAGE = 20
+#: A comment identical to the author's previous one within this time is a
+#: double-clicked "Post comment", not a new comment.
+REPEAT_WINDOW = timedelta(minutes=1)
+
+
+# My training
+
+
+@dataclass
+class ExperimentRow:
+    experiment: Experiment
+    due: object
+    reflection: Reflection | None
+
+    @property
+    def progress(self):
+        if self.reflection is None:
+            return Reflection.Progress.NOT_STARTED
+        return self.reflection.progress
+
+
+@dataclass
+class CohortSummary:
+    """What "My training" shows of one enrolment."""
+
+    enrollment: Enrollment
+    next_session: Session | None = None
+    join_url: str = ""
+    join_now: bool = False
+    rows: list = field(default_factory=list)
+    current: list = field(default_factory=list)
+
+    @property
+    def cohort(self):
+        return self.enrollment.cohort
+
+    @property
+    def is_trainer(self):
+        return self.enrollment.role == Enrollment.Role.TRAINER
+
+    @property
+    def new_feedback(self):
+        return [
+            row
+            for row in self.rows
+            if row.reflection and row.reflection.has_new_feedback
+        ]
+
+
+def current_experiments(experiments, sessions, now):
+    """The experiments to do now: those after the last session that has
+    started, or, before the first session, the first ones."""
+    started = sum(1 for session in sessions if session.start <= now)
+    return [e for e in experiments if e.after_session == max(started, 1)]
+
+
+def summarise(enrollment, now):
+    cohort = enrollment.cohort
+    sessions = list(cohort.sessions.all())
+    summary = CohortSummary(enrollment)
+    summary.next_session = next((s for s in sessions if s.end > now), None)
+    if summary.next_session:
+        summary.join_now = now >= summary.next_session.start - JOIN_EARLY
+    if enrollment.role == Enrollment.Role.PARTICIPANT:
+        reflections = {r.experiment_id: r for r in enrollment.reflections.all()}
+        experiments = list(cohort.experiments.all())
+        summary.rows = [
+            ExperimentRow(e, e.due(sessions), reflections.get(e.pk))
+            for e in experiments
+        ]
+        current = set(current_experiments(experiments, sessions, now))
+        summary.current = [row for row in summary.rows if row.experiment in current]
+    return summary
+
+
+@login_required
+@never_cache
+def my_training(request):
+    now = timezone.now()
+    enrollments = (
+        Enrollment.objects.filter(user=request.user, cohort__live=True)
+        .select_related("cohort")
+        .prefetch_related(
+            "cohort__sessions",
+            "cohort__experiments",
+            Prefetch("reflections", Reflection.objects.order_by()),
+        )
+        .order_by("cohort__start_date", "cohort__title", "cohort__pk")
+    )
+    summaries = [summarise(enrollment, now) for enrollment in enrollments]
+    links = join_urls([s.next_session for s in summaries if s.next_session])
+    for summary in summaries:
+        if summary.next_session:
+            summary.join_url = links.get(summary.next_session.uid, "")
+    return render(
+        request,
+        "assignments/participant/my_training.html",
+        {"summaries": summaries, "now": now},
+    )
+
+
+# Writing a reflection
+
+
+def writer(user, experiment_id):
+    """The experiment and the user's enrolment as its participant: only the
+    participants of a live cohort write its reflections."""
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("cohort"),
+        user=user,
+        role=Enrollment.Role.PARTICIPANT,
+        cohort__live=True,
+        cohort__experiments=experiment_id,
+    )
+    experiment = Experiment.objects.get(pk=experiment_id)
+    experiment.cohort = enrollment.cohort
+    return experiment, enrollment
+
+
+def locked_reflection(experiment, enrollment, create):
+    """The participant's reflection, locked for this transaction; created
+    first when ``create``, so that concurrent posts (a double click) queue on
+    the same row instead of making two."""
+    if create:
+        Reflection.objects.get_or_create(experiment=experiment, author=enrollment)
+    reflection = (
+        Reflection.objects.select_for_update()
+        .filter(experiment=experiment, author=enrollment)
+        .first()
+    )
+    if reflection is not None:
+        reflection.experiment = experiment
+    return reflection
+
+
+def saved_message(reflection, cohort):
+    with timezone.override(cohort.zone):
+        return _("Saved %(time)s") % {
+            "time": time_format(timezone.localtime(reflection.updated_at))
+        }
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def reflection(request, experiment_id):
+    experiment, enrollment = writer(request.user, experiment_id)
+    sessions = list(experiment.cohort.sessions.all())
+    if request.method == "POST":
+        return save_reflection(request, experiment, enrollment, sessions)
+    reflection = Reflection.objects.filter(
+        experiment=experiment, author=enrollment
+    ).first()
+    new_feedback = bool(reflection and reflection.has_new_feedback)
+    if new_feedback:
+        Reflection.objects.filter(pk=reflection.pk).update(
+            feedback_seen_at=timezone.now()
+        )
+    form = ReflectionForm(experiment=experiment, reflection=reflection)
+    return render_reflection(
+        request, experiment, enrollment, sessions, reflection, form, new_feedback
+    )
+
+
+def render_reflection(
+    request,
+    experiment,
+    enrollment,
+    sessions,
+    reflection,
+    form,
+    new_feedback=False,
+    status=200,
+):
+    editable = reflection is None or reflection.is_editable(sessions=sessions)
+    return render(
+        request,
+        "assignments/participant/reflection.html",
+        {
+            "experiment": experiment,
+            "cohort": experiment.cohort,
+            "reflection": reflection,
+            "form": form,
+            "editable": editable,
+            "submitted": bool(
+                reflection and reflection.status == Reflection.Status.SUBMITTED
+            ),
+            "due": experiment.due(sessions),
+            "editable_until": experiment.next_session_start(sessions),
+            "new_feedback": new_feedback,
+            "storage_key": f"virtu:reflection:{request.user.pk}:{experiment.pk}",
+            "server_saved_at": reflection.updated_at.isoformat() if reflection else "",
+            "autosave_messages": {
+                "notSaved": _("Not saved — your text is kept on this device."),
+                "restored": _(
+                    "Text you wrote on this device was not saved yet, so it was "
+                    "put back. Check it and save."
+                ),
+                "keptLocally": _(
+                    "Your changes are kept on this device until you press "
+                    "“Save changes”."
+                ),
+            },
+        },
+        status=status,
+    )
+
+
+def save_reflection(request, experiment, enrollment, sessions):
+    """Save the draft, submit it, or save changes to a submitted one.
+
+    Submitting twice changes nothing the second time, and a form with an
+    error still keeps the text of a draft: nothing typed is lost.
+    """
+    submit = request.POST.get("action") == "submit"
+    form = ReflectionForm(request.POST, experiment=experiment)
+    valid = form.is_valid()
+    if submit and valid and not form.has_text():
+        form.add_error(None, _("Write something before you submit."))
+        valid = False
+    with transaction.atomic():
+        reflection = locked_reflection(experiment, enrollment, create=form.has_text())
+        if reflection is not None and not reflection.is_editable(sessions=sessions):
+            form.add_error(
+                None,
+                _(
+                    "The next session has started, so this reflection can no "
+                    "longer be changed. Copy your text if you want to keep it."
+                ),
+            )
+            return render_reflection(
+                request, experiment, enrollment, sessions, reflection, form, status=409
+            )
+        if reflection is None:
+            if not valid:
+                return render_reflection(
+                    request, experiment, enrollment, sessions, None, form, status=400
+                )
+            messages.info(request, _("There is nothing to save yet."))
+            return redirect(request.path)
+        was_submitted = reflection.status == Reflection.Status.SUBMITTED
+        if not valid:
+            # A draft keeps the text even when it cannot be sent yet; a
+            # submitted one is not changed by text the trainers cannot take.
+            if not was_submitted:
+                reflection.answers = form.answers()
+                reflection.visibility = form.visibility_value() or reflection.visibility
+                reflection.save()
+            return render_reflection(
+                request, experiment, enrollment, sessions, reflection, form, status=400
+            )
+        reflection.answers = form.answers()
+        reflection.visibility = form.cleaned_data["visibility"]
+        if submit and not was_submitted:
+            reflection.submit()
+        reflection.save()
+    if was_submitted:
+        messages.success(request, _("Your changes were saved."))
+    elif not submit:
+        messages.success(request, saved_message(reflection, experiment.cohort))
+    elif reflection.is_late:
+        messages.success(
+            request,
+            _("Your reflection was sent to the trainers. It was marked late."),
+        )
+    else:
+        messages.success(request, _("Your reflection was sent to the trainers."))
+    return redirect(request.path)
+
+
+@never_cache
+@require_POST
+def autosave(request, experiment_id):
+    """Save a draft while the participant types; answers in JSON. The
+    browser keeps its own copy until this says the draft is saved."""
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"error": _("You are signed out. Sign in again to save your text.")},
+            status=401,
+        )
+    experiment, enrollment = writer(request.user, experiment_id)
+    form = ReflectionForm(request.POST, experiment=experiment)
+    if not form.is_valid():
+        errors = [error for errors in form.errors.values() for error in errors]
+        return JsonResponse({"error": errors[0]}, status=400)
+    with transaction.atomic():
+        reflection = locked_reflection(experiment, enrollment, create=form.has_text())
+        if reflection is None:
+            return JsonResponse({"saved_at": None, "message": ""})
+        if reflection.status != Reflection.Status.DRAFT:
+            # Changes to a submitted reflection reach the trainers only when
+            # the participant says so, with "Save changes".
+            return JsonResponse(
+                {
+                    "error": _(
+                        "This reflection has been submitted. Press “Save "
+                        "changes” to update it."
+                    )
+                },
+                status=409,
+            )
+        reflection.answers = form.answers()
+        reflection.visibility = form.cleaned_data["visibility"]
+        reflection.save()
+    return JsonResponse(
+        {
+            "saved_at": reflection.updated_at.isoformat(),
+            "message": saved_message(reflection, experiment.cohort),
+        }
+    )
+
+
+# The cohort space
+
+
+@login_required
+@never_cache
+def cohort(request, cohort_id):
+    cohort = get_object_or_404(CohortPage, pk=cohort_id)
+    if not cohort.shows_sessions_to(request.user):
+        raise Http404
+    reflections = (
+        Reflection.objects.visible_to(request.user)
+        .filter(experiment__cohort=cohort, status=Reflection.Status.SUBMITTED)
+        .select_related("experiment", "author__user")
+        .annotate(comment_count=Count("comments"))
+        .order_by("-submitted_at", "-pk")
+    )
+    page = Paginator(reflections, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assignments/participant/cohort.html",
+        {
+            "cohort": cohort,
+            "page_obj": page,
+            "trainers_only": Reflection.Visibility.TRAINERS,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def shared_reflection(request, reflection_id):
+    reflection = get_object_or_404(
+        Reflection.objects.visible_to(request.user).select_related(
+            "experiment__cohort", "author__user", "feedback_by"
+        ),
+        pk=reflection_id,
+    )
+    is_author = reflection.author.user_id == request.user.pk
+    if reflection.status == Reflection.Status.DRAFT:
+        # Only its author sees a draft, and writes it on its own page.
+        return redirect("participant:reflection", reflection.experiment_id)
+    cohort = reflection.experiment.cohort
+    form = CommentForm()
+    if request.method == "POST":
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            post_comment(reflection, request.user, form.cleaned_data["text"])
+            messages.success(request, _("Your comment was posted."))
+            return redirect(request.path + "#comments")
+    new_feedback = is_author and reflection.has_new_feedback
+    if new_feedback:
+        Reflection.objects.filter(pk=reflection.pk).update(
+            feedback_seen_at=timezone.now()
+        )
+    trainer_ids = set(
+        cohort.enrollments.filter(role=Enrollment.Role.TRAINER).values_list(
+            "user_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "assignments/participant/shared_reflection.html",
+        {
+            "reflection": reflection,
+            "cohort": cohort,
+            "is_author": is_author,
+            "shows_feedback": bool(reflection.feedback)
+            and (
+                is_author
+                or cohorts_for_user(request.user).filter(pk=cohort.pk).exists()
+            ),
+            "new_feedback": new_feedback,
+            "comments": reflection.comments.select_related("author"),
+            "trainer_ids": trainer_ids,
+            "trainers_only": Reflection.Visibility.TRAINERS,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def post_comment(reflection, user, text):
+    """Add a comment, once: the same text again within a minute is a
+    double-clicked button."""
+    with transaction.atomic():
+        Reflection.objects.select_for_update().filter(pk=reflection.pk).first()
+        repeated = Comment.objects.filter(
+            reflection=reflection,
+            author=user,
+            text=text,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        ).exists()
+        if not repeated:
+            Comment.objects.create(reflection=reflection, author=user, text=text)

@@ -1,0 +1,215 @@
+/*
+ * Reflections and comments on the public site. The forms work without this
+ * file; with it:
+ * - a form marked data-submit-once is sent once, however often it is clicked;
+ * - the reflection form keeps a copy of what is typed on this device
+ *   (localStorage), saves the draft to the server a second after typing
+ *   stops, says so in #autosave-status, and retries when the connection is
+ *   back. A copy that the server did not get is put back on the next visit.
+ * - on a submitted reflection, changes stay on this device until the
+ *   participant presses "Save changes".
+ */
+(function () {
+  "use strict";
+
+  var DELAY = 1000;
+  var RETRY = 15000;
+
+  function submitOnce(form) {
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      if (sending) {
+        event.preventDefault();
+        return;
+      }
+      sending = true;
+      // Later, so that the browser has already taken the clicked button's value.
+      window.setTimeout(function () {
+        form.querySelectorAll("button").forEach(function (button) {
+          button.disabled = true;
+        });
+      }, 0);
+    });
+    // Back to a page from the browser's cache: the form is usable again.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) {
+        sending = false;
+        form.querySelectorAll("button").forEach(function (button) {
+          button.disabled = false;
+        });
+      }
+    });
+  }
+
+  function autosave(form) {
+    var status = document.getElementById("autosave-status");
+    var text = JSON.parse(document.getElementById("autosave-messages").textContent);
+    var key = form.dataset.storageKey;
+    var url = form.dataset.autosaveUrl;
+    var serverSavedAt = form.dataset.serverSavedAt || "";
+    var timer = null;
+    var saving = false;
+    var pending = false;
+    var toldKeptLocally = false;
+
+    function values() {
+      var result = {};
+      form.querySelectorAll("textarea").forEach(function (field) {
+        result[field.name] = field.value;
+      });
+      var checked = form.querySelector("input[name=visibility]:checked");
+      result.visibility = checked ? checked.value : "";
+      return result;
+    }
+
+    function same(a, b) {
+      return JSON.stringify(a) === JSON.stringify(b);
+    }
+
+    function say(message) {
+      if (message && status.textContent !== message) {
+        status.textContent = message;
+      }
+    }
+
+    function readLocal() {
+      try {
+        return JSON.parse(window.localStorage.getItem(key));
+      } catch (error) {
+        return null;
+      }
+    }
+
+    function writeLocal() {
+      try {
+        window.localStorage.setItem(
+          key,
+          JSON.stringify({
+            changedAt: Date.now(),
+            basedOn: serverSavedAt,
+            values: values(),
+          })
+        );
+      } catch (error) {
+        // Storage full or blocked: the server copy is all there is.
+      }
+    }
+
+    function forgetLocal(savedValues) {
+      var local = readLocal();
+      if (local && same(local.values, savedValues)) {
+        window.localStorage.removeItem(key);
+      }
+    }
+
+    function restore(saved) {
+      Object.keys(saved).forEach(function (name) {
+        if (name === "visibility") {
+          form.querySelectorAll("input[name=visibility]").forEach(function (radio) {
+            radio.checked = radio.value === saved.visibility;
+          });
+        } else if (form.elements[name]) {
+          form.elements[name].value = saved[name];
+        }
+      });
+    }
+
+    function schedule(delay) {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, delay);
+    }
+
+    function save() {
+      timer = null;
+      if (saving) {
+        pending = true;
+        return;
+      }
+      saving = true;
+      var sent = values();
+      var body = new FormData(form);
+      fetch(url, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (type.indexOf("application/json") !== 0) {
+            throw new Error("Unexpected answer");
+          }
+          return response.json().then(function (data) {
+            if (response.ok) {
+              if (data.saved_at) {
+                serverSavedAt = data.saved_at;
+              }
+              say(data.message);
+              forgetLocal(sent);
+            } else {
+              // Too long, signed out, submitted elsewhere: the copy stays here.
+              say(data.error);
+            }
+          });
+        })
+        .catch(function () {
+          say(text.notSaved);
+          schedule(RETRY);
+        })
+        .finally(function () {
+          saving = false;
+          if (pending) {
+            pending = false;
+            save();
+          }
+        });
+    }
+
+    function changed() {
+      writeLocal();
+      if (url) {
+        schedule(DELAY);
+      } else if (!toldKeptLocally) {
+        toldKeptLocally = true;
+        say(text.keptLocally);
+      }
+    }
+
+    var local = readLocal();
+    if (local && local.values) {
+      if (same(local.values, values())) {
+        window.localStorage.removeItem(key);
+      } else if (
+        local.basedOn === serverSavedAt ||
+        local.changedAt > (Date.parse(serverSavedAt) || 0)
+      ) {
+        restore(local.values);
+        say(text.restored);
+        if (url) {
+          schedule(DELAY);
+        }
+      } else {
+        // The server has newer text, saved from another tab or device.
+        window.localStorage.removeItem(key);
+      }
+    }
+
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    form.addEventListener("submit", function () {
+      window.clearTimeout(timer);
+      url = "";
+    });
+    window.addEventListener("online", function () {
+      if (url && readLocal()) {
+        schedule(0);
+      }
+    });
+  }
+
+  document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
+  var form = document.getElementById("reflection-form");
+  if (form && form.dataset.storageKey) {
+    autosave(form);
+  }
+})();

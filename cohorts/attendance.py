@@ -1,0 +1,76 @@
+"""Marking who took part in a session: one form for the whole cohort."""
+
+from django import forms
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .models import Attendance
+
+NOT_MARKED = ""
+CHOICES = [(NOT_MARKED, _("Not marked")), *Attendance.Status.choices]
+
+
+class AttendanceForm(forms.Form):
+    """A choice per participant. Each field also carries the value the
+    trainer saw, so that saving changes only what they changed: two
+    trainers marking the same session do not undo each other's marks."""
+
+    def __init__(self, session, people, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.people = list(people)
+        self.marked = dict(
+            Attendance.objects.filter(session=session).values_list(
+                "enrollment_id", "status"
+            )
+        )
+        for person in self.people:
+            self.fields[self.field_name(person)] = forms.ChoiceField(
+                label=person.name,
+                choices=CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+                initial=self.marked.get(person.pk, NOT_MARKED),
+                show_hidden_initial=True,
+            )
+
+    @staticmethod
+    def field_name(person):
+        return f"person-{person.pk}"
+
+    def rows(self):
+        """(participant, bound field) in the order given."""
+        for person in self.people:
+            yield person, self[self.field_name(person)]
+
+    @transaction.atomic
+    def save(self, user):
+        """Store the changed marks in two queries; returns how many changed."""
+        changed = set(self.changed_data)
+        marks, cleared = [], []
+        for person in self.people:
+            name = self.field_name(person)
+            if name not in changed:
+                continue
+            status = self.cleaned_data[name]
+            if status == self.marked.get(person.pk, NOT_MARKED):
+                continue
+            if status:
+                marks.append(
+                    Attendance(
+                        session=self.session,
+                        enrollment=person,
+                        status=status,
+                        marked_by=user,
+                    )
+                )
+            else:
+                cleared.append(person.pk)
+        Attendance.objects.bulk_create(
+            marks,
+            update_conflicts=True,
+            unique_fields=["session", "enrollment"],
+            update_fields=["status", "marked_by", "updated_at"],
+        )
+        Attendance.objects.filter(session=self.session, enrollment__in=cleared).delete()
+        return len(marks) + len(cleared)

@@ -1,0 +1,46 @@
+"""A panel on the admin dashboard: the user's next sessions."""
+
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.admin.ui.components import Component
+
+from .invites import local_times
+from .models import Session, join_urls
+from .permissions import cohorts_for_user
+
+
+class NextSessionsPanel(Component):
+    """The next sessions of the cohorts the user trains or coordinates, in
+    their cohort's time, with the join link and the attendance form."""
+
+    name = "next_sessions"
+    template_name = "cohorts/admin/next_sessions_panel.html"
+    order = 60
+    #: Sessions shown.
+    limit = 5
+
+    def get_context_data(self, parent_context):
+        user = parent_context["request"].user
+        sessions = list(
+            Session.objects.filter(
+                page__in=cohorts_for_user(user), end__gt=timezone.now()
+            )
+            .select_related("page")
+            .order_by("start", "pk")[: self.limit]
+        )
+        links = join_urls(sessions)
+        return {
+            "sessions": [
+                {
+                    "session": session,
+                    "cohort": session.page,
+                    "when": local_times(session),
+                    "join_url": links.get(session.uid, ""),
+                    "attendance_url": reverse(
+                        "cohorts:session_attendance", args=[session.page_id, session.pk]
+                    ),
+                    "progress_url": reverse("cohorts:progress", args=[session.page_id]),
+                }
+                for session in sessions
+            ]
+        }

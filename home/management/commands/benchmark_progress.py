@@ -1,0 +1,134 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from assignments.models import Reflection
+from cohorts.models import Attendance
+from cohorts.progress import participants as cohort_participants
+from home.management import demo
+from home.management.benchmark import (
+    add_noinput_argument,
+    throwaway_database,
+    time_request,
+)
+from home.management.commands.load_demo_data import DEMO_EMAIL_BACKEND
+
+SIZES = (20, 500, 2000)
+BENCHMARK_COHORT = demo.CohortSpec(
+    "Edistymistesti", "edistymistesti", ("Helsinki",), "jitsi", -3
+)
+
+
+def add_progress(cohort, now):
+    """Attendance at every session and a reflection in some state on the
+    first experiment for each participant who has none yet, in bulk."""
+    people = list(cohort_participants(cohort).filter(attendances__isnull=True))
+    sessions = list(cohort.sessions.all())
+    experiment = cohort.experiments.first()
+    statuses = Attendance.Status.values
+    Attendance.objects.bulk_create(
+        Attendance(session=session, enrollment=person, status=statuses[n % 3])
+        for n, person in enumerate(people)
+        for session in sessions
+    )
+    Reflection.objects.bulk_create(
+        Reflection(
+            experiment=experiment,
+            author=person,
+            answers=[{"prompt": "Mitä kokeilit?", "answer": "Etäkokouksen."}],
+            status="submitted" if n % 4 else "draft",
+            submitted_at=now if n % 4 else None,
+            is_late=n % 3 == 0,
+            feedback="Hyvä!" if n % 5 == 0 else "",
+            feedback_at=now if n % 5 == 0 else None,
+        )
+        for n, person in enumerate(people)
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the cohort progress grid and the course overview at 20, 500 and "
+        "2,000 participants, next to a bare Wagtail admin page measured in the "
+        "same run. Runs in a throwaway test database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--runs",
+            type=int,
+            default=5,
+            help="Timed requests per page and size; the median is shown.",
+        )
+        add_noinput_argument(parser)
+
+    def handle(self, *args, runs, interactive, verbosity, **options):
+        if runs < 1:
+            raise CommandError("--runs must be at least 1.")
+        with (
+            throwaway_database(interactive),
+            override_settings(
+                DEBUG=False, ALLOWED_HOSTS=["*"], EMAIL_BACKEND=DEMO_EMAIL_BACKEND
+            ),
+        ):
+            results = self.measure(runs, progress=verbosity > 0)
+        self.report(results, runs)
+
+    def measure(self, runs, progress):
+        built = demo.build()
+        cohort, _created = demo.demo_cohort(
+            built.course, BENCHMARK_COHORT, timezone.localdate()
+        )
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=demo.COORDINATOR[0]))
+        session = cohort.sessions.first()
+        grid = reverse("cohorts:progress", args=[cohort.pk])
+        pages = {
+            "Wagtail account page (reference)": reverse("wagtailadmin_account"),
+            "Progress grid": grid,
+            "Progress grid, filtered": grid + "?state=late&organisation=x",
+            "Progress grid, XLSX export": grid + "?export=xlsx",
+            "Course overview": reverse("courses:overview", args=[built.course.pk]),
+            "Course overview, XLSX export": reverse(
+                "courses:overview", args=[built.course.pk]
+            )
+            + "?export=xlsx",
+            "Attendance form": reverse(
+                "cohorts:session_attendance", args=[cohort.pk, session.pk]
+            ),
+        }
+        results = {}
+        now = timezone.now()
+        for size in SIZES:
+            # Person n always goes to the same cohort: this tops it up to size.
+            demo.add_generated_participants([cohort], size, progress=progress)
+            add_progress(cohort, now)
+            results[size] = {
+                name: time_request(client, url, runs)[:3] for name, url in pages.items()
+            }
+        return results
+
+    def report(self, results, runs):
+        self.stdout.write(
+            f"\nProgress and course overview as a coordinator on "
+            f"{connection.vendor}, in a throwaway test database; median of "
+            f"{runs} runs.\n"
+        )
+        columns = f"{'queries':>9}{'ms':>9}{'db ms':>9}"
+        self.stdout.write(
+            f"{'':34}" + "".join(f"{f'{size:,} participants':>27}" for size in SIZES)
+        )
+        self.stdout.write(f"{'Page':34}" + f"{columns:>27}" * len(SIZES))
+        first = results[SIZES[0]]
+        for name in first:
+            line = f"{name:34}"
+            for size in SIZES:
+                queries, ms, db_ms = results[size][name]
+                line += f"{queries:>9}{ms:>9.1f}{db_ms:>9.1f}"
+            if len({results[size][name][0] for size in SIZES}) > 1:
+                line += self.style.WARNING("  queries grow with participants")
+            self.stdout.write(line)

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+
+class PreferredLanguageMiddleware:
+    """Pages without a language prefix in the language the person chose
+    with the language switch (or, on signing in, their profile's).
+
+    LocaleMiddleware gives such an address the default language, Finnish,
+    and the URL resolver then reads it as Finnish. So a request for a page
+    that has an address in the chosen language is redirected there (GET and
+    HEAD only; a form posted there stays Finnish, as its address says), and
+    any other page, such as the calendar's, is shown in that language where
+    it is. Browsers' Accept-Language is not used: on locked-down work laptops
+    it rarely says what the person reads best.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if (
+            language in dict(settings.LANGUAGES)
+            and language != translation.get_language()
+            and not translation.get_language_from_path(request.path_info)
+        ):
+            here = request.get_full_path()
+            there = translate_url(here, language)
+            if there == here:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+            elif request.method in ("GET", "HEAD"):
+                response = redirect(there)
+                patch_vary_headers(response, ["Cookie"])
+                return response
+        return self.get_response(request)

@@ -1,0 +1,185 @@
+"""A participant's way through the site in chromium, from the welcome email to
+a comment from a peer; and a draft that survives a lost connection."""
+
+import re
+
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from playwright.sync_api import expect
+
+from assignments.models import Reflection
+from cohorts.enrolment import enrol
+from tests.factories import make_course
+
+from .base import BrowserTestCase, running_cohort, text
+
+ANNA, BERTIL, CECILIA = "anna@example.fi", "bertil@example.fi", "cecilia@example.fi"
+FIRST_PROMPT = "What did you try?"
+NOT_SAVED = "Not saved — your text is kept on this device."
+RESTORED = (
+    "Text you wrote on this device was not saved yet, so it was put back. "
+    "Check it and save."
+)
+
+
+def saved(language):
+    """The autosave status after a save: "Saved 10.42"."""
+    message = re.escape(text("Saved %(time)s", language))
+    return re.compile("^" + message.replace(re.escape("%(time)s"), ".+") + "$")
+
+
+class ParticipantJourneyTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        course = make_course()
+        self.cohort = running_cohort(course)
+        self.other_cohort = running_cohort(course, title="Cohort B")
+        self.experiment = self.cohort.experiments.get(after_session=1)
+        self.next_session = self.cohort.sessions.all()[1]
+
+    def test_a_participant_writes_shares_and_gets_a_comment_from_a_peer(self):
+        # A coordinator enrols Anna: her welcome email brings her link.
+        enrol(self.cohort, ANNA, "Anna", "Aalto")
+        anna = self.new_page()
+        language = self.sign_in_by_link(anna, ANNA)
+
+        expect(anna).to_have_url(
+            self.live_server_url + reverse("participant:my_training")
+        )
+        expect(anna.get_by_role("heading", level=1)).to_have_text(
+            text("My training", language)
+        )
+        with translation.override(language):
+            start = date_format(
+                timezone.localtime(self.next_session.start, self.cohort.zone),
+                "DATETIME_FORMAT",
+            )
+        self.assertIn("9.00", start)  # planned at 9:00 in Helsinki
+        cohort_section = anna.get_by_role("region", name=self.cohort.title)
+        expect(cohort_section).to_contain_text(self.next_session.title)
+        expect(cohort_section).to_contain_text(start)
+
+        # She writes; the draft is saved as she types, and is there again
+        # when she comes back.
+        cohort_section.get_by_role(
+            "link", name=re.compile(text("Write your reflection", language))
+        ).click()
+        expect(anna.get_by_role("heading", level=1)).to_have_text(self.experiment.title)
+        answer = anna.get_by_label(FIRST_PROMPT)
+        answer.fill("I ran our weekly meeting remotely.")
+        expect(anna.locator("#autosave-status")).to_have_text(saved(language))
+        anna.reload()
+        expect(answer).to_have_value("I ran our weekly meeting remotely.")
+
+        # She submits it, shared with her cohort.
+        anna.get_by_label(text("Shared with my cohort", language)).check()
+        anna.get_by_role("button", name=text("Submit", language), exact=True).click()
+        expect(anna.get_by_role("status").first).to_contain_text(
+            text("Your reflection was sent to the trainers.", language)
+        )
+        reflection = Reflection.objects.get()
+        self.assertEqual(
+            (reflection.status, reflection.visibility),
+            (Reflection.Status.SUBMITTED, Reflection.Visibility.COHORT),
+        )
+        self.assertEqual(
+            reflection.answers[0]["answer"], "I ran our weekly meeting remotely."
+        )
+
+        # Bertil, in the same cohort, reads it in the cohort space and
+        # comments on it.
+        enrol(self.cohort, BERTIL, "Bertil", "Berg")
+        bertil = self.new_page()
+        self.sign_in_by_link(bertil, BERTIL)
+        bertil.get_by_role(
+            "link", name=re.compile(text("Open the cohort space", language))
+        ).click()
+        shared = bertil.get_by_role(
+            "article", name=f"Anna Aalto: {self.experiment.title}"
+        )
+        expect(shared).to_contain_text("I ran our weekly meeting remotely.")
+        shared.get_by_role("link").click()
+        bertil.get_by_label(text("Your comment", language)).fill(
+            "Good idea <b>— I will try it too.</b>"
+        )
+        bertil.get_by_role("button", name=text("Post comment", language)).click()
+        comments = bertil.locator("#comments")
+        expect(comments).to_contain_text("Good idea <b>— I will try it too.</b>")
+        expect(comments).to_contain_text("Bertil Berg")
+
+        # Anna sees the comment from her reflection's page.
+        anna.get_by_role(
+            "link", name=text("See comments on your reflection", language)
+        ).click()
+        expect(anna.locator("#comments")).to_contain_text(
+            "Good idea <b>— I will try it too.</b>"
+        )
+
+        # Cecilia, of another cohort, finds neither the reflection nor the
+        # cohort space.
+        enrol(self.other_cohort, CECILIA, "Cecilia", "Cederberg")
+        cecilia = self.new_page()
+        self.sign_in_by_link(cecilia, CECILIA)
+        for url in [
+            reverse("participant:shared_reflection", args=[reflection.pk]),
+            reverse("participant:cohort", args=[self.cohort.pk]),
+        ]:
+            with self.subTest(url=url):
+                self.assertEqual(cecilia.goto(url).status, 404)
+                expect(cecilia.locator("body")).not_to_contain_text(
+                    "I ran our weekly meeting remotely."
+                )
+
+    def test_a_draft_written_offline_is_saved_when_the_connection_is_back(self):
+        enrollment = enrol(self.cohort, ANNA, "Anna", "Aalto")
+        page = self.new_page()
+        self.log_in(page, enrollment.user)
+        page.goto(reverse("participant:reflection", args=[self.experiment.pk]))
+        answer = page.get_by_label(FIRST_PROMPT)
+        status = page.locator("#autosave-status")
+
+        page.context.set_offline(True)
+        answer.fill("Written on the train.")
+        expect(status).to_have_text(text(NOT_SAVED, "fi"))
+        self.assertFalse(Reflection.objects.exists())
+        page.context.set_offline(False)
+
+        expect(status).to_have_text(saved("fi"))
+        self.assertEqual(
+            Reflection.objects.get().answers[0]["answer"], "Written on the train."
+        )
+
+    def test_text_not_yet_saved_is_put_back_after_the_tab_was_closed(self):
+        enrollment = enrol(self.cohort, ANNA, "Anna", "Aalto")
+        page = self.new_page()
+        self.log_in(page, enrollment.user)
+        url = reverse("participant:reflection", args=[self.experiment.pk])
+        page.goto(url)
+        page.get_by_label(FIRST_PROMPT).fill("First thoughts.")
+        expect(page.locator("#autosave-status")).to_have_text(saved("fi"))
+
+        # The connection drops; she adds a line and closes the tab before
+        # anything reaches the server.
+        page.context.set_offline(True)
+        page.get_by_label(FIRST_PROMPT).fill("First thoughts.\nAnd more.")
+        page.close()
+        page.context.set_offline(False)
+        self.assertEqual(
+            Reflection.objects.get().answers[0]["answer"], "First thoughts."
+        )
+
+        again = page.context.new_page()
+        again.goto(url)
+
+        expect(again.get_by_label(FIRST_PROMPT)).to_have_value(
+            "First thoughts.\nAnd more."
+        )
+        status = again.locator("#autosave-status")
+        expect(status).to_have_text(text(RESTORED, "fi"))
+        expect(status).to_have_text(saved("fi"))
+        # Browsers send a textarea's line breaks as CRLF.
+        self.assertEqual(
+            Reflection.objects.get().answers[0]["answer"].splitlines(),
+            ["First thoughts.", "And more."],
+        )

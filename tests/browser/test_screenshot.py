@@ -1,0 +1,61 @@
+"""The README's picture of "My training", from the demo data.
+
+Every run renders it and checks it stays small; with
+``VIRTU_UPDATE_SCREENSHOTS=1`` the run also writes it to docs/::
+
+    VIRTU_UPDATE_SCREENSHOTS=1 python manage.py test \\
+        tests.browser.test_screenshot --settings=virtu.settings.test
+"""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from cohorts.models import Enrollment
+
+from .base import BrowserTestCase, text
+
+SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "participant-journey.png"
+#: Largest PNG that goes into the repository.
+MAX_BYTES = 300_000
+
+
+class ReadmeScreenshotTests(BrowserTestCase):
+    def test_my_training_with_the_demo_data_fits_in_a_small_screenshot(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        page = self.new_page("fi")
+        self.log_in(page, self.participant_of_a_running_cohort())
+        page.goto(reverse("participant:my_training"))
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            text("My training", "fi")
+        )
+
+        png = page.screenshot(type="png")
+
+        self.assertLess(len(png), MAX_BYTES)
+        if os.environ.get("VIRTU_UPDATE_SCREENSHOTS") == "1":
+            SCREENSHOT.write_bytes(png)
+            print(f"\nWrote {SCREENSHOT} ({len(png) // 1000} kB)")
+
+    @staticmethod
+    def participant_of_a_running_cohort():
+        """Someone whose cohort has had a session and has one ahead, with a
+        reflection written: the page then shows all it can."""
+        now = timezone.now()
+        return (
+            Enrollment.objects.filter(
+                role=Enrollment.Role.PARTICIPANT,
+                cohort__sessions__start__lte=now,
+                reflections__isnull=False,
+            )
+            .filter(cohort__sessions__start__gt=now)
+            .order_by("cohort__start_date", "pk")
+            .distinct()
+            .first()
+            .user
+        )

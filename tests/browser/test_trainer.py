@@ -1,0 +1,116 @@
+"""A trainer's round in the Wagtail admin, in chromium: feedback on a
+reflection, which emails the participant, and a session's attendance."""
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from assignments.models import Reflection
+from cohorts.enrolment import enrol
+from cohorts.models import Attendance, Enrollment
+from tests.factories import make_course, make_user
+
+from .base import BrowserTestCase, running_cohort, text
+
+ANNA = "anna@example.fi"
+
+
+class TrainerTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.cohort = running_cohort(make_course())
+        self.experiment = self.cohort.experiments.get(after_session=1)
+        self.session = self.cohort.sessions.first()
+        # A trainer who signs in to the admin with a password.
+        make_user("tero@example.fi", first_name="Tero", last_name="Trainer")
+        enrol(self.cohort, "tero@example.fi", role=Enrollment.Role.TRAINER)
+        self.anna = enrol(self.cohort, ANNA, "Anna", "Aalto")
+        self.bertil = enrol(self.cohort, "bertil@example.fi", "Bertil", "Berg")
+        reflection = Reflection(
+            experiment=self.experiment,
+            author=self.anna,
+            answers=[{"prompt": "What did you try?", "answer": "A remote meeting."}],
+        )
+        reflection.submit()
+        reflection.save()
+        self.reflection = reflection
+        self.mailbox.messages.clear()
+
+    def test_a_trainer_gives_feedback_and_marks_attendance(self):
+        page = self.new_page("en")
+        page.goto(reverse("wagtailadmin_login"))
+        page.locator("input[name=username]").fill("tero@example.fi")
+        page.locator("input[name=password]").fill("correct horse battery")
+        page.locator("form button[type=submit]").click()
+
+        # From the dashboard to the reflection awaiting feedback.
+        panel = page.get_by_role(
+            "region", name=text("Reflections awaiting your feedback", "en")
+        )
+        expect(panel).to_contain_text("1 reflection is awaiting feedback.")
+        panel.get_by_role("link", name=f"Anna Aalto: {self.experiment.title}").click()
+        expect(page.locator("main")).to_contain_text("A remote meeting.")
+        page.get_by_label(text("Feedback", "en"), exact=True).fill(
+            "Good start: try it with the whole team next."
+        )
+        page.get_by_role("button", name=text("Save feedback", "en"), exact=True).click()
+        expect(page.locator(".messages")).to_contain_text(
+            text("Feedback saved. %(name)s gets an email about it.", "en")
+            % {"name": "Anna Aalto"}
+        )
+
+        # Anna's email arrived, in her language, with the way to her page.
+        message = self.last_email_to(ANNA)
+        self.assertEqual(
+            message["Subject"],
+            text("Feedback on your reflection: %(title)s", "fi")
+            % {"title": self.experiment.title},
+        )
+        self.assertIn(
+            "Good start: try it with the whole team next.",
+            message.get_body(("plain",)).get_content(),
+        )
+        self.assertEqual(
+            self.link_to(ANNA, "/my/"),
+            reverse("participant:reflection", args=[self.experiment.pk]),
+        )
+        self.reflection.refresh_from_db()
+        self.assertEqual(self.reflection.progress, Reflection.Progress.FEEDBACK)
+
+        # The cohort's progress grid, and the first session's attendance.
+        page.get_by_role(
+            "link", name=text("Back to the cohort's progress", "en")
+        ).click()
+        page.get_by_role(
+            "link",
+            name=f"{text('Mark attendance', 'en')}: {self.session.title}",
+        ).click()
+        page.get_by_role("group", name="Anna Aalto").get_by_label(
+            text("Present", "en")
+        ).check()
+        page.get_by_role("group", name="Bertil Berg").get_by_label(
+            text("Excused", "en")
+        ).check()
+        page.get_by_role("button", name=text("Save attendance", "en")).click()
+
+        expect(page.locator(".messages")).to_contain_text(
+            text("Attendance saved for %(session)s: %(count)s changes.", "en")
+            % {"session": self.session.title, "count": 2}
+        )
+        expect(
+            page.get_by_role("group", name="Anna Aalto").get_by_label(
+                text("Present", "en")
+            )
+        ).to_be_checked()
+        self.assertEqual(
+            dict(Attendance.objects.values_list("enrollment__user__email", "status")),
+            {ANNA: "present", "bertil@example.fi": "excused"},
+        )
+        page.get_by_role(
+            "link", name=text("Back to the cohort's progress", "en")
+        ).click()
+        anna_row = page.get_by_role("row").filter(has_text="Anna Aalto")
+        expect(anna_row).to_contain_text(text("Present", "en"))
+        expect(anna_row).to_contain_text(text("Feedback given", "en"))
+        expect(page.get_by_role("row").filter(has_text="Bertil Berg")).to_contain_text(
+            text("Excused", "en")
+        )

@@ -1,0 +1,164 @@
+"""Marking a session's attendance for the whole cohort in one form."""
+
+from django.test import TestCase
+from django.urls import reverse
+
+from cohorts.models import Attendance
+
+from .test_progress import TrainingDataMixin
+
+
+class AttendanceFormTest(TrainingDataMixin, TestCase):
+    def url(self, session=None, cohort=None):
+        return reverse(
+            "cohorts:session_attendance",
+            args=[(cohort or self.cohort).pk, (session or self.sessions[0]).pk],
+        )
+
+    def form_data(self, response):
+        """What the browser would post back unchanged."""
+        soup = self.get_soup(response.content)
+        data = {
+            field["name"]: field.get("value", "")
+            for field in soup.select('form input[type="hidden"]')
+        }
+        for radio in soup.select('form input[type="radio"][checked]'):
+            data[radio["name"]] = radio["value"]
+        return data
+
+    def field(self, person):
+        return f"person-{person.pk}"
+
+    def test_form_has_a_row_per_participant_with_the_marks_so_far(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.url())
+        soup = self.get_soup(response.content)
+        groups = soup.select("fieldset")
+        self.assertEqual(len(groups), len(self.people))
+        data = self.form_data(response)
+        self.assertEqual(data[self.field(self.people[0])], "present")
+        self.assertEqual(data[self.field(self.people[1])], "absent")
+        self.assertEqual(data[self.field(self.people[2])], "")  # not marked
+        labels = [label.get_text(strip=True) for label in groups[0].select("label")]
+        self.assertEqual(labels, ["Not marked", "Present", "Absent", "Excused"])
+        button = soup.select_one('form button[type="submit"]')
+        self.assertEqual(button.get_text(strip=True), "Save attendance")
+
+    def test_each_row_is_a_group_named_by_the_participant(self):
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(self.url()).content)
+        group = soup.select_one("fieldset")
+        name = soup.find(id=group["aria-labelledby"]).get_text(strip=True)
+        self.assertIn(name, [person.name for person in self.people])
+
+    def test_saving_marks_changes_and_clears_and_re_renders(self):
+        self.client.force_login(self.trainer)
+        data = self.form_data(self.client.get(self.url()))
+        data[self.field(self.people[0])] = ""  # present -> not marked
+        data[self.field(self.people[2])] = "excused"
+        data[self.field(self.people[3])] = "present"
+        response = self.client.post(self.url(), data)
+        self.assertRedirects(response, self.url(), fetch_redirect_response=False)
+        marks = dict(
+            Attendance.objects.filter(session=self.sessions[0]).values_list(
+                "enrollment", "status"
+            )
+        )
+        self.assertEqual(
+            marks,
+            {
+                self.people[1].pk: "absent",
+                self.people[2].pk: "excused",
+                self.people[3].pk: "present",
+            },
+        )
+        self.assertEqual(
+            Attendance.objects.get(enrollment=self.people[2]).marked_by, self.trainer
+        )
+        response = self.client.get(self.url())
+        self.assertContains(response, "Attendance saved")
+        self.assertEqual(
+            self.form_data(response)[self.field(self.people[2])], "excused"
+        )
+
+    def test_saving_keeps_marks_another_trainer_made_meanwhile(self):
+        self.client.force_login(self.trainer)
+        data = self.form_data(self.client.get(self.url()))
+        # Meanwhile a coordinator marks people[2] present.
+        Attendance.objects.create(
+            session=self.sessions[0], enrollment=self.people[2], status="present"
+        )
+        data[self.field(self.people[3])] = "absent"
+        self.client.post(self.url(), data)
+        self.assertEqual(
+            Attendance.objects.get(enrollment=self.people[2]).status, "present"
+        )
+        self.assertEqual(
+            Attendance.objects.get(enrollment=self.people[3]).status, "absent"
+        )
+
+    def test_a_bad_value_is_refused_with_a_message_and_nothing_is_lost(self):
+        self.client.force_login(self.trainer)
+        data = self.form_data(self.client.get(self.url()))
+        data[self.field(self.people[2])] = "excused"
+        data[self.field(self.people[3])] = "asleep"
+        response = self.client.post(self.url(), data)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "The attendance could not be saved.")
+        soup = self.get_soup(response.content)
+        radio = soup.select_one(f'input[name="{self.field(self.people[3])}"]')
+        error = soup.find(id=f"id_{self.field(self.people[3])}-error")
+        self.assertIsNotNone(error)
+        self.assertEqual(radio["aria-invalid"], "true")
+        # The other choice made stays chosen in the form shown again.
+        self.assertEqual(
+            self.form_data(response)[self.field(self.people[2])], "excused"
+        )
+        self.assertFalse(Attendance.objects.filter(enrollment=self.people[2]).exists())
+
+    def test_trainer_cannot_mark_another_cohort(self):
+        self.client.force_login(self.trainer)
+        other_session = self.other.sessions.first()
+        url = self.url(other_session, self.other)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        response = self.client.post(url, {f"person-{self.others[0].pk}": "present"})
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Attendance.objects.filter(session=other_session).exists())
+        # Another cohort's session under one's own cohort is not found either.
+        self.assertEqual(
+            self.client.get(self.url(other_session, self.cohort)).status_code, 404
+        )
+        current = reverse("cohorts:attendance", args=[self.other.pk])
+        self.assertEqual(self.client.get(current).status_code, 404)
+
+    def test_posting_someone_of_another_cohort_marks_nobody(self):
+        self.client.force_login(self.trainer)
+        data = self.form_data(self.client.get(self.url()))
+        data[f"person-{self.others[0].pk}"] = "present"
+        self.client.post(self.url(), data)
+        self.assertFalse(Attendance.objects.filter(enrollment=self.others[0]).exists())
+
+    def test_coordinator_marks_any_cohort(self):
+        self.client.force_login(self.coordinator)
+        other_session = self.other.sessions.first()
+        url = self.url(other_session, self.other)
+        data = self.form_data(self.client.get(url))
+        data[f"person-{self.others[0].pk}"] = "present"
+        self.assertRedirects(self.client.post(url, data), url)
+        self.assertEqual(
+            Attendance.objects.get(session=other_session).status, "present"
+        )
+
+    def test_participant_cannot_mark_attendance(self):
+        self.client.force_login(self.participant_user)
+        response = self.client.post(self.url(), {self.field(self.people[1]): "present"})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            Attendance.objects.get(enrollment=self.people[1]).status, "absent"
+        )
+
+    def test_attendance_link_opens_the_session_started_last(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("cohorts:attendance", args=[self.cohort.pk]))
+        # The test cohort's sessions are all ahead: the first one.
+        self.assertRedirects(response, self.url(self.sessions[0]))

@@ -1,0 +1,266 @@
+"""Reading and answering reflections in the admin: the review view, feedback
+that emails the participant (through a real SMTP server), comments, and
+moving on to the next reflection awaiting feedback."""
+
+from datetime import timedelta
+
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from assignments.feedback import awaiting_feedback, feedback_key, next_awaiting
+from assignments.models import Comment, Reflection
+from cohorts.models import OutgoingEmail
+from cohorts.outbox import Kind
+
+from .factories import make_participants
+from .test_outbox import SMTPServerMixin
+from .test_progress import TrainingDataMixin, in_english, reflect
+
+
+def review_url(reflection):
+    return reverse("reflections:review", args=[reflection.pk])
+
+
+class ReviewViewTest(TrainingDataMixin, TestCase):
+    def test_review_shows_the_prompts_and_answers_escaped(self):
+        self.submitted.answers = [
+            {"prompt": "What did you try?", "answer": "<script>alert(1)</script>\nA"}
+        ]
+        self.submitted.save()
+        self.client.force_login(self.trainer)
+        response = self.client.get(review_url(self.submitted))
+        self.assertContains(response, "What did you try?")
+        self.assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;<br>A")
+        self.assertNotContains(response, "<script>alert(1)")
+
+    def test_review_lists_the_participants_earlier_reflections(self):
+        later = reflect(self.people[1], self.experiments[1])
+        Reflection.objects.filter(pk=later.pk).update(submitted_at=timezone.now())
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(review_url(later)).content)
+        earlier = soup.select_one('section[aria-labelledby="earlier-heading"]')
+        self.assertIn(self.experiments[0].title, earlier.get_text())
+        self.assertIsNotNone(
+            earlier.select_one(f'a[href="{review_url(self.submitted)}"]')
+        )
+
+    def test_drafts_and_other_cohorts_are_not_found(self):
+        self.client.force_login(self.trainer)
+        for reflection in (self.draft, self.other_reflection):
+            with self.subTest(reflection=reflection.pk):
+                self.assertEqual(
+                    self.client.get(review_url(reflection)).status_code, 404
+                )
+                response = self.client.post(
+                    review_url(reflection), {"action": "feedback", "feedback": "Hi"}
+                )
+                self.assertEqual(response.status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("reflections:review", args=[999999])).status_code,
+            404,
+        )
+        self.other_reflection.refresh_from_db()
+        self.assertEqual(self.other_reflection.feedback, "")
+
+    def test_coordinator_reads_every_cohorts_reflections(self):
+        self.client.force_login(self.coordinator)
+        for reflection in (self.submitted, self.other_reflection):
+            self.assertEqual(self.client.get(review_url(reflection)).status_code, 200)
+
+    def test_participant_cannot_reach_the_review(self):
+        self.client.force_login(self.participant_user)
+        response = self.client.get(review_url(self.submitted))
+        self.assertEqual(response.status_code, 302)
+
+    def test_reflection_listing_links_to_the_review(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("reflections:index"))
+        self.assertContains(response, review_url(self.submitted))
+        self.assertNotContains(response, review_url(self.other_reflection))
+
+
+class FeedbackTest(TrainingDataMixin, TestCase):
+    def give(self, reflection, text, action="feedback"):
+        self.client.force_login(self.trainer)
+        with self.captureOnCommitCallbacks(execute=False):
+            return self.client.post(
+                review_url(reflection), {"action": action, "feedback": text}
+            )
+
+    def test_saving_feedback_records_who_and_when_and_queues_one_email(self):
+        response = self.give(self.submitted, "  Great experiment!  ")
+        self.assertRedirects(response, review_url(self.submitted))
+        self.submitted.refresh_from_db()
+        self.assertEqual(self.submitted.feedback, "Great experiment!")
+        self.assertEqual(self.submitted.feedback_by, self.trainer)
+        self.assertIsNotNone(self.submitted.feedback_at)
+        self.assertEqual(self.submitted.progress, Reflection.Progress.FEEDBACK)
+        [email] = OutgoingEmail.objects.filter(kind=Kind.FEEDBACK)
+        self.assertEqual(email.key, feedback_key(self.submitted))
+        self.assertEqual(email.to, self.people[1].user.email)
+        self.assertIn("Great experiment!", email.text)
+        self.assertIn(f"/my/experiments/{self.submitted.experiment_id}/", email.text)
+
+    def test_saving_the_same_feedback_again_sends_nothing_more(self):
+        self.give(self.submitted, "Great")
+        self.give(self.submitted, "Great")
+        self.assertEqual(OutgoingEmail.objects.filter(kind=Kind.FEEDBACK).count(), 1)
+
+    def test_changed_feedback_is_a_new_email(self):
+        self.give(self.submitted, "Great")
+        Reflection.objects.filter(pk=self.submitted.pk).update(
+            feedback_at=timezone.now() - timedelta(minutes=5)
+        )
+        self.give(self.submitted, "Great, and one more thought")
+        self.assertEqual(OutgoingEmail.objects.filter(kind=Kind.FEEDBACK).count(), 2)
+
+    def test_empty_feedback_sends_no_email(self):
+        response = self.give(self.submitted, "   ")
+        self.assertEqual(response.status_code, 302)
+        self.submitted.refresh_from_db()
+        self.assertIsNone(self.submitted.feedback_at)
+        self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.FEEDBACK).exists())
+
+    def test_emptying_feedback_takes_it_back_without_email(self):
+        response = self.give(self.answered, "")
+        self.assertEqual(response.status_code, 302)
+        self.answered.refresh_from_db()
+        self.assertEqual(self.answered.feedback, "")
+        self.assertIsNone(self.answered.feedback_at)
+        self.assertEqual(self.answered.progress, Reflection.Progress.SUBMITTED)
+        self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.FEEDBACK).exists())
+
+    def test_email_is_in_the_participants_language(self):
+        in_english(self.people[1].user)
+        self.give(self.submitted, "Hyvä")
+        email = OutgoingEmail.objects.get(kind=Kind.FEEDBACK)
+        self.assertIn("Feedback on your reflection", email.subject)
+        self.assertIn(f"/en/my/experiments/{self.submitted.experiment_id}/", email.text)
+
+    def test_feedback_text_is_escaped_in_the_html_email(self):
+        self.give(self.submitted, "<b>bold</b>")
+        email = OutgoingEmail.objects.get(kind=Kind.FEEDBACK)
+        self.assertIn("&lt;b&gt;bold&lt;/b&gt;", email.html)
+
+    def test_too_long_feedback_is_refused_with_a_message_and_kept_in_the_box(self):
+        text = "x" * 20_001
+        response = self.give(self.submitted, text)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "The feedback could not be saved.")
+        self.assertContains(response, text)
+        soup = self.get_soup(response.content)
+        field = soup.find("textarea", attrs={"name": "feedback"})
+        error_id = field["aria-describedby"].split()[-1]
+        self.assertIn("at most 20000 characters", soup.find(id=error_id).get_text())
+        self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.FEEDBACK).exists())
+
+    def test_save_and_open_the_next_goes_to_the_next_awaiting_feedback(self):
+        response = self.give(self.submitted, "Thanks", action="feedback-next")
+        self.assertRedirects(response, review_url(self.late))
+
+    def test_form_has_stable_labels_for_the_browser_test(self):
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(review_url(self.submitted)).content)
+        label = soup.find("label", attrs={"for": "id_feedback"})
+        self.assertEqual(label.get_text(strip=True), "Feedback")
+        buttons = [b.get_text(strip=True) for b in soup.select("form button")]
+        self.assertIn("Save feedback", buttons)
+        self.assertIn("Add comment", buttons)
+        self.assertIn(
+            "Next reflection awaiting feedback",
+            [a.get_text(strip=True) for a in soup.select("a")],
+        )
+
+
+class FeedbackEmailDeliveryTest(SMTPServerMixin, TrainingDataMixin, TestCase):
+    def test_feedback_reaches_the_participant_through_smtp(self):
+        self.client.force_login(self.trainer)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                review_url(self.submitted),
+                {"action": "feedback", "feedback": "Well tried!"},
+            )
+        [message] = self.mailbox.messages
+        self.assertEqual(message["To"], self.people[1].user.email)
+        body = message.get_body(("plain",)).get_content()
+        self.assertIn("Well tried!", body)
+        self.assertIn(f"/my/experiments/{self.submitted.experiment_id}/", body)
+        email = OutgoingEmail.objects.get(kind=Kind.FEEDBACK)
+        self.assertEqual(email.state, OutgoingEmail.State.SENT)
+
+
+class NextAwaitingTest(TrainingDataMixin, TestCase):
+    def test_awaiting_feedback_is_the_users_submitted_ones_without_feedback(self):
+        self.assertEqual(
+            list(awaiting_feedback(self.trainer)), [self.submitted, self.late]
+        )
+        self.assertEqual(
+            list(awaiting_feedback(self.other_trainer)), [self.other_reflection]
+        )
+        self.assertEqual(
+            set(awaiting_feedback(self.coordinator)),
+            {self.submitted, self.late, self.other_reflection},
+        )
+
+    def test_next_goes_round_in_a_stable_order(self):
+        Reflection.objects.filter(pk=self.late.pk).update(
+            submitted_at=self.submitted.submitted_at + timedelta(hours=1)
+        )
+        self.late.refresh_from_db()
+        self.assertEqual(next_awaiting(self.trainer), self.submitted)
+        self.assertEqual(next_awaiting(self.trainer, after=self.submitted), self.late)
+        self.assertEqual(next_awaiting(self.trainer, after=self.late), self.submitted)
+        # From one that is not waiting, on from where it stands in the order.
+        self.assertEqual(next_awaiting(self.trainer, after=self.answered), self.late)
+
+    def test_next_view_opens_the_longest_waiting(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("reflections:next"))
+        self.assertRedirects(response, review_url(next_awaiting(self.trainer)))
+
+    def test_next_view_says_when_nothing_awaits(self):
+        Reflection.objects.update(feedback_at=timezone.now())
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("reflections:next"), follow=True)
+        self.assertContains(response, "No reflections are awaiting your feedback.")
+
+
+class CommentTest(TrainingDataMixin, TestCase):
+    def test_trainer_comments_on_a_reflection(self):
+        self.client.force_login(self.trainer)
+        response = self.client.post(
+            review_url(self.submitted), {"action": "comment", "text": "=1+1 <i>x</i>"}
+        )
+        self.assertRedirects(response, review_url(self.submitted) + "#comments")
+        comment = Comment.objects.get()
+        self.assertEqual(
+            (comment.author, comment.reflection), (self.trainer, self.submitted)
+        )
+        response = self.client.get(review_url(self.submitted))
+        self.assertContains(response, "=1+1 &lt;i&gt;x&lt;/i&gt;")
+
+    def test_empty_comment_is_refused_with_a_message(self):
+        self.client.force_login(self.trainer)
+        response = self.client.post(
+            review_url(self.submitted), {"action": "comment", "text": "  "}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "The comment could not be saved.")
+        self.assertFalse(Comment.objects.exists())
+
+    def test_trainer_cannot_comment_in_another_cohort(self):
+        self.client.force_login(self.trainer)
+        response = self.client.post(
+            review_url(self.other_reflection), {"action": "comment", "text": "Hi"}
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Comment.objects.exists())
+
+    def test_review_shows_the_thread(self):
+        make_participants(self.cohort, 1, prefix="peer")
+        Comment.objects.create(
+            reflection=self.submitted, author=self.people[2].user, text="Nice one"
+        )
+        self.client.force_login(self.trainer)
+        self.assertContains(self.client.get(review_url(self.submitted)), "Nice one")

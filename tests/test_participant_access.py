@@ -1,0 +1,254 @@
+"""Who may see and do what on the participants' pages, as a matrix of
+role × resource × action. Anything a person may not see is a 404, whether
+the id was followed from a link or guessed."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from assignments.models import Comment, Reflection
+from cohorts.models import CohortPage
+
+from .factories import (
+    PROMPTS,
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_participants,
+    make_trainer,
+    place_sessions,
+)
+
+#: What a response means.
+OK = "ok"  # shown, or done (a redirect after a post, or a refusal that says why)
+HIDDEN = "404"
+SIGN_IN = "sign in"
+
+ROLES = [
+    "anonymous",
+    "outsider",
+    "author",
+    "peer",
+    "other_cohort_participant",
+    "trainer",
+    "other_cohort_trainer",
+    "coordinator",
+    "unpublished_cohort_participant",
+]
+
+
+def reflect(enrollment, experiment, **fields):
+    return Reflection.objects.create(
+        experiment=experiment,
+        author=enrollment,
+        answers=[{"prompt": PROMPTS.splitlines()[0], "answer": "Text"}],
+        **{
+            "status": Reflection.Status.SUBMITTED,
+            "submitted_at": timezone.now(),
+            "visibility": Reflection.Visibility.COHORT,
+            **fields,
+        },
+    )
+
+
+class ParticipantAccessTest(TestCase):
+    """Cohorts Alpha and Bravo, each with a trainer and participants, a
+    coordinator, someone enrolled nowhere, and an unpublished cohort."""
+
+    @classmethod
+    def setUpTestData(cls):
+        course = make_course()
+        alpha = make_cohort(course, "Cohort Alpha")
+        bravo = make_cohort(course, "Cohort Bravo")
+        hidden = make_cohort(course, "Cohort Unpublished")
+        for cohort in [alpha, bravo, hidden]:
+            place_sessions(cohort, timezone.now() - timedelta(days=1))
+        CohortPage.objects.filter(pk=hidden.pk).update(live=False)
+        author, peer = make_participants(alpha, 2, "alpha")
+        (bravo_person,) = make_participants(bravo, 1, "bravo")
+        (hidden_person,) = make_participants(hidden, 1, "hidden")
+        cls.users = {
+            "anonymous": None,
+            "outsider": get_user_model().objects.create_user("out@example.fi"),
+            "author": author.user,
+            "peer": peer.user,
+            "other_cohort_participant": bravo_person.user,
+            "trainer": make_trainer(alpha, "trainer.alpha@example.fi"),
+            "other_cohort_trainer": make_trainer(bravo, "trainer.bravo@example.fi"),
+            "coordinator": make_coordinator(),
+            "unpublished_cohort_participant": hidden_person.user,
+        }
+        experiment_1, experiment_2 = alpha.experiments.order_by("after_session")
+        cls.alpha, cls.bravo, cls.hidden = alpha, bravo, hidden
+        cls.experiment = experiment_1
+        cls.shared = reflect(author, experiment_1)
+        cls.private = reflect(
+            author, experiment_2, visibility=Reflection.Visibility.TRAINERS
+        )
+        cls.draft = reflect(
+            peer, experiment_1, status=Reflection.Status.DRAFT, submitted_at=None
+        )
+        cls.bravo_shared = reflect(bravo_person, bravo.experiments.first())
+        cls.hidden_shared = reflect(hidden_person, hidden.experiments.first())
+
+    def url(self, name, *args):
+        with translation.override("en"):
+            return reverse(f"participant:{name}", args=args)
+
+    def outcome(self, response):
+        if response.status_code == 404:
+            return HIDDEN
+        if response.status_code == 401 or (
+            response.status_code == 302 and "/accounts/login/" in response["Location"]
+        ):
+            return SIGN_IN
+        self.assertIn(response.status_code, {200, 302, 409})
+        return OK
+
+    def check(self, expected, request):
+        """``expected``: {role: outcome}; ``request(client)`` gives a response."""
+        self.assertEqual(set(expected), set(ROLES))
+        for role, outcome in expected.items():
+            with self.subTest(role=role):
+                self.client.logout()
+                if self.users[role]:
+                    self.client.force_login(self.users[role])
+                self.assertEqual(self.outcome(request(self.client)), outcome)
+
+    def expect(self, allowed, anonymous=SIGN_IN):
+        return {
+            role: OK if role in allowed else HIDDEN
+            for role in ROLES
+            if role != "anonymous"
+        } | {"anonymous": anonymous}
+
+    # The cohort space
+
+    def test_cohort_space_is_for_its_people_and_managers(self):
+        allowed = {"author", "peer", "trainer", "coordinator"}
+        self.check(
+            self.expect(allowed), lambda c: c.get(self.url("cohort", self.alpha.pk))
+        )
+
+    def test_an_unpublished_cohorts_space_is_hidden_from_its_participants(self):
+        self.check(
+            self.expect({"coordinator"}),
+            lambda c: c.get(self.url("cohort", self.hidden.pk)),
+        )
+
+    def test_a_guessed_cohort_id_is_not_found(self):
+        self.check(self.expect(set()), lambda c: c.get(self.url("cohort", 999_999)))
+
+    # One reflection: reading and commenting
+
+    def test_a_shared_reflection_is_read_by_its_cohort_and_managers(self):
+        allowed = {"author", "peer", "trainer", "coordinator"}
+        page = self.url("shared_reflection", self.shared.pk)
+        self.check(self.expect(allowed), lambda c: c.get(page))
+        self.check(self.expect(allowed), lambda c: c.post(page, {"text": "Hi"}))
+        self.assertEqual(
+            set(self.shared.comments.values_list("author__username", flat=True)),
+            {self.users[role].username for role in allowed},
+        )
+
+    def test_a_private_reflection_is_read_by_its_author_and_managers_only(self):
+        allowed = {"author", "trainer", "coordinator"}
+        page = self.url("shared_reflection", self.private.pk)
+        self.check(self.expect(allowed), lambda c: c.get(page))
+        self.check(self.expect(allowed), lambda c: c.post(page, {"text": "Hi"}))
+        self.assertFalse(
+            self.private.comments.filter(
+                author__in=[self.users["peer"], self.users["other_cohort_trainer"]]
+            ).exists()
+        )
+
+    def test_a_draft_is_its_authors_alone(self):
+        page = self.url("shared_reflection", self.draft.pk)
+        self.check(self.expect({"peer"}), lambda c: c.get(page))
+        self.check(self.expect({"peer"}), lambda c: c.post(page, {"text": "Hi"}))
+        self.assertFalse(Comment.objects.filter(reflection=self.draft).exists())
+
+    def test_other_cohorts_reflections_are_not_found_by_guessed_ids(self):
+        page = self.url("shared_reflection", self.bravo_shared.pk)
+        allowed = {"other_cohort_participant", "other_cohort_trainer", "coordinator"}
+        self.check(self.expect(allowed), lambda c: c.get(page))
+        self.check(self.expect(allowed), lambda c: c.post(page, {"text": "Hi"}))
+
+    def test_reflections_of_an_unpublished_cohort_are_hidden_from_peers(self):
+        page = self.url("shared_reflection", self.hidden_shared.pk)
+        allowed = {"unpublished_cohort_participant", "coordinator"}
+        self.check(self.expect(allowed), lambda c: c.get(page))
+
+    # Writing a reflection
+
+    def test_only_the_cohorts_participants_write_its_reflections(self):
+        form = self.url("reflection", self.experiment.pk)
+        autosave = self.url("autosave", self.experiment.pk)
+        data = {"answer_0": "Mine", "visibility": "trainers", "action": "save"}
+        allowed = {"author", "peer"}
+        self.check(self.expect(allowed), lambda c: c.get(form))
+        self.check(self.expect(allowed), lambda c: c.post(form, data))
+        self.check(self.expect(allowed), lambda c: c.post(autosave, data))
+        self.assertEqual(
+            set(
+                Reflection.objects.filter(experiment=self.experiment).values_list(
+                    "author__user__username", flat=True
+                )
+            ),
+            {self.users["author"].username, self.users["peer"].username},
+        )
+
+    def test_participants_of_an_unpublished_cohort_cannot_write(self):
+        experiment = self.hidden.experiments.order_by("after_session").last()
+        form = self.url("reflection", experiment.pk)
+        self.check(self.expect(set()), lambda c: c.get(form))
+
+    def test_a_guessed_experiment_id_is_not_found(self):
+        self.check(self.expect(set()), lambda c: c.get(self.url("reflection", 999_999)))
+
+    # Lists
+
+    def test_my_training_lists_only_the_persons_own_live_cohorts(self):
+        expected = {
+            "outsider": [],
+            "author": ["Cohort Alpha"],
+            "other_cohort_participant": ["Cohort Bravo"],
+            "trainer": ["Cohort Alpha"],
+            "coordinator": [],
+            "unpublished_cohort_participant": [],
+        }
+        for role, titles in expected.items():
+            with self.subTest(role=role):
+                self.client.force_login(self.users[role])
+                response = self.client.get(self.url("my_training"))
+                self.assertEqual(
+                    [s.cohort.title for s in response.context["summaries"]], titles
+                )
+
+    def test_my_training_asks_anonymous_people_to_sign_in(self):
+        response = self.client.get(self.url("my_training"))
+        self.assertEqual(self.outcome(response), SIGN_IN)
+
+    def test_the_cohort_space_lists_what_each_person_may_read(self):
+        expected = {
+            "author": {self.shared, self.private},
+            "peer": {self.shared},
+            "trainer": {self.shared, self.private},
+            "coordinator": {self.shared, self.private},
+        }
+        for role, reflections in expected.items():
+            with self.subTest(role=role):
+                self.client.force_login(self.users[role])
+                response = self.client.get(self.url("cohort", self.alpha.pk))
+                self.assertEqual(set(response.context["page_obj"]), reflections)
+
+    def test_the_cohort_page_links_to_the_space_for_its_people_only(self):
+        link = f'my/cohorts/{self.alpha.pk}/"'
+        for role, shown in [("author", True), ("other_cohort_participant", False)]:
+            with self.subTest(role=role):
+                self.client.force_login(self.users[role])
+                response = self.client.get(self.alpha.url)
+                self.assertEqual(link in response.content.decode(), shown)

@@ -1,0 +1,614 @@
+"""The participants' pages: "My training", writing a reflection (drafts,
+autosave, submitting, late, editing until the next session), the cohort
+space and comments."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from assignments.models import MAX_ANSWER_LENGTH, Comment, Reflection
+from cohorts.models import Enrollment, Session
+from home.management.demo import add_generated_participants
+
+from .factories import (
+    PROMPTS,
+    make_cohort,
+    make_course,
+    make_participants,
+    make_trainer,
+    place_sessions,
+)
+
+PROMPT_LIST = PROMPTS.splitlines()
+
+
+def answers_data(*answers, visibility="trainers", action="save"):
+    data = {f"answer_{i}": answer for i, answer in enumerate(answers)}
+    return {**data, "visibility": visibility, "action": action}
+
+
+def url(name, *args):
+    with translation.override("en"):
+        return reverse(f"participant:{name}", args=args)
+
+
+class ParticipantPageTestCase(TestCase):
+    """Cohort Alpha: the first session was a day ago, the second is in six
+    days, so Experiment 1 is the one to do now. Pat writes reflections."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course, "Cohort Alpha")
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=1))
+        cls.trainer = make_trainer(cls.cohort)
+        cls.people = make_participants(cls.cohort, 3, "alpha")
+        cls.enrollment = cls.people[0]
+        cls.user = cls.enrollment.user
+        cls.peer = cls.people[1]
+        cls.experiment, cls.experiment_2 = cls.cohort.experiments.order_by(
+            "after_session"
+        )
+        cls.sessions = list(Session.objects.filter(page=cls.cohort))
+
+    def setUp(self):
+        self.client.force_login(self.user)
+
+    def reflection(self):
+        return Reflection.objects.get(
+            experiment=self.experiment, author=self.enrollment
+        )
+
+    def write(self, enrollment=None, experiment=None, answer="I ran a meeting.", **f):
+        return Reflection.objects.create(
+            experiment=experiment or self.experiment,
+            author=enrollment or self.enrollment,
+            answers=[{"prompt": PROMPT_LIST[0], "answer": answer}],
+            **{
+                "status": Reflection.Status.SUBMITTED,
+                "submitted_at": timezone.now(),
+                "visibility": Reflection.Visibility.COHORT,
+                **f,
+            },
+        )
+
+
+class MyTrainingTest(ParticipantPageTestCase):
+    def test_shows_the_next_session_in_the_cohorts_time_zone(self):
+        # 07:00 UTC is 09:00 in Helsinki in winter.
+        start = datetime(2099, 1, 15, 7, 0, tzinfo=UTC)
+        Session.objects.filter(pk=self.sessions[1].pk).update(
+            start=start, end=start + timedelta(hours=3)
+        )
+        response = self.client.get(url("my_training"))
+        self.assertContains(response, "<h1>My training</h1>", html=True)
+        self.assertContains(response, "Session 2")
+        self.assertContains(response, 'datetime="2099-01-15T07:00:00+00:00"')
+        self.assertContains(response, "Jan. 15, 2099, 9 a.m.")
+        self.assertContains(response, "Agenda 2")
+        self.assertContains(response, "time zone Europe/Helsinki")
+
+    def test_join_link_is_prominent_from_fifteen_minutes_before_the_start(self):
+        Session.objects.filter(pk=self.sessions[1].pk).update(
+            meeting_url="https://meet.example.fi/alpha-2",
+            start=timezone.now() + timedelta(minutes=10),
+            end=timezone.now() + timedelta(hours=3),
+        )
+        response = self.client.get(url("my_training"))
+        self.assertContains(
+            response,
+            '<a class="button button-primary" href="https://meet.example.fi/alpha-2">'
+            "Join now</a>",
+            html=True,
+        )
+
+    def test_join_link_is_plain_before_that(self):
+        Session.objects.filter(pk=self.sessions[1].pk).update(
+            meeting_url="https://meet.example.fi/alpha-2",
+            start=timezone.now() + timedelta(minutes=20),
+            end=timezone.now() + timedelta(hours=3),
+        )
+        response = self.client.get(url("my_training"))
+        self.assertContains(
+            response,
+            '<a href="https://meet.example.fi/alpha-2">Meeting link</a>',
+            html=True,
+        )
+        self.assertNotContains(response, "Join now")
+
+    def test_shows_the_experiment_to_do_now_with_its_instructions_and_due_time(self):
+        response = self.client.get(url("my_training"))
+        current = response.context["summaries"][0].current
+        self.assertEqual([row.experiment for row in current], [self.experiment])
+        self.assertEqual(current[0].due, self.sessions[1].start)
+        self.assertContains(response, "Try something new, part 1.")
+        self.assertContains(response, url("reflection", self.experiment.pk))
+
+    def test_before_the_first_session_the_first_experiment_is_the_one_to_do(self):
+        place_sessions(self.cohort, timezone.now() + timedelta(days=2))
+        response = self.client.get(url("my_training"))
+        current = response.context["summaries"][0].current
+        self.assertEqual([row.experiment for row in current], [self.experiment])
+
+    def test_after_the_last_session_there_is_no_experiment_to_do(self):
+        place_sessions(self.cohort, timezone.now() - timedelta(days=30))
+        response = self.client.get(url("my_training"))
+        self.assertEqual(response.context["summaries"][0].current, [])
+        self.assertContains(response, "There are no more sessions in this cohort.")
+
+    def test_shows_the_state_of_each_reflection(self):
+        self.write(is_late=True)
+        response = self.client.get(url("my_training"))
+        rows = response.context["summaries"][0].rows
+        self.assertEqual(
+            [row.progress for row in rows],
+            [Reflection.Progress.LATE, Reflection.Progress.NOT_STARTED],
+        )
+        self.assertContains(response, "Submitted late")
+        self.assertContains(response, "Not started")
+
+    def test_new_feedback_is_listed_until_the_participant_opens_it(self):
+        self.write(
+            feedback="Good start.", feedback_by=self.trainer, feedback_at=timezone.now()
+        )
+        response = self.client.get(url("my_training"))
+        self.assertContains(response, "Feedback on your reflection: Experiment 1")
+
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertContains(response, "Good start.")
+        self.assertContains(response, '<span class="label">New</span>', html=True)
+        self.assertIsNotNone(self.reflection().feedback_seen_at)
+
+        response = self.client.get(url("my_training"))
+        self.assertNotContains(response, "Feedback on your reflection")
+
+    def test_trainers_see_their_cohort_with_links_to_the_space_and_the_admin(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(url("my_training"))
+        self.assertContains(response, "You are a trainer in this cohort.")
+        self.assertContains(response, url("cohort", self.cohort.pk))
+        self.assertContains(
+            response, f"/admin/training/reflections/?cohort={self.cohort.pk}"
+        )
+        self.assertNotContains(response, "My reflections")
+
+    def test_someone_enrolled_nowhere_is_told_so(self):
+        get_user_model().objects.create_user("nobody@example.fi")
+        self.client.force_login(
+            get_user_model().objects.get(username="nobody@example.fi")
+        )
+        response = self.client.get(url("my_training"))
+        self.assertContains(response, "You are not enrolled in any cohort yet.")
+
+    def test_is_translated(self):
+        response = self.client.get("/my/", headers={"accept-language": "fi"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, '<html lang="fi">')
+
+
+class ReflectionFormTest(ParticipantPageTestCase):
+    def test_the_form_shows_the_experiments_prompts_as_labels(self):
+        response = self.client.get(url("reflection", self.experiment.pk))
+        for index, prompt in enumerate(PROMPT_LIST):
+            self.assertContains(
+                response, f'<label for="id_answer_{index}">{prompt}</label>', html=True
+            )
+        self.assertContains(response, "<legend>Who can read this?</legend>", html=True)
+        self.assertContains(response, "Trainers only")
+        self.assertContains(response, "Shared with my cohort")
+        self.assertContains(response, 'id="autosave-status"')
+        self.assertContains(response, ">Save draft</button>")
+        self.assertContains(response, ">Submit</button>")
+
+    def test_save_draft_keeps_the_text_as_a_draft(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("I tried Teams."),
+            follow=True,
+        )
+        self.assertRedirects(response, url("reflection", self.experiment.pk))
+        self.assertContains(response, "Saved ")
+        self.assertContains(response, "I tried Teams.")
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.DRAFT)
+        self.assertEqual(
+            reflection.answers[0],
+            {"prompt": PROMPT_LIST[0], "answer": "I tried Teams."},
+        )
+
+    def test_saving_an_empty_draft_creates_nothing(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk), answers_data("")
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(Reflection.objects.exists())
+
+    def test_submit_sends_the_reflection_to_the_trainers(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data(
+                "I tried Teams.", "It worked.", visibility="cohort", action="submit"
+            ),
+            follow=True,
+        )
+        self.assertContains(response, "Your reflection was sent to the trainers.")
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertEqual(reflection.visibility, Reflection.Visibility.COHORT)
+        self.assertFalse(reflection.is_late)
+        self.assertIsNotNone(reflection.submitted_at)
+
+    def test_a_double_clicked_submit_creates_one_submission(self):
+        data = answers_data("I tried Teams.", action="submit")
+        self.client.post(url("reflection", self.experiment.pk), data)
+        first = self.reflection().submitted_at
+        response = self.client.post(url("reflection", self.experiment.pk), data)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Reflection.objects.count(), 1)
+        self.assertEqual(self.reflection().submitted_at, first)
+
+    def test_an_empty_reflection_cannot_be_submitted(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data(" ", "\n", action="submit"),
+        )
+        self.assertContains(
+            response, "Write something before you submit.", status_code=400
+        )
+        self.assertContains(response, "There is a problem", status_code=400)
+        self.assertFalse(Reflection.objects.exists())
+
+    def test_too_long_text_gets_a_clear_message_and_the_draft_is_kept(self):
+        long_text = "a" * (MAX_ANSWER_LENGTH + 1)
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("Short.", long_text, action="submit"),
+        )
+        self.assertContains(
+            response,
+            "This text is 20,001 characters long; the limit is 20,000.",
+            status_code=400,
+        )
+        self.assertContains(
+            response, 'aria-describedby="id_answer_1-error"', status_code=400
+        )
+        self.assertContains(response, long_text, status_code=400)
+        self.assertNotContains(response, "maxlength", status_code=400)
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.DRAFT)
+        self.assertEqual(reflection.answers[1]["answer"], long_text)
+
+    def test_a_reflection_submitted_after_the_due_time_is_late(self):
+        self.experiment.due_at = timezone.now() - timedelta(hours=1)
+        self.experiment.save()
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("Better late.", action="submit"),
+            follow=True,
+        )
+        self.assertContains(response, "It was marked late.")
+        self.assertTrue(self.reflection().is_late)
+
+    def test_a_draft_may_be_submitted_after_the_next_session_started(self):
+        self.write(status=Reflection.Status.DRAFT, submitted_at=None)
+        place_sessions(self.cohort, timezone.now() - timedelta(days=8))
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("Much later.", action="submit"),
+        )
+        self.assertEqual(response.status_code, 302)
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertTrue(reflection.is_late)
+
+    def test_a_submitted_reflection_can_be_changed_until_the_next_session(self):
+        submitted_at = self.write().submitted_at
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertContains(response, ">Save changes</button>")
+        self.assertNotContains(response, ">Submit</button>")
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("I ran two meetings.", visibility="cohort"),
+            follow=True,
+        )
+        self.assertContains(response, "Your changes were saved.")
+        reflection = self.reflection()
+        self.assertEqual(reflection.answers[0]["answer"], "I ran two meetings.")
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertEqual(reflection.submitted_at, submitted_at)
+
+    def test_a_submitted_reflection_is_read_only_once_the_next_session_started(self):
+        self.write()
+        place_sessions(self.cohort, timezone.now() - timedelta(days=8))
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertContains(response, "can no longer be changed")
+        self.assertNotContains(response, 'id="reflection-form"')
+        response = self.client.post(
+            url("reflection", self.experiment.pk), answers_data("Rewritten history.")
+        )
+        self.assertContains(response, "Copy your text", status_code=409)
+        self.assertContains(response, "Rewritten history.", status_code=409)
+        self.assertEqual(self.reflection().answers[0]["answer"], "I ran a meeting.")
+
+    def test_answers_follow_their_prompt_when_prompts_are_reordered(self):
+        self.write()
+        self.experiment.prompts = "\n".join(reversed(PROMPT_LIST))
+        self.experiment.save()
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertEqual(
+            response.context["form"]["answer_3"].value(), "I ran a meeting."
+        )
+
+
+class AutosaveTest(ParticipantPageTestCase):
+    def autosave(self, *answers, visibility="trainers"):
+        return self.client.post(
+            url("autosave", self.experiment.pk),
+            answers_data(*answers, visibility=visibility),
+        )
+
+    def test_autosave_keeps_a_draft_and_says_when(self):
+        response = self.autosave("Half a thought")
+        self.assertEqual(response.status_code, 200)
+        data = response.json()
+        self.assertTrue(data["message"].startswith("Saved "))
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.DRAFT)
+        self.assertEqual(reflection.answers[0]["answer"], "Half a thought")
+        self.assertEqual(data["saved_at"], reflection.updated_at.isoformat())
+
+    def test_autosave_of_nothing_creates_nothing(self):
+        response = self.autosave("")
+        self.assertEqual(response.json(), {"saved_at": None, "message": ""})
+        self.assertFalse(Reflection.objects.exists())
+
+    def test_autosave_refuses_too_long_text_with_a_message(self):
+        self.autosave("Kept")
+        response = self.autosave("a" * (MAX_ANSWER_LENGTH + 1))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("the limit is 20,000", response.json()["error"])
+        self.assertEqual(self.reflection().answers[0]["answer"], "Kept")
+
+    def test_autosave_never_changes_a_submitted_reflection(self):
+        self.write()
+        response = self.autosave("Typed after submitting")
+        self.assertEqual(response.status_code, 409)
+        self.assertIn("Save changes", response.json()["error"])
+        reflection = self.reflection()
+        self.assertEqual(reflection.answers[0]["answer"], "I ran a meeting.")
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+
+    def test_autosave_tells_a_signed_out_person_in_json(self):
+        self.client.logout()
+        response = self.autosave("Lost session")
+        self.assertEqual(response.status_code, 401)
+        self.assertIn("signed out", response.json()["error"])
+
+    def test_autosave_only_takes_posts(self):
+        response = self.client.get(url("autosave", self.experiment.pk))
+        self.assertEqual(response.status_code, 405)
+
+    def test_the_form_tells_the_script_where_to_save_and_what_was_saved(self):
+        self.autosave("Draft")
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertContains(
+            response, f'data-autosave-url="{url("autosave", self.experiment.pk)}"'
+        )
+        self.assertContains(
+            response,
+            f'data-storage-key="virtu:reflection:{self.user.pk}:{self.experiment.pk}"',
+        )
+        self.assertContains(
+            response,
+            f'data-server-saved-at="{self.reflection().updated_at.isoformat()}"',
+        )
+        messages = json.loads(
+            response.content.decode()
+            .split('<script id="autosave-messages" type="application/json">')[1]
+            .split("</script>")[0]
+        )
+        self.assertIn("kept on this device", messages["notSaved"])
+
+
+class CohortSpaceTest(ParticipantPageTestCase):
+    def test_shows_shared_reflections_newest_first(self):
+        older = self.write(self.peer, submitted_at=timezone.now() - timedelta(days=1))
+        newer = self.write(self.people[2])
+        response = self.client.get(url("cohort", self.cohort.pk))
+        self.assertEqual(list(response.context["page_obj"]), [newer, older])
+        self.assertContains(response, "Pat Participant1: Experiment 1")
+
+    def test_the_author_sees_their_private_reflection_labelled(self):
+        self.write(visibility=Reflection.Visibility.TRAINERS)
+        response = self.client.get(url("cohort", self.cohort.pk))
+        self.assertContains(response, "Visible to trainers only")
+
+    def test_drafts_are_not_in_the_space(self):
+        self.write(status=Reflection.Status.DRAFT, submitted_at=None)
+        response = self.client.get(url("cohort", self.cohort.pk))
+        self.assertContains(
+            response, "No one has shared a reflection in this cohort yet."
+        )
+
+    def test_is_paginated_twenty_to_a_page(self):
+        add_generated_participants([self.cohort], 25)
+        enrollments = Enrollment.objects.filter(
+            user__username__startswith="osallistuja"
+        )
+        Reflection.objects.bulk_create(
+            Reflection(
+                experiment=self.experiment,
+                author=enrollment,
+                status=Reflection.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+                visibility=Reflection.Visibility.COHORT,
+            )
+            for enrollment in enrollments
+        )
+        response = self.client.get(url("cohort", self.cohort.pk))
+        self.assertEqual(len(response.context["page_obj"]), 20)
+        self.assertContains(response, "Page 1 of 2")
+        response = self.client.get(url("cohort", self.cohort.pk) + "?page=2")
+        self.assertEqual(len(response.context["page_obj"]), 5)
+
+    def test_html_and_scripts_are_shown_as_text(self):
+        attack = '<script>alert("x")</script><b onmouseover="x()">bold</b>'
+        reflection = self.write(self.peer, answer=attack)
+        Comment.objects.create(reflection=reflection, author=self.user, text=attack)
+        for page in [
+            url("cohort", self.cohort.pk),
+            url("shared_reflection", reflection.pk),
+        ]:
+            response = self.client.get(page)
+            self.assertNotContains(response, "<script>alert")
+            self.assertNotContains(response, "<b onmouseover")
+            self.assertContains(
+                response, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+            )
+
+    def test_shows_the_number_of_comments(self):
+        reflection = self.write(self.peer)
+        Comment.objects.create(reflection=reflection, author=self.user, text="Nice.")
+        Comment.objects.create(reflection=reflection, author=self.trainer, text="Yes.")
+        response = self.client.get(url("cohort", self.cohort.pk))
+        self.assertContains(response, "Read and comment (2 comments)")
+
+
+class CommentTest(ParticipantPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.shared = Reflection.objects.create(
+            experiment=cls.experiment,
+            author=cls.peer,
+            answers=[{"prompt": PROMPT_LIST[0], "answer": "Silent meeting."}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            visibility=Reflection.Visibility.COHORT,
+            feedback="For the author's eyes.",
+            feedback_at=timezone.now(),
+        )
+
+    def test_a_peer_comments_on_a_shared_reflection(self):
+        page = url("shared_reflection", self.shared.pk)
+        response = self.client.post(page, {"text": "I will try that too."}, follow=True)
+        self.assertRedirects(
+            response, page + "#comments", fetch_redirect_response=False
+        )
+        self.assertContains(response, "Your comment was posted.")
+        self.assertContains(response, "I will try that too.")
+        self.assertEqual(self.shared.comments.get().author, self.user)
+
+    def test_a_double_clicked_post_comment_makes_one_comment(self):
+        page = url("shared_reflection", self.shared.pk)
+        self.client.post(page, {"text": "Once."})
+        self.client.post(page, {"text": "Once."})
+        self.assertEqual(self.shared.comments.count(), 1)
+
+    def test_comments_of_trainers_are_marked(self):
+        Comment.objects.create(
+            reflection=self.shared, author=self.trainer, text="Good."
+        )
+        response = self.client.get(url("shared_reflection", self.shared.pk))
+        self.assertContains(response, "Tero Trainer</strong> (trainer)")
+
+    def test_an_empty_comment_gets_a_message(self):
+        response = self.client.post(
+            url("shared_reflection", self.shared.pk), {"text": " "}
+        )
+        self.assertContains(
+            response, "Write a comment before you post it.", status_code=400
+        )
+        self.assertFalse(self.shared.comments.exists())
+
+    def test_a_too_long_comment_gets_a_message_and_keeps_the_text(self):
+        text = "b" * 5001
+        response = self.client.post(
+            url("shared_reflection", self.shared.pk), {"text": text}
+        )
+        self.assertContains(response, "the limit is 5,000", status_code=400)
+        self.assertContains(response, text, status_code=400)
+        self.assertFalse(self.shared.comments.exists())
+
+    def test_peers_do_not_see_the_trainers_feedback(self):
+        response = self.client.get(url("shared_reflection", self.shared.pk))
+        self.assertNotContains(response, "For the author&#x27;s eyes.")
+
+    def test_the_author_sees_the_feedback_and_it_is_marked_seen(self):
+        self.client.force_login(self.peer.user)
+        response = self.client.get(url("shared_reflection", self.shared.pk))
+        self.assertContains(response, "For the author&#x27;s eyes.")
+        self.shared.refresh_from_db()
+        self.assertFalse(self.shared.has_new_feedback)
+
+    def test_the_cohorts_trainer_sees_the_feedback(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(url("shared_reflection", self.shared.pk))
+        self.assertContains(response, "For the author&#x27;s eyes.")
+        self.shared.refresh_from_db()
+        self.assertTrue(self.shared.has_new_feedback)
+
+
+class QueryCountTest(ParticipantPageTestCase):
+    """ "My training" and the cohort space make as many queries with 1,000
+    shared reflections in the cohort as with 10."""
+
+    def share(self, count):
+        """Shared reflections of generated people until there are ``count``."""
+        add_generated_participants([self.cohort], count)
+        existing = set(Reflection.objects.values_list("author_id", flat=True))
+        enrollments = Enrollment.objects.filter(
+            cohort=self.cohort, user__username__startswith="osallistuja"
+        ).exclude(pk__in=existing)
+        Reflection.objects.bulk_create(
+            Reflection(
+                experiment=self.experiment,
+                author=enrollment,
+                answers=[{"prompt": PROMPT_LIST[0], "answer": "Tried it."}],
+                status=Reflection.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+                visibility=Reflection.Visibility.COHORT,
+            )
+            for enrollment in enrollments
+        )
+        self.assertEqual(
+            Reflection.objects.filter(visibility=Reflection.Visibility.COHORT).count(),
+            count,
+        )
+
+    def assertQueriesDoNotGrow(self, page, user=None):
+        self.client.force_login(user or self.user)
+        self.write(
+            visibility=Reflection.Visibility.TRAINERS,
+            feedback="Well done.",
+            feedback_at=timezone.now(),
+        )
+        self.share(10)
+        for reflection in Reflection.objects.filter(
+            author__user__username__startswith="osallistuja"
+        )[:3]:
+            Comment.objects.create(reflection=reflection, author=self.user, text="+1")
+        self.client.get(page)  # fills the caches a running site has filled
+        with CaptureQueriesContext(connection) as small:
+            response = self.client.get(page)
+        self.assertEqual(response.status_code, 200)
+        self.share(1000)
+        with self.assertNumQueries(len(small)):
+            response = self.client.get(page)
+        self.assertEqual(response.status_code, 200)
+        return len(small)
+
+    def test_my_training_queries_do_not_grow_with_shared_reflections(self):
+        self.assertQueriesDoNotGrow(url("my_training"))
+
+    def test_cohort_space_queries_do_not_grow_with_shared_reflections(self):
+        self.assertQueriesDoNotGrow(url("cohort", self.cohort.pk))
+
+    def test_trainers_cohort_space_queries_do_not_grow_either(self):
+        self.assertQueriesDoNotGrow(url("cohort", self.cohort.pk), self.trainer)

@@ -1,0 +1,589 @@
+"""Signing in by a personal link sent by email, and the language switch."""
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
+from django.test import TestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from wagtail.test.utils import WagtailTestUtils
+from wagtail.users.models import UserProfile
+
+from cohorts.enrolment import enrol
+from cohorts.models import CohortPage, Enrollment, OutgoingEmail
+from cohorts.outbox import Kind, message_id
+from home import signin
+from home.models import SignInLink
+
+from .factories import (
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_trainer,
+    make_user,
+)
+from .test_outbox import SMTPServerMixin
+
+#: The sign-in page's address in Finnish: reverse() after a request to an
+#: English page would give the English one.
+LOGIN = "/accounts/login/"
+MY_TRAINING = "/my/"
+LINK = re.compile(r"https?://\S+/accounts/link/\S+/")
+
+
+def link_in(message):
+    """The sign-in link, on a line of its own in the text part."""
+    text = message.get_body(("plain",)).get_content()
+    [url] = [line for line in text.splitlines() if LINK.fullmatch(line)]
+    return url
+
+
+def set_language(user, language):
+    UserProfile.get_for_user(user)
+    UserProfile.objects.filter(user=user).update(preferred_language=language)
+
+
+def path_of(url):
+    return urlsplit(url).path
+
+
+def english(path):
+    """The English address of a Finnish (unprefixed) one: tests read the
+    English text, which stays as it is when the translations change."""
+    return f"/en{path}"
+
+
+class SignInTestCase(TestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()  # the rate limits count in the cache
+        self.addCleanup(cache.clear)
+        self.addCleanup(translation.activate, settings.LANGUAGE_CODE)
+
+    def signed_in_user_id(self):
+        return self.client.session.get(SESSION_KEY)
+
+
+class WelcomeEmailTests(SMTPServerMixin, SignInTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_course())
+
+    def enrol(self, email="anna@example.fi", first_name="Anna", **kwargs):
+        with self.captureOnCommitCallbacks(execute=True):
+            return enrol(self.cohort, email, first_name, "Virtanen", **kwargs)
+
+    def welcome(self, enrollment):
+        [message] = [
+            message
+            for message in self.mailbox.messages
+            if message["Message-ID"] == message_id(f"welcome:{enrollment.pk}")
+        ]
+        return message
+
+    def test_the_welcome_email_arrives_over_smtp_with_a_link_in_finnish(self):
+        enrollment = self.enrol()
+
+        message = self.welcome(enrollment)
+        url = link_in(message)
+
+        self.assertEqual(message["To"], "anna@example.fi")
+        self.assertIn("Cohort A", message["Subject"])
+        self.assertTrue(url.startswith("http://testserver/accounts/link/"))
+        html = message.get_body(("html",)).get_content()
+        self.assertIn('<html lang="fi">', html)
+        self.assertIn(f'href="{url}"', html)
+        self.assertEqual(
+            OutgoingEmail.objects.get(key=f"welcome:{enrollment.pk}").kind,
+            Kind.WELCOME,
+        )
+
+    def test_the_welcome_email_is_in_the_language_the_person_chose(self):
+        user = make_user("bertil@example.fi", language="sv")
+
+        enrollment = self.enrol("bertil@example.fi", "Bertil")
+
+        message = self.welcome(enrollment)
+        self.assertTrue(link_in(message).startswith("http://testserver/sv/accounts/"))
+        self.assertIn('<html lang="sv">', message.get_body(("html",)).get_content())
+        self.assertEqual(enrollment.user, user)
+
+    def test_the_link_signs_in_once_and_a_second_use_gets_a_page_to_ask_again(self):
+        enrollment = self.enrol()
+        path = path_of(link_in(self.welcome(enrollment)))
+
+        # Opening the link (as mail scanners do) only shows the button.
+        for __ in range(2):
+            page = self.client.get(path)
+            self.assertContains(page, '<button type="submit">Kirjaudu sisään</button>')
+        self.assertIsNone(self.signed_in_user_id())
+        response = self.client.post(path)
+
+        self.assertRedirects(response, MY_TRAINING, fetch_redirect_response=False)
+        self.assertEqual(self.signed_in_user_id(), str(enrollment.user_id))
+        self.client.logout()
+        again = self.client.post(english(path))
+        self.assertContains(again, "already been used or has expired", status_code=410)
+        self.assertContains(again, 'name="link-email"', status_code=410)
+        self.assertIsNone(self.signed_in_user_id())
+
+    def test_a_swedish_link_signs_in_to_the_swedish_pages(self):
+        make_user("bertil@example.fi", language="sv")
+        enrollment = self.enrol("bertil@example.fi", "Bertil")
+
+        response = self.client.post(path_of(link_in(self.welcome(enrollment))))
+
+        self.assertRedirects(response, "/sv/my/", fetch_redirect_response=False)
+
+    def test_only_a_hash_of_the_token_is_stored(self):
+        enrollment = self.enrol()
+        token = path_of(link_in(self.welcome(enrollment))).rstrip("/").split("/")[-1]
+
+        link = SignInLink.objects.get(user=enrollment.user)
+
+        self.assertEqual(link.token_hash, signin.token_hash(token))
+        self.assertNotIn(token, str(SignInLink.objects.values().get()))
+
+    def test_the_link_expires_after_the_configured_days(self):
+        with override_settings(VIRTU_SIGN_IN_LINK_DAYS=3):
+            enrollment = self.enrol()
+
+        link = SignInLink.objects.get(user=enrollment.user)
+        self.assertEqual(link.expires_at - link.created_at, timedelta(days=3))
+
+    def test_saving_an_enrolment_again_sends_no_second_welcome(self):
+        enrollment = self.enrol()
+        self.enrol(organisation="Another office")
+
+        self.assertEqual(
+            OutgoingEmail.objects.filter(kind=Kind.WELCOME).count(),
+            1,
+        )
+        self.assertEqual(self.welcome(enrollment)["To"], "anna@example.fi")
+
+    def test_a_draft_cohort_welcomes_its_people_when_it_is_published(self):
+        draft = CohortPage.objects.get(pk=self.cohort.pk)
+        draft.unpublish()
+        enrollment = self.enrol()
+        self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.WELCOME).exists())
+
+        with self.captureOnCommitCallbacks(execute=True):
+            draft.get_latest_revision().publish()
+            draft.get_latest_revision().publish()
+
+        self.assertEqual(
+            list(
+                OutgoingEmail.objects.filter(kind=Kind.WELCOME).values_list(
+                    "key", flat=True
+                )
+            ),
+            [f"welcome:{enrollment.pk}"],
+        )
+        self.assertTrue(link_in(self.welcome(enrollment)))
+
+    def test_a_trainer_signs_in_by_link_to_the_admin(self):
+        enrollment = self.enrol("tero@example.fi", "Tero", role=Enrollment.Role.TRAINER)
+
+        response = self.client.post(path_of(link_in(self.welcome(enrollment))))
+
+        self.assertRedirects(
+            response, reverse("wagtailadmin_home"), fetch_redirect_response=False
+        )
+        self.assertEqual(self.client.get(reverse("wagtailadmin_home")).status_code, 200)
+
+
+class SignInLinkTests(WagtailTestUtils, SignInTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_course())
+        cls.participant = enrol(cls.cohort, "anna@example.fi", "Anna").user
+
+    def new_link(self, language="fi", **changes):
+        link, token = signin.new_link(self.participant)
+        if changes:
+            SignInLink.objects.filter(pk=link.pk).update(**changes)
+        with translation.override(language):
+            return reverse("signin:link", args=[token])
+
+    def test_an_expired_link_gets_a_page_to_ask_for_a_new_one(self):
+        path = self.new_link("en", expires_at=timezone.now() - timedelta(seconds=1))
+
+        for response in [self.client.get(path), self.client.post(path)]:
+            self.assertEqual(response.status_code, 410)
+            soup = self.get_soup(response.content)
+            self.assertEqual(
+                soup.h1.get_text(strip=True), "This sign-in link no longer works"
+            )
+            form = soup.find("form", action="/en/accounts/login/")
+            field = form.find("input", attrs={"name": "link-email"})
+            self.assertEqual(
+                form.find("label", attrs={"for": field["id"]})
+                .get_text(strip=True)
+                .rstrip(":"),
+                "Email address",
+            )
+        self.assertIsNone(self.signed_in_user_id())
+
+    def test_an_unknown_link_is_not_found_with_the_same_way_to_a_new_one(self):
+        response = self.client.get("/en/accounts/link/not-a-token/")
+
+        self.assertContains(response, "not one we know", status_code=404)
+        self.assertContains(response, 'name="link-email"', status_code=404)
+
+    def test_two_requests_racing_with_one_link_sign_in_only_once(self):
+        __, token = signin.new_link(self.participant)
+        first, second = signin.find_link(token), signin.find_link(token)
+
+        self.assertTrue(first.is_usable() and second.is_usable())
+        self.assertEqual(
+            [signin.use_link(first), signin.use_link(second)], [True, False]
+        )
+
+    def test_a_link_of_a_deactivated_person_does_not_sign_in(self):
+        path = self.new_link()
+        type(self.participant).objects.filter(pk=self.participant.pk).update(
+            is_active=False
+        )
+
+        response = self.client.post(path)
+
+        self.assertEqual(response.status_code, 410)
+        self.assertIsNone(self.signed_in_user_id())
+
+    def test_a_safe_next_is_followed(self):
+        path = self.new_link()
+        target = reverse("calendar:subscription")
+
+        page = self.client.get(f"{path}?next={target}")
+        response = self.client.post(path, {"next": target})
+
+        self.assertContains(page, f'name="next" value="{target}"')
+        self.assertRedirects(response, target, fetch_redirect_response=False)
+
+    def test_a_next_to_another_site_is_refused(self):
+        for target in ["https://evil.example/", "//evil.example/", "/\\evil.example"]:
+            with self.subTest(target=target):
+                self.client.logout()
+                path = self.new_link()
+
+                page = self.client.get(path, {"next": target})
+                response = self.client.post(path, {"next": target})
+
+                form = self.get_soup(page.content).main.form
+                self.assertIsNone(form.find(attrs={"name": "next"}))
+                self.assertRedirects(
+                    response,
+                    MY_TRAINING,
+                    fetch_redirect_response=False,
+                )
+
+    def test_a_participant_signed_in_by_link_gets_no_admin(self):
+        self.client.post(self.new_link())
+
+        for path in [
+            reverse("wagtailadmin_home"),
+            reverse("wagtailadmin_explore_root"),
+        ]:
+            with self.subTest(path=path):
+                response = self.client.get(path)
+                self.assertRedirects(
+                    response,
+                    f"{reverse('wagtailadmin_login')}?next={path}",
+                    fetch_redirect_response=False,
+                )
+        self.assertEqual(self.signed_in_user_id(), str(self.participant.pk))
+
+    def test_signing_out_goes_back_to_the_sign_in_page_with_a_message(self):
+        self.client.post(self.new_link())
+
+        response = self.client.post("/en/accounts/logout/", follow=True)
+
+        self.assertRedirects(response, "/en/accounts/login/")
+        self.assertContains(response, "You have signed out.")
+        self.assertIsNone(self.signed_in_user_id())
+        self.assertEqual(self.client.get(reverse("logout")).status_code, 405)
+
+
+class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_course())
+        cls.participant = enrol(cls.cohort, "anna@example.fi", "Anna").user
+        cls.coordinator = make_coordinator()
+        OutgoingEmail.objects.all().delete()  # the welcome emails
+
+    def ask(self, email, ip="192.0.2.1", **extra):
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(
+                english(LOGIN),
+                {"link-email": email},
+                REMOTE_ADDR=ip,
+                **extra,
+            )
+
+    def test_the_page_offers_a_link_by_email_and_a_password_form(self):
+        response = self.client.get(english(LOGIN))
+
+        soup = self.get_soup(response.content)
+        self.assertEqual(soup.h1.get_text(strip=True), "Sign in")
+        labels = {
+            label.get_text(strip=True).rstrip(":"): label["for"]
+            for label in soup.find_all("label")
+        }
+        self.assertEqual(labels["Email address"], "id_link-email")
+        self.assertIn("id_password", labels.values())
+        self.assertEqual(soup.html["lang"], "en")
+
+    def test_an_enrolled_address_gets_a_link_and_the_same_answer_as_any_other(self):
+        answers = []
+        # Anna is enrolled; nobody is not; the coordinator has a password.
+        for email in ["Anna@Example.fi", "nobody@example.fi", "coordinator@example.fi"]:
+            response = self.ask(email)
+            self.assertRedirects(
+                response, english(LOGIN), fetch_redirect_response=False
+            )
+            page = self.get_soup(self.client.get(response.url).content)
+            answers.append(page.find(role="status").get_text(strip=True))
+
+        self.assertIn("If the address is enrolled, a sign-in link", answers[0])
+        self.assertEqual(len(set(answers)), 1)
+        [message] = self.mailbox.messages
+        self.assertEqual(message["To"], "anna@example.fi")
+        self.assertEqual(OutgoingEmail.objects.get().kind, Kind.SIGN_IN)
+
+        response = self.client.post(path_of(link_in(message)))
+
+        self.assertEqual(self.signed_in_user_id(), str(self.participant.pk))
+        self.assertRedirects(response, MY_TRAINING, fetch_redirect_response=False)
+
+    def test_a_requested_link_is_in_the_persons_language(self):
+        set_language(self.participant, "en")
+
+        self.ask("anna@example.fi")
+
+        [message] = self.mailbox.messages
+        self.assertTrue(link_in(message).startswith("http://testserver/en/accounts/"))
+        self.assertEqual(message["Subject"], "Your sign-in link to Virtu")
+
+    def test_an_address_gets_at_most_five_links_an_hour(self):
+        for __ in range(5):
+            self.assertEqual(self.ask("anna@example.fi").status_code, 302)
+
+        limited = self.ask("anna@example.fi", ip="192.0.2.2")
+        unknown = [self.ask("nobody@example.fi", ip="192.0.2.3") for __ in range(6)]
+
+        self.assertEqual(len(self.mailbox.messages), 5)
+        # An unknown address is limited alike: the limit tells nothing.
+        for response in [limited, unknown[-1]]:
+            self.assertContains(response, "Too many sign-in links", status_code=429)
+            field = self.get_soup(response.content).find(id="id_link-email")
+            self.assertEqual(field["aria-describedby"], "id_link-email_error")
+            self.assertEqual(field["aria-invalid"], "true")
+            self.assertEqual(field["value"], response.wsgi_request.POST["link-email"])
+
+    def test_a_client_may_ask_twenty_times_an_hour(self):
+        for number in range(20):
+            self.assertEqual(self.ask(f"person{number}@example.fi").status_code, 302)
+
+        response = self.ask("anna@example.fi")
+
+        self.assertContains(response, "Too many sign-in links", status_code=429)
+        self.assertEqual(self.mailbox.messages, [])
+        self.assertEqual(self.ask("anna@example.fi", ip="192.0.2.9").status_code, 302)
+
+    @override_settings(VIRTU_CLIENT_IP_HEADER="HTTP_X_REAL_IP")
+    def test_behind_a_proxy_the_client_address_comes_from_the_configured_header(self):
+        for number in range(20):
+            self.ask(f"person{number}@example.fi", HTTP_X_REAL_IP="198.51.100.1")
+
+        limited = self.ask("anna@example.fi", HTTP_X_REAL_IP="198.51.100.1")
+        other = self.ask("anna@example.fi", HTTP_X_REAL_IP="198.51.100.2")
+
+        self.assertEqual((limited.status_code, other.status_code), (429, 302))
+
+    def test_the_database_limits_links_per_person_when_the_cache_forgets(self):
+        for __ in range(5):
+            self.ask("anna@example.fi")
+            cache.clear()  # another process, or a restart
+
+        self.ask("anna@example.fi")
+
+        self.assertEqual(len(self.mailbox.messages), 5)
+
+    def test_a_bad_address_is_an_error_tied_to_the_field(self):
+        response = self.client.post(english(LOGIN), {"link-email": "anna@"})
+
+        self.assertEqual(response.status_code, 400)
+        field = self.get_soup(response.content).find(id="id_link-email")
+        self.assertEqual(field["aria-describedby"], "id_link-email_error")
+        self.assertEqual(field["value"], "anna@")
+        self.assertContains(response, 'role="alert"', status_code=400)
+        self.assertEqual(self.mailbox.messages, [])
+
+    def test_staff_sign_in_with_a_password_and_go_to_the_admin(self):
+        response = self.client.post(
+            LOGIN,
+            {
+                "username": self.coordinator.username,
+                "password": "correct horse battery",
+            },
+        )
+
+        self.assertRedirects(
+            response, reverse("wagtailadmin_home"), fetch_redirect_response=False
+        )
+
+    def test_the_password_form_refuses_a_next_to_another_site(self):
+        response = self.client.post(
+            LOGIN + "?next=https://evil.example/",
+            {
+                "username": self.coordinator.username,
+                "password": "correct horse battery",
+                "next": "https://evil.example/",
+            },
+        )
+
+        self.assertRedirects(
+            response, reverse("wagtailadmin_home"), fetch_redirect_response=False
+        )
+
+    def test_a_wrong_password_is_refused_with_a_message(self):
+        response = self.client.post(
+            LOGIN, {"username": self.coordinator.username, "password": "x"}
+        )
+
+        self.assertContains(response, 'role="alert"')
+        self.assertIsNone(self.signed_in_user_id())
+
+    def test_staff_still_sign_in_to_the_admin_with_its_own_form(self):
+        response = self.client.post(
+            reverse("wagtailadmin_login"),
+            {
+                "username": self.coordinator.username,
+                "password": "correct horse battery",
+            },
+        )
+
+        self.assertRedirects(
+            response, reverse("wagtailadmin_home"), fetch_redirect_response=False
+        )
+
+
+class LanguageTests(WagtailTestUtils, SignInTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cohort = make_cohort(make_course())
+        cls.participant = enrol(cohort, "anna@example.fi", "Anna").user
+        cls.trainer = make_trainer(cohort)
+
+    def lang(self, path):
+        """The language a page is shown in, after any redirect."""
+        response = self.client.get(path, follow=True)
+        self.assertEqual(response.status_code, 200)
+        return self.get_soup(response.content).html["lang"]
+
+    def switch(self, language, next_url="/accounts/login/"):
+        return self.client.post(
+            reverse("set_language"), {"language": language, "next": next_url}
+        )
+
+    def sign_in_by_link(self, user):
+        __, token = signin.new_link(user)
+        return self.client.post(f"/accounts/link/{token}/")
+
+    def test_finnish_is_the_default(self):
+        self.assertEqual(self.lang("/accounts/login/"), "fi")
+        self.assertEqual(self.lang("/sv/accounts/login/"), "sv")
+
+    def test_the_header_offers_every_language_with_the_current_one_marked(self):
+        soup = self.get_soup(self.client.get("/sv/accounts/login/").content)
+
+        form = soup.find("form", action=reverse("set_language"))
+        buttons = form.find_all("button", attrs={"name": "language"})
+        self.assertEqual(
+            [(b["value"], b["lang"], b.get_text(strip=True)) for b in buttons],
+            [("fi", "fi", "Suomi"), ("sv", "sv", "Svenska"), ("en", "en", "English")],
+        )
+        self.assertEqual(form.find(attrs={"aria-current": "true"})["value"], "sv")
+        self.assertEqual(form.find("legend").get_text(strip=True), "Språk")
+
+    def test_the_choice_is_remembered_in_a_cookie_and_the_profile(self):
+        self.client.force_login(self.participant)
+
+        response = self.switch("sv")
+
+        self.assertRedirects(
+            response, "/sv/accounts/login/", fetch_redirect_response=False
+        )
+        self.assertEqual(response.cookies[settings.LANGUAGE_COOKIE_NAME].value, "sv")
+        self.assertEqual(
+            UserProfile.get_for_user(self.participant).preferred_language, "sv"
+        )
+        self.assertEqual(self.lang("/accounts/login/"), "sv")
+
+    def test_signing_in_on_another_browser_brings_the_profile_language(self):
+        set_language(self.participant, "en")
+
+        response = self.sign_in_by_link(self.participant)
+
+        self.assertEqual(response.cookies[settings.LANGUAGE_COOKIE_NAME].value, "en")
+        self.assertRedirects(response, "/my/", fetch_redirect_response=False)
+        self.assertRedirects(
+            self.client.get("/my/"), "/en/my/", fetch_redirect_response=False
+        )
+        self.assertEqual(self.lang("/accounts/login/"), "en")
+        self.assertEqual(self.lang(reverse("calendar:subscription")), "en")
+
+    def test_a_language_chosen_on_the_browser_beats_the_profile(self):
+        set_language(self.participant, "sv")
+        self.switch("fi")
+
+        response = self.sign_in_by_link(self.participant)
+
+        self.assertNotIn(settings.LANGUAGE_COOKIE_NAME, response.cookies)
+        self.assertEqual(self.lang("/accounts/login/"), "fi")
+
+    def test_staff_signing_in_with_a_password_bring_their_language_too(self):
+        coordinator = make_coordinator()  # English in their profile
+
+        response = self.client.post(
+            "/accounts/login/",
+            {"username": coordinator.username, "password": "correct horse battery"},
+        )
+
+        self.assertEqual(response.cookies[settings.LANGUAGE_COOKIE_NAME].value, "en")
+
+    def test_a_prefix_beats_the_cookie_and_forms_post_where_they_are(self):
+        self.switch("en")
+
+        self.assertEqual(self.lang("/sv/accounts/login/"), "sv")
+        response = self.client.post("/accounts/login/", {"link-email": "x@"})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.get_soup(response.content).html["lang"], "fi")
+
+    def test_switching_on_a_swedish_page_to_finnish_goes_to_its_finnish_address(self):
+        response = self.switch("fi", "/sv/accounts/login/?next=/sv/my/")
+
+        self.assertRedirects(
+            response, "/accounts/login/?next=/sv/my/", fetch_redirect_response=False
+        )
+        self.assertEqual(self.lang("/accounts/login/"), "fi")
+
+    def test_the_switch_refuses_a_next_to_another_site(self):
+        response = self.switch("sv", "https://evil.example/")
+
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response.url.startswith("/"))
+        self.assertNotIn("evil", response.url)
+
+    def test_the_admin_follows_the_choice_made_on_the_site(self):
+        self.client.force_login(self.trainer)
+        self.switch("sv")
+
+        response = self.client.get(reverse("wagtailadmin_home"))
+
+        self.assertEqual(self.get_soup(response.content).html["lang"], "sv")
