@@ -111,6 +111,26 @@ class LoadDemoDataTest(TestCase):
         response = self.client.get(reverse("wagtailadmin_home"))
         self.assertRedirects(response, reverse("wagtailadmin_login") + "?next=/admin/")
 
+    def test_the_participant_login_has_a_session_ahead_and_an_experiment_to_do(self):
+        self.client.login(username=LOGINS["participant"], password=PASSWORD)
+
+        response = self.client.get("/en/my/")
+
+        self.assertContains(response, "Next session")
+        self.assertNotContains(response, "There are no more sessions")
+        self.assertContains(response, "Experiment to do now")
+        self.assertNotContains(response, "There is no experiment to do right now")
+
+    def test_the_participant_login_gets_a_sign_in_link_that_works(self):
+        link = self.output.getvalue().split("/accounts/link/")[1].split("/")[0]
+
+        page = self.client.post(f"/accounts/link/{link}/")
+
+        self.assertRedirects(page, "/my/", fetch_redirect_response=False)
+        self.assertEqual(
+            self.client.get("/my/").context["user"].username, LOGINS["participant"]
+        )
+
     def test_generated_participants_are_added_once_across_the_cohorts(self):
         for _run in range(2):
             call_command("load_demo_data", force=True, participants=40, verbosity=0)

@@ -43,6 +43,8 @@ TRAINERS = [
     ),
     ("markus.peltonen@example.org", "Markus", "Peltonen", "Etäkyvyt Oy", [2, 3]),
 ]
+#: The cohort of the participant login: the one under way.
+PARTICIPANT_COHORT = 1
 #: Demo participants per cohort, besides the participant login.
 PARTICIPANTS_PER_COHORT = 9
 
@@ -490,8 +492,10 @@ def build(now=None):
     for index, spec in enumerate(COHORTS):
         cohort, created = demo_cohort(course, spec, timezone.localdate(now))
         cohorts.append(cohort)
-        if index == 0:  # first in the cohort, so the login gets a reflection
-            enrol(cohort, *PARTICIPANT, organisation=f"{spec.title}, Helsinki")
+        # In the cohort under way, with a session ahead and an experiment to
+        # do; first in it, so the login gets a reflection.
+        if index == PARTICIPANT_COHORT:
+            enrol(cohort, *PARTICIPANT, organisation=f"{spec.title}, Tampere")
         # Numbers from 1: number 0 is the participant login's name.
         enrol_demo_people(cohort, spec, 1 + index * PARTICIPANTS_PER_COHORT)
         # Reflections only with a new cohort, so a rerun weeks later, when
