@@ -77,25 +77,27 @@ class Experiment(Orderable):
 
 class ReflectionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The reflections ``user`` may read: their own, drafts included; the
-        submitted ones shared with a cohort they are enrolled in; and every
-        submitted one of the cohorts they train or coordinate."""
-        from cohorts.permissions import cohorts_for_user
+        """The reflections ``user`` may read: their own, drafts included, in
+        a live cohort; the submitted ones shared with a live cohort they are
+        enrolled in; and every submitted one of the cohorts they follow as a
+        trainer or coordinator."""
+        from cohorts.permissions import cohorts_followed_by
 
         if not user.is_authenticated or not user.is_active:
             return self.none()
+        live = models.Q(experiment__cohort__live=True)
+        own = live & models.Q(author__user=user)
         submitted = models.Q(status=Reflection.Status.SUBMITTED)
-        shared = models.Q(
+        shared = live & models.Q(
             visibility=Reflection.Visibility.COHORT,
-            experiment__cohort__live=True,
             experiment__cohort__enrollments__user=user,
         )
-        managed = models.Q(experiment__cohort__in=cohorts_for_user(user))
+        followed = models.Q(experiment__cohort__in=cohorts_followed_by(user))
         # Filtering on the enrolments join could repeat a row; an id
         # subquery keeps the queryset plain for ordering and pagination.
         return self.filter(
             pk__in=Reflection.objects.filter(
-                models.Q(author__user=user) | (submitted & (shared | managed))
+                own | (submitted & (shared | followed))
             ).values("pk")
         )
 

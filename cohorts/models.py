@@ -126,12 +126,13 @@ class CohortPage(Page):
             )
 
     def shows_sessions_to(self, user):
-        """Sessions, join links and calendar files are for the people
-        enrolled in a live cohort and for those who manage it."""
-        from .permissions import cohorts_for_user, is_enrolled
+        """Sessions, join links, calendar files and the cohort space are for
+        the people enrolled in a live cohort and for its trainers and
+        coordinators."""
+        from .permissions import cohorts_followed_by, is_enrolled
 
         return (self.live and is_enrolled(user, self)) or (
-            cohorts_for_user(user).filter(pk=self.pk).exists()
+            cohorts_followed_by(user).filter(pk=self.pk).exists()
         )
 
     def get_context(self, request, *args, **kwargs):

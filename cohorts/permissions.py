@@ -94,6 +94,18 @@ def cohorts_for_user(user):
     return CohortPage.objects.filter(pk__in=editable.values("pk"))
 
 
+def cohorts_followed_by(user):
+    """The cohorts whose people and work ``user`` follows on the public site
+    as a trainer or coordinator: those of ``cohorts_for_user`` whose
+    reflections they may view, as in the admin. Editing pages alone (Wagtail's
+    Editors) does not let anyone read participants' reflections."""
+    from .models import CohortPage
+
+    if not user.is_active or not user.has_perm("assignments.view_reflection"):
+        return CohortPage.objects.none()
+    return cohorts_for_user(user)
+
+
 def is_enrolled(user, cohort):
     return user.is_authenticated and cohort.enrollments.filter(user=user).exists()
 

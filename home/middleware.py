@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 class PreferredLanguageMiddleware:
@@ -28,13 +29,18 @@ class PreferredLanguageMiddleware:
             and language != translation.get_language()
             and not translation.get_language_from_path(request.path_info)
         ):
-            here = request.get_full_path()
+            here = request.path
             there = translate_url(here, language)
             if there == here:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
-            elif request.method in ("GET", "HEAD"):
-                response = redirect(there)
+            elif request.method in ("GET", "HEAD") and url_has_allowed_host_and_scheme(
+                # A path such as //elsewhere.example/ reads as another host.
+                there,
+                allowed_hosts={request.get_host()},
+            ):
+                query = request.META.get("QUERY_STRING")
+                response = redirect(f"{there}?{query}" if query else there)
                 patch_vary_headers(response, ["Cookie"])
                 return response
         return self.get_response(request)

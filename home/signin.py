@@ -216,8 +216,10 @@ def count(key):
 
 
 def client_ip(request):
+    """The client's address. In a list (X-Forwarded-For) the last entry is
+    the one the proxy in front wrote; the first is whatever the client sent."""
     value = request.META.get(conf.client_ip_header(), "")
-    return value.split(",")[0].strip() or "unknown"
+    return value.split(",")[-1].strip() or "unknown"
 
 
 # Emails

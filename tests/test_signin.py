@@ -405,6 +405,21 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
 
         self.assertEqual((limited.status_code, other.status_code), (429, 302))
 
+    @override_settings(VIRTU_CLIENT_IP_HEADER="HTTP_X_FORWARDED_FOR")
+    def test_a_forwarded_for_list_counts_the_address_the_proxy_wrote(self):
+        # The client writes the start of the list; the proxy adds the last.
+        for number in range(20):
+            self.ask(
+                f"person{number}@example.fi",
+                HTTP_X_FORWARDED_FOR=f"10.0.0.{number}, 198.51.100.1",
+            )
+
+        limited = self.ask(
+            "anna@example.fi", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.1"
+        )
+
+        self.assertEqual(limited.status_code, 429)
+
     def test_the_database_limits_links_per_person_when_the_cache_forgets(self):
         for __ in range(5):
             self.ask("anna@example.fi")
@@ -498,6 +513,23 @@ class LanguageTests(WagtailTestUtils, SignInTestCase):
     def test_finnish_is_the_default(self):
         self.assertEqual(self.lang("/accounts/login/"), "fi")
         self.assertEqual(self.lang("/sv/accounts/login/"), "sv")
+
+    def test_the_chosen_language_keeps_the_query_string(self):
+        self.switch("sv")
+
+        response = self.client.get("/accounts/login/?next=/my/")
+
+        self.assertRedirects(
+            response, "/sv/accounts/login/?next=/my/", fetch_redirect_response=False
+        )
+
+    def test_the_chosen_language_never_redirects_to_another_site(self):
+        self.switch("sv")
+
+        for path in ["//evil.example/", "//evil.example/my/"]:
+            with self.subTest(path=path):
+                response = self.client.get("/", PATH_INFO=path)
+                self.assertNotIn("evil.example", response.get("Location", ""))
 
     def test_the_header_offers_every_language_with_the_current_one_marked(self):
         soup = self.get_soup(self.client.get("/sv/accounts/login/").content)
