@@ -1,7 +1,48 @@
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, Comment
+
+
+def too_long(limit, length):
+    return _(
+        "This text is %(length)s characters long; the limit is %(limit)s. "
+        "Shorten it: what you wrote is kept."
+    ) % {
+        "length": number_format(length, force_grouping=True),
+        "limit": number_format(limit, force_grouping=True),
+    }
+
+
+def typed_text(text):
+    """``text`` as it is stored: line breaks as ``\n`` (browsers send a
+    textarea's as ``\r\n``, which exports would carry into cells), and no
+    NUL characters (invisible, only ever pasted or scripted, and PostgreSQL
+    cannot store them)."""
+    return text.replace("\r\n", "\n").replace("\x00", "")
+
+
+class TypedTextField(forms.CharField):
+    """Text that people type or paste, up to ``limit`` characters.
+
+    The length is checked here rather than with ``max_length``: that would
+    add a ``maxlength`` attribute, and browsers silently cut pasted text to
+    it. NUL characters are dropped rather than refused (``typed_text``)."""
+
+    def __init__(self, *, limit, **kwargs):
+        self.limit = limit
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = typed_text(value)
+        return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > self.limit:
+            raise forms.ValidationError(too_long(self.limit, len(value)))
 
 
 class ErrorsDescribeFieldsMixin:
@@ -21,10 +62,10 @@ class ErrorsDescribeFieldsMixin:
 
 
 class FeedbackForm(ErrorsDescribeFieldsMixin, forms.Form):
-    feedback = forms.CharField(
+    feedback = TypedTextField(
         label=_("Feedback"),
         required=False,
-        max_length=MAX_ANSWER_LENGTH,
+        limit=MAX_ANSWER_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_(
             "The participant gets an email when you save new or changed "
@@ -34,10 +75,12 @@ class FeedbackForm(ErrorsDescribeFieldsMixin, forms.Form):
 
 
 class CommentForm(ErrorsDescribeFieldsMixin, forms.ModelForm):
+    text = TypedTextField(
+        label=_("Your comment"),
+        limit=MAX_COMMENT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
     class Meta:
         model = Comment
         fields = ["text"]
-        labels = {"text": _("Your comment")}
-        widgets = {
-            "text": forms.Textarea(attrs={"rows": 4, "maxlength": MAX_COMMENT_LENGTH})
-        }

@@ -1,29 +1,15 @@
 """Forms of the public site: a participant's reflection and a comment on one."""
 
 from django import forms
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from .forms import TypedTextField, typed_text
 from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, Reflection
-
-
-def too_long(limit, length):
-    return _(
-        "This text is %(length)s characters long; the limit is %(limit)s. "
-        "Shorten it: what you wrote is kept."
-    ) % {
-        "length": number_format(length, force_grouping=True),
-        "limit": number_format(limit, force_grouping=True),
-    }
 
 
 class ReflectionForm(forms.Form):
     """One text field per prompt of the experiment, labelled by the prompt,
-    and who can read the reflection.
-
-    Lengths are checked here rather than with ``max_length``: that would add
-    a ``maxlength`` attribute, and browsers silently cut pasted text to it.
-    """
+    and who can read the reflection."""
 
     visibility = forms.ChoiceField(
         label=_("Who can read this?"),
@@ -43,10 +29,11 @@ class ReflectionForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         answer_fields = {
-            field_name(index): forms.CharField(
+            field_name(index): TypedTextField(
                 label=prompt,
                 required=False,
                 strip=False,
+                limit=MAX_ANSWER_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 8}),
             )
             for index, prompt in enumerate(self.prompts)
@@ -57,20 +44,14 @@ class ReflectionForm(forms.Form):
     def answer_fields(self):
         return [self[field_name(index)] for index in range(len(self.prompts))]
 
-    def clean(self):
-        cleaned_data = super().clean()
-        for index in range(len(self.prompts)):
-            name = field_name(index)
-            length = len(cleaned_data.get(name) or "")
-            if length > MAX_ANSWER_LENGTH:
-                self.add_error(name, too_long(MAX_ANSWER_LENGTH, length))
-        return cleaned_data
-
     def answers(self):
         """The answers as the model stores them, from the posted text itself:
         an answer that is too long is still kept as a draft."""
         return [
-            {"prompt": str(prompt), "answer": str(self.data.get(field_name(i), ""))}
+            {
+                "prompt": str(prompt),
+                "answer": typed_text(str(self.data.get(field_name(i), ""))),
+            }
             for i, prompt in enumerate(self.prompts)
         ]
 
@@ -83,17 +64,12 @@ class ReflectionForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(
+    text = TypedTextField(
         label=_("Your comment"),
+        limit=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write a comment before you post it.")},
     )
-
-    def clean_text(self):
-        text = self.cleaned_data["text"]
-        if len(text) > MAX_COMMENT_LENGTH:
-            raise forms.ValidationError(too_long(MAX_COMMENT_LENGTH, len(text)))
-        return text
 
 
 def field_name(index):

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cohorts.models import CohortPage, Enrollment, Session, join_urls
-from cohorts.permissions import cohorts_for_user
+from cohorts.permissions import cohorts_followed_by
 
 from .models import Comment, Experiment, Reflection
 from .participant_forms import CommentForm, ReflectionForm
@@ -275,6 +275,15 @@ def save_reflection(request, experiment, enrollment, sessions):
             messages.info(request, _("There is nothing to save yet."))
             return redirect(request.path)
         was_submitted = reflection.status == Reflection.Status.SUBMITTED
+        if was_submitted and valid and not form.has_text():
+            form.add_error(
+                None,
+                _(
+                    "Your reflection has been sent to the trainers, so it cannot "
+                    "be empty. Write something before you save your changes."
+                ),
+            )
+            valid = False
         if not valid:
             # A draft keeps the text even when it cannot be sent yet; a
             # submitted one is not changed by text the trainers cannot take.
@@ -416,7 +425,7 @@ def shared_reflection(request, reflection_id):
             "shows_feedback": bool(reflection.feedback)
             and (
                 is_author
-                or cohorts_for_user(request.user).filter(pk=cohort.pk).exists()
+                or cohorts_followed_by(request.user).filter(pk=cohort.pk).exists()
             ),
             "new_feedback": new_feedback,
             "comments": reflection.comments.select_related("author"),

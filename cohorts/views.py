@@ -37,8 +37,9 @@ from .models import Attendance, CohortPage, Enrollment, Session
 from .permissions import cohorts_for_user
 
 
-class CohortScopedIndexView(generic.IndexView):
-    """A listing of only the objects of the cohorts the user may see."""
+class CohortScopedIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
+    """A listing of only the objects of the cohorts the user may see, with
+    exports in which their text cannot turn into formulas."""
 
     def get_base_queryset(self):
         return self.permission_policy.in_users_cohorts(

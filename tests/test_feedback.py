@@ -152,8 +152,18 @@ class FeedbackTest(TrainingDataMixin, TestCase):
         soup = self.get_soup(response.content)
         field = soup.find("textarea", attrs={"name": "feedback"})
         error_id = field["aria-describedby"].split()[-1]
-        self.assertIn("at most 20000 characters", soup.find(id=error_id).get_text())
+        self.assertIn(
+            "This text is 20,001 characters long; the limit is 20,000.",
+            soup.find(id=error_id).get_text(),
+        )
+        self.assertFalse(field.has_attr("maxlength"))
         self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.FEEDBACK).exists())
+
+    def test_nul_characters_are_dropped_from_feedback(self):
+        response = self.give(self.submitted, "Great\x00 work.")
+        self.assertEqual(response.status_code, 302)
+        self.submitted.refresh_from_db()
+        self.assertEqual(self.submitted.feedback, "Great work.")
 
     def test_save_and_open_the_next_goes_to_the_next_awaiting_feedback(self):
         response = self.give(self.submitted, "Thanks", action="feedback-next")
@@ -248,6 +258,34 @@ class CommentTest(TrainingDataMixin, TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "The comment could not be saved.")
         self.assertFalse(Comment.objects.exists())
+
+    def test_comment_box_does_not_cut_pasted_text_and_too_long_gets_a_message(self):
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(review_url(self.submitted)).content)
+        box = soup.find("textarea", attrs={"name": "text"})
+        self.assertFalse(box.has_attr("maxlength"))
+        text = "c" * 5_001
+        response = self.client.post(
+            review_url(self.submitted), {"action": "comment", "text": text}
+        )
+        self.assertContains(response, "The comment could not be saved.")
+        self.assertContains(response, text)
+        soup = self.get_soup(response.content)
+        box = soup.find("textarea", attrs={"name": "text"})
+        error_id = box["aria-describedby"].split()[-1]
+        self.assertIn(
+            "This text is 5,001 characters long; the limit is 5,000.",
+            soup.find(id=error_id).get_text(),
+        )
+        self.assertFalse(Comment.objects.exists())
+
+    def test_nul_characters_are_dropped_from_a_comment(self):
+        self.client.force_login(self.trainer)
+        response = self.client.post(
+            review_url(self.submitted), {"action": "comment", "text": "Good\x00 one."}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Comment.objects.get().text, "Good one.")
 
     def test_trainer_cannot_comment_in_another_cohort(self):
         self.client.force_login(self.trainer)

@@ -5,6 +5,7 @@ space and comments."""
 import json
 from datetime import UTC, datetime, timedelta
 
+from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import TestCase
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from assignments.models import MAX_ANSWER_LENGTH, Comment, Reflection
+from cohorts.enrolment import enrol
 from cohorts.models import Enrollment, Session
 from home.management.demo import add_generated_participants
 
@@ -186,6 +188,16 @@ class MyTrainingTest(ParticipantPageTestCase):
         response = self.client.get(url("my_training"))
         self.assertContains(response, "You are not enrolled in any cohort yet.")
 
+    def test_signing_out_forgets_the_drafts_kept_on_the_device(self):
+        response = self.client.get(url("my_training"))
+        soup = BeautifulSoup(response.content, "html.parser")
+        self.assertIsNotNone(soup.select_one('script[src$="virtu/sign-out.js"][defer]'))
+        form = soup.select_one("form[data-sign-out]")
+        self.assertEqual(form["action"], reverse("logout"))
+        self.client.logout()
+        response = self.client.get(reverse("login"))
+        self.assertNotContains(response, "sign-out.js")
+
     def test_is_translated(self):
         response = self.client.get("/my/", headers={"accept-language": "fi"})
         self.assertEqual(response.status_code, 200)
@@ -336,6 +348,70 @@ class ReflectionFormTest(ParticipantPageTestCase):
         self.assertContains(response, "Rewritten history.", status_code=409)
         self.assertEqual(self.reflection().answers[0]["answer"], "I ran a meeting.")
 
+    def test_a_submitted_reflection_cannot_be_emptied(self):
+        self.write()
+        response = self.client.post(
+            url("reflection", self.experiment.pk), answers_data(" ", "\n")
+        )
+        self.assertContains(response, "it cannot be empty", status_code=400)
+        self.assertContains(response, "There is a problem", status_code=400)
+        reflection = self.reflection()
+        self.assertEqual(reflection.answers[0]["answer"], "I ran a meeting.")
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertEqual(reflection.visibility, Reflection.Visibility.COHORT)
+
+    def test_nul_characters_are_dropped_from_a_saved_draft(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk), answers_data("I tried\x00 Teams.")
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.reflection().answers[0]["answer"], "I tried Teams.")
+
+    def test_a_draft_with_an_error_is_kept_without_nul_characters(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data(
+                "Kept\x00 text.", "a" * (MAX_ANSWER_LENGTH + 1), action="submit"
+            ),
+        )
+        self.assertContains(response, "the limit is 20,000", status_code=400)
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.DRAFT)
+        self.assertEqual(reflection.answers[0]["answer"], "Kept text.")
+
+    def test_line_breaks_are_stored_as_browsers_show_them_not_as_sent(self):
+        # Browsers send a textarea's line breaks as CRLF.
+        self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("First line.\r\nSecond line.", action="save"),
+        )
+
+        self.assertEqual(
+            self.reflection().answers[0]["answer"], "First line.\nSecond line."
+        )
+
+    def test_the_error_summary_links_to_each_field_and_takes_the_focus(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            {"answer_0": "No choice of readers.", "action": "submit"},
+        )
+        self.assertEqual(response.status_code, 400)
+        soup = BeautifulSoup(response.content, "html.parser")
+        summary = soup.select_one("[data-error-summary]")
+        [link] = summary.select("a")
+        self.assertIn("Choose who can read your reflection.", link.get_text())
+        target = soup.find(id=link["href"].removeprefix("#"))
+        self.assertEqual(target["name"], "visibility")
+        self.assertEqual(summary["tabindex"], "-1")
+        self.assertIsNotNone(
+            soup.select_one('script[src$="assignments/error-summary.js"][defer]')
+        )
+
+    def test_a_page_without_errors_has_no_error_summary_or_its_script(self):
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertNotContains(response, "data-error-summary")
+        self.assertNotContains(response, "error-summary.js")
+
     def test_answers_follow_their_prompt_when_prompts_are_reordered(self):
         self.write()
         self.experiment.prompts = "\n".join(reversed(PROMPT_LIST))
@@ -374,6 +450,11 @@ class AutosaveTest(ParticipantPageTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("the limit is 20,000", response.json()["error"])
         self.assertEqual(self.reflection().answers[0]["answer"], "Kept")
+
+    def test_autosave_drops_nul_characters(self):
+        response = self.autosave("Half\x00 a thought")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.reflection().answers[0]["answer"], "Half a thought")
 
     def test_autosave_never_changes_a_submitted_reflection(self):
         self.write()
@@ -472,6 +553,13 @@ class CohortSpaceTest(ParticipantPageTestCase):
                 response, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
             )
 
+    def test_someone_without_a_name_is_not_shown_by_their_email_address(self):
+        nameless = enrol(self.cohort, "no.name@example.fi")
+        self.write(nameless)
+        response = self.client.get(url("cohort", self.cohort.pk))
+        self.assertContains(response, "A participant: Experiment 1")
+        self.assertNotContains(response, "no.name@example.fi")
+
     def test_shows_the_number_of_comments(self):
         reflection = self.write(self.peer)
         Comment.objects.create(reflection=reflection, author=self.user, text="Nice.")
@@ -535,6 +623,47 @@ class CommentTest(ParticipantPageTestCase):
         self.assertContains(response, "the limit is 5,000", status_code=400)
         self.assertContains(response, text, status_code=400)
         self.assertFalse(self.shared.comments.exists())
+
+    def test_nul_characters_are_dropped_from_a_comment(self):
+        response = self.client.post(
+            url("shared_reflection", self.shared.pk), {"text": "Nice\x00 idea."}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.shared.comments.get().text, "Nice idea.")
+
+    def test_peers_never_see_the_email_address_of_someone_without_a_name(self):
+        nameless = enrol(self.cohort, "no.name@example.fi").user
+        nameless_trainer = enrol(
+            self.cohort, "no.name.trainer@example.fi", role=Enrollment.Role.TRAINER
+        ).user
+        Comment.objects.create(reflection=self.shared, author=nameless, text="One.")
+        Comment.objects.create(
+            reflection=self.shared, author=nameless_trainer, text="Two."
+        )
+        for viewer in (self.user, self.peer.user):
+            with self.subTest(viewer=viewer.email):
+                self.client.force_login(viewer)
+                response = self.client.get(url("shared_reflection", self.shared.pk))
+                self.assertContains(response, "<strong>A participant</strong>")
+                self.assertContains(response, "<strong>A trainer</strong>")
+                self.assertNotContains(response, "no.name")
+
+    def test_the_author_sees_feedback_from_a_trainer_without_a_name(self):
+        nameless_trainer = enrol(
+            self.cohort, "no.name.trainer@example.fi", role=Enrollment.Role.TRAINER
+        ).user
+        Reflection.objects.filter(pk=self.shared.pk).update(
+            feedback_by=nameless_trainer
+        )
+        self.client.force_login(self.peer.user)
+        for page in (
+            url("shared_reflection", self.shared.pk),
+            url("reflection", self.experiment.pk),
+        ):
+            with self.subTest(page=page):
+                response = self.client.get(page)
+                self.assertContains(response, "A trainer, <time")
+                self.assertNotContains(response, "no.name.trainer@example.fi")
 
     def test_peers_do_not_see_the_trainers_feedback(self):
         response = self.client.get(url("shared_reflection", self.shared.pk))

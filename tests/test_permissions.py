@@ -40,6 +40,8 @@ REFLECTIONS = "/admin/training/reflections/"
 ANSWERS_COLUMN = -1
 #: Where the email address is in an enrolment export: after the name.
 EMAIL_COLUMN = 1
+#: Where the organisation is in an enrolment export: after the role.
+ORGANISATION_COLUMN = 3
 
 
 def reflect(enrollment, answer):
@@ -437,6 +439,55 @@ class TrainerReflectionTest(PermissionTestCase):
         ]:
             with self.subTest(url=url):
                 self.assertPermissionDenied(client.get(url))
+
+
+class ExportFormulaTest(PermissionTestCase):
+    """Text that people typed comes out of the enrolment and reflection
+    exports as text, never as a spreadsheet formula."""
+
+    FORMULA = '=HYPERLINK("http://evil.example","Open")'
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        Enrollment.objects.filter(pk=cls.people_a[0].pk).update(organisation="=1+2")
+        cls.reflection_a.answers = [{"prompt": "", "answer": cls.FORMULA}]
+        cls.reflection_a.save()
+
+    def export(self, url, export_format):
+        response = self.login(self.trainer_a).get(url, {"export": export_format})
+        self.assertEqual(response.status_code, 200)
+        return response.getvalue()
+
+    def test_csv_exports_turn_formulas_into_text(self):
+        organisations = [
+            row[ORGANISATION_COLUMN]
+            for row in csv.reader(
+                io.StringIO(self.export(ENROLMENTS, "csv").decode("utf-8-sig"))
+            )
+        ]
+        self.assertIn("'=1+2", organisations)
+        self.assertNotIn("=1+2", organisations)
+        answers = [
+            row[ANSWERS_COLUMN]
+            for row in csv.reader(
+                io.StringIO(self.export(REFLECTIONS, "csv").decode("utf-8-sig"))
+            )
+        ]
+        self.assertEqual(answers[1:], ["'" + self.FORMULA])
+
+    def test_xlsx_exports_keep_formula_like_text_as_text(self):
+        for url, column, value in [
+            (ENROLMENTS, ORGANISATION_COLUMN, "=1+2"),
+            (REFLECTIONS, ANSWERS_COLUMN, self.FORMULA),
+        ]:
+            with self.subTest(url=url):
+                sheet = openpyxl.load_workbook(
+                    io.BytesIO(self.export(url, "xlsx"))
+                ).active
+                cells = [row[column] for row in sheet.iter_rows(min_row=2)]
+                [cell] = [cell for cell in cells if cell.value == value]
+                self.assertEqual(cell.data_type, "s")
 
 
 class SiteHistoryTest(PermissionTestCase):

@@ -136,7 +136,10 @@ class ProgressGridTest(TrainingDataMixin, TestCase):
     def test_column_headings_count_each_state(self):
         self.client.force_login(self.trainer)
         soup = self.get_soup(self.client.get(self.progress_url()).content)
-        headers = [" ".join(th.get_text().split()) for th in soup.select("thead th")]
+        headers = [
+            " ".join(th.get_text().split())
+            for th in soup.select("table.listing thead th")
+        ]
         self.assertIn("Present: 1", headers[2])
         self.assertIn("Absent: 1", headers[2])
         self.assertIn("Not marked: 2", headers[2])
@@ -198,7 +201,10 @@ class ProgressGridTest(TrainingDataMixin, TestCase):
         soup = self.get_soup(
             self.client.get(self.progress_url(state=Progress.LATE)).content
         )
-        headers = [" ".join(th.get_text().split()) for th in soup.select("thead th")]
+        headers = [
+            " ".join(th.get_text().split())
+            for th in soup.select("table.listing thead th")
+        ]
         self.assertIn("Not marked: 1", headers[2])
         self.assertIn("Submitted late: 1", headers[2 + len(self.sessions)])
         self.assertIn("Draft: 0", headers[2 + len(self.sessions)])
@@ -280,6 +286,20 @@ class ProgressExportTest(TrainingDataMixin, TestCase):
         formula = next(cell for cell in cells if str(cell.value).startswith("="))
         self.assertEqual(formula.data_type, "s")
         self.assertEqual(formula.value, self.people[0].organisation)
+
+    def test_headings_typed_by_trainers_are_text_in_both_formats(self):
+        self.sessions[0].title = "=SUM(1,2)"
+        self.sessions[0].save()
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.progress_url(export="csv"))
+        body = b"".join(response.streaming_content).decode()
+        heading = next(csv.reader(io.StringIO(body)))
+        self.assertEqual(heading[3], "'=SUM(1,2)")
+        response = self.client.get(self.progress_url(export="xlsx"))
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
+        cell = next(sheet.iter_rows(max_row=1))[3]
+        self.assertEqual(cell.data_type, "s")
+        self.assertEqual(cell.value, "'=SUM(1,2)")
 
 
 class ProgressAccessTest(TrainingDataMixin, TestCase):

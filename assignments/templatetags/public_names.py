@@ -1,0 +1,16 @@
+"""How people are named to each other on the public site."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def public_name(user, role="participant"):
+    """The name of ``user`` as other people see it: never the email address
+    (which ``Enrollment.name`` falls back to), but "A participant" or, with
+    ``role`` "trainer", "A trainer"."""
+    if user is not None and (name := user.get_full_name().strip()):
+        return name
+    return _("A trainer") if role == "trainer" else _("A participant")
