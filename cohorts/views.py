@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail.admin.filters import WagtailFilterSet
@@ -674,7 +674,11 @@ class AttendanceView(
         changed = form.save(self.request.user)
         messages.success(
             self.request,
-            gettext("Attendance saved for %(session)s: %(count)s changes.")
+            ngettext(
+                "Attendance saved for %(session)s: %(count)s change.",
+                "Attendance saved for %(session)s: %(count)s changes.",
+                changed,
+            )
             % {"session": self.session.title, "count": changed},
         )
         return redirect(self.request.path)
