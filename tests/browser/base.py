@@ -200,6 +200,11 @@ class BrowserTestCase(StaticLiveServerTestCase):
 
     def setUp(self):
         super().setUp()
+        # The test client leaves the language of its last request active in
+        # this thread; addresses built here with reverse() must start from
+        # the default, as a browser does.
+        translation.activate(settings.LANGUAGE_CODE)
+        self.addCleanup(translation.deactivate)
         self.mailbox.messages.clear()
         self.contexts = []
         self.traced = True
