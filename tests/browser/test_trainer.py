@@ -1,5 +1,6 @@
 """A trainer's round in the Wagtail admin, in chromium: feedback on a
-reflection, which emails the participant, and a session's attendance."""
+reflection, which emails the participant, and a session's attendance; axe
+checks each of the pages on the way."""
 
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -7,7 +8,7 @@ from playwright.sync_api import expect
 from assignments.models import Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import Attendance, Enrollment
-from tests.factories import make_course, make_user
+from tests.factories import make_coordinator, make_course, make_user
 
 from .base import BrowserTestCase, running_cohort, text
 
@@ -47,8 +48,10 @@ class TrainerTests(BrowserTestCase):
             "region", name=text("Reflections awaiting your feedback", "en")
         )
         expect(panel).to_contain_text("1 reflection is awaiting feedback.")
+        self.axe_check(page)
         panel.get_by_role("link", name=f"Anna Aalto: {self.experiment.title}").click()
         expect(page.locator("main")).to_contain_text("A remote meeting.")
+        self.axe_check(page)
         page.get_by_label(text("Feedback", "en"), exact=True).fill(
             "Good start: try it with the whole team next."
         )
@@ -80,10 +83,12 @@ class TrainerTests(BrowserTestCase):
         page.get_by_role(
             "link", name=text("Back to the cohort's progress", "en")
         ).click()
+        self.axe_check(page)
         page.get_by_role(
             "link",
             name=f"{text('Mark attendance', 'en')}: {self.session.title}",
         ).click()
+        self.axe_check(page)
         page.get_by_role("group", name="Anna Aalto").get_by_label(
             text("Present", "en")
         ).check()
@@ -114,3 +119,28 @@ class TrainerTests(BrowserTestCase):
         expect(page.get_by_role("row").filter(has_text="Bertil Berg")).to_contain_text(
             text("Excused", "en")
         )
+
+
+class CoordinatorTests(BrowserTestCase):
+    def test_the_course_overview_shows_each_cohort_and_meets_wcag(self):
+        course = make_course()
+        first = running_cohort(course, "Cohort A")
+        second = running_cohort(course, "Cohort B")
+        enrol(first, ANNA, "Anna", "Aalto")
+        page = self.new_page("en")
+        self.log_in(page, make_coordinator())
+
+        # The course's cohorts in the page explorer; the overview is one of
+        # the course's actions.
+        page.goto(reverse("wagtailadmin_explore", args=[course.pk]))
+        page.get_by_role("button", name=text("Actions", "en"), exact=True).click()
+        page.get_by_role("link", name=text("Course overview", "en")).click()
+
+        expect(page.get_by_role("heading", level=1)).to_contain_text(
+            text("Course overview", "en")
+        )
+        for cohort in (first, second):
+            expect(
+                page.get_by_role("row").filter(has_text=cohort.title)
+            ).to_be_visible()
+        self.axe_check(page)
