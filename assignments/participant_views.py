@@ -26,7 +26,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cohorts.models import CohortPage, Enrollment, Session, join_urls
 from cohorts.permissions import cohorts_followed_by
 
-from .models import Comment, Experiment, Reflection
+from .comments import post_comment
+from .models import Experiment, Reflection
 from .participant_forms import CommentForm, ReflectionForm
 
 #: From this long before a session starts its join link is the first thing
@@ -34,9 +35,6 @@ from .participant_forms import CommentForm, ReflectionForm
 JOIN_EARLY = timedelta(minutes=15)
 #: Reflections per page of the cohort space.
 PER_PAGE = 20
-#: A comment identical to the author's previous one within this time is a
-#: double-clicked "Post comment", not a new comment.
-REPEAT_WINDOW = timedelta(minutes=1)
 
 
 # My training
@@ -435,18 +433,3 @@ def shared_reflection(request, reflection_id):
         },
         status=400 if form.errors else 200,
     )
-
-
-def post_comment(reflection, user, text):
-    """Add a comment, once: the same text again within a minute is a
-    double-clicked button."""
-    with transaction.atomic():
-        Reflection.objects.select_for_update().filter(pk=reflection.pk).first()
-        repeated = Comment.objects.filter(
-            reflection=reflection,
-            author=user,
-            text=text,
-            created_at__gte=timezone.now() - REPEAT_WINDOW,
-        ).exists()
-        if not repeated:
-            Comment.objects.create(reflection=reflection, author=user, text=text)

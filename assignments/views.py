@@ -12,6 +12,7 @@ from wagtail.admin.widgets import HeaderButton
 
 from cohorts.views import CohortScopedIndexView, CohortScopedViewSet
 
+from .comments import post_comment
 from .feedback import give_feedback, next_awaiting, reviewable
 from .filters import ReflectionFilterSet
 from .forms import CommentForm, FeedbackForm
@@ -156,9 +157,7 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
         if not form.is_valid():
             messages.error(self.request, gettext("The comment could not be saved."))
             return self.render_to_response(self.get_context_data(comment_form=form))
-        form.instance.reflection = self.reflection
-        form.instance.author = self.request.user
-        form.save()
+        post_comment(self.reflection, self.request.user, form.cleaned_data["text"])
         messages.success(self.request, gettext("Comment added."))
         return redirect(
             reverse(self.review_url_name, args=[self.reflection.pk]) + "#comments"

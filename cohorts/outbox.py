@@ -57,6 +57,7 @@ class Kind(models.TextChoices):
     WELCOME = "welcome", _("Welcome with a sign-in link")
     SIGN_IN = "sign_in", _("Sign-in link")
     FEEDBACK = "feedback", _("Feedback on a reflection")
+    COMMENT = "comment", _("Comment on a reflection")
 
 
 #: Kinds whose text holds a personal sign-in link, which nobody but the

@@ -108,7 +108,13 @@ class ParticipantJourneyTests(BrowserTestCase):
         expect(comments).to_contain_text("Good idea <b>— I will try it too.</b>")
         expect(comments).to_contain_text("Bertil Berg")
 
-        # Anna sees the comment from her reflection's page.
+        # Anna hears of it by email, and sees it from her reflection's page.
+        comment_email = self.last_email_to(ANNA)
+        self.assertIn("Bertil Berg", comment_email.get_body(("plain",)).get_content())
+        self.assertEqual(
+            self.link_to(ANNA, "/my/reflections/"),
+            reverse("participant:shared_reflection", args=[reflection.pk]),
+        )
         anna.get_by_role(
             "link", name=text("See comments on your reflection", language)
         ).click()

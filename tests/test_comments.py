@@ -1,0 +1,103 @@
+"""A comment on a reflection, by a peer on the cohort space or by a trainer
+in the admin, emails the reflection's author (through a real SMTP server);
+their own comments and repeated clicks send nothing."""
+
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import translation
+from wagtail.users.models import UserProfile
+
+from assignments.comments import post_comment
+from assignments.models import Comment, Reflection
+from cohorts.models import OutgoingEmail
+from cohorts.outbox import Kind
+
+from .test_outbox import SMTPServerMixin
+from .test_progress import TrainingDataMixin
+
+
+def comment_emails():
+    return list(OutgoingEmail.objects.filter(kind=Kind.COMMENT).order_by("pk"))
+
+
+class CommentEmailTest(SMTPServerMixin, TrainingDataMixin, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        Reflection.objects.filter(pk=cls.submitted.pk).update(
+            visibility=Reflection.Visibility.COHORT
+        )
+        cls.author = cls.submitted.author.user
+        cls.peer = cls.people[2].user
+
+    def shared_page(self, language="en"):
+        with translation.override(language):
+            return reverse("participant:shared_reflection", args=[self.submitted.pk])
+
+    def test_a_peers_comment_reaches_the_author_through_smtp(self):
+        self.client.force_login(self.peer)
+
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(self.shared_page(), {"text": "Tried it too!"})
+
+        [message] = self.mailbox.messages
+        self.assertEqual(message["To"], self.author.email)
+        body = message.get_body(("plain",)).get_content()
+        self.assertIn("Tried it too!", body)
+        self.assertIn(self.peer.get_full_name(), body)
+        self.assertIn(self.shared_page("fi") + "#comments", body)
+        self.assertEqual(comment_emails()[0].state, OutgoingEmail.State.SENT)
+
+    def test_a_trainers_comment_in_the_admin_reaches_the_author(self):
+        self.client.force_login(self.trainer)
+
+        self.client.post(
+            reverse("reflections:review", args=[self.submitted.pk]),
+            {"action": "comment", "text": "What did your team say?"},
+        )
+
+        [email] = comment_emails()
+        self.assertEqual(email.to, self.author.email)
+        self.assertIn("What did your team say?", email.text)
+
+    def test_the_email_is_in_the_authors_language(self):
+        profile = UserProfile.get_for_user(self.author)
+        profile.preferred_language = "sv"
+        profile.save()
+
+        post_comment(self.submitted, self.peer, "Bra!")
+
+        [email] = comment_emails()
+        self.assertIn("kommentar", email.subject.lower())
+
+    def test_the_authors_own_comment_sends_nothing(self):
+        post_comment(self.submitted, self.author, "Thanks, all.")
+
+        self.assertEqual(Comment.objects.count(), 1)
+        self.assertEqual(comment_emails(), [])
+
+    def test_a_double_click_makes_one_comment_and_one_email(self):
+        first = post_comment(self.submitted, self.peer, "Nice.")
+        second = post_comment(self.submitted, self.peer, "Nice.")
+
+        self.assertIsNotNone(first)
+        self.assertIsNone(second)
+        self.assertEqual(Comment.objects.count(), 1)
+        self.assertEqual(len(comment_emails()), 1)
+
+    def test_a_commenter_without_a_name_is_not_shown_by_address(self):
+        self.peer.first_name = self.peer.last_name = ""
+        self.peer.save()
+
+        post_comment(self.submitted, self.peer, "Good.")
+
+        [email] = comment_emails()
+        self.assertNotIn(self.peer.email, email.text)
+        self.assertNotIn(self.peer.email, email.html)
+
+    def test_comment_text_is_escaped_in_the_html_email(self):
+        post_comment(self.submitted, self.peer, "<script>alert(1)</script>")
+
+        [email] = comment_emails()
+        self.assertNotIn("<script>", email.html)
+        self.assertIn("&lt;script&gt;", email.html)
