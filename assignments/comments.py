@@ -4,15 +4,15 @@ author, who would otherwise learn of it only on their next visit."""
 from datetime import timedelta
 
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from cohorts import conf
-from cohorts.invites import preferred_languages, render_email
 from cohorts.models import Enrollment
-from cohorts.outbox import Kind, queue_email
+from cohorts.outbox import Kind
 
+from .emails import email_author
 from .models import Comment, Reflection
 from .templatetags.public_names import public_name
 
@@ -43,33 +43,23 @@ def post_comment(reflection, user, text, now=None):
 
 
 def queue_comment_email(comment):
-    """Tell the reflection's author, in their language, who commented and
-    what; returns the outbox row, or None without an email address."""
+    """Tell the reflection's author who commented, and what."""
     reflection = comment.reflection
-    person = reflection.author.user
-    if not person.email:
-        return None
-    experiment = reflection.experiment
-    cohort = experiment.cohort
-    is_trainer = cohort.enrollments.filter(
+    is_trainer = reflection.experiment.cohort.enrollments.filter(
         user=comment.author, role=Enrollment.Role.TRAINER
     ).exists()
-    with translation.override(preferred_languages([person])[person.pk]):
-        subject, text, html = render_email(
-            "comment",
-            subject=_("A comment on your reflection: %(title)s")
-            % {"title": experiment.title},
-            person=person,
-            experiment=experiment,
-            cohort=cohort,
-            commenter=public_name(
-                comment.author, "trainer" if is_trainer else "participant"
-            ),
-            comment=comment.text,
-            url=conf.site_url()
-            + reverse("participant:shared_reflection", args=[reflection.pk])
-            + "#comments",
-        )
-    return queue_email(
-        f"comment:{comment.pk}", Kind.COMMENT, person.email, subject, text, html
+    return email_author(
+        reflection,
+        key=f"comment:{comment.pk}",
+        kind=Kind.COMMENT,
+        template="comment",
+        subject=_("A comment on your reflection: %(title)s"),
+        link=format_lazy(
+            "{}#comments",
+            reverse_lazy("participant:shared_reflection", args=[reflection.pk]),
+        ),
+        commenter=public_name(
+            comment.author, "trainer" if is_trainer else "participant"
+        ),
+        comment=comment.text,
     )

@@ -1,18 +1,16 @@
 """Trainers' feedback on reflections: which await it, saving it, and the
 email that tells the participant."""
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from cohorts import conf
-from cohorts.invites import preferred_languages, render_email
-from cohorts.outbox import Kind, queue_email
+from cohorts.outbox import Kind
 from cohorts.permissions import ReflectionPermissionPolicy
 
+from .emails import email_author
 from .models import Reflection
 
 
@@ -68,38 +66,16 @@ def feedback_key(reflection):
 
 
 def queue_feedback_email(reflection):
-    """Tell the participant, in their language, that feedback is waiting on
-    their reflection's page. Returns the outbox row, or None without an
-    email address."""
-    person = reflection.author.user
-    if not person.email:
-        return None
-    experiment = reflection.experiment
+    """Tell the participant that feedback is waiting on their reflection's
+    page, and what it says."""
     trainer = reflection.feedback_by
-    with translation.override(preferred_languages([person])[person.pk]):
-        subject, text, html = render_email(
-            "feedback",
-            subject=_("Feedback on your reflection: %(title)s")
-            % {"title": experiment.title},
-            person=person,
-            experiment=experiment,
-            cohort=experiment.cohort,
-            trainer=(trainer.get_full_name() if trainer else "") or _("Your trainer"),
-            feedback=reflection.feedback,
-            url=conf.site_url() + reflection_path(experiment.pk),
-        )
-    return queue_email(
-        feedback_key(reflection), Kind.FEEDBACK, person.email, subject, text, html
+    return email_author(
+        reflection,
+        key=feedback_key(reflection),
+        kind=Kind.FEEDBACK,
+        template="feedback",
+        subject=_("Feedback on your reflection: %(title)s"),
+        link=reverse_lazy("participant:reflection", args=[reflection.experiment_id]),
+        trainer=(trainer.get_full_name() if trainer else "") or _("Your trainer"),
+        feedback=reflection.feedback,
     )
-
-
-def reflection_path(experiment_id):
-    """The participant's page of their reflection, in the active language."""
-    try:
-        return reverse("participant:reflection", args=[experiment_id])
-    except NoReverseMatch:
-        # The participants' pages live under the language prefixes (none
-        # for the site's own language).
-        language = translation.get_language()
-        prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
-        return f"{prefix}/my/experiments/{experiment_id}/"

@@ -94,6 +94,8 @@ class CommentEmailTest(SMTPServerMixin, TrainingDataMixin, TestCase):
         [email] = comment_emails()
         self.assertNotIn(self.peer.email, email.text)
         self.assertNotIn(self.peer.email, email.html)
+        # Named in the author's language, Finnish by default.
+        self.assertIn("Osallistuja kommentoi", email.text)
 
     def test_comment_text_is_escaped_in_the_html_email(self):
         post_comment(self.submitted, self.peer, "<script>alert(1)</script>")

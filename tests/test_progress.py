@@ -19,7 +19,7 @@ from wagtail.users.models import UserProfile
 from assignments.models import Reflection
 from cohorts.models import Attendance, Enrollment
 from cohorts.progress import PROGRESS_FILTERS, participants
-from home.management.demo import add_generated_participants
+from home.management.demo import add_generated_participants, add_generated_progress
 
 from .factories import (
     make_cohort,
@@ -370,27 +370,7 @@ class ProgressQueryCountTest(WagtailTestUtils, TestCase):
         """Top the cohort up to ``size`` participants, each with attendance
         and a reflection in a state of their own."""
         add_generated_participants([self.cohort], size)
-        people = list(participants(self.cohort).filter(attendances__isnull=True))
-        sessions = list(self.cohort.sessions.all())
-        experiment = self.cohort.experiments.first()
-        Attendance.objects.bulk_create(
-            Attendance(session=session, enrollment=person, status="present")
-            for person in people
-            for session in sessions
-        )
-        now = timezone.now()
-        Reflection.objects.bulk_create(
-            Reflection(
-                experiment=experiment,
-                author=person,
-                answers=[{"prompt": "?", "answer": "!"}],
-                status="submitted" if number % 2 else "draft",
-                submitted_at=now if number % 2 else None,
-                is_late=number % 3 == 0,
-                feedback_at=now if number % 5 == 0 else None,
-            )
-            for number, person in enumerate(people)
-        )
+        add_generated_progress(self.cohort, timezone.now())
         self.assertEqual(participants(self.cohort).count(), size)
 
     def assertSameQueriesAtEachSize(self, url):

@@ -1,7 +1,7 @@
 """How people are named to each other on the public site."""
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -10,7 +10,8 @@ register = template.Library()
 def public_name(user, role="participant"):
     """The name of ``user`` as other people see it: never the email address
     (which ``Enrollment.name`` falls back to), but "A participant" or, with
-    ``role`` "trainer", "A trainer"."""
+    ``role`` "trainer", "A trainer" (lazy texts: an email renders them in
+    its reader's language)."""
     if user is not None and (name := user.get_full_name().strip()):
         return name
     return _("A trainer") if role == "trainer" else _("A participant")

@@ -9,6 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 
+def add_runs_argument(parser, default=5, per="page and size"):
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=default,
+        help=f"Timed requests per {per}; the median is shown.",
+    )
+
+
 def add_noinput_argument(parser):
     parser.add_argument(
         "--noinput",

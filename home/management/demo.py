@@ -21,6 +21,7 @@ from tqdm import tqdm
 from wagtail.models import Site
 
 from assignments.models import Comment, Reflection
+from cohorts import progress as cohort_progress
 from cohorts.enrolment import enrol, person_for_email
 from cohorts.models import Attendance, CohortPage, Enrollment
 from cohorts.permissions import COORDINATORS
@@ -592,3 +593,31 @@ def add_generated_participants(cohorts, count, progress=False, batch_size=500):
                 ignore_conflicts=True,
             )
             bar.update(len(numbers))
+
+
+def add_generated_progress(cohort, now):
+    """Attendance at every session and a reflection in some state on the
+    first experiment for each participant who has none yet, in bulk: the
+    progress of ``add_generated_participants``' people, for benchmarks."""
+    people = list(cohort_progress.participants(cohort).filter(attendances__isnull=True))
+    sessions = list(cohort.sessions.all())
+    experiment = cohort.experiments.first()
+    statuses = Attendance.Status.values
+    Attendance.objects.bulk_create(
+        Attendance(session=session, enrollment=person, status=statuses[n % 3])
+        for n, person in enumerate(people)
+        for session in sessions
+    )
+    Reflection.objects.bulk_create(
+        Reflection(
+            experiment=experiment,
+            author=person,
+            answers=[{"prompt": "Mitä kokeilit?", "answer": "Etäkokouksen."}],
+            status="submitted" if n % 4 else "draft",
+            submitted_at=now if n % 4 else None,
+            is_late=n % 3 == 0,
+            feedback="Hyvä!" if n % 5 == 0 else "",
+            feedback_at=now if n % 5 == 0 else None,
+        )
+        for n, person in enumerate(people)
+    )

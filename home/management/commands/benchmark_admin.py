@@ -9,6 +9,7 @@ from django.utils import timezone
 from home.management import demo
 from home.management.benchmark import (
     add_noinput_argument,
+    add_runs_argument,
     throwaway_database,
     time_request,
 )
@@ -36,12 +37,7 @@ class Command(BaseCommand):
             metavar="N",
             help="Participants in the cohort at the large size (default 5000).",
         )
-        parser.add_argument(
-            "--runs",
-            type=int,
-            default=5,
-            help="Timed requests per page and size; the median is shown.",
-        )
+        add_runs_argument(parser)
         add_noinput_argument(parser)
 
     def handle(self, *args, participants, runs, interactive, verbosity, **options):

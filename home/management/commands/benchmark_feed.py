@@ -13,6 +13,7 @@ from cohorts.models import CohortPage, Enrollment
 from home.management import demo
 from home.management.benchmark import (
     add_noinput_argument,
+    add_runs_argument,
     throwaway_database,
     time_request,
 )
@@ -39,12 +40,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--runs",
-            type=int,
-            default=20,
-            help="Timed requests per URL; the median is shown.",
-        )
+        add_runs_argument(parser, default=20, per="URL")
         add_noinput_argument(parser)
 
     def handle(self, *args, runs, interactive, **options):

@@ -6,12 +6,10 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from assignments.models import Reflection
-from cohorts.models import Attendance
-from cohorts.progress import participants as cohort_participants
 from home.management import demo
 from home.management.benchmark import (
     add_noinput_argument,
+    add_runs_argument,
     throwaway_database,
     time_request,
 )
@@ -23,33 +21,6 @@ BENCHMARK_COHORT = demo.CohortSpec(
 )
 
 
-def add_progress(cohort, now):
-    """Attendance at every session and a reflection in some state on the
-    first experiment for each participant who has none yet, in bulk."""
-    people = list(cohort_participants(cohort).filter(attendances__isnull=True))
-    sessions = list(cohort.sessions.all())
-    experiment = cohort.experiments.first()
-    statuses = Attendance.Status.values
-    Attendance.objects.bulk_create(
-        Attendance(session=session, enrollment=person, status=statuses[n % 3])
-        for n, person in enumerate(people)
-        for session in sessions
-    )
-    Reflection.objects.bulk_create(
-        Reflection(
-            experiment=experiment,
-            author=person,
-            answers=[{"prompt": "Mitä kokeilit?", "answer": "Etäkokouksen."}],
-            status="submitted" if n % 4 else "draft",
-            submitted_at=now if n % 4 else None,
-            is_late=n % 3 == 0,
-            feedback="Hyvä!" if n % 5 == 0 else "",
-            feedback_at=now if n % 5 == 0 else None,
-        )
-        for n, person in enumerate(people)
-    )
-
-
 class Command(BaseCommand):
     help = (
         "Time the cohort progress grid and the course overview at 20, 500 and "
@@ -58,12 +29,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--runs",
-            type=int,
-            default=5,
-            help="Timed requests per page and size; the median is shown.",
-        )
+        add_runs_argument(parser)
         add_noinput_argument(parser)
 
     def handle(self, *args, runs, interactive, verbosity, **options):
@@ -106,7 +72,7 @@ class Command(BaseCommand):
         for size in SIZES:
             # Person n always goes to the same cohort: this tops it up to size.
             demo.add_generated_participants([cohort], size, progress=progress)
-            add_progress(cohort, now)
+            demo.add_generated_progress(cohort, now)
             results[size] = {
                 name: time_request(client, url, runs)[:3] for name, url in pages.items()
             }
