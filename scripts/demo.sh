@@ -6,6 +6,8 @@ set -euo pipefail
 # shellcheck source=scripts/_setup.sh
 source "$(dirname "$0")/_setup.sh"
 export DJANGO_SETTINGS_MODULE=virtu.settings.dev
+# The address printed with the logins and put in emails: this server's.
+export WAGTAILADMIN_BASE_URL=${WAGTAILADMIN_BASE_URL:-http://localhost:${PORT:-8000}}
 
 setup_venv
 compile_translations

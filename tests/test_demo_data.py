@@ -2,7 +2,7 @@ from io import StringIO
 
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from assignments.models import Reflection
@@ -36,7 +36,9 @@ class LoadDemoDataTest(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.output = StringIO()
-        call_command("load_demo_data", force=True, stdout=cls.output)
+        # As scripts/demo.sh runs it, for the server on port 8000.
+        with override_settings(WAGTAILADMIN_BASE_URL="http://localhost:8000"):
+            call_command("load_demo_data", force=True, stdout=cls.output)
         cls.counts = counts()
 
     def test_running_it_again_adds_nothing(self):
@@ -70,6 +72,14 @@ class LoadDemoDataTest(TestCase):
             people = cohort.enrollments
             self.assertGreaterEqual(people.filter(role="participant").count(), 5)
             self.assertEqual(people.filter(role="trainer").count(), 1)
+
+    def test_prints_the_addresses_of_the_server_it_is_loaded_for(self):
+        output = StringIO()
+        with override_settings(WAGTAILADMIN_BASE_URL="http://localhost:8010"):
+            call_command("load_demo_data", force=True, stdout=output)
+
+        self.assertIn("http://localhost:8010/admin/", output.getvalue())
+        self.assertIn("http://localhost:8010/accounts/link/", output.getvalue())
 
     def test_prints_the_addresses_and_logins(self):
         output = self.output.getvalue()

@@ -5,12 +5,12 @@ from django.test.utils import override_settings
 from django.utils import translation
 
 from assignments.models import Reflection
+from cohorts import conf
 from cohorts.models import CohortPage, Enrollment, Session
 from courses.models import CoursePage
 from home import signin
 from home.management import demo
 
-BASE_URL = "http://localhost:8000"
 #: Demo people have made-up addresses: the calendar invites that enrolling
 #: them sends stay in memory instead of going out or filling the console.
 DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -69,7 +69,8 @@ class Command(BaseCommand):
                 + ", ".join(f"{name} {model.objects.count()}" for model, name in counts)
             )
         )
-        self.stdout.write(f"\nAdmin: {BASE_URL}/admin/\nSite:  {BASE_URL}/\n")
+        site = conf.site_url()
+        self.stdout.write(f"\nAdmin: {site}/admin/\nSite:  {site}/\n")
         self.stdout.write(f"Logins (password for all: {demo.DEMO_PASSWORD}):")
         for role, username in built.logins:
             self.stdout.write(f"  {role:<12} {username}")
