@@ -10,9 +10,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Enrollment
-from cohorts.outbox import Kind
 
-from .emails import email_author
+from .emails import Kind, email_author
 from .models import Comment, Reflection
 from .templatetags.public_names import public_name
 

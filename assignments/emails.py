@@ -1,14 +1,25 @@
-"""Emails to the author of a reflection about what others did with it."""
+"""Emails about experiments and reflections: what each is for, and the one
+helper that writes to a reflection's author about what others did with it."""
 
+from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-from cohorts import conf
-from cohorts.invites import preferred_languages, render_email
-from cohorts.outbox import queue_email
+from outbox.conf import site_url
+from outbox.rendering import preferred_languages, render_email
+from outbox.sending import queue_email
+
+
+class Kind(models.TextChoices):
+    """What an email about reflections is for (registered with the outbox)."""
+
+    REFLECTION_REMINDER = "reflection_reminder", _("Reflection reminder")
+    FEEDBACK = "feedback", _("Feedback on a reflection")
+    COMMENT = "comment", _("Comment on a reflection")
 
 
 def email_author(reflection, *, key, kind, template, subject, link, **context):
-    """Queue ``cohorts/email/<template>`` to ``reflection``'s author, in
+    """Queue ``assignments/email/<template>`` to ``reflection``'s author, in
     their language, once per ``key``. ``subject`` is a lazy text with
     ``%(title)s`` for the experiment, and ``link`` a lazy path of the page
     to open: both are made in the author's language, as are lazy texts in
@@ -19,12 +30,12 @@ def email_author(reflection, *, key, kind, template, subject, link, **context):
     experiment = reflection.experiment
     with translation.override(preferred_languages([person])[person.pk]):
         subject, text, html = render_email(
-            template,
-            subject=str(subject) % {"title": experiment.title},
+            f"assignments/email/{template}",
+            str(subject) % {"title": experiment.title},
             person=person,
             experiment=experiment,
             cohort=experiment.cohort,
-            url=conf.site_url() + str(link),
+            url=site_url() + str(link),
             **context,
         )
     return queue_email(key, kind, person.email, subject, text, html)

@@ -7,11 +7,9 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.outbox import Kind
-from cohorts.permissions import ReflectionPermissionPolicy
-
-from .emails import email_author
+from .emails import Kind, email_author
 from .models import Reflection
+from .permissions import ReflectionPermissionPolicy
 
 
 def reviewable(user):

@@ -74,15 +74,38 @@ class Experiment(Orderable):
             return self.due_at
         return self.next_session_start(sessions)
 
+    @classmethod
+    def plan(cls, cohort, course):
+        """Give a new cohort the experiments of its course's templates, where
+        it has none of its own yet (the ``plan_cohort`` hook)."""
+        if cohort.experiments.all():
+            return
+        cohort.experiments = [
+            cls(
+                title=template.title,
+                instructions=template.instructions,
+                prompts=template.prompts,
+                after_session=template.after_session,
+            )
+            for template in course.experiment_templates.all()
+        ]
+
+
+def followed_cohorts(user):
+    """The cohorts whose reflections ``user`` follows on the public site as
+    a trainer or coordinator: those they follow whose reflections they may
+    read in the admin."""
+    if not user.has_perm("assignments.view_reflection"):
+        return CohortPage.objects.none()
+    return CohortPage.objects.followed_by(user)
+
 
 class ReflectionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The reflections ``user`` may read: their own, drafts included, in
         a live cohort; the submitted ones shared with a live cohort they are
         enrolled in; and every submitted one of the cohorts they follow as a
-        trainer or coordinator."""
-        from cohorts.permissions import cohorts_followed_by
-
+        trainer or coordinator (and may read reflections in the admin)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         live = models.Q(experiment__cohort__live=True)
@@ -92,7 +115,7 @@ class ReflectionQuerySet(models.QuerySet):
             visibility=Reflection.Visibility.COHORT,
             experiment__cohort__enrollments__user=user,
         )
-        followed = models.Q(experiment__cohort__in=cohorts_followed_by(user))
+        followed = models.Q(experiment__cohort__in=followed_cohorts(user))
         # Filtering on the enrolments join could repeat a row; an id
         # subquery keeps the queryset plain for ordering and pagination.
         return self.filter(

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
@@ -24,10 +25,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cohorts.models import CohortPage, Enrollment, Session, join_urls
-from cohorts.permissions import cohorts_followed_by
 
 from .comments import post_comment
-from .models import Experiment, Reflection
+from .models import Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
 
 #: From this long before a session starts its join link is the first thing
@@ -38,6 +38,19 @@ PER_PAGE = 20
 
 
 # My training
+
+
+def sign_in_destination(user):
+    """Where a person goes after signing in (the ``register_sign_in_destination``
+    hook): participants to their training, and so does anyone who may not
+    use the admin; staff with admin access who take part in no cohort go on
+    to the admin."""
+    is_participant = Enrollment.objects.filter(
+        user=user, role=Enrollment.Role.PARTICIPANT
+    ).exists()
+    if is_participant or not user.has_perm("wagtailadmin.access_admin"):
+        return reverse("participant:my_training")
+    return None
 
 
 @dataclass
@@ -423,7 +436,7 @@ def shared_reflection(request, reflection_id):
             "shows_feedback": bool(reflection.feedback)
             and (
                 is_author
-                or cohorts_followed_by(request.user).filter(pk=cohort.pk).exists()
+                or followed_cohorts(request.user).filter(pk=cohort.pk).exists()
             ),
             "new_feedback": new_feedback,
             "comments": reflection.comments.select_related("author"),

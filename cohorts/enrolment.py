@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import Enrollment
+from .permissions import cohorts_for_user
 
 
 def split_name(full_name):
@@ -73,8 +74,6 @@ class EnrollmentForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .permissions import cohorts_for_user
-
         if self.for_user is not None:
             self.fields["cohort"].queryset = cohorts_for_user(self.for_user).order_by(
                 "title"

@@ -1,9 +1,11 @@
 import zoneinfo
 
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from .fields import ZonedDateTimeFormField
+from .providers import configured_providers
 from .schedule import schedule_errors
 
 
@@ -20,9 +22,7 @@ class CohortPageForm(WagtailAdminPageForm):
                     if isinstance(field, ZonedDateTimeFormField):
                         field.time_zone = zone
         if "sessions" in self.formsets:
-            from .meetings import show_meetings  # it imports the models
-
-            show_meetings(self.formsets["sessions"].forms)
+            show_meetings(self.formsets["sessions"])
 
     def entered_zone(self):
         name = None
@@ -81,3 +81,37 @@ class CohortPageForm(WagtailAdminPageForm):
         if commit:
             page.save()
         return page
+
+
+def show_meetings(formset):
+    """Offer only the configured providers, and show each session's created
+    meeting (or why it is missing) under its provider field."""
+    configured = configured_providers()
+    forms = [form for form in formset.forms if "meeting_provider" in form.fields]
+    meetings = formset.model.meetings_of([form.instance for form in forms])
+    for form in forms:
+        field = form.fields["meeting_provider"]
+        current = form.instance.meeting_provider
+        # Only the widget's choices shrink: a posted unconfigured provider
+        # then gets Session.clean's message instead of "not a valid choice".
+        field.widget.choices = [
+            (value, label)
+            for value, label in field.choices
+            if not value or value in configured or value == current
+        ]
+        meeting = meetings.get(form.instance.uid)
+        if not meeting or meeting.provider != current or form.instance.meeting_url:
+            continue
+        if meeting.join_url:
+            field.help_text = format_html(
+                '{} <a href="{}" target="_blank" rel="noopener">{}</a>',
+                _("Meeting created:"),
+                meeting.join_url,
+                meeting.join_url,
+            )
+        elif meeting.last_error:
+            field.help_text = format_html(
+                "{} {}",
+                _("Not created yet (publish again to retry):"),
+                meeting.last_error,
+            )

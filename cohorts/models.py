@@ -7,14 +7,18 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils.functional import classproperty
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.query import PageQuerySet
 
 from .fields import HttpsURLField, ZonedDateTimeField
 from .forms import CohortPageForm
+from .providers import MeetingProvider, configured_providers
 from .schedule import DEFAULT_SESSION_BOUNDS, planned_times, schedule_errors
 
 DEFAULT_TIME_ZONE = "Europe/Helsinki"
@@ -22,6 +26,30 @@ DEFAULT_TIME_ZONE = "Europe/Helsinki"
 
 def time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class CohortPageQuerySet(PageQuerySet):
+    def managed_by(self, user):
+        """The cohorts whose people and work ``user`` may see in the admin:
+        those whose page they may edit (all for coordinators, their own for
+        trainers)."""
+        if not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        editable = PagePermissionPolicy().instances_user_has_permission_for(
+            user, "change"
+        )
+        return self.filter(pk__in=editable.values("pk"))
+
+    def followed_by(self, user):
+        """The cohorts whose people and sessions ``user`` follows on the
+        public site as a trainer or coordinator: those they manage whose
+        people they may view, as in the admin. Editing pages alone (Wagtail's
+        Editors) does not let anyone follow a cohort's people."""
+        if not user.is_active or not user.has_perm("cohorts.view_enrollment"):
+            return self.none()
+        return self.managed_by(user)
 
 
 class CohortPage(Page):
@@ -59,18 +87,32 @@ class CohortPage(Page):
         related_name="+",
     )
 
-    content_panels = Page.content_panels + [
-        FieldRowPanel([FieldPanel("organisations"), FieldPanel("time_zone")]),
-        FieldPanel("start_date"),
-        InlinePanel("sessions", label=_("Session"), heading=_("Sessions")),
-        InlinePanel("experiments", label=_("Experiment"), heading=_("Experiments")),
-        HelpPanel(
-            content=_(
-                "Participants and trainers are enrolled under Training › Enrolments."
+    objects = PageManager.from_queryset(CohortPageQuerySet)()
+
+    @classproperty
+    def content_panels(cls):
+        """The cohort's fields and sessions, then the panels that the apps
+        built on cohorts add with the ``register_cohort_panels`` hook (a
+        function that returns a list of panels, such as the experiments)."""
+        return [
+            *Page.content_panels,
+            FieldRowPanel([FieldPanel("organisations"), FieldPanel("time_zone")]),
+            FieldPanel("start_date"),
+            InlinePanel("sessions", label=_("Session"), heading=_("Sessions")),
+            *[
+                panel
+                for get_panels in hooks.get_hooks("register_cohort_panels")
+                for panel in get_panels()
+            ],
+            HelpPanel(
+                content=_(
+                    "Participants and trainers are enrolled under Training › "
+                    "Enrolments."
+                ),
+                heading=_("People"),
             ),
-            heading=_("People"),
-        ),
-    ]
+        ]
+
     base_form_class = CohortPageForm
     parent_page_types = ["courses.CoursePage"]
     subpage_types = []
@@ -89,10 +131,9 @@ class CohortPage(Page):
         return zoneinfo.ZoneInfo(self.time_zone or DEFAULT_TIME_ZONE)
 
     def plan_from_course(self, course=None):
-        """Give a new cohort the course's sessions and experiments, where it
-        has none of its own yet."""
-        from assignments.models import Experiment
-
+        """Give a new cohort the course's sessions, where it has none of its
+        own yet, and whatever the apps built on cohorts plan with it: each
+        ``plan_cohort`` hook is called with the cohort and the course."""
         course = course or self.course
         if not self.sessions.all() and self.start_date:
             self.sessions = [
@@ -103,16 +144,8 @@ class CohortPage(Page):
                     strict=True,
                 )
             ]
-        if not self.experiments.all():
-            self.experiments = [
-                Experiment(
-                    title=template.title,
-                    instructions=template.instructions,
-                    prompts=template.prompts,
-                    after_session=template.after_session,
-                )
-                for template in course.experiment_templates.all()
-            ]
+        for plan in hooks.get_hooks("plan_cohort"):
+            plan(self, course)
 
     def clean(self):
         super().clean()
@@ -129,10 +162,13 @@ class CohortPage(Page):
         """Sessions, join links, calendar files and the cohort space are for
         the people enrolled in a live cohort and for its trainers and
         coordinators."""
-        from .permissions import cohorts_followed_by, is_enrolled
-
-        return (self.live and is_enrolled(user, self)) or (
-            cohorts_followed_by(user).filter(pk=self.pk).exists()
+        enrolled = (
+            self.live
+            and user.is_authenticated
+            and self.enrollments.filter(user=user).exists()
+        )
+        return (
+            enrolled or CohortPage.objects.followed_by(user).filter(pk=self.pk).exists()
         )
 
     def get_context(self, request, *args, **kwargs):
@@ -154,12 +190,6 @@ class CohortPage(Page):
         if course is None:
             return DEFAULT_SESSION_BOUNDS
         return course.session_bounds
-
-
-class MeetingProvider(models.TextChoices):
-    JITSI = "jitsi", "Jitsi"
-    TEAMS = "teams", "Microsoft Teams"
-    ZOOM = "zoom", "Zoom"
 
 
 class Session(Orderable):
@@ -210,8 +240,6 @@ class Session(Orderable):
             self.clean_meeting_provider()
 
     def clean_meeting_provider(self):
-        from .meetings import configured_providers
-
         if self.meeting_url:
             message = _("Paste a link or pick a service, not both.")
         elif self.meeting_provider not in configured_providers():
@@ -221,6 +249,25 @@ class Session(Orderable):
         else:
             return
         raise ValidationError({"meeting_provider": message})
+
+    @staticmethod
+    def preparations(sessions):
+        """{session uid: what participants bring to the session}, as the
+        apps built on cohorts say with the ``session_preparation`` hook (a
+        function that takes the sessions and returns such a dict of texts,
+        lazy so that each email and file says it in its reader's language)."""
+        preparations = {}
+        for prepare in hooks.get_hooks("session_preparation"):
+            for uid, text in prepare(sessions).items():
+                preparations[uid] = text
+        return preparations
+
+    @staticmethod
+    def meetings_of(sessions):
+        """{session uid: Meeting} of the ``sessions`` that have one."""
+        return Meeting.objects.in_bulk(
+            [session.uid for session in sessions], field_name="session_uid"
+        )
 
     @property
     def join_url(self):
@@ -405,43 +452,3 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.user)
-
-
-class OutgoingEmail(models.Model):
-    """One email to send, stored in the same transaction as the change that
-    causes it, so that nothing is lost when the mail server is down. ``key``
-    makes each message unique: it is sent at most once."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
-    key = models.CharField(_("key"), max_length=255, unique=True)
-    kind = models.CharField(_("kind"), max_length=40)
-    to = models.EmailField(_("to"))
-    subject = models.CharField(_("subject"), max_length=255)
-    text = models.TextField(_("text"))
-    html = models.TextField(_("HTML"), blank=True)
-    #: iCalendar text; sent as a text/calendar part and an .ics attachment.
-    ics = models.TextField(blank=True)
-    ics_method = models.CharField(max_length=20, blank=True)
-    state = models.CharField(
-        _("state"), max_length=20, choices=State.choices, default=State.PENDING
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("outgoing email")
-        verbose_name_plural = _("outgoing emails")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
-
-    def __str__(self):
-        return f"{self.subject} → {self.to}"

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.ui.components import Component
 
-from .invites import local_times
+from .emails import local_times
 from .models import Session, join_urls
 from .permissions import cohorts_for_user
 

@@ -1,49 +1,28 @@
 """Who may see and change which cohort.
 
 Wagtail's page permissions are the single source of truth in the admin:
-coordinators hold them on the course index, and each cohort has a group of
-its own that gives its trainers edit access to that cohort only. Enrolments
-and reflections follow the cohort they belong to.
+coordinators hold them on the course index (``courses.permissions``), and
+each cohort has a group of its own that gives its trainers edit access to
+that cohort only. Whatever belongs to a cohort (enrolments, attendance, and
+in the apps above, reflections) follows the cohort it belongs to.
 """
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import GroupPagePermission
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permission_policies.pages import PagePermissionPolicy
 
-COORDINATORS = "Coordinators"
-TRAINERS = "Trainers"
+from courses.permissions import TRAINERS
 
-#: Page permissions coordinators hold on every course index.
-COORDINATOR_PAGE_PERMISSIONS = [
-    "add_page",
-    "change_page",
-    "publish_page",
-    "delete_page",
-]
+from .models import CohortPage, Enrollment
+
 #: Page permissions trainers hold on the cohorts they train.
 TRAINER_PAGE_PERMISSIONS = ["change_page"]
-
-
-def grant_coordinators(course_index):
-    """Let the Coordinators group build courses and cohorts under ``course_index``."""
-    group, _ = Group.objects.get_or_create(name=COORDINATORS)
-    for codename in COORDINATOR_PAGE_PERMISSIONS:
-        GroupPagePermission.objects.get_or_create(
-            group=group,
-            page=course_index,
-            permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            ),
-        )
 
 
 @transaction.atomic
 def sync_trainer_access(cohort):
     """Make the cohort's trainer group hold exactly its enrolled trainers."""
-    from .models import CohortPage, Enrollment
-
     trainer_ids = list(
         Enrollment.objects.filter(
             cohort=cohort, role=Enrollment.Role.TRAINER
@@ -81,33 +60,15 @@ def sync_trainer_access(cohort):
     )
 
 
+def enrolled_people_only(users):
+    """Of ``users``, those enrolled in some cohort: the people who may ask
+    for a sign-in link (the ``construct_sign_in_link_users`` hook)."""
+    return users.filter(enrollments__isnull=False).distinct()
+
+
 def cohorts_for_user(user):
-    """The cohorts whose people and work ``user`` may see in the admin: those
-    whose page they may edit (all for coordinators, their own for trainers)."""
-    from .models import CohortPage
-
-    if not user.is_active:
-        return CohortPage.objects.none()
-    if user.is_superuser:
-        return CohortPage.objects.all()
-    editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
-    return CohortPage.objects.filter(pk__in=editable.values("pk"))
-
-
-def cohorts_followed_by(user):
-    """The cohorts whose people and work ``user`` follows on the public site
-    as a trainer or coordinator: those of ``cohorts_for_user`` whose
-    reflections they may view, as in the admin. Editing pages alone (Wagtail's
-    Editors) does not let anyone read participants' reflections."""
-    from .models import CohortPage
-
-    if not user.is_active or not user.has_perm("assignments.view_reflection"):
-        return CohortPage.objects.none()
-    return cohorts_for_user(user)
-
-
-def is_enrolled(user, cohort):
-    return user.is_authenticated and cohort.enrollments.filter(user=user).exists()
+    """The cohorts whose people and work ``user`` may see in the admin."""
+    return CohortPage.objects.managed_by(user)
 
 
 class CohortScopedPermissionPolicy(ModelPermissionPolicy):
@@ -135,14 +96,3 @@ class CohortScopedPermissionPolicy(ModelPermissionPolicy):
                 user, self.model.objects.filter(pk=instance.pk)
             ).exists()
         )
-
-
-class ReflectionPermissionPolicy(CohortScopedPermissionPolicy):
-    """Reflections of the user's cohorts, once submitted: a draft is its
-    author's alone until they send it to the trainers."""
-
-    def __init__(self, model, **kwargs):
-        super().__init__(model, "experiment__cohort", **kwargs)
-
-    def in_users_cohorts(self, user, queryset):
-        return super().in_users_cohorts(user, queryset).filter(status="submitted")

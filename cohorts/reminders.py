@@ -1,35 +1,32 @@
-"""Reminders by email: the day before a session, and before an experiment's
-reflection is due. Run by ``manage.py send_reminders`` (cron or a timer); a
-key per reminder makes running it again send nothing twice."""
+"""Reminders by email: the day before a session, and whatever reminders the
+apps built on cohorts add (the ``queue_reminders`` hook: a function that
+takes the time and returns {kind: how many it queued}). Run by ``manage.py
+send_reminders`` (cron or a timer); a key per reminder makes running it
+again send nothing twice."""
 
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
+from wagtail import hooks
 
-from assignments.models import Experiment, Reflection
+from outbox.models import OutgoingEmail
+from outbox.rendering import preferred_languages
+from outbox.sending import queue_email
 
-from . import conf
-from .ical import experiment_to_bring
-from .invites import local_times, preferred_languages, render_email
-from .models import CohortPage, Enrollment, OutgoingEmail, Session, join_urls
-from .outbox import Kind, queue_email
-
-#: Reflections due within this time get a reminder.
-REFLECTION_NOTICE = timedelta(hours=48)
+from .emails import Kind, render_session_email
+from .models import CohortPage, Enrollment, Session, join_urls
 
 
 def queue_reminders(now=None):
     """Queue the reminders that are due at ``now``; returns how many of each."""
     now = now or timezone.now()
     with transaction.atomic():
-        return {
-            Kind.SESSION_REMINDER: queue_session_reminders(now),
-            Kind.REFLECTION_REMINDER: queue_reflection_reminders(now),
-        }
+        counts = {Kind.SESSION_REMINDER: queue_session_reminders(now)}
+        for queue in hooks.get_hooks("queue_reminders"):
+            counts.update(queue(now))
+        return counts
 
 
 def sessions_tomorrow(now):
@@ -52,7 +49,7 @@ def sessions_tomorrow(now):
 def queue_session_reminders(now):
     """Every participant of a session tomorrow, with the join link."""
     sessions = sessions_tomorrow(now)
-    cohorts = CohortPage.objects.prefetch_related("sessions", "experiments").in_bulk(
+    cohorts = CohortPage.objects.prefetch_related("sessions").in_bulk(
         {session.page_id for session in sessions}
     )
     people = participants(cohorts)
@@ -66,94 +63,22 @@ def queue_session_reminders(now):
             messages.append((key, person, session))
     queued = already_queued(key for key, __, __ in messages)
     languages = preferred_languages([person.user for __, person, __ in messages])
+    preparations = Session.preparations(sessions)
     count = 0
     for key, person, session in messages:
         if key in queued:
             continue
         with translation.override(languages[person.user_id]):
-            subject, text, html = render_email(
+            subject, text, html = render_session_email(
                 "session_reminder",
-                subject=_("Tomorrow: %(title)s, %(when)s"),
-                session=session,
-                cohort=session.page,
-                when=local_times(session),
+                _("Tomorrow: %(title)s, %(when)s"),
+                session,
                 join_url=links.get(session.uid, ""),
                 show_join_url=True,
-                experiment=experiment_to_bring(session),
+                preparation=preparations.get(session.uid, ""),
                 person=person.user,
             )
         queue_email(key, Kind.SESSION_REMINDER, person.user.email, subject, text, html)
-        count += 1
-    return count
-
-
-def queue_reflection_reminders(now):
-    """Participants who have not submitted a reflection that is due within
-    ``REFLECTION_NOTICE``."""
-    soon = now + REFLECTION_NOTICE
-    # Due at the date set, or else when the next session starts.
-    experiments = (
-        Experiment.objects.filter(cohort__live=True)
-        .filter(
-            Q(due_at__gt=now, due_at__lte=soon)
-            | Q(
-                due_at__isnull=True,
-                cohort__sessions__start__gt=now,
-                cohort__sessions__start__lte=soon,
-            )
-        )
-        .distinct()
-        .select_related("cohort")
-        .prefetch_related("cohort__sessions")
-    )
-    due = {}
-    for experiment in experiments:
-        when = experiment.due(sessions=list(experiment.cohort.sessions.all()))
-        if when and now < when <= soon:
-            due[experiment] = when
-    people = participants({e.cohort_id: e.cohort for e in due})
-    submitted = set(
-        Reflection.objects.filter(
-            experiment__in=due, status=Reflection.Status.SUBMITTED
-        ).values_list("experiment_id", "author_id")
-    )
-    messages = [
-        (
-            f"reminder:reflection:{experiment.pk}:{when.isoformat()}:{person.user_id}",
-            person,
-            experiment,
-            when,
-        )
-        for experiment, when in due.items()
-        for person in people.get(experiment.cohort_id, [])
-        if (experiment.pk, person.pk) not in submitted
-    ]
-    queued = already_queued(key for key, *__ in messages)
-    languages = preferred_languages([person.user for __, person, *__ in messages])
-    count = 0
-    for key, person, experiment, when in messages:
-        if key in queued:
-            continue
-        cohort = experiment.cohort
-        with translation.override(languages[person.user_id]):
-            local = when.astimezone(cohort.zone)
-            subject, text, html = render_email(
-                "reflection_reminder",
-                subject=_("Reflection due %(when)s: %(title)s")
-                % {
-                    "when": date_format(local, "DATE_FORMAT"),
-                    "title": experiment.title,
-                },
-                experiment=experiment,
-                cohort=cohort,
-                due=f"{date_format(local, 'DATE_FORMAT')} "
-                f"{time_format(local, 'TIME_FORMAT')}",
-                url=cohort.get_full_url() or conf.site_url(),
-                person=person.user,
-            )
-        queue_email(
-            key, Kind.REFLECTION_REMINDER, person.user.email, subject, text, html
-        )
         count += 1
     return count
 

@@ -2,17 +2,10 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
-from courses.models import CourseIndexPage
-
-from . import invites
+from . import welcome
+from .calendar import invites
 from .models import CohortPage, Enrollment, Meeting, Session
-from .permissions import grant_coordinators, sync_trainer_access
-
-
-@receiver(post_save, sender=CourseIndexPage)
-def give_coordinators_new_course_index(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        grant_coordinators(instance)
+from .permissions import sync_trainer_access
 
 
 @receiver(post_save, sender=Enrollment)
@@ -85,3 +78,17 @@ def invite_enrolled_person(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=Enrollment)
 def uninvite_removed_person(sender, instance, **kwargs):
     invites.uninvite_person(instance.cohort_id, instance.user)
+
+
+# Welcome emails with a sign-in link (cohorts/welcome.py).
+
+
+@receiver(post_save, sender=Enrollment)
+def welcome_new_enrolment(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        welcome.welcome_enrolled(instance)
+
+
+@receiver(page_published, sender=CohortPage)
+def welcome_people_of_published_cohort(sender, instance, **kwargs):
+    welcome.welcome_cohort(instance.pk)

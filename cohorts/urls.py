@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar_views
+from .calendar import views as calendar_views
 
 app_name = "calendar"
 

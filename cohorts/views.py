@@ -1,33 +1,27 @@
-from collections import OrderedDict
 from urllib.parse import urlencode
 
-import django_filters
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
-from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import BaseColumn, Column
+from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
-from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 
-from assignments.models import Reflection
-
-from . import progress
 from .attendance import CHOICES, AttendanceForm
 from .enrolment import EnrollmentForm
 from .exports import SafeSpreadsheetExportMixin
@@ -249,14 +243,12 @@ class CohortListingViewSet(PageListingViewSet):
     ]
 
     def get_urlpatterns(self):
+        """Wagtail's, the attendance views, and those that the apps built on
+        cohorts add with the ``register_cohort_admin_urls`` hook (a function
+        that takes this viewset and returns URL patterns), named in this
+        viewset's namespace (e.g. ``cohorts:progress``)."""
         return [
             *super().get_urlpatterns(),
-            path("<int:pk>/progress/", self.progress_view, name="progress"),
-            path(
-                "<int:pk>/progress/results/",
-                self.progress_results_view,
-                name="progress_results",
-            ),
             path(
                 "<int:pk>/attendance/",
                 CurrentAttendanceView.as_view(),
@@ -267,28 +259,16 @@ class CohortListingViewSet(PageListingViewSet):
                 self.attendance_view,
                 name="session_attendance",
             ),
+            *[
+                pattern
+                for get_urls in hooks.get_hooks("register_cohort_admin_urls")
+                for pattern in get_urls(self)
+            ],
         ]
-
-    def get_progress_view_kwargs(self, **kwargs):
-        return {
-            "index_url_name": self.get_url_name("progress"),
-            "index_results_url_name": self.get_url_name("progress_results"),
-            "attendance_url_name": self.get_url_name("session_attendance"),
-            **kwargs,
-        }
-
-    @property
-    def progress_view(self):
-        return ProgressView.as_view(**self.get_progress_view_kwargs())
-
-    @property
-    def progress_results_view(self):
-        return ProgressView.as_view(**self.get_progress_view_kwargs(results_only=True))
 
     @property
     def attendance_view(self):
         return AttendanceView.as_view(
-            progress_url_name=self.get_url_name("progress"),
             attendance_url_name=self.get_url_name("session_attendance"),
         )
 
@@ -296,6 +276,15 @@ class CohortListingViewSet(PageListingViewSet):
 def managed_cohort(user, pk):
     """The cohort ``pk`` if ``user`` trains or coordinates it, else 404."""
     return get_object_or_404(cohorts_for_user(user), pk=pk)
+
+
+def cohort_admin_url(cohort):
+    """Where a cohort's trainers follow it in the admin: its progress grid
+    where an app provides one (``cohorts:progress``), else its page."""
+    try:
+        return reverse("cohorts:progress", args=[cohort.pk])
+    except NoReverseMatch:
+        return reverse("wagtailadmin_pages:edit", args=[cohort.pk])
 
 
 class CohortBreadcrumbsMixin:
@@ -312,293 +301,6 @@ class CohortBreadcrumbsMixin:
         ]
 
 
-class ProgressFilterSet(WagtailFilterSet):
-    """State means a participant's state in the chosen experiment, or in
-    any experiment when none is chosen ("not started" in any: at least one
-    experiment without a reflection)."""
-
-    state = django_filters.ChoiceFilter(
-        label=_("state"),
-        choices=Reflection.Progress.choices,
-        empty_label=_("Any state"),
-        method="filter_state",
-    )
-    experiment = django_filters.ChoiceFilter(
-        label=_("in experiment"),
-        empty_label=_("Any experiment"),
-        method="filter_experiment",
-    )
-    organisation = django_filters.ChoiceFilter(
-        label=_("organisation"), empty_label=_("Any organisation")
-    )
-
-    class Meta:
-        model = Enrollment
-        fields = ["state", "experiment", "organisation"]
-
-    def __init__(self, *args, cohort, experiments, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cohort = cohort
-        self.experiments = {
-            str(experiment.pk): experiment for experiment in experiments
-        }
-        self.filters["experiment"].extra["choices"] = [
-            (pk, experiment.title) for pk, experiment in self.experiments.items()
-        ]
-        organisations = (
-            progress.participants(cohort)
-            .exclude(organisation="")
-            .order_by("organisation")
-            .values_list("organisation", flat=True)
-            .distinct()
-        )
-        self.filters["organisation"].extra["choices"] = [
-            (organisation, organisation) for organisation in organisations
-        ]
-
-    def filter_state(self, queryset, name, value):
-        experiment = self.experiments.get(self.form.cleaned_data.get("experiment"))
-        return progress.with_progress(queryset, self.cohort, value, experiment)
-
-    def filter_experiment(self, queryset, name, value):
-        return queryset  # narrows the state filter only
-
-
-class ProgressColumn(Column):
-    """A column of the progress grid, with its counts under the heading."""
-
-    header_template_name = "cohorts/admin/progress_column_header.html"
-
-    def __init__(self, *args, counts_labels=(), url="", url_label="", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.counts_labels = counts_labels
-        self.counts = {}
-        self.url, self.url_label = url, url_label
-
-    def get_header_context_data(self, parent_context):
-        return {
-            **super().get_header_context_data(parent_context),
-            "counts": [
-                (label, self.counts.get(key, 0)) for key, label in self.counts_labels
-            ],
-        }
-
-
-class ReflectionColumn(ProgressColumn):
-    cell_template_name = "cohorts/admin/progress_reflection_cell.html"
-
-    def __init__(self, experiment, **kwargs):
-        super().__init__(
-            f"experiment-{experiment.pk}",
-            label=experiment.title,
-            accessor=lambda person: person.reflection_by_experiment.get(experiment.pk),
-            counts_labels=Reflection.Progress.choices,
-            **kwargs,
-        )
-        self.experiment = experiment
-
-    def get_cell_context_data(self, instance, parent_context):
-        # Not Column's: it would turn the reflection into text, with queries.
-        context = BaseColumn.get_cell_context_data(self, instance, parent_context)
-        reflection = self.get_value(instance)
-        state = reflection.progress if reflection else Reflection.Progress.NOT_STARTED
-        context["state"] = state
-        context["label"] = Reflection.Progress(state).label
-        # Drafts are their authors' own: the grid tells they exist, no more.
-        if reflection and reflection.status == Reflection.Status.SUBMITTED:
-            context["url"] = reverse("reflections:review", args=[reflection.pk])
-        return context
-
-
-class AttendanceColumn(ProgressColumn):
-    cell_template_name = "cohorts/admin/progress_attendance_cell.html"
-
-    def __init__(self, session, **kwargs):
-        super().__init__(
-            f"session-{session.pk}",
-            label=session.title,
-            accessor=lambda person: person.attendance_by_session.get(session.pk),
-            counts_labels=[*Attendance.Status.choices, (None, _("Not marked"))],
-            **kwargs,
-        )
-        self.session = session
-
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
-        status = context["raw_value"]
-        context["label"] = (
-            Attendance.Status(status).label if status else gettext("Not marked")
-        )
-        return context
-
-
-class ProgressView(SafeSpreadsheetExportMixin, ReportView):
-    """One cohort, a row per participant: attendance at each session and the
-    state of each experiment's reflection. A fixed number of queries at any
-    size: the page's people, then their attendance and reflections in bulk,
-    and the counts by aggregate."""
-
-    model = Enrollment
-    permission_required = "view"
-    page_title = _("Progress")
-    header_icon = "table"
-    paginate_by = 100
-    is_searchable = True
-    filterset_class = ProgressFilterSet
-    default_ordering = "name"
-    attendance_url_name = None
-    #: Sort keys and the fields they order by, ties broken the same way.
-    orderings = {
-        "name": ("user__last_name", "user__first_name", "pk"),
-        "organisation": ("organisation", "user__last_name", "user__first_name", "pk"),
-    }
-
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.cohort = managed_cohort(request.user, kwargs["pk"])
-        self.sessions = list(self.cohort.sessions.all())
-        self.experiments = list(self.cohort.experiments.all())
-
-    def get_breadcrumbs_items(self):
-        return CohortBreadcrumbsMixin.get_breadcrumbs_items(self)
-
-    def get_page_subtitle(self):
-        return self.cohort.title
-
-    def get_index_url(self):
-        return reverse(self.index_url_name, args=[self.cohort.pk])
-
-    def get_index_results_url(self):
-        return reverse(self.index_results_url_name, args=[self.cohort.pk])
-
-    def get_filename(self):
-        return f"progress-{self.cohort.slug}-{timezone.localdate():%Y-%m-%d}"
-
-    def get_filterset_kwargs(self):
-        return {
-            **super().get_filterset_kwargs(),
-            "cohort": self.cohort,
-            "experiments": self.experiments,
-        }
-
-    def get_base_queryset(self):
-        return progress.participants(self.cohort)
-
-    def order_queryset(self, queryset):
-        descending = self.ordering.startswith("-")
-        fields = self.orderings[self.ordering.removeprefix("-")]
-        return queryset.order_by(*(f"-{f}" if descending else f for f in fields))
-
-    def search_queryset(self, queryset):
-        # Each word matches a first or last name or an email address, so
-        # that "Aino Virtanen" finds her.
-        for word in self.search_query.split():
-            queryset = queryset.filter(
-                Q(user__first_name__icontains=word)
-                | Q(user__last_name__icontains=word)
-                | Q(user__email__icontains=word)
-            )
-        return queryset
-
-    @cached_property
-    def columns(self):
-        return [
-            Column("name", label=_("Participant"), sort_key="name"),
-            Column("organisation", label=_("Organisation"), sort_key="organisation"),
-            *[
-                AttendanceColumn(
-                    session,
-                    url=reverse(
-                        self.attendance_url_name, args=[self.cohort.pk, session.pk]
-                    ),
-                    url_label=_("Mark attendance"),
-                )
-                for session in self.sessions
-            ],
-            *[ReflectionColumn(experiment) for experiment in self.experiments],
-        ]
-
-    def with_cells(self, people):
-        """The ``people`` with their attendance and reflections attached."""
-        people = list(people)
-        attendance = progress.attendance_of(people, self.sessions)
-        reflections = progress.reflections_of(people, self.experiments)
-        for person in people:
-            person.attendance_by_session = {
-                session.pk: attendance.get((person.pk, session.pk))
-                for session in self.sessions
-            }
-            person.reflection_by_experiment = {
-                experiment.pk: reflections.get((person.pk, experiment.pk))
-                for experiment in self.experiments
-            }
-        return people
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator, page, people, is_paginated = super().paginate_queryset(
-            queryset, page_size
-        )
-        page.object_list = self.with_cells(people)
-        return paginator, page, page.object_list, is_paginated
-
-    def decorate_paginated_queryset(self, object_list):
-        # Paginated pages have their cells already; an export has not.
-        if isinstance(object_list, list):
-            return object_list
-        return self.with_cells(object_list)
-
-    def get_context_data(self, *args, **kwargs):
-        context = super().get_context_data(*args, **kwargs)
-        if self.is_export:
-            return context
-        total = context["items_count"]
-        attendance = progress.attendance_counts(self.object_list, total, self.sessions)
-        states = progress.progress_counts(self.object_list, total, self.experiments)
-        for column in self.columns:
-            if isinstance(column, AttendanceColumn):
-                column.counts = attendance[column.session.pk]
-            elif isinstance(column, ReflectionColumn):
-                column.counts = states[column.experiment.pk]
-        context["cohort"] = self.cohort
-        return context
-
-    @cached_property
-    def list_export(self):
-        return [
-            "name",
-            "email",
-            "organisation",
-            *[column.name for column in self.columns[2:]],
-        ]
-
-    @cached_property
-    def export_headings(self):
-        return {
-            "name": gettext("Participant"),
-            "email": gettext("Email"),
-            "organisation": gettext("Organisation"),
-            **{column.name: str(column.label) for column in self.columns[2:]},
-        }
-
-    def to_row_dict(self, item):
-        """The row as the screen shows it: the label of each cell."""
-        row = OrderedDict(
-            name=item.name, email=item.email, organisation=item.organisation
-        )
-        for session in self.sessions:
-            status = item.attendance_by_session[session.pk]
-            row[f"session-{session.pk}"] = (
-                Attendance.Status(status).label if status else gettext("Not marked")
-            )
-        for experiment in self.experiments:
-            reflection = item.reflection_by_experiment[experiment.pk]
-            state = (
-                reflection.progress if reflection else Reflection.Progress.NOT_STARTED
-            )
-            row[f"experiment-{experiment.pk}"] = Reflection.Progress(state).label
-        return row
-
-
 class CurrentAttendanceView(PermissionCheckedMixin, View):
     """To the attendance of the session under way or last started (the
     first, before any has started)."""
@@ -611,7 +313,7 @@ class CurrentAttendanceView(PermissionCheckedMixin, View):
         sessions = list(cohort.sessions.order_by("start"))
         if not sessions:
             messages.warning(request, gettext("This cohort has no sessions yet."))
-            return redirect("cohorts:progress", cohort.pk)
+            return redirect(cohort_admin_url(cohort))
         started = [s for s in sessions if s.start <= timezone.now()]
         session = started[-1] if started else sessions[0]
         return redirect("cohorts:session_attendance", cohort.pk, session.pk)
@@ -626,7 +328,6 @@ class AttendanceView(
     permission_required = "change"
     template_name = "cohorts/admin/attendance.html"
     header_icon = "tick-inverse"
-    progress_url_name = None
     attendance_url_name = None
 
     def setup(self, request, *args, **kwargs):
@@ -646,8 +347,10 @@ class AttendanceView(
         return self.session.title
 
     def get_form(self, form_class=None):
-        people = progress.participants(self.cohort).order_by(
-            *ProgressView.orderings["name"]
+        people = (
+            self.cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "pk")
         )
         return AttendanceForm(self.session, people, **self.get_form_kwargs())
 
@@ -665,7 +368,7 @@ class AttendanceView(
                 )
                 for session in self.sessions
             ],
-            progress_url=reverse(self.progress_url_name, args=[self.cohort.pk]),
+            progress_url=cohort_admin_url(self.cohort),
             choices=CHOICES,
         )
         return context
@@ -691,22 +394,48 @@ class AttendanceView(
         return super().form_invalid(form)
 
 
-def cohort_buttons(page, user, priority=60):
-    """Buttons to a cohort's progress and attendance, on its page in the admin."""
-    model = page.specific_class
-    if model is None or not issubclass(model, CohortPage):
-        return
+def page_buttons(page, user, model, label, url_name, icon_name, priority):
+    """A button on pages of ``model`` in the admin (their header and the
+    listings' "more" menu) to the view ``url_name`` of the page, for those
+    who may edit it."""
+    specific_class = page.specific_class
+    if specific_class is None or not issubclass(specific_class, model):
+        return []
     if not page.permissions_for_user(user).can_edit():
-        return
-    yield Button(
-        _("Progress"),
-        reverse("cohorts:progress", args=[page.pk]),
-        icon_name="table",
-        priority=priority,
-    )
-    yield Button(
+        return []
+    url = reverse(url_name, args=[page.pk])
+    return [Button(label, url, icon_name=icon_name, priority=priority)]
+
+
+def report_urls(view_class, viewset, name, **kwargs):
+    """URL patterns of a report about one page, in ``viewset``'s namespace:
+    ``<pk>/<name>/`` and ``<pk>/<name>/results/`` (``<name>_results``),
+    which Wagtail's filters load without reloading the page."""
+
+    def view(**more):
+        return view_class.as_view(
+            index_url_name=viewset.get_url_name(name),
+            index_results_url_name=viewset.get_url_name(f"{name}_results"),
+            **kwargs,
+            **more,
+        )
+
+    return [
+        path(f"<int:pk>/{name}/", view(), name=name),
+        path(
+            f"<int:pk>/{name}/results/", view(results_only=True), name=f"{name}_results"
+        ),
+    ]
+
+
+def cohort_buttons(page, user):
+    """A button to a cohort's attendance, on its page in the admin."""
+    return page_buttons(
+        page,
+        user,
+        CohortPage,
         _("Mark attendance"),
-        reverse("cohorts:attendance", args=[page.pk]),
+        "cohorts:attendance",
         icon_name="tick-inverse",
-        priority=priority + 1,
+        priority=61,
     )

@@ -1,19 +1,13 @@
 from django.contrib import messages
-from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from assignments.models import Reflection
-from assignments.views import ReflectionViewSet
-from courses.views import CourseListingViewSet
-
+from .emails import Kind
 from .meetings import ensure_meetings
-from .models import Attendance, CohortPage, Enrollment, OutgoingEmail
-from .outbox_views import OutboxPermissionPolicy, OutgoingEmailViewSet
+from .models import Attendance, CohortPage, Enrollment
 from .panels import NextSessionsPanel
-from .permissions import CohortScopedPermissionPolicy, ReflectionPermissionPolicy
-from .views import CohortListingViewSet, EnrollmentViewSet, cohort_buttons
+from .permissions import CohortScopedPermissionPolicy, enrolled_people_only
+from .views import cohort_buttons
 
 register_permission_policy(
     Enrollment, CohortScopedPermissionPolicy(Enrollment, "cohort")
@@ -21,35 +15,20 @@ register_permission_policy(
 register_permission_policy(
     Attendance, CohortScopedPermissionPolicy(Attendance, "session__page")
 )
-register_permission_policy(Reflection, ReflectionPermissionPolicy(Reflection))
-register_permission_policy(OutgoingEmail, OutboxPermissionPolicy(OutgoingEmail))
+hooks.register("construct_sign_in_link_users", enrolled_people_only)
 
 
-class TrainingViewSetGroup(ViewSetGroup):
-    menu_label = _("Training")
-    menu_icon = "calendar"
-    menu_order = 150
-    items = (
-        CourseListingViewSet("courses"),
-        CohortListingViewSet("cohorts"),
-        EnrollmentViewSet("enrollments"),
-        ReflectionViewSet("reflections"),
-        OutgoingEmailViewSet("outbox"),
-    )
-
-
-@hooks.register("register_admin_viewset")
-def register_training_viewsets():
-    return TrainingViewSetGroup()
+@hooks.register("register_email_kinds")
+def cohort_email_kinds():
+    return Kind
 
 
 @hooks.register("register_log_actions")
 def keep_people_out_of_site_history(actions):
     # Site history shows a model's log entries to anyone with a permission on
     # the model, whatever the cohort: a trainer would read the names in other
-    # cohorts' enrolments there. So these models keep no log.
+    # cohorts' enrolments there. So enrolments keep no log.
     actions.log_entry_models_by_type.register(Enrollment, None)
-    actions.log_entry_models_by_type.register(Reflection, None)
 
 
 @hooks.register("before_publish_page")

@@ -6,6 +6,3 @@ class HomeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "home"
     verbose_name = _("Home")
-
-    def ready(self):
-        from . import signals  # noqa: F401

@@ -1,6 +1,3 @@
-from django.conf import settings
-from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -17,31 +14,3 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
-
-
-class SignInLink(models.Model):
-    """A personal sign-in link, sent by email. It works once and only until
-    it expires; only a hash of its token is stored, so the link exists in
-    the email alone."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("person"),
-        on_delete=models.CASCADE,
-        related_name="sign_in_links",
-    )
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires"))
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("sign-in link")
-        verbose_name_plural = _("sign-in links")
-        indexes = [models.Index(fields=["user", "created_at"])]
-
-    def __str__(self):
-        return str(self.user)
-
-    def is_usable(self, now=None):
-        return self.used_at is None and (now or timezone.now()) < self.expires_at

@@ -9,8 +9,8 @@ from wagtail.users.models import UserProfile
 
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
-from cohorts.permissions import COORDINATORS
 from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
+from courses.permissions import COORDINATORS
 
 PROMPTS = "What did you try?\nWhat happened?\nWhat did you learn?\nWhat next?"
 

@@ -8,9 +8,9 @@ from django.utils import translation
 from wagtail.users.models import UserProfile
 
 from assignments.comments import post_comment
+from assignments.emails import Kind
 from assignments.models import Comment, Reflection
-from cohorts.models import OutgoingEmail
-from cohorts.outbox import Kind
+from outbox.models import OutgoingEmail
 
 from .test_outbox import SMTPServerMixin
 from .test_progress import TrainingDataMixin

@@ -6,8 +6,9 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from assignments.models import Reflection
-from cohorts.models import CohortPage, Enrollment, OutgoingEmail, Session
+from cohorts.models import CohortPage, Enrollment, Session
 from courses.models import CoursePage
+from outbox.models import OutgoingEmail
 
 #: The logins the command prints, and their one password.
 LOGINS = {

@@ -8,10 +8,10 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from assignments.emails import Kind
 from assignments.feedback import awaiting_feedback, feedback_key, next_awaiting
 from assignments.models import Comment, Reflection
-from cohorts.models import OutgoingEmail
-from cohorts.outbox import Kind
+from outbox.models import OutgoingEmail
 
 from .factories import make_participants
 from .test_outbox import SMTPServerMixin

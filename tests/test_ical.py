@@ -23,8 +23,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.test.utils import WagtailTestUtils
 
-from cohorts import ical
-from cohorts.calendar_views import new_token
+from cohorts.calendar import ical
+from cohorts.calendar.views import new_token
 from cohorts.models import CalendarEntry, CalendarFeed, CohortPage, Meeting, Session
 
 from .factories import (

@@ -18,7 +18,7 @@ from wagtail.test.utils import WagtailTestUtils
 from cohorts.enrolment import enrol
 from cohorts.importing import MAX_ROWS, enrol_people, read_people
 from cohorts.models import Enrollment
-from cohorts.permissions import COORDINATORS
+from courses.permissions import COORDINATORS
 
 from .factories import (
     make_cohort,

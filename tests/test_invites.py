@@ -8,9 +8,11 @@ from django.test import TestCase
 from django.utils import timezone
 
 from cohorts import conf
+from cohorts.emails import Kind
 from cohorts.enrolment import enrol
-from cohorts.models import CalendarEntry, CohortPage, Enrollment, Meeting, OutgoingEmail
-from cohorts.outbox import Kind, send_pending
+from cohorts.models import CalendarEntry, CohortPage, Enrollment, Meeting
+from outbox.models import OutgoingEmail
+from outbox.sending import send_pending
 
 from .factories import make_cohort, make_course, make_participants, make_user
 from .test_outbox import SMTPServerMixin
@@ -137,7 +139,7 @@ class EndToEndTests(SMTPServerMixin, TestCase):
     def test_invites_wait_while_the_mail_server_is_down_and_arrive_once(self):
         self.stop_smtp()
         with (
-            self.assertLogs("cohorts.outbox", "WARNING"),
+            self.assertLogs("outbox.sending", "WARNING"),
             self.captureOnCommitCallbacks(execute=True),
         ):
             enrol(self.cohort, "anna@example.fi", "Anna", "Aalto")

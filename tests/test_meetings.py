@@ -16,8 +16,9 @@ from django.utils import translation
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from cohorts.meetings import Jitsi, MeetingError, ensure_meeting, ensure_meetings
+from cohorts.meetings import ensure_meeting, ensure_meetings
 from cohorts.models import CohortPage, Meeting, Session, join_urls
+from cohorts.providers import Jitsi, MeetingError
 
 from .factories import cohort_edit_data, make_cohort, make_coordinator, make_course
 

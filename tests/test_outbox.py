@@ -24,8 +24,9 @@ from django.utils import timezone
 from wagtail.test.utils import WagtailTestUtils
 
 from cohorts import conf
-from cohorts.models import OutgoingEmail
-from cohorts.outbox import MAX_ATTEMPTS, Kind, message_id, queue_email, send_pending
+from cohorts.emails import Kind
+from outbox.models import OutgoingEmail
+from outbox.sending import MAX_ATTEMPTS, message_id, queue_email, send_pending
 
 from .factories import make_cohort, make_coordinator, make_course, make_trainer
 
@@ -205,7 +206,7 @@ class OutboxTests(SMTPServerMixin, TestCase):
         self.stop_smtp()
         now = timezone.now()
 
-        with self.assertLogs("cohorts.outbox", "WARNING"):
+        with self.assertLogs("outbox.sending", "WARNING"):
             self.assertEqual(send_pending(now=now), {State.PENDING: 1})
 
         first = OutgoingEmail.objects.get(pk=emails[0].pk)
@@ -227,7 +228,7 @@ class OutboxTests(SMTPServerMixin, TestCase):
         self.stop_smtp()
         start = timezone.now()
 
-        with self.assertLogs("cohorts.outbox", "WARNING") as logs:
+        with self.assertLogs("outbox.sending", "WARNING") as logs:
             for minute in range(60):  # a timer runs the sender every minute
                 send_pending(now=start + timedelta(minutes=minute))
         attempts = list(OutgoingEmail.objects.values_list("attempts", flat=True))
@@ -255,7 +256,7 @@ class OutboxTests(SMTPServerMixin, TestCase):
         self.stop_smtp()
         now = timezone.now()
         waits = []
-        with self.assertLogs("cohorts.outbox", "WARNING") as logs:
+        with self.assertLogs("outbox.sending", "WARNING") as logs:
             for __ in range(MAX_ATTEMPTS):
                 send_pending(now=now)
                 email.refresh_from_db()
@@ -268,7 +269,7 @@ class OutboxTests(SMTPServerMixin, TestCase):
         )
         self.assertEqual(email.state, State.FAILED)
         self.assertEqual(email.attempts, MAX_ATTEMPTS)
-        self.assertIn("ERROR:cohorts.outbox:Giving up on email test:1", logs.output[-1])
+        self.assertIn("ERROR:outbox.sending:Giving up on email test:1", logs.output[-1])
         self.assertEqual(send_pending(now=now + timedelta(days=1)), {})
 
     def test_a_server_that_never_answers_does_not_hang_the_sender(self):
@@ -279,7 +280,7 @@ class OutboxTests(SMTPServerMixin, TestCase):
         started = time.monotonic()
         with (
             override_settings(EMAIL_PORT=silent.port, EMAIL_TIMEOUT=1),
-            self.assertLogs("cohorts.outbox", "WARNING"),
+            self.assertLogs("outbox.sending", "WARNING"),
         ):
             counts = send_pending()
         took = time.monotonic() - started
@@ -294,7 +295,7 @@ class OutboxTests(SMTPServerMixin, TestCase):
         refused = queue("test:gone", "gone@example.fi")
         sent = queue("test:anna", "anna@example.fi")
 
-        with self.assertLogs("cohorts.outbox", "ERROR"):
+        with self.assertLogs("outbox.sending", "ERROR"):
             self.assertEqual(send_pending(), {State.FAILED: 1, State.SENT: 1})
 
         refused.refresh_from_db()
@@ -306,7 +307,7 @@ class OutboxTests(SMTPServerMixin, TestCase):
         broken = queue("test:broken", "anna@example.fi\nBcc: all@example.fi")
         sent = queue("test:bertil", "bertil@example.fi")
 
-        with self.assertLogs("cohorts.outbox", "WARNING"):
+        with self.assertLogs("outbox.sending", "WARNING"):
             self.assertEqual(send_pending(), {State.PENDING: 1, State.SENT: 1})
 
         self.assertEqual(self.mailbox.by_id(), {message_id(sent.key): 1})
@@ -515,7 +516,7 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
         queue = (
             "from django.db import transaction\n"
             "from wagtail.models import Page\n"
-            "from cohorts.outbox import queue_email\n"
+            "from outbox.sending import queue_email\n"
             "with transaction.atomic():\n"
             "    queue_email('worker:1', 'invite', 'anna@example.fi', 'Hei', 'Hei')\n"
             "Page.objects.get(depth=2).specific.save_revision().publish()\n"
@@ -536,8 +537,8 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
 
         done = self.manage("shell", "-c", tasks)
         paths = [
-            "cohorts.tasks.send_outbox",
             "modelsearch.tasks.insert_or_update_object_task",
+            "outbox.tasks.send_outbox",
             "wagtail.tasks.update_reference_index_task",
         ]
         for output, status in [(waiting, "READY"), (done, "SUCCESSFUL")]:
@@ -554,8 +555,8 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
         queue = (
             "from django.db import transaction\n"
             "from django_tasks_db.models import DBTaskResult\n"
-            "from cohorts.models import OutgoingEmail\n"
-            "from cohorts.outbox import queue_email\n"
+            "from outbox.models import OutgoingEmail\n"
+            "from outbox.sending import queue_email\n"
             "DBTaskResult.objects.all().delete()\n"
             "OutgoingEmail.objects.all().delete()\n"
             "with transaction.atomic():\n"
@@ -564,7 +565,7 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
         show = (
             "from django.utils import timezone\n"
             "from django_tasks_db.models import DBTaskResult\n"
-            "from cohorts.models import OutgoingEmail\n"
+            "from outbox.models import OutgoingEmail\n"
             "email = OutgoingEmail.objects.get()\n"
             "print('email', email.state, email.attempts)\n"
             "for task in DBTaskResult.objects.order_by('enqueued_at'):\n"
@@ -576,7 +577,7 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
         wait = (
             "from datetime import timedelta\n"
             "from django_tasks_db.models import DBTaskResult\n"
-            "from cohorts.models import OutgoingEmail\n"
+            "from outbox.models import OutgoingEmail\n"
             "minute = timedelta(minutes=1)\n"
             "for row in [*OutgoingEmail.objects.all()]:\n"
             "    row.next_attempt_at -= minute\n"
@@ -607,7 +608,7 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
 
     def test_two_senders_side_by_side_send_each_message_once(self):
         rows = (
-            "from cohorts.models import OutgoingEmail as E\n"
+            "from outbox.models import OutgoingEmail as E\n"
             "E.objects.all().delete()\n"
             "E.objects.bulk_create(E(key=f'side:{n}', to=f'p{n}@example.fi', "
             "subject='Hei') for n in range(200))\n"

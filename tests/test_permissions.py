@@ -22,7 +22,7 @@ from wagtail.test.utils import WagtailTestUtils
 from assignments.models import Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
-from cohorts.permissions import COORDINATORS, TRAINERS
+from courses.permissions import COORDINATORS, TRAINERS
 
 from .factories import (
     course_index,
@@ -153,7 +153,7 @@ class RoleGroupTest(PermissionTestCase):
                 "cohorts.delete_enrollment",
                 "cohorts.view_enrollment",
                 "assignments.view_reflection",
-                "cohorts.view_outgoingemail",
+                "outbox.view_outgoingemail",
                 "cohorts.add_attendance",
                 "cohorts.change_attendance",
                 "cohorts.view_attendance",

@@ -17,8 +17,8 @@ from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
 from assignments.models import Reflection
+from assignments.progress import PROGRESS_FILTERS, participants
 from cohorts.models import Attendance, Enrollment
-from cohorts.progress import PROGRESS_FILTERS, participants
 from home.management.demo import add_generated_participants, add_generated_progress
 
 from .factories import (

@@ -8,11 +8,13 @@ from django.core.management import call_command
 from django.test import TestCase
 from django.utils import timezone
 
+from assignments.emails import Kind as ReflectionKind
 from assignments.models import Reflection
+from cohorts.emails import Kind
 from cohorts.enrolment import enrol
-from cohorts.models import CohortPage, Enrollment, OutgoingEmail
-from cohorts.outbox import Kind
+from cohorts.models import CohortPage, Enrollment
 from cohorts.reminders import queue_reminders
+from outbox.models import OutgoingEmail
 
 from .factories import make_cohort, make_course, make_participants
 from .test_outbox import SMTPServerMixin
@@ -120,7 +122,7 @@ class ReflectionReminderTests(TestCase):
     def test_only_participants_who_have_not_submitted_are_reminded(self):
         queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
 
-        sent = reminders(Kind.REFLECTION_REMINDER)
+        sent = reminders(ReflectionKind.REFLECTION_REMINDER)
         self.assertEqual(
             [email.to for email in sent], [self.drafting.email, self.silent.email]
         )
@@ -131,7 +133,7 @@ class ReflectionReminderTests(TestCase):
     def test_a_reflection_due_in_more_than_two_days_is_not_reminded_yet(self):
         queue_reminders(now=helsinki(2027, 3, 27, 8, 0))  # 49 hours before
 
-        self.assertEqual(reminders(Kind.REFLECTION_REMINDER).count(), 0)
+        self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 0)
 
     def test_a_due_time_set_on_the_experiment_counts(self):
         self.experiment.due_at = helsinki(2027, 3, 22, 16, 0)
@@ -139,13 +141,13 @@ class ReflectionReminderTests(TestCase):
 
         queue_reminders(now=helsinki(2027, 3, 21, 16, 0))
 
-        self.assertEqual(reminders(Kind.REFLECTION_REMINDER).count(), 2)
+        self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 2)
 
     def test_running_again_sends_nothing_twice(self):
         queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
         queue_reminders(now=helsinki(2027, 3, 28, 12, 0))
 
-        self.assertEqual(reminders(Kind.REFLECTION_REMINDER).count(), 2)
+        self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 2)
 
 
 class ReminderCommandTests(SMTPServerMixin, TestCase):

@@ -13,11 +13,14 @@ from django.utils import timezone, translation
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
+from cohorts.emails import Kind
 from cohorts.enrolment import enrol
-from cohorts.models import CohortPage, Enrollment, OutgoingEmail
-from cohorts.outbox import Kind, message_id
-from home import signin
-from home.models import SignInLink
+from cohorts.models import CohortPage, Enrollment
+from outbox.models import OutgoingEmail
+from outbox.sending import message_id
+from signin import links as signin
+from signin.links import Kind as SignInKind
+from signin.models import SignInLink
 
 from .factories import (
     make_cohort,
@@ -353,7 +356,7 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
         self.assertEqual(len(set(answers)), 1)
         [message] = self.mailbox.messages
         self.assertEqual(message["To"], "anna@example.fi")
-        self.assertEqual(OutgoingEmail.objects.get().kind, Kind.SIGN_IN)
+        self.assertEqual(OutgoingEmail.objects.get().kind, SignInKind.SIGN_IN)
 
         response = self.client.post(path_of(link_in(message)))
 

@@ -15,12 +15,12 @@ from django.conf import settings
 from django.test import TestCase
 from wagtail.test.utils import WagtailTestUtils
 
-from cohorts.permissions import COORDINATORS
+from courses.permissions import COORDINATORS
 
 from .factories import make_cohort, make_course, make_user
 
 LANGUAGES = ["fi", "sv"]
-CATALOGUE_DIRS = ["courses", "cohorts", "assignments", "home", "."]
+CATALOGUE_DIRS = ["outbox", "signin", "courses", "cohorts", "assignments", "home", "."]
 #: Words we translate differently from Wagtail on purpose, and why.
 WAGTAIL_DIFFERENCES = {"subject": "an email's subject: Outlook says “aihe”"}
 #: %(name)s and %d in gettext strings, {name} in format strings.

@@ -5,13 +5,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from home import views as home_views
+from signin import views as signin_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # Django's language switch, remembered in a signed-in person's profile.
-    path("i18n/setlang/", home_views.set_language, name="set_language"),
+    path("i18n/setlang/", signin_views.set_language, name="set_language"),
     # Outside the language prefixes: a subscribed feed's URL must not change.
     path("calendar/", include("cohorts.urls")),
 ]
@@ -26,9 +26,9 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     # Sign-in by a link sent by email; in the person's language, as the
     # links in the emails are.
-    path("accounts/login/", home_views.SignInView.as_view(), name="login"),
-    path("accounts/logout/", home_views.SignOutView.as_view(), name="logout"),
-    path("accounts/", include("home.urls")),
+    path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
+    path("accounts/", include("signin.urls")),
     path("my/", include("assignments.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -1,8 +1,8 @@
-"""The Coordinators and Trainers groups and exactly the permissions they need.
-
-Coordinators build courses and cohorts under every course index and enrol
-people; trainers reach the admin and see the people and reflections of the
+"""The Coordinators and Trainers groups and exactly the permissions they
+need of this app: coordinators enrol people, trainers see the people of the
 cohorts they train (each cohort's own group gives them edit access to it).
+The groups' other permissions come from the migrations of the apps they
+belong to (courses, outbox, assignments).
 """
 
 from django.db import migrations
@@ -14,15 +14,12 @@ GROUP_PERMISSIONS = {
         ("cohorts", "enrollment", "change_enrollment"),
         ("cohorts", "enrollment", "delete_enrollment"),
         ("cohorts", "enrollment", "view_enrollment"),
-        ("assignments", "reflection", "view_reflection"),
     ],
     "Trainers": [
         ("wagtailadmin", "admin", "access_admin"),
         ("cohorts", "enrollment", "view_enrollment"),
-        ("assignments", "reflection", "view_reflection"),
     ],
 }
-COORDINATOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "delete_page"]
 
 
 def permission(apps, app_label, model, codename):
@@ -40,34 +37,23 @@ def permission(apps, app_label, model, codename):
 
 def create_roles(apps, schema_editor):
     Group = apps.get_model("auth.Group")
-    GroupPagePermission = apps.get_model("wagtailcore.GroupPagePermission")
-    CourseIndexPage = apps.get_model("courses.CourseIndexPage")
-
     for name, codenames in GROUP_PERMISSIONS.items():
         group, __ = Group.objects.get_or_create(name=name)
         group.permissions.add(*(permission(apps, *codename) for codename in codenames))
 
-    coordinators = Group.objects.get(name="Coordinators")
-    for course_index in CourseIndexPage.objects.all():
-        for codename in COORDINATOR_PAGE_PERMISSIONS:
-            GroupPagePermission.objects.get_or_create(
-                group=coordinators,
-                page_id=course_index.pk,
-                permission=permission(apps, "wagtailcore", "page", codename),
-            )
-
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth.Group").objects.filter(name__in=GROUP_PERMISSIONS).delete()
+    Group = apps.get_model("auth.Group")
+    for name, codenames in GROUP_PERMISSIONS.items():
+        for group in Group.objects.filter(name=name):
+            group.permissions.remove(
+                *(permission(apps, *codename) for codename in codenames)
+            )
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0001_initial"),
-        ("courses", "0001_initial"),
-        ("assignments", "0002_initial"),
-        # The course index must exist to give coordinators their pages.
-        ("home", "0003_create_course_index"),
         # These give choose permissions to every group with admin access that
         # exists when they run; ours come after them and hold only their own.
         ("wagtaildocs", "0011_add_choose_permissions"),

@@ -1,5 +1,5 @@
-"""Trainers and coordinators mark attendance and write comments on
-reflections in the admin (each limited to their cohorts by the views)."""
+"""Trainers and coordinators mark attendance in the admin (limited to their
+cohorts by the views). Their comment permissions come from assignments.0004."""
 
 from django.db import migrations
 
@@ -7,8 +7,6 @@ PERMISSIONS = [
     ("cohorts", "attendance", "add_attendance"),
     ("cohorts", "attendance", "change_attendance"),
     ("cohorts", "attendance", "view_attendance"),
-    ("assignments", "comment", "add_comment"),
-    ("assignments", "comment", "view_comment"),
 ]
 GROUPS = ["Coordinators", "Trainers"]
 
@@ -44,7 +42,6 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0005_attendance"),
-        ("assignments", "0003_feedback_and_comments"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

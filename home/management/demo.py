@@ -20,12 +20,12 @@ from django.utils import timezone
 from tqdm import tqdm
 from wagtail.models import Site
 
+from assignments import progress as cohort_progress
 from assignments.models import Comment, Reflection
-from cohorts import progress as cohort_progress
 from cohorts.enrolment import enrol, person_for_email
 from cohorts.models import Attendance, CohortPage, Enrollment
-from cohorts.permissions import COORDINATORS
 from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
+from courses.permissions import COORDINATORS
 
 #: Every demo login has this password; the command refuses to run without
 #: DEBUG unless forced, so it does not end up on a real site by accident.

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from assignments.models import MAX_ANSWER_LENGTH, Comment, Reflection
 from cohorts.enrolment import enrol
-from home.signin import new_link
+from signin.links import new_link
 from tests.factories import make_course, make_trainer
 
 from .base import BrowserTestCase, running_cohort, text

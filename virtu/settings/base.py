@@ -27,10 +27,14 @@ def env_bool(name, default=False):
 
 
 INSTALLED_APPS = [
+    # The demo site, then Virtu's plugin apps (before Wagtail's, so that
+    # their templates and translations come first).
     "home",
-    "courses",
-    "cohorts",
     "assignments",
+    "cohorts",
+    "courses",
+    "signin",
+    "outbox",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -58,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # A page without a language prefix in the language chosen with the
     # language switch (after LocaleMiddleware, which makes it Finnish).
-    "home.middleware.PreferredLanguageMiddleware",
+    "signin.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -82,7 +86,7 @@ ROOT_URLCONF = "virtu.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "virtu" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -154,7 +158,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
-# Participants sign in by a personal link sent by email (home/signin.py): how
+# Participants sign in by a personal link sent by email (signin/links.py): how
 # many days a link works, and, behind a proxy, the request header that holds
 # the client's address for the sign-in page's rate limit (e.g. HTTP_X_REAL_IP).
 VIRTU_SIGN_IN_LINK_DAYS = float(os.environ.get("VIRTU_SIGN_IN_LINK_DAYS", "14"))

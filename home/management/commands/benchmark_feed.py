@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import path, reverse
 
-from cohorts.calendar_views import new_token
+from cohorts.calendar.views import new_token
 from cohorts.enrolment import person_for_email
 from cohorts.models import CohortPage, Enrollment
 from home.management import demo

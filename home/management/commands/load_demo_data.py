@@ -8,8 +8,8 @@ from assignments.models import Reflection
 from cohorts import conf
 from cohorts.models import CohortPage, Enrollment, Session
 from courses.models import CoursePage
-from home import signin
 from home.management import demo
+from signin import links as signin
 
 #: Demo people have made-up addresses: the calendar invites that enrolling
 #: them sends stay in memory instead of going out or filling the console.

@@ -1,0 +1,340 @@
+"""The course overview in the admin, the commissioner's report of a course:
+its cohorts side by side (people enrolled, attendance per session,
+experiments done, reflections awaiting feedback), in a fixed number of
+queries however many people they have."""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.reports import ReportView
+
+from cohorts.exports import SafeSpreadsheetExportMixin
+from cohorts.models import Attendance, CohortPage, Enrollment, Session
+from cohorts.permissions import cohorts_for_user
+from cohorts.views import CohortIndexView, page_buttons, report_urls
+from courses.models import CoursePage
+
+from .models import Experiment, Reflection
+
+
+@dataclass
+class SessionFigures:
+    session: Session
+    present: int = 0
+    #: Participants marked present, absent or excused.
+    marked: int = 0
+
+
+@dataclass
+class CohortFigures:
+    participants: int
+    sessions: list = field(default_factory=list)
+    experiments: int = 0
+    submitted: int = 0
+    awaiting_feedback: int = 0
+
+    def attendance_percent(self, number):
+        """Participants present at session ``number`` (from 1) in percent,
+        or None while nobody is marked for it."""
+        if number > len(self.sessions) or not self.sessions[number - 1].marked:
+            return None
+        figures = self.sessions[number - 1]
+        return (
+            round(100 * figures.present / self.participants) if self.participants else 0
+        )
+
+    @property
+    def experiments_done(self):
+        """Submitted reflections per participant."""
+        if not self.participants:
+            return 0.0
+        return round(self.submitted / self.participants, 1)
+
+
+def figures(cohorts):
+    """{cohort id: CohortFigures} for ``cohorts`` annotated with
+    ``participant_count``. Four queries."""
+    ids = [cohort.pk for cohort in cohorts]
+    result = {cohort.pk: CohortFigures(cohort.participant_count) for cohort in cohorts}
+    sessions = {}
+    for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
+        figures_ = SessionFigures(session)
+        sessions[session.pk] = figures_
+        result[session.page_id].sessions.append(figures_)
+    participants = Q(enrollment__role=Enrollment.Role.PARTICIPANT)
+    for session_id, present, marked in (
+        Attendance.objects.filter(participants, session__in=list(sessions))
+        .values("session_id")
+        .annotate(
+            present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
+            marked=Count("pk"),
+        )
+        .values_list("session_id", "present", "marked")
+        .order_by()
+    ):
+        sessions[session_id].present = present
+        sessions[session_id].marked = marked
+    for cohort_id, count in (
+        Experiment.objects.filter(cohort__in=ids)
+        .values("cohort_id")
+        .annotate(count=Count("pk"))
+        .values_list("cohort_id", "count")
+        .order_by()
+    ):
+        result[cohort_id].experiments = count
+    submitted = Q(status=Reflection.Status.SUBMITTED)
+    for cohort_id, done, awaiting in (
+        Reflection.objects.filter(experiment__cohort__in=ids)
+        .values("experiment__cohort_id")
+        .annotate(
+            done=Count("pk", filter=submitted),
+            awaiting=Count("pk", filter=submitted & Q(feedback_at__isnull=True)),
+        )
+        .values_list("experiment__cohort_id", "done", "awaiting")
+        .order_by()
+    ):
+        result[cohort_id].submitted = done
+        result[cohort_id].awaiting_feedback = awaiting
+    return result
+
+
+class AttendanceColumn(Column):
+    """Participants present at a session of the given number."""
+
+    def __init__(self, number, **kwargs):
+        super().__init__(
+            f"session-{number}",
+            label=gettext("Session %(number)s attendance") % {"number": number},
+            accessor=lambda cohort: (
+                cohort.figures.sessions[number - 1]
+                if number <= len(cohort.figures.sessions)
+                else None
+            ),
+            **kwargs,
+        )
+        self.number = number
+
+    def get_value(self, instance):
+        session = super().get_value(instance)
+        if session is None:
+            return ""
+        percent = instance.figures.attendance_percent(self.number)
+        if percent is None:
+            return gettext("Not marked")
+        return gettext("%(present)s / %(participants)s (%(percent)s %%)") % {
+            "present": session.present,
+            "participants": instance.figures.participants,
+            "percent": percent,
+        }
+
+
+class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
+    """A course's cohorts side by side: who enrolled, who came, what they
+    did and what awaits feedback. For coordinators: 404 for anyone who may
+    not edit the course."""
+
+    page_title = _("Course overview")
+    header_icon = "table"
+    paginate_by = 50
+    default_ordering = "title"
+    index_url_name = None
+    index_results_url_name = None
+    progress_url_name = "cohorts:progress"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.course = get_object_or_404(CoursePage, pk=kwargs["pk"])
+        if not self.course.permissions_for_user(request.user).can_edit():
+            raise Http404
+
+    def get_page_subtitle(self):
+        return self.course.title
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("courses:index"), "label": _("Courses")},
+            {
+                "url": reverse("wagtailadmin_pages:edit", args=[self.course.pk]),
+                "label": self.course.title,
+            },
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_index_url(self):
+        return reverse(self.index_url_name, args=[self.course.pk])
+
+    def get_index_results_url(self):
+        return reverse(self.index_results_url_name, args=[self.course.pk])
+
+    def get_filename(self):
+        return f"overview-{self.course.slug}-{timezone.localdate():%Y-%m-%d}"
+
+    def get_base_queryset(self):
+        return (
+            CohortPage.objects.child_of(self.course)
+            .filter(pk__in=cohorts_for_user(self.request.user).values("pk"))
+            .annotate(
+                participant_count=CohortIndexView.count_enrolled(
+                    Enrollment.Role.PARTICIPANT
+                )
+            )
+        )
+
+    def order_queryset(self, queryset):
+        return super().order_queryset(queryset).order_by(self.ordering, "pk")
+
+    @cached_property
+    def session_count(self):
+        """The most sessions any of the cohorts has: one column each."""
+        return (
+            Session.objects.filter(page__in=self.get_base_queryset().values("pk"))
+            .values("page")
+            .annotate(count=Count("pk"))
+            .order_by("-count")
+            .values_list("count", flat=True)
+            .first()
+        ) or 0
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label=_("Cohort"),
+                sort_key="title",
+                get_url=lambda cohort: reverse(
+                    self.progress_url_name, args=[cohort.pk]
+                ),
+            ),
+            Column(
+                "participants",
+                label=_("Participants"),
+                sort_key="participant_count",
+                accessor="figures.participants",
+            ),
+            *[AttendanceColumn(number) for number in range(1, self.session_count + 1)],
+            Column(
+                "experiments", label=_("Experiments"), accessor="figures.experiments"
+            ),
+            Column(
+                "submitted",
+                label=_("Reflections submitted"),
+                accessor="figures.submitted",
+            ),
+            Column(
+                "experiments_done",
+                label=_("Experiments done per participant"),
+                accessor="figures.experiments_done",
+            ),
+            Column(
+                "awaiting_feedback",
+                label=_("Awaiting feedback"),
+                accessor="figures.awaiting_feedback",
+            ),
+        ]
+
+    def with_figures(self, cohorts):
+        cohorts = list(cohorts)
+        by_cohort = figures(cohorts)
+        for cohort in cohorts:
+            cohort.figures = by_cohort[cohort.pk]
+        return cohorts
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, cohorts, is_paginated = super().paginate_queryset(
+            queryset, page_size
+        )
+        page.object_list = self.with_figures(cohorts)
+        return paginator, page, page.object_list, is_paginated
+
+    def decorate_paginated_queryset(self, object_list):
+        if isinstance(object_list, list):
+            return object_list
+        return self.with_figures(object_list)
+
+    @cached_property
+    def list_export(self):
+        sessions = [
+            key
+            for number in range(1, self.session_count + 1)
+            for key in (f"session-{number}-present", f"session-{number}-percent")
+        ]
+        return [
+            "title",
+            "organisations",
+            "participants",
+            *sessions,
+            "experiments",
+            "submitted",
+            "experiments_done",
+            "awaiting_feedback",
+        ]
+
+    @cached_property
+    def export_headings(self):
+        headings = {
+            "title": gettext("Cohort"),
+            "organisations": gettext("Organisations"),
+            "participants": gettext("Participants"),
+            "experiments": gettext("Experiments"),
+            "submitted": gettext("Reflections submitted"),
+            "experiments_done": gettext("Experiments done per participant"),
+            "awaiting_feedback": gettext("Awaiting feedback"),
+        }
+        for number in range(1, self.session_count + 1):
+            headings[f"session-{number}-present"] = gettext(
+                "Session %(number)s: present"
+            ) % {"number": number}
+            headings[f"session-{number}-percent"] = gettext(
+                "Session %(number)s: attendance %%"
+            ) % {"number": number}
+        return headings
+
+    def to_row_dict(self, item):
+        figures = item.figures
+        row = OrderedDict(
+            title=item.title,
+            organisations=item.organisations,
+            participants=figures.participants,
+        )
+        for number in range(1, self.session_count + 1):
+            percent = figures.attendance_percent(number)
+            row[f"session-{number}-present"] = (
+                figures.sessions[number - 1].present if percent is not None else None
+            )
+            row[f"session-{number}-percent"] = percent
+        row.update(
+            experiments=figures.experiments,
+            submitted=figures.submitted,
+            experiments_done=figures.experiments_done,
+            awaiting_feedback=figures.awaiting_feedback,
+        )
+        return row
+
+
+def overview_urls(viewset):
+    """The overview's URLs, in the courses viewset's namespace
+    (``courses:overview``), for the ``register_course_admin_urls`` hook."""
+    return report_urls(CourseOverviewView, viewset, "overview")
+
+
+def course_buttons(page, user):
+    """A button to the course overview, on a course's page in the admin."""
+    return page_buttons(
+        page,
+        user,
+        CoursePage,
+        _("Course overview"),
+        "courses:overview",
+        icon_name="table",
+        priority=60,
+    )

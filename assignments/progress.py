@@ -1,0 +1,127 @@
+"""What the cohort progress grid shows: for each participant, their attendance
+at each session and where they are with each experiment, with counts per
+column. Every function makes one query, however many people there are.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from cohorts.models import Attendance, Enrollment
+
+from .models import Experiment, Reflection
+
+Progress = Reflection.Progress
+Status = Reflection.Status
+
+#: ``Reflection.progress`` as a filter, for each state a reflection can be
+#: in (a participant without one has "not started").
+PROGRESS_FILTERS = {
+    Progress.DRAFT: Q(status=Status.DRAFT),
+    Progress.SUBMITTED: Q(
+        status=Status.SUBMITTED, feedback_at__isnull=True, is_late=False
+    ),
+    Progress.LATE: Q(status=Status.SUBMITTED, feedback_at__isnull=True, is_late=True),
+    Progress.FEEDBACK: Q(status=Status.SUBMITTED, feedback_at__isnull=False),
+}
+
+
+def participants(cohort):
+    return Enrollment.objects.filter(
+        cohort=cohort, role=Enrollment.Role.PARTICIPANT
+    ).select_related("user")
+
+
+def with_progress(people, cohort, state, experiment=None):
+    """The ``people`` who are at ``state`` in ``experiment``, or in any of
+    the cohort's experiments when it is None."""
+    if state == Progress.NOT_STARTED:
+        # Some experiment (or this one) without a reflection by the person.
+        experiments = Experiment.objects.filter(cohort=cohort)
+        if experiment is not None:
+            experiments = experiments.filter(pk=experiment.pk)
+        return people.filter(
+            Exists(
+                experiments.filter(
+                    ~Exists(
+                        Reflection.objects.filter(
+                            experiment=OuterRef("pk"), author=OuterRef(OuterRef("pk"))
+                        )
+                    )
+                )
+            )
+        )
+    reflections = Reflection.objects.filter(
+        PROGRESS_FILTERS[state], author=OuterRef("pk"), experiment__cohort=cohort
+    )
+    if experiment is not None:
+        reflections = reflections.filter(experiment=experiment)
+    return people.filter(Exists(reflections))
+
+
+def attendance_of(people, sessions):
+    """{(enrolment id, session id): status} of ``people`` at ``sessions``."""
+    rows = Attendance.objects.filter(
+        session__in=[session.pk for session in sessions],
+        enrollment__in=[person.pk for person in people],
+    ).values_list("enrollment_id", "session_id", "status")
+    return {(person, session): status for person, session, status in rows}
+
+
+def reflections_of(people, experiments):
+    """{(enrolment id, experiment id): reflection} of ``people``, with only
+    the fields that say where they are."""
+    reflections = Reflection.objects.filter(
+        experiment__in=[experiment.pk for experiment in experiments],
+        author__in=[person.pk for person in people],
+    ).only("pk", "author_id", "experiment_id", "status", "is_late", "feedback_at")
+    return {(r.author_id, r.experiment_id): r for r in reflections}
+
+
+def attendance_counts(people, total, sessions):
+    """{session id: {status: count}} among ``people`` (a queryset of
+    ``total`` people); those not marked are counted under ``None``."""
+    counts = {
+        session.pk: dict.fromkeys(Attendance.Status.values, 0) for session in sessions
+    }
+    rows = (
+        Attendance.objects.filter(
+            session__in=[session.pk for session in sessions],
+            enrollment__in=people.order_by().values("pk"),
+        )
+        .values_list("session_id", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for session, status, count in rows:
+        counts[session][status] = count
+    for session_counts in counts.values():
+        session_counts[None] = total - sum(session_counts.values())
+    return counts
+
+
+def progress_counts(people, total, experiments):
+    """{experiment id: {progress: count}} among ``people`` (a queryset of
+    ``total`` people)."""
+    rows = (
+        Reflection.objects.filter(
+            experiment__in=[experiment.pk for experiment in experiments],
+            author__in=people.order_by().values("pk"),
+        )
+        .values("experiment_id")
+        .annotate(
+            **{
+                state.value: Count("pk", filter=condition)
+                for state, condition in PROGRESS_FILTERS.items()
+            }
+        )
+        .order_by()
+    )
+    counts = {
+        experiment.pk: dict.fromkeys(Progress.values, 0) for experiment in experiments
+    }
+    for row in rows:
+        counts[row.pop("experiment_id")].update(row)
+    for experiment_counts in counts.values():
+        experiment_counts[Progress.NOT_STARTED] = total - sum(
+            experiment_counts.values()
+        )
+    return counts

@@ -1,0 +1,92 @@
+"""Reminders before an experiment's reflection is due, to the participants
+who have not submitted it (through the cohorts app's ``queue_reminders``
+hook, run by ``manage.py send_reminders``)."""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import translation
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
+
+from cohorts import conf
+from cohorts.reminders import already_queued, participants
+from outbox.rendering import preferred_languages, render_email
+from outbox.sending import queue_email
+
+from .emails import Kind
+from .models import Experiment, Reflection
+
+#: Reflections due within this time get a reminder.
+REFLECTION_NOTICE = timedelta(hours=48)
+
+
+def queue_reflection_reminders(now):
+    """Participants who have not submitted a reflection that is due within
+    ``REFLECTION_NOTICE``."""
+    soon = now + REFLECTION_NOTICE
+    # Due at the date set, or else when the next session starts.
+    experiments = (
+        Experiment.objects.filter(cohort__live=True)
+        .filter(
+            Q(due_at__gt=now, due_at__lte=soon)
+            | Q(
+                due_at__isnull=True,
+                cohort__sessions__start__gt=now,
+                cohort__sessions__start__lte=soon,
+            )
+        )
+        .distinct()
+        .select_related("cohort")
+        .prefetch_related("cohort__sessions")
+    )
+    due = {}
+    for experiment in experiments:
+        when = experiment.due(sessions=list(experiment.cohort.sessions.all()))
+        if when and now < when <= soon:
+            due[experiment] = when
+    people = participants({e.cohort_id: e.cohort for e in due})
+    submitted = set(
+        Reflection.objects.filter(
+            experiment__in=due, status=Reflection.Status.SUBMITTED
+        ).values_list("experiment_id", "author_id")
+    )
+    messages = [
+        (
+            f"reminder:reflection:{experiment.pk}:{when.isoformat()}:{person.user_id}",
+            person,
+            experiment,
+            when,
+        )
+        for experiment, when in due.items()
+        for person in people.get(experiment.cohort_id, [])
+        if (experiment.pk, person.pk) not in submitted
+    ]
+    queued = already_queued(key for key, *__ in messages)
+    languages = preferred_languages([person.user for __, person, *__ in messages])
+    count = 0
+    for key, person, experiment, when in messages:
+        if key in queued:
+            continue
+        cohort = experiment.cohort
+        with translation.override(languages[person.user_id]):
+            local = when.astimezone(cohort.zone)
+            subject, text, html = render_email(
+                "assignments/email/reflection_reminder",
+                _("Reflection due %(when)s: %(title)s")
+                % {
+                    "when": date_format(local, "DATE_FORMAT"),
+                    "title": experiment.title,
+                },
+                experiment=experiment,
+                cohort=cohort,
+                due=f"{date_format(local, 'DATE_FORMAT')} "
+                f"{time_format(local, 'TIME_FORMAT')}",
+                url=cohort.get_full_url() or conf.site_url(),
+                person=person.user,
+            )
+        queue_email(
+            key, Kind.REFLECTION_REMINDER, person.user.email, subject, text, html
+        )
+        count += 1
+    return count

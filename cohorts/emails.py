@@ -1,0 +1,57 @@
+"""The emails about a cohort: what each is for, and the session details
+they share."""
+
+from django.db import models
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from outbox.rendering import render_email
+
+
+class Kind(models.TextChoices):
+    """What an email about a cohort is for (registered with the outbox)."""
+
+    INVITE = "invite", gettext_lazy("Invitation")
+    # In context: Wagtail translates a bare "Update" as a verb (a button).
+    UPDATE = "update", pgettext_lazy("kind of email", "Update")
+    CANCEL = "cancel", gettext_lazy("Cancellation")
+    REMOVED = "removed", gettext_lazy("Removal from a cohort")
+    SESSION_REMINDER = "session_reminder", gettext_lazy("Session reminder")
+    WELCOME = "welcome", gettext_lazy("Welcome with a sign-in link")
+
+    @property
+    def holds_sign_in_link(self):
+        return self == Kind.WELCOME
+
+
+def render_session_email(template, subject, session, **context):
+    """(subject, text, html) of ``cohorts/email/<template>`` about
+    ``session``; ``subject`` is formatted with its title and time."""
+    when = local_times(session)
+    subject = subject % {
+        "title": f"{session.page.title} – {session.title}",
+        "when": when,
+    }
+    return render_email(
+        f"cohorts/email/{template}",
+        subject,
+        session=session,
+        cohort=session.page,
+        when=when,
+        **context,
+    )
+
+
+def local_times(session):
+    """'Monday 15 March 2027, 9.00–12.30 (Europe/Helsinki)' in the active
+    language, in the cohort's zone."""
+    zone = session.page.zone
+    start, end = session.start.astimezone(zone), session.end.astimezone(zone)
+    return _("%(day)s %(date)s, %(start)s–%(end)s (%(zone)s)") % {
+        "day": date_format(start, "l"),
+        "date": date_format(start, "DATE_FORMAT"),
+        "start": time_format(start, "TIME_FORMAT"),
+        "end": time_format(end, "TIME_FORMAT"),
+        "zone": zone.key,
+    }

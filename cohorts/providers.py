@@ -1,0 +1,245 @@
+"""The services that create a session's online meeting: a Jitsi room, a
+Microsoft Teams meeting (Graph) or a Zoom meeting, each spoken to over HTTP.
+
+Providers are configured in ``VIRTU_MEETINGS``, never from the page; which
+meeting a session has is ``meetings.py``'s business.
+"""
+
+import secrets
+from datetime import UTC
+
+import requests
+from django.db import models
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .conf import setting
+
+
+class MeetingProvider(models.TextChoices):
+    JITSI = "jitsi", "Jitsi"
+    TEAMS = "teams", "Microsoft Teams"
+    ZOOM = "zoom", "Zoom"
+
+
+class MeetingError(Exception):
+    """A provider could not create a meeting. ``message`` is for the
+    coordinator; ``detail`` is for whoever reads the logs."""
+
+    def __init__(self, message, detail=""):
+        super().__init__(f"{message} ({detail})" if detail else str(message))
+        self.message = message
+        self.detail = detail
+
+
+class Provider:
+    """Creates meetings on one service; one instance per publish, so a
+    token is fetched once for all the cohort's sessions."""
+
+    #: Settings a site must give before the provider is offered.
+    required = ()
+    #: Answers worth asking again after: the request was not carried out.
+    retry_statuses = (429, 500, 502, 503, 504)
+
+    def __init__(self, config):
+        self.config = config
+        self.http = requests.Session()
+        retries = config.get("retries", 2)
+        retry = Retry(
+            total=None,
+            connect=retries,
+            # The request may have arrived: asking again could create twice,
+            # and the coordinator is waiting. (False, not 0, keeps a read
+            # timeout a ReadTimeout instead of a ConnectionError.)
+            read=False,
+            status=retries,
+            other=0,
+            allowed_methods=None,  # POST too; ``retry_statuses`` keep it safe
+            status_forcelist=self.retry_statuses,
+            backoff_factor=config.get("backoff", 0.5),
+            # A Retry-After of minutes would hold the coordinator's request.
+            respect_retry_after_header=False,
+            raise_on_status=False,
+        )
+        self.http.mount("https://", HTTPAdapter(max_retries=retry))
+        self.http.mount("http://", HTTPAdapter(max_retries=retry))
+        self.timeout = (
+            config.get("connect_timeout", 5),
+            config.get("read_timeout", 15),
+        )
+
+    def create(self, session, cohort):
+        """(external id, join link) of a new meeting for ``session``."""
+        raise NotImplementedError
+
+    def post(self, url, **kwargs):
+        """The JSON answer to a POST, or a MeetingError saying what failed."""
+        try:
+            response = self.http.post(url, timeout=self.timeout, **kwargs)
+        except requests.ReadTimeout as error:
+            raise MeetingError(_("the service did not answer"), str(error)) from error
+        except requests.RequestException as error:
+            raise MeetingError(
+                _("the service could not be reached"), str(error)
+            ) from error
+        detail = (
+            f"POST {url.split('?')[0]}: {response.status_code} {response.text[:500]}"
+        )
+        if response.status_code in (401, 403):
+            raise MeetingError(_("the service refused this site's credentials"), detail)
+        if response.status_code == 429:
+            raise MeetingError(_("the service is busy"), detail)
+        if response.status_code >= 500:
+            raise MeetingError(_("the service had an error"), detail)
+        if response.status_code >= 400:
+            raise MeetingError(_("the service refused the request"), detail)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise MeetingError(
+                _("the service gave an answer that was not understood"), detail
+            ) from error
+
+    def answer(self, data, *keys):
+        """``keys`` of a provider's answer; the last one an https link."""
+        values = [data.get(key) if isinstance(data, dict) else None for key in keys]
+        if not all(values) or not str(values[-1]).startswith("https://"):
+            raise MeetingError(
+                _("the service gave an answer that was not understood"), str(data)[:500]
+            )
+        return [str(value) for value in values]
+
+    def bearer(self, token):
+        return {"Authorization": f"Bearer {token}"}
+
+
+class Jitsi(Provider):
+    """No API: a room exists once someone joins it, so its name must be
+    impossible to guess. The cohort's name in front keeps it readable."""
+
+    def create(self, session, cohort):
+        server = self.config.get("server") or "https://meet.jit.si"
+        prefix = slugify(cohort.title)[:40].strip("-") or "virtu"
+        # Jitsi lowercases room names: hex keeps all 128 random bits.
+        room = f"{prefix}-{secrets.token_hex(16)}"
+        return room, f"{server.rstrip('/')}/{room}"
+
+
+class Teams(Provider):
+    """Microsoft Graph online meetings, organised by one user of the tenant
+    (the app needs an application access policy for that user)."""
+
+    required = ("tenant_id", "client_id", "client_secret", "organizer_user_id")
+
+    def create(self, session, cohort):
+        data = self.post(
+            f"{self.graph}/v1.0/users/{self.config['organizer_user_id']}"
+            "/onlineMeetings/createOrGet",
+            headers=self.bearer(self.token()),
+            json={
+                # createOrGet returns the meeting made before for this id,
+                # so asking again after a lost answer is safe.
+                "externalId": str(session.uid),
+                "startDateTime": utc_iso(session.start),
+                "endDateTime": utc_iso(session.end),
+                "subject": f"{cohort.title}: {session.title}",
+            },
+        )
+        return self.answer(data, "id", "joinWebUrl")
+
+    @property
+    def graph(self):
+        return self.config.get("graph_url", "https://graph.microsoft.com").rstrip("/")
+
+    def token(self):
+        if not hasattr(self, "_token"):
+            login = self.config.get("login_url", "https://login.microsoftonline.com")
+            data = self.post(
+                f"{login.rstrip('/')}/{self.config['tenant_id']}/oauth2/v2.0/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.config["client_id"],
+                    "client_secret": self.config["client_secret"],
+                    "scope": f"{self.graph}/.default",
+                },
+            )
+            self._token = access_token(data)
+        return self._token
+
+
+class Zoom(Provider):
+    """Zoom meetings through a server-to-server OAuth app."""
+
+    required = ("account_id", "client_id", "client_secret", "user_id")
+    #: Creating a meeting is not idempotent: only ask again when Zoom says
+    #: it did nothing.
+    retry_statuses = (429, 503)
+
+    def create(self, session, cohort):
+        api = self.config.get("api_url", "https://api.zoom.us").rstrip("/")
+        start = session.start.astimezone(cohort.zone)
+        data = self.post(
+            f"{api}/v2/users/{self.config['user_id']}/meetings",
+            headers=self.bearer(self.token()),
+            json={
+                "topic": f"{cohort.title}: {session.title}"[:200],
+                "type": 2,  # scheduled
+                "start_time": start.strftime("%Y-%m-%dT%H:%M:%S"),
+                "timezone": cohort.time_zone,
+                "duration": int((session.end - session.start).total_seconds() // 60),
+                "agenda": session.agenda[:2000],
+            },
+        )
+        return self.answer(data, "id", "join_url")
+
+    def token(self):
+        if not hasattr(self, "_token"):
+            oauth = self.config.get("oauth_url", "https://zoom.us").rstrip("/")
+            data = self.post(
+                f"{oauth}/oauth/token",
+                params={
+                    "grant_type": "account_credentials",
+                    "account_id": self.config["account_id"],
+                },
+                auth=(self.config["client_id"], self.config["client_secret"]),
+            )
+            self._token = access_token(data)
+        return self._token
+
+
+def access_token(data):
+    if not isinstance(data, dict) or not data.get("access_token"):
+        raise MeetingError(
+            _("the service refused this site's credentials"), str(data)[:500]
+        )
+    return data["access_token"]
+
+
+PROVIDERS = {
+    MeetingProvider.JITSI: Jitsi,
+    MeetingProvider.TEAMS: Teams,
+    MeetingProvider.ZOOM: Zoom,
+}
+
+
+def configured_providers():
+    """The providers this site has settings for, by name."""
+    meetings = setting("MEETINGS", {})
+    return [
+        name
+        for name, provider in PROVIDERS.items()
+        if name in meetings
+        and all(meetings[name].get(key) for key in provider.required)
+    ]
+
+
+def get_provider(name):
+    if name not in configured_providers():
+        raise MeetingError(_("the service is not set up on this site"), name)
+    return PROVIDERS[name](setting("MEETINGS", {})[name])
+
+
+def utc_iso(moment):
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,35 @@
+"""The roles of the plugin set, as Wagtail groups: Coordinators build
+courses and cohorts under every course index; Trainers reach the admin for
+the cohorts they train. Each app's migrations give the groups the model
+permissions of that app."""
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from wagtail.models import GroupPagePermission, Page
+
+COORDINATORS = "Coordinators"
+TRAINERS = "Trainers"
+
+#: Page permissions coordinators hold on every course index.
+COORDINATOR_PAGE_PERMISSIONS = [
+    "add_page",
+    "change_page",
+    "publish_page",
+    "delete_page",
+]
+
+
+def grant_coordinators(course_index):
+    """Let the Coordinators group build courses and cohorts under ``course_index``."""
+    group, _ = Group.objects.get_or_create(name=COORDINATORS)
+    # Right after the first migrate the page permissions may not exist yet.
+    page_type = ContentType.objects.get_for_model(Page)
+    for codename in COORDINATOR_PAGE_PERMISSIONS:
+        permission, _ = Permission.objects.get_or_create(
+            content_type=page_type,
+            codename=codename,
+            defaults={"name": f"Can {codename.replace('_', ' ')}"},
+        )
+        GroupPagePermission.objects.get_or_create(
+            group=group, page=course_index, permission=permission
+        )

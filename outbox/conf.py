@@ -1,0 +1,33 @@
+"""The outbox's settings, each read from ``VIRTU_<NAME>`` with a default."""
+
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+def setting(name, default=None):
+    return getattr(settings, f"VIRTU_{name}", default)
+
+
+def site_url():
+    """Absolute base URL for links in emails and calendar files."""
+    return setting(
+        "SITE_URL", getattr(settings, "WAGTAILADMIN_BASE_URL", "http://localhost:8000")
+    ).rstrip("/")
+
+
+def site_domain():
+    """The site's host name, for Message-IDs and calendar UIDs."""
+    return urlsplit(site_url()).hostname or "localhost"
+
+
+def sender_email():
+    """The mailbox every email comes from. Invites come from the organiser
+    of their events, so this is also the organiser: never a recipient, or
+    Outlook would offer the recipient no RSVP."""
+    return setting("ORGANIZER_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def sender_name():
+    return setting("ORGANIZER_NAME", "Virtu")

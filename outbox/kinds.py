@@ -1,0 +1,41 @@
+"""What each email is for. The apps that send emails declare their kinds
+with the ``register_email_kinds`` hook, so that the outbox can name and
+filter them without knowing the apps::
+
+    class Kind(models.TextChoices):
+        FEEDBACK = "feedback", _("Feedback on a reflection")
+
+    @hooks.register("register_email_kinds")
+    def email_kinds():
+        return Kind
+
+A kind whose member has a true ``holds_sign_in_link`` is an email whose text
+nobody but its recipient may read.
+"""
+
+from wagtail import hooks
+
+
+def registered():
+    """{value: kind member} of every registered kind."""
+    kinds = {}
+    for get_kinds in hooks.get_hooks("register_email_kinds"):
+        for kind in get_kinds():
+            kinds[kind.value] = kind
+    return kinds
+
+
+def label(value):
+    kind = registered().get(value)
+    return kind.label if kind is not None else value
+
+
+def choices():
+    return sorted(
+        ((value, kind.label) for value, kind in registered().items()),
+        key=lambda choice: str(choice[1]),
+    )
+
+
+def holds_sign_in_link(value):
+    return bool(getattr(registered().get(value), "holds_sign_in_link", False))

@@ -1,0 +1,35 @@
+"""Emails as their readers get them: in the language each person chose, as
+plain text and HTML from one pair of templates."""
+
+import re
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from wagtail.users.models import UserProfile
+
+
+def render_email(template, subject, **context):
+    """(subject, text, html) from ``<template>.txt`` and ``<template>.html``,
+    e.g. ``cohorts/email/invite``. The HTML templates extend
+    ``outbox/email/base.html``."""
+    context["subject"] = subject
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
+    return subject, re.sub(r"\n{3,}", "\n\n", text).strip() + "\n", html
+
+
+def preferred_languages(users):
+    """{user id: language}: the language each person chose (on the site or
+    in the admin) where it is one the site offers, else the site's own."""
+    offered = {code for code, __ in settings.LANGUAGES}
+    chosen = dict(
+        UserProfile.objects.filter(user__in={user.pk for user in users}).values_list(
+            "user_id", "preferred_language"
+        )
+    )
+    return {
+        user.pk: chosen.get(user.pk)
+        if chosen.get(user.pk) in offered
+        else settings.LANGUAGE_CODE
+        for user in users
+    }

@@ -1,0 +1,31 @@
+"""Sign-in settings, each read from ``VIRTU_<NAME>`` with a default."""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+def setting(name, default=None):
+    return getattr(settings, f"VIRTU_{name}", default)
+
+
+def link_lifetime():
+    """How long a sign-in link works: ``VIRTU_SIGN_IN_LINK_DAYS``, 14 days."""
+    return timedelta(days=float(setting("SIGN_IN_LINK_DAYS", 14)))
+
+
+def links_per_address():
+    """Links one address may ask for in an hour."""
+    return int(setting("SIGN_IN_LINKS_PER_ADDRESS", 5))
+
+
+def requests_per_ip():
+    """Link requests one client address may make in an hour."""
+    return int(setting("SIGN_IN_REQUESTS_PER_IP", 20))
+
+
+def client_ip_header():
+    """The request header that holds the client's address: ``REMOTE_ADDR``
+    unless a proxy in front sets another (e.g. ``HTTP_X_REAL_IP``); behind a
+    proxy every request would otherwise share the proxy's address."""
+    return setting("CLIENT_IP_HEADER") or "REMOTE_ADDR"

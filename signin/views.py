@@ -1,0 +1,162 @@
+"""Signing in and out on the public site, and the language switch."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.users.models import UserProfile
+
+from . import links
+from .forms import LinkRequestForm
+
+LINK_PREFIX = "link"
+
+
+class SignInView(LoginView):
+    """The sign-in page: a new link by email for everyone, and below it the
+    password form for staff who have a password."""
+
+    template_name = "signin/sign_in.html"
+
+    def get_default_redirect_url(self):
+        return links.destination(self.request.user)
+
+    def get_form(self, form_class=None, bound=True):
+        form_class = form_class or self.get_form_class()
+        kwargs = self.get_form_kwargs() if bound else {"request": self.request}
+        form = form_class(**kwargs)
+        # The page is mostly for participants: no jump to the staff's form.
+        form.fields["username"].widget.attrs.pop("autofocus", None)
+        return form
+
+    def form_valid(self, form):
+        return remember_language(self.request, super().form_valid(form))
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("link_form", LinkRequestForm(prefix=LINK_PREFIX))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if f"{LINK_PREFIX}-email" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        form = LinkRequestForm(request.POST, prefix=LINK_PREFIX)
+        status = 400
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            if not links.throttled(email, links.client_ip(request)):
+                links.send_link(email)
+                # The same answer whether or not the address is enrolled.
+                messages.success(
+                    request,
+                    _(
+                        "If the address is enrolled, a sign-in link is on its "
+                        "way. Check your email."
+                    ),
+                )
+                return redirect(request.get_full_path())
+            form.add_error(
+                "email",
+                _(
+                    "Too many sign-in links have been asked for. Please try "
+                    "again in an hour."
+                ),
+            )
+            status = 429
+        context = self.get_context_data(link_form=form, form=self.get_form(bound=False))
+        return self.render_to_response(context, status=status)
+
+
+class SignOutView(LogoutView):
+    next_page = "login"
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You have signed out."))
+        return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link(request, token):
+    """A sign-in link. Opening it only shows a button: mail scanners that
+    open every link must not use it up. The button signs in."""
+    found = links.find_link(token)
+    if found is None or not found.is_usable():
+        return link_not_usable(request, found)
+    next_url = request.POST.get("next", request.GET.get("next", ""))
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if request.method == "GET":
+        return render(request, "signin/link.html", {"next": next_url})
+    if not links.use_link(found):
+        return link_not_usable(request, found)
+    login(request, found.user)
+    response = redirect(next_url or links.destination(found.user))
+    return remember_language(request, response)
+
+
+def link_not_usable(request, found):
+    return render(
+        request,
+        "signin/link_not_usable.html",
+        {"link_form": LinkRequestForm(prefix=LINK_PREFIX), "known": found is not None},
+        status=404 if found is None else 410,
+    )
+
+
+def remember_language(request, response):
+    """On signing in on a browser where no language has been chosen, the
+    person's profile language becomes the choice (PreferredLanguageMiddleware)."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return response
+    language = (
+        UserProfile.objects.filter(user=request.user)
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
+    if language in dict(settings.LANGUAGES):
+        set_language_cookie(response, language)
+    return response
+
+
+def set_language_cookie(response, language):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@require_POST
+def set_language(request):
+    """Django's ``set_language``, remembered also in a signed-in person's
+    profile, which the admin and the emails use too."""
+    # The page the switch was on is read in its own language, so that its
+    # address can be turned into the new language's.
+    next_path = urlsplit(request.POST.get("next", "")).path
+    with translation.override(
+        translation.get_language_from_path(next_path) or settings.LANGUAGE_CODE
+    ):
+        response = i18n.set_language(request)
+    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER)
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        UserProfile.objects.update_or_create(
+            user=request.user, defaults={"preferred_language": language}
+        )
+    return response

@@ -1,0 +1,138 @@
+"""Run by ``test_wagtail_start`` inside a site made by ``wagtail start``
+(``manage.py shell < site_round.py``): a coordinator builds a course and a
+cohort in the admin, enrols a participant, who signs in with the link from
+the welcome email and opens "My training". Prints one line per step; any
+failure raises."""
+
+import re
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from wagtail.models import Page
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+from cohorts.models import CohortPage
+from courses.models import CourseIndexPage, CoursePage
+
+User = get_user_model()
+
+
+def check(response, status=200):
+    assert response.status_code == status, (
+        response.status_code,
+        response.content[:2000],
+    )
+    return response
+
+
+# The site's own home page is the site's root; migrate put a course index
+# under it.
+index = CourseIndexPage.objects.get()
+home = Page.objects.get(depth=2)
+assert index.get_parent().pk == home.pk, "course index is under the site's home"
+assert home.specific_class.__module__ == "home.models", "the site's own home app"
+print("course index", index.title)
+
+User.objects.create_superuser("admin", "admin@example.org", "correct horse battery")
+admin = Client()
+assert admin.login(username="admin", password="correct horse battery")
+
+check(
+    admin.post(
+        reverse("wagtailadmin_pages:add", args=["courses", "coursepage", index.pk]),
+        nested_form_data(
+            {
+                "title": "Remote work",
+                "slug": "remote-work",
+                "description": rich_text(""),
+                "session_interval_days": 14,
+                "min_session_minutes": 120,
+                "max_session_minutes": 300,
+                "session_plans": inline_formset(
+                    [
+                        {
+                            "title": f"Session {n}",
+                            "agenda": "",
+                            "start_time": "09:00",
+                            "length_minutes": 210,
+                        }
+                        for n in (1, 2, 3)
+                    ]
+                ),
+                "experiment_templates": inline_formset(
+                    [
+                        {
+                            "title": "Run a meeting remotely",
+                            "after_session": 1,
+                            "instructions": "Try it.",
+                            "prompts": "What did you try?",
+                        }
+                    ]
+                ),
+                "action-publish": "publish",
+            }
+        ),
+    ),
+    302,
+)
+course = CoursePage.objects.get(slug="remote-work")
+print("course", course.title, course.live)
+
+check(
+    admin.post(
+        reverse("wagtailadmin_pages:add", args=["cohorts", "cohortpage", course.pk]),
+        nested_form_data(
+            {
+                "title": "Cohort A",
+                "slug": "cohort-a",
+                "organisations": "",
+                "time_zone": "Europe/Helsinki",
+                "start_date": str(date.today()),
+                "sessions": inline_formset([]),
+                "experiments": inline_formset([]),
+                "action-publish": "publish",
+            }
+        ),
+    ),
+    302,
+)
+cohort = CohortPage.objects.child_of(course).get()
+assert cohort.live and cohort.sessions.count() == 3, "three sessions planned"
+print("cohort", cohort.title, cohort.sessions.count(), "sessions")
+
+check(
+    admin.post(
+        reverse("enrollments:add"),
+        {
+            "cohort": cohort.pk,
+            "role": "participant",
+            "organisation": "Office",
+            "email": "aino@example.org",
+            "first_name": "Aino",
+            "last_name": "Virtanen",
+        },
+    ),
+    302,
+)
+welcome = next(
+    m
+    for m in mail.outbox
+    if m.to == ["aino@example.org"]
+    and "Cohort A" in m.subject
+    and "/accounts/link/" in m.body
+)
+link = re.search(r"https?://\S+/accounts/link/\S+/", welcome.body).group(0)
+path = "/" + link.split("/", 3)[3]
+print("welcome email", welcome.subject)
+
+participant = Client()
+check(participant.get(path))
+response = check(participant.post(path), 302)
+assert response["Location"] == reverse("participant:my_training"), response["Location"]
+page = check(participant.get(response["Location"]))
+assert b"Cohort A" in page.content and b"Session 1" in page.content
+print("my training", page.status_code)
+print("ok")
