@@ -8,6 +8,7 @@ from .models import Attendance, CohortPage, Enrollment
 from .panels import NextSessionsPanel
 from .permissions import CohortScopedPermissionPolicy, enrolled_people_only
 from .views import cohort_buttons
+from .welcome import render_welcome
 
 register_permission_policy(
     Enrollment, CohortScopedPermissionPolicy(Enrollment, "cohort")
@@ -21,6 +22,11 @@ hooks.register("construct_sign_in_link_users", enrolled_people_only)
 @hooks.register("register_email_kinds")
 def cohort_email_kinds():
     return Kind
+
+
+@hooks.register("register_email_renderers")
+def cohort_email_renderers():
+    return {Kind.WELCOME: render_welcome}
 
 
 @hooks.register("register_log_actions")

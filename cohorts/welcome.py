@@ -1,14 +1,14 @@
 """The welcome email that a person gets when they are enrolled in a live
 cohort, or when a cohort they are in is published: what the cohort is and
-a personal sign-in link (``signin``)."""
+a personal sign-in link (``signin``). The request only records that a
+welcome is due; the worker makes the link and the email when it sends it."""
 
-from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
+from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
-from outbox.rendering import preferred_languages, render_email
-from outbox.sending import queue_email
+from outbox.rendering import render_email
+from outbox.sending import queue_emails
 from signin.links import link_url, local_time, new_link, sign_in_url
 
 from .emails import Kind
@@ -19,48 +19,58 @@ def welcome_key(enrollment):
     return f"welcome:{enrollment.pk}"
 
 
-def welcome_enrolled(enrollment, now=None):
+def welcome_enrolled(enrollment):
     """Welcome a person just enrolled, if the cohort is live (a draft
     cohort's people are welcomed when it is published)."""
     # Read from the database: the cohort object in hand may be stale.
     if Enrollment.objects.filter(pk=enrollment.pk, cohort__live=True).exists():
-        queue_welcomes([enrollment], now)
+        queue_welcomes([enrollment])
 
 
-def welcome_cohort(cohort_id, now=None):
+def welcome_cohort(cohort_id):
     """Welcome everyone in a cohort just published who has not been."""
     enrollments = Enrollment.objects.filter(
         cohort_id=cohort_id, cohort__live=True
-    ).select_related("user", "cohort")
-    queue_welcomes(list(enrollments), now)
+    ).select_related("user")
+    queue_welcomes(list(enrollments))
 
 
-@transaction.atomic
-def queue_welcomes(enrollments, now=None):
-    """Queue each enrolment's welcome email with a new sign-in link, in the
-    person's language; an enrolment already welcomed is left alone."""
-    enrollments = [e for e in enrollments if e.user.email]
-    queued = set(
-        OutgoingEmail.objects.filter(
-            key__in=[welcome_key(e) for e in enrollments]
-        ).values_list("key", flat=True)
-    )
-    enrollments = [e for e in enrollments if welcome_key(e) not in queued]
-    languages = preferred_languages([e.user for e in enrollments])
-    for enrollment in enrollments:
-        user, cohort = enrollment.user, enrollment.cohort
-        link, token = new_link(user, now)
-        with translation.override(languages[user.pk]):
-            subject, text, html = render_email(
-                "cohorts/email/welcome",
-                _("Welcome to %(title)s") % {"title": cohort.title},
-                person=user,
-                cohort=cohort,
-                trainer=enrollment.role == Enrollment.Role.TRAINER,
-                url=link_url(token),
-                expires=local_time(link.expires_at, cohort.zone),
-                sign_in_url=sign_in_url(),
-            )
-        queue_email(
-            welcome_key(enrollment), Kind.WELCOME, user.email, subject, text, html
+def queue_welcomes(enrollments):
+    """Record a welcome for each enrolment that has not had one, in one
+    query and one task however many there are."""
+    queue_emails(
+        OutgoingEmail(
+            key=welcome_key(enrollment),
+            kind=Kind.WELCOME,
+            to=enrollment.user.email,
+            user=enrollment.user,
+            params={"enrollment": enrollment.pk},
         )
+        for enrollment in enrollments
+        if enrollment.user.email
+    )
+
+
+def render_welcome(email):
+    """The welcome, made when it is sent, with a new sign-in link in it;
+    not sent to someone no longer in a live cohort."""
+    enrollment = (
+        Enrollment.objects.filter(pk=email.params["enrollment"], cohort__live=True)
+        .select_related("user", "cohort")
+        .first()
+    )
+    if enrollment is None or not enrollment.user.is_active:
+        return None
+    user, cohort = enrollment.user, enrollment.cohort
+    link, token = new_link(user)
+    subject, text, html = render_email(
+        "cohorts/email/welcome",
+        _("Welcome to %(title)s") % {"title": cohort.title},
+        person=user,
+        cohort=cohort,
+        trainer=enrollment.role == Enrollment.Role.TRAINER,
+        url=link_url(token),
+        expires=local_time(link.expires_at, cohort.zone),
+        sign_in_url=sign_in_url(),
+    )
+    return Rendered(subject, text, html, private=True)

@@ -11,9 +11,28 @@ filter them without knowing the apps::
 
 A kind whose member has a true ``holds_sign_in_link`` is an email whose text
 nobody but its recipient may read.
+
+A kind may also have a renderer (the ``register_email_renderers`` hook: a
+function that returns {kind: renderer}). A renderer takes the outbox row and
+returns a ``Rendered`` message, or None when the message is not needed any
+more (the person it was for has gone, say); the worker calls it when it
+sends the row, in the recipient's language.
 """
 
+from dataclasses import dataclass
+
 from wagtail import hooks
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str = ""
+    ics: str = ""
+    ics_method: str = ""
+    #: The text holds a secret (a sign-in link): it is sent, never stored.
+    private: bool = False
 
 
 def registered():
@@ -23,6 +42,14 @@ def registered():
         for kind in get_kinds():
             kinds[kind.value] = kind
     return kinds
+
+
+def renderers():
+    """{value: renderer} of the kinds that are rendered when sent."""
+    found = {}
+    for get_renderers in hooks.get_hooks("register_email_renderers"):
+        found.update(get_renderers())
+    return found
 
 
 def label(value):

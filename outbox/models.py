@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,19 +7,38 @@ from django.utils.translation import gettext_lazy as _
 class OutgoingEmail(models.Model):
     """One email to send, stored in the same transaction as the change that
     causes it, so that nothing is lost when the mail server is down. ``key``
-    makes each message unique: it is sent at most once."""
+    makes each message unique: it is sent at most once.
+
+    The row holds either the message itself or, for a kind that has a
+    renderer (``register_email_renderers``), the ``params`` from which the
+    worker renders it when sending, in its recipient's language: the request
+    that causes it only records the intent, and a message with a secret
+    (a sign-in link) is made at the last moment and never stored."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        DROPPED = "dropped", _("Not needed any more")
 
     key = models.CharField(_("key"), max_length=255, unique=True)
     #: What the message is for: one of the kinds the apps register
     #: (``register_email_kinds``), shown and filtered on in the outbox.
     kind = models.CharField(_("kind"), max_length=40)
     to = models.EmailField(_("to"))
+    #: The recipient's account, whose language a rendered message speaks.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    #: What the kind's renderer makes the message from (primary keys, and
+    #: what the message must say as it was when it was queued).
+    params = models.JSONField(default=dict, blank=True)
     subject = models.CharField(_("subject"), max_length=255)
     text = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)

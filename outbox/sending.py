@@ -19,12 +19,16 @@ from contextlib import suppress
 from datetime import timedelta
 from email.utils import formataddr
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.db.models import F, Min, Q
-from django.utils import timezone
+from django.dispatch import Signal
+from django.utils import timezone, translation
 
-from . import conf
+from . import conf, kinds
 from .models import OutgoingEmail
+from .rendering import preferred_languages
 
 logger = logging.getLogger(__name__)
 State = OutgoingEmail.State
@@ -40,10 +44,28 @@ STALE_AFTER = timedelta(minutes=10)
 #: Most messages one run claims.
 BATCH = 500
 
+#: Sent by ``queue_emails`` when it has stored a batch of rows (``signals``
+#: then queues one task to send them).
+emails_queued = Signal()
 
-def queue_email(key, kind, to, subject, text, html="", ics=b"", ics_method=""):
+
+def queue_email(
+    key,
+    kind,
+    to,
+    subject="",
+    text="",
+    html="",
+    ics=b"",
+    ics_method="",
+    *,
+    user=None,
+    params=None,
+):
     """Record an email, to be sent after the current transaction commits
-    (``signals.py`` queues the task then).
+    (``signals.py`` queues the task then): either the message itself, or,
+    for a kind with a renderer, the ``params`` it is rendered from when it
+    is sent (to ``user``, in their language).
 
     Call it inside the transaction of the change that causes the email. A
     ``key`` that is already queued is left as it is, so each message is sent
@@ -56,6 +78,8 @@ def queue_email(key, kind, to, subject, text, html="", ics=b"", ics_method=""):
         defaults={
             "kind": kind,
             "to": to,
+            "user": user,
+            "params": params or {},
             "subject": subject[:255],
             "text": text,
             "html": html,
@@ -64,6 +88,18 @@ def queue_email(key, kind, to, subject, text, html="", ics=b"", ics_method=""):
         },
     )
     return email
+
+
+def queue_emails(emails):
+    """Record many unsaved ``OutgoingEmail`` rows at once (each with its
+    ``params`` for its kind's renderer, typically) and send them with one
+    task after the transaction commits; keys already queued are left alone.
+    This is what a request that concerns many people does: it records the
+    intent and leaves the rendering to the worker."""
+    emails = list(emails)
+    if emails:
+        OutgoingEmail.objects.bulk_create(emails, ignore_conflicts=True)
+        emails_queued.send(sender=OutgoingEmail, count=len(emails))
 
 
 def send_pending(now=None, limit=BATCH, ids=None):
@@ -95,8 +131,15 @@ def send_pending(now=None, limit=BATCH, ids=None):
             )
             if not claimed:
                 continue  # another worker has it
-            email = OutgoingEmail.objects.get(pk=pk)
+            email = OutgoingEmail.objects.select_related("user").get(pk=pk)
             try:
+                rendered = render(email)
+                if rendered is None:
+                    OutgoingEmail.objects.filter(pk=pk, claimed_at=now).update(
+                        state=State.DROPPED, last_error=""
+                    )
+                    counts[State.DROPPED] += 1
+                    continue
                 connection.open()
                 connection.send_messages([build_message(email)])
             except Exception as error:
@@ -113,13 +156,51 @@ def send_pending(now=None, limit=BATCH, ids=None):
                 break
             else:
                 OutgoingEmail.objects.filter(pk=pk, claimed_at=now).update(
-                    state=State.SENT, sent_at=timezone.now(), last_error=""
+                    state=State.SENT,
+                    sent_at=timezone.now(),
+                    last_error="",
+                    **stored_content(email, rendered),
                 )
                 counts[State.SENT] += 1
     finally:
         with suppress(Exception):
             connection.close()
     return dict(counts)
+
+
+def render(email):
+    """Make the message of a row that its kind's renderer builds when it is
+    sent (in the recipient's language), into ``email``'s fields. Returns
+    the ``Rendered`` message, True for a row that holds its message already,
+    or None when its renderer says it is not needed any more."""
+    renderer = kinds.renderers().get(email.kind)
+    if renderer is None or not email.params:
+        return True
+    language = preferred_languages([email.user])[email.user.pk] if email.user else None
+    with translation.override(language or settings.LANGUAGE_CODE):
+        with transaction.atomic():
+            rendered = renderer(email)
+    if rendered is not None:
+        email.subject = rendered.subject[:255]
+        email.text, email.html = rendered.text, rendered.html
+        email.ics, email.ics_method = rendered.ics, rendered.ics_method
+    return rendered
+
+
+def stored_content(email, rendered):
+    """What is kept of a message once sent: all of it, but for the text of
+    one with a secret in it."""
+    if rendered is True:
+        return {}
+    if rendered.private:
+        return {"subject": email.subject}
+    return {
+        "subject": email.subject,
+        "text": email.text,
+        "html": email.html,
+        "ics": email.ics,
+        "ics_method": email.ics_method,
+    }
 
 
 def record_failure(email, error, now):

@@ -4,8 +4,9 @@ Participants have no password. The apps that enrol people send them a link
 (``new_link``, ``link_url``) with their welcome, and the sign-in page sends a
 fresh one to anyone the ``construct_sign_in_link_users`` hook lets in. A link
 works once and only until it expires; only a sha256 hash of its token is
-stored, so the link itself exists in the email alone. Emails are rendered
-when queued, in the person's language, through the outbox.
+stored, so the link itself exists in the email alone: the outbox makes
+the link and the email when it sends it, in the person's language, and
+keeps no copy of its text.
 """
 
 import hashlib
@@ -17,15 +18,16 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
 from outbox.conf import site_url
+from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
-from outbox.rendering import preferred_languages, render_email
+from outbox.rendering import render_email
 from outbox.sending import queue_email
 
 from . import conf
@@ -115,11 +117,11 @@ def send_link(email, now=None):
     in by link (``users_who_may_sign_in_by_link``).
 
     Says nothing about whether there is one: the caller answers the same
-    either way. The link and its email are written in one transaction, and
-    sent by a task after it commits, so the request does the same little
-    work for any address. At most ``conf.links_per_address()`` links an hour
-    go to one person, counted in the outbox, so the limit holds across
-    processes and restarts.
+    either way. Only the intent is written here; the worker makes the link
+    and the email when it sends it (``render_sign_in``), so the request does
+    the same little work for any address and no usable link is ever stored.
+    At most ``conf.links_per_address()`` links an hour go to one person,
+    counted in the outbox, so the limit holds across processes and restarts.
     """
     now = now or timezone.now()
     user = (
@@ -136,19 +138,30 @@ def send_link(email, now=None):
         )
         if recent.count() >= conf.links_per_address():
             return None
-        link, token = new_link(user, now)
-        with translation.override(preferred_languages([user])[user.pk]):
-            subject, text, html = render_email(
-                "signin/email/sign_in",
-                _("Your sign-in link to Virtu"),
-                person=user,
-                url=link_url(token),
-                expires=local_time(link.expires_at),
-                sign_in_url=sign_in_url(),
-            )
         return queue_email(
-            f"sign_in:{link.pk}", Kind.SIGN_IN, user.email, subject, text, html
+            f"sign_in:{user.pk}:{secrets.token_hex(16)}",
+            Kind.SIGN_IN,
+            user.email,
+            user=user,
+            params={"asked": now.isoformat()},
         )
+
+
+def render_sign_in(email):
+    """The sign-in email, made when it is sent, with a new link in it."""
+    user = email.user
+    if user is None or not user.is_active:
+        return None
+    link, token = new_link(user)
+    subject, text, html = render_email(
+        "signin/email/sign_in",
+        _("Your sign-in link to Virtu"),
+        person=user,
+        url=link_url(token),
+        expires=local_time(link.expires_at),
+        sign_in_url=sign_in_url(),
+    )
+    return Rendered(subject, text, html, private=True)
 
 
 def throttled(email, ip):

@@ -12,10 +12,11 @@ from datetime import timedelta
 from email import policy
 from io import StringIO
 from pathlib import Path
-from unittest import skipIf, skipUnless
+from unittest import mock, skipIf, skipUnless
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
@@ -25,10 +26,19 @@ from wagtail.test.utils import WagtailTestUtils
 
 from cohorts import conf
 from cohorts.emails import Kind
+from cohorts.models import CohortPage
+from cohorts.welcome import welcome_cohort
+from outbox import tasks
 from outbox.models import OutgoingEmail
 from outbox.sending import MAX_ATTEMPTS, message_id, queue_email, send_pending
 
-from .factories import make_cohort, make_coordinator, make_course, make_trainer
+from .factories import (
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_participants,
+    make_trainer,
+)
 
 State = OutgoingEmail.State
 ICS = (
@@ -103,6 +113,39 @@ class SMTPServerMixin:
         if self.smtp is not None:
             self.smtp.stop()
             self.smtp = None
+
+
+class BatchTests(TestCase):
+    """A change that concerns many people records one row each and queues
+    one task for them all; the worker renders each row when it sends it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_course())
+
+    def test_publishing_a_cohort_of_forty_queues_one_task_for_their_welcomes(self):
+        self.cohort.unpublish()
+        make_participants(self.cohort, 40)
+        self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.WELCOME).exists())
+        CohortPage.objects.filter(pk=self.cohort.pk).update(live=True)
+
+        with mock.patch(
+            "outbox.signals.enqueue_sending", wraps=tasks.enqueue_sending
+        ) as enqueue:
+            with self.captureOnCommitCallbacks(execute=True):
+                welcome_cohort(self.cohort.pk)
+
+        enqueue.assert_called_once_with()
+        rows = OutgoingEmail.objects.filter(kind=Kind.WELCOME)
+        self.assertEqual(rows.count(), 40)
+        self.assertEqual(set(rows.values_list("state", flat=True)), {"sent"})
+
+    def test_a_kind_without_a_renderer_is_sent_as_it_was_queued(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            queue("test:plain", subject="Hei", text="Sama teksti.")
+
+        [message] = mail.outbox
+        self.assertEqual((message.subject, message.body), ("Hei", "Sama teksti."))
 
 
 class SilentServer:

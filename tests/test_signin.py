@@ -17,7 +17,7 @@ from cohorts.emails import Kind
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from outbox.models import OutgoingEmail
-from outbox.sending import message_id
+from outbox.sending import message_id, send_pending
 from signin import links as signin
 from signin.links import Kind as SignInKind
 from signin.models import SignInLink
@@ -104,6 +104,36 @@ class WelcomeEmailTests(SMTPServerMixin, SignInTestCase):
             OutgoingEmail.objects.get(key=f"welcome:{enrollment.pk}").kind,
             Kind.WELCOME,
         )
+
+    def test_no_usable_link_is_stored_before_or_after_the_email_is_sent(self):
+        enrollment = self.enrol()
+        url = link_in(self.welcome(enrollment))
+        token = url.rstrip("/").rsplit("/", 1)[1]
+
+        for row in OutgoingEmail.objects.all():
+            with self.subTest(kind=row.kind):
+                stored = " ".join(
+                    [row.subject, row.text, row.html, row.ics, str(row.params)]
+                )
+                self.assertNotIn(token, stored)
+                self.assertNotIn("/accounts/link/", stored)
+        self.assertEqual(SignInLink.objects.get().token_hash, signin.token_hash(token))
+
+    def test_a_welcome_for_someone_removed_before_it_was_sent_is_not_sent(self):
+        self.stop_smtp()
+        with self.assertLogs("outbox.sending", "WARNING"):
+            enrollment = self.enrol()
+        row = OutgoingEmail.objects.get(key=f"welcome:{enrollment.pk}")
+        self.assertEqual(row.state, OutgoingEmail.State.PENDING)
+        enrollment.delete()
+        self.start_smtp()
+
+        send_pending(now=timezone.now() + timedelta(hours=2))
+
+        row.refresh_from_db()
+        self.assertEqual(row.state, OutgoingEmail.State.DROPPED)
+        self.assertFalse(SignInLink.objects.exists())
+        self.assertNotIn(message_id(row.key), self.mailbox.by_id())
 
     def test_the_welcome_email_is_in_the_language_the_person_chose(self):
         user = make_user("bertil@example.fi", language="sv")

@@ -4,6 +4,7 @@ the apps, the middleware and the URLs, ``migrate``, and the site runs a
 training round with its own ``home`` app in place."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 import textwrap
@@ -16,6 +17,20 @@ from django.db import connection
 from django.test import SimpleTestCase
 
 ROOT = Path(settings.BASE_DIR)
+
+#: What is not copied to build the package from: virtualenvs, caches, data.
+ANYWHERE = shutil.ignore_patterns(
+    ".git", ".venv*", "node_modules", "build", "*.egg-info", "__pycache__"
+)
+AT_THE_TOP = {"static", "media", ".ci", "db.sqlite3"}
+
+
+def not_the_package(directory, names):
+    ignored = set(ANYWHERE(directory, names))
+    if Path(directory) == ROOT:
+        ignored |= AT_THE_TOP & set(names)
+    return ignored
+
 
 #: What the README tells a site to add to its settings.
 SETTINGS = """
@@ -90,12 +105,14 @@ class WagtailStartSiteTest(SimpleTestCase):
             environment = directory / "venv"
             venv.create(environment, with_pip=True)
             python = str(environment / "bin" / "python")
-            # The lock file as constraints: the versions CI tests, from the
-            # package's own dependencies only.
+            # A copy of the working tree, so that building the package leaves
+            # nothing in it; the lock file as constraints: the versions CI tests.
+            source = directory / "virtu"
+            shutil.copytree(ROOT, source, ignore=not_the_package)
             self.run_in(
                 directory,
                 python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                "-c", str(ROOT / lock), str(ROOT),
+                "-c", str(ROOT / lock), str(source),
             )  # fmt: skip
             self.run_in(
                 directory, str(environment / "bin" / "wagtail"), "start", "mysite"

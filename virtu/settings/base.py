@@ -125,6 +125,32 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_from_url(url):
+    """A cache every process of the site shares (rate limits, cached pages):
+    ``redis://host:6379/0`` (or ``rediss://``) for Redis, ``db://table`` for
+    a table in the database (``manage.py createcachetable`` makes it), or
+    ``locmem://`` for one process alone (development and tests)."""
+    scheme, __, rest = url.partition("://")
+    if scheme in ("redis", "rediss"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+        }
+    if scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or "virtu_cache",
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ValueError(f"CACHE_URL: unknown cache {url!r}")
+
+
+#: Production shares the database by default (settings/production.py).
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
     for name in [

@@ -175,6 +175,13 @@
       }
     }
 
+    // Text typed before this script ran (on a slow connection) is saved too.
+    var typedEarly = Array.prototype.some.call(
+      form.querySelectorAll("textarea"),
+      function (field) {
+        return field.value !== field.defaultValue;
+      }
+    );
     var local = readLocal();
     if (local && local.values) {
       if (same(local.values, values())) {
@@ -205,6 +212,9 @@
         schedule(0);
       }
     });
+    if (typedEarly && !timer) {
+      changed();
+    }
   }
 
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
