@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import BaseColumn, Column
@@ -23,6 +23,7 @@ from cohorts.views import (
     page_buttons,
     report_urls,
 )
+from outbox.listing import counted
 
 from . import progress
 from .models import Reflection
@@ -80,23 +81,97 @@ class ProgressFilterSet(WagtailFilterSet):
         return queryset  # narrows the state filter only
 
 
+#: The icon of each attendance state (None: not marked) and of each state of
+#: a reflection: a cell shows the icon in the state's colour, and says the
+#: state in words to screen readers and in the legend.
+ATTENDANCE_ICONS = {
+    Attendance.Status.PRESENT: "check",
+    Attendance.Status.ABSENT: "cross",
+    Attendance.Status.EXCUSED: "minus",
+    None: "radio-empty",
+}
+PROGRESS_ICONS = {
+    Reflection.Progress.NOT_STARTED: "radio-empty",
+    Reflection.Progress.DRAFT: "edit",
+    Reflection.Progress.SUBMITTED: "doc-full",
+    Reflection.Progress.LATE: "time",
+    Reflection.Progress.FEEDBACK: "comment",
+}
+
+
+def attendance_label(status):
+    return Attendance.Status(status).label if status else gettext("Not marked")
+
+
+def badge(state, label, icon):
+    """What the badge template needs: ``state`` names the colour."""
+    return {"state": state or "none", "label": label, "icon": icon}
+
+
+def attendance_badges():
+    return [
+        (status, badge(status, attendance_label(status), icon))
+        for status, icon in ATTENDANCE_ICONS.items()
+    ]
+
+
+def progress_badges():
+    return [
+        (state, badge(state, Reflection.Progress(state).label, icon))
+        for state, icon in PROGRESS_ICONS.items()
+    ]
+
+
+class ParticipantColumn(Column):
+    """The participant's name with their organisation under it, kept in view
+    while the grid scrolls sideways; sortable by either."""
+
+    header_template_name = "assignments/admin/progress_participant_header.html"
+    cell_template_name = "assignments/admin/progress_participant_cell.html"
+
+    def __init__(self, sort_keys, **kwargs):
+        super().__init__("name", classname="virtu-sticky", **kwargs)
+        #: (sort key, label) of each way to sort by this column.
+        self.sort_keys = sort_keys
+
+    def get_header_context_data(self, parent_context):
+        context = super().get_header_context_data(parent_context)
+        ordering = context["table"].ordering
+        context["sorts"] = [
+            {
+                "label": label,
+                "next": key if ordering != key else f"-{key}",
+                "state": (
+                    "ascending"
+                    if ordering == key
+                    else "descending"
+                    if ordering == f"-{key}"
+                    else ""
+                ),
+            }
+            for key, label in self.sort_keys
+        ]
+        return context
+
+
 class ProgressColumn(Column):
     """A column of the progress grid, with its counts under the heading."""
 
     header_template_name = "assignments/admin/progress_column_header.html"
 
-    def __init__(self, *args, counts_labels=(), url="", url_label="", **kwargs):
+    class Media:
+        css = {"all": ["assignments/admin/progress.css"]}
+
+    def __init__(self, *args, badges=(), url="", url_label="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.counts_labels = counts_labels
+        self.badges = badges
         self.counts = {}
         self.url, self.url_label = url, url_label
 
     def get_header_context_data(self, parent_context):
         return {
             **super().get_header_context_data(parent_context),
-            "counts": [
-                (label, self.counts.get(key, 0)) for key, label in self.counts_labels
-            ],
+            "counts": [(badge, self.counts.get(key, 0)) for key, badge in self.badges],
         }
 
 
@@ -108,7 +183,7 @@ class ReflectionColumn(ProgressColumn):
             f"experiment-{experiment.pk}",
             label=experiment.title,
             accessor=lambda person: person.reflection_by_experiment.get(experiment.pk),
-            counts_labels=Reflection.Progress.choices,
+            badges=progress_badges(),
             **kwargs,
         )
         self.experiment = experiment
@@ -118,8 +193,9 @@ class ReflectionColumn(ProgressColumn):
         context = BaseColumn.get_cell_context_data(self, instance, parent_context)
         reflection = self.get_value(instance)
         state = reflection.progress if reflection else Reflection.Progress.NOT_STARTED
-        context["state"] = state
-        context["label"] = Reflection.Progress(state).label
+        context["badge"] = badge(
+            state, Reflection.Progress(state).label, PROGRESS_ICONS[state]
+        )
         # Drafts are their authors' own: the grid tells they exist, no more.
         if reflection and reflection.status == Reflection.Status.SUBMITTED:
             context["url"] = reverse("reflections:review", args=[reflection.pk])
@@ -134,7 +210,7 @@ class AttendanceColumn(ProgressColumn):
             f"session-{session.pk}",
             label=session.title,
             accessor=lambda person: person.attendance_by_session.get(session.pk),
-            counts_labels=[*Attendance.Status.choices, (None, _("Not marked"))],
+            badges=attendance_badges(),
             **kwargs,
         )
         self.session = session
@@ -142,8 +218,8 @@ class AttendanceColumn(ProgressColumn):
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
         status = context["raw_value"]
-        context["label"] = (
-            Attendance.Status(status).label if status else gettext("Not marked")
+        context["badge"] = badge(
+            status, attendance_label(status), ATTENDANCE_ICONS[status or None]
         )
         return context
 
@@ -156,6 +232,10 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
 
     model = Enrollment
     permission_required = "view"
+    results_template_name = "assignments/admin/progress_results.html"
+    paginator_class = counted(
+        ngettext_lazy("%(count)s participant", "%(count)s participants", "count")
+    )
     page_title = _("Progress")
     header_icon = "table"
     paginate_by = 100
@@ -219,8 +299,10 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
     @cached_property
     def columns(self):
         return [
-            Column("name", label=_("Participant"), sort_key="name"),
-            Column("organisation", label=_("Organisation"), sort_key="organisation"),
+            ParticipantColumn(
+                [("name", _("Participant")), ("organisation", _("Organisation"))],
+                label=_("Participant"),
+            ),
             *[
                 AttendanceColumn(
                     session,
@@ -276,6 +358,10 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
             elif isinstance(column, ReflectionColumn):
                 column.counts = states[column.experiment.pk]
         context["cohort"] = self.cohort
+        context["legend"] = [
+            (_("Attendance"), [badge for __, badge in attendance_badges()]),
+            (_("Reflections"), [badge for __, badge in progress_badges()]),
+        ]
         return context
 
     @cached_property
@@ -284,7 +370,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
             "name",
             "email",
             "organisation",
-            *[column.name for column in self.columns[2:]],
+            *[column.name for column in self.columns[1:]],
         ]
 
     @cached_property
@@ -293,7 +379,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
             "name": gettext("Participant"),
             "email": gettext("Email"),
             "organisation": gettext("Organisation"),
-            **{column.name: str(column.label) for column in self.columns[2:]},
+            **{column.name: str(column.label) for column in self.columns[1:]},
         }
 
     def to_row_dict(self, item):
@@ -303,9 +389,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         )
         for session in self.sessions:
             status = item.attendance_by_session[session.pk]
-            row[f"session-{session.pk}"] = (
-                Attendance.Status(status).label if status else gettext("Not marked")
-            )
+            row[f"session-{session.pk}"] = attendance_label(status)
         for experiment in self.experiments:
             reflection = item.reflection_by_experiment[experiment.pk]
             state = (

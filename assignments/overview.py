@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
@@ -22,6 +22,7 @@ from cohorts.models import Attendance, CohortPage, Enrollment, Session
 from cohorts.permissions import cohorts_for_user
 from cohorts.views import CohortIndexView, page_buttons, report_urls
 from courses.models import CoursePage
+from outbox.listing import counted
 
 from .models import Experiment, Reflection
 
@@ -107,7 +108,18 @@ def figures(cohorts):
     return result
 
 
-class AttendanceColumn(Column):
+class ReportColumn(Column):
+    """A column of a report that scrolls sideways in its own box."""
+
+    class Media:
+        css = {"all": ["assignments/admin/progress.css"]}
+
+
+class CohortColumn(ReportColumn, TitleColumn):
+    """The cohort's name, kept in view while the report scrolls sideways."""
+
+
+class AttendanceColumn(ReportColumn):
     """Participants present at a session of the given number."""
 
     def __init__(self, number, **kwargs):
@@ -144,6 +156,10 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
 
     page_title = _("Course overview")
     header_icon = "table"
+    results_template_name = "assignments/admin/overview_results.html"
+    paginator_class = counted(
+        ngettext_lazy("%(count)s cohort", "%(count)s cohorts", "count")
+    )
     paginate_by = 50
     default_ordering = "title"
     index_url_name = None
@@ -207,10 +223,11 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
     @cached_property
     def columns(self):
         return [
-            TitleColumn(
+            CohortColumn(
                 "title",
                 label=_("Cohort"),
                 sort_key="title",
+                classname="virtu-sticky",
                 get_url=lambda cohort: reverse(
                     self.progress_url_name, args=[cohort.pk]
                 ),

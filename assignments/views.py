@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -11,6 +11,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
 
 from cohorts.views import CohortScopedIndexView, CohortScopedViewSet
+from outbox.listing import counted
 
 from .comments import post_comment
 from .feedback import give_feedback, next_awaiting, reviewable
@@ -20,6 +21,10 @@ from .models import Reflection
 
 
 class ReflectionIndexView(CohortScopedIndexView):
+    paginator_class = counted(
+        ngettext_lazy("%(count)s reflection", "%(count)s reflections", "count")
+    )
+
     def get_base_queryset(self):
         return (
             super()

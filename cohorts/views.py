@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail import hooks
@@ -21,6 +21,8 @@ from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets import Button, HeaderButton
+
+from outbox.listing import counted
 
 from .attendance import CHOICES, AttendanceForm
 from .enrolment import EnrollmentForm
@@ -77,6 +79,9 @@ class CohortScopedViewSet(ModelViewSet):
 
 class EnrollmentIndexView(CohortScopedIndexView):
     import_url_name = None
+    paginator_class = counted(
+        ngettext_lazy("%(count)s enrolment", "%(count)s enrolments", "count")
+    )
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("user", "cohort")
@@ -188,6 +193,10 @@ class EnrollmentViewSet(CohortScopedViewSet):
 class CohortIndexView(PageIndexView):
     """Cohorts with their head counts and first session, in a fixed number
     of queries however many people they have."""
+
+    paginator_class = counted(
+        ngettext_lazy("%(count)s cohort", "%(count)s cohorts", "count")
+    )
 
     def get_base_queryset(self):
         # One small subquery per figure: joining enrolments and sessions in

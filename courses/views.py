@@ -1,12 +1,23 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from wagtail import hooks
+from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
+
+from outbox.listing import counted
 
 from .models import CoursePage
 
 
+class CourseIndexView(IndexView):
+    paginator_class = counted(
+        ngettext_lazy("%(count)s course", "%(count)s courses", "count")
+    )
+
+
 class CourseListingViewSet(PageListingViewSet):
     model = CoursePage
+    index_view_class = CourseIndexView
     icon = "list-ul"
     menu_label = _("Courses")
     add_to_admin_menu = False

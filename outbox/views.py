@@ -5,9 +5,12 @@ import django_filters
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -18,6 +21,7 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from . import kinds
+from .listing import counted
 from .models import OutgoingEmail
 from .tasks import send_outbox
 
@@ -37,6 +41,27 @@ def kind_label(email):
     return kinds.label(email.kind)
 
 
+def field_label(name):
+    return capfirst(OutgoingEmail._meta.get_field(name).verbose_name)
+
+
+class OutboxColumn(Column):
+    """A column of the outbox listing, which scrolls sideways in its box."""
+
+    class Media:
+        css = {"all": ["outbox/outbox.css"]}
+
+
+class TimeColumn(OutboxColumn):
+    """A time in the short local format, so that it takes one line or two."""
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        if value is None:
+            return ""
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
 class OutgoingEmailFilterSet(WagtailFilterSet):
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=kinds.choices)
 
@@ -46,6 +71,10 @@ class OutgoingEmailFilterSet(WagtailFilterSet):
 
 
 class OutboxIndexView(generic.IndexView):
+    results_template_name = "outbox/index_results.html"
+    paginator_class = counted(
+        ngettext_lazy("%(count)s email", "%(count)s emails", "count")
+    )
     send_now_url_name = None
 
     @cached_property
@@ -100,14 +129,40 @@ class OutgoingEmailViewSet(ModelViewSet):
     copy_view_enabled = False
     list_display = [
         # In context: Wagtail's redirects use a bare "To" for the target.
-        Column("to", label=pgettext_lazy("recipient", "To"), sort_key="to"),
-        "subject",
-        Column("kind", label=_("Kind"), accessor=kind_label, sort_key="kind"),
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "sent_at",
-        "last_error",
+        OutboxColumn(
+            "to",
+            label=pgettext_lazy("recipient", "To"),
+            sort_key="to",
+            classname="outbox-sticky",
+        ),
+        OutboxColumn(
+            "subject",
+            label=field_label("subject"),
+            sort_key="subject",
+            classname="outbox-wide",
+        ),
+        OutboxColumn("kind", label=_("Kind"), accessor=kind_label, sort_key="kind"),
+        OutboxColumn(
+            "state",
+            label=field_label("state"),
+            accessor="get_state_display",
+            sort_key="state",
+        ),
+        OutboxColumn(
+            "attempts",
+            label=field_label("attempts"),
+            sort_key="attempts",
+            classname="outbox-narrow",
+        ),
+        TimeColumn(
+            "next_attempt_at",
+            label=field_label("next_attempt_at"),
+            sort_key="next_attempt_at",
+        ),
+        TimeColumn("sent_at", label=field_label("sent_at"), sort_key="sent_at"),
+        OutboxColumn(
+            "last_error", label=field_label("last_error"), classname="outbox-wide"
+        ),
     ]
     #: Nobody may edit (see OutboxPermissionPolicy); the form is never shown.
     form_fields = []
