@@ -8,7 +8,6 @@ do not even tell whether an object exists.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,10 +28,8 @@ from cohorts.models import CohortPage, Enrollment, Session, join_urls
 from .comments import post_comment
 from .models import Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
+from .timeline import JOIN_EARLY, current_experiments, programme
 
-#: From this long before a session starts its join link is the first thing
-#: on "My training".
-JOIN_EARLY = timedelta(minutes=15)
 #: Reflections per page of the cohort space.
 PER_PAGE = 20
 
@@ -58,6 +55,8 @@ class ExperimentRow:
     experiment: Experiment
     due: object
     reflection: Reflection | None
+    #: Due, and not submitted.
+    overdue: bool = False
 
     @property
     def progress(self):
@@ -76,6 +75,8 @@ class CohortSummary:
     join_now: bool = False
     rows: list = field(default_factory=list)
     current: list = field(default_factory=list)
+    #: The programme in order (timeline.Step).
+    steps: list = field(default_factory=list)
 
     @property
     def cohort(self):
@@ -86,6 +87,10 @@ class CohortSummary:
         return self.enrollment.role == Enrollment.Role.TRAINER
 
     @property
+    def is_participant(self):
+        return self.enrollment.role == Enrollment.Role.PARTICIPANT
+
+    @property
     def new_feedback(self):
         return [
             row
@@ -94,29 +99,32 @@ class CohortSummary:
         ]
 
 
-def current_experiments(experiments, sessions, now):
-    """The experiments to do now: those after the last session that has
-    started, or, before the first session, the first ones."""
-    started = sum(1 for session in sessions if session.start <= now)
-    return [e for e in experiments if e.after_session == max(started, 1)]
-
-
-def summarise(enrollment, now):
+def summarise(enrollment, now, links):
     cohort = enrollment.cohort
     sessions = list(cohort.sessions.all())
+    experiments = list(cohort.experiments.all())
     summary = CohortSummary(enrollment)
     summary.next_session = next((s for s in sessions if s.end > now), None)
     if summary.next_session:
         summary.join_now = now >= summary.next_session.start - JOIN_EARLY
+        summary.join_url = links.get(summary.next_session.uid, "")
+    reflections = None
     if enrollment.role == Enrollment.Role.PARTICIPANT:
         reflections = {r.experiment_id: r for r in enrollment.reflections.all()}
-        experiments = list(cohort.experiments.all())
         summary.rows = [
             ExperimentRow(e, e.due(sessions), reflections.get(e.pk))
             for e in experiments
         ]
+        for row in summary.rows:
+            row.overdue = (
+                row.due is not None
+                and row.due <= now
+                and row.progress
+                in (Reflection.Progress.NOT_STARTED, Reflection.Progress.DRAFT)
+            )
         current = set(current_experiments(experiments, sessions, now))
         summary.current = [row for row in summary.rows if row.experiment in current]
+    summary.steps = programme(sessions, experiments, now, reflections, links)
     return summary
 
 
@@ -134,11 +142,11 @@ def my_training(request):
         )
         .order_by("cohort__start_date", "cohort__title", "cohort__pk")
     )
-    summaries = [summarise(enrollment, now) for enrollment in enrollments]
-    links = join_urls([s.next_session for s in summaries if s.next_session])
-    for summary in summaries:
-        if summary.next_session:
-            summary.join_url = links.get(summary.next_session.uid, "")
+    enrollments = list(enrollments)
+    links = join_urls(
+        [s for enrollment in enrollments for s in enrollment.cohort.sessions.all()]
+    )
+    summaries = [summarise(enrollment, now, links) for enrollment in enrollments]
     return render(
         request,
         "assignments/participant/my_training.html",
@@ -220,6 +228,9 @@ def render_reflection(
     status=200,
 ):
     editable = reflection is None or reflection.is_editable(sessions=sessions)
+    now = timezone.now()
+    due = experiment.due(sessions)
+    editable_until = experiment.next_session_start(sessions)
     return render(
         request,
         "assignments/participant/reflection.html",
@@ -232,8 +243,13 @@ def render_reflection(
             "submitted": bool(
                 reflection and reflection.status == Reflection.Status.SUBMITTED
             ),
-            "due": experiment.due(sessions),
-            "editable_until": experiment.next_session_start(sessions),
+            "due": due,
+            "overdue": due is not None and due <= now,
+            # Submitted now, it could not be changed any more: the next
+            # session, where the cohort talks about it, has started.
+            "locked_once_submitted": editable_until is not None
+            and editable_until <= now,
+            "editable_until": editable_until,
             "new_feedback": new_feedback,
             "storage_key": f"virtu:reflection:{request.user.pk}:{experiment.pk}",
             "server_saved_at": reflection.updated_at.isoformat() if reflection else "",
@@ -383,11 +399,30 @@ def cohort(request, cohort_id):
         .order_by("-submitted_at", "-pk")
     )
     page = Paginator(reflections, PER_PAGE).get_page(request.GET.get("page"))
+    sessions = list(cohort.sessions.all())
+    enrollment = (
+        cohort.enrollments.filter(user=request.user, role=Enrollment.Role.PARTICIPANT)
+        .prefetch_related(Prefetch("reflections", Reflection.objects.order_by()))
+        .first()
+    )
+    own = (
+        {r.experiment_id: r for r in enrollment.reflections.all()}
+        if enrollment
+        else None
+    )
     return render(
         request,
         "assignments/participant/cohort.html",
         {
             "cohort": cohort,
+            "steps": programme(
+                sessions,
+                list(cohort.experiments.all()),
+                timezone.now(),
+                own,
+                join_urls(sessions),
+            ),
+            "participant": enrollment is not None,
             "page_obj": page,
             "trainers_only": Reflection.Visibility.TRAINERS,
         },

@@ -1,12 +1,14 @@
+import json
 import zoneinfo
 
+from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from .fields import ZonedDateTimeFormField
 from .providers import configured_providers
-from .schedule import schedule_errors
+from .schedule import schedule_errors, session_plan
 
 
 class CohortPageForm(WagtailAdminPageForm):
@@ -23,6 +25,19 @@ class CohortPageForm(WagtailAdminPageForm):
                         field.time_zone = zone
         if "sessions" in self.formsets:
             show_meetings(self.formsets["sessions"])
+        course = self.course()
+        if not self.instance.pk and course is not None and "start_date" in self.fields:
+            # planning.js lays the sessions out in the form as the date changes.
+            self.fields["start_date"].widget.attrs["data-session-plan"] = json.dumps(
+                session_plan(course)
+            )
+
+    @property
+    def media(self):
+        media = super().media
+        if not self.instance.pk:
+            media += forms.Media(js=["cohorts/planning.js"])
+        return media
 
     def entered_zone(self):
         name = None

@@ -28,6 +28,23 @@ def planned_times(course, first_day, zone):
     return times
 
 
+def session_plan(course):
+    """The course's session plan as the new cohort form lays it out in the
+    browser from a first date (``cohorts/planning.js``, the same rule as
+    ``planned_times``): days after the first session, wall-clock start,
+    length in minutes, title and agenda of each session."""
+    return [
+        {
+            "days": index * course.session_interval_days,
+            "start": plan.start_time.strftime("%H:%M"),
+            "minutes": plan.length_minutes,
+            "title": plan.title,
+            "agenda": plan.agenda,
+        }
+        for index, plan in enumerate(course.session_plans.all())
+    ]
+
+
 def schedule_errors(sessions, min_minutes, max_minutes):
     """Check ``sessions``, a list of (start, end) in their listed order.
 

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
+from wagtail.signals import init_new_page
 
 from .emails import Kind
 from .meetings import ensure_meetings
 from .models import Attendance, CohortPage, Enrollment
 from .panels import NextSessionsPanel
 from .permissions import CohortScopedPermissionPolicy, enrolled_people_only
+from .planning import plan_new_cohort, remember_start_date
 from .views import cohort_buttons
 from .welcome import render_welcome
 
@@ -17,6 +19,8 @@ register_permission_policy(
     Attendance, CohortScopedPermissionPolicy(Attendance, "session__page")
 )
 hooks.register("construct_sign_in_link_users", enrolled_people_only)
+hooks.register("before_create_page", remember_start_date)
+init_new_page.connect(plan_new_cohort, dispatch_uid="virtu_plan_new_cohort")
 
 
 @hooks.register("register_email_kinds")

@@ -1,5 +1,6 @@
 """Creating and editing cohorts through the Wagtail admin page forms."""
 
+import json
 from datetime import UTC, date, datetime
 
 from django.test import TestCase
@@ -64,10 +65,81 @@ class CohortAdminTestCase(WagtailTestUtils, TestCase):
         self.assertFalse(CohortPage.objects.filter(slug="ita-suomi").exists())
 
 
+def form_values(soup):
+    """The values a browser would post from the page edit form in ``soup``."""
+    data = {}
+    for field in soup.select("#page-edit-form [name]"):
+        name = field["name"]
+        if field.name == "textarea":
+            data[name] = field.get_text().removeprefix("\n")
+        elif field.name == "select":
+            option = field.select_one("option[selected]")
+            data[name] = option["value"] if option else ""
+        elif field.get("type") not in ("submit", "button", "checkbox", "radio"):
+            data[name] = field.get("value", "")
+    return data
+
+
 class CreateCohortTest(CohortAdminTestCase):
     def test_coordinator_can_open_the_new_cohort_form(self):
         response = self.client.get(self.add_url())
         self.assertEqual(response.status_code, 200)
+
+    def test_new_cohort_form_shows_the_planned_sessions_before_the_first_save(self):
+        response = self.client.get(self.add_url() + "?start_date=2027-01-11")
+        values = form_values(self.get_soup(response.content))
+        self.assertEqual(values["start_date"], "2027-01-11")
+        self.assertEqual(values["sessions-TOTAL_FORMS"], "3")
+        self.assertEqual(
+            [
+                (values[f"sessions-{n}-title"], values[f"sessions-{n}-start"])
+                for n in range(3)
+            ],
+            [
+                ("Session 1", "2027-01-11 09:00"),
+                ("Session 2", "2027-01-25 09:00"),
+                ("Session 3", "2027-02-08 09:00"),
+            ],
+        )
+        self.assertEqual(values["sessions-2-end"], "2027-02-08 12:30")
+        self.assertEqual(values["experiments-TOTAL_FORMS"], "2")
+        self.assertFalse(CohortPage.objects.exists())
+
+    def test_new_cohort_form_without_a_date_plans_the_experiments_only(self):
+        response = self.client.get(self.add_url() + "?start_date=next-monday")
+        values = form_values(self.get_soup(response.content))
+        self.assertEqual(values["sessions-TOTAL_FORMS"], "0")
+        self.assertEqual(values["experiments-0-title"], "Experiment 1")
+
+    def test_planned_sessions_changed_in_the_form_are_saved_as_changed(self):
+        response = self.client.get(self.add_url() + "?start_date=2027-01-11")
+        values = form_values(self.get_soup(response.content))
+        values.update(
+            {
+                "title": "Itä-Suomi",
+                "slug": "ita-suomi",
+                "sessions-1-start": "2027-01-26 13:00",
+                "sessions-1-end": "2027-01-26 16:30",
+                "action-publish": "publish",
+            }
+        )
+        response = self.client.post(self.add_url(), values)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            [s.start for s in self.created_cohort().sessions.all()],
+            [utc(2027, 1, 11, 7, 0), utc(2027, 1, 26, 11, 0), utc(2027, 2, 8, 7, 0)],
+        )
+        self.assertEqual(self.created_cohort().experiments.count(), 2)
+
+    def test_new_cohort_form_gives_the_browser_the_course_plan(self):
+        response = self.client.get(self.add_url())
+        field = self.get_soup(response.content).select_one("#id_start_date")
+        plan = json.loads(field["data-session-plan"])
+        self.assertEqual(
+            [(s["days"], s["start"], s["minutes"]) for s in plan],
+            [(0, "09:00", 210), (14, "09:00", 210), (28, "09:00", 210)],
+        )
+        self.assertContains(response, "cohorts/planning.js")
 
     def test_cohort_without_sessions_is_planned_from_course(self):
         response = self.post_cohort([], start_date="2027-01-11")

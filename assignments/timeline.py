@@ -1,0 +1,122 @@
+"""A cohort's programme in order, for the participants' pages: its sessions
+and the experiments between them, each with where it stands now."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cohorts.models import Session
+
+from .models import Experiment, Reflection
+
+#: From this long before a session starts its join link is the first thing
+#: on "My training".
+JOIN_EARLY = timedelta(minutes=15)
+
+
+class State(models.TextChoices):
+    DONE = "done", _("Done")
+    NOW = "now", _("Now")
+    NEXT = "next", _("Next")
+    LATE = "late", _("Late")
+    LATER = "later", _("Later")
+
+
+@dataclass
+class Step:
+    """A session or an experiment of the programme."""
+
+    state: str
+    session: Session | None = None
+    experiment: Experiment | None = None
+    #: An experiment's due time.
+    due: datetime | None = None
+    #: The participant's reflection on the experiment, if any.
+    reflection: Reflection | None = None
+    join_url: str = ""
+    join_now: bool = False
+
+    @property
+    def state_label(self):
+        return State(self.state).label
+
+    @property
+    def progress(self):
+        if self.reflection is None:
+            return Reflection.Progress.NOT_STARTED
+        return Reflection.Progress(self.reflection.progress)
+
+
+def current_experiments(experiments, sessions, now):
+    """The experiments to do now: those after the last session that has
+    started, or, before the first session, the first ones."""
+    started = sum(1 for session in sessions if session.start <= now)
+    return [e for e in experiments if e.after_session == max(started, 1)]
+
+
+def session_state(session, upcoming, now):
+    if session.end <= now:
+        return State.DONE
+    if now >= session.start - JOIN_EARLY:
+        return State.NOW
+    return State.NEXT if session is upcoming else State.LATER
+
+
+def experiment_state(experiment, due, reflection, current, now, participant):
+    """Done once the reflection is submitted (for a trainer: once it is
+    due); late when it is due and not submitted; now while it is the one to
+    do."""
+    submitted = reflection is not None and (
+        reflection.status == Reflection.Status.SUBMITTED
+    )
+    if submitted or (not participant and due is not None and due <= now):
+        return State.DONE
+    if participant and due is not None and due <= now:
+        return State.LATE
+    return State.NOW if experiment in current else State.LATER
+
+
+def programme(sessions, experiments, now, reflections=None, join_links=None):
+    """The steps of a cohort's programme: each session, then the experiments
+    done after it. ``reflections`` ({experiment id: Reflection}) are the
+    participant's; None for someone who writes none (a trainer)."""
+    participant = reflections is not None
+    reflections = reflections or {}
+    join_links = join_links or {}
+    upcoming = next((s for s in sessions if s.end > now), None)
+    current = set(current_experiments(experiments, sessions, now))
+    after = {}
+    for experiment in experiments:
+        after.setdefault(min(experiment.after_session, len(sessions)), []).append(
+            experiment
+        )
+    steps = []
+    # Experiments placed after no session (none planned yet) come first.
+    for number in range(len(sessions) + 1):
+        if number:
+            session = sessions[number - 1]
+            state = session_state(session, upcoming, now)
+            steps.append(
+                Step(
+                    state,
+                    session=session,
+                    join_url=join_links.get(session.uid, ""),
+                    join_now=state == State.NOW,
+                )
+            )
+        for experiment in after.get(number, []):
+            due = experiment.due(sessions)
+            reflection = reflections.get(experiment.pk)
+            steps.append(
+                Step(
+                    experiment_state(
+                        experiment, due, reflection, current, now, participant
+                    ),
+                    experiment=experiment,
+                    due=due,
+                    reflection=reflection,
+                )
+            )
+    return steps
