@@ -27,6 +27,17 @@ def awaiting_feedback(user):
     )
 
 
+def longest_waiting(user, besides):
+    """The reflection that has waited longest for feedback, other than
+    ``besides`` (just answered)."""
+    return (
+        awaiting_feedback(user)
+        .exclude(pk=besides.pk)
+        .select_related("author__user", "experiment")
+        .first()
+    )
+
+
 def next_awaiting(user, after=None):
     """The reflection awaiting feedback that comes after ``after`` in
     ``awaiting_feedback`` order, starting over from the first at the end."""

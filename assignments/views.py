@@ -14,7 +14,7 @@ from cohorts.views import CohortScopedIndexView, CohortScopedViewSet
 from outbox.listing import counted
 
 from .comments import post_comment
-from .feedback import give_feedback, next_awaiting, reviewable
+from .feedback import give_feedback, longest_waiting, next_awaiting, reviewable
 from .filters import ReflectionFilterSet
 from .forms import CommentForm, FeedbackForm
 from .models import Reflection
@@ -152,7 +152,8 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
             messages.success(self.request, gettext("Feedback removed."))
         target = reflection
         if self.request.POST.get("action") == "feedback-next":
-            target = next_awaiting(self.request.user, after=reflection) or reflection
+            # The one that has waited longest, wherever it is in the list.
+            target = longest_waiting(self.request.user, reflection) or reflection
         return redirect(self.review_url_name, target.pk)
 
     def post_comment(self):

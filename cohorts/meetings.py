@@ -86,6 +86,30 @@ def ensure_meetings(cohort):
     return list(failures.values())
 
 
+def sessions_without_link(cohort):
+    """The sessions that have neither a meeting link nor a service to create
+    one: their invites and reminders go out without a way to join."""
+    return [
+        session
+        for session in cohort.sessions.all()
+        if not session.meeting_url and not session.meeting_provider
+    ]
+
+
+def missing_links_warning(cohort):
+    """What to tell the coordinator publishing ``cohort``, or ""."""
+    missing = sessions_without_link(cohort)
+    if not missing:
+        return ""
+    return ngettext(
+        "Published without a meeting link for %(sessions)s. Add the link so "
+        "that participants know how to join; they get an updated invite.",
+        "Published without meeting links for %(sessions)s. Add the links so "
+        "that participants know how to join; they get updated invites.",
+        len(missing),
+    ) % {"sessions": ", ".join(session.title for session in missing)}
+
+
 def session_has_meeting(session):
     return (
         Meeting.objects.filter(

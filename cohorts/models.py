@@ -18,7 +18,7 @@ from wagtail.query import PageQuerySet
 
 from .fields import HttpsURLField, ZonedDateTimeField
 from .forms import CohortPageForm
-from .providers import MeetingProvider, configured_providers
+from .providers import MeetingProvider, MeetingProviderPanel, configured_providers
 from .schedule import DEFAULT_SESSION_BOUNDS, planned_times, schedule_errors
 
 DEFAULT_TIME_ZONE = "Europe/Helsinki"
@@ -221,7 +221,9 @@ class Session(Orderable):
     panels = [
         FieldPanel("title"),
         FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
-        FieldRowPanel([FieldPanel("meeting_url"), FieldPanel("meeting_provider")]),
+        FieldRowPanel(
+            [FieldPanel("meeting_url"), MeetingProviderPanel("meeting_provider")]
+        ),
         FieldPanel("agenda"),
     ]
 

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+from wagtail.admin.panels import FieldPanel
 
 from .conf import setting
 
@@ -22,6 +23,17 @@ class MeetingProvider(models.TextChoices):
     JITSI = "jitsi", "Jitsi"
     TEAMS = "teams", "Microsoft Teams"
     ZOOM = "zoom", "Zoom"
+
+
+class MeetingProviderPanel(FieldPanel):
+    """The menu of meeting services, shown only where one is set up (or the
+    session already names one, so that its error can be seen)."""
+
+    class BoundPanel(FieldPanel.BoundPanel):
+        def is_shown(self):
+            return super().is_shown() and bool(
+                configured_providers() or self.bound_field.value()
+            )
 
 
 class MeetingError(Exception):

@@ -4,7 +4,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.signals import init_new_page
 
 from .emails import Kind
-from .meetings import ensure_meetings
+from .meetings import ensure_meetings, missing_links_warning
 from .models import Attendance, CohortPage, Enrollment
 from .panels import NextSessionsPanel
 from .permissions import CohortScopedPermissionPolicy, enrolled_people_only
@@ -49,6 +49,8 @@ def create_meetings(request, page):
     if isinstance(page, CohortPage):
         for failure in ensure_meetings(page):
             messages.warning(request, str(failure))
+        if warning := missing_links_warning(page):
+            messages.warning(request, warning)
 
 
 @hooks.register("register_page_header_buttons")

@@ -3,9 +3,12 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from cohorts.models import Enrollment
+
 
 class HomePage(Page):
-    """The site's front page."""
+    """The site's front page: what the site is and how to sign in, and for
+    someone signed in, their cohorts."""
 
     intro = RichTextField(_("introduction"), blank=True)
 
@@ -14,3 +17,13 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            context["enrollments"] = (
+                Enrollment.objects.filter(user=request.user, cohort__live=True)
+                .select_related("cohort")
+                .order_by("cohort__start_date", "cohort__title", "cohort__pk")
+            )
+        return context

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.shortcuts import redirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -7,9 +9,17 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from signin import views as signin_views
 
+
+def favicon(request):
+    # Looked up per request: a hashed static name needs the collected files.
+    return redirect(static_url("virtu/favicon.ico"), permanent=True)
+
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", favicon),
     # Django's language switch, remembered in a signed-in person's profile.
     path("i18n/setlang/", signin_views.set_language, name="set_language"),
     # Outside the language prefixes: a subscribed feed's URL must not change.

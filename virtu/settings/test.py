@@ -6,3 +6,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests ask for 404s, 410s and 429s on purpose, and check each answer; the
+# warning Django logs for every one of them would bury the report. Errors
+# (500s) are still printed.
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405
+LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405
