@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cohorts.models import Session
 
@@ -17,11 +17,12 @@ JOIN_EARLY = timedelta(minutes=15)
 
 
 class State(models.TextChoices):
-    DONE = "done", _("Done")
-    NOW = "now", _("Now")
-    NEXT = "next", _("Next")
-    LATE = "late", _("Late")
-    LATER = "later", _("Later")
+    # In context: Wagtail's pagination has its own "Next".
+    DONE = "done", pgettext_lazy("programme state", "Done")
+    NOW = "now", pgettext_lazy("programme state", "Now")
+    NEXT = "next", pgettext_lazy("programme state", "Next")
+    LATE = "late", pgettext_lazy("programme state", "Late")
+    LATER = "later", pgettext_lazy("programme state", "Later")
 
 
 @dataclass

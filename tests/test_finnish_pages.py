@@ -1,0 +1,166 @@
+"""Every page the three roles use speaks Finnish: no English string known
+to slip through (Wagtail's own catalogue has gaps, which ours fill) and
+listing footers in Finnish plural forms."""
+
+from datetime import timedelta
+
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone, translation
+from wagtail.test.utils import WagtailTestUtils
+from wagtail.users.models import UserProfile
+
+from assignments.models import Reflection
+from cohorts.enrolment import enrol
+from outbox.models import OutgoingEmail
+from signin.admin_translations import WAGTAIL_STRINGS
+
+from .factories import make_cohort, make_coordinator, make_course, make_trainer
+
+#: English that has shown on Finnish pages: Wagtail's and Django's gaps, and
+#: words of our own pages.
+KNOWN_ENGLISH = [
+    *WAGTAIL_STRINGS,
+    "Progress",
+    "Participant",
+    "Not marked",
+    "Not started",
+    "Submitted late",
+    "Programme",
+    "Add all sessions to my calendar",
+    "Subscribe to my calendar",
+    "My training",
+    "Sign in",
+]
+
+
+def visible_texts(soup):
+    """The words a person sees or hears: text, and the labels and titles in
+    attributes, not scripts or styles."""
+    for tag in soup(["script", "style", "template"]):
+        tag.decompose()
+    texts = [" ".join(text.split()) for text in soup.stripped_strings]
+    for attribute in ("aria-label", "title", "placeholder", "alt"):
+        texts += [tag[attribute] for tag in soup.find_all(attrs={attribute: True})]
+    return texts
+
+
+class FinnishPagesTest(WagtailTestUtils, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(
+            cls.course, start_date=timezone.localdate() - timedelta(days=7)
+        )
+        make_cohort(cls.course, title="Cohort B")
+        cls.anna = enrol(cls.cohort, "anna@example.fi", "Anna", "Aalto")
+        enrol(cls.cohort, "bertil@example.fi", "Bertil", "Berg")
+        experiment = cls.cohort.experiments.first()
+        cls.reflection = Reflection(
+            experiment=experiment,
+            author=cls.anna,
+            answers=[{"prompt": experiment.prompt_list[0], "answer": "Teams."}],
+            visibility=Reflection.Visibility.COHORT,
+        )
+        cls.reflection.submit()
+        cls.reflection.save()
+        cls.coordinator = make_coordinator()
+        cls.trainer = make_trainer(cls.cohort)
+        UserProfile.objects.filter(user__in=[cls.coordinator, cls.trainer]).update(
+            preferred_language="fi"
+        )
+
+    def setUp(self):
+        translation.activate("fi")
+        self.addCleanup(translation.deactivate)
+
+    def english_on(self, user, url):
+        self.client.force_login(user)
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200, url)
+        texts = visible_texts(self.get_soup(response.content))
+        return sorted(
+            {english for english in KNOWN_ENGLISH for text in texts if english == text}
+            | {
+                english
+                for english in KNOWN_ENGLISH
+                for text in texts
+                if len(english) > 20 and english in text
+            }
+        )
+
+    def assert_finnish(self, user, urls):
+        for url in urls:
+            with self.subTest(url=url):
+                self.assertEqual(self.english_on(user, url), [])
+
+    def test_the_coordinators_admin_pages_are_in_finnish(self):
+        session = self.cohort.sessions.first()
+        urls = [
+            reverse("wagtailadmin_home"),
+            "/admin/courses/",
+            "/admin/cohorts/",
+            reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+            reverse(
+                "wagtailadmin_pages:add",
+                args=("cohorts", "cohortpage", self.course.pk),
+            )
+            + "?start_date=2027-03-15",
+            reverse("wagtailadmin_pages:edit", args=[self.course.pk]),
+            reverse("wagtailadmin_explore", args=[self.course.pk]),
+            "/admin/training/enrolments/",
+            "/admin/training/enrolments/new/",
+            "/admin/training/enrolments/import/",
+            "/admin/training/reflections/",
+            reverse("reflections:review", args=[self.reflection.pk]),
+            reverse("cohorts:progress", args=[self.cohort.pk]),
+            reverse("cohorts:session_attendance", args=[self.cohort.pk, session.pk]),
+            reverse("courses:overview", args=[self.course.pk]),
+            "/admin/training/outbox/",
+        ]
+        email = OutgoingEmail.objects.first()
+        urls.append(f"/admin/training/outbox/inspect/{email.pk}/")
+        self.assert_finnish(self.coordinator, urls)
+
+    def test_the_trainers_admin_pages_are_in_finnish(self):
+        self.assert_finnish(
+            self.trainer,
+            [
+                reverse("wagtailadmin_home"),
+                reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+                reverse("cohorts:progress", args=[self.cohort.pk]),
+                reverse("reflections:review", args=[self.reflection.pk]),
+                "/admin/training/reflections/",
+            ],
+        )
+
+    def test_the_participants_pages_are_in_finnish(self):
+        self.assert_finnish(
+            self.anna.user,
+            [
+                "/",
+                reverse("participant:my_training"),
+                reverse("participant:cohort", args=[self.cohort.pk]),
+                reverse("participant:reflection", args=[self.reflection.experiment_id]),
+                reverse("participant:shared_reflection", args=[self.reflection.pk]),
+                reverse("calendar:subscription"),
+                self.cohort.url,
+            ],
+        )
+
+    def test_a_page_that_has_english_is_caught(self):
+        self.client.force_login(self.anna.user)
+        with translation.override("en"):
+            url = reverse("participant:my_training")
+        self.assertIn("Programme", self.english_on(self.anna.user, url))
+
+    def test_listing_footers_count_in_finnish_plurals(self):
+        self.client.force_login(self.coordinator)
+        self.assertContains(self.client.get("/admin/cohorts/"), "2 ryhmää")
+        self.assertContains(
+            self.client.get("/admin/training/enrolments/"), "3 ilmoittautumista"
+        )
+        self.assertContains(
+            self.client.get(reverse("cohorts:progress", args=[self.cohort.pk])),
+            "2 osallistujaa",
+        )
