@@ -280,6 +280,10 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
     def get_base_queryset(self):
         return progress.participants(self.cohort)
 
+    def get_valid_orderings(self):
+        # The participant column sorts by name or by organisation.
+        return [*self.orderings, *(f"-{key}" for key in self.orderings)]
+
     def order_queryset(self, queryset):
         descending = self.ordering.startswith("-")
         fields = self.orderings[self.ordering.removeprefix("-")]

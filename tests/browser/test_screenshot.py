@@ -1,7 +1,8 @@
-"""The README's picture of "My training", from the demo data.
+"""The README's pictures of "My training", its programme timeline and the
+progress grid, from the demo data.
 
-Every run renders it and checks it stays small; with
-``VIRTU_UPDATE_SCREENSHOTS=1`` the run also writes it to docs/::
+Every run renders them and checks they stay small; with
+``VIRTU_UPDATE_SCREENSHOTS=1`` the run also writes them to docs/::
 
     VIRTU_UPDATE_SCREENSHOTS=1 python manage.py test \\
         tests.browser.test_screenshot --settings=virtu.settings.test
@@ -16,11 +17,15 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from home.management.demo import PARTICIPANT
+from cohorts.models import CohortPage
+from home.management.demo import COHORTS, PARTICIPANT, PARTICIPANT_COHORT, TRAINERS
 
 from .base import BrowserTestCase, text
 
-SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "participant-journey.png"
+DOCS = Path(settings.BASE_DIR) / "docs"
+SCREENSHOT = DOCS / "participant-journey.png"
+TIMELINE = DOCS / "programme-timeline.png"
+GRID = DOCS / "progress-grid.png"
 #: Largest PNG that goes into the repository.
 MAX_BYTES = 300_000
 
@@ -39,9 +44,29 @@ class ReadmeScreenshotTests(BrowserTestCase):
             text("Experiment to do now", "fi")
         )
 
-        png = page.screenshot(type="png")
+        self.keep(page.screenshot(type="png"), SCREENSHOT)
 
+    def keep(self, png, path):
         self.assertLess(len(png), MAX_BYTES)
         if os.environ.get("VIRTU_UPDATE_SCREENSHOTS") == "1":
-            SCREENSHOT.write_bytes(png)
-            print(f"\nWrote {SCREENSHOT} ({len(png) // 1000} kB)")
+            path.write_bytes(png)
+            print(f"\nWrote {path} ({len(png) // 1000} kB)")
+
+    def test_the_programme_timeline_with_the_demo_data(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        page = self.new_page("fi")
+        page.set_viewport_size({"width": 390, "height": 900})
+        self.log_in(page, get_user_model().objects.get(email=PARTICIPANT[0]))
+        page.goto(reverse("participant:my_training"))
+        timeline = page.locator(".timeline").first
+        expect(timeline.locator(".step-next")).to_have_count(1)
+        self.keep(timeline.screenshot(type="png"), TIMELINE)
+
+    def test_the_progress_grid_with_the_demo_data(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        cohort = CohortPage.objects.get(slug=COHORTS[PARTICIPANT_COHORT].slug)
+        page = self.new_page("fi")
+        self.log_in(page, get_user_model().objects.get(email=TRAINERS[0][0]))
+        page.goto(reverse("cohorts:progress", args=[cohort.pk]))
+        expect(page.locator(".virtu-legend")).to_be_visible()
+        self.keep(page.screenshot(type="png"), GRID)

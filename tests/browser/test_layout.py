@@ -1,0 +1,254 @@
+"""Every participant page at 320, 390 and 1280 px, and the progress grid,
+the course overview and the outbox at 1280 px: measured in the page, the
+page never scrolls sideways, nothing is pushed out of reach (a wide table
+scrolls inside its own box, its first column still in view), and axe finds
+no WCAG 2.1 A/AA violation. Each page is kept as a screenshot in
+``artifacts_dir()/layout``."""
+
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from assignments.models import Comment, Reflection
+from cohorts.enrolment import enrol
+from signin.links import new_link
+from tests.factories import make_coordinator, make_course, make_trainer
+
+from .base import BrowserTestCase, artifacts_dir, running_cohort
+
+WIDTHS = [320, 390, 1280]
+
+#: Problems with the page's width, measured in the browser: the page wider
+#: than the window, and elements that end beyond its right edge or are cut
+#: by an ancestor's hidden overflow, unless they are in a box that scrolls
+#: sideways itself. ``within`` limits the search (the admin's own menus hide
+#: what they fold away).
+MEASURE = """
+(within) => {
+  const root = document.documentElement;
+  const problems = [];
+  if (root.scrollWidth > root.clientWidth + 1) {
+    problems.push(
+      `the page scrolls sideways: ${root.scrollWidth}px in ${root.clientWidth}px`
+    );
+  }
+  const scope = document.querySelector(within) || document.body;
+  const all = [scope, ...scope.querySelectorAll("*")];
+  const shown = (el) => {
+    const style = getComputedStyle(el);
+    const rect = el.getBoundingClientRect();
+    return style.display !== "none" && style.visibility !== "hidden" &&
+      rect.width > 1 && rect.height > 1;
+  };
+  const scrollers = all.filter((el) => {
+    const x = getComputedStyle(el).overflowX;
+    return (x === "auto" || x === "scroll");
+  });
+  const inScroller = (el) => scrollers.some((box) => box !== el && box.contains(el));
+  const name = (el) => {
+    const classes = typeof el.className === "string" ? el.className.trim() : "";
+    return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+      (classes ? "." + classes.split(/\\s+/).join(".") : "") +
+      ` "${(el.textContent || "").trim().slice(0, 40)}"`;
+  };
+  for (const el of all) {
+    if (!shown(el) || inScroller(el)) continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.right > root.clientWidth + 1) {
+      const right = Math.round(rect.right);
+      problems.push(`${name(el)} ends at ${right}px, beyond ${root.clientWidth}px`);
+    }
+    const x = getComputedStyle(el).overflowX;
+    if (x === "hidden" || x === "clip") {
+      // Shown content that the box cuts off (what it hides on purpose, such
+      // as a folded menu, is not shown).
+      const edge = rect.right;
+      const cut = [...el.querySelectorAll("*")].find(
+        (child) => shown(child) && !inScroller(child) &&
+          child.getBoundingClientRect().right > edge + 1
+      );
+      if (cut) problems.push(`${name(el)} cuts off ${name(cut)}`);
+    }
+  }
+  return problems.slice(0, 10);
+}
+"""
+
+#: A wide table's box scrolled to its far end: how far it scrolled, and
+#: whether each row's first cell is still inside the box.
+SCROLL_TO_END = """
+(box) => {
+  box.scrollLeft = box.scrollWidth;
+  const edge = box.getBoundingClientRect();
+  const cells = [...box.querySelectorAll("tbody tr > :first-child")];
+  return {
+    scrolled: box.scrollLeft,
+    rows: cells.length,
+    hidden: cells.filter((cell) => {
+      const rect = cell.getBoundingClientRect();
+      return rect.left < edge.left - 1 || rect.right > edge.right + 1;
+    }).length,
+  };
+}
+"""
+
+
+class LayoutTestCase(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.course = make_course()
+        self.cohort = running_cohort(self.course)
+        first, second = self.cohort.experiments.order_by("after_session")
+        self.first_experiment = first
+        self.anna = enrol(
+            self.cohort,
+            "anna@example.fi",
+            "Anna-Kaarina",
+            "Aaltonen-Virtanen",
+            organisation="Länsi- ja Sisä-Suomen aluehallintovirasto, Jyväskylä",
+        )
+        bertil = enrol(self.cohort, "bertil@example.fi", "Bertil", "Berg")
+        self.trainer = make_trainer(self.cohort)
+        self.shared = self.reflection(bertil, first, "Meetings on Teams. " * 30)
+        Comment.objects.create(
+            reflection=self.shared, author=self.anna.user, text="Nice one."
+        )
+        self.own = self.reflection(self.anna, second, "A day online.")
+        self.own.feedback, self.own.feedback_by = "Good.", self.trainer
+        self.own.feedback_at = timezone.now()
+        self.own.save()
+
+    @staticmethod
+    def reflection(author, experiment, answer):
+        reflection = Reflection(
+            experiment=experiment,
+            author=author,
+            answers=[{"prompt": experiment.prompt_list[0], "answer": answer}],
+            visibility=Reflection.Visibility.COHORT,
+        )
+        reflection.submit()
+        reflection.save()
+        return reflection
+
+    def check_layout(self, page, name, width, within="body"):
+        with self.subTest(page=name, width=width):
+            directory = artifacts_dir() / "layout"
+            directory.mkdir(exist_ok=True)
+            page.screenshot(path=directory / f"{name}-{width}.png", full_page=True)
+            self.assertEqual(page.evaluate(MEASURE, within), [], page.url)
+            self.axe_check(page)
+
+    def open(self, page, path, width):
+        page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto(path)
+        self.assertLess(response.status, 500, path)
+
+
+class ParticipantLayoutTests(LayoutTestCase):
+    def participant_pages(self):
+        __, token = new_link(self.anna.user)
+        return [
+            ("front-page", "/"),
+            ("sign-in", reverse("login")),
+            ("sign-in-link", reverse("signin:link", args=[token])),
+        ], [
+            ("front-page-signed-in", "/"),
+            ("my-training", reverse("participant:my_training")),
+            (
+                "reflection-form",
+                reverse("participant:reflection", args=[self.first_experiment.pk]),
+            ),
+            (
+                "reflection-submitted",
+                reverse("participant:reflection", args=[self.own.experiment_id]),
+            ),
+            ("cohort-space", reverse("participant:cohort", args=[self.cohort.pk])),
+            (
+                "shared-reflection",
+                reverse("participant:shared_reflection", args=[self.shared.pk]),
+            ),
+            ("calendar-subscription", reverse("calendar:subscription")),
+            ("cohort-page", self.cohort.url),
+        ]
+
+    def test_participant_pages_fit_every_width_and_meet_wcag(self):
+        page = self.new_page("fi")
+        signed_out, signed_in = self.participant_pages()
+        for width in WIDTHS:
+            for name, path in signed_out:
+                self.open(page, path, width)
+                self.check_layout(page, name, width)
+        self.log_in(page, self.anna.user)
+        for width in WIDTHS:
+            for name, path in signed_in:
+                self.open(page, path, width)
+                self.check_layout(page, name, width)
+
+    def test_the_timeline_shows_the_programme_in_order_with_its_states(self):
+        page = self.new_page("en")
+        self.log_in(page, self.anna.user)
+        self.open(page, "/en" + reverse("participant:my_training"), 390)
+        steps = page.locator(".timeline > li")
+        expect(steps).to_have_count(5)
+        expect(steps.nth(0)).to_contain_text("Done")
+        expect(steps.nth(0)).to_contain_text("Session 1")
+        expect(steps.nth(1)).to_contain_text("Experiment 1")
+        expect(steps.nth(2)).to_contain_text("Next")
+        expect(steps.nth(2)).to_contain_text("Session 2")
+        expect(steps.nth(3)).to_contain_text("Experiment 2")
+        expect(
+            page.get_by_role("link", name="Add all sessions to my calendar")
+        ).to_have_attribute("href", reverse("calendar:cohort", args=[self.cohort.pk]))
+        page.get_by_role("link", name="Subscribe to my calendar").click()
+        expect(page).to_have_url(f"{self.live_server_url}/calendar/")
+
+
+class AdminLayoutTests(LayoutTestCase):
+    def setUp(self):
+        super().setUp()
+        self.coordinator = make_coordinator()
+
+    def check_wide_table(self, page, width):
+        """The table's box scrolls, not the page, and each row's first cell
+        stays in view when it is scrolled to the end."""
+        box = page.locator("[role=region][tabindex='0']").first
+        result = box.evaluate(SCROLL_TO_END)
+        self.assertGreater(result["rows"], 0)
+        self.assertEqual(result["hidden"], 0, result)
+        return result
+
+    def test_grid_overview_and_outbox_fit_at_1280_and_meet_wcag(self):
+        page = self.new_page("fi")
+        self.log_in(page, self.coordinator)
+        for name, path in [
+            ("progress-grid", reverse("cohorts:progress", args=[self.cohort.pk])),
+            ("course-overview", reverse("courses:overview", args=[self.course.pk])),
+            ("outbox", reverse("outbox:index")),
+        ]:
+            self.open(page, path, 1280)
+            self.check_layout(page, name, 1280, within="main")
+            with self.subTest(table=name):
+                self.check_wide_table(page, 1280)
+
+    def test_a_narrow_window_scrolls_the_grid_in_its_box_with_names_in_view(self):
+        page = self.new_page("fi")
+        self.log_in(page, self.coordinator)
+        self.open(page, reverse("cohorts:progress", args=[self.cohort.pk]), 900)
+        self.check_layout(page, "progress-grid", 900, within="main")
+        result = self.check_wide_table(page, 900)
+        self.assertGreater(result["scrolled"], 100)
+        expect(
+            page.get_by_role("row").filter(has_text="Aaltonen-Virtanen")
+        ).to_be_visible()
+
+    def test_the_grids_badges_say_their_state_and_have_a_legend(self):
+        page = self.new_page("en")
+        self.log_in(page, self.coordinator)
+        self.open(page, f"/admin/cohorts/{self.cohort.pk}/progress/", 1280)
+        legend = page.locator(".virtu-legend")
+        for label in ["Present", "Absent", "Not marked", "Draft", "Submitted late"]:
+            expect(legend).to_contain_text(label)
+        bertil = page.get_by_role("row").filter(has_text="Bertil Berg")
+        expect(
+            bertil.get_by_role("link", name="Submitted: Experiment 1, Bertil Berg")
+        ).to_be_visible()
