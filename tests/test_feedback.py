@@ -169,6 +169,22 @@ class FeedbackTest(TrainingDataMixin, TestCase):
         response = self.give(self.submitted, "Thanks", action="feedback-next")
         self.assertRedirects(response, review_url(self.late))
 
+    def test_save_and_open_the_next_goes_to_the_longest_waiting_one(self):
+        # Three wait: the oldest, the one answered now, and a newer one.
+        Reflection.objects.filter(pk=self.late.pk).update(
+            submitted_at=self.submitted.submitted_at + timedelta(hours=1)
+        )
+        newest = reflect(
+            self.people[3], self.cohort.experiments.order_by("after_session")[1]
+        )
+        Reflection.objects.filter(pk=newest.pk).update(submitted_at=timezone.now())
+        self.late.refresh_from_db()
+        self.assertEqual(next_awaiting(self.trainer, after=self.late), newest)
+
+        response = self.give(self.late, "Thanks", action="feedback-next")
+
+        self.assertRedirects(response, review_url(self.submitted))
+
     def test_form_has_stable_labels_for_the_browser_test(self):
         self.client.force_login(self.trainer)
         soup = self.get_soup(self.client.get(review_url(self.submitted)).content)

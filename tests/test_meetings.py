@@ -534,3 +534,52 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
             join_urls([session])[session.uid],
             r"^https://jitsi\.example\.fi/ita-suomi-[0-9a-f]{32}$",
         )
+
+
+class MeetingServiceMenuTest(WagtailTestUtils, TestCase):
+    """The menu of meeting services shows only where one is set up, and a
+    cohort published without meeting links says which sessions lack one."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.coordinator = make_coordinator()
+
+    def setUp(self):
+        self.client.force_login(self.coordinator)
+
+    def edit_form(self):
+        return self.client.get(
+            reverse("wagtailadmin_pages:edit", args=[self.cohort.pk])
+        ).content.decode()
+
+    @override_settings(VIRTU_MEETINGS={})
+    def test_no_service_menu_when_none_is_set_up(self):
+        self.assertNotIn('name="sessions-0-meeting_provider"', self.edit_form())
+
+    @override_settings(VIRTU_MEETINGS={"jitsi": {"server": "https://meet.example.fi"}})
+    def test_the_menu_offers_a_service_that_is_set_up(self):
+        self.assertIn('name="sessions-0-meeting_provider"', self.edit_form())
+
+    @override_settings(VIRTU_MEETINGS={})
+    def test_publishing_without_meeting_links_warns_which_sessions_lack_one(self):
+        response = self.client.post(
+            reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+            cohort_edit_data(
+                self.cohort,
+                lambda session: (
+                    {"meeting_url": ""}
+                    if session.title != "Session 1"
+                    else {"meeting_url": "https://meet.example.fi/one"}
+                ),
+            ),
+            follow=True,
+        )
+        messages = [str(m) for m in response.context["messages"]]
+        self.assertIn(
+            "Published without meeting links for Session 2, Session 3. Add the "
+            "links so that participants know how to join; they get updated "
+            "invites.",
+            messages,
+        )

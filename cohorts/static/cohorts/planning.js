@@ -2,7 +2,8 @@
 // session, the sessions below are laid out from the course plan (as
 // cohorts/schedule.py plans them), so they can be checked and changed
 // before the first save. Rows the coordinator has changed are left alone.
-(() => {
+// Wagtail puts a form's scripts in the page head: wait for the form.
+const planSessions = () => {
   const date = document.querySelector("[data-session-plan]");
   const forms = document.getElementById("id_sessions-FORMS");
   const add = document.getElementById("id_sessions-ADD");
@@ -54,14 +55,21 @@
     const first = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
     let current = rows();
     if (!current.every(untouched)) return;
-    while (current.length < plan.length) {
+    for (let tries = plan.length; current.length < plan.length && tries > 0; tries--) {
       add.click();
       current = rows();
     }
+    if (current.length < plan.length) return;
     plan.forEach((session, index) => fill(current[index], session, first));
   };
 
   // Rows the server planned from the address's date count as planned.
   rows().forEach((prefix) => filled.set(prefix, values(prefix)));
   date.addEventListener("change", replan);
-})();
+};
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", planSessions);
+} else {
+  planSessions();
+}

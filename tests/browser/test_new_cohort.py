@@ -1,0 +1,71 @@
+"""A coordinator creates a cohort in the admin: the sessions planned from the
+course appear in the form as soon as the first date is picked, before the
+first save, and are saved as shown."""
+
+from datetime import UTC, datetime
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from cohorts.models import CohortPage
+from tests.factories import make_coordinator, make_course
+
+from .base import BrowserTestCase
+
+
+class NewCohortFormTests(BrowserTestCase):
+    def test_picking_the_first_date_plans_the_sessions_in_the_form(self):
+        course = make_course()
+        page = self.new_page("en")
+        self.log_in(page, make_coordinator())
+        page.goto(
+            reverse("wagtailadmin_pages:add", args=("cohorts", "cohortpage", course.pk))
+        )
+        sessions = page.locator("#id_sessions-FORMS > [data-inline-panel-child]")
+        expect(sessions).to_have_count(0)
+
+        page.locator("#id_title").fill("Itä-Suomi")
+        date = page.locator("#id_start_date")
+        date.fill("2027-01-11")
+        date.dispatch_event("change")
+
+        expect(sessions).to_have_count(3)
+        expect(page.locator("#id_sessions-0-title")).to_have_value("Session 1")
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-01-11 09:00")
+        expect(page.locator("#id_sessions-2-start")).to_have_value("2027-02-08 09:00")
+        expect(page.locator("#id_sessions-2-end")).to_have_value("2027-02-08 12:30")
+        self.assertFalse(CohortPage.objects.exists())
+
+        # Another date moves the planned rows; a row changed by hand stays.
+        page.locator("#id_sessions-1-start").fill("2027-01-26 13:00")
+        page.locator("#id_sessions-1-end").fill("2027-01-26 16:30")
+        date.fill("2027-01-18")
+        date.dispatch_event("change")
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-01-11 09:00")
+
+        page.get_by_role("button", name="Save draft").click()
+        expect(page.locator(".messages")).to_contain_text("Itä-Suomi")
+        cohort = CohortPage.objects.get()
+        self.assertEqual(
+            [s.start for s in cohort.sessions.all()],
+            [
+                datetime(2027, 1, 11, 7, 0, tzinfo=UTC),
+                datetime(2027, 1, 26, 11, 0, tzinfo=UTC),
+                datetime(2027, 2, 8, 7, 0, tzinfo=UTC),
+            ],
+        )
+
+    def test_a_new_date_replans_rows_nobody_changed(self):
+        course = make_course()
+        page = self.new_page("en")
+        self.log_in(page, make_coordinator())
+        page.goto(
+            reverse("wagtailadmin_pages:add", args=("cohorts", "cohortpage", course.pk))
+            + "?start_date=2027-01-11"
+        )
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-01-11 09:00")
+        date = page.locator("#id_start_date")
+        date.fill("2027-03-01")
+        date.dispatch_event("change")
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-03-01 09:00")
+        expect(page.locator("#id_sessions-2-start")).to_have_value("2027-03-29 09:00")
