@@ -2,15 +2,18 @@
 app's hooks): the experiment to bring to each session, and when each
 experiment's reflection is due, as events in the personal feed."""
 
+import hashlib
+import json
+
 import icalendar
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from cohorts import conf
-from cohorts.calendar.ical import organizer
+from cohorts.calendar.ical import EPOCH, organizer
 
-from .models import Experiment
+from .models import DueEntry, Experiment
 
 
 def bring_text(title):
@@ -42,14 +45,14 @@ def experiments_to_bring(sessions):
     return texts
 
 
-def due_event(experiment, due, *, stamp=None):
+def due_event(experiment, due, *, sequence=0, stamp=None):
     """The moment an experiment's reflection is due, as a zero-length event
     that does not show the person as busy."""
     zone = experiment.cohort.zone
     return icalendar.Event.new(
         uid=f"experiment-{experiment.pk}@{conf.calendar_domain()}",
         stamp=stamp or timezone.now(),
-        sequence=0,
+        sequence=sequence,
         start=due.astimezone(zone),
         summary=_("Reflection due: %(title)s") % {"title": experiment.title},
         description=experiment.instructions or None,
@@ -58,16 +61,63 @@ def due_event(experiment, due, *, stamp=None):
     )
 
 
-def due_events(cohorts, stamp):
+def fingerprint(experiment, due):
+    """Digest of what the due event says; a change means a higher SEQUENCE."""
+    data = [due.isoformat(), experiment.title, experiment.instructions]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def due_times(cohort):
+    """[(experiment, due)] of a cohort's experiments that have a due time."""
+    sessions = list(cohort.sessions.all())
+    found = []
+    for experiment in cohort.experiments.all():
+        experiment.cohort = cohort
+        if when := experiment.due(sessions=sessions):
+            found.append((experiment, when))
+    return found
+
+
+def announce_due_times(cohort):
+    """Keep each due event's SEQUENCE and DTSTAMP in step with the cohort
+    just published (the cohorts app's ``sync_cohort_calendar`` hook)."""
+    now = timezone.now()
+    entries = {
+        entry.experiment_id: entry
+        for entry in DueEntry.objects.filter(experiment__cohort=cohort)
+    }
+    for experiment, due in due_times(cohort):
+        digest = fingerprint(experiment, due)
+        entry = entries.get(experiment.pk)
+        if entry is None:
+            DueEntry.objects.create(
+                experiment=experiment, fingerprint=digest, changed_at=now
+            )
+        elif entry.fingerprint != digest:
+            entry.sequence += 1
+            entry.fingerprint, entry.changed_at = digest, now
+            entry.save()
+
+
+def due_events(cohorts):
     """When each experiment of ``cohorts`` (with their sessions prefetched)
-    is due, for the personal feed. One query."""
+    is due, for the personal feed, with the SEQUENCE and DTSTAMP last
+    announced. One query."""
     by_pk = {cohort.pk: cohort for cohort in cohorts}
     events = []
-    for experiment in Experiment.objects.filter(cohort__in=list(by_pk)).order_by(
-        "cohort", "sort_order", "pk"
+    for experiment in (
+        Experiment.objects.filter(cohort__in=list(by_pk))
+        .select_related("due_entry")
+        .order_by("cohort", "sort_order", "pk")
     ):
         experiment.cohort = by_pk[experiment.cohort_id]
         sessions = list(experiment.cohort.sessions.all())
         if when := experiment.due(sessions=sessions):
-            events.append(due_event(experiment, when, stamp=stamp))
+            entry = getattr(experiment, "due_entry", None)
+            sequence, stamp = 0, experiment.cohort.last_published_at or EPOCH
+            if entry is not None:
+                sequence, stamp = entry.sequence, entry.changed_at
+                if entry.fingerprint != fingerprint(experiment, when):
+                    sequence += 1  # changed since it was last announced
+            events.append(due_event(experiment, when, sequence=sequence, stamp=stamp))
     return events

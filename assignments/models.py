@@ -91,6 +91,30 @@ class Experiment(Orderable):
         ]
 
 
+class DueEntry(models.Model):
+    """What calendars were last told about when an experiment's reflections
+    are due, kept outside the page revisions like the sessions' calendar
+    entries: its SEQUENCE grows each time the event changes (the due time
+    moves with a session, say), and its DTSTAMP is when it last did."""
+
+    experiment = models.OneToOneField(
+        Experiment, on_delete=models.CASCADE, related_name="due_entry"
+    )
+    sequence = models.PositiveIntegerField(default=0)
+    #: Digest of the due time, title and instructions last announced.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("due time in calendars")
+        verbose_name_plural = _("due times in calendars")
+
+    def __str__(self):
+        return f"{self.experiment} #{self.sequence}"
+
+
 def followed_cohorts(user):
     """The cohorts whose reflections ``user`` follows on the public site as
     a trainer or coordinator: those they follow whose reflections they may

@@ -8,7 +8,7 @@ from cohorts.views import CohortListingViewSet, EnrollmentViewSet
 from courses.views import CourseListingViewSet
 from outbox.views import OutgoingEmailViewSet
 
-from .calendar import due_events, experiments_to_bring
+from .calendar import announce_due_times, due_events, experiments_to_bring
 from .emails import Kind
 from .grid import progress_buttons, progress_urls
 from .models import Experiment, Reflection
@@ -58,6 +58,7 @@ def keep_reflections_out_of_site_history(actions):
 hooks.register("plan_cohort", Experiment.plan)
 hooks.register("session_preparation", experiments_to_bring)
 hooks.register("calendar_feed_events", due_events)
+hooks.register("sync_cohort_calendar", announce_due_times)
 hooks.register("register_cohort_admin_urls", progress_urls)
 hooks.register("register_course_admin_urls", overview_urls)
 hooks.register("register_sign_in_destination", sign_in_destination)

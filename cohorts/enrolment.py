@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -42,6 +43,46 @@ def person_for_email(email, first_name="", last_name=""):
         user.first_name, user.last_name = first_name[:150], last_name[:150]
         user.save(update_fields=["first_name", "last_name"])
     return user
+
+
+def people_for_emails(people):
+    """{lowercased address: user} for many (email, first name, last name):
+    the users with these addresses, created (in one query) where there are
+    none, their names brought up to date as ``person_for_email`` does."""
+    User = get_user_model()
+    wanted = {}
+    for email, first_name, last_name in people:
+        email = User.objects.normalize_email(email.strip()).lower()
+        wanted[email] = (first_name[:150], last_name[:150])
+    found = {}
+    for user in (
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=list(wanted))
+        .order_by("-pk")  # the first of several with one address wins
+    ):
+        found[user.address] = user
+    renamed = []
+    for email, (first_name, last_name) in wanted.items():
+        user = found.get(email)
+        if user is not None and (first_name or last_name):
+            if (user.first_name, user.last_name) != (first_name, last_name):
+                user.first_name, user.last_name = first_name, last_name
+                renamed.append(user)
+    User.objects.bulk_update(renamed, ["first_name", "last_name"])
+    new = []
+    for email, (first_name, last_name) in wanted.items():
+        if email not in found:
+            user = User(
+                username=email[:150],
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+            )
+            user.set_unusable_password()
+            new.append(user)
+    User.objects.bulk_create(new)  # SQLite and PostgreSQL give back the keys
+    found.update((user.email, user) for user in new)
+    return found
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ class CohortPageForm(WagtailAdminPageForm):
                     if isinstance(field, ZonedDateTimeFormField):
                         field.time_zone = zone
         if "sessions" in self.formsets:
+            restore_deleted_sessions(self.formsets["sessions"])
             show_meetings(self.formsets["sessions"])
         course = self.course()
         if not self.instance.pk and course is not None and "start_date" in self.fields:
@@ -96,6 +97,31 @@ class CohortPageForm(WagtailAdminPageForm):
         if commit:
             page.save()
         return page
+
+
+def restore_deleted_sessions(formset):
+    """Reverting to an older revision brings back sessions deleted since;
+    their rows are gone, so their forms would fail on the hidden id. They
+    are saved as new rows with their old UID, so that calendars that were
+    sent a cancellation get the event back."""
+    if not formset.is_bound:
+        return
+    saved = [form for form in formset.initial_forms if form.instance.pk]
+    kept = set(
+        formset.model.objects.filter(
+            pk__in=[form.instance.pk for form in saved]
+        ).values_list("pk", flat=True)
+    )
+    for form in saved:
+        if form.instance.pk in kept:
+            continue
+        form.instance.pk = None
+        form.instance._state.adding = True
+        pk_name = formset.model._meta.pk.name
+        form.fields[pk_name] = forms.IntegerField(
+            required=False, widget=forms.HiddenInput
+        )
+        form.has_changed = lambda: True  # else the cluster drops the new row
 
 
 def show_meetings(formset):

@@ -24,13 +24,15 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .enrolment import enrol, split_name
-from .models import Enrollment
-from .permissions import cohorts_for_user
+from .calendar.invites import reconcile
+from .enrolment import people_for_emails, split_name
+from .models import CohortPage, Enrollment
+from .permissions import cohorts_for_user, sync_trainer_access
+from .welcome import queue_welcomes
 
-#: Most people one file may hold, far more than one cohort meets with. Each
-#: new person costs tens of queries (account, enrolment, trainer access,
-#: calendar invites), and the whole file is enrolled within one request.
+#: Most people one file may hold, far more than one cohort meets with. The
+#: whole file is enrolled within one request, in bulk; the emails it causes
+#: are only recorded there and sent by the worker.
 MAX_ROWS = 500
 #: Generous: a 500-row list is under 100 kB, but workbooks may carry styles.
 MAX_FILE_SIZE = 10 * 1024 * 1024
@@ -330,30 +332,71 @@ def _xlsx_rows(file):
 @transaction.atomic
 def enrol_people(cohort, people):
     """Enrol everyone in ``cohort``, updating the role and organisation of
-    people already in it; returns how many were added, updated and unchanged."""
+    people already in it; returns how many were added, updated and unchanged.
+
+    In a fixed number of queries however many people there are: accounts and
+    enrolments are written in bulk, without the per-person signals of
+    ``enrol``, and then the cohort's trainer access, welcomes and calendar
+    invites are brought up to date once for all of them (each only recorded:
+    the worker makes and sends the emails)."""
     before = {
         enrollment.user.email.lower(): enrollment
         for enrollment in cohort.enrollments.select_related("user")
     }
     counts = Counter(added=0, updated=0, unchanged=0)
+    changed = []
     for person in people:
         old = before.get(person.email.lower())
         if old is None:
             counts["added"] += 1
+            changed.append(person)
         elif _unchanged(old, person):
             # Importing the same list again is common and should be cheap.
             counts["unchanged"] += 1
-            continue
         else:
             counts["updated"] += 1
-        enrol(
-            cohort,
-            person.email,
-            person.first_name,
-            person.last_name,
+            changed.append(person)
+    users = people_for_emails(
+        (person.email, person.first_name, person.last_name) for person in changed
+    )
+    enrolled = {enrollment.user_id: enrollment for enrollment in before.values()}
+    new, updated, trainers_changed = [], [], False
+    for person in changed:
+        user = users[person.email.strip().lower()]
+        enrollment = enrolled.get(user.pk)
+        if enrollment is None:
+            new.append(
+                Enrollment(
+                    cohort=cohort,
+                    user=user,
+                    role=person.role,
+                    organisation=person.organisation,
+                )
+            )
+            trainers_changed |= person.role == Enrollment.Role.TRAINER
+        elif (enrollment.role, enrollment.organisation) != (
             person.role,
             person.organisation,
+        ):
+            trainers_changed |= Enrollment.Role.TRAINER in (
+                enrollment.role,
+                person.role,
+            )
+            enrollment.role, enrollment.organisation = person.role, person.organisation
+            updated.append(enrollment)
+    Enrollment.objects.bulk_create(new)
+    Enrollment.objects.bulk_update(updated, ["role", "organisation"])
+    if trainers_changed:
+        sync_trainer_access(cohort)
+    if new:
+        new = list(
+            Enrollment.objects.filter(
+                cohort=cohort, user__in=[enrollment.user for enrollment in new]
+            ).select_related("user")
         )
+        if CohortPage.objects.filter(pk=cohort.pk, live=True).exists():
+            queue_welcomes(new)
+        reconcile(cohort.pk, {enrollment.user_id for enrollment in new})
     return counts
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import classproperty
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -266,10 +267,16 @@ class Session(Orderable):
 
     @staticmethod
     def meetings_of(sessions):
-        """{session uid: Meeting} of the ``sessions`` that have one."""
-        return Meeting.objects.in_bulk(
-            [session.uid for session in sessions], field_name="session_uid"
-        )
+        """{session uid: Meeting} of the ``sessions`` that have one with the
+        provider they name."""
+        providers = {session.uid: session.meeting_provider for session in sessions}
+        return {
+            meeting.session_uid: meeting
+            for meeting in Meeting.objects.filter(
+                session_uid__in=providers, cancelled_at__isnull=True
+            )
+            if providers[meeting.session_uid] == meeting.provider
+        }
 
     @property
     def join_url(self):
@@ -283,6 +290,14 @@ class Session(Orderable):
         if Session.objects.filter(uid=self.uid).exclude(pk=self.pk).exists():
             self.uid = uuid.uuid4()
         super().save(*args, **kwargs)
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def invited(self):
+        """The enrolments whose people are sent the cohort's calendar invites:
+        the one place that says who a cohort's calendars are for (a person
+        without an address cannot be sent anything)."""
+        return self.exclude(user__email="")
 
 
 class Enrollment(models.Model):
@@ -309,6 +324,8 @@ class Enrollment(models.Model):
     )
     organisation = models.CharField(_("organisation"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enrolment")
@@ -385,7 +402,7 @@ def join_urls(sessions):
     providers = {s.uid: s.meeting_provider for s in sessions if not s.meeting_url}
     if any(providers.values()):
         meetings = (
-            Meeting.objects.filter(session_uid__in=providers)
+            Meeting.objects.filter(session_uid__in=providers, cancelled_at__isnull=True)
             .exclude(join_url="")
             .values_list("session_uid", "provider", "join_url")
         )
@@ -396,16 +413,20 @@ def join_urls(sessions):
 
 
 class CalendarEntry(models.Model):
-    """What attendees' calendars were last told about one session: the
-    SEQUENCE of the last invite or update sent, and what it said."""
+    """What calendars were last told about one session: the SEQUENCE of the
+    last message sent about it, and the event it described. What each person
+    was sent is in ``Invitation``."""
 
     uid = models.UUIDField(unique=True)
     cohort = models.ForeignKey(
         CohortPage, on_delete=models.CASCADE, related_name="calendar_entries"
     )
     sequence = models.PositiveIntegerField(default=0)
-    #: Digest of the sent title, times, link and agenda; a change means an update.
+    #: Digest of the event as calendars show it; a change means an update.
     fingerprint = models.CharField(max_length=64, blank=True)
+    #: The event as last announced (titles, times, zone, link, agenda), so
+    #: that a session deleted since can still be cancelled in its own words.
+    event = models.JSONField(default=dict, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -417,14 +438,70 @@ class CalendarEntry(models.Model):
         return f"{self.uid} #{self.sequence}"
 
 
+class Invitation(models.Model):
+    """What one person's calendar was last sent about one session: an invite
+    or update (REQUEST) or a cancellation (CANCEL), at which SEQUENCE, to
+    which address, describing which event."""
+
+    class Method(models.TextChoices):
+        REQUEST = "REQUEST", "REQUEST"
+        CANCEL = "CANCEL", "CANCEL"
+
+    entry = models.ForeignKey(
+        CalendarEntry, on_delete=models.CASCADE, related_name="invitations"
+    )
+    #: Empty once the account is deleted: the address still gets the cancel.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    email = models.EmailField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    sequence = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "user"], name="one_invitation_per_person_and_event"
+            )
+        ]
+        indexes = [models.Index(fields=["user"], name="cohorts_invitation_user_idx")]
+
+    def __str__(self):
+        return f"{self.email} {self.method} #{self.sequence}"
+
+
 class Meeting(models.Model):
     """An online meeting a provider created for a session, kept outside the
-    page revisions so that republishing an older revision cannot lose it."""
+    page revisions so that republishing an older revision cannot lose it.
 
-    session_uid = models.UUIDField(unique=True)
+    A session has at most one meeting per provider (the unique key makes two
+    publishes at once create one). ``start``, ``end`` and ``subject`` are what
+    the provider was last told, so that a moved session moves its meeting;
+    ``cancelled_at`` marks a meeting still to be deleted at the provider."""
+
+    session_uid = models.UUIDField()
+    cohort = models.ForeignKey(
+        CohortPage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
     provider = models.CharField(max_length=20, choices=MeetingProvider.choices)
     external_id = models.CharField(max_length=255, blank=True)
     join_url = models.URLField(max_length=1000, blank=True)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -433,6 +510,12 @@ class Meeting(models.Model):
     class Meta:
         verbose_name = _("online meeting")
         verbose_name_plural = _("online meetings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session_uid", "provider"],
+                name="one_meeting_per_session_and_provider",
+            )
+        ]
 
     def __str__(self):
         return self.join_url or f"{self.get_provider_display()} ({self.session_uid})"
@@ -447,6 +530,9 @@ class CalendarFeed(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now=True)
+    #: When anything in the feed last changed: the feed is built once per
+    #: change and served from the cache (and as 304) until the next.
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("calendar feed")

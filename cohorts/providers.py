@@ -37,7 +37,7 @@ class MeetingProviderPanel(FieldPanel):
 
 
 class MeetingError(Exception):
-    """A provider could not create a meeting. ``message`` is for the
+    """A provider could not create, move or delete a meeting. ``message`` is for the
     coordinator; ``detail`` is for whoever reads the logs."""
 
     def __init__(self, message, detail=""):
@@ -47,8 +47,8 @@ class MeetingError(Exception):
 
 
 class Provider:
-    """Creates meetings on one service; one instance per publish, so a
-    token is fetched once for all the cohort's sessions."""
+    """Creates, moves and deletes meetings on one service; one instance per
+    publish, so a token is fetched once for all the cohort's sessions."""
 
     #: Settings a site must give before the provider is offered.
     required = ()
@@ -86,10 +86,21 @@ class Provider:
         """(external id, join link) of a new meeting for ``session``."""
         raise NotImplementedError
 
+    def update(self, meeting, session, cohort):
+        """Give the provider's meeting the session's time and subject."""
+
+    def delete(self, meeting):
+        """Delete the provider's meeting; one already gone counts as deleted."""
+
     def post(self, url, **kwargs):
         """The JSON answer to a POST, or a MeetingError saying what failed."""
+        return self.request("POST", url, **kwargs)
+
+    def request(self, method, url, *, missing_ok=False, **kwargs):
+        """The JSON answer to a request (None for an empty one, or for a 404
+        with ``missing_ok``), or a MeetingError saying what failed."""
         try:
-            response = self.http.post(url, timeout=self.timeout, **kwargs)
+            response = self.http.request(method, url, timeout=self.timeout, **kwargs)
         except requests.ReadTimeout as error:
             raise MeetingError(_("the service did not answer"), str(error)) from error
         except requests.RequestException as error:
@@ -97,8 +108,11 @@ class Provider:
                 _("the service could not be reached"), str(error)
             ) from error
         detail = (
-            f"POST {url.split('?')[0]}: {response.status_code} {response.text[:500]}"
+            f"{method} {url.split('?')[0]}: {response.status_code} "
+            f"{response.text[:500]}"
         )
+        if response.status_code == 404 and missing_ok:
+            return None
         if response.status_code in (401, 403):
             raise MeetingError(_("the service refused this site's credentials"), detail)
         if response.status_code == 429:
@@ -107,6 +121,8 @@ class Provider:
             raise MeetingError(_("the service had an error"), detail)
         if response.status_code >= 400:
             raise MeetingError(_("the service refused the request"), detail)
+        if not response.content:
+            return None  # 204 No Content, as PATCH and DELETE answer
         try:
             return response.json()
         except ValueError as error:
@@ -156,10 +172,40 @@ class Teams(Provider):
                 "externalId": str(session.uid),
                 "startDateTime": utc_iso(session.start),
                 "endDateTime": utc_iso(session.end),
-                "subject": f"{cohort.title}: {session.title}",
+                "subject": self.subject(session, cohort),
             },
         )
         return self.answer(data, "id", "joinWebUrl")
+
+    def update(self, meeting, session, cohort):
+        self.request(
+            "PATCH",
+            self.meeting_url(meeting),
+            headers=self.bearer(self.token()),
+            json={
+                "startDateTime": utc_iso(session.start),
+                "endDateTime": utc_iso(session.end),
+                "subject": self.subject(session, cohort),
+            },
+        )
+
+    def delete(self, meeting):
+        self.request(
+            "DELETE",
+            self.meeting_url(meeting),
+            headers=self.bearer(self.token()),
+            missing_ok=True,
+        )
+
+    def meeting_url(self, meeting):
+        return (
+            f"{self.graph}/v1.0/users/{self.config['organizer_user_id']}"
+            f"/onlineMeetings/{meeting.external_id}"
+        )
+
+    @staticmethod
+    def subject(session, cohort):
+        return f"{cohort.title}: {session.title}"
 
     @property
     def graph(self):
@@ -190,21 +236,43 @@ class Zoom(Provider):
     retry_statuses = (429, 503)
 
     def create(self, session, cohort):
-        api = self.config.get("api_url", "https://api.zoom.us").rstrip("/")
-        start = session.start.astimezone(cohort.zone)
         data = self.post(
-            f"{api}/v2/users/{self.config['user_id']}/meetings",
+            f"{self.api}/v2/users/{self.config['user_id']}/meetings",
             headers=self.bearer(self.token()),
-            json={
-                "topic": f"{cohort.title}: {session.title}"[:200],
-                "type": 2,  # scheduled
-                "start_time": start.strftime("%Y-%m-%dT%H:%M:%S"),
-                "timezone": cohort.time_zone,
-                "duration": int((session.end - session.start).total_seconds() // 60),
-                "agenda": session.agenda[:2000],
-            },
+            json={"type": 2, **self.details(session, cohort)},  # 2: scheduled
         )
         return self.answer(data, "id", "join_url")
+
+    def update(self, meeting, session, cohort):
+        self.request(
+            "PATCH",
+            f"{self.api}/v2/meetings/{meeting.external_id}",
+            headers=self.bearer(self.token()),
+            json=self.details(session, cohort),
+        )
+
+    def delete(self, meeting):
+        self.request(
+            "DELETE",
+            f"{self.api}/v2/meetings/{meeting.external_id}",
+            headers=self.bearer(self.token()),
+            missing_ok=True,
+        )
+
+    @property
+    def api(self):
+        return self.config.get("api_url", "https://api.zoom.us").rstrip("/")
+
+    @staticmethod
+    def details(session, cohort):
+        start = session.start.astimezone(cohort.zone)
+        return {
+            "topic": f"{cohort.title}: {session.title}"[:200],
+            "start_time": start.strftime("%Y-%m-%dT%H:%M:%S"),
+            "timezone": cohort.time_zone,
+            "duration": int((session.end - session.start).total_seconds() // 60),
+            "agenda": session.agenda[:2000],
+        }
 
     def token(self):
         if not hasattr(self, "_token"):

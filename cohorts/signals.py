@@ -1,10 +1,12 @@
+from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
-from wagtail.signals import page_published
+from wagtail.signals import page_published, page_unpublished
 
 from . import welcome
 from .calendar import invites
-from .models import CohortPage, Enrollment, Meeting, Session
+from .meetings import sync_meetings
+from .models import CohortPage, Enrollment
 from .permissions import sync_trainer_access
 
 
@@ -26,58 +28,93 @@ def keep_trainer_access_in_step(sender, instance, raw=False, **kwargs):
         sync_trainer_access(cohort)
 
 
-# Calendar invites (cohorts/invites.py). Session rows change only when a
-# cohort is published (drafts live in revisions), so a deleted row is a
-# session taken out of the live cohort.
+# Calendars (cohorts/calendar/invites.py): after every change that can alter
+# what a calendar should show, the one rule sends the difference. Session
+# rows change only when a cohort is published (drafts live in revisions), so
+# publishing covers adding, moving, renaming and deleting sessions, and the
+# cohort's name and time zone. Scheduled publishing, workflow approval and
+# reverting all publish. Provider meetings follow their sessions first, so
+# that the invites carry their join links.
 
 
 @receiver(page_published, sender=CohortPage)
-def send_invites_and_updates(sender, instance, **kwargs):
-    invites.sync_cohort(instance.pk)
+def cohort_published(sender, instance, **kwargs):
+    sync_meetings(instance)
+    invites.reconcile(instance.pk)
 
 
-@receiver(pre_delete, sender=Session)
-def cancel_deleted_session(sender, instance, **kwargs):
-    # Before the delete: the cohort's people and its calendar entry are still
-    # there, also when the whole cohort is being deleted.
-    invites.cancel_session(instance)
+@receiver(page_unpublished, sender=CohortPage)
+def cohort_unpublished(sender, instance, **kwargs):
+    # Also sent while a page is deleted, before its row says it is not live.
+    sync_meetings(instance, cancelled=True)
+    invites.reconcile(instance.pk, live=False)
 
 
-@receiver(post_save, sender=Meeting)
-def send_new_join_link(sender, instance, raw=False, **kwargs):
-    cohort_id = (
-        Session.objects.filter(uid=instance.session_uid)
-        .values_list("page_id", flat=True)
-        .first()
-    )
-    if cohort_id and not raw:
-        invites.sync_cohort(cohort_id)
+@receiver(pre_delete, sender=CohortPage)
+def cohort_deleted(sender, instance, **kwargs):
+    # Before the delete: its sessions, people and calendar entries are still
+    # there to cancel.
+    sync_meetings(instance, cancelled=True)
+    invites.reconcile(instance.pk, live=False)
 
 
 @receiver(pre_save, sender=Enrollment)
-def remember_previous_cohort(sender, instance, raw=False, **kwargs):
-    instance.previous_cohort_id = (
+def remember_previous_place(sender, instance, raw=False, **kwargs):
+    previous = (
         None
         if raw or instance.pk is None
         else Enrollment.objects.filter(pk=instance.pk)
-        .values_list("cohort_id", flat=True)
+        .values_list("cohort_id", "user_id")
+        .first()
+    )
+    instance.previous_place = previous
+
+
+@receiver(post_save, sender=Enrollment)
+def enrolment_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    previous_cohort, previous_user = getattr(instance, "previous_place", None) or (
+        instance.cohort_id,
+        instance.user_id,
+    )
+    people = {instance.user_id, previous_user}
+    if previous_cohort != instance.cohort_id:
+        invites.reconcile(previous_cohort, people)
+    invites.reconcile(instance.cohort_id, people)
+
+
+@receiver(post_delete, sender=Enrollment)
+def enrolment_deleted(sender, instance, **kwargs):
+    invites.reconcile(instance.cohort_id, {instance.user_id})
+
+
+@receiver(pre_save, sender=get_user_model())
+def remember_previous_address(
+    sender, instance, raw=False, update_fields=None, **kwargs
+):
+    unchanged = update_fields is not None and "email" not in update_fields
+    instance.previous_email = (
+        None
+        if raw or instance.pk is None or unchanged
+        else sender.objects.filter(pk=instance.pk)
+        .values_list("email", flat=True)
         .first()
     )
 
 
-@receiver(post_save, sender=Enrollment)
-def invite_enrolled_person(sender, instance, raw=False, **kwargs):
-    if raw:
+@receiver(post_save, sender=get_user_model())
+def address_changed(sender, instance, created, raw=False, **kwargs):
+    """A new address: the old one's calendar loses the events, the new
+    one's gets them."""
+    previous = getattr(instance, "previous_email", None)
+    if raw or created or previous is None or previous == instance.email:
         return
-    previous = getattr(instance, "previous_cohort_id", None)
-    if previous and previous != instance.cohort_id:
-        invites.uninvite_person(previous, instance.user)
-    invites.invite_person(instance)
-
-
-@receiver(post_delete, sender=Enrollment)
-def uninvite_removed_person(sender, instance, **kwargs):
-    invites.uninvite_person(instance.cohort_id, instance.user)
+    cohorts = Enrollment.objects.filter(user=instance).values_list(
+        "cohort_id", flat=True
+    )
+    for cohort_id in sorted(set(cohorts)):
+        invites.reconcile(cohort_id, {instance.pk})
 
 
 # Welcome emails with a sign-in link (cohorts/welcome.py).

@@ -3,8 +3,9 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.signals import init_new_page
 
+from .calendar.invites import render_invite
 from .emails import Kind
-from .meetings import ensure_meetings, missing_links_warning
+from .meetings import missing_links_warning, take_failures
 from .models import Attendance, CohortPage, Enrollment
 from .panels import NextSessionsPanel
 from .permissions import CohortScopedPermissionPolicy, enrolled_people_only
@@ -30,7 +31,13 @@ def cohort_email_kinds():
 
 @hooks.register("register_email_renderers")
 def cohort_email_renderers():
-    return {Kind.WELCOME: render_welcome}
+    return {
+        Kind.WELCOME: render_welcome,
+        Kind.INVITE: render_invite,
+        Kind.UPDATE: render_invite,
+        Kind.CANCEL: render_invite,
+        Kind.REMOVED: render_invite,
+    }
 
 
 @hooks.register("register_log_actions")
@@ -41,16 +48,22 @@ def keep_people_out_of_site_history(actions):
     actions.log_entry_models_by_type.register(Enrollment, None)
 
 
-@hooks.register("before_publish_page")
-def create_meetings(request, page):
-    # Before publishing: page_published is sent during the publish, and the
-    # invites it triggers must already carry the join links. A failure warns
-    # and lets the publish go on; publishing again retries.
-    if isinstance(page, CohortPage):
-        for failure in ensure_meetings(page):
+@hooks.register("after_publish_page")
+def warn_of_meetings_on_publishing(request, page):
+    # The meetings were synced while the cohort was published (signals.py);
+    # a failure warns and lets the publish go on, and the next one retries.
+    if isinstance(page.specific, CohortPage):
+        for failure in take_failures(page):
             messages.warning(request, str(failure))
         if warning := missing_links_warning(page):
             messages.warning(request, warning)
+
+
+@hooks.register("after_unpublish_page")
+def warn_of_meetings_on_unpublishing(request, page):
+    if isinstance(page.specific, CohortPage):
+        for failure in take_failures(page):
+            messages.warning(request, str(failure))
 
 
 @hooks.register("register_page_header_buttons")

@@ -7,16 +7,25 @@ import json
 import socket
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 from urllib.parse import parse_qs
 
-from django.test import TestCase, override_settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import (
+    TestCase,
+    TransactionTestCase,
+    override_settings,
+    skipUnlessDBFeature,
+)
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from cohorts.meetings import ensure_meeting, ensure_meetings
+from cohorts.meetings import ensure_meeting, ensure_meetings, sync_meetings
 from cohorts.models import CohortPage, Meeting, Session, join_urls
 from cohorts.providers import Jitsi, MeetingError
 
@@ -73,8 +82,12 @@ class FakeProviders(ThreadingHTTPServer):
         self.answer(ZOOM_TOKEN, Answer(200, {"access_token": "zoom-token"}))
         self.answer(ZOOM_MEETING, Answer(201, lambda body: zoom_meeting(next(ids))))
 
-    def requests_to(self, path):
-        return [request for request in self.received if request["path"] == path]
+    def requests_to(self, path, method=None):
+        return [
+            request
+            for request in self.received
+            if request["path"] == path and method in (None, request["method"])
+        ]
 
 
 def zoom_meeting(id):
@@ -83,23 +96,38 @@ def zoom_meeting(id):
 
 class FakeProviderHandler(BaseHTTPRequestHandler):
     def do_POST(self):
+        self.answer("POST")
+
+    def do_PATCH(self):
+        # Graph and Zoom answer a PATCH or DELETE with 204 No Content.
+        self.answer("PATCH", Answer(204, None))
+
+    def do_DELETE(self):
+        self.answer("DELETE", Answer(204, None))
+
+    def answer(self, method, default=None):
         server = self.server
         path, _, query = self.path.partition("?")
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         request = {
+            "method": method,
             "path": path,
             "query": parse_qs(query),
             "headers": dict(self.headers),
             "body": raw,
         }
         server.received.append(request)
-        answers = server.answers.get(path) or [Answer(404, {"error": "no route"})]
+        answers = (
+            server.answers.get((method, path))
+            or server.answers.get(path)
+            or [default or Answer(404, {"error": "no route"})]
+        )
         answer = answers.pop(0) if len(answers) > 1 else answers[0]
         time.sleep(answer.delay)
         body = answer.body
         if callable(body):
             body = body(json.loads(raw))
-        payload = json.dumps(body).encode()
+        payload = b"" if body is None else json.dumps(body).encode()
         try:
             self.send_response(answer.status)
             self.send_header("Content-Type", "application/json")
@@ -362,7 +390,8 @@ class ZoomTest(ProviderTestCase):
             ZOOM_MEETING, Answer(201, {"id": 1, "join_url": "https://z/1"}, delay=2)
         )
         self.sessions("zoom")
-        (failure,) = ensure_meetings(self.cohort)
+        with self.assertLogs("cohorts.meetings", "WARNING"):
+            (failure,) = ensure_meetings(self.cohort)
         self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 1)
         self.assertEqual(
             str(failure),
@@ -380,13 +409,17 @@ class SessionChoiceTest(ProviderTestCase):
         self.assertFalse(Meeting.objects.exists())
         self.assertEqual(self.server.received, [])
 
-    def test_picking_another_service_replaces_the_meeting(self):
-        ensure_meeting(self.sessions("zoom")[0])
+    def test_picking_another_service_replaces_the_meeting_and_deletes_the_old(self):
+        zoom = ensure_meeting(self.sessions("zoom")[0])
         session = self.sessions("jitsi")[0]
-        meeting = ensure_meeting(session)
-        self.assertEqual(Meeting.objects.get(), meeting)
+
+        self.assertEqual(sync_meetings(self.cohort), [])
+
+        meeting = Meeting.objects.get(session_uid=session.uid)
         self.assertEqual(meeting.provider, "jitsi")
         self.assertEqual(join_urls([session])[session.uid], meeting.join_url)
+        [deleted] = self.server.requests_to(f"/v2/meetings/{zoom.external_id}")
+        self.assertEqual(deleted["method"], "DELETE")
 
     def test_meeting_of_a_cleared_service_is_no_longer_the_join_link(self):
         ensure_meeting(self.sessions("zoom")[0])
@@ -438,7 +471,8 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
         self.server.answer(
             ZOOM_MEETING, Answer(201, {"id": 1, "join_url": "https://z/1"}, delay=2)
         )
-        response = self.publish({"Session 2": "zoom"})
+        with self.assertLogs("cohorts.meetings", "WARNING"):
+            response = self.publish({"Session 2": "zoom"})
         self.assertContains(response, "has been published")
         self.assertContains(
             response,
@@ -534,6 +568,203 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
             join_urls([session])[session.uid],
             r"^https://jitsi\.example\.fi/ita-suomi-[0-9a-f]{32}$",
         )
+
+
+class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
+    """Meetings move with their session and go with it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.coordinator = make_coordinator()
+
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.coordinator)
+
+    def publish(self, session_changes=None, **fields):
+        cohort = CohortPage.objects.get(pk=self.cohort.pk)
+        data = cohort_edit_data(
+            cohort.get_latest_revision_as_object(), session_changes, **fields
+        )
+        response = self.client.post(
+            reverse("wagtailadmin_pages:edit", args=(self.cohort.pk,)), data
+        )
+        self.assertEqual(response.status_code, 302)
+
+    def meeting_of(self, title):
+        session = Session.objects.get(page=self.cohort, title=title)
+        return Meeting.objects.get(session_uid=session.uid)
+
+    def test_moving_a_session_patches_its_teams_meeting(self):
+        self.publish(lambda s: {"meeting_provider": "teams"})
+        meeting = self.meeting_of("Session 2")
+        self.server.received.clear()
+
+        self.publish(
+            lambda s: (
+                {"start": "2027-03-30 10:00", "end": "2027-03-30 13:00"}
+                if s.title == "Session 2"
+                else {}
+            )
+        )
+
+        path = f"/v1.0/users/organizer-1/onlineMeetings/{meeting.external_id}"
+        [patch] = self.server.requests_to(path, "PATCH")
+        self.assertEqual(patch["headers"]["Authorization"], "Bearer graph-token")
+        self.assertEqual(
+            json.loads(patch["body"]),
+            {
+                "startDateTime": "2027-03-30T07:00:00Z",
+                "endDateTime": "2027-03-30T10:00:00Z",
+                "subject": "Cohort A: Session 2",
+            },
+        )
+        # Only the moved one; the meeting and its link stay.
+        self.assertEqual([r["method"] for r in self.server.received], ["POST", "PATCH"])
+        self.assertEqual(self.meeting_of("Session 2").join_url, meeting.join_url)
+
+        self.publish()
+        self.assertEqual(len(self.server.received), 2)  # nothing more to say
+
+    def test_moving_a_session_patches_its_zoom_meeting(self):
+        self.publish(lambda s: {"meeting_provider": "zoom"})
+        meeting = self.meeting_of("Session 1")
+
+        self.publish(
+            lambda s: (
+                {"start": "2027-03-15 13:00", "end": "2027-03-15 16:00"}
+                if s.title == "Session 1"
+                else {}
+            )
+        )
+
+        [patch] = self.server.requests_to(f"/v2/meetings/{meeting.external_id}")
+        self.assertEqual(patch["method"], "PATCH")
+        self.assertEqual(
+            json.loads(patch["body"]),
+            {
+                "topic": "Cohort A: Session 1",
+                "start_time": "2027-03-15T13:00:00",
+                "timezone": "Europe/Helsinki",
+                "duration": 180,
+                "agenda": "Agenda 1",
+            },
+        )
+
+    def test_a_deleted_session_deletes_its_meeting_and_unpublishing_the_rest(self):
+        self.publish(lambda s: {"meeting_provider": "zoom"})
+        first, second, third = (
+            self.meeting_of(f"Session {n}").external_id for n in (1, 2, 3)
+        )
+
+        self.publish(lambda s: {"DELETE": "1"} if s.title == "Session 3" else {})
+        self.assertEqual(
+            [r["method"] for r in self.server.requests_to(f"/v2/meetings/{third}")],
+            ["DELETE"],
+        )
+        self.client.post(reverse("wagtailadmin_pages:unpublish", args=[self.cohort.pk]))
+
+        for external_id in (first, second):
+            [request] = self.server.requests_to(f"/v2/meetings/{external_id}")
+            self.assertEqual(request["method"], "DELETE")
+        self.assertFalse(Meeting.objects.exists())
+
+    def test_a_meeting_that_cannot_be_moved_warns_and_the_next_publish_retries(self):
+        self.publish(lambda s: {"meeting_provider": "zoom"})
+        meeting = self.meeting_of("Session 1")
+        path = f"/v2/meetings/{meeting.external_id}"
+        self.server.answer(
+            ("PATCH", path), Answer(500, {"code": 500, "message": "Internal error"})
+        )
+
+        with self.assertLogs("cohorts.meetings", "WARNING"):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=(self.cohort.pk,)),
+                cohort_edit_data(
+                    CohortPage.objects.get(pk=self.cohort.pk),
+                    lambda s: (
+                        {"start": "2027-03-15 13:00", "end": "2027-03-15 16:30"}
+                        if s.title == "Session 1"
+                        else {}
+                    ),
+                ),
+                follow=True,
+            )
+
+        self.assertContains(response, "has been published")
+        self.assertContains(
+            response,
+            "The Zoom meeting for “Session 1” could not be moved to its new time: "
+            "the service had an error. Publish the cohort again to retry.",
+        )
+        self.server.answer(("PATCH", path), Answer(204, None))
+        self.publish()
+        self.assertEqual(len(self.server.requests_to(path, "PATCH")), 2)
+        self.assertEqual(self.meeting_of("Session 1").last_error, "")
+
+    def test_a_scheduled_publish_creates_the_meetings(self):
+        go_live = timezone.localtime(timezone.now() + timedelta(hours=1))
+        self.publish(
+            lambda s: {"meeting_provider": "teams"},
+            go_live_at=go_live.strftime("%Y-%m-%d %H:%M"),
+        )
+        self.assertFalse(Meeting.objects.exists())
+
+        later = timezone.now() + timedelta(hours=2)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            call_command("publish_scheduled", verbosity=0)
+
+        self.assertEqual(len(self.server.requests_to(GRAPH_MEETING)), 3)
+        self.assertEqual(Meeting.objects.exclude(join_url="").count(), 3)
+
+
+@skipUnlessDBFeature("has_select_for_update")
+class ConcurrentPublishTest(TransactionTestCase):
+    """Two publishes at once ask Zoom, which is not idempotent, once.
+
+    On PostgreSQL: SQLite's in-memory test database cannot hold two
+    connections that wait for each other (a file database with the
+    shipped IMMEDIATE transactions waits as PostgreSQL does)."""
+
+    def setUp(self):
+        self.server = FakeProviders()
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        self.server.reset()
+        # A slow answer: the second publish arrives while the first waits.
+        self.server.answer(
+            ZOOM_MEETING, Answer(201, {"id": 7, "join_url": "https://z/7"}, delay=0.3)
+        )
+        setting = meetings_setting(self.server.url, read_timeout=5)
+        self.enterContext(override_settings(VIRTU_MEETINGS=setting))
+        self.cohort = make_cohort(make_course())
+        Session.objects.filter(page=self.cohort).update(meeting_provider="zoom")
+
+    def test_two_publishes_at_once_create_one_meeting(self):
+        session = Session.objects.filter(page=self.cohort).first()
+        results, errors = [], []
+
+        def publish():
+            try:
+                cohort = CohortPage.objects.get(pk=self.cohort.pk)
+                results.append(ensure_meeting(session, cohort).join_url)
+            except Exception as error:  # reported below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=publish) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        self.assertEqual(errors, [])
+        self.assertEqual(results, ["https://z/7", "https://z/7"])
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 1)
+        self.assertEqual(Meeting.objects.count(), 1)
 
 
 class MeetingServiceMenuTest(WagtailTestUtils, TestCase):

@@ -19,13 +19,25 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from .. import conf
-from ..models import CalendarEntry, CohortPage, Session, join_urls
+from ..models import (
+    DEFAULT_TIME_ZONE,
+    CalendarEntry,
+    CohortPage,
+    Enrollment,
+    Session,
+    join_urls,
+)
 
 PRODID = "-//Virtu//Virtu//FI"
 #: How often subscribed clients should fetch the feed again.
 FEED_REFRESH = timedelta(hours=4)
 ALARM_BEFORE = timedelta(minutes=15)
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+#: Changed whenever what the feed holds changes shape, so that feeds kept in
+#: a cache from before are not served.
+FEED_FORMAT = 2
+#: The DTSTAMP of an event no message was ever sent about.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 # Time zones ----------------------------------------------------------------
@@ -229,7 +241,8 @@ def session_event(
     cohort = session.page
     summary = f"{cohort.title} – {session.title}"
     status = status or "CONFIRMED"
-    description = [session.agenda.strip(), str(preparation)]
+    agenda = session.agenda.replace("\r\n", "\n").replace("\r", "\n").strip()
+    description = [agenda, str(preparation)]
     if join_url:
         description.append(_("Join the session: %(url)s") % {"url": join_url})
     event = icalendar.Event.new(
@@ -301,10 +314,10 @@ def new_calendar(method, events, **fields):
 
 
 def invite_calendar(
-    session, enrollment, method, *, sequence, join_url="", preparation=""
+    session, attendee, method, *, sequence, join_url="", preparation=""
 ):
     """An iMIP invite (METHOD:REQUEST) or cancellation (METHOD:CANCEL) of
-    one session for one enrolled person."""
+    one session for one person (a user: their address and name)."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"Unsupported method {method!r}")
     event = session_event(
@@ -312,32 +325,38 @@ def invite_calendar(
         sequence=sequence,
         join_url=join_url,
         preparation=preparation,
-        attendee=enrollment.user,
+        attendee=attendee,
         status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
     )
     return new_calendar(method, [event]).to_ical()
 
 
-def published_events(sessions, stamp=None):
-    """The VEVENTs of ``sessions`` as last announced, in two queries."""
+def published_events(sessions):
+    """The VEVENTs of ``sessions`` as last announced, in two queries. Their
+    DTSTAMP is when calendars were last told about them, so that a file
+    made again for an unchanged event is the same file."""
     sessions = list(sessions)
-    sequences = dict(
-        CalendarEntry.objects.filter(
+    entries = {
+        uid: (sequence, updated_at)
+        for uid, sequence, updated_at in CalendarEntry.objects.filter(
             uid__in=[session.uid for session in sessions]
-        ).values_list("uid", "sequence")
-    )
+        ).values_list("uid", "sequence", "updated_at")
+    }
     links = join_urls(sessions)
     preparations = Session.preparations(sessions)
-    return [
-        session_event(
-            session,
-            sequence=sequences.get(session.uid, 0),
-            join_url=links.get(session.uid, ""),
-            preparation=preparations.get(session.uid, ""),
-            stamp=stamp,
+    events = []
+    for session in sessions:
+        sequence, stamp = entries.get(session.uid, (0, None))
+        events.append(
+            session_event(
+                session,
+                sequence=sequence,
+                join_url=links.get(session.uid, ""),
+                preparation=preparations.get(session.uid, ""),
+                stamp=stamp or session.page.last_published_at or EPOCH,
+            )
         )
-        for session in sessions
-    ]
+    return events
 
 
 def session_file(session):
@@ -346,30 +365,43 @@ def session_file(session):
 
 def cohort_file(cohort):
     cohort = CohortPage.objects.filter(pk=cohort.pk).prefetch_related("sessions").get()
+    sessions = list(cohort.sessions.all())
+    for session in sessions:
+        session.page = cohort
     return new_calendar(
-        "PUBLISH", published_events(cohort.sessions.all()), name=cohort.title
+        "PUBLISH", published_events(sessions), name=cohort.title
     ).to_ical()
 
 
 def feed_file(user):
     """Every session of every live cohort ``user`` is enrolled in, and the
     events the apps built on cohorts add (the ``calendar_feed_events`` hook:
-    a function that takes the cohorts and a DTSTAMP and returns VEVENTs,
-    such as when reflections are due), in a constant number of queries."""
+    a function that takes the cohorts and returns VEVENTs, such as when
+    reflections are due), in a constant number of queries, in the active
+    language. A person with no such event still gets a valid calendar: one
+    with the site's time zone in it (RFC 5545 wants one component)."""
     cohorts = list(
         CohortPage.objects.live()
-        .filter(enrollments__user=user)
+        .filter(enrollments__in=Enrollment.objects.invited().filter(user=user))
         .distinct()
         .order_by("pk")
         .prefetch_related("sessions")
     )
-    stamp = timezone.now()
-    sessions = [session for cohort in cohorts for session in cohort.sessions.all()]
-    events = published_events(sessions, stamp)
+    sessions = []
+    for cohort in cohorts:
+        for session in cohort.sessions.all():
+            session.page = cohort
+            sessions.append(session)
+    events = published_events(sessions)
     for get_events in hooks.get_hooks("calendar_feed_events"):
-        events += get_events(cohorts, stamp)
+        events += get_events(cohorts)
     name = _("Virtu training")
     cal = new_calendar("PUBLISH", events, name=name)
+    if not events:
+        year = timezone.now().year
+        cal.subcomponents.append(
+            vtimezone(DEFAULT_TIME_ZONE, year, year) or vtimezone("UTC", year, year)
+        )
     cal.add("REFRESH-INTERVAL", FEED_REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", icalendar.vDuration(FEED_REFRESH))
     return cal.to_ical()

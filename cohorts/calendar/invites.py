@@ -1,249 +1,416 @@
-"""Calendar invites by email (iMIP), kept true as a cohort changes.
+"""Calendar invites by email (iMIP): one rule keeps every person's calendar
+true to their cohort.
 
-One invite per session and person, from the organiser to the person as
-attendee. Moving a session sends an update with the same UID and a higher
-SEQUENCE; deleting it, or removing the person, sends a cancellation.
-``CalendarEntry`` holds what calendars were last told about each session
-(outside the page revisions, which can be republished); the outbox holds what
-each person was last sent. Keys make every message unique, so replaying a
-change sends nothing twice.
+``reconcile`` compares what each person's calendar was last sent about each
+session (``Invitation``; ``CalendarEntry`` holds the SEQUENCE and the event
+last announced) with what it should now show: the sessions, not yet ended,
+of a live cohort, for the people ``Enrollment.objects.invited()`` names. It
+sends exactly the difference: an invite or update (METHOD:REQUEST) for an
+event that is new or changed, a cancellation (METHOD:CANCEL) for one that is
+gone, nothing for one that is the same. Events are compared as calendars
+read them (the VEVENT built from the session), not as typed, so a line
+ending or a trailing space changes nothing. ``signals.py`` runs it after
+every change that can alter a calendar.
+
+The request only records the messages: one outbox row each, holding what
+the message must say as decided now (UID, SEQUENCE, method and the event),
+all queued with one task. The worker builds each email and its calendar
+file in the recipient's language when it sends it (``render_invite``).
 """
 
 import hashlib
 import json
-from datetime import UTC
+import uuid
+from datetime import UTC, datetime
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
+from wagtail import hooks
 
+from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
-from outbox.rendering import preferred_languages
-from outbox.sending import queue_email
+from outbox.sending import queue_emails
 
 from ..emails import Kind, render_session_email
-from ..models import CalendarEntry, CohortPage, Enrollment, Session, join_urls
-from .ical import invite_calendar
+from ..models import (
+    CalendarEntry,
+    CalendarFeed,
+    CohortPage,
+    Enrollment,
+    Invitation,
+    Session,
+    join_urls,
+)
+from .ical import invite_calendar, session_event
 
-REQUEST, CANCEL = "REQUEST", "CANCEL"
+REQUEST, CANCEL = Invitation.Method.REQUEST, Invitation.Method.CANCEL
+#: The DTSTAMP of the event whose digest is compared: any fixed moment.
+DIGEST_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def sync_cohort(cohort_id, now=None):
-    """Invite everyone enrolled in a live cohort to the sessions calendars do
-    not know yet, and send an update for each session that changed."""
+def reconcile(cohort_id, user_ids=None, *, live=None, now=None):
+    """Send each person exactly what their calendar lacks about the cohort's
+    sessions. ``user_ids`` narrows it to those people (a change of
+    enrolment); ``live=False`` treats the cohort as unpublished whatever its
+    row says (it is being unpublished or deleted). Returns how many messages
+    were queued."""
     now = now or timezone.now()
     with transaction.atomic():
-        # The lock keeps two publishes from announcing the same session twice.
+        # The lock keeps two changes of one cohort from announcing twice.
         cohort = (
             CohortPage.objects.select_for_update()
-            .filter(pk=cohort_id, live=True)
+            .filter(pk=cohort_id)
             .prefetch_related("sessions")
             .first()
         )
         if cohort is None:
-            return
-        sessions = upcoming(cohort, now)
-        links = join_urls(sessions)
-        entries = CalendarEntry.objects.select_for_update().in_bulk(
-            [session.uid for session in sessions], field_name="uid"
-        )
-        people = None  # loaded only when some session has news for everyone
-        messages = []
+            return 0
+        plan = Plan(cohort, user_ids, now, live=cohort.live and live is not False)
+        plan.compare()
+        plan.save()
+        if user_ids is None:
+            for sync in hooks.get_hooks("sync_cohort_calendar"):
+                sync(cohort)
+        return len(plan.emails)
+
+
+class Plan:
+    """What one run of the rule finds and sends for one cohort."""
+
+    def __init__(self, cohort, user_ids, now, live):
+        self.cohort, self.now = cohort, now
+        self.scoped = user_ids is not None
+        #: Sessions that have ended are history: nothing is sent about them.
+        self.ended = {s.uid for s in cohort.sessions.all() if s.end <= now}
+        sessions = [s for s in cohort.sessions.all() if s.end > now] if live else []
         for session in sessions:
-            digest = fingerprint(session, links[session.uid])
-            entry = entries.get(session.uid)
-            if entry is None:
-                entry = CalendarEntry.objects.create(
-                    uid=session.uid, cohort=cohort, fingerprint=digest
-                )
-                kind = Kind.INVITE
-            elif entry.fingerprint != digest or entry.cancelled_at:
-                entry.sequence += 1
-                entry.fingerprint, entry.cancelled_at = digest, None
-                entry.save()
-                kind = Kind.UPDATE
-            else:
+            session.page = cohort
+        self.sessions = {session.uid: session for session in sessions}
+        self.events = snapshots(cohort, sessions)
+        people = Enrollment.objects.invited().filter(cohort=cohort)
+        records = Invitation.objects.filter(entry__cohort=cohort)
+        if self.scoped:
+            people = people.filter(user__in=user_ids)
+            # An account deleted since leaves its invitations without a user.
+            records = records.filter(Q(user__in=user_ids) | Q(user__isnull=True))
+        self.people = (
+            {
+                enrolment.user_id: enrolment.user
+                for enrolment in people.select_related("user")
+            }
+            if live
+            else {}
+        )
+        self.records = {}
+        for record in records.select_related("entry", "user"):
+            self.records.setdefault(record.entry.uid, []).append(record)
+        self.entries = {
+            entry.uid: entry
+            for entry in CalendarEntry.objects.select_for_update().filter(cohort=cohort)
+        }
+        self.emails, self.changed_records, self.new_records = [], [], []
+        self.changed_entries = []
+
+    def compare(self):
+        for uid, session in self.sessions.items():
+            self.compare_session(uid, session)
+        for uid, entry in self.entries.items():
+            if uid in self.sessions or uid in self.ended or self.has_ended(entry):
                 continue
-            if people is None:
-                people = recipients(cohort.pk)
-            messages += [(session, person, entry.sequence, kind) for person in people]
-        queue_invites(messages, links)
+            self.compare_gone(entry)
 
-
-def invite_person(enrollment, now=None):
-    """Invite a person just enrolled in a live cohort to its sessions."""
-    now = now or timezone.now()
-    sync_cohort(enrollment.cohort_id, now)
-    with transaction.atomic():
-        cohort = (
-            CohortPage.objects.filter(pk=enrollment.cohort_id, live=True)
-            .prefetch_related("sessions")
-            .first()
-        )
-        if cohort is None or not enrollment.user.email:
-            return
-        sessions = upcoming(cohort, now)
-        last = last_sent([session.uid for session in sessions], [enrollment.user_id])
-        entries = CalendarEntry.objects.select_for_update().in_bulk(
-            [session.uid for session in sessions], field_name="uid"
-        )
-        messages = []
-        for session in sessions:
-            entry = entries[session.uid]
-            sent = last.get((str(session.uid), enrollment.user_id))
-            if sent == (entry.sequence, REQUEST):
-                continue  # their calendar is up to date
-            if sent and sent[1] == CANCEL and sent[0] >= entry.sequence:
-                # Back after being removed: only a higher SEQUENCE than the
-                # cancellation puts the event back in their calendar.
-                entry.sequence = sent[0] + 1
-                entry.save(update_fields=["sequence", "updated_at"])
-            messages.append((session, enrollment, entry.sequence, Kind.INVITE))
-        queue_invites(messages, join_urls(sessions))
-
-
-def uninvite_person(cohort_id, user, now=None):
-    """Take a person removed from a cohort out of its sessions."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        cohort = (
-            CohortPage.objects.filter(pk=cohort_id).prefetch_related("sessions").first()
-        )
-        if cohort is None:
-            return
-        sessions = upcoming(cohort, now)
-        last = last_sent([session.uid for session in sessions], [user.pk])
-        entries = CalendarEntry.objects.select_for_update().in_bulk(
-            [session.uid for session in sessions], field_name="uid"
-        )
-        enrollment = Enrollment(cohort=cohort, user=user)  # the deleted one's stand-in
-        messages = []
-        for session in sessions:
-            sent = last.get((str(session.uid), user.pk))
-            if session.uid in entries and sent and sent[1] == REQUEST:
-                entry = entries[session.uid]
-                entry.sequence += 1
-                entry.save(update_fields=["sequence", "updated_at"])
-                messages.append((session, enrollment, entry.sequence, Kind.REMOVED))
-        queue_invites(messages, join_urls(sessions), method=CANCEL)
-
-
-def cancel_session(session, now=None):
-    """Cancel a session being deleted, for everyone who was invited to it."""
-    now = now or timezone.now()
-    if session.end <= now:
-        return
-    with transaction.atomic():
-        entry = (
-            CalendarEntry.objects.select_for_update()
-            .filter(uid=session.uid, cancelled_at__isnull=True)
-            .first()
-        )
+    def compare_session(self, uid, session):
+        event, digest = self.events[uid]
+        entry = self.entries.get(uid)
+        every_record = self.records.get(uid, [])
+        records = {r.user_id: r for r in every_record if r.user_id is not None}
         if entry is None:
-            return  # calendars were never told about it
-        entry.sequence += 1
-        entry.cancelled_at = now
-        entry.save()
-        people = recipients(entry.cohort_id)
-        last = last_sent([session.uid], [person.user_id for person in people])
-        messages = [
-            (session, person, entry.sequence, Kind.CANCEL)
-            for person in people
-            if last.get((str(session.uid), person.user_id), (0, ""))[1] == REQUEST
-        ]
-        queue_invites(messages, join_urls([session]), method=CANCEL)
-
-
-def upcoming(cohort, now):
-    """The cohort's sessions that have not ended: past ones are not sent."""
-    sessions = [session for session in cohort.sessions.all() if session.end > now]
-    for session in sessions:
-        session.page = cohort  # the invite reads the cohort's sessions
-    return sessions
-
-
-def recipients(cohort_id):
-    return list(
-        Enrollment.objects.filter(cohort_id=cohort_id)
-        .exclude(user__email="")
-        .select_related("user")
-    )
-
-
-def fingerprint(session, join_url):
-    """Digest of what an invite says; a change means an update is due."""
-    data = [
-        session.title,
-        session.start.astimezone(UTC).isoformat(),
-        session.end.astimezone(UTC).isoformat(),
-        join_url,
-        session.agenda,
-    ]
-    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
-
-
-def invite_key(uid, user_id, sequence, method):
-    return f"invite:{uid}:{user_id}:{sequence}:{method}"
-
-
-def last_sent(uids, user_ids):
-    """What each person was last sent about each session, read from the
-    outbox: {(session uid, user id): (sequence, method)}."""
-    if not uids or not user_ids:
-        return {}
-    prefixes = Q()
-    for uid in uids:
-        prefixes |= Q(key__startswith=f"invite:{uid}:")
-    users = {str(user_id) for user_id in user_ids}
-    last = {}
-    keys = OutgoingEmail.objects.filter(prefixes).order_by("pk")
-    for key in keys.values_list("key", flat=True):
-        __, uid, user_id, sequence, method = key.split(":")
-        if user_id in users:
-            last[uid, int(user_id)] = (int(sequence), method)
-    return last
-
-
-def queue_invites(messages, links, method=REQUEST):
-    """Queue the invite or cancellation of each (session, enrolment,
-    sequence, kind), in its recipient's language; a key already queued is
-    not built again."""
-    keys = {
-        invite_key(session.uid, person.user_id, sequence, method)
-        for session, person, sequence, __ in messages
-    }
-    queued = set(
-        OutgoingEmail.objects.filter(key__in=keys).values_list("key", flat=True)
-    )
-    languages = preferred_languages([person.user for __, person, __, __ in messages])
-    preparations = Session.preparations([session for session, *__ in messages])
-    for session, person, sequence, kind in messages:
-        key = invite_key(session.uid, person.user_id, sequence, method)
-        if key in queued:
-            continue
-        join_url = links.get(session.uid, "")
-        preparation = preparations.get(session.uid, "")
-        with translation.override(languages[person.user_id]):
-            ics = invite_calendar(
-                session,
-                person,
-                method,
-                sequence=sequence,
-                join_url=join_url,
-                preparation=preparation,
+            entry = CalendarEntry.objects.create(
+                uid=uid, cohort=self.cohort, fingerprint=digest, event=event
             )
-            subject, text, html = render_session_email(
-                "invite",
-                SUBJECTS[kind],
-                session,
+        elif not entry.event:
+            upgrade_legacy(entry, session, digest, every_record)
+        messages = []  # (record or None, kind, method, address, user)
+        for user_id, user in self.people.items():
+            record = records.get(user_id)
+            if record is None or record.method == CANCEL:
+                messages.append((record, Kind.INVITE, REQUEST, user.email, user))
+            elif record.email.lower() != user.email.lower():
+                # A new address: the old one's calendar loses the event and
+                # the new one's gets it.
+                messages.append((record, Kind.REMOVED, CANCEL, record.email, user))
+                messages.append((record, Kind.INVITE, REQUEST, user.email, user))
+            elif record.fingerprint != digest:
+                messages.append((record, Kind.UPDATE, REQUEST, user.email, user))
+        for record in every_record:
+            if record.user_id not in self.people and record.method == REQUEST:
+                messages.append((record, Kind.REMOVED, CANCEL, record.email, None))
+        changed = entry.fingerprint != digest or entry.cancelled_at is not None
+        # A new SEQUENCE whenever the event changes, and whenever someone
+        # who was sent it before gets a message: it must outrank theirs.
+        if changed or any(record is not None for record, *__ in messages):
+            entry.sequence += 1
+        if changed or entry.event != event:
+            entry.fingerprint, entry.event, entry.cancelled_at = digest, event, None
+            self.changed_entries.append(entry)
+        elif messages:
+            self.changed_entries.append(entry)
+        for record, kind, method, address, user in messages:
+            self.send(entry, record, kind, method, address, user, digest)
+
+    def compare_gone(self, entry):
+        """A session deleted, or the cohort unpublished or deleted: cancel
+        it for everyone whose calendar has it."""
+        if not entry.event:
+            return  # announced before events were kept, and cancelled then
+        holders = [r for r in self.records.get(entry.uid, []) if r.method == REQUEST]
+        if entry.cancelled_at is None:
+            entry.cancelled_at = self.now
+            entry.sequence += 1
+            self.changed_entries.append(entry)
+        elif holders:
+            entry.sequence += 1
+            self.changed_entries.append(entry)
+        for record in holders:
+            self.send(
+                entry,
+                record,
+                Kind.CANCEL,
+                CANCEL,
+                record.email,
+                None,
+                entry.fingerprint,
+            )
+
+    def has_ended(self, entry):
+        end = entry.event.get("end")
+        return bool(end) and datetime.fromisoformat(end) <= self.now
+
+    def send(self, entry, record, kind, method, address, user, digest):
+        """Record one message and what the person's calendar then holds."""
+        user = user or (record.user if record else None)
+        who = user.pk if user else f"x{record.pk}"
+        self.emails.append(
+            OutgoingEmail(
+                key=invite_key(entry.uid, who, entry.sequence, method),
                 kind=kind,
-                join_url=join_url,
-                show_join_url=method == REQUEST,
-                preparation=preparation,
-                person=person.user,
+                to=address,
+                user=user,
+                params={
+                    "uid": str(entry.uid),
+                    "sequence": entry.sequence,
+                    "method": method,
+                    "event": entry.event,
+                    "attendee": attendee_params(address, user),
+                },
             )
-        queue_email(key, kind, person.user.email, subject, text, html, ics, method)
+        )
+        if record is None:
+            record = Invitation(entry=entry, user=user)
+            self.new_records.append(record)
+        elif record not in self.changed_records:
+            self.changed_records.append(record)
+        record.method, record.sequence, record.email = method, entry.sequence, address
+        if method == REQUEST:
+            record.fingerprint = digest
+
+    def save(self):
+        for entry in unique(self.changed_entries):
+            entry.save()
+        Invitation.objects.bulk_create(self.new_records)
+        Invitation.objects.bulk_update(
+            self.changed_records, ["method", "sequence", "email", "fingerprint"]
+        )
+        queue_emails(self.emails)
+        feeds = CalendarFeed.objects.all()
+        if self.scoped:
+            feeds = feeds.filter(user__in=[*self.people, *self.record_users()])
+        else:
+            feeds = feeds.filter(
+                Q(user__enrollments__cohort=self.cohort)
+                | Q(user__in=self.record_users())
+            )
+        # The feeds built before now are out of date (views.feed).
+        CalendarFeed.objects.filter(pk__in=feeds.values("pk")).update(
+            changed_at=self.now
+        )
+
+    def record_users(self):
+        return {
+            record.user_id
+            for records in self.records.values()
+            for record in records
+            if record.user_id
+        }
+
+
+def unique(items):
+    seen, kept = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            kept.append(item)
+    return kept
+
+
+def attendee_params(address, user):
+    return {
+        "email": address,
+        "first_name": user.first_name if user else "",
+        "last_name": user.last_name if user else "",
+    }
+
+
+def invite_key(uid, who, sequence, method):
+    return f"invite:{uid}:{who}:{sequence}:{method}"
+
+
+# Events as calendars see them ------------------------------------------------
+
+
+def snapshots(cohort, sessions):
+    """{session uid: (event, digest)}: what each session's invite says, as a
+    dict to keep with the messages, and the digest of its VEVENT."""
+    links = join_urls(sessions)
+    preparations = Session.preparations(sessions)
+    found = {}
+    for session in sessions:
+        event = {
+            "cohort": cohort.title,
+            "title": session.title,
+            "start": session.start.astimezone(UTC).isoformat(),
+            "end": session.end.astimezone(UTC).isoformat(),
+            "zone": cohort.time_zone,
+            "join_url": links.get(session.uid, ""),
+            "agenda": plain(session.agenda),
+            "preparation": in_every_language(preparations.get(session.uid, "")),
+        }
+        found[session.uid] = (event, digest_of(session.uid, event))
+    return found
+
+
+def plain(text):
+    """Text as a calendar shows it: line breaks are line breaks."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def in_every_language(text):
+    """{language: text} of a lazy text, for the worker to pick the
+    recipient's from; {} for none."""
+    if not text:
+        return {}
+    found = {}
+    for code, __ in settings.LANGUAGES:
+        with translation.override(code):
+            found[code] = str(text)
+    return found
+
+
+def preparation_in(event, language=None):
+    texts = event.get("preparation") or {}
+    return texts.get(language or translation.get_language()) or texts.get(
+        settings.LANGUAGE_CODE, ""
+    )
+
+
+def session_of(uid, event):
+    """An unsaved session (in an unsaved cohort) that says what ``event``
+    says, to build files and emails from."""
+    cohort = CohortPage(title=event["cohort"], time_zone=event["zone"])
+    session = Session(
+        uid=uuid.UUID(str(uid)),
+        title=event["title"],
+        start=datetime.fromisoformat(event["start"]),
+        end=datetime.fromisoformat(event["end"]),
+        agenda=event["agenda"],
+    )
+    session.page = cohort
+    return session
+
+
+def digest_of(uid, event):
+    """Digest of the VEVENT that ``event`` makes (without DTSTAMP, SEQUENCE
+    and attendee), in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        vevent = session_event(
+            session_of(uid, event),
+            join_url=event["join_url"],
+            preparation=preparation_in(event),
+            stamp=DIGEST_STAMP,
+        )
+        return hashlib.sha256(vevent.to_ical()).hexdigest()
+
+
+def legacy_fingerprints(session, join_url):
+    """The digests that entries made before events were kept hold for an
+    unchanged session (of its raw text, as typed and as a calendar reads it)."""
+    digests = set()
+    for agenda in (session.agenda, plain(session.agenda)):
+        data = [
+            session.title,
+            session.start.astimezone(UTC).isoformat(),
+            session.end.astimezone(UTC).isoformat(),
+            join_url,
+            agenda,
+        ]
+        digests.add(hashlib.sha256(json.dumps(data).encode()).hexdigest())
+    return digests
+
+
+def upgrade_legacy(entry, session, digest, records):
+    """Give an entry from before events were kept today's digest, if the
+    session is as it was announced then, so that nothing is sent for it."""
+    old = entry.fingerprint
+    links = join_urls([session])
+    if old and old in legacy_fingerprints(session, links.get(session.uid, "")):
+        entry.fingerprint = digest
+        for record in records:
+            if record.fingerprint == old:
+                record.fingerprint = digest
+        Invitation.objects.filter(entry=entry, fingerprint=old).update(
+            fingerprint=digest
+        )
+
+
+# Sending -------------------------------------------------------------------
+
+
+def render_invite(email):
+    """The invite, update or cancellation of a queued row, in the active
+    language (the recipient's): what it says was decided when it was queued."""
+    params = email.params
+    event, method = params["event"], params["method"]
+    session = session_of(params["uid"], event)
+    person = params["attendee"]
+    attendee = get_user_model()(
+        email=person["email"],
+        first_name=person["first_name"],
+        last_name=person["last_name"],
+    )
+    preparation = preparation_in(event)
+    ics = invite_calendar(
+        session,
+        attendee,
+        method,
+        sequence=params["sequence"],
+        join_url=event["join_url"],
+        preparation=preparation,
+    )
+    subject, text, html = render_session_email(
+        "invite",
+        SUBJECTS[email.kind],
+        session,
+        kind=email.kind,
+        join_url=event["join_url"],
+        show_join_url=method == REQUEST,
+        preparation=preparation,
+        person=attendee,
+    )
+    return Rendered(subject, text, html, ics.decode(), method)
 
 
 #: Subject lines, formatted with the session and its time.

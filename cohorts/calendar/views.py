@@ -5,12 +5,17 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -57,16 +62,69 @@ def cohort_download(request, pk):
     )
 
 
+@require_http_methods(["GET", "HEAD"])
 def feed(request, token):
+    """The person's feed, in their language. It is built once per change
+    (``CalendarFeed.changed_at``, moved on by every change that reaches a
+    calendar) and kept in the cache under that change; a client that has it
+    already is answered 304 Not Modified."""
     digest = token_hash(token)
     subscription = (
         CalendarFeed.objects.filter(token_hash=digest, user__is_active=True)
-        .select_related("user")
+        .select_related("user__wagtail_userprofile")
         .first()
     )
     if subscription is None or not hmac.compare_digest(subscription.token_hash, digest):
         raise Http404
-    return calendar_response(ical.feed_file(subscription.user))
+    user = subscription.user
+    language = feed_language(user)
+    version = feed_version(subscription, language)
+    etag = f'"{version}"'
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=subscription.changed_at.timestamp()
+    )
+    if not_modified is not None:
+        patch_cache_control(not_modified, private=True)
+        return not_modified
+    key = f"virtu:calendar-feed:{user.pk}:{version}"
+    ics = cache.get(key)
+    if ics is None:
+        with translation.override(language):
+            ics = ical.feed_file(user)
+        cache.set(key, ics, FEED_CACHE_SECONDS)
+    response = calendar_response(ics)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(subscription.changed_at.timestamp())
+    return response
+
+
+#: How long a built feed is kept; a change makes a new one at once.
+FEED_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def feed_language(user):
+    """The language the person chose, where the site offers it."""
+    offered = {code for code, __ in settings.LANGUAGES}
+    try:
+        chosen = user.wagtail_userprofile.preferred_language
+    except ObjectDoesNotExist:
+        chosen = ""
+    return chosen if chosen in offered else settings.LANGUAGE_CODE
+
+
+def feed_version(subscription, language):
+    """What the feed's content depends on, as a short digest: the person,
+    their latest change, their language and who organises the events."""
+    parts = [
+        ical.FEED_FORMAT,
+        subscription.user_id,
+        subscription.changed_at.isoformat(),
+        language,
+        conf.organizer_email(),
+        conf.organizer_name(),
+        conf.calendar_domain(),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def feed_urls(token):

@@ -1,0 +1,363 @@
+"""Every change a coordinator makes in the admin reaches people's calendars
+as exactly the messages it calls for: a real SMTP server receives them, and
+each test names who got which method, UID and SEQUENCE."""
+
+from datetime import timedelta
+from unittest import mock
+
+import icalendar
+from django.core.management import call_command
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import WorkflowPage
+from wagtail.test.utils import WagtailTestUtils
+
+from cohorts import conf
+from cohorts.calendar import ical
+from cohorts.enrolment import enrol
+from cohorts.models import CohortPage, Session
+from courses.permissions import COORDINATORS
+from outbox.sending import send_pending
+
+from .factories import (
+    cohort_edit_data,
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_user,
+)
+from .test_outbox import SMTPServerMixin
+
+ANNA, BERTIL = "anna@example.fi", "bertil@example.fi"
+
+
+def calendar_messages(messages):
+    """{(to, METHOD, UID, SEQUENCE)} of the messages that carry a calendar,
+    checking that the MIME part and the file name the same method."""
+    found = []
+    for message in messages:
+        parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        if not parts:
+            continue
+        [part] = parts
+        cal = icalendar.Calendar.from_ical(part.get_content())
+        assert part.get_param("method") == cal["METHOD"], message["Subject"]
+        [event] = cal.events
+        found.append(
+            (message["To"], str(cal["METHOD"]), str(event["UID"]), event["SEQUENCE"])
+        )
+    return found
+
+
+def uid(session):
+    return f"session-{session.uid}@{conf.calendar_domain()}"
+
+
+class CalendarChangeTestCase(SMTPServerMixin, WagtailTestUtils, TestCase):
+    """A published cohort of three sessions with Anna and Bertil in it, whose
+    invites have arrived; a coordinator signed in to the admin."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.coordinator = make_coordinator()
+
+    def setUp(self):
+        super().setUp()
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, ANNA, "Anna", "Aalto")
+            enrol(self.cohort, BERTIL, "Bertil", "Berg")
+        self.assertEqual(len(self.received()), 6)
+        self.client.force_login(self.coordinator)
+
+    def received(self):
+        """The calendar messages that arrived since the last call."""
+        send_pending()  # what the worker would do next
+        seen = getattr(self, "seen", 0)
+        self.seen = len(self.mailbox.messages)
+        return calendar_messages(self.mailbox.messages[seen:])
+
+    def sessions(self):
+        return list(Session.objects.filter(page=self.cohort).order_by("sort_order"))
+
+    def page(self):
+        return CohortPage.objects.get(pk=self.cohort.pk)
+
+    def edit(self, session_changes=None, **fields):
+        """Post the cohort's edit form and publish it, as a coordinator does."""
+        page = self.page().get_latest_revision_as_object()
+        data = cohort_edit_data(page, session_changes, **fields)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]), data
+            )
+        self.assertEqual(response.status_code, 302, response.content[-3000:])
+        return response
+
+    def unpublish(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:unpublish", args=[self.cohort.pk])
+            )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(self.page().live)
+
+    def everyone(self, method, sessions, sequence, people=(ANNA, BERTIL)):
+        return sorted(
+            (person, method, uid(session), sequence)
+            for person in people
+            for session in sessions
+        )
+
+    def assertReceived(self, expected):
+        self.assertEqual(sorted(self.received()), sorted(expected))
+
+
+class PublishingTest(CalendarChangeTestCase):
+    def test_publishing_unchanged_sends_nothing_even_with_browser_line_endings(self):
+        self.edit(lambda s: {"agenda": f"{s.title}\nOn Teams\n"})
+        self.assertReceived(self.everyone("REQUEST", self.sessions(), 1))
+        self.assertEqual(self.sessions()[0].agenda, "Session 1\nOn Teams")
+
+        # Browsers send CRLF where the stored agendas have LF.
+        self.edit(lambda s: {"agenda": s.agenda.replace("\n", "\r\n") + "\r\n"})
+        self.edit(organisations="Aluehallintovirasto")
+
+        self.assertReceived([])
+
+    def test_moving_a_session_sends_one_update_of_the_same_event_to_each(self):
+        first = self.sessions()[0]
+
+        self.edit(
+            lambda s: (
+                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                if s.pk == first.pk
+                else {}
+            )
+        )
+
+        self.assertReceived(self.everyone("REQUEST", [first], 1))
+
+    def test_renaming_the_cohort_updates_every_session_and_the_downloads(self):
+        self.edit(title="Cohort A, spring")
+
+        self.assertReceived(self.everyone("REQUEST", self.sessions(), 1))
+        download = icalendar.Calendar.from_ical(ical.cohort_file(self.page()))
+        self.assertEqual(
+            [(str(e["SUMMARY"]), e["SEQUENCE"]) for e in download.events],
+            [(f"Cohort A, spring – Session {n}", 1) for n in (1, 2, 3)],
+        )
+
+    def test_changing_the_time_zone_updates_every_session(self):
+        self.edit(time_zone="Europe/Stockholm")
+
+        self.assertReceived(self.everyone("REQUEST", self.sessions(), 1))
+
+    def test_deleting_a_session_cancels_it_for_everyone(self):
+        last = self.sessions()[2]
+
+        self.edit(lambda s: {"DELETE": "1"} if s.pk == last.pk else {})
+
+        self.assertReceived(self.everyone("CANCEL", [last], 1))
+        self.edit()
+        self.assertReceived([])
+
+    def test_unpublishing_cancels_and_publishing_again_invites_back(self):
+        self.unpublish()
+        self.assertReceived(self.everyone("CANCEL", self.sessions(), 1))
+
+        self.edit()
+        self.assertReceived(self.everyone("REQUEST", self.sessions(), 2))
+
+    def test_someone_enrolled_while_unpublished_is_invited_on_publishing(self):
+        self.unpublish()
+        self.received()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("enrollments:add"),
+                {
+                    "cohort": self.cohort.pk,
+                    "email": "cecilia@example.fi",
+                    "first_name": "Cecilia",
+                    "last_name": "Corte",
+                    "role": "participant",
+                    "organisation": "",
+                },
+            )
+        self.assertReceived([])
+
+        self.edit()
+
+        self.assertReceived(
+            self.everyone("REQUEST", self.sessions(), 2)
+            + self.everyone("REQUEST", self.sessions(), 2, ["cecilia@example.fi"])
+        )
+
+    def test_deleting_the_cohort_cancels_everything(self):
+        sessions = self.sessions()
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:delete", args=[self.cohort.pk])
+            )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(CohortPage.objects.filter(pk=self.cohort.pk).exists())
+
+        self.assertReceived(self.everyone("CANCEL", sessions, 1))
+
+
+class RevisionTest(CalendarChangeTestCase):
+    def revert(self, revision):
+        """Open an older revision in the admin and publish it as it is."""
+        url = reverse(
+            "wagtailadmin_pages:revisions_revert", args=[self.cohort.pk, revision.pk]
+        )
+        self.assertEqual(self.client.get(url).status_code, 200)
+        data = cohort_edit_data(revision.as_object())
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(url, data)
+
+    def test_reverting_sends_the_event_back_as_it_was(self):
+        original = self.page().live_revision
+        first = self.sessions()[0]
+        self.edit(
+            lambda s: (
+                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                if s.pk == first.pk
+                else {}
+            )
+        )
+        self.received()
+
+        response = self.revert(original)
+
+        self.assertEqual(response.status_code, 302)
+        self.assertReceived(self.everyone("REQUEST", [first], 2))
+
+    def test_reverting_to_a_revision_with_a_deleted_session_restores_it(self):
+        original = self.page().live_revision
+        last = self.sessions()[2]
+        self.edit(lambda s: {"DELETE": "1"} if s.pk == last.pk else {})
+        self.received()
+
+        response = self.revert(original)
+
+        self.assertEqual(response.status_code, 302, response.content[-3000:])
+        restored = Session.objects.get(page=self.cohort, title="Session 3")
+        self.assertEqual(restored.uid, last.uid)
+        self.assertReceived(self.everyone("REQUEST", [last], 2))
+
+
+class ScheduledAndWorkflowTest(CalendarChangeTestCase):
+    def test_a_scheduled_publish_sends_the_update_when_it_goes_live(self):
+        first = self.sessions()[0]
+        go_live = timezone.localtime(timezone.now() + timedelta(hours=1))
+        self.edit(
+            lambda s: {"title": "Opening"} if s.pk == first.pk else {},
+            go_live_at=go_live.strftime("%Y-%m-%d %H:%M"),
+        )
+        self.assertReceived([])
+
+        two_hours_later = timezone.now() + timedelta(hours=2)
+        with (
+            mock.patch("django.utils.timezone.now", return_value=two_hours_later),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            call_command("publish_scheduled", verbosity=0)
+
+        self.assertEqual(self.sessions()[0].title, "Opening")
+        self.assertReceived(self.everyone("REQUEST", [first], 1))
+
+    def test_approving_a_workflow_publishes_and_sends_the_update(self):
+        # Wagtail's default workflow: the Moderators approve every page.
+        self.assertTrue(WorkflowPage.objects.filter(page__depth=1).exists())
+        first = self.sessions()[0]
+        page = self.page().get_latest_revision_as_object()
+        data = cohort_edit_data(
+            page, lambda s: {"title": "Opening"} if s.pk == first.pk else {}
+        )
+        del data["action-publish"]
+        data["action-submit"] = "submit"
+        editor = make_user("editor@example.fi", groups=[COORDINATORS])
+        self.client.force_login(editor)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]), data
+            )
+        self.assertReceived([])
+
+        moderator = make_user("moderator@example.fi", groups=["Moderators"])
+        self.client.force_login(moderator)
+        state = self.page().current_workflow_task_state
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse(
+                    "wagtailadmin_pages:workflow_action",
+                    args=[self.cohort.pk, "approve", state.pk],
+                ),
+                {"comment": ""},
+            )
+        self.assertEqual(response.status_code, 302)
+
+        self.assertEqual(self.sessions()[0].title, "Opening")
+        self.assertReceived(self.everyone("REQUEST", [first], 1))
+
+
+class PeopleTest(CalendarChangeTestCase):
+    def enrolment(self, email):
+        return self.page().enrollments.get(user__email=email)
+
+    def test_a_new_address_cancels_the_old_one_and_invites_the_new_one(self):
+        anna = self.enrolment(ANNA)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("enrollments:edit", args=[anna.pk]),
+                {
+                    "cohort": self.cohort.pk,
+                    "email": "anna.aalto@example.fi",
+                    "first_name": "Anna",
+                    "last_name": "Aalto",
+                    "role": "participant",
+                    "organisation": "",
+                },
+            )
+        self.assertEqual(response.status_code, 302)
+
+        sessions = self.sessions()
+        self.assertReceived(
+            self.everyone("CANCEL", sessions, 1, [ANNA])
+            + self.everyone("REQUEST", sessions, 1, ["anna.aalto@example.fi"])
+        )
+
+    def test_an_account_whose_address_changes_moves_its_events(self):
+        user = self.enrolment(BERTIL).user
+        with self.captureOnCommitCallbacks(execute=True):
+            user.email = "bertil.berg@example.fi"
+            user.save()
+
+        sessions = self.sessions()
+        self.assertReceived(
+            self.everyone("CANCEL", sessions, 1, [BERTIL])
+            + self.everyone("REQUEST", sessions, 1, ["bertil.berg@example.fi"])
+        )
+
+    def test_removing_someone_cancels_their_sessions_and_nobody_elses(self):
+        bertil = self.enrolment(BERTIL)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(reverse("enrollments:delete", args=[bertil.pk]))
+        self.assertEqual(response.status_code, 302)
+
+        self.assertReceived(self.everyone("CANCEL", self.sessions(), 1, [BERTIL]))
+        self.edit()
+        self.assertReceived([])
+
+    def test_someone_enrolled_again_gets_their_events_back_above_the_cancel(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            self.enrolment(BERTIL).delete()
+        self.received()
+
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, BERTIL, "Bertil", "Berg")
+
+        self.assertReceived(self.everyone("REQUEST", self.sessions(), 2, [BERTIL]))
