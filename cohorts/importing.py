@@ -28,7 +28,7 @@ from .calendar.invites import reconcile
 from .enrolment import people_for_emails, split_name
 from .models import CohortPage, Enrollment
 from .permissions import cohorts_for_user, sync_trainer_access
-from .welcome import queue_welcomes
+from .welcome import welcomes
 
 #: Most people one file may hold, far more than one cohort meets with. The
 #: whole file is enrolled within one request, in bulk; the emails it causes
@@ -394,9 +394,12 @@ def enrol_people(cohort, people):
                 cohort=cohort, user__in=[enrollment.user for enrollment in new]
             ).select_related("user")
         )
-        if CohortPage.objects.filter(pk=cohort.pk, live=True).exists():
-            queue_welcomes(new)
-        reconcile(cohort.pk, {enrollment.user_id for enrollment in new})
+        live = CohortPage.objects.filter(pk=cohort.pk, live=True).exists()
+        reconcile(
+            cohort.pk,
+            {enrollment.user_id for enrollment in new},
+            also=welcomes(new) if live else [],
+        )
     return counts
 
 

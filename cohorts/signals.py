@@ -40,7 +40,9 @@ def keep_trainer_access_in_step(sender, instance, raw=False, **kwargs):
 @receiver(page_published, sender=CohortPage)
 def cohort_published(sender, instance, **kwargs):
     sync_meetings(instance)
-    invites.reconcile(instance.pk)
+    # Welcomes (with a sign-in link) for those who have not had one, in the
+    # same batch as the invites: one task sends them all.
+    invites.reconcile(instance.pk, also=welcome.cohort_welcomes(instance.pk))
 
 
 @receiver(page_unpublished, sender=CohortPage)
@@ -71,7 +73,7 @@ def remember_previous_place(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=Enrollment)
-def enrolment_saved(sender, instance, raw=False, **kwargs):
+def enrolment_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
     previous_cohort, previous_user = getattr(instance, "previous_place", None) or (
@@ -81,7 +83,10 @@ def enrolment_saved(sender, instance, raw=False, **kwargs):
     people = {instance.user_id, previous_user}
     if previous_cohort != instance.cohort_id:
         invites.reconcile(previous_cohort, people)
-    invites.reconcile(instance.cohort_id, people)
+    # A newcomer's welcome (with a sign-in link, cohorts/welcome.py) goes in
+    # the same batch as their invites.
+    welcomes = welcome.enrolment_welcomes(instance) if created else []
+    invites.reconcile(instance.cohort_id, people, also=welcomes)
 
 
 @receiver(post_delete, sender=Enrollment)
@@ -115,17 +120,3 @@ def address_changed(sender, instance, created, raw=False, **kwargs):
     )
     for cohort_id in sorted(set(cohorts)):
         invites.reconcile(cohort_id, {instance.pk})
-
-
-# Welcome emails with a sign-in link (cohorts/welcome.py).
-
-
-@receiver(post_save, sender=Enrollment)
-def welcome_new_enrolment(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        welcome.welcome_enrolled(instance)
-
-
-@receiver(page_published, sender=CohortPage)
-def welcome_people_of_published_cohort(sender, instance, **kwargs):
-    welcome.welcome_cohort(instance.pk)

@@ -19,26 +19,38 @@ def welcome_key(enrollment):
     return f"welcome:{enrollment.pk}"
 
 
-def welcome_enrolled(enrollment):
-    """Welcome a person just enrolled, if the cohort is live (a draft
-    cohort's people are welcomed when it is published)."""
+def enrolment_welcomes(enrollment):
+    """The welcome of a person just enrolled, if the cohort is live (a draft
+    cohort's people are welcomed when it is published), for ``queue_emails``."""
     # Read from the database: the cohort object in hand may be stale.
     if Enrollment.objects.filter(pk=enrollment.pk, cohort__live=True).exists():
-        queue_welcomes([enrollment])
+        return welcomes([enrollment])
+    return []
 
 
 def welcome_cohort(cohort_id):
     """Welcome everyone in a cohort just published who has not been."""
+    queue_emails(cohort_welcomes(cohort_id))
+
+
+def cohort_welcomes(cohort_id):
+    """The welcomes of everyone in a live cohort, for ``queue_emails`` (a key
+    already queued is left alone)."""
     enrollments = Enrollment.objects.filter(
         cohort_id=cohort_id, cohort__live=True
     ).select_related("user")
-    queue_welcomes(list(enrollments))
+    return welcomes(list(enrollments))
 
 
 def queue_welcomes(enrollments):
     """Record a welcome for each enrolment that has not had one, in one
     query and one task however many there are."""
-    queue_emails(
+    queue_emails(welcomes(enrollments))
+
+
+def welcomes(enrollments):
+    """Unsaved outbox rows: a welcome for each enrolment with an address."""
+    return [
         OutgoingEmail(
             key=welcome_key(enrollment),
             kind=Kind.WELCOME,
@@ -48,7 +60,7 @@ def queue_welcomes(enrollments):
         )
         for enrollment in enrollments
         if enrollment.user.email
-    )
+    ]
 
 
 def render_welcome(email):

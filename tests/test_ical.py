@@ -17,11 +17,13 @@ from functools import cache
 from pathlib import Path
 
 import icalendar
+from django.core.cache import cache as django_cache
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.test.utils import WagtailTestUtils
+from wagtail.users.models import UserProfile
 
 from cohorts.calendar import ical
 from cohorts.calendar.views import new_token
@@ -685,3 +687,115 @@ class FeedQueryTest(TestCase):
         self.assertEqual([e["SEQUENCE"] for e in cal.events].count(2), 50)
         self.assertEqual(response.content.count(b"LOCATION:https://jitsi."), 50)
         self.assertEqual(response.content.count(b"LOCATION:https://meet."), 50)
+
+
+class FeedServingTest(CalendarTestCase, WagtailTestUtils):
+    """The feed is built once per change, answers conditional requests and
+    speaks its reader's language."""
+
+    def setUp(self):
+        django_cache.clear()
+        self.url = reverse("calendar:feed", args=[new_token(self.participant.user)])
+
+    def test_a_second_request_with_the_etag_gets_304_without_a_body(self):
+        first = self.client.get(self.url)
+        self.assertEqual(first.status_code, 200)
+        self.assertTrue(first["ETag"])
+        self.assertTrue(first["Last-Modified"])
+        self.assertIn("private", first["Cache-Control"])
+
+        again = self.client.get(self.url, headers={"if-none-match": first["ETag"]})
+
+        self.assertEqual(again.status_code, 304)
+        self.assertEqual(again.content, b"")
+        since = self.client.get(
+            self.url, headers={"if-modified-since": first["Last-Modified"]}
+        )
+        self.assertEqual(since.status_code, 304)
+
+    def test_the_feed_is_served_from_the_cache_until_something_changes(self):
+        first = self.client.get(self.url)
+        with self.assertNumQueries(1):  # the token, with its person
+            cached = self.client.get(self.url)
+        self.assertEqual(cached.content, first.content)
+        # DTSTAMP stays: an unchanged event is the same event.
+        django_cache.clear()
+        self.assertEqual(self.client.get(self.url).content, first.content)
+
+        cohort = CohortPage.objects.get(pk=self.cohort.pk)
+        cohort.title = "Itä-Suomi, kevät"
+        cohort.save_revision().publish()
+
+        changed = self.client.get(self.url, headers={"if-none-match": first["ETag"]})
+        self.assertEqual(changed.status_code, 200)
+        self.assertNotEqual(changed["ETag"], first["ETag"])
+        self.assertIn(
+            "SUMMARY:Itä-Suomi\\, kevät – Session 1", changed.content.decode()
+        )
+
+    def test_a_person_who_leaves_gets_a_new_feed_without_the_cohort(self):
+        first = self.client.get(self.url)
+        self.participant.delete()
+
+        changed = self.client.get(self.url, headers={"if-none-match": first["ETag"]})
+
+        self.assertEqual(changed.status_code, 200)
+        self.assertNotIn(b"session-", changed.content)
+
+    def test_an_english_speaker_gets_the_feed_in_english(self):
+        UserProfile.get_for_user(self.participant.user)
+        UserProfile.objects.filter(user=self.participant.user).update(
+            preferred_language="fi"
+        )
+        with override_settings(LANGUAGE_CODE="fi"):
+            finnish = self.client.get(self.url).content.decode()
+            UserProfile.objects.filter(user=self.participant.user).update(
+                preferred_language="en"
+            )
+            english = self.client.get(self.url).content.decode()
+
+        self.assertIn("NAME:Virtu-valmennus", finnish)
+        self.assertIn("NAME:Virtu training", english)
+        self.assertIn("Reflection due: Experiment 1", english)
+        self.assertNotIn("Reflektio", english)
+
+    def test_an_empty_feed_is_a_valid_calendar_in_every_parser(self):
+        nobody = make_user("nobody@example.fi")
+        response = self.client.get(reverse("calendar:feed", args=[new_token(nobody)]))
+
+        cal, thunderbird, evolution = self.read_everywhere(response.content, "PUBLISH")
+        self.assertEqual(cal.events, [])
+        self.assertEqual(len(cal.subcomponents), 1)  # a VTIMEZONE: RFC 5545 wants one
+        self.assertEqual(thunderbird["events"], [])
+        self.assertEqual(evolution["events"], [])
+
+    def test_a_due_time_that_moves_with_its_session_gets_a_higher_sequence(self):
+        def due_sequences():
+            django_cache.clear()
+            cal = icalendar.Calendar.from_ical(self.client.get(self.url).content)
+            return {
+                str(e["SUMMARY"]): (e["SEQUENCE"], iso(e.start))
+                for e in cal.events
+                if e["UID"].startswith("experiment-")
+            }
+
+        before = due_sequences()
+        cohort = CohortPage.objects.get(pk=self.cohort.pk)
+        sessions = list(cohort.sessions.all())
+        sessions[1].start += timedelta(days=1)
+        sessions[1].end += timedelta(days=1)
+        cohort.sessions = sessions
+        cohort.save_revision().publish()
+        cohort.save_revision().publish()  # again, unchanged
+
+        after = due_sequences()
+        self.assertEqual(
+            before["Reflection due: Experiment 1"], (0, "2027-03-26T07:00:00Z")
+        )
+        self.assertEqual(
+            after["Reflection due: Experiment 1"], (1, "2027-03-27T07:00:00Z")
+        )
+        self.assertEqual(
+            after["Reflection due: Experiment 2"],
+            (0, before["Reflection due: Experiment 2"][1]),
+        )

@@ -4,14 +4,18 @@ import codecs
 import csv
 import dataclasses
 import io
+from collections import Counter
+from datetime import timedelta
 
 import openpyxl
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, override
 from wagtail.test.utils import WagtailTestUtils
 
@@ -19,7 +23,15 @@ from cohorts.enrolment import enrol
 from cohorts.importing import MAX_ROWS, enrol_people, read_people
 from cohorts.models import Enrollment
 from courses.permissions import COORDINATORS
+from outbox.models import OutgoingEmail
+from outbox.sending import send_pending
 
+from .test_outbox import SMTPServerMixin
+
+try:
+    from django.tasks import task_backends
+except ImportError:  # Django 5.2
+    from django_tasks import task_backends
 from .factories import (
     make_cohort,
     make_coordinator,
@@ -546,3 +558,42 @@ class EnrolPeopleTest(TestCase):
             enrol_people(cohort, [people[0], broken])
 
         self.assertEqual(cohort.enrollments.count(), 0)
+
+
+class LargeImportTest(SMTPServerMixin, ImportViewTestCase):
+    """An import of the largest file answers without waiting for the mail
+    server: it records one welcome and the invites per person and queues one
+    task; the worker then sends each email exactly once."""
+
+    def test_five_hundred_people_are_recorded_at_once_and_emailed_once_each(self):
+        rows = [
+            [f"Person {n}", f"person{n}@example.fi", "Office", "participant"]
+            for n in range(MAX_ROWS)
+        ]
+        # A queue that keeps its tasks for a worker, as production's does.
+        queue = {
+            "default": {
+                "BACKEND": f"{settings.TASKS_PACKAGE}.backends.dummy.DummyBackend"
+            }
+        }
+        self.stop_smtp()  # nothing may reach the mail server from the request
+        with override_settings(TASKS=queue):
+            with self.captureOnCommitCallbacks(execute=True):
+                response = self.post(csv_file([HEADER, *rows]))
+            tasks = list(task_backends["default"].results)
+
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.cohort.enrollments.count(), MAX_ROWS)
+        self.assertEqual(len(tasks), 1)
+        self.assertEqual(OutgoingEmail.objects.filter(state="pending").count(), 2000)
+        self.start_smtp()
+
+        while send_pending(now=timezone.now() + timedelta(minutes=5)):
+            pass  # the worker, a batch at a time
+
+        self.assertEqual(len(self.mailbox.messages), 4 * MAX_ROWS)
+        self.assertEqual(set(self.mailbox.by_id().values()), {1})
+        per_person = Counter(message["To"] for message in self.mailbox.messages)
+        self.assertEqual(set(per_person.values()), {4})  # a welcome, 3 invites
+        self.assertEqual(len(per_person), MAX_ROWS)
+        self.assertFalse(OutgoingEmail.objects.exclude(state="sent").exists())

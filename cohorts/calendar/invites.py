@@ -52,12 +52,13 @@ REQUEST, CANCEL = Invitation.Method.REQUEST, Invitation.Method.CANCEL
 DIGEST_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def reconcile(cohort_id, user_ids=None, *, live=None, now=None):
+def reconcile(cohort_id, user_ids=None, *, live=None, now=None, also=()):
     """Send each person exactly what their calendar lacks about the cohort's
     sessions. ``user_ids`` narrows it to those people (a change of
     enrolment); ``live=False`` treats the cohort as unpublished whatever its
-    row says (it is being unpublished or deleted). Returns how many messages
-    were queued."""
+    row says (it is being unpublished or deleted). ``also`` are more unsaved
+    outbox rows (welcomes) to queue in the same batch: one task sends them
+    all. Returns how many messages were queued."""
     now = now or timezone.now()
     with transaction.atomic():
         # The lock keeps two changes of one cohort from announcing twice.
@@ -68,14 +69,19 @@ def reconcile(cohort_id, user_ids=None, *, live=None, now=None):
             .first()
         )
         if cohort is None:
-            return 0
+            queue_emails(also)
+            return len(also)
         plan = Plan(cohort, user_ids, now, live=cohort.live and live is not False)
         plan.compare()
         plan.save()
         if user_ids is None:
             for sync in hooks.get_hooks("sync_cohort_calendar"):
                 sync(cohort)
-        return len(plan.emails)
+        emails = [*plan.emails, *also]
+        for email in emails:  # sent in this order: invites, then welcomes
+            email.next_attempt_at = now
+        queue_emails(emails)
+        return len(emails)
 
 
 class Plan:
@@ -225,7 +231,6 @@ class Plan:
         Invitation.objects.bulk_update(
             self.changed_records, ["method", "sequence", "email", "fingerprint"]
         )
-        queue_emails(self.emails)
         feeds = CalendarFeed.objects.all()
         if self.scoped:
             feeds = feeds.filter(user__in=[*self.people, *self.record_users()])
@@ -289,7 +294,9 @@ def snapshots(cohort, sessions):
             "agenda": plain(session.agenda),
             "preparation": in_every_language(preparations.get(session.uid, "")),
         }
-        found[session.uid] = (event, digest_of(session.uid, event))
+        with translation.override(None):
+            source = str(preparations.get(session.uid, ""))
+        found[session.uid] = (event, digest_of(session.uid, event, source))
     return found
 
 
@@ -332,17 +339,21 @@ def session_of(uid, event):
     return session
 
 
-def digest_of(uid, event):
-    """Digest of the VEVENT that ``event`` makes (without DTSTAMP, SEQUENCE
-    and attendee), in the site's language."""
-    with translation.override(settings.LANGUAGE_CODE):
+def digest_of(uid, event, preparation=""):
+    """Digest of the VEVENT that ``event`` makes, without what is the same
+    for every version of it (UID, DTSTAMP, SEQUENCE, attendee, organiser).
+    Made in the source language, so that a better translation of the text
+    around the coordinator's is not news to anyone."""
+    with translation.override(None):
         vevent = session_event(
             session_of(uid, event),
             join_url=event["join_url"],
-            preparation=preparation_in(event),
+            preparation=preparation,
             stamp=DIGEST_STAMP,
         )
-        return hashlib.sha256(vevent.to_ical()).hexdigest()
+    for name in ("UID", "ORGANIZER"):
+        del vevent[name]
+    return hashlib.sha256(vevent.to_ical()).hexdigest()
 
 
 def legacy_fingerprints(session, join_url):

@@ -46,17 +46,20 @@ def throwaway_database(interactive):
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def time_request(client, url, runs):
+def time_request(client, url, runs, headers=None, status=200, before_each=None):
     """(queries, median ms, median ms in the database, last response) of a
-    GET, after one warm-up request that fills the caches a running site has."""
-    client.get(url)
+    GET, after one warm-up request that fills the caches a running site has.
+    ``before_each`` is called, untimed, before each timed request."""
+    client.get(url, headers=headers)
     counts, timings, db_timings = [], [], []
     for _run in range(runs):
+        if before_each is not None:
+            before_each()
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
-            response = client.get(url)
+            response = client.get(url, headers=headers)
             timings.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
+        if response.status_code != status:
             raise CommandError(f"{url} answered {response.status_code}.")
         counts.append(len(queries))
         db_timings.append(sum(float(q["time"]) for q in queries) * 1000)

@@ -1,5 +1,7 @@
 from datetime import date
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.http import HttpResponse
@@ -28,14 +30,26 @@ def bare(request):
     return HttpResponse("ok")
 
 
-#: The site's URLs plus the bare view.
-urlpatterns = [path("benchmark/bare/", bare, name="bare"), *site_urls.urlpatterns]
+def bare_query(request):
+    """A bare view that reads one row, as any view that knows who asks does
+    (the feed reads its token's row)."""
+    user = get_user_model().objects.filter(pk=request.GET.get("id")).first()
+    return HttpResponse(str(user))
+
+
+#: The site's URLs plus the bare views.
+urlpatterns = [
+    path("benchmark/bare/", bare, name="bare"),
+    path("benchmark/bare-query/", bare_query, name="bare_query"),
+    *site_urls.urlpatterns,
+]
 
 
 class Command(BaseCommand):
     help = (
         "Time the personal calendar feed of a person in 5 and in 50 cohorts "
-        "against a bare view. Runs in a throwaway test database, like "
+        "against a bare view: as served (from the cache), answered 304, and "
+        "built anew. Runs in a throwaway test database, like "
         "manage.py test, so the database in use is never touched."
     )
 
@@ -63,15 +77,25 @@ class Command(BaseCommand):
         course = demo.demo_course(demo.course_index())
         cohorts = [self.cohort(course, number) for number in range(max(SIZES))]
         client = Client()
-        urls = {"Bare view (reference)": reverse("bare")}
+        results = {
+            "Bare view (reference)": self.time_url(client, reverse("bare"), runs)
+        }
         for size in SIZES:
             person = person_for_email(f"feed{size}@example.fi", "Feed", str(size))
             Enrollment.objects.bulk_create(
                 Enrollment(cohort=cohort, user=person) for cohort in cohorts[:size]
             )
-            name = f"Feed of {size} cohorts"
-            urls[name] = reverse("calendar:feed", args=[new_token(person)])
-        return {name: self.time_url(client, url, runs) for name, url in urls.items()}
+            url = reverse("calendar:feed", args=[new_token(person)])
+            # As served: built once per change, then from the cache.
+            results[f"Feed of {size} cohorts"] = self.time_url(client, url, runs)
+            etag = client.get(url)["ETag"]
+            results["  same, 304 Not Modified"] = self.time_url(
+                client, url, runs, headers={"if-none-match": etag}, status=304
+            )
+            results["  same, built anew"] = self.time_url(
+                client, url, runs, before_each=cache.clear
+            )
+        return results
 
     def cohort(self, course, number):
         """A live cohort planned from the course, each session with a link."""
@@ -84,9 +108,9 @@ class Command(BaseCommand):
         course.add_child(instance=cohort)
         return cohort
 
-    def time_url(self, client, url, runs):
+    def time_url(self, client, url, runs, **kwargs):
         """(queries, median ms, kB) of a URL, after one warm-up request."""
-        queries, ms, _db_ms, response = time_request(client, url, runs)
+        queries, ms, _db_ms, response = time_request(client, url, runs, **kwargs)
         return queries, ms, len(response.content) / 1000
 
     def report(self, results, runs):
@@ -94,11 +118,20 @@ class Command(BaseCommand):
             f"\nCalendar feed on {connection.vendor}, in a throwaway test "
             f"database; median of {runs} runs.\n"
         )
-        self.stdout.write(f"{'URL':28}{'queries':>9}{'ms':>9}{'kB':>9}")
+        bare_ms = results["Bare view (reference)"][1]
+        query_ms = results["Bare view, one query"][1]
+        self.stdout.write(
+            f"{'URL':28}{'queries':>9}{'ms':>9}{'× bare':>9}{'× 1 query':>11}{'kB':>9}"
+        )
         for name, (queries, ms, size) in results.items():
-            self.stdout.write(f"{name:28}{queries:>9}{ms:>9.1f}{size:>9.1f}")
+            self.stdout.write(
+                f"{name:28}{queries:>9}{ms:>9.2f}{ms / bare_ms:>9.1f}"
+                f"{ms / query_ms:>11.1f}{size:>9.1f}"
+            )
         counts = {
-            queries for name, (queries, _ms, _kb) in results.items() if "Feed" in name
+            queries
+            for name, (queries, _ms, _kb) in results.items()
+            if name.startswith("Feed")
         }
         if len(counts) > 1:
             self.stdout.write(self.style.WARNING("Queries grow with cohorts."))

@@ -1,0 +1,122 @@
+import csv
+import io
+import time
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+
+from cohorts.importing import MAX_ROWS
+from cohorts.models import CohortPage
+from home.management import demo
+from home.management.benchmark import add_noinput_argument, throwaway_database
+from home.management.commands.load_demo_data import DEMO_EMAIL_BACKEND
+from outbox.models import OutgoingEmail
+from outbox.sending import send_pending
+
+#: A task queue that keeps its tasks for a worker, as production's does: the
+#: request is timed without the sending that the worker does afterwards.
+QUEUE = {
+    "default": {"BACKEND": f"{settings.TASKS_PACKAGE}.backends.dummy.DummyBackend"}
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Time an import of a full file (500 people) through the admin into a "
+        "published cohort, and the worker that then sends its emails. Runs in "
+        "a throwaway test database, like manage.py test, so the database in "
+        "use is never touched; DATABASE_URL chooses SQLite or PostgreSQL."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--runs",
+            type=int,
+            default=3,
+            help="Imports timed, each of new people into a new cohort.",
+        )
+        add_noinput_argument(parser)
+
+    def handle(self, *args, runs, interactive, **options):
+        if runs < 1:
+            raise CommandError("--runs must be at least 1.")
+        with (
+            throwaway_database(interactive),
+            override_settings(
+                DEBUG=False,
+                ALLOWED_HOSTS=["*"],
+                EMAIL_BACKEND=DEMO_EMAIL_BACKEND,
+                TASKS=QUEUE,
+            ),
+        ):
+            results = [self.measure(run) for run in range(runs)]
+        self.report(results)
+
+    def measure(self, run):
+        """(request s, rows queued, again s, worker s, emails sent)
+        of one import of MAX_ROWS new people."""
+        built = demo.build()
+        cohort = CohortPage(title=f"Import {run}", start_date=date(2030, 1, 8))
+        cohort.plan_from_course(built.course)
+        built.course.add_child(instance=cohort)
+        cohort.save_revision().publish()
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=demo.COORDINATOR[0]))
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["name", "email", "organisation", "role"])
+        for number in range(MAX_ROWS):
+            writer.writerow(
+                [f"Tuomas Tuonti{number}", f"tuonti.{run}.{number}@example.org", "", ""]
+            )
+        data = text.getvalue().encode()
+        queued_before = OutgoingEmail.objects.count()
+
+        def post():
+            upload = SimpleUploadedFile("people.csv", data)
+            start = time.perf_counter()
+            response = client.post(
+                reverse("enrollments:import"), {"cohort": cohort.pk, "file": upload}
+            )
+            seconds = time.perf_counter() - start
+            if response.status_code != 302:
+                raise CommandError(f"The import answered {response.status_code}.")
+            return seconds
+
+        seconds = post()
+        queued = OutgoingEmail.objects.count() - queued_before
+        again = post()  # the same file again: everyone unchanged
+        start = time.perf_counter()
+        sent = 0
+        while counts := send_pending():
+            sent += counts.get(OutgoingEmail.State.SENT, 0)
+        worker = time.perf_counter() - start
+        return seconds, queued, again, worker, sent
+
+    def report(self, results):
+        self.stdout.write(
+            f"\nImport of {MAX_ROWS} people through the admin on "
+            f"{connection.vendor}, in a throwaway test database.\n"
+        )
+        self.stdout.write(
+            f"{'run':>4}{'request s':>11}{'emails queued':>15}"
+            f"{'again s':>9}{'worker s':>10}{'emails sent':>13}"
+        )
+        for number, (seconds, queued, again, worker, sent) in enumerate(
+            results, start=1
+        ):
+            self.stdout.write(
+                f"{number:>4}{seconds:>11.2f}{queued:>15}"
+                f"{again:>9.2f}{worker:>10.1f}{sent:>13}"
+            )
+        self.stdout.write(
+            "The request records the emails; the worker (here in this process, "
+            "to a local mailbox) renders and sends them."
+        )
