@@ -727,6 +727,8 @@ class ConcurrentPublishTest(TransactionTestCase):
     connections that wait for each other (a file database with the
     shipped IMMEDIATE transactions waits as PostgreSQL does)."""
 
+    serialized_rollback = True  # the pages the migrations make
+
     def setUp(self):
         self.server = FakeProviders()
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

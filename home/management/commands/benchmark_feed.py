@@ -82,6 +82,10 @@ class Command(BaseCommand):
         }
         for size in SIZES:
             person = person_for_email(f"feed{size}@example.fi", "Feed", str(size))
+            if size == SIZES[0]:
+                results["Bare view, one query"] = self.time_url(
+                    client, f"{reverse('bare_query')}?id={person.pk}", runs
+                )
             Enrollment.objects.bulk_create(
                 Enrollment(cohort=cohort, user=person) for cohort in cohorts[:size]
             )
@@ -89,10 +93,10 @@ class Command(BaseCommand):
             # As served: built once per change, then from the cache.
             results[f"Feed of {size} cohorts"] = self.time_url(client, url, runs)
             etag = client.get(url)["ETag"]
-            results["  same, 304 Not Modified"] = self.time_url(
+            results[f"  {size}: 304 Not Modified"] = self.time_url(
                 client, url, runs, headers={"if-none-match": etag}, status=304
             )
-            results["  same, built anew"] = self.time_url(
+            results[f"  {size}: built anew"] = self.time_url(
                 client, url, runs, before_each=cache.clear
             )
         return results
