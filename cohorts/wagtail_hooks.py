@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.signals import init_new_page
+
+from outbox.scheduling import PeriodicJob
 
 from .calendar.invites import render_invite
 from .emails import Kind
@@ -10,6 +14,7 @@ from .models import Attendance, CohortPage, Enrollment
 from .panels import NextSessionsPanel
 from .permissions import CohortScopedPermissionPolicy, enrolled_people_only
 from .planning import plan_new_cohort, remember_start_date
+from .reminders import queue_reminders
 from .views import cohort_buttons
 from .welcome import render_welcome
 
@@ -38,6 +43,12 @@ def cohort_email_renderers():
         Kind.CANCEL: render_invite,
         Kind.REMOVED: render_invite,
     }
+
+
+@hooks.register("register_periodic_jobs")
+def reminder_jobs():
+    # Hourly: a reminder goes out within the hour it falls due, once.
+    return [PeriodicJob("cohorts.reminders", timedelta(hours=1), queue_reminders)]
 
 
 @hooks.register("register_log_actions")

@@ -1,5 +1,6 @@
 """The outbox's settings, each read from ``VIRTU_<NAME>`` with a default."""
 
+from datetime import timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -31,3 +32,16 @@ def sender_email():
 
 def sender_name():
     return setting("ORGANIZER_NAME", "Virtu")
+
+
+def outbox_lease():
+    """How long a worker's claim on a message lasts unless it renews it
+    (``VIRTU_OUTBOX_LEASE_SECONDS``, 30): a message whose worker died is
+    taken over once this has passed, by the next "outbox.send_due" run."""
+    return timedelta(seconds=float(setting("OUTBOX_LEASE_SECONDS", 30)))
+
+
+def outbox_poll():
+    """How often the workers look for messages that are due: retries, and
+    those a dead worker left (``VIRTU_OUTBOX_POLL_SECONDS``, 10)."""
+    return timedelta(seconds=float(setting("OUTBOX_POLL_SECONDS", 10)))

@@ -51,6 +51,12 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    #: The claim of the process sending the message: who (host, process and
+    #: a token of that one claim) and until when. The sender renews the lease
+    #: while it works; once it lapses another worker takes the message over,
+    #: and only the holder of the current claim may mark it sent.
+    claimed_by = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -65,3 +71,37 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+
+class JobSchedule(models.Model):
+    """When a periodic job (``scheduling.py``) runs next, and how its last
+    run went: one row per job, which every worker's scheduler moves on with
+    one conditional UPDATE, so that each period only one of them runs it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    next_run_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    #: The worker that ran it last (``Worker.worker_id``).
+    last_run_by = models.CharField(max_length=100, blank=True)
+    last_result = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class Worker(models.Model):
+    """A running ``manage.py worker`` process, which says every few seconds
+    that it is alive. A task left running by a worker that stopped saying so
+    was cut off (killed, or its host lost) and is marked failed."""
+
+    worker_id = models.CharField(max_length=100, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.worker_id} ({self.hostname}, {self.pid})"

@@ -1,23 +1,27 @@
 """Queueing and sending email: every message is first a row, written in the
 same transaction as the change that causes it (``queue_email``), and then
-sent by a task (``tasks.py``, queued when the row is committed), the
-``send_outbox`` command or its ``--loop`` worker.
+sent by a task (``tasks.py``, queued when the row is committed) or by the
+workers' periodic "outbox.send_due" job (``scheduling.py``).
 
 The rows, not the tasks, are what counts. Measured on this stack: the
 immediate task backend only logs a failing send, and django-tasks-db neither
 retries a failed task nor takes back one a killed worker left running. So
-``send_pending`` retries each row with backoff up to a limit and takes back
-rows that have been "sending" for too long; a task only makes it happen sooner
-(and, with a backend that can defer, brings the retries too).
+``send_pending`` retries each row with backoff up to a limit and takes over
+rows whose sender stopped renewing its lease; a task only makes it happen
+sooner (and, with a backend that can defer, brings the retries too).
 """
 
 import hashlib
 import logging
+import os
 import smtplib
+import socket
+import uuid
 from collections import Counter
 from contextlib import suppress
 from datetime import timedelta
 from email.utils import formataddr
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -27,6 +31,7 @@ from django.dispatch import Signal
 from django.utils import timezone, translation
 
 from . import conf, kinds
+from .delivery import Superseded, deliver
 from .models import OutgoingEmail
 from .rendering import preferred_languages
 
@@ -38,9 +43,6 @@ State = OutgoingEmail.State
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
-#: A row "sending" for longer than this belongs to a worker that died. Far
-#: above EMAIL_TIMEOUT, so that a slow send that still runs is not repeated.
-STALE_AFTER = timedelta(minutes=10)
 #: Most messages one run claims.
 BATCH = 500
 
@@ -107,15 +109,18 @@ def send_pending(now=None, limit=BATCH, ids=None):
     how many ended in each state.
 
     Each row is claimed with a conditional UPDATE before it is sent, so two
-    workers never send the same row. A mail server that refuses the
-    connection or does not answer ends the run, and every waiting message
-    waits for the same retry instead of spending a timeout of its own.
+    workers never send the same row; the claim is a lease the sender renews
+    as it goes, and a row whose lease has lapsed (its worker died) is taken
+    over by the next run. Only the holder of the current claim may mark a
+    row sent, at the last moment before the mail server accepts it
+    (``delivery.py``), so a message is never sent twice. A mail server that
+    refuses the connection or does not answer ends the run, and every
+    waiting message waits for the same retry instead of spending a timeout
+    of its own. ``now`` fixes the clock (tests).
     """
-    now = now or timezone.now()
-    due = Q(state=State.PENDING, next_attempt_at__lte=now) | Q(
-        state=State.SENDING, claimed_at__lt=now - STALE_AFTER
-    )
-    rows = OutgoingEmail.objects.filter(due)
+    clock = (lambda: now) if now else timezone.now
+    start = clock()
+    rows = OutgoingEmail.objects.filter(due(start))
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     # The most tried first among equals: while the server is down, one
@@ -126,8 +131,13 @@ def send_pending(now=None, limit=BATCH, ids=None):
     connection = get_connection()
     try:
         for pk in candidates:
-            claimed = OutgoingEmail.objects.filter(due, pk=pk).update(
-                state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            claimed_at, token = clock(), claim_token()
+            claimed = OutgoingEmail.objects.filter(due(claimed_at), pk=pk).update(
+                state=State.SENDING,
+                claimed_at=claimed_at,
+                claimed_by=token,
+                lease_until=claimed_at + conf.outbox_lease(),
+                attempts=F("attempts") + 1,
             )
             if not claimed:
                 continue  # another worker has it
@@ -135,18 +145,35 @@ def send_pending(now=None, limit=BATCH, ids=None):
             try:
                 rendered = render(email)
                 if rendered is None:
-                    OutgoingEmail.objects.filter(pk=pk, claimed_at=now).update(
-                        state=State.DROPPED, last_error=""
+                    claim(pk, token).update(
+                        state=State.DROPPED, last_error="", lease_until=None
                     )
                     counts[State.DROPPED] += 1
                     continue
+                if not renew(pk, token, clock()):
+                    raise Superseded
                 connection.open()
-                connection.send_messages([build_message(email)])
+                if not renew(pk, token, clock()):
+                    raise Superseded
+                deliver(
+                    connection,
+                    build_message(email),
+                    confirm=partial(mark_sent, email, token, rendered),
+                )
+            except Superseded:
+                with suppress(Exception):
+                    connection.close()
+                logger.warning(
+                    "Email %s was taken over by another worker before it was "
+                    "sent here; it is theirs to send.",
+                    email.key,
+                )
             except Exception as error:
                 with suppress(Exception):  # QUIT to a server that hangs times out
                     connection.close()
-                state, retry_at = record_failure(email, error, now)
-                counts[state] += 1
+                state, retry_at = record_failure(email, error, clock(), token)
+                if state:
+                    counts[state] += 1
                 if not server_unavailable(error):
                     continue
                 # The others wait for the same retry.
@@ -155,17 +182,55 @@ def send_pending(now=None, limit=BATCH, ids=None):
                 ).update(next_attempt_at=retry_at)
                 break
             else:
-                OutgoingEmail.objects.filter(pk=pk, claimed_at=now).update(
-                    state=State.SENT,
-                    sent_at=timezone.now(),
-                    last_error="",
-                    **stored_content(email, rendered),
-                )
                 counts[State.SENT] += 1
     finally:
         with suppress(Exception):
             connection.close()
     return dict(counts)
+
+
+def due(now):
+    """Rows to send at ``now``: waiting ones whose time has come, and those
+    whose sender's lease has lapsed."""
+    return Q(state=State.PENDING, next_attempt_at__lte=now) | Q(
+        state=State.SENDING, lease_until__lt=now
+    )
+
+
+def claim_token():
+    """Who claims a row: this host and process (for whoever reads the
+    table), and a token of this one claim."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex}"
+
+
+def claim(pk, token):
+    """The row, while ``token`` is its claim."""
+    return OutgoingEmail.objects.filter(pk=pk, claimed_by=token)
+
+
+def renew(pk, token, now):
+    """Extend the lease of a claimed row; False when it is no longer ours."""
+    return bool(
+        claim(pk, token)
+        .filter(state=State.SENDING)
+        .update(lease_until=now + conf.outbox_lease())
+    )
+
+
+def mark_sent(email, token, rendered):
+    """Record a claimed row as sent; False when another worker has taken it
+    over, so that this one must not send it."""
+    return bool(
+        claim(email.pk, token)
+        .filter(state=State.SENDING)
+        .update(
+            state=State.SENT,
+            sent_at=timezone.now(),
+            lease_until=None,
+            last_error="",
+            **stored_content(email, rendered),
+        )
+    )
 
 
 def render(email):
@@ -203,9 +268,12 @@ def stored_content(email, rendered):
     }
 
 
-def record_failure(email, error, now):
-    """Schedule the next attempt with exponential backoff, or give up.
-    Returns the new state and the time of the next attempt."""
+def record_failure(email, error, now, token):
+    """Schedule the next attempt with exponential backoff, or give up, if
+    the row is still claimed with ``token`` (also when it had been recorded
+    as sent and the server then refused it). Returns the new state and the
+    time of the next attempt; the state is None when the row is no longer
+    ours."""
     message = f"{type(error).__name__}: {error}"[:2000]
     if email.attempts >= MAX_ATTEMPTS or is_permanent(error):
         state, next_attempt_at = State.FAILED, now
@@ -215,10 +283,15 @@ def record_failure(email, error, now):
         delay = min(FIRST_RETRY * 2 ** (email.attempts - 1), LONGEST_RETRY)
         next_attempt_at = now + delay
         logger.warning("Email %s to %s failed: %s", email.key, email.to, message)
-    OutgoingEmail.objects.filter(pk=email.pk, claimed_at=now).update(
-        state=state, next_attempt_at=next_attempt_at, last_error=message
+    recorded = claim(email.pk, token).update(
+        state=state,
+        next_attempt_at=next_attempt_at,
+        last_error=message,
+        lease_until=None,
+        sent_at=None,
     )
-    return state, next_attempt_at
+    # A row another worker has taken over is theirs to record.
+    return (state if recorded else None), next_attempt_at
 
 
 def next_retry():

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the lock files from pyproject.toml (its dependencies plus the
-# "test" extra), every version pinned:
+# "test" and "server" extras), every version pinned:
 #   requirements/lock.txt            Python 3.12, newest Django (the default)
 #   requirements/lock-django52.txt   Python 3.11, Django 5.2 LTS (CI's second leg)
 # Upgrades everything allowed by pyproject.toml; commit the result after CI passes.
@@ -17,7 +17,7 @@ fi
 compile() {
     local out=$1
     shift
-    "$uv" pip compile pyproject.toml --extra test --upgrade --quiet \
+    "$uv" pip compile pyproject.toml --extra test --extra server --upgrade --quiet \
         --custom-compile-command scripts/lock.sh -o "$out" "$@"
     # The first line says how to regenerate the file.
     sed -i "1i # Regenerate with scripts/lock.sh; do not edit by hand." "$out"

@@ -22,6 +22,7 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from wagtail import hooks
 from wagtail.test.utils import WagtailTestUtils
 
 from cohorts import conf
@@ -88,7 +89,7 @@ class SMTPServerMixin:
 
     def setUp(self):
         super().setUp()
-        self.mailbox = Mailbox()
+        self.mailbox = self.make_mailbox()
         self.smtp_port = free_port()
         self.smtp = None
         self.start_smtp()
@@ -104,6 +105,9 @@ class SMTPServerMixin:
         )
         mail_settings.enable()
         self.addCleanup(mail_settings.disable)
+
+    def make_mailbox(self):
+        return Mailbox()
 
     def start_smtp(self):
         self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=self.smtp_port)
@@ -357,22 +361,61 @@ class OutboxTests(SMTPServerMixin, TestCase):
         broken.refresh_from_db()
         self.assertEqual(broken.attempts, 1)
 
-    def test_a_message_a_killed_worker_left_sending_is_sent_again(self):
+    def test_a_message_whose_senders_lease_lapsed_is_taken_over(self):
         now = timezone.now()
         abandoned = queue("test:abandoned")
         busy = queue("test:busy")
         OutgoingEmail.objects.filter(pk=abandoned.pk).update(
-            state=State.SENDING, attempts=1, claimed_at=now - timedelta(minutes=11)
+            state=State.SENDING,
+            attempts=1,
+            claimed_by="web-1:4242:dead",
+            lease_until=now - timedelta(seconds=1),
         )
         OutgoingEmail.objects.filter(pk=busy.pk).update(
-            state=State.SENDING, attempts=1, claimed_at=now - timedelta(minutes=1)
+            state=State.SENDING,
+            attempts=1,
+            claimed_by="web-2:4343:alive",
+            lease_until=now + timedelta(seconds=20),
         )
 
         self.assertEqual(send_pending(now=now), {State.SENT: 1})
 
         abandoned.refresh_from_db()
+        busy.refresh_from_db()
         self.assertEqual((abandoned.state, abandoned.attempts), (State.SENT, 2))
+        self.assertNotIn("dead", abandoned.claimed_by)
+        self.assertEqual(abandoned.lease_until, None)
+        self.assertEqual(
+            (busy.state, busy.claimed_by), (State.SENDING, "web-2:4343:alive")
+        )
         self.assertEqual(self.mailbox.by_id(), {message_id("test:abandoned"): 1})
+
+    def test_a_claim_is_a_lease_of_thirty_seconds_in_this_process_name(self):
+        email = queue("test:lease")
+        seen = {}
+
+        def look(row):
+            seen.update(
+                OutgoingEmail.objects.filter(pk=row.pk).values(
+                    "state", "claimed_by", "lease_until"
+                )[0]
+            )
+            return None  # not needed after all: dropped
+
+        now = timezone.now()
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            kind="test_lease", params={"a": 1}
+        )
+        with hooks.register_temporarily(
+            "register_email_renderers", lambda: {"test_lease": look}
+        ):
+            send_pending(now=now)
+
+        self.assertEqual(seen["state"], State.SENDING)
+        self.assertEqual(seen["lease_until"], now + timedelta(seconds=30))
+        host, pid, token = seen["claimed_by"].split(":")
+        self.assertEqual((host, pid), (socket.gethostname()[:40], str(os.getpid())))
+        self.assertEqual(len(token), 32)
 
     def test_the_command_sends_what_is_due(self):
         queue()
@@ -516,7 +559,9 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
         super().setUpClass()
         cls.directory = tempfile.TemporaryDirectory()
         cls.database_url = f"sqlite:///{Path(cls.directory.name) / 'db.sqlite3'}"
+        # The release step (scripts/release.sh) as deployed.
         cls.manage("migrate", "-v", "0")
+        cls.manage("createcachetable")
 
     @classmethod
     def tearDownClass(cls):

@@ -55,9 +55,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Tasks waiting in the database for `manage.py worker` (production's
+    # TASKS backend); installed everywhere, so every database has its table.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # /health/live/ and /health/ready/ for load balancers, before anything
+    # that would redirect them, check their Host header or open a session.
+    "outbox.health.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A page without a language prefix in the language chosen with the
@@ -68,7 +75,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -122,6 +128,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search index then uses PostgreSQL full-text fields, which
     # Django's system checks refuse without this app (postgres.E005).
     INSTALLED_APPS.append("django.contrib.postgres")
+    # A database host that does not answer fails a request (and the
+    # readiness check) in seconds instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -136,6 +145,8 @@ def cache_from_url(url):
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
+            # A Redis that has gone away fails in seconds, not never.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     if scheme == "db":
         return {
@@ -147,9 +158,21 @@ def cache_from_url(url):
     raise ValueError(f"CACHE_URL: unknown cache {url!r}")
 
 
+def session_engine(cache_url):
+    """Sessions live in the database, which every process shares; with
+    Redis, reads come from the cache and writes go to both
+    (``SESSION_ENGINE`` chooses another)."""
+    if os.environ.get("SESSION_ENGINE"):
+        return os.environ["SESSION_ENGINE"]
+    if cache_url.startswith(("redis://", "rediss://")):
+        return "django.contrib.sessions.backends.cached_db"
+    return "django.contrib.sessions.backends.db"
+
+
 #: Production shares the database by default (settings/production.py).
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
 CACHES = {"default": cache_from_url(CACHE_URL)}
+SESSION_ENGINE = session_engine(CACHE_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}

@@ -13,13 +13,35 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# The application serves its own static files (WhiteNoise), with hashed names
+# that browsers may keep for a year and compressed copies: any number of web
+# processes serve the same files with no proxy configuration.
+MIDDLEWARE.insert(  # noqa: F405
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,  # noqa: F405
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
-    "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    "whitenoise.storage.CompressedManifestStaticFilesStorage"
 )
 
+# What every process must share lives in the database or Redis, never in a
+# process: the cache (rate limits, Wagtail's caches) is the database's unless
+# CACHE_URL or REDIS_URL names Redis (`manage.py createcachetable` makes the
+# table), and sessions are in the database.
+CACHE_URL = (
+    os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "db://virtu_cache"  # noqa: F405
+)
+CACHES = {"default": cache_from_url(CACHE_URL)}  # noqa: F405
+SESSION_ENGINE = session_engine(CACHE_URL)  # noqa: F405
+
+# Each web thread and worker keeps its connection a minute, checked before
+# reuse, instead of connecting for every request.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
 # Tasks (sending email, Wagtail's reference index) wait in the database for
-# `manage.py db_worker`, so a slow mail server never holds up a request. That
-# worker neither retries nor recovers a killed run: the email outbox does both
-# itself, with `manage.py send_outbox` from a timer (cohorts/outbox.py).
-INSTALLED_APPS += ["django_tasks_db"]  # noqa: F405
+# `manage.py worker`, so a slow mail server never holds up a request. The
+# workers also run the periodic jobs (outbox retries, reminders) and take over
+# what a killed worker held (outbox/workers.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

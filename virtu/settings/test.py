@@ -11,3 +11,8 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # (500s) are still printed.
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405
 LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405
+# Each test run its own cache and database sessions, whatever CACHE_URL or
+# REDIS_URL the environment has (the scale-out test starts servers of its own
+# on Redis).
+CACHES = {"default": cache_from_url("locmem://")}  # noqa: F405
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
