@@ -1,8 +1,9 @@
 """Reminders by email: the day before a session, and whatever reminders the
 apps built on cohorts add (the ``queue_reminders`` hook: a function that
-takes the time and returns {kind: how many it queued}). Run by ``manage.py
-send_reminders`` (cron or a timer); a key per reminder makes running it
-again send nothing twice."""
+takes the time and returns {kind: how many it queued}). Run every hour by
+the workers (the "cohorts.reminders" periodic job), or by ``manage.py
+send_reminders``; a key per reminder makes running it again send nothing
+twice."""
 
 from datetime import timedelta
 

@@ -40,6 +40,8 @@ def production_env(database_url, **values):
         STATIC_ROOT=str(collected_static()),
         EMAIL_TIMEOUT="5",
         PYTHONUNBUFFERED="1",
+        # The scripts run this test run's virtualenv (Django 6 or 5.2).
+        VENV=str(Path(sys.executable).parent.parent),
     )
     env.update({key: str(value) for key, value in values.items()})
     return env
@@ -157,20 +159,12 @@ class Process:
 
 
 class WebServer(Process):
-    """``scripts/serve.sh``'s gunicorn, listening on ``bind``."""
+    """``scripts/serve.sh`` (gunicorn), listening on ``bind``."""
 
     def __init__(self, name, env, bind, url, prefix=(), workers=2):
         self.url = url
         env = {**env, "BIND": bind, "WEB_CONCURRENCY": str(workers)}
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "virtu/gunicorn_conf.py",
-            "virtu.wsgi",
-        ]
-        super().__init__(name, command, env, prefix)
+        super().__init__(name, [str(ROOT / "scripts" / "serve.sh")], env, prefix)
 
     def wait_until_ready(self, timeout=60):
         """Wait for the readiness check to answer 200."""
@@ -188,8 +182,8 @@ class WebServer(Process):
 
 
 class WorkerProcess(Process):
-    """``manage.py worker``."""
+    """``scripts/worker.sh`` (``manage.py worker``)."""
 
     def __init__(self, name, env, prefix=(), args=()):
-        command = [sys.executable, "manage.py", "worker", *args]
+        command = [str(ROOT / "scripts" / "worker.sh"), *args]
         super().__init__(name, command, env, prefix)

@@ -1,8 +1,8 @@
 """Run by ``test_wagtail_start`` inside a site made by ``wagtail start``
 (``manage.py shell < site_round.py``): a coordinator builds a course and a
 cohort in the admin, enrols a participant, who signs in with the link from
-the welcome email and opens "My training". Prints one line per step; any
-failure raises."""
+the welcome email and opens "My training"; the health checks answer. Prints
+one line per step; any failure raises."""
 
 import re
 from datetime import date
@@ -135,4 +135,9 @@ assert response["Location"] == reverse("participant:my_training"), response["Loc
 page = check(participant.get(response["Location"]))
 assert b"Cohort A" in page.content and b"Session 1" in page.content
 print("my training", page.status_code)
+
+# The health checks a load balancer asks, answered by the site's middleware.
+ready = check(Client().get("/health/ready/", HTTP_HOST="192.0.2.7"))
+assert ready.json()["status"] == "ok", ready.content
+print("ready", ready.json()["migrations"])
 print("ok")

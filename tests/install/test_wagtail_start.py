@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "outbox",
     *INSTALLED_APPS,
 ]
+MIDDLEWARE.insert(0, "outbox.health.HealthCheckMiddleware")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
     "django.middleware.locale.LocaleMiddleware",

@@ -6,9 +6,9 @@ from cohorts.reminders import queue_reminders
 class Command(BaseCommand):
     help = (
         "Queue reminders: the day before a session to its participants, and "
-        "before a reflection is due to those who have not submitted it. Run it "
-        "daily (or more often) from cron or a systemd timer; each reminder is "
-        "sent once however often it runs."
+        "before a reflection is due to those who have not submitted it. The "
+        "workers (manage.py worker) do this every hour; this does it now. Each "
+        "reminder is sent once however often it runs."
     )
 
     def handle(self, *args, **options):

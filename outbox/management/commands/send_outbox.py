@@ -8,7 +8,8 @@ from outbox.sending import BATCH, send_pending
 class Command(BaseCommand):
     help = (
         "Send the emails that are due in the outbox, retrying failed ones. "
-        "Run it from cron or a systemd timer, or with --loop as a worker."
+        "The workers (manage.py worker) do this every few seconds; this "
+        "sends them now, once, or with --loop until stopped."
     )
 
     def add_arguments(self, parser):
