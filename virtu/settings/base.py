@@ -158,21 +158,16 @@ def cache_from_url(url):
     raise ValueError(f"CACHE_URL: unknown cache {url!r}")
 
 
-def session_engine(cache_url):
-    """Sessions live in the database, which every process shares; with
-    Redis, reads come from the cache and writes go to both
-    (``SESSION_ENGINE`` chooses another)."""
-    if os.environ.get("SESSION_ENGINE"):
-        return os.environ["SESSION_ENGINE"]
-    if cache_url.startswith(("redis://", "rediss://")):
-        return "django.contrib.sessions.backends.cached_db"
-    return "django.contrib.sessions.backends.db"
+#: Sessions live in the database, which every process shares: one indexed
+#: read a request, and no other service a signed-in person depends on.
+#: ``SESSION_ENGINE`` chooses another, e.g. reading through a Redis cache
+#: (``django.contrib.sessions.backends.cached_db``).
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
 
 
 #: Production shares the database by default (settings/production.py).
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
 CACHES = {"default": cache_from_url(CACHE_URL)}
-SESSION_ENGINE = session_engine(CACHE_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
