@@ -90,17 +90,17 @@ class PeriodicJobTests(TestCase):
         )
 
     def test_the_apps_register_outbox_retries_task_sweeps_and_reminders(self):
-        periods = {name: job.every for name, job in registered().items()}
+        expected = {
+            "outbox.send_due": timedelta(seconds=10),
+            "outbox.sweep_lost_tasks": timedelta(seconds=15),
+            "outbox.prune": timedelta(days=1),
+            "cohorts.reminders": timedelta(hours=1),
+        }
 
-        self.assertEqual(
-            periods,
-            {
-                "outbox.send_due": timedelta(seconds=10),
-                "outbox.sweep_lost_tasks": timedelta(seconds=15),
-                "outbox.prune": timedelta(days=1),
-                "cohorts.reminders": timedelta(hours=1),
-            },
-        )
+        jobs = registered()
+
+        # Other jobs may join them; these are there with these periods.
+        self.assertEqual({name: jobs[name].every for name in expected}, expected)
 
     def test_the_outbox_job_sends_what_is_due(self):
         email = queue("test:due")
@@ -118,6 +118,12 @@ class PeriodicJobTests(TestCase):
     "the in-memory test database locks whole tables without waiting",
 )
 class ConcurrentSchedulerTests(TransactionTestCase):
+    # Its flush at the end then leaves the database empty for the next
+    # transaction test case to restore the migrated state into (a plain flush
+    # has post_migrate make content types again, which the restore would
+    # meet twice).
+    serialized_rollback = True
+
     def test_four_workers_at_the_same_moment_run_a_job_once(self):
         counter = Counter()
         now = timezone.now()
