@@ -14,6 +14,7 @@ from tests.deployment import (
     WebServer,
     get,
     get_without_redirect,
+    manage,
     production_env,
     released_sqlite_database,
     temporary_directory,
@@ -43,9 +44,10 @@ class ProductionServerTests(SimpleTestCase):
         super().setUpClass()
         logs = temporary_directory("virtu-gunicorn-logs-")
         cls.access_log, cls.error_log = logs / "access.log", logs / "error.log"
+        cls.database_url = released_sqlite_database()
         cls.server = start_server(
             "web",
-            released_sqlite_database(),
+            cls.database_url,
             GUNICORN_ACCESS_LOG=cls.access_log,
             GUNICORN_ERROR_LOG=cls.error_log,
         )
@@ -92,6 +94,26 @@ class ProductionServerTests(SimpleTestCase):
         self.assertEqual(status, 404)
         self.assertNotIn(b"Traceback", missing)
         self.assertNotIn(b"urlpatterns", missing)
+
+    def test_what_processes_share_is_in_the_database_by_default(self):
+        shown = manage(
+            "shell",
+            "-c",
+            "from django.conf import settings as s\n"
+            "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'])\n"
+            "print(s.SESSION_ENGINE)\n"
+            "print(s.TASKS['default']['BACKEND'])\n",
+            env=production_env(self.database_url),
+        ).splitlines()[-3:]
+
+        self.assertEqual(
+            shown,
+            [
+                "django.core.cache.backends.db.DatabaseCache virtu_cache",
+                "django.contrib.sessions.backends.db",
+                "django_tasks_db.DatabaseBackend",
+            ],
+        )
 
     def test_health_checks_answer_a_load_balancer_by_address_over_plain_http(self):
         # Plain HTTP and a Host that is no site name: pages redirect or
