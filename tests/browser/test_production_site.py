@@ -145,10 +145,7 @@ class ProductionSiteTests(SimpleTestCase):
             self.assertGreater(rules, 0, href)
 
     def assertStaticFilesServed(self, kinds):
-        # The public site names no icon, so chromium asks for /favicon.ico
-        # on its own; that is not a file of the pages.
-        problems = [p for p in self.problems if "/favicon.ico" not in p]
-        self.assertEqual(problems, [])
+        self.assertEqual(self.problems, [])
         for url, status in self.static.items():
             self.assertEqual(status, 200, url)
             self.assertRegex(url, HASHED)
