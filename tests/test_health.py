@@ -35,7 +35,8 @@ class HealthCheckTests(TestCase):
             app="outbox", name="0004_leases_schedules_and_workers"
         ).delete()
 
-        response = self.client.get("/health/ready/")
+        with self.assertLogs("django.request", "ERROR"):  # a 503 is logged
+            response = self.client.get("/health/ready/")
 
         self.assertEqual(response.status_code, 503)
         self.assertEqual(
@@ -55,12 +56,17 @@ class HealthCheckTests(TestCase):
             "LOCATION": nothing_there,
             "OPTIONS": {"socket_connect_timeout": 2},
         }
-        with override_settings(CACHES={"default": cache}):
+        with (
+            override_settings(CACHES={"default": cache}),
+            self.assertLogs("outbox.health", "ERROR") as logs,
+            self.assertLogs("django.request", "ERROR"),
+        ):
             response = self.client.get("/health/ready/")
 
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response.json()["cache"], "unavailable")
         self.assertEqual(response.json()["database"], "ok")
+        self.assertIn("the cache does not answer", logs.output[0])
 
     def test_health_checks_answer_any_host_and_are_not_redirected(self):
         with (
