@@ -44,9 +44,11 @@ def post_comment(reflection, user, text, now=None):
 def queue_comment_email(comment):
     """Tell the reflection's author who commented, and what."""
     reflection = comment.reflection
-    is_trainer = reflection.experiment.cohort.enrollments.filter(
-        user=comment.author, role=Enrollment.Role.TRAINER
-    ).exists()
+    is_trainer = (
+        reflection.experiment.cohort.enrollments.active()
+        .filter(user=comment.author, role=Enrollment.Role.TRAINER)
+        .exists()
+    )
     return email_author(
         reflection,
         key=f"comment:{comment.pk}",

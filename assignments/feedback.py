@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import LogFormatter, log
+
+from cohorts.models import TrainingLogEntry
 
 from .emails import Kind, email_author
 from .models import Reflection
@@ -23,7 +26,9 @@ def reviewable(user):
 def awaiting_feedback(user):
     """Reviewable reflections without feedback, the longest waiting first."""
     return (
-        reviewable(user).filter(feedback_at__isnull=True).order_by("submitted_at", "pk")
+        reviewable(user)
+        .filter(feedback_at__isnull=True, author__withdrawn_at__isnull=True)
+        .order_by("submitted_at", "pk")
     )
 
 
@@ -59,15 +64,48 @@ def give_feedback(reflection, text, user, now=None):
     if text == reflection.feedback:
         return False
     now = now or timezone.now()
+    had_feedback = bool(reflection.feedback)
     with transaction.atomic():
         reflection.feedback = text
         reflection.feedback_by = user if text else None
         reflection.feedback_at = now if text else None
         # Not updated_at: that is when the participant last saved.
         reflection.save(update_fields=["feedback", "feedback_by", "feedback_at"])
+        # Who gave or changed feedback, and when; never what it says.
+        log(
+            reflection,
+            FEEDBACK if text else FEEDBACK_REMOVED,
+            user=user,
+            data={"changed": bool(had_feedback)},
+        )
         if not text:
             return False
         return queue_feedback_email(reflection) is not None
+
+
+FEEDBACK = "virtu.feedback"
+FEEDBACK_REMOVED = "virtu.feedback_removed"
+
+
+class FeedbackFormatter(LogFormatter):
+    label = _("Give feedback")
+
+    def format_message(self, log_entry):
+        if log_entry.data.get("changed"):
+            return _("Changed the feedback on a reflection")
+        return _("Gave feedback on a reflection")
+
+
+def register_feedback_actions(actions):
+    """For the ``register_log_actions`` hook: reflections log with the
+    cohort they belong to (``cohorts.audit``)."""
+    actions.register_model(Reflection, TrainingLogEntry)
+    actions.register_action(FEEDBACK)(FeedbackFormatter)
+    actions.register_action(
+        FEEDBACK_REMOVED,
+        _("Remove feedback"),
+        _("Removed the feedback on a reflection"),
+    )
 
 
 def feedback_key(reflection):

@@ -236,6 +236,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
     paginator_class = counted(
         ngettext_lazy("%(count)s participant", "%(count)s participants", "count")
     )
+    template_name = "assignments/admin/progress.html"
     page_title = _("Progress")
     header_icon = "table"
     paginate_by = 100
@@ -366,6 +367,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
             (_("Attendance"), [badge for __, badge in attendance_badges()]),
             (_("Reflections"), [badge for __, badge in progress_badges()]),
         ]
+        context["withdrawn_count"] = progress.withdrawn_count(self.cohort)
         return context
 
     @cached_property

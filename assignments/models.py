@@ -12,6 +12,7 @@ from wagtail.models import Orderable
 from cohorts.fields import ZonedDateTimeField
 from cohorts.models import CohortPage, Enrollment
 from courses.models import split_prompts
+from outbox.rendering import single_line
 
 #: Longest answer a participant can give to one prompt.
 MAX_ANSWER_LENGTH = 20_000
@@ -54,6 +55,10 @@ class Experiment(Orderable):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        self.title = single_line(self.title)
 
     @property
     def prompt_list(self):
@@ -133,11 +138,15 @@ class ReflectionQuerySet(models.QuerySet):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         live = models.Q(experiment__cohort__live=True)
-        own = live & models.Q(author__user=user)
+        # A person withdrawn from a cohort reads nothing of it, their own
+        # reflections included, until they are enrolled again.
+        own = live & models.Q(author__user=user, author__withdrawn_at__isnull=True)
         submitted = models.Q(status=Reflection.Status.SUBMITTED)
         shared = live & models.Q(
             visibility=Reflection.Visibility.COHORT,
-            experiment__cohort__enrollments__user=user,
+            experiment__cohort__in=Enrollment.objects.active()
+            .filter(user=user)
+            .values("cohort"),
         )
         followed = models.Q(experiment__cohort__in=followed_cohorts(user))
         # Filtering on the enrolments join could repeat a row; an id
@@ -232,6 +241,11 @@ class Reflection(models.Model):
 
     def __str__(self):
         return f"{self.experiment.title}: {self.author.name}"
+
+    @property
+    def log_cohort_id(self):
+        """The cohort whose trainers and coordinators read its log entries."""
+        return self.experiment.cohort_id
 
     @property
     @admin.display(description=_("answers"))

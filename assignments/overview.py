@@ -38,6 +38,9 @@ class SessionFigures:
 @dataclass
 class CohortFigures:
     participants: int
+    #: Participants withdrawn from the cohort, counted apart: the figures
+    #: below are about those still in it.
+    withdrawn: int = 0
     sessions: list = field(default_factory=list)
     experiments: int = 0
     submitted: int = 0
@@ -65,13 +68,19 @@ def figures(cohorts):
     """{cohort id: CohortFigures} for ``cohorts`` annotated with
     ``participant_count``. Four queries."""
     ids = [cohort.pk for cohort in cohorts]
-    result = {cohort.pk: CohortFigures(cohort.participant_count) for cohort in cohorts}
+    result = {
+        cohort.pk: CohortFigures(cohort.participant_count, cohort.withdrawn_count)
+        for cohort in cohorts
+    }
     sessions = {}
     for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
         figures_ = SessionFigures(session)
         sessions[session.pk] = figures_
         result[session.page_id].sessions.append(figures_)
-    participants = Q(enrollment__role=Enrollment.Role.PARTICIPANT)
+    participants = Q(
+        enrollment__role=Enrollment.Role.PARTICIPANT,
+        enrollment__withdrawn_at__isnull=True,
+    )
     for session_id, present, marked in (
         Attendance.objects.filter(participants, session__in=list(sessions))
         .values("session_id")
@@ -94,7 +103,9 @@ def figures(cohorts):
         result[cohort_id].experiments = count
     submitted = Q(status=Reflection.Status.SUBMITTED)
     for cohort_id, done, awaiting in (
-        Reflection.objects.filter(experiment__cohort__in=ids)
+        Reflection.objects.filter(
+            experiment__cohort__in=ids, author__withdrawn_at__isnull=True
+        )
         .values("experiment__cohort_id")
         .annotate(
             done=Count("pk", filter=submitted),
@@ -201,7 +212,10 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             .annotate(
                 participant_count=CohortIndexView.count_enrolled(
                     Enrollment.Role.PARTICIPANT
-                )
+                ),
+                withdrawn_count=CohortIndexView.count_enrolled(
+                    Enrollment.Role.PARTICIPANT, Enrollment.objects.withdrawn()
+                ),
             )
         )
 
@@ -237,6 +251,12 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
                 label=_("Participants"),
                 sort_key="participant_count",
                 accessor="figures.participants",
+            ),
+            Column(
+                "withdrawn",
+                label=_("Withdrawn"),
+                sort_key="withdrawn_count",
+                accessor="figures.withdrawn",
             ),
             *[AttendanceColumn(number) for number in range(1, self.session_count + 1)],
             Column(
@@ -289,6 +309,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             "title",
             "organisations",
             "participants",
+            "withdrawn",
             *sessions,
             "experiments",
             "submitted",
@@ -302,6 +323,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             "title": gettext("Cohort"),
             "organisations": gettext("Organisations"),
             "participants": gettext("Participants"),
+            "withdrawn": gettext("Withdrawn"),
             "experiments": gettext("Experiments"),
             "submitted": gettext("Reflections submitted"),
             "experiments_done": gettext("Experiments done per participant"),
@@ -322,6 +344,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             title=item.title,
             organisations=item.organisations,
             participants=figures.participants,
+            withdrawn=figures.withdrawn,
         )
         for number in range(1, self.session_count + 1):
             percent = figures.attendance_percent(number)

@@ -42,9 +42,11 @@ def sign_in_destination(user):
     hook): participants to their training, and so does anyone who may not
     use the admin; staff with admin access who take part in no cohort go on
     to the admin."""
-    is_participant = Enrollment.objects.filter(
-        user=user, role=Enrollment.Role.PARTICIPANT
-    ).exists()
+    is_participant = (
+        Enrollment.objects.active()
+        .filter(user=user, role=Enrollment.Role.PARTICIPANT)
+        .exists()
+    )
     if is_participant or not user.has_perm("wagtailadmin.access_admin"):
         return reverse("participant:my_training")
     return None
@@ -133,7 +135,8 @@ def summarise(enrollment, now, links):
 def my_training(request):
     now = timezone.now()
     enrollments = (
-        Enrollment.objects.filter(user=request.user, cohort__live=True)
+        Enrollment.objects.active()
+        .filter(user=request.user, cohort__live=True)
         .select_related("cohort")
         .prefetch_related(
             "cohort__sessions",
@@ -161,7 +164,7 @@ def writer(user, experiment_id):
     """The experiment and the user's enrolment as its participant: only the
     participants of a live cohort write its reflections."""
     enrollment = get_object_or_404(
-        Enrollment.objects.select_related("cohort"),
+        Enrollment.objects.active().select_related("cohort"),
         user=user,
         role=Enrollment.Role.PARTICIPANT,
         cohort__live=True,
@@ -457,9 +460,9 @@ def shared_reflection(request, reflection_id):
             feedback_seen_at=timezone.now()
         )
     trainer_ids = set(
-        cohort.enrollments.filter(role=Enrollment.Role.TRAINER).values_list(
-            "user_id", flat=True
-        )
+        cohort.enrollments.active()
+        .filter(role=Enrollment.Role.TRAINER)
+        .values_list("user_id", flat=True)
     )
     return render(
         request,

@@ -25,9 +25,20 @@ PROGRESS_FILTERS = {
 
 
 def participants(cohort):
-    return Enrollment.objects.filter(
-        cohort=cohort, role=Enrollment.Role.PARTICIPANT
-    ).select_related("user")
+    return (
+        Enrollment.objects.active()
+        .filter(cohort=cohort, role=Enrollment.Role.PARTICIPANT)
+        .select_related("user")
+    )
+
+
+def withdrawn_count(cohort):
+    """How many participants have been withdrawn from the cohort."""
+    return (
+        Enrollment.objects.withdrawn()
+        .filter(cohort=cohort, role=Enrollment.Role.PARTICIPANT)
+        .count()
+    )
 
 
 def with_progress(people, cohort, state, experiment=None):

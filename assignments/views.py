@@ -21,6 +21,7 @@ from .models import Reflection
 
 
 class ReflectionIndexView(CohortScopedIndexView):
+    export_cohort_path = "experiment__cohort"
     paginator_class = counted(
         ngettext_lazy("%(count)s reflection", "%(count)s reflections", "count")
     )

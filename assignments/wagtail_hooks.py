@@ -10,6 +10,7 @@ from outbox.views import OutgoingEmailViewSet
 
 from .calendar import announce_due_times, due_events, experiments_to_bring
 from .emails import Kind
+from .feedback import register_feedback_actions
 from .grid import progress_buttons, progress_urls
 from .models import Experiment, Reflection
 from .overview import course_buttons, overview_urls
@@ -45,11 +46,8 @@ def reflection_email_kinds():
     return Kind
 
 
-@hooks.register("register_log_actions")
-def keep_reflections_out_of_site_history(actions):
-    # Site history shows a model's log entries to anyone with a permission on
-    # the model, whatever the cohort.
-    actions.log_entry_models_by_type.register(Reflection, None)
+# Feedback on reflections, in the cohorts' log (cohorts.audit).
+hooks.register("register_log_actions", register_feedback_actions)
 
 
 # What experiments add to the cohorts app.

@@ -48,6 +48,8 @@ class AttendanceForm(forms.Form):
         """Store the changed marks in two queries; returns how many changed."""
         changed = set(self.changed_data)
         marks, cleared = [], []
+        #: (participant, status before, status after) of each change.
+        self.changes = []
         for person in self.people:
             name = self.field_name(person)
             if name not in changed:
@@ -55,6 +57,9 @@ class AttendanceForm(forms.Form):
             status = self.cleaned_data[name]
             if status == self.marked.get(person.pk, NOT_MARKED):
                 continue
+            self.changes.append(
+                (person, self.marked.get(person.pk, NOT_MARKED), status)
+            )
             if status:
                 marks.append(
                     Attendance(

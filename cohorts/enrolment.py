@@ -6,7 +6,9 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.log_actions import log
 
+from . import audit
 from .models import Enrollment
 from .permissions import cohorts_for_user
 
@@ -22,7 +24,9 @@ def split_name(full_name):
 def person_for_email(email, first_name="", last_name=""):
     """The user with this email address, created on first enrolment.
 
-    People sign in by invitation, so a new user has no usable password.
+    People sign in by invitation, so a new user has no usable password. An
+    existing account is never changed: its name and address are its
+    owner's (and a coordinator's list may hold a staff account's address).
     """
     User = get_user_model()
     email = User.objects.normalize_email(email.strip()).lower()
@@ -36,12 +40,6 @@ def person_for_email(email, first_name="", last_name=""):
         )
         user.set_unusable_password()
         user.save()
-    elif (first_name or last_name) and (user.first_name, user.last_name) != (
-        first_name[:150],
-        last_name[:150],
-    ):
-        user.first_name, user.last_name = first_name[:150], last_name[:150]
-        user.save(update_fields=["first_name", "last_name"])
     return user
 
 
@@ -94,16 +92,41 @@ def enrol(
     role=Enrollment.Role.PARTICIPANT,
     organisation="",
 ):
+    """Enrol the person with this address, or update their place in the
+    cohort; a withdrawn person is enrolled again with their earlier work."""
     user = person_for_email(email, first_name, last_name)
+    withdrawn = Enrollment.objects.withdrawn().filter(cohort=cohort, user=user)
+    restored = withdrawn.first()
     enrollment, _ = Enrollment.objects.update_or_create(
-        cohort=cohort, user=user, defaults={"role": role, "organisation": organisation}
+        cohort=cohort,
+        user=user,
+        defaults={
+            "role": role,
+            "organisation": organisation,
+            "withdrawn_at": None,
+            "withdrawn_by": None,
+        },
     )
+    if restored is not None:
+        log(enrollment, audit.RESTORE)
     return enrollment
+
+
+@transaction.atomic
+def withdraw(enrollment, by):
+    """Take a person out of a cohort: they lose access, their calendars get
+    the cancellations, and they leave the cohort's figures; what they wrote
+    and their attendance stay for when they are enrolled again."""
+    if enrollment.withdraw(by=by):
+        log(enrollment, audit.WITHDRAW, user=by)
+        return True
+    return False
 
 
 class EnrollmentForm(WagtailAdminModelForm):
     """Enrols a person by name and email address; the account is found or
-    created from the email address."""
+    created from the email address. The name is used only for a new
+    account, and a person withdrawn from the cohort is enrolled again."""
 
     email = forms.EmailField(label=_("email address"))
     first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
@@ -120,25 +143,48 @@ class EnrollmentForm(WagtailAdminModelForm):
                 "title"
             )
         if self.instance.pk:
+            # The person of an enrolment stays: a coordinator who means
+            # someone else withdraws this one and enrols them.
             user = self.instance.user
             self.initial.update(
                 email=user.email, first_name=user.first_name, last_name=user.last_name
             )
+            for name in ["email", "first_name", "last_name"]:
+                self.fields[name].disabled = True
+                self.fields[name].required = False
 
     def clean(self):
         cleaned_data = super().clean()
         cohort, email = cleaned_data.get("cohort"), cleaned_data.get("email")
-        if cohort and email:
+        if cohort and email and not self.instance.pk:
             others = cohort.enrollments.filter(user__email__iexact=email)
-            if self.instance.pk:
-                others = others.exclude(pk=self.instance.pk)
-            if others.exists():
+            if others.active().exists():
                 self.add_error("email", _("This person is already in the cohort."))
+            elif withdrawn := others.order_by("pk").first():
+                self.restoring = withdrawn
+        elif self.instance.pk and cohort and cohort.pk != self.instance.cohort_id:
+            taken = cohort.enrollments.filter(user=self.instance.user_id)
+            if taken.exists():
+                self.add_error("cohort", _("This person is already in the cohort."))
         return cleaned_data
+
+    restoring = None
 
     def save(self, commit=True):
         data = self.cleaned_data
-        self.instance.user = person_for_email(
-            data["email"], data["first_name"], data["last_name"]
-        )
+        if self.restoring is not None:
+            # The same row again, so that their reflections and attendance
+            # are theirs again.
+            restored = self.restoring
+            restored.role, restored.organisation = data["role"], data["organisation"]
+            restored.withdrawn_at = restored.withdrawn_by = None
+            self.instance = restored
+            if commit:
+                restored.save()
+                log(restored, audit.RESTORE)
+            return restored
+        if not self.instance.pk:
+            self.instance.user = person_for_email(
+                data["email"], data["first_name"], data["last_name"]
+            )
         return super().save(commit)

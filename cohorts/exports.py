@@ -2,6 +2,8 @@
 
 from django.utils import translation
 
+from .audit import log_export
+
 #: What a spreadsheet program takes for the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,7 +35,46 @@ class SafeSpreadsheetExportMixin:
     titles of sessions and experiments that trainers typed.
 
     CSV is streamed after the view has returned and the admin has put back
-    the site's language: its rows are made in the user's language here."""
+    the site's language: its rows are made in the user's language here.
+
+    Every export is logged (who, what, with which filters, how many rows),
+    with the cohort it is about when it is about one: the view's ``cohort``,
+    or the one cohort all rows belong to through ``export_cohort_path``."""
+
+    #: The lookup from an exported row to its cohort, if rows have one.
+    export_cohort_path = None
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        response = super().as_spreadsheet(queryset, spreadsheet_format)
+        subtitle = self.get_page_subtitle()
+        title = str(self.get_page_title())
+        log_export(
+            self.request.user,
+            self.model,
+            f"{title}: {subtitle}" if subtitle else title,
+            spreadsheet_format,
+            len(queryset) if isinstance(queryset, list) else queryset.count(),
+            {
+                key: ", ".join(values)
+                for key, values in self.request.GET.lists()
+                if key != "export"
+            },
+            cohort_id=self.export_cohort_id(queryset),
+        )
+        return response
+
+    def export_cohort_id(self, rows):
+        if cohort := getattr(self, "cohort", None):
+            return cohort.pk
+        if self.export_cohort_path and hasattr(rows, "values_list"):
+            ids = list(
+                rows.order_by()
+                .values_list(self.export_cohort_path, flat=True)
+                .distinct()[:2]
+            )
+            if len(ids) == 1:
+                return ids[0]
+        return None
 
     def stream_csv(self, queryset):
         return in_language(super().stream_csv(queryset), translation.get_language())

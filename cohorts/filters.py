@@ -16,7 +16,17 @@ class EnrollmentFilterSet(WagtailFilterSet):
     organisation = django_filters.CharFilter(
         label=_("organisation"), lookup_expr="icontains"
     )
+    state = django_filters.ChoiceFilter(
+        label=_("state"),
+        choices=[("active", _("In the cohort")), ("withdrawn", _("Withdrawn"))],
+        method="filter_state",
+    )
+
+    def filter_state(self, queryset, name, value):
+        if value == "withdrawn":
+            return queryset.withdrawn()
+        return queryset.active()
 
     class Meta:
         model = Enrollment
-        fields = ["role", "cohort", "organisation"]
+        fields = ["role", "cohort", "organisation", "state"]

@@ -62,9 +62,16 @@ class CohortPageForm(WagtailAdminPageForm):
             if form.is_valid() and not form.cleaned_data.get("DELETE")
         ]
 
+    @staticmethod
+    def row_order(form):
+        order = form.cleaned_data.get("ORDER")
+        return (order is None, order or 0)
+
     def clean(self):
         cleaned_data = super().clean()
-        forms = self.kept_session_forms()
+        # In the order the rows were put in (moved with the arrows, say),
+        # which is the order the page keeps and checks them in.
+        forms = sorted(self.kept_session_forms(), key=self.row_order)
         errors = schedule_errors(
             [
                 (form.cleaned_data.get("start"), form.cleaned_data.get("end"))

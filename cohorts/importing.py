@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import os
+import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -37,6 +38,17 @@ MAX_ROWS = 500
 #: Generous: a 500-row list is under 100 kB, but workbooks may carry styles.
 MAX_FILE_SIZE = 10 * 1024 * 1024
 EXTENSIONS = ["csv", "xlsx"]
+#: Workbooks come from other organisations and are zip archives that can
+#: unpack to far more than they weigh (a 1 MB file to 1 GB). Before anything
+#: is unpacked, their parts may add up to this much unpacked; a 500-row list
+#: with styles is well under 1 MB.
+MAX_UNPACKED_SIZE = 20 * 1024 * 1024
+MAX_PARTS = 500
+#: Rows read from a sheet, empty ones included, and columns read per row.
+MAX_SHEET_ROWS = 5_000
+MAX_COLUMNS = 50
+#: The longest cell: names, addresses and organisations are far shorter.
+MAX_CELL_LENGTH = 1_000
 
 #: Accepted column names in English, Finnish and Swedish (compared lowercased).
 COLUMNS = {
@@ -104,6 +116,7 @@ def read_people(file):
             return [], problems
         data = []
         for row in rows:
+            _check_cells(*row)
             data.append(row)
             if len(data) > MAX_ROWS:
                 return [], [
@@ -121,6 +134,17 @@ def read_people(file):
     if not data:
         return [], [Problem(_("The file has column names but no people."))]
     return _people(data, columns)
+
+
+def _check_cells(line, cells):
+    if any(len(cell) > MAX_CELL_LENGTH for cell in cells):
+        raise UnreadableFile(
+            _(
+                "A cell on row %(line)s is longer than %(max)s characters. "
+                "Check that the file is a list of people."
+            )
+            % {"line": line, "max": number_format(MAX_CELL_LENGTH, force_grouping=True)}
+        )
 
 
 def _people(rows, columns):
@@ -304,9 +328,32 @@ def _delimiter(text):
     return max([",", ";", "\t"], key=fit)
 
 
+def _check_archive(file):
+    """Refuse a workbook whose parts would unpack to too much, reading only
+    the archive's directory. zipfile stops unpacking a part at the size the
+    directory gives, so a part that lies about its size fails to read."""
+    unreadable = _("The file could not be read as an Excel workbook (.xlsx).")
+    try:
+        with zipfile.ZipFile(file) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UnreadableFile(unreadable) from error
+    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNPACKED_SIZE:
+        raise UnreadableFile(
+            _(
+                "The workbook is too large to import: unpacked it holds more than "
+                "%(size)s. Copy the list of people into a new workbook, or save "
+                "it as CSV, and import that."
+            )
+            % {"size": filesizeformat(MAX_UNPACKED_SIZE)}
+        )
+    file.seek(0)
+
+
 def _xlsx_rows(file):
     import openpyxl
 
+    _check_archive(file)
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
     # A damaged or mislabelled file fails in many ways inside openpyxl and
@@ -319,8 +366,20 @@ def _xlsx_rows(file):
         sheet = workbook.worksheets[0]
         # Some programs write a wrong size into the file; read what is there.
         sheet.reset_dimensions()
-        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for line, cells in enumerate(rows, start=1):
+            if line > MAX_SHEET_ROWS:
+                raise UnreadableFile(
+                    _(
+                        "The first sheet has more than %(max)s rows, counting empty "
+                        "ones. Copy the list of people into a new workbook and "
+                        "import that."
+                    )
+                    % {"max": number_format(MAX_SHEET_ROWS, force_grouping=True)}
+                )
             yield line, [_text(cell) for cell in cells]
+    except UnreadableFile:
+        raise
     except Exception as error:
         raise UnreadableFile(
             _("The file could not be read as an Excel workbook (.xlsx).")

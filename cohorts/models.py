@@ -5,6 +5,7 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -14,8 +15,16 @@ from modelcluster.fields import ParentalKey
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
 from wagtail.models import Orderable, Page, PageManager
+from wagtail.models.audit_log import (
+    BaseLogEntry,
+    BaseLogEntryManager,
+    LogEntryQuerySet,
+)
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.query import PageQuerySet
+
+from courses.permissions import COORDINATORS
+from outbox.rendering import single_line
 
 from .fields import HttpsURLField, ZonedDateTimeField
 from .forms import CohortPageForm
@@ -38,6 +47,10 @@ class CohortPageQuerySet(PageQuerySet):
             return self.none()
         if user.is_superuser:
             return self
+        # Editing pages alone (Wagtail's Editors, Moderators) is not a role
+        # in training: only coordinators and trainers may see its people.
+        if not user.has_perm("cohorts.view_enrollment"):
+            return self.none()
         editable = PagePermissionPolicy().instances_user_has_permission_for(
             user, "change"
         )
@@ -150,6 +163,8 @@ class CohortPage(Page):
 
     def clean(self):
         super().clean()
+        # Titles go into email subjects and calendar files, one line each.
+        self.title = single_line(self.title)
         errors = schedule_errors(
             [(session.start, session.end) for session in self.sessions.all()],
             *self.session_bounds(),
@@ -166,7 +181,7 @@ class CohortPage(Page):
         enrolled = (
             self.live
             and user.is_authenticated
-            and self.enrollments.filter(user=user).exists()
+            and self.enrollments.active().filter(user=user).exists()
         )
         return (
             enrolled or CohortPage.objects.followed_by(user).filter(pk=self.pk).exists()
@@ -237,6 +252,7 @@ class Session(Orderable):
 
     def clean(self):
         super().clean()
+        self.title = single_line(self.title)
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The session must end after it starts.")})
         if self.meeting_provider:
@@ -252,6 +268,10 @@ class Session(Orderable):
         else:
             return
         raise ValidationError({"meeting_provider": message})
+
+    @property
+    def log_cohort_id(self):
+        return self.page_id
 
     @staticmethod
     def preparations(sessions):
@@ -293,15 +313,29 @@ class Session(Orderable):
 
 
 class EnrollmentQuerySet(models.QuerySet):
+    def active(self):
+        """The people in their cohorts: enrolments not withdrawn. Whatever
+        asks who is in a cohort (access, invites, emails, figures) asks this."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def withdrawn(self):
+        return self.filter(withdrawn_at__isnull=False)
+
     def invited(self):
         """The enrolments whose people are sent the cohort's calendar invites:
-        the one place that says who a cohort's calendars are for (a person
-        without an address cannot be sent anything)."""
-        return self.exclude(user__email="")
+        the one place that says who a cohort's calendars are for: those in
+        the cohort (``active``) who have an address (a person without one
+        cannot be sent anything; a withdrawn one gets the cancellations)."""
+        return self.active().exclude(user__email="")
 
 
 class Enrollment(models.Model):
-    """A person's place in a cohort, as a participant or as a trainer."""
+    """A person's place in a cohort, as a participant or as a trainer.
+
+    Removing someone from a cohort withdraws the enrolment rather than
+    deleting it: they lose access and leave the figures, while what they
+    wrote and their attendance stay, and enrolling them again restores it.
+    """
 
     class Role(models.TextChoices):
         PARTICIPANT = "participant", _("Participant")
@@ -324,6 +358,16 @@ class Enrollment(models.Model):
     )
     organisation = models.CharField(_("organisation"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -348,6 +392,24 @@ class Enrollment(models.Model):
     @property
     def email(self):
         return self.user.email
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
+
+    @property
+    def log_cohort_id(self):
+        """The cohort whose people may read this enrolment's log entries."""
+        return self.cohort_id
+
+    def withdraw(self, by=None, now=None):
+        """Take the person out of the cohort, keeping their work."""
+        if self.is_withdrawn:
+            return False
+        self.withdrawn_at = now or timezone.now()
+        self.withdrawn_by = by
+        self.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        return True
 
 
 class Attendance(models.Model):
@@ -392,6 +454,10 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.session}: {self.enrollment.name} ({self.get_status_display()})"
+
+    @property
+    def log_cohort_id(self):
+        return self.session.page_id
 
 
 def join_urls(sessions):
@@ -540,3 +606,76 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class TrainingLogEntryQuerySet(LogEntryQuerySet):
+    def _combinator_query(self, *args, **kwargs):
+        # Site history unions every log model's entries, one union on top of
+        # the other, and reorders the whole. From Django 6.1 a union takes
+        # its first model's default ordering, which SQLite refuses inside
+        # the next union; with this log model first (cohorts.audit), none.
+        clone = super()._combinator_query(*args, **kwargs)
+        clone.query.default_ordering = False
+        return clone
+
+
+class TrainingLogEntryManager(BaseLogEntryManager):
+    """Log entries of the things that belong to a cohort, each tagged with
+    its cohort, so that Site history shows trainers those of their own
+    cohorts alone (Wagtail's own rule would show them every cohort's)."""
+
+    def get_queryset(self):
+        return TrainingLogEntryQuerySet(self.model, using=self._db)
+
+    def log_action(self, instance, action, **kwargs):
+        kwargs.setdefault("object_id", str(instance.pk))
+        kwargs.setdefault("cohort_id", getattr(instance, "log_cohort_id", None))
+        return super().log_action(instance, action, **kwargs)
+
+    def for_instance(self, instance):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(
+                instance, for_concrete_model=False
+            ),
+            object_id=str(instance.pk),
+        )
+
+    def viewable_by_user(self, user):
+        """Superusers read every entry; trainers and coordinators those of
+        the cohorts they manage; coordinators also those of no one cohort
+        (exports across cohorts, the course overview)."""
+        if user.is_active and user.is_superuser:
+            return self.all()
+        # Ids, not a subquery: Site history unions this with the other log
+        # models, and SQLite refuses a union of queries with nested ordering.
+        cohorts = list(CohortPage.objects.managed_by(user).values_list("pk", flat=True))
+        visible = models.Q(cohort__in=cohorts)
+        if user.is_active and user.groups.filter(name=COORDINATORS).exists():
+            visible |= models.Q(cohort__isnull=True)
+        return self.filter(visible)
+
+
+class TrainingLogEntry(BaseLogEntry):
+    """Who did what to a cohort's people and their work: enrolments,
+    attendance, feedback, imports and exports (``cohorts.audit``)."""
+
+    object_id = models.CharField(max_length=255, blank=True, db_index=True)
+    #: The cohort the entry is about, if one; kept when the cohort is deleted.
+    cohort = models.ForeignKey(
+        CohortPage,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    objects = TrainingLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = _("training log entry")
+        verbose_name_plural = _("training log entries")
+
+    def __str__(self):
+        return f"{self.action} {self.label} ({self.timestamp:%Y-%m-%d %H:%M})"

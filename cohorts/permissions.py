@@ -24,9 +24,9 @@ TRAINER_PAGE_PERMISSIONS = ["change_page"]
 def sync_trainer_access(cohort):
     """Make the cohort's trainer group hold exactly its enrolled trainers."""
     trainer_ids = list(
-        Enrollment.objects.filter(
-            cohort=cohort, role=Enrollment.Role.TRAINER
-        ).values_list("user_id", flat=True)
+        Enrollment.objects.active()
+        .filter(cohort=cohort, role=Enrollment.Role.TRAINER)
+        .values_list("user_id", flat=True)
     )
     name = f"{TRAINERS}: {cohort.title}"[:140] + f" #{cohort.pk}"
     group = cohort.trainer_group
@@ -53,9 +53,9 @@ def sync_trainer_access(cohort):
     trainers.user_set.remove(
         *former_ids
         - set(
-            Enrollment.objects.filter(
-                user__in=former_ids, role=Enrollment.Role.TRAINER
-            ).values_list("user_id", flat=True)
+            Enrollment.objects.active()
+            .filter(user__in=former_ids, role=Enrollment.Role.TRAINER)
+            .values_list("user_id", flat=True)
         )
     )
 
@@ -63,7 +63,7 @@ def sync_trainer_access(cohort):
 def enrolled_people_only(users):
     """Of ``users``, those enrolled in some cohort: the people who may ask
     for a sign-in link (the ``construct_sign_in_link_users`` hook)."""
-    return users.filter(enrollments__isnull=False).distinct()
+    return users.filter(pk__in=Enrollment.objects.active().values("user_id"))
 
 
 def cohorts_for_user(user):

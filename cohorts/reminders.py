@@ -88,9 +88,8 @@ def participants(cohorts):
     """{cohort id: [participant enrolments with an email address]}."""
     people = {}
     for enrollment in (
-        Enrollment.objects.filter(
-            cohort_id__in=list(cohorts), role=Enrollment.Role.PARTICIPANT
-        )
+        Enrollment.objects.active()
+        .filter(cohort_id__in=list(cohorts), role=Enrollment.Role.PARTICIPANT)
         .exclude(user__email="")
         .select_related("user")
         .order_by("pk")

@@ -24,8 +24,9 @@ from wagtail.admin.widgets import Button, HeaderButton
 
 from outbox.listing import counted
 
+from . import audit
 from .attendance import CHOICES, AttendanceForm
-from .enrolment import EnrollmentForm
+from .enrolment import EnrollmentForm, withdraw
 from .exports import SafeSpreadsheetExportMixin
 from .filters import EnrollmentFilterSet
 from .importing import ImportForm, describe
@@ -77,8 +78,36 @@ class CohortScopedViewSet(ModelViewSet):
     inspect_view_class = CohortScopedInspectView
 
 
+class EnrollmentWithdrawView(CohortScopedDeleteView):
+    """ "Delete" on an enrolment withdraws the person from the cohort: their
+    work stays, and enrolling them again restores it (``Enrollment``)."""
+
+    template_name = "cohorts/admin/confirm_withdraw.html"
+    page_title = _("Withdraw")
+    success_message = _("%(object)s withdrawn from the cohort.")
+
+    def get_queryset(self):
+        return super().get_queryset().active()
+
+    @property
+    def confirmation_message(self):
+        return gettext(
+            "Withdraw %(name)s from %(cohort)s? They can no longer see the "
+            "cohort, and their calendars get the sessions cancelled. Their "
+            "reflections, comments and attendance are kept, and enrolling "
+            "them again brings them back."
+        ) % {"name": self.object.name, "cohort": self.object.cohort.title}
+
+    def get_success_message(self):
+        return self.success_message % {"object": self.object.name}
+
+    def delete_action(self):
+        withdraw(self.object, self.request.user)
+
+
 class EnrollmentIndexView(CohortScopedIndexView):
     import_url_name = None
+    export_cohort_path = "cohort"
     paginator_class = counted(
         ngettext_lazy("%(count)s enrolment", "%(count)s enrolments", "count")
     )
@@ -134,6 +163,13 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
 
     def form_valid(self, form):
         cohort, counts = form.cleaned_data["cohort"], form.save()
+        audit.log_import(
+            cohort,
+            self.request.user,
+            form.cleaned_data["file"].name,
+            len(form.people),
+            counts,
+        )
         messages.success(
             self.request,
             gettext("%(cohort)s: %(counts)s.")
@@ -146,6 +182,7 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
 class EnrollmentViewSet(CohortScopedViewSet):
     model = Enrollment
     index_view_class = EnrollmentIndexView
+    delete_view_class = EnrollmentWithdrawView
     icon = "group"
     menu_label = _("Enrolments")
     add_to_admin_menu = False
@@ -156,9 +193,18 @@ class EnrollmentViewSet(CohortScopedViewSet):
         "role",
         "organisation",
         "cohort",
+        "withdrawn_at",
     ]
     filterset_class = EnrollmentFilterSet
-    list_export = ["name", "email", "role", "organisation", "cohort", "created_at"]
+    list_export = [
+        "name",
+        "email",
+        "role",
+        "organisation",
+        "cohort",
+        "created_at",
+        "withdrawn_at",
+    ]
     export_headings = {"name": _("Name"), "email": _("Email")}
     search_fields = [
         "user__first_name",
@@ -216,10 +262,14 @@ class CohortIndexView(PageIndexView):
         )
 
     @staticmethod
-    def count_enrolled(role):
+    def count_enrolled(role, enrollments=None):
+        """The cohort's people in ``role``: those in it (``active``) unless
+        another queryset of enrolments is given."""
+        if enrollments is None:
+            enrollments = Enrollment.objects.active()
         return Coalesce(
             Subquery(
-                Enrollment.objects.filter(cohort=OuterRef("pk"), role=role)
+                enrollments.filter(cohort=OuterRef("pk"), role=role)
                 .order_by()
                 .values("cohort")
                 .annotate(count=Count("pk"))
@@ -357,7 +407,8 @@ class AttendanceView(
 
     def get_form(self, form_class=None):
         people = (
-            self.cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT)
+            self.cohort.enrollments.active()
+            .filter(role=Enrollment.Role.PARTICIPANT)
             .select_related("user")
             .order_by("user__last_name", "user__first_name", "pk")
         )
@@ -384,6 +435,7 @@ class AttendanceView(
 
     def form_valid(self, form):
         changed = form.save(self.request.user)
+        audit.log_attendance(self.session, self.request.user, form.changes)
         messages.success(
             self.request,
             ngettext(

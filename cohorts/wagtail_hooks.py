@@ -7,6 +7,7 @@ from wagtail.signals import init_new_page
 
 from outbox.scheduling import PeriodicJob
 
+from . import audit
 from .calendar.invites import render_invite
 from .emails import Kind
 from .meetings import missing_links_warning, take_failures
@@ -51,12 +52,9 @@ def reminder_jobs():
     return [PeriodicJob("cohorts.reminders", timedelta(hours=1), queue_reminders)]
 
 
-@hooks.register("register_log_actions")
-def keep_people_out_of_site_history(actions):
-    # Site history shows a model's log entries to anyone with a permission on
-    # the model, whatever the cohort: a trainer would read the names in other
-    # cohorts' enrolments there. So enrolments keep no log.
-    actions.log_entry_models_by_type.register(Enrollment, None)
+# Enrolments, attendance and sessions log into TrainingLogEntry, which Site
+# history shows each person for the cohorts they manage alone.
+hooks.register("register_log_actions", audit.register_actions)
 
 
 @hooks.register("after_publish_page")

@@ -3,13 +3,26 @@ cohort, or when a cohort they are in is published: what the cohort is and
 a personal sign-in link (``signin``). The request only records that a
 welcome is due; the worker makes the link and the email when it sends it."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
 from outbox.rendering import render_email
 from outbox.sending import queue_emails
-from signin.links import link_url, local_time, new_link, sign_in_url
+from signin.links import (
+    can_reach_admin,
+    link_url,
+    local_time,
+    log_link_issued,
+    new_link,
+    password_reset_url,
+    password_setting_url,
+    sign_in_url,
+)
 
 from .emails import Kind
 from .models import Enrollment
@@ -23,7 +36,7 @@ def enrolment_welcomes(enrollment):
     """The welcome of a person just enrolled, if the cohort is live (a draft
     cohort's people are welcomed when it is published), for ``queue_emails``."""
     # Read from the database: the cohort object in hand may be stale.
-    if Enrollment.objects.filter(pk=enrollment.pk, cohort__live=True).exists():
+    if Enrollment.objects.active().filter(pk=enrollment.pk, cohort__live=True).exists():
         return welcomes([enrollment])
     return []
 
@@ -36,9 +49,11 @@ def welcome_cohort(cohort_id):
 def cohort_welcomes(cohort_id):
     """The welcomes of everyone in a live cohort, for ``queue_emails`` (a key
     already queued is left alone)."""
-    enrollments = Enrollment.objects.filter(
-        cohort_id=cohort_id, cohort__live=True
-    ).select_related("user")
+    enrollments = (
+        Enrollment.objects.active()
+        .filter(cohort_id=cohort_id, cohort__live=True)
+        .select_related("user")
+    )
     return welcomes(list(enrollments))
 
 
@@ -67,22 +82,39 @@ def render_welcome(email):
     """The welcome, made when it is sent, with a new sign-in link in it;
     not sent to someone no longer in a live cohort."""
     enrollment = (
-        Enrollment.objects.filter(pk=email.params["enrollment"], cohort__live=True)
+        Enrollment.objects.active()
+        .filter(pk=email.params["enrollment"], cohort__live=True)
         .select_related("user", "cohort")
         .first()
     )
     if enrollment is None or not enrollment.user.is_active:
         return None
     user, cohort = enrollment.user, enrollment.cohort
-    link, token = new_link(user)
+    context = {}
+    if not can_reach_admin(user):
+        link, token = new_link(user)
+        log_link_issued(user, link, "welcome")
+        context.update(
+            url=link_url(token), expires=local_time(link.expires_at, cohort.zone)
+        )
+    elif not user.has_usable_password():
+        # Email alone never opens the admin: a trainer sets a password.
+        context.update(
+            password_url=password_setting_url(user),
+            expires=local_time(
+                timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+                cohort.zone,
+            ),
+        )
+    else:
+        context.update(password_reset_url=password_reset_url())
     subject, text, html = render_email(
         "cohorts/email/welcome",
         _("Welcome to %(title)s") % {"title": cohort.title},
         person=user,
         cohort=cohort,
         trainer=enrollment.role == Enrollment.Role.TRAINER,
-        url=link_url(token),
-        expires=local_time(link.expires_at, cohort.zone),
         sign_in_url=sign_in_url(),
+        **context,
     )
     return Rendered(subject, text, html, private=True)

@@ -9,6 +9,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from outbox.rendering import single_line
+
 #: A half-day session: 9:00–12:30.
 DEFAULT_SESSION_START = time(9, 0)
 DEFAULT_SESSION_MINUTES = 210
@@ -89,6 +91,7 @@ class CoursePage(Page):
 
     def clean(self):
         super().clean()
+        self.title = single_line(self.title)
         if (
             self.min_session_minutes
             and self.max_session_minutes

@@ -33,3 +33,9 @@ def preferred_languages(users):
         else settings.LANGUAGE_CODE
         for user in users
     }
+
+
+def single_line(text):
+    """``text`` on one line: line breaks (and runs of spaces) as one space.
+    For titles and whatever goes into a header, such as a subject."""
+    return " ".join(str(text).split())

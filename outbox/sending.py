@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from . import conf, kinds
 from .delivery import Superseded, deliver
 from .models import OutgoingEmail
-from .rendering import preferred_languages
+from .rendering import preferred_languages, single_line
 
 logger = logging.getLogger(__name__)
 State = OutgoingEmail.State
@@ -322,7 +322,8 @@ def build_message(email):
     produce themselves: multipart/mixed[multipart/alternative[text/plain,
     text/html, text/calendar; method=...], invite.ics]."""
     message = EmailMultiAlternatives(
-        subject=email.subject,
+        # A line break in a header would make every try fail.
+        subject=single_line(email.subject),
         body=email.text,
         # The organiser sends: Outlook offers no RSVP when they differ.
         from_email=formataddr((conf.sender_name(), conf.sender_email())),

@@ -24,6 +24,16 @@ def requests_per_ip():
     return int(setting("SIGN_IN_REQUESTS_PER_IP", 20))
 
 
+def password_failures_per_account():
+    """Wrong passwords for one user name in an hour before it is refused."""
+    return int(setting("PASSWORD_FAILURES_PER_ACCOUNT", 10))
+
+
+def password_failures_per_ip():
+    """Wrong passwords from one client address in an hour before it is refused."""
+    return int(setting("PASSWORD_FAILURES_PER_IP", 50))
+
+
 def client_ip_header():
     """The request header that holds the client's address: ``REMOTE_ADDR``
     unless a proxy in front sets another (e.g. ``HTTP_X_REAL_IP``); behind a

@@ -1,5 +1,10 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm
+
+from . import conf, throttling
 
 
 class LinkRequestForm(forms.Form):
@@ -10,3 +15,44 @@ class LinkRequestForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+
+class ThrottledLoginMixin:
+    """Refuses a password sign-in, without checking the password, once the
+    user name or the client's address has had too many wrong passwords in
+    the last hour; counted in the cache all processes share."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": _(
+            "Too many wrong passwords. For your account's safety, signing in "
+            "is paused: please try again in an hour."
+        ),
+    }
+
+    def clean(self):
+        username = self.data.get("username", "")
+        ip = throttling.client_ip(self.request) if self.request else "unknown"
+        keys = [
+            (
+                throttling.key("password:account", username),
+                conf.password_failures_per_account(),
+            ),
+            (throttling.key("password:ip", ip), conf.password_failures_per_ip()),
+        ]
+        if any(throttling.reached(key, limit) for key, limit in keys):
+            raise ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except ValidationError:
+            for key, __ in keys:
+                throttling.count(key)
+            raise
+
+
+class PasswordSignInForm(ThrottledLoginMixin, AuthenticationForm):
+    """The password form of the sign-in page."""
+
+
+class AdminLoginForm(ThrottledLoginMixin, LoginForm):
+    """Wagtail's admin sign-in form (``WAGTAILADMIN_USER_LOGIN_FORM``)."""

@@ -7,6 +7,13 @@ works once and only until it expires; only a sha256 hash of its token is
 stored, so the link itself exists in the email alone: the outbox makes
 the link and the email when it sends it, in the person's language, and
 keeps no copy of its text.
+
+Email alone never opens the admin: an account that can reach it (staff,
+superusers, anyone with Wagtail's admin access, such as coordinators and
+trainers) signs in with its password. It gets no link, a link made before
+it could reach the admin does not sign it in, and such a person asking for
+a link is told by email to use their password (``password_setting_url``
+lets a new one set it).
 """
 
 import hashlib
@@ -15,14 +22,17 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.contrib.auth.tokens import default_token_generator
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.log_actions import log
 
 from outbox.conf import site_url
 from outbox.kinds import Rendered
@@ -30,11 +40,13 @@ from outbox.models import OutgoingEmail
 from outbox.rendering import render_email
 from outbox.sending import queue_email
 
-from . import conf
+from . import conf, throttling
 from .models import SignInLink
 
 #: The window of the rate limits.
 HOUR = timedelta(hours=1)
+#: In the session of someone who signed in by a link.
+LINK_SESSION_KEY = "virtu_signed_in_by_link"
 
 
 class Kind(models.TextChoices):
@@ -61,6 +73,29 @@ def new_link(user, now=None):
         expires_at=now + conf.link_lifetime(),
     )
     return link, token
+
+
+def can_reach_admin(user):
+    """Whether ``user`` could use the admin, and so must sign in with a
+    password rather than by a link sent to their email."""
+    return bool(
+        user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin")
+    )
+
+
+def password_setting_url(user):
+    """A link that lets ``user`` set their password: Django's password
+    reset, which works once and for ``PASSWORD_RESET_TIMEOUT`` seconds."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return site_url() + reverse(
+        "wagtailadmin_password_reset_confirm", args=[uid, token]
+    )
+
+
+def password_reset_url():
+    """Where someone who has forgotten their password asks for a new one."""
+    return site_url() + reverse("wagtailadmin_password_reset")
 
 
 def link_url(token):
@@ -148,11 +183,22 @@ def send_link(email, now=None):
 
 
 def render_sign_in(email):
-    """The sign-in email, made when it is sent, with a new link in it."""
+    """The sign-in email, made when it is sent, with a new link in it; for
+    someone who can reach the admin, a reminder to use their password."""
     user = email.user
     if user is None or not user.is_active:
         return None
+    if can_reach_admin(user):
+        subject, text, html = render_email(
+            "signin/email/use_password",
+            _("Sign in to Virtu with your password"),
+            person=user,
+            sign_in_url=sign_in_url(),
+            password_reset_url=password_reset_url(),
+        )
+        return Rendered(subject, text, html)
     link, token = new_link(user)
+    log_link_issued(user, link, "asked")
     subject, text, html = render_email(
         "signin/email/sign_in",
         _("Your sign-in link to Virtu"),
@@ -164,39 +210,37 @@ def render_sign_in(email):
     return Rendered(subject, text, html, private=True)
 
 
+def log_link_issued(user, link, reason):
+    """Record in Site history that a link was made (never the link)."""
+    log(
+        user,
+        LINK_ISSUED,
+        user=None,
+        data={"reason": reason, "expires": link.expires_at.isoformat()},
+    )
+
+
+LINK_ISSUED = "virtu.sign_in_link"
+
+
+client_ip = throttling.client_ip
+
+
 def throttled(email, ip):
     """Count a link request against its address and its client's address;
     True when either has made too many in the last hour.
 
-    Counted in Django's cache, for every request alike: a limit on an address
-    that counted only enrolled people would tell who is enrolled. The cache
-    is per process unless CACHES names a shared one; ``send_link`` keeps its
-    own exact limit per person in the database.
+    Counted in Django's cache shared by every process (``throttling``), for
+    every request alike: a limit on an address that counted only enrolled
+    people would tell who is enrolled. ``send_link`` keeps its own exact
+    limit per person in the database.
     """
-    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     over = [
-        count(f"virtu:sign-in:ip:{ip}") > conf.requests_per_ip(),
-        count(f"virtu:sign-in:address:{address}") > conf.links_per_address(),
+        throttling.count(throttling.key("sign-in:ip", ip)) > conf.requests_per_ip(),
+        throttling.count(throttling.key("sign-in:address", email))
+        > conf.links_per_address(),
     ]
     return any(over)
-
-
-def count(key):
-    """Add one to an hourly counter and return it."""
-    seconds = int(HOUR.total_seconds())
-    cache.add(key, 0, seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, seconds)
-        return 1
-
-
-def client_ip(request):
-    """The client's address. In a list (X-Forwarded-For) the last entry is
-    the one the proxy in front wrote; the first is whatever the client sent."""
-    value = request.META.get(conf.client_ip_header(), "")
-    return value.split(",")[-1].strip() or "unknown"
 
 
 # Emails

@@ -1,9 +1,13 @@
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from .links import LINK_SESSION_KEY, can_reach_admin
 
 
 class PreferredLanguageMiddleware:
@@ -43,4 +47,27 @@ class PreferredLanguageMiddleware:
                 response = redirect(f"{there}?{query}" if query else there)
                 patch_vary_headers(response, ["Cookie"])
                 return response
+        return self.get_response(request)
+
+
+class LinkSessionMiddleware:
+    """A session opened by a sign-in link never reaches the admin. Links are
+    refused to anyone who can use the admin, but a participant may become
+    a trainer while signed in: the admin then signs them out and asks for
+    their password. Goes after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.session.get(LINK_SESSION_KEY)
+            and request.path.startswith(reverse("wagtailadmin_home"))
+            and request.user.is_authenticated
+            and can_reach_admin(request.user)
+        ):
+            logout(request)
+            return redirect_to_login(
+                request.get_full_path(), reverse("wagtailadmin_login")
+            )
         return self.get_response(request)

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.users.models import UserProfile
 
 from . import links
-from .forms import LinkRequestForm
+from .forms import LinkRequestForm, PasswordSignInForm
+from .tasks import request_link
 
 LINK_PREFIX = "link"
 
@@ -26,6 +27,7 @@ class SignInView(LoginView):
     password form for staff who have a password."""
 
     template_name = "signin/sign_in.html"
+    form_class = PasswordSignInForm
 
     def get_default_redirect_url(self):
         return links.destination(self.request.user)
@@ -53,7 +55,9 @@ class SignInView(LoginView):
         if form.is_valid():
             email = form.cleaned_data["email"]
             if not links.throttled(email, links.client_ip(request)):
-                links.send_link(email)
+                # Looked up away from the request, so that it takes the
+                # same time whether or not the address is enrolled.
+                request_link.enqueue(email)
                 # The same answer whether or not the address is enrolled.
                 messages.success(
                     request,
@@ -92,6 +96,17 @@ def link(request, token):
     found = links.find_link(token)
     if found is None or not found.is_usable():
         return link_not_usable(request, found)
+    if links.can_reach_admin(found.user):
+        # Email alone never opens the admin; the link stays unused.
+        return render(
+            request,
+            "signin/link_needs_password.html",
+            {
+                "sign_in_url": links.sign_in_url(),
+                "password_reset_url": links.password_reset_url(),
+            },
+            status=403,
+        )
     next_url = request.POST.get("next", request.GET.get("next", ""))
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -102,6 +117,8 @@ def link(request, token):
     if not links.use_link(found):
         return link_not_usable(request, found)
     login(request, found.user)
+    # Marks the session as opened by email alone (LinkSessionMiddleware).
+    request.session[links.LINK_SESSION_KEY] = True
     response = redirect(next_url or links.destination(found.user))
     return remember_language(request, response)
 

@@ -45,14 +45,15 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         self.assertEqual(set(rows), {"Cohort A", "Cohort B"})
         a = rows["Cohort A"]
         self.assertEqual(a[1], "4")  # participants
-        self.assertEqual(a[2], "1 / 4 (25 %)")  # session 1: one present
-        self.assertEqual(a[3], "Not marked")
-        self.assertEqual(a[5], "2")  # experiments
-        self.assertEqual(a[6], "3")  # submitted reflections
-        self.assertEqual(a[7], "0.8")  # per participant
-        self.assertEqual(a[8], "2")  # awaiting feedback
+        self.assertEqual(a[2], "0")  # withdrawn
+        self.assertEqual(a[3], "1 / 4 (25 %)")  # session 1: one present
+        self.assertEqual(a[4], "Not marked")
+        self.assertEqual(a[6], "2")  # experiments
+        self.assertEqual(a[7], "3")  # submitted reflections
+        self.assertEqual(a[8], "0.8")  # per participant
+        self.assertEqual(a[9], "2")  # awaiting feedback
         b = rows["Cohort B"]
-        self.assertEqual((b[1], b[6], b[8]), ("2", "1", "1"))
+        self.assertEqual((b[1], b[7], b[9]), ("2", "1", "1"))
 
     def test_cohort_links_to_its_progress(self):
         self.client.force_login(self.coordinator)
@@ -66,8 +67,14 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
         heading, *body = list(sheet.iter_rows(values_only=True))
         self.assertEqual(
-            heading[:4],
-            ("Cohort", "Organisations", "Participants", "Session 1: present"),
+            heading[:5],
+            (
+                "Cohort",
+                "Organisations",
+                "Participants",
+                "Withdrawn",
+                "Session 1: present",
+            ),
         )
         self.assertEqual({row[0] for row in body}, set(screen))
         for row in body:
@@ -81,8 +88,9 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
                 ),
             )
         a = next(row for row in body if row[0] == "Cohort A")
-        self.assertEqual((a[3], a[4]), (1, 25))  # session 1: present, percent
-        self.assertEqual((a[5], a[6]), (None, None))  # session 2: not marked
+        self.assertEqual(a[3], 0)  # withdrawn
+        self.assertEqual((a[4], a[5]), (1, 25))  # session 1: present, percent
+        self.assertEqual((a[6], a[7]), (None, None))  # session 2: not marked
         text = b"".join(self.client.get(self.url(export="csv")).streaming_content)
         exported = list(csv.reader(io.StringIO(text.decode())))
         self.assertEqual(exported[0], [str(cell) for cell in heading])

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from .. import conf
-from ..models import CalendarFeed, CohortPage, Session
+from ..models import CalendarFeed, CohortPage, Enrollment, Session
 from . import ical
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -160,8 +160,11 @@ def subscription(request):
     https_url, webcal_url = feed_urls(token) if token else (None, None)
     cohorts = (
         CohortPage.objects.live()
-        .filter(enrollments__user=request.user)
-        .distinct()
+        .filter(
+            pk__in=Enrollment.objects.active()
+            .filter(user=request.user)
+            .values("cohort")
+        )
         .order_by("title")
     )
     return render(

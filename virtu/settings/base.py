@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session opened by a sign-in link never reaches the admin.
+    "signin.middleware.LinkSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -207,7 +209,31 @@ LOGIN_URL = "login"
 # the client's address for the sign-in page's rate limit (e.g. HTTP_X_REAL_IP).
 VIRTU_SIGN_IN_LINK_DAYS = float(os.environ.get("VIRTU_SIGN_IN_LINK_DAYS", "14"))
 VIRTU_CLIENT_IP_HEADER = os.environ.get("VIRTU_CLIENT_IP_HEADER", "REMOTE_ADDR")
+# Limits per hour, counted in the cache all processes share (CACHES): links
+# one address and requests one client may ask for, and wrong passwords one
+# user name and one client may give before password sign-in is paused.
+VIRTU_SIGN_IN_LINKS_PER_ADDRESS = int(
+    os.environ.get("VIRTU_SIGN_IN_LINKS_PER_ADDRESS", "5")
+)
+VIRTU_SIGN_IN_REQUESTS_PER_IP = int(
+    os.environ.get("VIRTU_SIGN_IN_REQUESTS_PER_IP", "20")
+)
+VIRTU_PASSWORD_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("VIRTU_PASSWORD_FAILURES_PER_ACCOUNT", "10")
+)
+VIRTU_PASSWORD_FAILURES_PER_IP = int(
+    os.environ.get("VIRTU_PASSWORD_FAILURES_PER_IP", "50")
+)
+# The admin's sign-in form counts wrong passwords too.
+WAGTAILADMIN_USER_LOGIN_FORM = "signin.forms.AdminLoginForm"
+# A trainer invited by email sets their password with a link that works
+# for this long (Django's password reset).
+PASSWORD_RESET_TIMEOUT = int(
+    float(os.environ.get("VIRTU_PASSWORD_LINK_DAYS", "3")) * 24 * 60 * 60
+)
 LOGIN_REDIRECT_URL = "/"
+# The language choice is sent only to this site (Secure in production).
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOGOUT_REDIRECT_URL = "/"
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -272,11 +298,38 @@ WAGTAILDOCS_EXTENSIONS = [
     "zip",
 ]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Uploads are kept in memory, never in a temporary file, and a request with
+# files larger than this is refused before it is read (the largest file
+# accepted, an import or a document, is 10 MB; the rest is the form).
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(
+    os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(11 * 1024 * 1024))
+)
+FILE_UPLOAD_HANDLERS = ["virtu.uploads.LimitedMemoryFileUploadHandler"]
+# No avatars from an outside service: the admin would send each user's
+# email hash to it on every page.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Sign-in, feed and password links carry a secret in their address, which
+    # Django's request lines and 404/410 warnings would print.
+    "filters": {"redact_secrets": {"()": "signin.logging.RedactSecretsFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # One line per task run and page action drowns what matters.
@@ -286,5 +339,10 @@ LOGGING = {
         # Django gives this logger a console handler of its own; without this
         # every line of it would also reach the root handler and print twice.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }

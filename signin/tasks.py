@@ -1,0 +1,16 @@
+"""Background work of signing in (the tasks API, as ``outbox.tasks``)."""
+
+try:
+    from django.tasks import task
+except ImportError:  # Django 5.2
+    from django_tasks import task
+
+from .links import send_link
+
+
+@task()
+def request_link(email):
+    """Look the address up and queue a link for it, away from the request:
+    the sign-in page then does the same work for every address, so its
+    answer time does not tell who is enrolled."""
+    send_link(email)
