@@ -19,9 +19,9 @@ from wagtail.admin.views.reports import ReportView
 
 from cohorts.exports import SafeSpreadsheetExportMixin
 from cohorts.models import Attendance, CohortPage, Enrollment, Session
-from cohorts.permissions import cohorts_for_user
 from cohorts.views import CohortIndexView, page_buttons, report_urls
 from courses.models import CoursePage
+from courses.permissions import reads_course_figures
 from outbox.listing import counted
 
 from .models import Experiment, Reflection
@@ -162,8 +162,8 @@ class AttendanceColumn(ReportColumn):
 
 class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
     """A course's cohorts side by side: who enrolled, who came, what they
-    did and what awaits feedback. For coordinators: 404 for anyone who may
-    not edit the course."""
+    did and what awaits feedback. For coordinators and commissioners alone
+    (``reads_course_figures``): 404 for anyone else."""
 
     page_title = _("Course overview")
     header_icon = "table"
@@ -180,7 +180,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.course = get_object_or_404(CoursePage, pk=kwargs["pk"])
-        if not self.course.permissions_for_user(request.user).can_edit():
+        if not reads_course_figures(request.user, self.course):
             raise Http404
 
     def get_page_subtitle(self):
@@ -206,17 +206,13 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         return f"overview-{self.course.slug}-{timezone.localdate():%Y-%m-%d}"
 
     def get_base_queryset(self):
-        return (
-            CohortPage.objects.child_of(self.course)
-            .filter(pk__in=cohorts_for_user(self.request.user).values("pk"))
-            .annotate(
-                participant_count=CohortIndexView.count_enrolled(
-                    Enrollment.Role.PARTICIPANT
-                ),
-                withdrawn_count=CohortIndexView.count_enrolled(
-                    Enrollment.Role.PARTICIPANT, Enrollment.objects.withdrawn()
-                ),
-            )
+        return CohortPage.objects.child_of(self.course).annotate(
+            participant_count=CohortIndexView.count_enrolled(
+                Enrollment.Role.PARTICIPANT
+            ),
+            withdrawn_count=CohortIndexView.count_enrolled(
+                Enrollment.Role.PARTICIPANT, Enrollment.objects.withdrawn()
+            ),
         )
 
     def order_queryset(self, queryset):
@@ -369,6 +365,11 @@ def overview_urls(viewset):
 
 def course_buttons(page, user):
     """A button to the course overview, on a course's page in the admin."""
+    specific_class = page.specific_class
+    if not (specific_class and issubclass(specific_class, CoursePage)):
+        return []
+    if not reads_course_figures(user, page):
+        return []
     return page_buttons(
         page,
         user,

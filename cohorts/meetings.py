@@ -30,6 +30,13 @@ CREATE, MOVE, DELETE = "create", "move", "delete"
 last_failures = ContextVar("last_failures", default=None)
 
 
+def shown_reason(error):
+    """What is kept on a meeting, and shown in the page editor to everyone
+    who edits the cohort (trainers too): the reason in words. The service's
+    own answer (ids, tenant, its message) goes to the log alone."""
+    return str(error.message)
+
+
 def subject(session, cohort):
     """What a meeting is called at the provider."""
     return f"{cohort.title}: {session.title}"[:255]
@@ -64,7 +71,7 @@ def ensure_meeting(session, cohort=None, provider=None):
             provider = provider or get_provider(name)
             meeting.external_id, meeting.join_url = provider.create(session, cohort)
         except MeetingError as error:
-            meeting.last_error, failure = str(error), error
+            meeting.last_error, failure = shown_reason(error), error
         else:
             meeting.last_error = ""
             meeting.start, meeting.end = session.start, session.end
@@ -84,7 +91,7 @@ def move_meeting(meeting, session, cohort, provider):
     try:
         provider.update(meeting, session, cohort)
     except MeetingError as error:
-        meeting.last_error = str(error)
+        meeting.last_error = shown_reason(error)
         meeting.save(update_fields=["last_error", "updated_at"])
         raise
     meeting.start, meeting.end, meeting.subject = wanted
@@ -100,7 +107,7 @@ def cancel_meeting(meeting, provider_for):
             provider_for(meeting.provider).delete(meeting)
     except MeetingError as error:
         meeting.cancelled_at = meeting.cancelled_at or timezone.now()
-        meeting.last_error = str(error)
+        meeting.last_error = shown_reason(error)
         meeting.save(update_fields=["cancelled_at", "last_error", "updated_at"])
         raise
     meeting.delete()
@@ -265,7 +272,7 @@ def record_skipped(session, cohort, error):
         defaults={"cohort": cohort},
     )
     if not meeting.join_url:
-        meeting.last_error = str(error)
+        meeting.last_error = shown_reason(error)
         meeting.save(update_fields=["last_error", "updated_at"])
 
 

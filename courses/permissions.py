@@ -9,6 +9,8 @@ from wagtail.models import GroupPagePermission, Page
 
 COORDINATORS = "Coordinators"
 TRAINERS = "Trainers"
+#: The commissioner's role, where a site creates a group of this name.
+COMMISSIONERS = "Commissioners"
 
 #: Page permissions coordinators hold on every course index.
 COORDINATOR_PAGE_PERMISSIONS = [
@@ -33,3 +35,17 @@ def grant_coordinators(course_index):
         GroupPagePermission.objects.get_or_create(
             group=group, page=course_index, permission=permission
         )
+
+
+def reads_course_figures(user, course):
+    """Whether ``user`` may read a course's overview and its exports: the
+    coordinators who may edit the course, and commissioners. Editing pages
+    alone (Wagtail's Editors) is not enough: the figures are about people."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    groups = set(user.groups.values_list("name", flat=True))
+    if COMMISSIONERS in groups:
+        return True
+    return COORDINATORS in groups and course.permissions_for_user(user).can_edit()

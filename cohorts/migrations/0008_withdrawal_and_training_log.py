@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cohorts', '0006_attendance_and_comment_permissions'),
+        ('cohorts', '0007_calendar_state'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('wagtailcore', '0098_apitoken'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
