@@ -42,7 +42,7 @@ EXTENSIONS = ["csv", "xlsx"]
 #: unpack to far more than they weigh (a 1 MB file to 1 GB). Before anything
 #: is unpacked, their parts may add up to this much unpacked; a 500-row list
 #: with styles is well under 1 MB.
-MAX_UNPACKED_SIZE = 20 * 1024 * 1024
+MAX_UNPACKED_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 500
 #: Rows read from a sheet, empty ones included, and columns read per row.
 MAX_SHEET_ROWS = 5_000

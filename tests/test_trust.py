@@ -1,0 +1,366 @@
+"""What independent testing found (issue 10): each class is one finding,
+and each test fails without its fix."""
+
+import io
+import logging
+import re
+import time
+import tracemalloc
+import zipfile
+from datetime import timedelta
+from unittest import mock
+
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.core.mail import get_connection
+from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import PageLogEntry
+from wagtail.test.utils import WagtailTestUtils
+
+from assignments.feedback import give_feedback
+from assignments.models import Comment, Reflection
+from cohorts.audit import ATTENDANCE, EXPORT, IMPORT
+from cohorts.enrolment import enrol, withdraw
+from cohorts.importing import read_people
+from cohorts.models import Attendance, Enrollment, TrainingLogEntry
+from courses.permissions import COORDINATORS
+from outbox.models import OutgoingEmail
+from outbox.sending import build_message
+from signin import links as signin
+from signin.logging import redact
+
+from .factories import (
+    cohort_edit_data,
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_trainer,
+    make_user,
+)
+
+ENROLMENTS = "/admin/training/enrolments/"
+LOGIN = "/en/accounts/login/"
+
+
+def workbook(parts):
+    """An .xlsx archive of ``parts`` ({name: bytes or a chunk iterator})."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            if isinstance(data, bytes):
+                archive.writestr(name, data)
+                continue
+            with archive.open(name, "w", force_zip64=True) as part:
+                for chunk in data:
+                    part.write(chunk)
+    return buffer.getvalue()
+
+
+CONTENT_TYPES = (
+    b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+    b'package/2006/content-types"><Default Extension="xml" ContentType='
+    b'"application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
+    b'"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main'
+    b'+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
+    b'"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet'
+    b'+xml"/></Types>'
+)
+
+
+def sheet_parts(rows_xml, shared_strings=None):
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+        b'openxmlformats.org/package/2006/relationships"><Relationship Id="r1" '
+        b'Type="' + rel + b'/officeDocument" Target="xl/workbook.xml"/>'
+        b"</Relationships>",
+        "xl/workbook.xml": b"<workbook " + ns + b' xmlns:r="' + rel + b'"><sheets>'
+        b'<sheet name="S" sheetId="1" r:id="r1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": b'<?xml version="1.0"?><Relationships '
+        b'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="r1" Type="' + rel + b'/worksheet" '
+        b'Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": rows_xml,
+    }
+    if shared_strings is not None:
+        parts["xl/sharedStrings.xml"] = shared_strings
+    return parts
+
+
+def upload(data, name="people.xlsx"):
+    return SimpleUploadedFile(name, data)
+
+
+class SpreadsheetBombTests(TestCase):
+    """Finding 1: a small workbook that unpacks to a gigabyte."""
+
+    def read_measured(self, data):
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            people, problems = read_people(upload(data))
+            took = time.perf_counter() - started
+            __, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        return people, problems, took, peak
+
+    def test_shared_strings_that_unpack_to_a_gigabyte_are_refused_at_once(self):
+        chunk = b"<si><t>" + b"A" * 1_000_000 + b"</t></si>"
+        strings = iter(
+            [
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                b'2006/main">',
+                *([chunk] * 1024),
+                b"</sst>",
+            ]
+        )
+        rows = (
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            b'2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+            b'<c r="B1" t="inlineStr"><is><t>email</t></is></c></row>'
+            b"</sheetData></worksheet>"
+        )
+        data = workbook(sheet_parts(rows, strings))
+        self.assertLess(len(data), 3 * 1024 * 1024)
+
+        people, problems, took, peak = self.read_measured(data)
+
+        self.assertEqual(people, [])
+        self.assertIn("too large to import", problems[0].message)
+        self.assertLess(took, 2)
+        self.assertLess(peak, 100 * 1024 * 1024)
+
+    def test_a_sheet_of_a_million_empty_rows_is_refused_at_once(self):
+        rows = iter(
+            [
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/'
+                b'spreadsheetml/2006/main"><sheetData>',
+                *(
+                    b"".join(b'<row r="%d"/>' % n for n in range(start, start + 10_000))
+                    for start in range(1, 1_048_577, 10_000)
+                ),
+                b"</sheetData></worksheet>",
+            ]
+        )
+        people, problems, took, peak = self.read_measured(
+            workbook(sheet_parts(rows))
+        )
+        self.assertEqual(people, [])
+        self.assertIn("too large to import", problems[0].message)
+        self.assertLess(took, 2)
+
+    def test_rows_beyond_the_limit_are_refused_even_when_small(self):
+        ns = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        rows = (
+            b'<worksheet xmlns="' + ns + b'"><sheetData>'
+            + b"".join(b'<row r="%d"/>' % n for n in range(1, 6_000))
+            + b"</sheetData></worksheet>"
+        )
+        people, problems, took, __ = self.read_measured(workbook(sheet_parts(rows)))
+        self.assertEqual(people, [])
+        self.assertIn("more than 5", problems[0].message)
+
+    def test_a_cell_longer_than_any_name_is_refused(self):
+        csv = "name,email\n" + "A" * 5000 + ",anna@example.fi\n"
+        people, problems = read_people(upload(csv.encode(), "people.csv"))
+        self.assertEqual(people, [])
+        self.assertIn("row 2 is longer than", problems[0].message)
+
+
+class StaffAccountsTests(WagtailTestUtils, TestCase):
+    """Finding 2: email alone never yields an admin session."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_course())
+
+    def setUp(self):
+        cache.clear()
+        self.addCleanup(cache.clear)
+
+    def link_for(self, user):
+        __, token = signin.new_link(user)
+        return reverse("signin:link", args=[token])
+
+    def test_a_link_of_a_superuser_does_not_sign_in_and_says_use_the_password(self):
+        boss = make_user("boss@example.fi", is_superuser=True, is_staff=True)
+        url = self.link_for(boss)
+        response = self.client.post(url)
+        self.assertContains(response, "signs in with its", status_code=403)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertEqual(self.client.get("/admin/").status_code, 302)
+
+    def test_enrolling_a_superuser_as_trainer_sends_no_sign_in_link(self):
+        boss = make_user("boss@example.fi", is_superuser=True, first_name="Bo")
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, "BOSS@example.fi", "Someone", "Else", "trainer")
+        boss.refresh_from_db()
+        self.assertEqual((boss.first_name, boss.last_name), ("Bo", ""))
+        from outbox.sending import render
+
+        welcome = OutgoingEmail.objects.get(key__startswith="welcome:")
+        render(welcome)
+        message = build_message(welcome)
+        self.assertNotIn("/accounts/link/", message.body)
+        self.assertIn("sign-in page", message.body)
+
+    def test_a_new_trainer_sets_a_password_through_an_expiring_link(self):
+        from outbox.sending import render
+
+        with self.captureOnCommitCallbacks(execute=True):
+            trainer = enrol(self.cohort, "tero@example.fi", "Tero", "T", "trainer")
+        welcome = OutgoingEmail.objects.get(key=f"welcome:{trainer.pk}")
+        render(welcome)
+        self.assertNotIn("/accounts/link/", welcome.text)
+        [url] = re.findall(r"http://testserver(/admin/password_reset/\S+/)", welcome.text)
+        response = self.client.get(url, follow=True)
+        form_url = response.redirect_chain[-1][0]
+        self.client.post(
+            form_url,
+            {"new_password1": "a long new pass 42", "new_password2": "a long new pass 42"},
+        )
+        trainer.user.refresh_from_db()
+        self.assertTrue(trainer.user.check_password("a long new pass 42"))
+        # A used link does not work again, nor does one past its time.
+        fresh = signin.password_setting_url(trainer.user).removeprefix(
+            "http://testserver"
+        )
+        self.assertContains(self.client.get(fresh, follow=True), "new_password1")
+        self.client.logout()
+        later = timezone.localtime().replace(tzinfo=None) + timedelta(days=4)
+        with mock.patch(
+            "django.contrib.auth.tokens.PasswordResetTokenGenerator._now",
+            return_value=later,
+        ):
+            expired = self.client.get(fresh, follow=True)
+        self.assertNotContains(expired, "new_password1")
+
+    def test_a_participant_who_becomes_a_trainer_is_asked_for_a_password(self):
+        enrollment = enrol(self.cohort, "anna@example.fi", "Anna", "A")
+        self.client.post(self.link_for(enrollment.user))
+        self.assertIn("_auth_user_id", self.client.session)
+        enrol(self.cohort, "anna@example.fi", role="trainer")
+
+        response = self.client.get("/admin/")
+
+        self.assertRedirects(
+            response, "/admin/login/?next=/admin/", fetch_redirect_response=False
+        )
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_a_coordinator_asking_for_a_link_is_told_to_use_the_password(self):
+        from outbox.sending import send_pending
+
+        coordinator = make_coordinator()
+        enrol(self.cohort, coordinator.email)
+        self.client.post(LOGIN, {"link-email": coordinator.email})
+        send_pending()
+        self.assertFalse(coordinator.sign_in_links.exists())
+        email = OutgoingEmail.objects.get(kind="sign_in")
+        self.assertEqual(email.subject, "Sign in to Virtu with your password")
+
+
+class LogRedactionTests(TestCase):
+    """Finding 3: no token in Django's logs."""
+
+    def test_redact_keeps_the_address_and_drops_the_secret(self):
+        line = (
+            '"GET /en/accounts/link/abcDEF_123-x/ HTTP/1.1" 410 | '
+            "/calendar/feed/Zz9_token.ics | /admin/password_reset/confirm/MQ/"
+            "cx2-abc123/"
+        )
+        self.assertEqual(
+            redact(line),
+            '"GET /en/accounts/link/[redacted]/ HTTP/1.1" 410 | '
+            "/calendar/feed/[redacted].ics | /admin/password_reset/confirm/MQ/"
+            "[redacted]/",
+        )
+
+    def test_not_found_and_gone_warnings_print_no_token(self):
+        [handler] = logging.getLogger("django").handlers
+        stream = io.StringIO()
+        previous = handler.setStream(stream)
+        self.addCleanup(handler.setStream, previous)
+        user = make_user("anna@example.fi")
+        link, token = signin.new_link(user)
+        link.used_at = timezone.now()
+        link.save()
+        self.client.get(f"/accounts/link/{token}/")
+        self.client.get("/accounts/link/not-a-known-token-value/")
+        self.client.get("/calendar/feed/secret-feed-token.ics")
+        output = stream.getvalue()
+        self.assertIn("Gone: /accounts/link/[redacted]/", output)
+        for secret in [token, "not-a-known-token-value", "secret-feed-token"]:
+            self.assertNotIn(secret, output)
+
+
+class EqualWorkTests(TestCase):
+    """Finding 4: asking for a link does the same work for any address."""
+
+    @override_settings(
+        TASKS={
+            "default": {
+                "BACKEND": (
+                    "django.tasks.backends.dummy.DummyBackend"
+                    if __import__("django").VERSION >= (6, 0)
+                    else "django_tasks.backends.dummy.DummyBackend"
+                )
+            }
+        }
+    )
+    def test_an_enrolled_and_an_unknown_address_make_the_same_queries(self):
+        cache.clear()
+        self.addCleanup(cache.clear)
+        cohort = make_cohort(make_course())
+        enrol(cohort, "anna@example.fi", "Anna")
+        queries = []
+        for address in ["anna@example.fi", "nobody@example.fi"]:
+            with CaptureQueriesContext(connection) as captured:
+                response = self.client.post(LOGIN, {"link-email": address})
+            self.assertEqual(response.status_code, 302)
+            queries.append([query["sql"] for query in captured.captured_queries])
+        self.assertEqual(queries[0], queries[1])
+
+
+class LineBreakTests(WagtailTestUtils, TestCase):
+    """Finding 5: a line break in a title."""
+
+    def test_a_title_with_line_breaks_is_kept_on_one_line(self):
+        cohort = make_cohort(make_course(), title="Ryhmä\r\nA")
+        self.assertEqual(cohort.title, "Ryhmä A")
+        session = cohort.sessions.first()
+        session.title = "Day\none"
+        session.clean()
+        self.assertEqual(session.title, "Day one")
+
+    def test_an_email_whose_subject_has_a_line_break_is_sent(self):
+        email = OutgoingEmail.objects.create(
+            key="x", kind="invite", to="a@example.fi", subject="Hi\r\nthere", text="."
+        )
+        connection_ = get_connection("django.core.mail.backends.locmem.EmailBackend")
+        connection_.send_messages([build_message(email)])
+        from django.core import mail
+
+        self.assertEqual(mail.outbox[-1].subject, "Hi there")
+
+
+class SessionOrderTests(WagtailTestUtils, TestCase):
+    """Finding 6: moving a session with the arrows, times unchanged."""
+
+    def test_moving_a_session_up_is_refused_with_a_message_not_a_500(self):
+        cohort = make_cohort(make_course())
+        self.client.force_login(make_coordinator())
+        data = cohort_edit_data(cohort)
+        data["sessions-0-ORDER"], data["sessions-1-ORDER"] = "1", "0"
+        response = self.client.post(
+            reverse("wagtailadmin_pages:edit", args=[cohort.pk]), data
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Check the session times below.")
