@@ -5,8 +5,6 @@ tagged with the cohort, so each person reads those of the cohorts they
 manage alone. Entries hold names and counts, never what anyone wrote.
 """
 
-from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import LogFormatter
@@ -143,15 +141,14 @@ def log_attendance(session, user, changes):
     )
 
 
-def log_export(user, model, label, export_format, rows, filters, cohort_id=None):
-    """An export of ``rows`` rows of ``model`` (a listing, not one object)."""
-    return TrainingLogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(model) if model else None,
-        object_id="",
-        label=label,
-        action=EXPORT,
+def log_export(user, about, label, export_format, rows, filters, cohort_id=None):
+    """An export of ``rows`` rows: ``about`` is what the rows are of (a
+    cohort, a course), or the user who exported for a listing of several."""
+    return TrainingLogEntry.objects.log_action(
+        about,
+        EXPORT,
         user=user,
+        title=label,
         cohort_id=cohort_id,
         data={"format": export_format, "rows": rows, "filters": filters},
-        timestamp=timezone.now(),
     )

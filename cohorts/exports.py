@@ -3,6 +3,7 @@
 from django.utils import translation
 
 from .audit import log_export
+from .models import CohortPage
 
 #: What a spreadsheet program takes for the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,9 +49,10 @@ class SafeSpreadsheetExportMixin:
         response = super().as_spreadsheet(queryset, spreadsheet_format)
         subtitle = self.get_page_subtitle()
         title = str(self.get_page_title())
+        cohort_id = self.export_cohort_id(queryset)
         log_export(
             self.request.user,
-            self.model,
+            self.export_log_object(cohort_id),
             f"{title}: {subtitle}" if subtitle else title,
             spreadsheet_format,
             len(queryset) if isinstance(queryset, list) else queryset.count(),
@@ -59,9 +61,18 @@ class SafeSpreadsheetExportMixin:
                 for key, values in self.request.GET.lists()
                 if key != "export"
             },
-            cohort_id=self.export_cohort_id(queryset),
+            cohort_id=cohort_id,
         )
         return response
+
+    def export_log_object(self, cohort_id):
+        """What the export is logged against: its cohort or course, else
+        (several cohorts' listing) the person who made it."""
+        if about := getattr(self, "cohort", None) or getattr(self, "course", None):
+            return about
+        if cohort_id:
+            return CohortPage.objects.get(pk=cohort_id)
+        return self.request.user
 
     def export_cohort_id(self, rows):
         if cohort := getattr(self, "cohort", None):

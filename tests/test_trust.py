@@ -10,16 +10,17 @@ import zipfile
 from datetime import timedelta
 from unittest import mock
 
+from django.conf import settings
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import get_connection
+from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
-from wagtail.models import PageLogEntry
+from django.utils import timezone, translation
 from wagtail.test.utils import WagtailTestUtils
+from wagtail.users.models import UserProfile
 
 from assignments.feedback import give_feedback
 from assignments.models import Comment, Reflection
@@ -27,7 +28,6 @@ from cohorts.audit import ATTENDANCE, EXPORT, IMPORT
 from cohorts.enrolment import enrol, withdraw
 from cohorts.importing import read_people
 from cohorts.models import Attendance, Enrollment, TrainingLogEntry
-from courses.permissions import COORDINATORS
 from outbox.models import OutgoingEmail
 from outbox.sending import build_message
 from signin import links as signin
@@ -100,6 +100,10 @@ def upload(data, name="people.xlsx"):
 class SpreadsheetBombTests(TestCase):
     """Finding 1: a small workbook that unpacks to a gigabyte."""
 
+    def setUp(self):
+        translation.activate("en")
+        self.addCleanup(translation.activate, settings.LANGUAGE_CODE)
+
     def read_measured(self, data):
         tracemalloc.start()
         started = time.perf_counter()
@@ -149,9 +153,7 @@ class SpreadsheetBombTests(TestCase):
                 b"</sheetData></worksheet>",
             ]
         )
-        people, problems, took, peak = self.read_measured(
-            workbook(sheet_parts(rows))
-        )
+        people, problems, took, peak = self.read_measured(workbook(sheet_parts(rows)))
         self.assertEqual(people, [])
         self.assertIn("too large to import", problems[0].message)
         self.assertLess(took, 2)
@@ -159,7 +161,9 @@ class SpreadsheetBombTests(TestCase):
     def test_rows_beyond_the_limit_are_refused_even_when_small(self):
         ns = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
         rows = (
-            b'<worksheet xmlns="' + ns + b'"><sheetData>'
+            b'<worksheet xmlns="'
+            + ns
+            + b'"><sheetData>'
             + b"".join(b'<row r="%d"/>' % n for n in range(1, 6_000))
             + b"</sheetData></worksheet>"
         )
@@ -219,12 +223,17 @@ class StaffAccountsTests(WagtailTestUtils, TestCase):
         welcome = OutgoingEmail.objects.get(key=f"welcome:{trainer.pk}")
         render(welcome)
         self.assertNotIn("/accounts/link/", welcome.text)
-        [url] = re.findall(r"http://testserver(/admin/password_reset/\S+/)", welcome.text)
+        [url] = re.findall(
+            r"http://testserver(/admin/password_reset/\S+/)", welcome.text
+        )
         response = self.client.get(url, follow=True)
         form_url = response.redirect_chain[-1][0]
         self.client.post(
             form_url,
-            {"new_password1": "a long new pass 42", "new_password2": "a long new pass 42"},
+            {
+                "new_password1": "a long new pass 42",
+                "new_password2": "a long new pass 42",
+            },
         )
         trainer.user.refresh_from_db()
         self.assertTrue(trainer.user.check_password("a long new pass 42"))
@@ -364,3 +373,166 @@ class SessionOrderTests(WagtailTestUtils, TestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Check the session times below.")
+
+
+class WithdrawalTests(WagtailTestUtils, TestCase):
+    """Finding 11: removing a participant keeps their work."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.coordinator = make_coordinator()
+        cls.anna = enrol(cls.cohort, "anna@example.fi", "Anna", "A")
+        cls.bert = enrol(cls.cohort, "bert@example.fi", "Bert", "B")
+        experiment = cls.cohort.experiments.first()
+        cls.reflection = Reflection.objects.create(
+            experiment=experiment,
+            author=cls.anna,
+            answers=[{"prompt": "Q", "answer": "What I tried"}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            visibility=Reflection.Visibility.COHORT,
+        )
+        Comment.objects.create(
+            reflection=cls.reflection, author=cls.bert.user, text="Nice"
+        )
+        Attendance.objects.create(
+            session=cls.cohort.sessions.first(),
+            enrollment=cls.anna,
+            status=Attendance.Status.PRESENT,
+        )
+
+    def test_removing_in_the_admin_withdraws_and_enrolling_again_restores(self):
+        self.client.force_login(self.coordinator)
+        url = f"{ENROLMENTS}delete/{self.anna.pk}/"
+        self.assertContains(self.client.get(url), "Yes, withdraw")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(url)
+
+        self.anna.refresh_from_db()
+        self.assertIsNotNone(self.anna.withdrawn_at)
+        self.assertEqual(self.anna.withdrawn_by, self.coordinator)
+        self.assertTrue(Reflection.objects.filter(pk=self.reflection.pk).exists())
+        self.assertEqual(Comment.objects.filter(reflection=self.reflection).count(), 1)
+        self.assertEqual(Attendance.objects.filter(enrollment=self.anna).count(), 1)
+        # They lose access, and their calendars are told.
+        self.assertFalse(self.cohort.shows_sessions_to(self.anna.user))
+        self.assertFalse(Reflection.objects.visible_to(self.anna.user).exists())
+        self.assertTrue(
+            OutgoingEmail.objects.filter(
+                to="anna@example.fi", key__endswith=":CANCEL"
+            ).exists()
+        )
+        # They leave the grid, which counts them apart.
+        grid = self.client.get(reverse("cohorts:progress", args=[self.cohort.pk]))
+        names = [
+            row.find(["td", "th"]).get_text(strip=True)
+            for row in self.get_soup(grid.content).select("table.listing tbody tr")
+        ]
+        self.assertEqual(names, ["Bert B"])
+        self.assertContains(grid, 'data-withdrawn-count="1"')
+        overview = self.client.get(reverse("courses:overview", args=[self.course.pk]))
+        row = self.get_soup(overview.content).select("table.listing tbody tr")[0]
+        cells = [cell.get_text(strip=True) for cell in row.find_all(["td", "th"])]
+        self.assertEqual(cells[1:3], ["1", "1"])  # in the cohort, withdrawn
+
+        response = self.client.post(
+            f"{ENROLMENTS}new/",
+            {
+                "cohort": self.cohort.pk,
+                "role": Enrollment.Role.PARTICIPANT,
+                "email": "anna@example.fi",
+                "organisation": "",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        self.anna.refresh_from_db()
+        self.assertIsNone(self.anna.withdrawn_at)
+        self.assertEqual(Enrollment.objects.filter(user=self.anna.user).count(), 1)
+        self.assertTrue(self.cohort.shows_sessions_to(self.anna.user))
+        self.assertIn(self.reflection, Reflection.objects.visible_to(self.anna.user))
+
+    def test_withdrawn_people_read_nothing_of_the_cohort(self):
+        self.client.force_login(self.anna.user)
+        withdraw(self.anna, self.coordinator)
+        for url in [
+            reverse("participant:cohort", args=[self.cohort.pk]),
+            reverse("participant:shared_reflection", args=[self.reflection.pk]),
+            reverse(
+                "participant:reflection", args=[self.cohort.experiments.first().pk]
+            ),
+        ]:
+            self.assertEqual(self.client.get(url).status_code, 404, url)
+
+
+class SiteHistoryTests(WagtailTestUtils, TestCase):
+    """Finding 12: who did what, in Wagtail's Site history, per cohort."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course, "Cohort A")
+        cls.other = make_cohort(cls.course, "Cohort B")
+        cls.coordinator = make_coordinator()
+        cls.trainer = make_trainer(cls.cohort)
+        cls.other_trainer = make_trainer(cls.other, "other@example.fi")
+        for trainer in [cls.trainer, cls.other_trainer]:
+            profile = UserProfile.get_for_user(trainer)
+            profile.preferred_language = "en"
+            profile.save()
+        cls.anna = enrol(cls.cohort, "anna@example.fi", "Anna", "A")
+        cls.reflection = Reflection.objects.create(
+            experiment=cls.cohort.experiments.first(),
+            author=cls.anna,
+            answers=[{"prompt": "Q", "answer": "A secret thought"}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+
+    def history(self, user, **filters):
+        self.client.force_login(user)
+        response = self.client.get("/admin/reports/site-history/", filters)
+        self.assertEqual(response.status_code, 200)
+        return " ".join(self.get_soup(response.content).get_text(" ").split())
+
+    def test_feedback_attendance_import_and_export_are_in_site_history(self):
+        self.client.force_login(self.trainer)
+        give_feedback(self.reflection, "Well tried", self.trainer)
+        session = self.cohort.sessions.first()
+        url = reverse("cohorts:session_attendance", args=[self.cohort.pk, session.pk])
+        self.client.post(url, {f"person-{self.anna.pk}": "present"})
+        self.client.get(
+            reverse("cohorts:progress", args=[self.cohort.pk]), {"export": "csv"}
+        )
+        self.client.force_login(self.coordinator)
+        self.client.post(
+            f"{ENROLMENTS}import/",
+            {
+                "cohort": self.cohort.pk,
+                "file": SimpleUploadedFile(
+                    "people.csv", b"name,email\nBert B,bert@example.fi\n"
+                ),
+            },
+        )
+        actions = set(TrainingLogEntry.objects.values_list("action", flat=True))
+        self.assertTrue({"virtu.feedback", ATTENDANCE, IMPORT, EXPORT} <= actions)
+
+        page = self.history(self.coordinator)
+        for text in [
+            "Gave feedback on a reflection",
+            "Marked attendance: 1 change",
+            "Imported a file of 1 people: 1 added",
+            "Cohort A as CSV: 1 row",
+        ]:
+            self.assertIn(text, page)
+        self.assertNotIn("A secret thought", page)
+        self.assertNotIn("Well tried", page)
+        filtered = self.history(self.coordinator, action=ATTENDANCE)
+        self.assertIn("Marked attendance", filtered)
+        self.assertNotIn("Gave feedback", filtered)
+        # The trainer of their cohort reads it; the other cohort's does not.
+        self.assertIn("Marked attendance", self.history(self.trainer))
+        other = self.history(self.other_trainer)
+        for text in ["Marked attendance", "Gave feedback", "Anna", "Imported"]:
+            self.assertNotIn(text, other)
