@@ -22,13 +22,10 @@ class ThrottledLoginMixin:
     user name or the client's address has had too many wrong passwords in
     the last hour; counted in the cache all processes share."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _(
-            "Too many wrong passwords. For your account's safety, signing in "
-            "is paused: please try again in an hour."
-        ),
-    }
+    throttled_message = _(
+        "Too many wrong passwords. For your account's safety, signing in "
+        "is paused: please try again in an hour."
+    )
 
     def clean(self):
         username = self.data.get("username", "")
@@ -41,7 +38,7 @@ class ThrottledLoginMixin:
             (throttling.key("password:ip", ip), conf.password_failures_per_ip()),
         ]
         if any(throttling.reached(key, limit) for key, limit in keys):
-            raise ValidationError(self.error_messages["throttled"], code="throttled")
+            raise ValidationError(self.throttled_message, code="throttled")
         try:
             return super().clean()
         except ValidationError:

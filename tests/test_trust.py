@@ -12,7 +12,7 @@ from unittest import mock
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.core.mail import get_connection
 from django.db import connection
 from django.test import TestCase, override_settings
@@ -536,3 +536,83 @@ class SiteHistoryTests(WagtailTestUtils, TestCase):
         other = self.history(self.other_trainer)
         for text in ["Marked attendance", "Gave feedback", "Anna", "Imported"]:
             self.assertNotIn(text, other)
+
+
+@override_settings(VIRTU_PASSWORD_FAILURES_PER_ACCOUNT=3)
+class PasswordThrottleTests(TestCase):
+    """Finding 7: wrong passwords are counted on both sign-in forms."""
+
+    def setUp(self):
+        cache.clear()
+        self.addCleanup(cache.clear)
+        self.user = make_coordinator()
+
+    def test_after_three_wrong_passwords_even_the_right_one_is_refused(self):
+        for url in [LOGIN, "/admin/login/"]:
+            cache.clear()
+            for __ in range(3):
+                self.client.post(
+                    url, {"username": self.user.username, "password": "wrong"}
+                )
+            response = self.client.post(
+                url,
+                {"username": self.user.username, "password": "correct horse battery"},
+            )
+            [error] = response.context["form"].non_field_errors().as_data()
+            self.assertEqual(error.code, "throttled", url)
+            self.assertNotIn("_auth_user_id", self.client.session)
+        # Another account from elsewhere is not held up.
+        other = make_user("other@example.fi", is_staff=True)
+        response = self.client.post(
+            "/admin/login/",
+            {"username": other.username, "password": "correct horse battery"},
+            REMOTE_ADDR="192.0.2.7",
+        )
+        self.assertEqual(response.status_code, 302)
+
+
+class CourseFiguresTests(WagtailTestUtils, TestCase):
+    """Finding 8: Wagtail's Editors read no course figures or join links."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.editor = make_user("editor@example.fi", groups=["Editors"])
+
+    def test_an_editor_gets_no_overview_export_or_sessions(self):
+        self.client.force_login(self.editor)
+        url = reverse("courses:overview", args=[self.course.pk])
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertEqual(self.client.get(url, {"export": "csv"}).status_code, 404)
+        home = self.client.get("/admin/")
+        self.assertNotContains(home, self.cohort.sessions.first().title)
+        self.assertFalse(self.cohort.shows_sessions_to(self.editor))
+
+    def test_a_commissioner_reads_the_overview(self):
+        from django.contrib.auth.models import Group, Permission
+
+        group = Group.objects.create(name="Commissioners")
+        group.permissions.add(Permission.objects.get(codename="access_admin"))
+        commissioner = make_user("tilaaja@example.fi", groups=["Commissioners"])
+        self.client.force_login(commissioner)
+        url = reverse("courses:overview", args=[self.course.pk])
+        self.assertContains(self.client.get(url), self.cohort.title)
+
+
+class UploadLimitTests(TestCase):
+    """Finding 10: a large upload is refused before it reaches the disk."""
+
+    def test_a_fifty_megabyte_upload_is_refused_without_a_temporary_file(self):
+        self.client.force_login(make_coordinator())
+        big = SimpleUploadedFile("people.csv", b"x" * (50 * 1024 * 1024))
+        with mock.patch.object(
+            TemporaryUploadedFile, "__init__", side_effect=AssertionError("disk")
+        ):
+            response = self.client.post(f"{ENROLMENTS}import/", {"file": big})
+        self.assertEqual(response.status_code, 400)
+
+    def test_no_avatar_is_loaded_from_another_site(self):
+        self.client.force_login(make_coordinator())
+        response = self.client.get("/admin/")
+        self.assertNotContains(response, "gravatar")
