@@ -209,6 +209,7 @@ class BrowserTestCase(StaticLiveServerTestCase):
         self.contexts = []
         self.traced = True
         self.page_errors = []
+        self.outside_requests = []
         self.addCleanup(self._close_contexts)
 
     # People and their browsers
@@ -225,10 +226,11 @@ class BrowserTestCase(StaticLiveServerTestCase):
             viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(TIMEOUT)
-        # Nothing leaves this machine (the admin asks Gravatar for avatars).
+        # No page may ask another host for anything (the admin once asked
+        # Gravatar for avatars): such a request is stopped, and fails the test.
         context.route(
             re.compile(f"^(?!{re.escape(self.live_server_url)}/)"),
-            lambda route: route.abort(),
+            self._refuse_outside_request,
         )
         context.tracing.start(screenshots=True, snapshots=True)
         self.contexts.append(context)
@@ -237,6 +239,11 @@ class BrowserTestCase(StaticLiveServerTestCase):
             "pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}")
         )
         return page
+
+    def _refuse_outside_request(self, route):
+        if route.request.url.startswith(("http:", "https:")):
+            self.outside_requests.append(route.request.url)
+        route.abort()
 
     def log_in(self, page, user):
         """Sign ``user`` in through a session cookie, where signing in is not
@@ -328,6 +335,10 @@ class BrowserTestCase(StaticLiveServerTestCase):
         # but marks the outcome.
         try:
             super()._callTestMethod(method)
+            if self.outside_requests:
+                self.fail(
+                    "Requests to other hosts: " + ", ".join(self.outside_requests)
+                )
         except BaseException:
             self._save_artifacts()
             raise
