@@ -218,15 +218,14 @@ class WelcomeEmailTests(SMTPServerMixin, SignInTestCase):
         )
         self.assertTrue(link_in(self.welcome(enrollment)))
 
-    def test_a_trainer_signs_in_by_link_to_the_admin(self):
+    def test_a_trainer_is_welcomed_with_a_link_to_set_a_password_not_to_sign_in(self):
         enrollment = self.enrol("tero@example.fi", "Tero", role=Enrollment.Role.TRAINER)
 
-        response = self.client.post(path_of(link_in(self.welcome(enrollment))))
+        text = self.welcome(enrollment).get_body(("plain",)).get_content()
 
-        self.assertRedirects(
-            response, reverse("wagtailadmin_home"), fetch_redirect_response=False
-        )
-        self.assertEqual(self.client.get(reverse("wagtailadmin_home")).status_code, 200)
+        self.assertNotRegex(text, LINK)
+        self.assertIn("/admin/password_reset/", text)
+        self.assertFalse(enrollment.user.sign_in_links.exists())
 
 
 class SignInLinkTests(WagtailTestUtils, SignInTestCase):
