@@ -16,3 +16,5 @@ LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405
 # on Redis).
 CACHES = {"default": cache_from_url("locmem://")}  # noqa: F405
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Tests make meeting services fail on purpose; they read these with assertLogs.
+LOGGING["loggers"]["cohorts.meetings"] = {"level": "ERROR"}  # noqa: F405
