@@ -452,6 +452,18 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         self.assertEqual(Enrollment.objects.filter(user=self.anna.user).count(), 1)
         self.assertTrue(self.cohort.shows_sessions_to(self.anna.user))
         self.assertIn(self.reflection, Reflection.objects.visible_to(self.anna.user))
+        self.assertEqual(
+            list(
+                TrainingLogEntry.objects.filter(object_id=str(self.anna.pk))
+                .order_by("pk")
+                .values_list("action", "user", "cohort")
+            ),
+            [
+                ("virtu.withdraw", self.coordinator.pk, self.cohort.pk),
+                ("virtu.restore", self.coordinator.pk, self.cohort.pk),
+                ("wagtail.create", self.coordinator.pk, self.cohort.pk),
+            ],
+        )
 
     def test_withdrawn_people_read_nothing_of_the_cohort(self):
         self.client.force_login(self.anna.user)
@@ -618,3 +630,24 @@ class UploadLimitTests(TestCase):
         self.client.force_login(make_coordinator())
         response = self.client.get("/admin/")
         self.assertNotContains(response, "gravatar")
+
+
+class SignInLinkLogTests(TestCase):
+    def test_a_link_made_is_logged_without_the_link(self):
+        from wagtail.models import ModelLogEntry
+
+        from outbox.sending import render
+
+        cohort = make_cohort(make_course())
+        with self.captureOnCommitCallbacks(execute=True):
+            enrollment = enrol(cohort, "anna@example.fi", "Anna", "A")
+        welcome = OutgoingEmail.objects.get(key=f"welcome:{enrollment.pk}")
+        render(welcome)
+        # Sent once by the worker, and made once more here.
+        entries = ModelLogEntry.objects.filter(action="virtu.sign_in_link")
+        self.assertEqual(len(entries), 2)
+        token = re.search(r"/accounts/link/([^/]+)/", welcome.text)[1]
+        for entry in entries:
+            self.assertEqual(entry.object_id, str(enrollment.user.pk))
+            self.assertEqual(entry.data["reason"], "welcome")
+            self.assertNotIn(token, str(entry.data) + entry.label)
