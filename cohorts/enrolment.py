@@ -143,15 +143,10 @@ class EnrollmentForm(WagtailAdminModelForm):
                 "title"
             )
         if self.instance.pk:
-            # The person of an enrolment stays: a coordinator who means
-            # someone else withdraws this one and enrols them.
             user = self.instance.user
             self.initial.update(
                 email=user.email, first_name=user.first_name, last_name=user.last_name
             )
-            for name in ["email", "first_name", "last_name"]:
-                self.fields[name].disabled = True
-                self.fields[name].required = False
 
     def clean(self):
         cleaned_data = super().clean()
@@ -162,10 +157,13 @@ class EnrollmentForm(WagtailAdminModelForm):
                 self.add_error("email", _("This person is already in the cohort."))
             elif withdrawn := others.order_by("pk").first():
                 self.restoring = withdrawn
-        elif self.instance.pk and cohort and cohort.pk != self.instance.cohort_id:
-            taken = cohort.enrollments.filter(user=self.instance.user_id)
-            if taken.exists():
-                self.add_error("cohort", _("This person is already in the cohort."))
+        elif cohort and email:
+            # Another address moves the place to that address's account.
+            others = cohort.enrollments.filter(user__email__iexact=email).exclude(
+                pk=self.instance.pk
+            )
+            if others.exists():
+                self.add_error("email", _("This person is already in the cohort."))
         return cleaned_data
 
     restoring = None
@@ -183,8 +181,8 @@ class EnrollmentForm(WagtailAdminModelForm):
                 restored.save()
                 log(restored, audit.RESTORE)
             return restored
-        if not self.instance.pk:
-            self.instance.user = person_for_email(
-                data["email"], data["first_name"], data["last_name"]
-            )
+        # The names are only for a new account: an existing one keeps its own.
+        self.instance.user = person_for_email(
+            data["email"], data["first_name"], data["last_name"]
+        )
         return super().save(commit)
