@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Orderable, Page, PageManager, PagePermissionTester
 from wagtail.models.audit_log import (
     BaseLogEntry,
     BaseLogEntryManager,
@@ -64,6 +64,24 @@ class CohortPageQuerySet(PageQuerySet):
         if not user.is_active or not user.has_perm("cohorts.view_enrollment"):
             return self.none()
         return self.managed_by(user)
+
+
+class CohortPermissionTester(PagePermissionTester):
+    """A cohort is about its people: only those with a role in training
+    (coordinators and trainers, who may view enrolments) act on it in the
+    admin, whatever page permissions a group such as Wagtail's Editors or
+    Moderators holds on the tree above it: its editor shows sessions and
+    join links. (A workflow on cohorts approves with a task for the
+    Coordinators group.)"""
+
+    def __init__(self, user, page):
+        super().__init__(user, page)
+        if (
+            user.is_active
+            and not user.is_superuser
+            and not user.has_perm("cohorts.view_enrollment")
+        ):
+            self.permissions = set()
 
 
 class CohortPage(Page):
@@ -173,6 +191,9 @@ class CohortPage(Page):
             raise ValidationError(
                 [message for messages in errors.values() for message in messages]
             )
+
+    def permissions_for_user(self, user):
+        return CohortPermissionTester(user, self)
 
     def shows_sessions_to(self, user):
         """Sessions, join links, calendar files and the cohort space are for

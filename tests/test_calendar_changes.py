@@ -6,11 +6,17 @@ from datetime import timedelta
 from unittest import mock
 
 import icalendar
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import WorkflowPage
+from wagtail.models import (
+    GroupApprovalTask,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 from wagtail.test.utils import WagtailTestUtils
 
 from cohorts import conf
@@ -22,6 +28,7 @@ from outbox.sending import send_pending
 
 from .factories import (
     cohort_edit_data,
+    course_index,
     make_cohort,
     make_coordinator,
     make_course,
@@ -270,8 +277,13 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
         self.assertReceived(self.everyone("REQUEST", [first], 1))
 
     def test_approving_a_workflow_publishes_and_sends_the_update(self):
-        # Wagtail's default workflow: the Moderators approve every page.
-        self.assertTrue(WorkflowPage.objects.filter(page__depth=1).exists())
+        # Cohorts are approved by another coordinator: a workflow on the
+        # course index with a task for the Coordinators group.
+        workflow = Workflow.objects.create(name="Training approval")
+        task = GroupApprovalTask.objects.create(name="Coordinator approves")
+        task.groups.set([Group.objects.get(name=COORDINATORS)])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        WorkflowPage.objects.create(workflow=workflow, page=course_index())
         first = self.sessions()[0]
         page = self.page().get_latest_revision_as_object()
         data = cohort_edit_data(
@@ -287,8 +299,8 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
             )
         self.assertReceived([])
 
-        moderator = make_user("moderator@example.fi", groups=["Moderators"])
-        self.client.force_login(moderator)
+        approver = make_user("approver@example.fi", groups=[COORDINATORS])
+        self.client.force_login(approver)
         state = self.page().current_workflow_task_state
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(

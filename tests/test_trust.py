@@ -605,6 +605,25 @@ class CourseFiguresTests(WagtailTestUtils, TestCase):
         self.assertNotContains(home, self.cohort.sessions.first().title)
         self.assertFalse(self.cohort.shows_sessions_to(self.editor))
 
+    def test_editors_and_moderators_cannot_open_a_cohort_in_the_page_editor(self):
+        session = self.cohort.sessions.first()
+        Session = type(session)
+        Session.objects.filter(pk=session.pk).update(
+            meeting_url="https://meet.example.fi/secret-room"
+        )
+        url = reverse("wagtailadmin_pages:edit", args=[self.cohort.pk])
+        moderator = make_user("moderator@example.fi", groups=["Moderators"])
+        for user in [self.editor, moderator]:
+            with self.subTest(group=user.groups.get().name):
+                self.client.force_login(user)
+                response = self.client.get(url)
+                self.assertNotEqual(response.status_code, 200)
+                self.assertNotContains(
+                    response, "secret-room", status_code=response.status_code
+                )
+        self.client.force_login(make_coordinator())
+        self.assertContains(self.client.get(url), "secret-room")
+
     def test_a_commissioner_reads_the_overview(self):
         from django.contrib.auth.models import Group, Permission
 
