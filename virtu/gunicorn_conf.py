@@ -41,9 +41,11 @@ logger_class = "virtu.access_log.RedactingLogger"
 #: replaced), status, bytes, milliseconds, Referer (the same), user agent.
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 
-# The workers' heartbeat files in memory, not on a disk that may stall.
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+# The workers' heartbeat files in shared memory (tmpfs), not on a disk that
+# may stall, as gunicorn advises; gunicorn makes them with mkstemp there.
+SHARED_MEMORY = "/dev/shm"  # nosec B108 - a tmpfs mount, not a file path
+if os.path.isdir(SHARED_MEMORY):
+    worker_tmp_dir = SHARED_MEMORY
 
 # No control socket: nothing here uses it, and two servers on one host would
 # share its default path.
