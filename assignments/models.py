@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,8 @@ from outbox.rendering import single_line
 
 #: Longest answer a participant can give to one prompt.
 MAX_ANSWER_LENGTH = 20_000
+#: The top of the usefulness scale (1 = not useful at all).
+USEFULNESS_MAX = 5
 
 
 class Experiment(Orderable):
@@ -178,6 +180,13 @@ class Reflection(models.Model):
         TRAINERS = "trainers", _("Trainers only")
         COHORT = "cohort", _("Shared with my cohort")
 
+    class Decision(models.TextChoices):
+        """What the participant does with the experiment after trying it."""
+
+        ADOPT = "adopt", _("Adopt: I keep doing it as it is")
+        ADAPT = "adapt", _("Adapt: I keep doing it, changed")
+        DROP = "drop", _("Drop: I stop doing it")
+
     experiment = models.ForeignKey(
         Experiment,
         verbose_name=_("experiment"),
@@ -204,6 +213,17 @@ class Reflection(models.Model):
         max_length=20,
         choices=Visibility.choices,
         default=Visibility.TRAINERS,
+    )
+    #: The outcome, asked when the reflection is submitted.
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, blank=True
+    )
+    usefulness = models.PositiveSmallIntegerField(
+        _("usefulness"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(USEFULNESS_MAX)],
+        help_text=_("How useful the experiment was, from 1 (not at all) to 5 (very)."),
     )
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
@@ -236,6 +256,11 @@ class Reflection(models.Model):
                 condition=models.Q(status="draft")
                 | models.Q(submitted_at__isnull=False),
                 name="submitted_reflection_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(usefulness__isnull=True)
+                | models.Q(usefulness__gte=1, usefulness__lte=USEFULNESS_MAX),
+                name="usefulness_from_1_to_5",
             ),
         ]
 

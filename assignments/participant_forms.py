@@ -4,7 +4,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .forms import TypedTextField, typed_text
-from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, Reflection
+from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, USEFULNESS_MAX, Reflection
+
+#: The usefulness scale as the participant reads it.
+USEFULNESS_CHOICES = [
+    (1, _("1 – not useful")),
+    (2, "2"),
+    (3, "3"),
+    (4, "4"),
+    (USEFULNESS_MAX, _("5 – very useful")),
+]
 
 
 class ReflectionForm(forms.Form):
@@ -18,6 +27,22 @@ class ReflectionForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose who can read your reflection.")},
     )
+    # The outcome: asked of every reflection, required when it is submitted
+    # (see ``missing_outcome``), so a draft saves without it.
+    decision = forms.ChoiceField(
+        label=_("What will you do with this experiment now?"),
+        choices=Reflection.Decision.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    usefulness = forms.TypedChoiceField(
+        label=_("How useful was the experiment in your work?"),
+        choices=USEFULNESS_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, experiment, reflection=None, **kwargs):
         self.prompts = experiment.prompt_list or [_("Your reflection")]
@@ -25,6 +50,8 @@ class ReflectionForm(forms.Form):
             answers = answers_by_prompt(reflection, self.prompts)
             kwargs["initial"] = {
                 "visibility": reflection.visibility,
+                "decision": reflection.decision,
+                "usefulness": reflection.usefulness,
                 **{field_name(i): answer for i, answer in enumerate(answers)},
             }
         super().__init__(*args, **kwargs)
@@ -38,8 +65,14 @@ class ReflectionForm(forms.Form):
             )
             for index, prompt in enumerate(self.prompts)
         }
-        # The prompts first, in order, then who can read them.
-        self.fields = {**answer_fields, "visibility": self.fields["visibility"]}
+        # The prompts first, in order, then the outcome, then who can read
+        # them.
+        self.fields = {
+            **answer_fields,
+            "decision": self.fields["decision"],
+            "usefulness": self.fields["usefulness"],
+            "visibility": self.fields["visibility"],
+        }
 
     def answer_fields(self):
         return [self[field_name(index)] for index in range(len(self.prompts))]
@@ -61,6 +94,34 @@ class ReflectionForm(forms.Form):
     def visibility_value(self):
         value = self.data.get("visibility")
         return value if value in Reflection.Visibility.values else None
+
+    def outcome(self):
+        """The decision and usefulness as posted, each ``None`` when missing
+        or not one of the choices: a draft keeps what is valid of them."""
+        decision = self.data.get("decision")
+        try:
+            usefulness = int(self.data.get("usefulness", ""))
+        except ValueError:
+            usefulness = None
+        return (
+            decision if decision in Reflection.Decision.values else None,
+            usefulness if 1 <= (usefulness or 0) <= USEFULNESS_MAX else None,
+        )
+
+    def require_outcome(self):
+        """On submit: both parts of the outcome are needed; says which is
+        missing on its own field. True when both are there."""
+        decision, usefulness = self.outcome()
+        if decision is None:
+            self.add_error(
+                "decision",
+                _("Choose whether you adopt, adapt or drop the experiment."),
+            )
+        if usefulness is None:
+            self.add_error(
+                "usefulness", _("Choose how useful the experiment was, from 1 to 5.")
+            )
+        return decision is not None and usefulness is not None
 
 
 class CommentForm(forms.Form):

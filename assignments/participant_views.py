@@ -254,6 +254,10 @@ def render_reflection(
             and editable_until <= now,
             "editable_until": editable_until,
             "new_feedback": new_feedback,
+            "outcome_hint": _(
+                "After trying it: adopt it as it is, adapt it to fit your work, "
+                "or drop it. All three are good answers; needed when you submit."
+            ),
             "storage_key": f"virtu:reflection:{request.user.pk}:{experiment.pk}",
             "server_saved_at": reflection.updated_at.isoformat() if reflection else "",
             "autosave_messages": {
@@ -283,6 +287,8 @@ def save_reflection(request, experiment, enrollment, sessions):
     valid = form.is_valid()
     if submit and valid and not form.has_text():
         form.add_error(None, _("Write something before you submit."))
+        valid = False
+    if submit and not form.require_outcome():
         valid = False
     with transaction.atomic():
         reflection = locked_reflection(experiment, enrollment, create=form.has_text())
@@ -320,12 +326,14 @@ def save_reflection(request, experiment, enrollment, sessions):
             if not was_submitted:
                 reflection.answers = form.answers()
                 reflection.visibility = form.visibility_value() or reflection.visibility
+                keep_outcome(reflection, form)
                 reflection.save()
             return render_reflection(
                 request, experiment, enrollment, sessions, reflection, form, status=400
             )
         reflection.answers = form.answers()
         reflection.visibility = form.cleaned_data["visibility"]
+        keep_outcome(reflection, form)
         if submit and not was_submitted:
             reflection.submit()
         reflection.save()
@@ -341,6 +349,16 @@ def save_reflection(request, experiment, enrollment, sessions):
     else:
         messages.success(request, _("Your reflection was sent to the trainers."))
     return redirect(request.path)
+
+
+def keep_outcome(reflection, form):
+    """Take the posted decision and usefulness; a submitted reflection's
+    outcome is changed only to another answer, never emptied."""
+    decision, usefulness = form.outcome()
+    if decision or reflection.status == Reflection.Status.DRAFT:
+        reflection.decision = decision or ""
+    if usefulness or reflection.status == Reflection.Status.DRAFT:
+        reflection.usefulness = usefulness
 
 
 @never_cache
@@ -376,6 +394,7 @@ def autosave(request, experiment_id):
             )
         reflection.answers = form.answers()
         reflection.visibility = form.cleaned_data["visibility"]
+        keep_outcome(reflection, form)
         reflection.save()
     return JsonResponse(
         {

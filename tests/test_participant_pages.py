@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,9 +30,13 @@ from .factories import (
 PROMPT_LIST = PROMPTS.splitlines()
 
 
-def answers_data(*answers, visibility="trainers", action="save"):
+def answers_data(
+    *answers, visibility="trainers", action="save", decision="adapt", usefulness=4
+):
     data = {f"answer_{i}": answer for i, answer in enumerate(answers)}
-    return {**data, "visibility": visibility, "action": action}
+    outcome = {"decision": decision, "usefulness": usefulness}
+    outcome = {name: value for name, value in outcome.items() if value is not None}
+    return {**data, **outcome, "visibility": visibility, "action": action}
 
 
 def url(name, *args):
@@ -393,7 +397,12 @@ class ReflectionFormTest(ParticipantPageTestCase):
     def test_the_error_summary_links_to_each_field_and_takes_the_focus(self):
         response = self.client.post(
             url("reflection", self.experiment.pk),
-            {"answer_0": "No choice of readers.", "action": "submit"},
+            {
+                "answer_0": "No choice of readers.",
+                "decision": "adopt",
+                "usefulness": "5",
+                "action": "submit",
+            },
         )
         self.assertEqual(response.status_code, 400)
         soup = BeautifulSoup(response.content, "html.parser")
@@ -406,6 +415,79 @@ class ReflectionFormTest(ParticipantPageTestCase):
         self.assertIsNotNone(
             soup.select_one('script[src$="assignments/error-summary.js"][defer]')
         )
+
+    def test_submitting_records_the_outcome_that_trainers_and_readers_see(self):
+        self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data(
+                "Kept it.", visibility="cohort", action="submit", decision="adopt"
+            ),
+        )
+        reflection = self.reflection()
+        self.assertEqual(reflection.decision, Reflection.Decision.ADOPT)
+        self.assertEqual(reflection.usefulness, 4)
+        response = self.client.get(url("shared_reflection", reflection.pk))
+        self.assertContains(response, "Adopt: I keep doing it as it is")
+        self.assertContains(response, "4 of 5")
+
+    def test_submitting_without_the_outcome_names_each_missing_part(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data(
+                "Tried it.", action="submit", decision="drop", usefulness=None
+            ),
+        )
+        self.assertEqual(response.status_code, 400)
+        soup = BeautifulSoup(response.content, "html.parser")
+        links = soup.select("[data-error-summary] a")
+        self.assertEqual([link["href"] for link in links], ["#id_usefulness_0"])
+        self.assertIn("how useful", links[0].get_text())
+        self.assertIsNotNone(soup.find(id="id_usefulness_0"))
+        # The draft keeps the text and the part of the outcome that was given.
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.DRAFT)
+        self.assertEqual(reflection.answers[0]["answer"], "Tried it.")
+        self.assertEqual(reflection.decision, Reflection.Decision.DROP)
+        self.assertIsNone(reflection.usefulness)
+        self.assertEqual(
+            [radio.get("value") for radio in soup.select("input[checked]")],
+            ["drop", "trainers"],
+        )
+
+    def test_a_usefulness_off_the_scale_is_refused_and_nothing_is_sent(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("Tried it.", action="submit", usefulness=9),
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "from 1 to 5", status_code=400)
+        self.assertEqual(self.reflection().status, Reflection.Status.DRAFT)
+        self.assertIsNone(self.reflection().usefulness)
+
+    def test_a_draft_is_saved_without_an_outcome(self):
+        response = self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data("Half way.", decision=None, usefulness=None),
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.reflection().decision, "")
+
+    def test_saving_changes_without_the_outcome_keeps_the_one_given(self):
+        self.write(decision=Reflection.Decision.ADAPT, usefulness=2)
+        self.client.post(
+            url("reflection", self.experiment.pk),
+            answers_data(
+                "Changed.", visibility="cohort", decision=None, usefulness=None
+            ),
+        )
+        reflection = self.reflection()
+        self.assertEqual(reflection.answers[0]["answer"], "Changed.")
+        self.assertEqual(reflection.decision, Reflection.Decision.ADAPT)
+        self.assertEqual(reflection.usefulness, 2)
+
+    def test_the_database_refuses_a_usefulness_off_the_scale(self):
+        with self.assertRaises(IntegrityError):
+            self.write(usefulness=6)
 
     def test_a_page_without_errors_has_no_error_summary_or_its_script(self):
         response = self.client.get(url("reflection", self.experiment.pk))
@@ -428,6 +510,12 @@ class AutosaveTest(ParticipantPageTestCase):
             url("autosave", self.experiment.pk),
             answers_data(*answers, visibility=visibility),
         )
+
+    def test_autosave_keeps_the_outcome_chosen_so_far(self):
+        self.autosave("Half a thought")
+        reflection = self.reflection()
+        self.assertEqual(reflection.decision, Reflection.Decision.ADAPT)
+        self.assertEqual(reflection.usefulness, 4)
 
     def test_autosave_keeps_a_draft_and_says_when(self):
         response = self.autosave("Half a thought")

@@ -404,6 +404,7 @@ class ScaleOutTests(TransactionTestCase):
         cookies = {"sessionid": session, "csrftoken": CSRF}
         data = {f"answer_{i}": answer(n, i) for i in range(len(experiment.prompt_list))}
         data["visibility"] = Reflection.Visibility.TRAINERS
+        data.update(decision=Reflection.Decision.ADOPT, usefulness=5)
         one, other = n % 2, (n + 1) % 2
         form = load.request("GET", one, path, cookies)
         saved = load.request(

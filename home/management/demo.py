@@ -48,6 +48,18 @@ TRAINERS = [
 PARTICIPANT_COHORT = 1
 #: Demo participants per cohort, besides the participant login.
 PARTICIPANTS_PER_COHORT = 9
+#: What participants made of their experiments: mostly kept, some changed,
+#: a few dropped, usefulness to match.
+DEMO_OUTCOMES = [
+    ("adopt", 5),
+    ("adopt", 4),
+    ("adapt", 4),
+    ("adapt", 3),
+    ("adopt", 4),
+    ("adapt", 4),
+    ("drop", 2),
+    ("drop", 1),
+]
 
 COURSE_TITLE = "Monipaikkainen työ ja etäjohtaminen"
 COURSE_SLUG = "monipaikkainen-tyo-ja-etajohtaminen"
@@ -400,6 +412,8 @@ def write_reflections(cohort, now):
                 )
             else:
                 reflection.submit(started)
+            if reflection.submitted_at:
+                reflection.decision, reflection.usefulness = rng.choice(DEMO_OUTCOMES)
             reflection.full_clean()
             reflection.save()
             # Timestamps as if written over the weeks, not all this minute.
@@ -614,6 +628,8 @@ def add_generated_progress(cohort, now):
             author=person,
             answers=[{"prompt": "Mitä kokeilit?", "answer": "Etäkokouksen."}],
             status="submitted" if n % 4 else "draft",
+            decision=DEMO_OUTCOMES[n % len(DEMO_OUTCOMES)][0] if n % 4 else "",
+            usefulness=DEMO_OUTCOMES[n % len(DEMO_OUTCOMES)][1] if n % 4 else None,
             submitted_at=now if n % 4 else None,
             is_late=n % 3 == 0,
             feedback="Hyvä!" if n % 5 == 0 else "",

@@ -72,7 +72,12 @@ class ParticipantJourneyTests(BrowserTestCase):
         anna.reload()
         expect(answer).to_have_value("I ran our weekly meeting remotely.")
 
-        # She submits it, shared with her cohort.
+        # She says what she makes of it and submits it, shared with her
+        # cohort.
+        anna.get_by_label(
+            text("Adapt: I keep doing it, changed", language), exact=True
+        ).check()
+        anna.get_by_label("4", exact=True).check()
         anna.get_by_label(text("Shared with my cohort", language)).check()
         anna.get_by_role("button", name=text("Submit", language), exact=True).click()
         expect(anna.locator(".messages")).to_contain_text(

@@ -57,8 +57,15 @@
       form.querySelectorAll("textarea").forEach(function (field) {
         result[field.name] = field.value;
       });
-      var checked = form.querySelector("input[name=visibility]:checked");
-      result.visibility = checked ? checked.value : "";
+      // Each group of radio buttons (outcome, who can read) by its name.
+      form.querySelectorAll("input[type=radio]").forEach(function (radio) {
+        if (!(radio.name in result)) {
+          result[radio.name] = "";
+        }
+        if (radio.checked) {
+          result[radio.name] = radio.value;
+        }
+      });
       return result;
     }
 
@@ -104,9 +111,13 @@
 
     function restore(saved) {
       Object.keys(saved).forEach(function (name) {
-        if (name === "visibility") {
-          form.querySelectorAll("input[name=visibility]").forEach(function (radio) {
-            radio.checked = radio.value === saved.visibility;
+        var radios = form.querySelectorAll("input[type=radio]");
+        var group = Array.prototype.filter.call(radios, function (radio) {
+          return radio.name === name;
+        });
+        if (group.length) {
+          group.forEach(function (radio) {
+            radio.checked = radio.value === saved[name];
           });
         } else if (form.elements[name]) {
           form.elements[name].value = saved[name];
