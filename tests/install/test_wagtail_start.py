@@ -35,6 +35,7 @@ def not_the_package(directory, names):
 #: What the README tells a site to add to its settings.
 SETTINGS = """
 INSTALLED_APPS = [
+    "library",
     "assignments",
     "cohorts",
     "courses",
@@ -69,6 +70,7 @@ urlpatterns = [
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("accounts/", include("signin.urls")),
     path("my/", include("assignments.urls")),
+    path("library/", include("library.urls")),
 ] + urlpatterns
 """
 

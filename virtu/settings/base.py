@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     # The demo site, then Virtu's plugin apps (before Wagtail's, so that
     # their templates and translations come first).
     "home",
+    "library",
     "assignments",
     "cohorts",
     "courses",
@@ -285,6 +286,12 @@ TASKS = {"default": {"BACKEND": f"{TASKS_PACKAGE}.backends.immediate.ImmediateBa
 WAGTAIL_SITE_NAME = "Virtu"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Finnish first: PostgreSQL's full text stems words the Finnish way, so
+    # that a search for "kokeilu" finds "kokeilusta" and "kokeilua".
+    WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = os.environ.get(
+        "VIRTU_SEARCH_CONFIG", "finnish"
+    )
 WAGTAILDOCS_EXTENSIONS = [
     "csv",
     "docx",
