@@ -161,7 +161,11 @@ def story(request, story_id):
     )
     is_author = story.reflection.author.user_id == request.user.pk
     published = Story.objects.published().filter(pk=story.pk).exists()
-    reviewer = not published and reviewer_of(request.user, story)
+    reviewer = (
+        not published
+        and Story.objects.awaiting().filter(pk=story.pk).exists()
+        and reviewer_of(request.user, story)
+    )
     if not (published or is_author or reviewer):
         raise Http404
     if request.method == "POST":
