@@ -317,9 +317,7 @@ class LibraryTest(TestCase):
         Reflection.objects.create(experiment=self.camera, author=self.people[0])
         self.assertEqual(self.library().context["patterns"][0][1].tried, 0)
 
-    def test_try_this_makes_the_pattern_ones_own_experiment_and_keeps_where_it_came_from(
-        self,
-    ):
+    def test_try_this_makes_a_pattern_ones_own_and_keeps_where_it_came_from(self):
         story = Story.objects.create(
             reflection=submitted(self.people[0], self.camera),
             course=self.course,
