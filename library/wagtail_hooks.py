@@ -4,6 +4,7 @@ from wagtail import hooks
 
 from .admin_views import LibraryViewSetGroup
 from .models import Story
+from .usage import usage_buttons, usage_urls
 from .views import reviewer_of
 
 
@@ -43,3 +44,16 @@ def library_link(enrollment, gap):
             "label": _("Looking for ideas? Browse the experiment library"),
         }
     ]
+
+
+hooks.register("register_course_admin_urls", usage_urls)
+
+
+@hooks.register("register_page_header_buttons")
+def usage_header_buttons(page, user, view_name, next_url=None):
+    return usage_buttons(page, user)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def usage_listing_buttons(page, user, next_url=None):
+    return usage_buttons(page, user)

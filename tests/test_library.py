@@ -18,6 +18,7 @@ from library.models import Pattern, Provenance, Story, Thanks, Theme
 from .factories import (
     PROMPTS,
     make_cohort,
+    make_coordinator,
     make_course,
     make_participants,
     make_trainer,
@@ -520,3 +521,108 @@ class LibraryQueryCountTest(TestCase):
         self.grow(30)
         with self.assertNumQueries(len(few)):
             self.client.get(address)
+
+
+class UsageReportTest(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = add_options(make_course())
+        cls.cohorts = [make_cohort(cls.course, f"Cohort {n}") for n in "AB"]
+        for cohort in cls.cohorts:
+            place_sessions(cohort, timezone.now() - timedelta(days=1))
+        cls.coordinator = make_coordinator()
+        cls.trainer = make_trainer(cls.cohorts[0])
+        cls.pattern = Pattern.objects.create(
+            title="Walking meetings", description="d", instructions="Walk and talk."
+        )
+        cls.people = []
+        for cohort in cls.cohorts:
+            cls.people += make_participants(cohort, 3, cohort.slug)
+        # Cohort A: two did "Camera on" (one adopted), one took the pattern.
+        a1, a2, a3, b1, b2, __ = cls.people
+        cls.camera = [c.experiments.get(title="Camera on") for c in cls.cohorts]
+        own = [c.experiments.get(own=True) for c in cls.cohorts]
+        for person, decision, usefulness in [(a1, "adopt", 5), (a2, "drop", 2)]:
+            Choice.objects.create(
+                enrollment=person, experiment=cls.camera[0], after_session=1
+            )
+            submitted(person, cls.camera[0], decision, usefulness)
+        Choice.objects.create(enrollment=b1, experiment=cls.camera[1], after_session=1)
+        for person, experiment in [(a3, own[0]), (b2, own[1])]:
+            choice = Choice.objects.create(
+                enrollment=person, experiment=experiment, after_session=1
+            )
+            Provenance.objects.create(choice=choice, pattern=cls.pattern)
+        submitted(a3, own[0], "adopt", 4)
+
+    def report(self, user=None):
+        self.client.force_login(user or self.coordinator)
+        return self.client.get(reverse("courses:usage", args=[self.course.pk]))
+
+    def test_the_report_counts_each_option_and_the_patterns_not_offered(self):
+        response = self.report()
+        self.assertEqual(response.status_code, 200)
+        options = {t.title: u for t, u in response.context["options"]}
+        camera = options["Camera on"]
+        self.assertEqual(
+            (camera.chosen_count, camera.finished, camera.adopted),
+            (3, 2, 1),
+        )
+        self.assertEqual(camera.median_usefulness, 3.5)
+        [(pattern, usage)] = response.context["patterns"]
+        self.assertEqual(pattern, self.pattern)
+        self.assertEqual((usage.chosen_count, usage.finished, usage.adopted), (2, 1, 1))
+
+    def test_only_the_courses_coordinators_read_the_report(self):
+        self.assertNotEqual(self.report(self.trainer).status_code, 200)
+
+    def test_adding_a_pattern_makes_it_an_option_of_new_cohorts(self):
+        self.report()
+        self.client.post(
+            reverse("courses:usage", args=[self.course.pk]),
+            {"action": "add", "pattern": self.pattern.pk, "after_session": 1},
+        )
+        template = ExperimentTemplate.objects.get(
+            course=self.course, title="Walking meetings"
+        )
+        self.assertEqual(list(template.patterns.all()), [self.pattern])
+        self.assertEqual(self.report().context["patterns"], [])
+        new = make_cohort(CoursePage.objects.get(pk=self.course.pk), "Cohort C")
+        self.assertIn("Walking meetings", [e.title for e in new.experiments.all()])
+
+    def test_retiring_an_option_keeps_its_history(self):
+        self.report()
+        template = self.camera[0].template
+        self.client.post(
+            reverse("courses:usage", args=[self.course.pk]),
+            {"action": "retire", "template": template.pk},
+        )
+        template.refresh_from_db()
+        self.assertIsNotNone(template.retired_at)
+        # The cohorts keep the option, its choices and reflections.
+        self.assertEqual(
+            Reflection.objects.filter(experiment=self.camera[0]).count(), 2
+        )
+        options = {t.title: u for t, u in self.report().context["options"]}
+        self.assertEqual(options["Camera on"].finished, 2)
+        new = make_cohort(CoursePage.objects.get(pk=self.course.pk), "Cohort C")
+        self.assertNotIn("Camera on", [e.title for e in new.experiments.all()])
+        # A later edit of the course in the page editor keeps it retired.
+        self.assertIsNotNone(
+            CoursePage.objects.get(pk=self.course.pk)
+            .get_latest_revision_as_object()
+            .experiment_templates.get(pk=template.pk)
+            .retired_at
+        )
+
+    def test_report_queries_do_not_grow_with_people(self):
+        self.report()
+        with CaptureQueriesContext(connection) as few:
+            self.report()
+        for person in make_participants(self.cohorts[0], 20, "more"):
+            Choice.objects.create(
+                enrollment=person, experiment=self.camera[0], after_session=1
+            )
+            submitted(person, self.camera[0], "adapt", 3)
+        with self.assertNumQueries(len(few)):
+            self.report()
