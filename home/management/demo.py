@@ -27,6 +27,8 @@ from cohorts.models import Attendance, CohortPage, Enrollment
 from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
 from courses.permissions import COORDINATORS
 
+from .demo_library import build_library, own_template
+
 #: Every demo login has this password; the command refuses to run without
 #: DEBUG unless forced, so it does not end up on a real site by accident.
 DEMO_PASSWORD = "virtu-demo"
@@ -324,7 +326,7 @@ def demo_course(index):
             prompts=PROMPTS,
         )
         for title, after_session, instructions, _answers in EXPERIMENTS
-    ]
+    ] + [own_template()]
     index.add_child(instance=course)
     course.save_revision().publish()
     return course
@@ -535,6 +537,16 @@ def build(now=None):
         for index in set(trained) & set(created_now):
             mark_attendance(cohorts[index], trainer, now)
             answer_reflections(cohorts[index], trainer, now)
+    build_library(
+        course,
+        [(index, cohorts[index]) for index in created_now],
+        {
+            index: User.objects.get(email=email)
+            for email, *_names, trained in TRAINERS
+            for index in trained
+        },
+        now,
+    )
     set_demo_password(User.objects.get(email=TRAINERS[0][0]))
     set_demo_password(User.objects.get(email=PARTICIPANT[0]))
 
