@@ -18,7 +18,14 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from cohorts.models import CohortPage
-from home.management.demo import COHORTS, PARTICIPANT, PARTICIPANT_COHORT, TRAINERS
+from courses.models import CoursePage
+from home.management.demo import (
+    COHORTS,
+    COORDINATOR,
+    PARTICIPANT,
+    PARTICIPANT_COHORT,
+    TRAINERS,
+)
 
 from .base import BrowserTestCase, text
 
@@ -26,6 +33,8 @@ DOCS = Path(settings.BASE_DIR) / "docs"
 SCREENSHOT = DOCS / "participant-journey.png"
 TIMELINE = DOCS / "programme-timeline.png"
 GRID = DOCS / "progress-grid.png"
+LIBRARY = DOCS / "experiment-library.png"
+USAGE = DOCS / "experiment-usage.png"
 #: Largest PNG that goes into the repository.
 MAX_BYTES = 300_000
 
@@ -70,3 +79,19 @@ class ReadmeScreenshotTests(BrowserTestCase):
         page.goto(reverse("cohorts:progress", args=[cohort.pk]))
         expect(page.locator(".virtu-legend")).to_be_visible()
         self.keep(page.screenshot(type="png"), GRID)
+
+    def test_the_experiment_library_with_the_demo_data(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        page = self.new_page("fi")
+        self.log_in(page, get_user_model().objects.get(email=PARTICIPANT[0]))
+        page.goto(reverse("library:index"))
+        expect(page.locator(".figures").first).to_be_visible()
+        self.keep(page.screenshot(type="png"), LIBRARY)
+
+    def test_the_usage_report_with_the_demo_data(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        page = self.new_page("fi")
+        self.log_in(page, get_user_model().objects.get(email=COORDINATOR[0]))
+        page.goto(reverse("courses:usage", args=[CoursePage.objects.get().pk]))
+        expect(page.locator("table").first).to_be_visible()
+        self.keep(page.screenshot(type="png"), USAGE)
