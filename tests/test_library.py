@@ -626,3 +626,29 @@ class UsageReportTest(TestCase):
             submitted(person, self.camera[0], "adapt", 3)
         with self.assertNumQueries(len(few)):
             self.report()
+
+
+class ChoiceReminderTest(TestCase):
+    """Where a gap offers several experiments, a participant is reminded of
+    the one they chose, not of every option."""
+
+    def test_reminders_follow_the_choice(self):
+        from assignments.emails import Kind
+        from cohorts.reminders import queue_reminders
+        from outbox.models import OutgoingEmail
+
+        course = add_options(make_course())
+        cohort = make_cohort(course)  # session 2 on 29 March 2027, 9.00
+        chooser, undecided = make_participants(cohort, 2)
+        camera = cohort.experiments.get(title="Camera on")
+        Choice.objects.create(enrollment=chooser, experiment=camera, after_session=1)
+        OutgoingEmail.objects.all().delete()
+        queue_reminders(now=timezone.make_aware(timezone.datetime(2027, 3, 27, 12, 0)))
+        sent = {
+            (email.to, email.subject.split(": ", 1)[-1])
+            for email in OutgoingEmail.objects.filter(kind=Kind.REFLECTION_REMINDER)
+        }
+        self.assertEqual(
+            sent,
+            {(chooser.email, "Camera on"), (undecided.email, "Experiment 1")},
+        )
