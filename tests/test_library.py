@@ -10,6 +10,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.users.models import UserProfile
 
 from assignments.models import Choice, Experiment, Reflection
 from courses.models import CoursePage, ExperimentTemplate
@@ -190,6 +191,9 @@ class ChoiceTest(TestCase):
             after_session=1,
             plan_what="Walks",
         )
+        profile = UserProfile.get_for_user(self.trainer)
+        profile.preferred_language = "en"
+        profile.save()
         self.client.force_login(self.trainer)
         response = self.client.get(reverse("cohorts:progress", args=[self.cohort.pk]))
         self.assertContains(response, "Choice after session 1")
