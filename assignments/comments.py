@@ -36,7 +36,7 @@ def post_comment(reflection, user, text, now=None):
         if repeated:
             return None
         comment = Comment.objects.create(reflection=reflection, author=user, text=text)
-        if reflection.author.user_id != user.pk:
+        if reflection.author_id and reflection.author.user_id != user.pk:
             queue_comment_email(comment)
         return comment
 

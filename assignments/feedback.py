@@ -18,8 +18,11 @@ from .permissions import ReflectionPermissionPolicy
 def reviewable(user):
     """The reflections ``user`` reads and answers in the admin: the
     submitted ones of the cohorts they train or coordinate."""
-    return ReflectionPermissionPolicy(Reflection).instances_user_has_permission_for(
-        user, "view"
+    # An erased author's reflection has nothing left to answer.
+    return (
+        ReflectionPermissionPolicy(Reflection)
+        .instances_user_has_permission_for(user, "view")
+        .filter(author__isnull=False)
     )
 
 

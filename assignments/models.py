@@ -216,10 +216,13 @@ class Reflection(models.Model):
         on_delete=models.CASCADE,
         related_name="reflections",
     )
+    #: Empty once its author is erased (``personal_data.py``): a reflection
+    #: shared with the cohort keeps its place there, without its text.
     author = models.ForeignKey(
         Enrollment,
         verbose_name=_("participant"),
         on_delete=models.CASCADE,
+        null=True,
         related_name="reflections",
     )
     answers = models.JSONField(
@@ -288,6 +291,8 @@ class Reflection(models.Model):
         ]
 
     def __str__(self):
+        if self.author is None:
+            return self.experiment.title
         return f"{self.experiment.title}: {self.author.name}"
 
     @property
@@ -382,10 +387,12 @@ class Comment(models.Model):
         on_delete=models.CASCADE,
         related_name="comments",
     )
+    #: Empty once its author is erased; the comment keeps its place.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
         on_delete=models.CASCADE,
+        null=True,
         related_name="reflection_comments",
     )
     text = models.TextField(_("comment"), max_length=MAX_COMMENT_LENGTH)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
 from cohorts.models import CohortPage, Enrollment, Session, join_urls
+from privacy import access
 
 from . import choosing
 from .comments import post_comment
@@ -511,11 +512,21 @@ def shared_reflection(request, reflection_id):
         ),
         pk=reflection_id,
     )
-    is_author = reflection.author.user_id == request.user.pk
+    is_author = (
+        reflection.author_id is not None
+        and reflection.author.user_id == request.user.pk
+    )
     if reflection.status == Reflection.Status.DRAFT:
         # Only its author sees a draft, and writes it on its own page.
         return redirect("participant:reflection", reflection.experiment_id)
     cohort = reflection.experiment.cohort
+    if not is_author and reflection.author_id is not None:
+        access.record(
+            request.user,
+            access.Action.VIEW_REFLECTION,
+            reflection.author.user,
+            reflection.experiment.title,
+        )
     form = CommentForm()
     if request.method == "POST":
         form = CommentForm(request.POST)

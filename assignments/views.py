@@ -12,6 +12,7 @@ from wagtail.admin.widgets import HeaderButton
 
 from cohorts.views import CohortScopedIndexView, CohortScopedViewSet
 from outbox.listing import counted
+from privacy import access
 
 from .comments import post_comment
 from .feedback import give_feedback, longest_waiting, next_awaiting, reviewable
@@ -31,6 +32,7 @@ class ReflectionIndexView(CohortScopedIndexView):
             super()
             .get_base_queryset()
             .select_related("experiment__cohort", "author__user", "author__cohort")
+            .filter(author__isnull=False)
         )
 
 
@@ -129,6 +131,15 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
             ),
         )
         return context
+
+    def get(self, request, *args, **kwargs):
+        access.record(
+            request.user,
+            access.Action.VIEW_REFLECTION,
+            self.reflection.author.user,
+            self.reflection.experiment.title,
+        )
+        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("action") == "comment":

@@ -17,6 +17,7 @@ from .overview import course_buttons, overview_urls
 from .panels import AwaitingFeedbackPanel
 from .participant_views import sign_in_destination
 from .permissions import ReflectionPermissionPolicy
+from .personal_data import personal_data
 from .reminders import queue_reflection_reminders
 from .views import ReflectionViewSet
 
@@ -60,6 +61,7 @@ hooks.register("sync_cohort_calendar", announce_due_times)
 hooks.register("register_cohort_admin_urls", progress_urls)
 hooks.register("register_course_admin_urls", overview_urls)
 hooks.register("register_sign_in_destination", sign_in_destination)
+hooks.register("register_personal_data", personal_data)
 
 
 @hooks.register("register_cohort_panels")

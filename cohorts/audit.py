@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import LogFormatter
 
+from privacy import access
+
 from .models import Attendance, Enrollment, Session, TrainingLogEntry
 
 WITHDRAW = "virtu.withdraw"
@@ -143,7 +145,9 @@ def log_attendance(session, user, changes):
 
 def log_export(user, about, label, export_format, rows, filters, cohort_id=None):
     """An export of ``rows`` rows: ``about`` is what the rows are of (a
-    cohort, a course), or the user who exported for a listing of several."""
+    cohort, a course), or the user who exported for a listing of several.
+    The access log (``privacy``) records it too."""
+    access.record(user, access.Action.EXPORT_LISTING, target=label)
     return TrainingLogEntry.objects.log_action(
         about,
         EXPORT,

@@ -7,7 +7,7 @@ from wagtail.signals import init_new_page
 
 from outbox.scheduling import PeriodicJob
 
-from . import audit
+from . import audit, personal_data
 from .calendar.invites import render_invite
 from .emails import Kind
 from .meetings import missing_links_warning, take_failures
@@ -26,6 +26,8 @@ register_permission_policy(
     Attendance, CohortScopedPermissionPolicy(Attendance, "session__page")
 )
 hooks.register("construct_sign_in_link_users", enrolled_people_only)
+# Erased after the apps above (their rows point at enrolments).
+hooks.register("register_personal_data", personal_data.personal_data, order=10)
 hooks.register("before_create_page", remember_start_date)
 init_new_page.connect(plan_new_cohort, dispatch_uid="virtu_plan_new_cohort")
 

@@ -15,3 +15,12 @@ def public_name(user, role="participant"):
     if user is not None and (name := user.get_full_name().strip()):
         return name
     return _("A trainer") if role == "trainer" else _("A participant")
+
+
+@register.filter
+def author_name(reflection):
+    """The name of a reflection's author as others see it; "Deleted user"
+    once the author is erased."""
+    if reflection.author_id is None:
+        return _("Deleted user")
+    return public_name(reflection.author.user)

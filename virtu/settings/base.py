@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "library",
     "assignments",
     "cohorts",
+    "privacy",
     "courses",
     "signin",
     "outbox",

@@ -1,0 +1,27 @@
+"""The privacy settings, each read from ``VIRTU_<NAME>`` with a default."""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+def setting(name, default):
+    return getattr(settings, f"VIRTU_{name}", default)
+
+
+def export_lifetime():
+    """How long a person's data export can be downloaded
+    (``VIRTU_EXPORT_DAYS``, 7); then it is deleted."""
+    return timedelta(days=float(setting("EXPORT_DAYS", 7)))
+
+
+def erasure_cool_off():
+    """How long after its approval an erasure waits, during which it can be
+    withdrawn (``VIRTU_ERASURE_COOL_OFF_DAYS``, 14)."""
+    return timedelta(days=float(setting("ERASURE_COOL_OFF_DAYS", 14)))
+
+
+def access_log_lifetime():
+    """How long the access log keeps an entry (``VIRTU_ACCESS_LOG_DAYS``,
+    730: two years)."""
+    return timedelta(days=float(setting("ACCESS_LOG_DAYS", 730)))

@@ -1,0 +1,31 @@
+from datetime import timedelta
+
+from wagtail import hooks
+
+from outbox.scheduling import PeriodicJob
+
+from .access import forget_old
+from .declarations import personal_data
+from .exporting import forget_expired
+from .tasks import start_due_erasures
+from .viewsets import PrivacyViewSetGroup
+
+# After every other app's entries: the account goes last.
+hooks.register("register_personal_data", personal_data, order=100)
+
+
+@hooks.register("register_admin_viewset")
+def register_privacy_viewsets():
+    return PrivacyViewSetGroup()
+
+
+def forget():
+    return {"exports": forget_expired(), "access log": forget_old()}
+
+
+@hooks.register("register_periodic_jobs")
+def privacy_jobs():
+    return [
+        PeriodicJob("privacy.erasures", timedelta(minutes=15), start_due_erasures),
+        PeriodicJob("privacy.forget", timedelta(hours=6), forget),
+    ]

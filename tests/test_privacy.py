@@ -1,0 +1,462 @@
+"""Privacy: the registry of personal data, a person's export, erasure that
+leaves the cohort's discussion readable, and the access log."""
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+from unittest import mock
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone, translation
+from wagtail.users.models import UserProfile
+
+from assignments.models import Comment, Reflection
+from cohorts.models import Attendance, Enrollment, Invitation
+from outbox.sending import send_pending
+from privacy import erasure
+from privacy.models import AccessLogEntry, DataExport, ErasureRequest
+from privacy.registry import Person, registered
+from signin.links import new_link
+
+from .factories import (
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_participants,
+    make_trainer,
+)
+from .test_outbox import SMTPServerMixin
+
+User = get_user_model()
+
+
+class RegistryTest(TestCase):
+    def test_every_model_with_a_key_to_a_person_or_an_enrolment_is_registered(self):
+        covered = {}
+        for entry in registered():
+            names = covered.setdefault(entry.model, set())
+            names.update(entry.references, entry.covers)
+            if entry.subject:
+                names.add(entry.subject.split("__")[0])
+        missing = [
+            f"{model._meta.label}.{field.name}"
+            for model in apps.get_models()
+            for field in model._meta.concrete_fields
+            if field.is_relation
+            and field.model is model
+            and field.related_model in (User, Enrollment)
+            and field.name not in covered.get(model, ())
+        ]
+        self.assertEqual(missing, [])
+        self.assertIn("pk", covered[User])
+
+    def test_every_entry_says_why_and_how_long(self):
+        for entry in registered():
+            with self.subTest(entry.label):
+                self.assertTrue(str(entry.purpose))
+                self.assertTrue(str(entry.retention))
+
+
+class PrivacyDataMixin:
+    """A cohort where the person has something in every table that holds
+    people, and another participant has the same things, in other words."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.trainer = make_trainer(cls.cohort)
+        cls.coordinator = make_coordinator()
+        me, other = make_participants(cls.cohort, 2, organisation="Virasto")
+        Enrollment.objects.filter(pk=other.pk).update(organisation="Muuvirasto")
+        User.objects.filter(pk=other.user_id).update(
+            first_name="Oona", last_name="Otherperson"
+        )
+        cls.me, cls.other = me, Enrollment.objects.get(pk=other.pk)
+        cls.person = cls.me.user
+        UserProfile.get_for_user(cls.person)
+        experiments = list(cls.cohort.experiments.all())
+        now = timezone.now()
+        cls.shared = Reflection.objects.create(
+            experiment=experiments[0],
+            author=cls.me,
+            answers=[{"prompt": "What did you try?", "answer": "My shared try"}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=now,
+            visibility=Reflection.Visibility.COHORT,
+            feedback="Nice work, Pat",
+            feedback_by=cls.trainer,
+            feedback_at=now,
+        )
+        cls.private = Reflection.objects.create(
+            experiment=experiments[1],
+            author=cls.me,
+            answers=[{"prompt": "What did you try?", "answer": "My private try"}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=now,
+        )
+        cls.others = Reflection.objects.create(
+            experiment=experiments[0],
+            author=cls.other,
+            answers=[{"prompt": "What did you try?", "answer": "Oonas secret try"}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=now - timedelta(hours=1),
+            visibility=Reflection.Visibility.COHORT,
+        )
+        Comment.objects.create(
+            reflection=cls.others, author=cls.person, text="My comment to Oona"
+        )
+        Comment.objects.create(
+            reflection=cls.shared, author=cls.other.user, text="Oonas comment"
+        )
+        Comment.objects.create(
+            reflection=cls.others, author=cls.other.user, text="Oonas own note"
+        )
+        session = cls.cohort.sessions.first()
+        for enrolment in (cls.me, cls.other):
+            Attendance.objects.create(
+                session=session,
+                enrollment=enrolment,
+                status=Attendance.Status.PRESENT,
+                marked_by=cls.trainer,
+            )
+            new_link(enrolment.user)
+        from cohorts.models import CalendarFeed
+
+        for user in (cls.person, cls.other.user):
+            CalendarFeed.objects.create(user=user, token_hash=f"hash-{user.pk}")
+
+
+def archive_files(content):
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+class ExportTest(PrivacyDataMixin, TestCase):
+    def export_as(self, user):
+        self.client.force_login(user)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("privacy:request_export"))
+        export = DataExport.objects.latest("pk")
+        return export, self.client.get(reverse("privacy:download", args=[export.pk]))
+
+    def test_export_holds_every_registered_field_of_the_person(self):
+        __, response = self.export_as(self.person)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], "application/zip")
+        files = archive_files(response.content)
+        data = json.loads(files["data.json"])
+        sections = {section["model"]: section["rows"] for section in data["data"]}
+        person = Person.of(self.person)
+        expected = [e for e in registered() if e.fields and e.rows(person).exists()]
+        for label in [
+            "auth.User",
+            "wagtailusers.UserProfile",
+            "cohorts.Enrollment",
+            "cohorts.Attendance",
+            "cohorts.Invitation",
+            "cohorts.CalendarFeed",
+            "assignments.Reflection",
+            "assignments.Comment",
+            "signin.SignInLink",
+            "outbox.OutgoingEmail",
+            "privacy.DataExport",
+            "privacy.AccessLogEntry",
+        ]:
+            self.assertIn(label, {entry.label for entry in expected})
+        for entry in expected:
+            with self.subTest(entry.label):
+                rows = sections[entry.label]
+                count = entry.rows(person)
+                if entry.model is AccessLogEntry:  # the download came after
+                    count = count.exclude(action=AccessLogEntry.Action.DOWNLOAD_DATA)
+                self.assertEqual(len(rows), count.count())
+                for row in rows:
+                    self.assertEqual(set(row), set(entry.fields))
+        user_row = sections["auth.User"][0]
+        self.assertEqual(user_row["email"], self.person.email)
+        self.assertEqual(sections["cohorts.Enrollment"][0]["organisation"], "Virasto")
+        answers = [r["answers"] for r in sections["assignments.Reflection"]]
+        self.assertIn("My shared try", json.dumps(answers))
+        self.assertIn("My private try", json.dumps(answers))
+        self.assertIn("My comment to Oona", files["index.html"])
+        self.assertIn("Nice work, Pat", files["index.html"])
+
+    def test_export_holds_nothing_of_anyone_else(self):
+        __, response = self.export_as(self.person)
+
+        content = "\n".join(archive_files(response.content).values())
+        other = self.other.user
+        for text in [
+            other.email,
+            "Otherperson",
+            "Muuvirasto",
+            "Oonas secret try",
+            "Oonas comment",
+            "Oonas own note",
+            self.trainer.email,
+            "Trainer",
+        ]:
+            self.assertNotIn(text, content)
+
+    def test_only_its_requester_downloads_an_export_and_only_until_it_expires(self):
+        export, __ = self.export_as(self.person)
+        url = reverse("privacy:download", args=[export.pk])
+
+        self.client.force_login(self.other.user)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.client.force_login(self.person)
+        DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now())
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_a_privacy_officer_exports_anyones_data_from_the_admin(self):
+        self.client.force_login(self.coordinator)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("data_exports:add"), {"email": self.person.email}
+            )
+        self.assertEqual(response.status_code, 302)
+        export = DataExport.objects.get()
+        self.assertEqual(export.subject, self.person)
+        listing = self.client.get(reverse("data_exports:index"))
+        self.assertContains(listing, reverse("privacy:download", args=[export.pk]))
+        download = self.client.get(reverse("privacy:download", args=[export.pk]))
+        self.assertIn("My private try", archive_files(download.content)["data.json"])
+        self.assertTrue(
+            AccessLogEntry.objects.filter(
+                actor=self.coordinator,
+                subject=self.person,
+                action=AccessLogEntry.Action.DOWNLOAD_DATA,
+            ).exists()
+        )
+
+    def test_a_trainer_cannot_export_anyones_data(self):
+        self.client.force_login(self.trainer)
+        response = self.client.post(
+            reverse("data_exports:add"), {"email": self.person.email}
+        )
+        self.assertNotEqual(response.status_code, 200)
+        self.assertFalse(DataExport.objects.exists())
+
+    def test_the_page_of_ones_data_asks_as_many_queries_however_many_exports(self):
+        self.client.force_login(self.person)
+        url = reverse("privacy:my_data")
+        self.client.get(url)
+        DataExport.objects.create(subject=self.person, requested_by=self.person)
+        with self.assertNumQueries(6):
+            self.client.get(url)
+        for __ in range(4):
+            DataExport.objects.create(subject=self.person, requested_by=self.person)
+        with self.assertNumQueries(6):
+            self.client.get(url)
+
+
+class ErasureTest(SMTPServerMixin, PrivacyDataMixin, TestCase):
+    def approved_erasure(self):
+        self.client.force_login(self.person)
+        self.client.post(reverse("privacy:request_erasure"))
+        request = ErasureRequest.objects.get()
+        self.client.force_login(self.coordinator)
+        response = self.client.post(
+            reverse("erasure_requests:edit", args=[request.pk]),
+            {"decision": "approve"},
+        )
+        self.assertEqual(response.status_code, 302)
+        request.refresh_from_db()
+        self.assertEqual(request.state, ErasureRequest.State.APPROVED)
+        return request
+
+    def erase(self, request):
+        """Run the erasure after its cool-off, as the periodic job does,
+        letting the outbox send what it queued, until it is done."""
+        later = request.run_after + timedelta(minutes=1)
+        state = erasure.run(request.pk, now=later)
+        if state == ErasureRequest.State.WAITING:
+            send_pending()
+            state = erasure.run(request.pk, now=later)
+        return state
+
+    def assertNoTrace(self, person):
+        for entry in registered():
+            with self.subTest(entry.label):
+                self.assertEqual(entry.traces(person), 0)
+
+    def test_nothing_happens_during_the_cool_off(self):
+        request = self.approved_erasure()
+
+        self.assertIsNone(erasure.run(request.pk))
+        self.assertTrue(User.objects.filter(pk=self.person.pk, is_active=True).exists())
+
+    def test_a_withdrawn_request_is_never_run(self):
+        request = self.approved_erasure()
+        self.client.force_login(self.person)
+        self.client.post(reverse("privacy:withdraw_erasure"))
+
+        self.assertIsNone(erasure.run(request.pk, now=request.run_after))
+        self.assertTrue(User.objects.filter(pk=self.person.pk).exists())
+
+    def test_erasure_leaves_no_trace_in_any_registered_table(self):
+        person = Person.of(self.person)
+        request = self.approved_erasure()
+
+        self.assertEqual(self.erase(request), ErasureRequest.State.DONE)
+
+        self.assertNoTrace(person)
+        request.refresh_from_db()
+        self.assertEqual(request.subject_email, "")
+        self.assertFalse(Reflection.objects.filter(pk=self.private.pk).exists())
+        self.assertFalse(Invitation.objects.filter(email=person.email).exists())
+        # The other participant keeps everything.
+        self.assertEqual(
+            Reflection.objects.get(pk=self.others.pk).answers[0]["answer"],
+            "Oonas secret try",
+        )
+        self.assertTrue(Attendance.objects.filter(enrollment=self.other).exists())
+
+    def test_the_calendar_gets_its_cancellations(self):
+        request = self.approved_erasure()
+
+        self.erase(request)
+
+        cancelled = [
+            part.get_content()
+            for message in self.mailbox.messages
+            if message["To"] == self.person.email
+            for part in message.walk()
+            if part.get_content_type() == "text/calendar"
+            and "METHOD:CANCEL" in part.get_content()
+        ]
+        self.assertEqual(len(cancelled), self.cohort.sessions.count())
+
+    def test_the_cohort_space_still_reads_in_order_with_placeholders(self):
+        self.erase(self.approved_erasure())
+        reader = self.other.user
+        self.client.force_login(reader)
+
+        for language, deleted, removed in [
+            ("en", "Deleted user", "This reflection was removed"),
+            ("fi", "Poistettu käyttäjä", "Tämä reflektio poistettiin"),
+            ("sv", "Raderad användare", "Den här reflektionen togs bort"),
+        ]:
+            with self.subTest(language), translation.override(language):
+                page = self.client.get(
+                    reverse("participant:cohort", args=[self.cohort.pk])
+                ).content.decode()
+                self.assertLess(page.index(deleted), page.index("Oona Otherperson"))
+                self.assertIn(removed, page)
+                self.assertNotIn("My shared try", page)
+                shared = self.client.get(
+                    reverse("participant:shared_reflection", args=[self.shared.pk])
+                )
+                self.assertContains(shared, "Oonas comment")
+                other = self.client.get(
+                    reverse("participant:shared_reflection", args=[self.others.pk])
+                ).content.decode()
+                self.assertIn(deleted, other)
+                self.assertNotIn("My comment to Oona", other)
+                self.assertLess(other.index(deleted), other.index("Oonas own note"))
+
+    def test_rerunning_after_a_crash_halfway_finishes_it(self):
+        person = Person.of(self.person)
+        request = self.approved_erasure()
+        later = request.run_after + timedelta(minutes=1)
+
+        with (
+            mock.patch(
+                "privacy.declarations.erase_emails", side_effect=RuntimeError("cut")
+            ),
+            self.assertRaises(RuntimeError),
+        ):
+            erasure.run(request.pk, now=later)
+
+        request.refresh_from_db()
+        self.assertEqual(request.state, ErasureRequest.State.RUNNING)
+        self.assertFalse(Enrollment.objects.filter(user=self.person).exists())
+        self.assertFalse(User.objects.get(pk=self.person.pk).is_active)
+        self.assertEqual(self.erase(request), ErasureRequest.State.DONE)
+        self.assertNoTrace(person)
+
+    def test_each_step_is_in_the_access_log(self):
+        request = self.approved_erasure()
+        self.erase(request)
+
+        actions = set(AccessLogEntry.objects.values_list("action", flat=True))
+        Action = AccessLogEntry.Action
+        self.assertLessEqual(
+            {Action.REQUEST_ERASURE, Action.APPROVE_ERASURE, Action.ERASE}, actions
+        )
+        # The person's name is gone from the log, the entries stay.
+        self.assertFalse(
+            AccessLogEntry.objects.filter(
+                subject_name__icontains=self.person.last_name
+            ).exists()
+        )
+
+
+class AccessLogTest(PrivacyDataMixin, TestCase):
+    def test_reading_another_persons_reflection_is_logged_never_its_text(self):
+        self.client.force_login(self.other.user)
+        self.client.get(reverse("participant:shared_reflection", args=[self.shared.pk]))
+
+        entry = AccessLogEntry.objects.get(action=AccessLogEntry.Action.VIEW_REFLECTION)
+        self.assertEqual((entry.actor, entry.subject), (self.other.user, self.person))
+        self.assertNotIn("My shared try", str(entry.__dict__))
+
+    def test_reading_ones_own_reflection_is_not_logged(self):
+        self.client.force_login(self.person)
+        self.client.get(reverse("participant:shared_reflection", args=[self.shared.pk]))
+
+        self.assertFalse(AccessLogEntry.objects.exists())
+
+    def test_a_trainer_reading_a_reflection_in_the_admin_is_logged(self):
+        self.client.force_login(self.trainer)
+        self.client.get(reverse("reflections:review", args=[self.private.pk]))
+
+        self.assertTrue(
+            AccessLogEntry.objects.filter(
+                actor=self.trainer,
+                subject=self.person,
+                action=AccessLogEntry.Action.VIEW_REFLECTION,
+            ).exists()
+        )
+
+    def test_an_export_of_a_listing_is_logged(self):
+        self.client.force_login(self.coordinator)
+        self.client.get(reverse("enrollments:index") + "?export=csv")
+
+        self.assertTrue(
+            AccessLogEntry.objects.filter(
+                actor=self.coordinator, action=AccessLogEntry.Action.EXPORT_LISTING
+            ).exists()
+        )
+
+    def test_coordinators_search_the_log_and_trainers_do_not_see_it(self):
+        self.client.force_login(self.other.user)
+        self.client.get(reverse("participant:shared_reflection", args=[self.shared.pk]))
+
+        self.client.force_login(self.coordinator)
+        found = self.client.get(reverse("access_log:index"), {"q": "Otherperson"})
+        self.assertContains(found, "Oona Otherperson")
+        nothing = self.client.get(reverse("access_log:index"), {"q": "Nobody"})
+        self.assertNotContains(nothing, "Oona Otherperson")
+        self.client.force_login(self.trainer)
+        self.assertNotEqual(
+            self.client.get(reverse("access_log:index")).status_code, 200
+        )
+
+    def test_old_entries_are_forgotten(self):
+        from privacy.access import forget_old
+
+        AccessLogEntry.objects.create(
+            action=AccessLogEntry.Action.VIEW_PERSON,
+            timestamp=timezone.now() - timedelta(days=800),
+        )
+        kept = AccessLogEntry.objects.create(action=AccessLogEntry.Action.VIEW_PERSON)
+
+        self.assertEqual(forget_old(), 1)
+        self.assertEqual(list(AccessLogEntry.objects.all()), [kept])
