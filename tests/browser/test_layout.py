@@ -168,6 +168,7 @@ class ParticipantLayoutTests(LayoutTestCase):
                 reverse("participant:shared_reflection", args=[self.shared.pk]),
             ),
             ("calendar-subscription", reverse("calendar:subscription")),
+            ("your-data", reverse("privacy:my_data")),
             ("cohort-page", self.cohort.url),
         ]
 
