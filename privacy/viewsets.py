@@ -170,7 +170,7 @@ class AccessLogViewSet(ModelViewSet):
 
 
 class PrivacyViewSetGroup(ViewSetGroup):
-    menu_label = _("Privacy")
+    menu_label = _("Personal data")
     menu_icon = "lock"
     menu_order = 160
     items = (

@@ -23,6 +23,7 @@ from assignments.models import Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from courses.permissions import COORDINATORS, TRAINERS
+from privacy.permissions import PRIVACY_OFFICERS
 
 from .factories import (
     course_index,
@@ -129,6 +130,17 @@ class PermissionTestCase(WagtailTestUtils, TestCase):
         self.assertRedirects(response, expected, fetch_redirect_response=False)
 
 
+PRIVACY_OFFICER_PERMISSIONS = {
+    "privacy.add_dataexport",
+    "privacy.view_dataexport",
+    "privacy.delete_dataexport",
+    "privacy.add_erasurerequest",
+    "privacy.change_erasurerequest",
+    "privacy.view_erasurerequest",
+    "privacy.view_accesslogentry",
+}
+
+
 class RoleGroupTest(PermissionTestCase):
     def permissions(self, group):
         return {
@@ -165,7 +177,14 @@ class RoleGroupTest(PermissionTestCase):
                     for model in ("pattern", "theme")
                     for action in ("add", "change", "delete", "view")
                 ),
+                *PRIVACY_OFFICER_PERMISSIONS,
             },
+        )
+
+    def test_privacy_officers_group_holds_exactly_the_permissions_they_need(self):
+        self.assertEqual(
+            self.permissions(Group.objects.get(name=PRIVACY_OFFICERS)),
+            {"wagtailadmin.access_admin", *PRIVACY_OFFICER_PERMISSIONS},
         )
 
     def test_trainers_group_holds_exactly_the_model_permissions_they_need(self):
