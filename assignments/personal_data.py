@@ -36,6 +36,7 @@ def personal_data():
         PersonalData(
             Comment,
             subject="author",
+            cohort="reflection__experiment__cohort",
             erase=erase_comments,
             fields=("reflection__experiment__title", "text", "created_at"),
             purpose=_("Comments on reflections in the cohort space."),
@@ -44,6 +45,7 @@ def personal_data():
         PersonalData(
             Reflection,
             subject="author__user",
+            cohort="experiment__cohort",
             references=("feedback_by",),
             erase=erase_reflections,
             fields=(

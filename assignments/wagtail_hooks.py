@@ -4,7 +4,11 @@ from wagtail.admin.panels import InlinePanel
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from cohorts.views import CohortListingViewSet, EnrollmentViewSet
+from cohorts.views import (
+    CohortListingViewSet,
+    EnrollmentViewSet,
+    RetentionReviewViewSet,
+)
 from courses.views import CourseListingViewSet
 from outbox.views import OutgoingEmailViewSet
 
@@ -34,6 +38,7 @@ class TrainingViewSetGroup(ViewSetGroup):
         EnrollmentViewSet("enrollments"),
         ReflectionViewSet("reflections"),
         OutgoingEmailViewSet("outbox"),
+        RetentionReviewViewSet("retention"),
     )
 
 

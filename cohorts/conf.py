@@ -25,3 +25,9 @@ def organizer_email():
 
 def organizer_name():
     return sender_name()
+
+
+def retention_months():
+    """Months after a cohort's last session until its people's content is
+    listed for erasure (``VIRTU_RETENTION_MONTHS``, 12)."""
+    return int(setting("RETENTION_MONTHS", 12))

@@ -700,3 +700,37 @@ class TrainingLogEntry(BaseLogEntry):
 
     def __str__(self):
         return f"{self.action} {self.label} ({self.timestamp:%Y-%m-%d %H:%M})"
+
+
+class RetentionReview(models.Model):
+    """A cohort whose retention has ended (``VIRTU_RETENTION_MONTHS`` after
+    its last session): listed for a coordinator to confirm, then its
+    people's content is erased (``retention.py``)."""
+
+    cohort = models.OneToOneField(
+        CohortPage,
+        verbose_name=_("cohort"),
+        on_delete=models.CASCADE,
+        related_name="retention_review",
+    )
+    due_since = models.DateTimeField(_("retention ended"))
+    listed_at = models.DateTimeField(_("listed"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cohort past its retention")
+        verbose_name_plural = _("cohorts past their retention")
+        ordering = ["due_since", "pk"]
+
+    def __str__(self):
+        return self.cohort.title

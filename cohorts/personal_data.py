@@ -13,6 +13,7 @@ from .models import (
     CalendarFeed,
     Enrollment,
     Invitation,
+    RetentionReview,
     TrainingLogEntry,
 )
 
@@ -56,6 +57,7 @@ def personal_data():
         PersonalData(
             TrainingLogEntry,
             find=log_entries_about,
+            cohort="cohort",
             erase=erase_log_entries,
             references=("user",),
             purpose=_("Site history: who enrolled, withdrew and marked whom."),
@@ -64,6 +66,7 @@ def personal_data():
         PersonalData(
             Attendance,
             subject="enrollment__user",
+            cohort="session__page",
             references=("marked_by",),
             fields=("session__page__title", "session__title", "status", "updated_at"),
             purpose=_("Following who took part in which session."),
@@ -72,6 +75,7 @@ def personal_data():
         PersonalData(
             Enrollment,
             subject="user",
+            cohort="cohort",
             references=("withdrawn_by",),
             fields=(
                 "cohort__title",
@@ -86,6 +90,7 @@ def personal_data():
         PersonalData(
             Invitation,
             subject="user",
+            cohort="entry__cohort",
             email_field="email",
             fields=(
                 "entry__cohort__title",
@@ -96,6 +101,12 @@ def personal_data():
             ),
             purpose=_("What each calendar was sent about the sessions."),
             retention=UNTIL_ERASED,
+        ),
+        PersonalData(
+            RetentionReview,
+            references=("confirmed_by",),
+            purpose=_("Who confirmed that a cohort's content be erased."),
+            retention=_("As long as the cohort."),
         ),
         PersonalData(
             CalendarFeed,

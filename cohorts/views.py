@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -13,6 +14,7 @@ from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -24,13 +26,13 @@ from wagtail.admin.widgets import Button, HeaderButton
 
 from outbox.listing import counted
 
-from . import audit
+from . import audit, retention
 from .attendance import CHOICES, AttendanceForm
 from .enrolment import EnrollmentForm, withdraw
 from .exports import SafeSpreadsheetExportMixin
 from .filters import EnrollmentFilterSet
 from .importing import ImportForm, describe
-from .models import Attendance, CohortPage, Enrollment, Session
+from .models import Attendance, CohortPage, Enrollment, RetentionReview, Session
 from .permissions import cohorts_for_user
 
 
@@ -500,3 +502,46 @@ def cohort_buttons(page, user):
         icon_name="tick-inverse",
         priority=61,
     )
+
+
+class RetentionConfirmForm(WagtailAdminModelForm):
+    confirm = forms.BooleanField(
+        label=_("Erase the personal content of this cohort"),
+        help_text=_(
+            "Enrolments, attendance, reflections, comments and invitations of "
+            "this cohort are erased at the next run; the cohort and its "
+            "sessions stay."
+        ),
+    )
+
+    class Meta:
+        model = RetentionReview
+        fields = []
+
+    def clean_confirm(self):
+        if self.instance.confirmed_at is not None:
+            raise forms.ValidationError(_("Already confirmed."))
+        return True
+
+
+class RetentionConfirmView(generic.EditView):
+    def save_instance(self):
+        retention.confirm(self.object, self.request.user)
+        return self.object
+
+
+class RetentionReviewViewSet(ModelViewSet):
+    """Cohorts past their retention, for coordinators to confirm."""
+
+    model = RetentionReview
+    form_fields = []
+    edit_view_class = RetentionConfirmView
+    add_to_admin_menu = False
+    icon = "time"
+    menu_label = _("Retention")
+    url_prefix = "training/retention"
+    list_display = ["cohort", "due_since", "listed_at", "confirmed_at", "erased_at"]
+    list_filter = ["confirmed_at", "erased_at"]
+
+    def get_form_class(self, for_update=False):
+        return RetentionConfirmForm

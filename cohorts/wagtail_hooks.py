@@ -7,7 +7,7 @@ from wagtail.signals import init_new_page
 
 from outbox.scheduling import PeriodicJob
 
-from . import audit, personal_data
+from . import audit, personal_data, retention
 from .calendar.invites import render_invite
 from .emails import Kind
 from .meetings import missing_links_warning, take_failures
@@ -51,7 +51,11 @@ def cohort_email_renderers():
 @hooks.register("register_periodic_jobs")
 def reminder_jobs():
     # Hourly: a reminder goes out within the hour it falls due, once.
-    return [PeriodicJob("cohorts.reminders", timedelta(hours=1), queue_reminders)]
+    return [
+        PeriodicJob("cohorts.reminders", timedelta(hours=1), queue_reminders),
+        # Daily: list cohorts past their retention, erase the confirmed.
+        PeriodicJob("cohorts.retention", timedelta(days=1), retention.run),
+    ]
 
 
 # Enrolments, attendance and sessions log into TrainingLogEntry, which Site

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import Q
 from wagtail import hooks
 
@@ -68,6 +69,9 @@ class PersonalData:
     #: Other keys to the user or to an enrolment that this entry covers
     #: through ``find`` (for the completeness test).
     covers: tuple = field(default=())
+    #: The path from a row to the cohort (a page) it belongs to, where it
+    #: belongs to one: such rows go when the cohort's retention ends.
+    cohort: str = ""
 
     @property
     def label(self):
@@ -115,6 +119,11 @@ class PersonalData:
         else:
             rows.delete()
 
+    def rows_of_cohort(self, cohort_id):
+        if not self.cohort:
+            return self.model._default_manager.none()
+        return self.model._default_manager.filter(**{self.cohort: cohort_id})
+
     def traces(self, person):
         """How many rows still hold the person (after an erasure: 0)."""
         return self.rows(person).count() + self.referring(person).count()
@@ -122,6 +131,18 @@ class PersonalData:
 
 def _is_plain(value):
     return value is None or isinstance(value, str | int | float | bool | list | dict)
+
+
+def erase_cohort(cohort_id):
+    """Delete every registered row that belongs to the cohort (its
+    retention has ended); the cohort itself and its sessions stay."""
+    counts = {}
+    for entry in registered():
+        if entry.cohort:
+            with transaction.atomic():
+                deleted, __ = entry.rows_of_cohort(cohort_id).delete()
+            counts[entry.label] = deleted
+    return counts
 
 
 def registered():

@@ -177,6 +177,8 @@ class RoleGroupTest(PermissionTestCase):
                     for model in ("pattern", "theme")
                     for action in ("add", "change", "delete", "view")
                 ),
+                "cohorts.change_retentionreview",
+                "cohorts.view_retentionreview",
                 *PRIVACY_OFFICER_PERMISSIONS,
             },
         )

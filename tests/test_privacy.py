@@ -460,3 +460,60 @@ class AccessLogTest(PrivacyDataMixin, TestCase):
 
         self.assertEqual(forget_old(), 1)
         self.assertEqual(list(AccessLogEntry.objects.all()), [kept])
+
+
+class RetentionTest(PrivacyDataMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        # A second cohort whose sessions ended six months ago keeps its data.
+        self.recent = make_cohort(self.course, title="Cohort B")
+        [self.recent_person] = make_participants(self.recent, 1, prefix="b")
+        self.last_end = max(s.end for s in self.cohort.sessions.all())
+        last_recent = max(s.end for s in self.recent.sessions.all())
+        self.now = self.last_end + timedelta(days=370)
+        shift = self.now - timedelta(days=180) - last_recent
+        from cohorts.models import Session
+
+        for session in self.recent.sessions.all():
+            Session.objects.filter(pk=session.pk).update(
+                start=session.start + shift, end=session.end + shift
+            )
+
+    def test_retention_lists_the_cohorts_past_it_and_erases_them_once_confirmed(self):
+        from cohorts import retention
+        from cohorts.models import RetentionReview
+
+        self.assertEqual(retention.run(self.now), {"listed": 1, "erased": 0})
+        review = RetentionReview.objects.get()
+        self.assertEqual(review.cohort_id, self.cohort.pk)
+        # Nothing goes until a coordinator confirms.
+        self.assertTrue(Reflection.objects.filter(pk=self.shared.pk).exists())
+
+        self.client.force_login(self.coordinator)
+        listing = self.client.get(reverse("retention:index"))
+        self.assertContains(listing, self.cohort.title)
+        response = self.client.post(
+            reverse("retention:edit", args=[review.pk]), {"confirm": "on"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(retention.run(self.now), {"listed": 0, "erased": 1})
+
+        for entry in registered():
+            if entry.cohort:
+                with self.subTest(entry.label):
+                    self.assertEqual(entry.rows_of_cohort(self.cohort.pk).count(), 0)
+        self.assertTrue(self.cohort.sessions.exists())
+        self.assertTrue(Enrollment.objects.filter(pk=self.recent_person.pk).exists())
+        self.assertEqual(retention.run(self.now), {"listed": 0, "erased": 0})
+
+    def test_a_trainer_cannot_confirm(self):
+        from cohorts import retention
+        from cohorts.models import RetentionReview
+
+        retention.run(self.now)
+        review = RetentionReview.objects.get()
+        self.client.force_login(self.trainer)
+        self.client.post(reverse("retention:edit", args=[review.pk]), {"confirm": "on"})
+
+        review.refresh_from_db()
+        self.assertIsNone(review.confirmed_at)
