@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from outbox.models import OutgoingEmail
 from signin.models import SignInLink
 
-from .models import AccessLogEntry, DataExport, ErasureRequest
+from .models import AccessibilityFeedback, AccessLogEntry, DataExport, ErasureRequest
 from .registry import NotYet, PersonalData
 
 UNTIL_ERASED = _("Until the account is erased.")
@@ -169,6 +169,13 @@ def personal_data():
             fields=("requested_at", "state", "approved_at", "run_after"),
             purpose=_("The record that a person's data was erased."),
             retention=_("Kept without the address once the erasure has finished."),
+        ),
+        PersonalData(
+            AccessibilityFeedback,
+            email_field="email",
+            fields=("name", "email", "message", "received_at", "answer_by"),
+            purpose=_("Answering feedback on the site's accessibility."),
+            retention=_("Until the person is erased."),
         ),
         PersonalData(
             OutgoingEmail,

@@ -1,7 +1,25 @@
+from datetime import timedelta
+
+from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils import timezone
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.models import Page
+
+from courses.permissions import COORDINATORS
+from outbox.conf import site_url
+from outbox.rendering import preferred_languages, render_email
+from outbox.sending import queue_email
+
+from .registry import registered
 
 
 class DataExport(models.Model):
@@ -174,3 +192,239 @@ class AccessLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_name}: {self.action}"
+
+
+# The statements: the privacy notice and the accessibility statement, each
+# with the sections the law asks for as fixed headings (in the reader's
+# language); what an organisation writes in them, in Finnish, Swedish and
+# English.
+
+LANGUAGE_CODES = ("fi", "sv", "en")
+#: The law on digital services: feedback is answered within 14 days.
+ANSWER_WITHIN = timedelta(days=14)
+
+
+class EmailKind(models.TextChoices):
+    """The emails this app sends (``register_email_kinds``)."""
+
+    ACCESSIBILITY_FEEDBACK = "accessibility_feedback", _("Accessibility feedback")
+
+
+def in_reader_language(obj, name):
+    """Field ``<name>_<language>`` of ``obj`` in the current language, or
+    in the site's own language where that one is empty."""
+    current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return getattr(obj, f"{name}_{current}", "") or getattr(
+        obj, f"{name}_{settings.LANGUAGE_CODE}", ""
+    )
+
+
+def text_in_languages(label, help_text=""):
+    return {
+        code: models.TextField(
+            f"{label} ({code})", blank=True, help_text=help_text if code == "fi" else ""
+        )
+        for code in LANGUAGE_CODES
+    }
+
+
+class PrivacyNoticePage(Page):
+    """The privacy notice (GDPR articles 13 and 14). What is kept, why and
+    for how long is listed from the registry, so it never drifts from the
+    code."""
+
+    class LegalBasis(models.TextChoices):
+        PUBLIC_TASK = "public_task", _("Performing a task in the public interest")
+        CONTRACT = "contract", _("A contract with the person")
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+        CONSENT = "consent", _("The person's consent")
+
+    controller = models.TextField(
+        _("controller"),
+        help_text=_("Name and contact details of the organisation responsible."),
+    )
+    protection_officer = models.TextField(
+        _("data protection officer"), help_text=_("Their contact details.")
+    )
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=30,
+        choices=LegalBasis.choices,
+        default=LegalBasis.PUBLIC_TASK,
+    )
+    recipients_fi, recipients_sv, recipients_en = text_in_languages(
+        _("recipients and transfers"),
+        _("Who else receives the data, and whether it leaves the EU/EEA."),
+    ).values()
+
+    content_panels = Page.content_panels + [
+        FieldPanel("controller"),
+        FieldPanel("protection_officer"),
+        FieldPanel("legal_basis"),
+        FieldPanel("recipients_fi"),
+        FieldPanel("recipients_sv"),
+        FieldPanel("recipients_en"),
+    ]
+    max_count = 1
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("privacy notice")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["entries"] = [
+            (entry.model._meta.verbose_name_plural, entry.purpose, entry.retention)
+            for entry in registered()
+            if entry.fields
+        ]
+        context["recipients"] = in_reader_language(self, "recipients")
+        return context
+
+
+class AccessibilityStatementPage(Page):
+    """The accessibility statement (Act on the Provision of Digital
+    Services 306/2019), with the feedback form whose messages reach the
+    coordinators with the date by which they are to be answered."""
+
+    class Compliance(models.TextChoices):
+        FULL = "full", _("The service meets the critical requirements of WCAG 2.1.")
+        PARTIAL = (
+            "partial",
+            _("The service partially meets the critical requirements of WCAG 2.1."),
+        )
+        NONE = (
+            "none",
+            _("The service does not meet the critical requirements of WCAG 2.1."),
+        )
+
+    class Method(models.TextChoices):
+        SELF = "self", _("a self-assessment by the organisation")
+        THIRD_PARTY = "third_party", _("an assessment by an outside expert")
+
+    compliance = models.CharField(
+        _("compliance"), max_length=20, choices=Compliance.choices
+    )
+    inaccessible_fi, inaccessible_sv, inaccessible_en = text_in_languages(
+        _("content that is not accessible"),
+        _(
+            "What is not accessible, and why (not compliant, disproportionate burden, "
+            "outside the law's scope)."
+        ),
+    ).values()
+    assessed_on = models.DateField(_("assessed on"))
+    method = models.CharField(
+        _("assessment method"), max_length=20, choices=Method.choices
+    )
+    updated_on = models.DateField(_("statement updated on"))
+    feedback_email = models.EmailField(_("feedback address"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("compliance"),
+        FieldPanel("inaccessible_fi"),
+        FieldPanel("inaccessible_sv"),
+        FieldPanel("inaccessible_en"),
+        FieldRowPanel([FieldPanel("assessed_on"), FieldPanel("method")]),
+        FieldRowPanel([FieldPanel("updated_on"), FieldPanel("feedback_email")]),
+    ]
+    max_count = 1
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("accessibility statement")
+
+    def get_context(self, request, *args, form=None, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["inaccessible"] = in_reader_language(self, "inaccessible")
+        context["form"] = form or FeedbackForm()
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST":
+            form = FeedbackForm(request.POST)
+            if form.is_valid():
+                AccessibilityFeedback.receive(self, **form.cleaned_data)
+                messages.success(request, _("Thank you. We answer within 14 days."))
+                return redirect(self.url + "#feedback")
+            return TemplateResponse(
+                request,
+                self.get_template(request),
+                self.get_context(request, form=form),
+                status=400,
+            )
+        return super().serve(request, *args, **kwargs)
+
+
+class FeedbackForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your feedback"), widget=forms.Textarea, max_length=5000
+    )
+    name = forms.CharField(
+        label=_("Your name (optional)"), required=False, max_length=255
+    )
+    email = forms.EmailField(
+        label=_("Your email address, for the answer (optional)"), required=False
+    )
+
+
+class AccessibilityFeedback(models.Model):
+    """A message sent with the accessibility statement's form, to be
+    answered within 14 days."""
+
+    page = models.ForeignKey(
+        AccessibilityStatementPage, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    message = models.TextField(_("feedback"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    answer_by = models.DateField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("accessibility feedback")
+        verbose_name_plural = _("accessibility feedback")
+        ordering = ["answered_at", "answer_by", "pk"]
+
+    def __str__(self):
+        return f"{self.received_at:%Y-%m-%d} {self.name or self.email}"
+
+    @classmethod
+    def receive(cls, page, message, name="", email="", now=None):
+        """Keep the message and email it to the coordinators, each in their
+        language, with the date by which it is to be answered."""
+        now = now or timezone.now()
+        feedback = cls.objects.create(
+            page=page,
+            name=name,
+            email=email,
+            message=message,
+            received_at=now,
+            answer_by=timezone.localdate(now) + ANSWER_WITHIN,
+        )
+        coordinators = list(
+            get_user_model()
+            .objects.filter(groups__name=COORDINATORS, is_active=True)
+            .exclude(email="")
+        )
+        languages = preferred_languages(coordinators)
+        for coordinator in coordinators:
+            with translation.override(languages[coordinator.pk]):
+                subject, text, html = render_email(
+                    "privacy/email/accessibility_feedback",
+                    _("Accessibility feedback: answer by %(date)s")
+                    % {"date": date_format(feedback.answer_by)},
+                    feedback=feedback,
+                    admin_url=site_url()
+                    + reverse("accessibility_feedback:edit", args=[feedback.pk]),
+                )
+            queue_email(
+                f"accessibility-feedback-{feedback.pk}-{coordinator.pk}",
+                EmailKind.ACCESSIBILITY_FEEDBACK,
+                coordinator.email,
+                subject,
+                text,
+                html,
+                user=coordinator,
+            )
+        return feedback

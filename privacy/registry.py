@@ -80,9 +80,9 @@ class PersonalData:
     def rows(self, person):
         if self.find is not None:
             return self.find(person)
-        if not self.subject:
-            return self.model._default_manager.none()
-        match = Q(**{self.subject: person.user_id})
+        match = Q(pk__in=[])
+        if self.subject:
+            match |= Q(**{self.subject: person.user_id})
         if self.email_field and person.email:
             match |= Q(**{f"{self.email_field}__iexact": person.email})
         return self.model._default_manager.filter(match)

@@ -16,7 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import access, erasure
-from .models import DataExport, ErasureRequest
+from .models import (
+    AccessibilityStatementPage,
+    DataExport,
+    ErasureRequest,
+    PrivacyNoticePage,
+)
 from .tasks import build_export
 
 
@@ -102,3 +107,18 @@ def withdraw_erasure(request):
     if pending is not None and erasure.withdraw(pending, request.user):
         messages.success(request, _("Your erasure request was withdrawn."))
     return redirect("privacy:my_data")
+
+
+def statement(page_type):
+    page = page_type.objects.live().order_by("path").first()
+    if page is None:
+        raise Http404
+    return redirect(page.url)
+
+
+def privacy_notice(request):
+    return statement(PrivacyNoticePage)
+
+
+def accessibility_statement(request):
+    return statement(AccessibilityStatementPage)

@@ -5,6 +5,7 @@ migrations to Privacy officers and Coordinators) decide who sees them."""
 from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
@@ -13,7 +14,12 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import erasure
-from .models import AccessLogEntry, DataExport, ErasureRequest
+from .models import (
+    AccessibilityFeedback,
+    AccessLogEntry,
+    DataExport,
+    ErasureRequest,
+)
 from .views import start_export
 
 
@@ -169,6 +175,41 @@ class AccessLogViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
+class AnsweredForm(WagtailAdminModelForm):
+    answered = forms.BooleanField(label=_("Answered"), required=False)
+
+    class Meta:
+        model = AccessibilityFeedback
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answered"].initial = self.instance.answered_at is not None
+
+    def save(self, commit=True):
+        answered = self.cleaned_data["answered"]
+        if answered and self.instance.answered_at is None:
+            self.instance.answered_at = timezone.now()
+        elif not answered:
+            self.instance.answered_at = None
+        return super().save(commit)
+
+
+class AccessibilityFeedbackViewSet(ModelViewSet):
+    model = AccessibilityFeedback
+    icon = "mail"
+    menu_label = _("Accessibility feedback")
+    url_prefix = "privacy/accessibility-feedback"
+    form_fields = []
+    list_display = ["__str__", "received_at", "answer_by", "answered_at"]
+    list_filter = ["answered_at"]
+    search_fields = ["name", "email", "message"]
+    inspect_view_enabled = True
+
+    def get_form_class(self, for_update=False):
+        return AnsweredForm
+
+
 class PrivacyViewSetGroup(ViewSetGroup):
     menu_label = _("Personal data")
     menu_icon = "lock"
@@ -177,4 +218,5 @@ class PrivacyViewSetGroup(ViewSetGroup):
         DataExportViewSet("data_exports"),
         ErasureRequestViewSet("erasure_requests"),
         AccessLogViewSet("access_log"),
+        AccessibilityFeedbackViewSet("accessibility_feedback"),
     )

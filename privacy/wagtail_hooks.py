@@ -7,6 +7,7 @@ from outbox.scheduling import PeriodicJob
 from .access import forget_old
 from .declarations import personal_data
 from .exporting import forget_expired
+from .models import EmailKind
 from .tasks import start_due_erasures
 from .viewsets import PrivacyViewSetGroup
 
@@ -29,3 +30,8 @@ def privacy_jobs():
         PeriodicJob("privacy.erasures", timedelta(minutes=15), start_due_erasures),
         PeriodicJob("privacy.forget", timedelta(hours=6), forget),
     ]
+
+
+@hooks.register("register_email_kinds")
+def privacy_email_kinds():
+    return EmailKind

@@ -138,6 +138,8 @@ PRIVACY_OFFICER_PERMISSIONS = {
     "privacy.change_erasurerequest",
     "privacy.view_erasurerequest",
     "privacy.view_accesslogentry",
+    "privacy.change_accessibilityfeedback",
+    "privacy.view_accessibilityfeedback",
 }
 
 

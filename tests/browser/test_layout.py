@@ -13,6 +13,7 @@ from assignments.models import Comment, Reflection
 from cohorts.enrolment import enrol
 from signin.links import new_link
 from tests.factories import make_coordinator, make_course, make_trainer
+from tests.test_statements import make_statements
 
 from .base import BrowserTestCase, artifacts_dir, running_cohort
 
@@ -147,10 +148,13 @@ class LayoutTestCase(BrowserTestCase):
 class ParticipantLayoutTests(LayoutTestCase):
     def participant_pages(self):
         __, token = new_link(self.anna.user)
+        notice, statement = make_statements()
         return [
             ("front-page", "/"),
             ("sign-in", reverse("login")),
             ("sign-in-link", reverse("signin:link", args=[token])),
+            ("privacy-notice", notice.url),
+            ("accessibility-statement", statement.url),
         ], [
             ("front-page-signed-in", "/"),
             ("my-training", reverse("participant:my_training")),

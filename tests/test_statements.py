@@ -1,0 +1,211 @@
+"""The privacy notice and the accessibility statement: their required
+sections in Finnish, Swedish and English, a link to each in every page's
+footer, and the feedback form whose messages reach the coordinators with
+the date by which to answer."""
+
+from datetime import date, timedelta
+
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone, translation
+from wagtail.models import Site
+
+from outbox.models import OutgoingEmail
+from privacy.models import (
+    AccessibilityFeedback,
+    AccessibilityStatementPage,
+    PrivacyNoticePage,
+)
+
+from .factories import make_coordinator, make_user
+from .test_outbox import SMTPServerMixin
+
+
+def make_statements():
+    root = Site.objects.get(is_default_site=True).root_page
+    notice = PrivacyNoticePage(
+        title="Privacy",
+        controller="Agency for Shared Services, Box 1, 00100 Helsinki",
+        protection_officer="dpo@example.fi",
+        recipients_fi="Vastaanottajat: ryhmän valmentajat.",
+        recipients_sv="Mottagare: gruppens tränare.",
+        recipients_en="Recipients: the cohort's trainers.",
+    )
+    root.add_child(instance=notice)
+    notice.save_revision().publish()
+    statement = AccessibilityStatementPage(
+        title="Accessibility",
+        compliance=AccessibilityStatementPage.Compliance.PARTIAL,
+        inaccessible_fi="PDF-liitteet eivät ole saavutettavia.",
+        inaccessible_sv="PDF-bilagor är inte tillgängliga.",
+        inaccessible_en="PDF attachments are not accessible.",
+        assessed_on=date(2026, 11, 1),
+        method=AccessibilityStatementPage.Method.SELF,
+        updated_on=date(2026, 11, 2),
+        feedback_email="saavutettavuus@example.fi",
+    )
+    root.add_child(instance=statement)
+    statement.save_revision().publish()
+    return notice, statement
+
+
+SECTIONS = {
+    "notice": {
+        "en": [
+            "Controller",
+            "Data protection officer",
+            "Legal basis",
+            "Your rights",
+            "Right to complain",
+            "Recipients: the cohort",
+        ],
+        "fi": [
+            "Rekisterinpitäjä",
+            "Tietosuojavastaava",
+            "Käsittelyn peruste",
+            "Oikeutesi",
+            "Oikeus tehdä valitus",
+            "Vastaanottajat: ryhmän",
+        ],
+        "sv": [
+            "Personuppgiftsansvarig",
+            "Dataskyddsombud",
+            "Rättslig grund",
+            "Dina rättigheter",
+            "Rätt att klaga",
+            "Mottagare: gruppens",
+        ],
+    },
+    "accessibility": {
+        "en": [
+            "Compliance status",
+            "Content that is not accessible",
+            "Preparation of this statement",
+            "Feedback and contact",
+            "Enforcement procedure",
+            "Traficom",
+            "PDF attachments",
+        ],
+        "fi": [
+            "Vaatimustenmukaisuus",
+            "Sisältö, joka ei ole saavutettavaa",
+            "Tämän selosteen laatiminen",
+            "Palaute ja yhteystiedot",
+            "Valvontamenettely",
+            "Traficom",
+            "PDF-liitteet",
+        ],
+        "sv": [
+            "Överensstämmelse",
+            "Innehåll som inte är tillgängligt",
+            "Hur utlåtandet har utarbetats",
+            "Respons och kontaktuppgifter",
+            "Tillsynsförfarande",
+            "Traficom",
+            "PDF-bilagor",
+        ],
+    },
+}
+
+
+class StatementTest(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.notice, cls.statement = make_statements()
+
+    def test_the_statements_render_their_sections_in_three_languages(self):
+        for name, url_name in [
+            ("notice", "privacy:privacy_notice"),
+            ("accessibility", "privacy:accessibility"),
+        ]:
+            for language, texts in SECTIONS[name].items():
+                with self.subTest(name, language=language):
+                    with translation.override(language):
+                        url = reverse(url_name)
+                    response = self.client.get(url, follow=True)
+                    self.assertEqual(response.status_code, 200)
+                    for text in texts:
+                        self.assertContains(response, text)
+
+    def test_the_privacy_notice_lists_what_the_registry_holds(self):
+        response = self.client.get(reverse("privacy:privacy_notice"), follow=True)
+        self.assertContains(response, "Henkilön reflektiot kokeiluistaan.")
+
+    def test_every_page_links_to_both_statements_in_its_footer(self):
+        user = make_user("pat@example.fi")
+        self.client.force_login(user)
+        for url in [
+            "/",
+            reverse("participant:my_training"),
+            reverse("privacy:my_data"),
+        ]:
+            with self.subTest(url):
+                response = self.client.get(url)
+                self.assertContains(
+                    response, f'href="{reverse("privacy:privacy_notice")}"'
+                )
+                self.assertContains(
+                    response, f'href="{reverse("privacy:accessibility")}"'
+                )
+
+    def test_an_address_without_a_statement_is_not_found(self):
+        PrivacyNoticePage.objects.all().delete()
+        self.assertEqual(
+            self.client.get(reverse("privacy:privacy_notice")).status_code, 404
+        )
+
+
+class FeedbackTest(SMTPServerMixin, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.notice, cls.statement = make_statements()
+        cls.coordinator = make_coordinator()
+        cls.finnish = make_user(
+            "toinen@example.fi", groups=["Coordinators"], language="fi"
+        )
+
+    def test_feedback_reaches_the_coordinators_with_its_answer_date(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                self.statement.url,
+                {
+                    "message": "The grid is hard to use with a screen reader.",
+                    "email": "reader@example.fi",
+                },
+            )
+
+        self.assertEqual(response.status_code, 302)
+        feedback = AccessibilityFeedback.objects.get()
+        self.assertEqual(feedback.answer_by, timezone.localdate() + timedelta(days=14))
+        messages = {message["To"]: message for message in self.mailbox.messages}
+        self.assertEqual(set(messages), {self.coordinator.email, self.finnish.email})
+        english = messages[self.coordinator.email].get_body(("plain",)).get_content()
+        self.assertIn("screen reader", english)
+        with translation.override("en"):
+            from django.utils.formats import date_format
+
+            self.assertIn(date_format(feedback.answer_by), english)
+        self.assertIn("Saavutettavuuspalaute", messages[self.finnish.email]["Subject"])
+        self.assertEqual(
+            OutgoingEmail.objects.filter(state=OutgoingEmail.State.SENT).count(), 2
+        )
+
+    def test_feedback_without_a_message_is_refused_and_sends_nothing(self):
+        response = self.client.post(self.statement.url, {"message": ""})
+
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(AccessibilityFeedback.objects.exists())
+        self.assertFalse(OutgoingEmail.objects.exists())
+
+    def test_coordinators_mark_feedback_answered_in_the_admin(self):
+        feedback = AccessibilityFeedback.receive(self.statement, "Too small text")
+        self.client.force_login(self.coordinator)
+
+        listing = self.client.get(reverse("accessibility_feedback:index"))
+        self.assertContains(listing, feedback.answer_by.strftime("%Y"))
+        self.client.post(
+            reverse("accessibility_feedback:edit", args=[feedback.pk]),
+            {"answered": "on"},
+        )
+        feedback.refresh_from_db()
+        self.assertIsNotNone(feedback.answered_at)
