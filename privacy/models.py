@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import format_lazy
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Page
@@ -223,7 +223,9 @@ def in_reader_language(obj, name):
 def text_in_languages(label, help_text=""):
     return {
         code: models.TextField(
-            format_lazy("{} ({})", label, code), blank=True, help_text=help_text if code == "fi" else ""
+            format_lazy("{} ({})", label, code),
+            blank=True,
+            help_text=help_text if code == "fi" else "",
         )
         for code in LANGUAGE_CODES
     }
