@@ -25,6 +25,7 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 
 from outbox.listing import counted
+from privacy import access
 
 from . import audit, retention
 from .attendance import CHOICES, AttendanceForm
@@ -181,8 +182,24 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
         return redirect(reverse(self.index_url_name) + "?" + query)
 
 
+class EnrollmentInspectView(CohortScopedInspectView):
+    """A person's enrolment, with their name, address and organisation: the
+    access log records who opened it."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        access.record(
+            request.user,
+            access.Action.VIEW_PERSON,
+            self.object.user,
+            self.object.cohort.title,
+        )
+        return response
+
+
 class EnrollmentViewSet(CohortScopedViewSet):
     model = Enrollment
+    inspect_view_class = EnrollmentInspectView
     index_view_class = EnrollmentIndexView
     delete_view_class = EnrollmentWithdrawView
     icon = "group"

@@ -517,3 +517,18 @@ class RetentionTest(PrivacyDataMixin, TestCase):
 
         review.refresh_from_db()
         self.assertIsNone(review.confirmed_at)
+
+
+class OpeningAPersonTest(PrivacyDataMixin, TestCase):
+    def test_opening_a_persons_enrolment_in_the_admin_is_logged(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(reverse("enrollments:inspect", args=[self.me.pk]))
+
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(
+            AccessLogEntry.objects.filter(
+                actor=self.coordinator,
+                subject=self.person,
+                action=AccessLogEntry.Action.VIEW_PERSON,
+            ).exists()
+        )
