@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import access, erasure
+from .conf import export_lifetime
 from .models import (
     AccessibilityStatementPage,
     DataExport,
@@ -46,6 +47,7 @@ def my_data(request):
             "exports": exports,
             "now": timezone.now(),
             "erasure": open_erasure(request.user),
+            "export_days": export_lifetime().days,
         },
     )
 
