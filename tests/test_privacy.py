@@ -381,6 +381,25 @@ class ErasureTest(SMTPServerMixin, PrivacyDataMixin, TestCase):
         self.assertEqual(self.erase(request), ErasureRequest.State.DONE)
         self.assertNoTrace(person)
 
+    def test_the_periodic_job_runs_due_erasures_as_tasks_until_done(self):
+        from outbox.scheduling import registered as periodic_jobs
+
+        request = self.approved_erasure()
+        ErasureRequest.objects.filter(pk=request.pk).update(
+            run_after=timezone.now() - timedelta(minutes=1)
+        )
+        job = periodic_jobs()["privacy.erasures"]
+
+        self.assertEqual(job.run(), 1)
+        request.refresh_from_db()
+        self.assertEqual(request.state, ErasureRequest.State.WAITING)
+        send_pending()
+        job.run()
+        request.refresh_from_db()
+        self.assertEqual(request.state, ErasureRequest.State.DONE)
+        self.assertEqual(job.run(), 0)
+        self.assertFalse(User.objects.filter(pk=self.person.pk).exists())
+
     def test_each_step_is_in_the_access_log(self):
         request = self.approved_erasure()
         self.erase(request)
