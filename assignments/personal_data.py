@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from privacy.registry import PersonalData
 
-from .models import Comment, Reflection
+from .models import Choice, Comment, Reflection
 
 UNTIL_ERASED = _("Until the person or their cohort is erased.")
 
@@ -34,6 +34,21 @@ def erase_comments(rows, person):
 def personal_data():
     return [
         PersonalData(
+            Choice,
+            subject="enrollment__user",
+            cohort="experiment__cohort",
+            fields=(
+                "experiment__title",
+                "after_session",
+                "plan_what",
+                "plan_when",
+                "plan_measure",
+                "chosen_at",
+            ),
+            purpose=_("The experiment the person chose, and their own plan."),
+            retention=UNTIL_ERASED,
+        ),
+        PersonalData(
             Comment,
             subject="author",
             cohort="reflection__experiment__cohort",
@@ -58,6 +73,8 @@ def personal_data():
                 "updated_at",
                 "submitted_at",
                 "is_late",
+                "decision",
+                "usefulness",
                 "feedback",
                 "feedback_at",
             ),

@@ -2,10 +2,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
+from . import personal_data
 from .admin_views import LibraryViewSetGroup
 from .models import Story
 from .usage import usage_buttons, usage_urls
 from .views import reviewer_of
+
+# Before assignments' entries: stories point at reflections.
+hooks.register("register_personal_data", personal_data.personal_data, order=-10)
 
 
 @hooks.register("register_admin_viewset")
@@ -18,7 +22,7 @@ def story_links(reflection, user):
     """On a shared reflection: its author publishes it in the library; the
     cohort's trainers approve it."""
     story = Story.objects.filter(reflection=reflection).first()
-    if reflection.author.user_id == user.pk:
+    if reflection.author_id is not None and reflection.author.user_id == user.pk:
         if story is None:
             label = _("Publish in the experiment library")
         elif story.approved_at is None:

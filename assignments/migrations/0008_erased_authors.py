@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assignments', '0005_calendar_state'),
+        ('assignments', '0007_experiment_options'),
         ('cohorts', '0008_withdrawal_and_training_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
