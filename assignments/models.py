@@ -182,6 +182,30 @@ class ReflectionQuerySet(models.QuerySet):
             ).values("pk")
         )
 
+    def visible_in(self, cohort, user):
+        """``visible_to(user)`` within one cohort, decided once for the
+        person instead of for every reflection: the cohort space reads its
+        reflections page by page, and so does the database."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        # Their own reflections, and the shared ones, only in a live cohort.
+        enrolments = list(
+            Enrollment.objects.active()
+            .filter(user=user, cohort=cohort, cohort__live=True)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        submitted = models.Q(status=Reflection.Status.SUBMITTED)
+        if followed_cohorts(user).filter(pk=cohort.pk).exists():
+            readable = submitted
+        elif enrolments:
+            readable = submitted & models.Q(visibility=Reflection.Visibility.COHORT)
+        else:
+            readable = models.Q(pk__in=[])
+        return self.filter(readable | models.Q(author__in=enrolments)).filter(
+            experiment__cohort=cohort
+        )
+
 
 class Reflection(models.Model):
     """A participant's written answer to an experiment."""

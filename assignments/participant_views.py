@@ -2,7 +2,8 @@
 reflection (with autosave), and the cohort space where people read and
 comment on each other's reflections.
 
-Who may see what is decided by ``Reflection.objects.visible_to`` and
+Who may see what is decided by ``Reflection.objects.visible_to`` (and
+``visible_in``, the same rule within one cohort) and
 ``CohortPage.shows_sessions_to``; anything else is a 404, so that guessed ids
 do not even tell whether an object exists.
 """
@@ -464,14 +465,21 @@ def cohort(request, cohort_id):
     cohort = get_object_or_404(CohortPage, pk=cohort_id)
     if not cohort.shows_sessions_to(request.user):
         raise Http404
-    reflections = (
-        Reflection.objects.visible_to(request.user)
-        .filter(experiment__cohort=cohort, status=Reflection.Status.SUBMITTED)
+    # Paginated on the ids alone; only the page's reflections are then read
+    # with their authors and comment counts, whatever the cohort's size.
+    ids = (
+        Reflection.objects.visible_in(cohort, request.user)
+        .filter(status=Reflection.Status.SUBMITTED)
+        .order_by("-submitted_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(
+        Reflection.objects.filter(pk__in=list(page.object_list))
         .select_related("experiment", "author__user")
         .annotate(comment_count=Count("comments"))
         .order_by("-submitted_at", "-pk")
     )
-    page = Paginator(reflections, PER_PAGE).get_page(request.GET.get("page"))
     sessions = list(cohort.sessions.all())
     enrollment = (
         cohort.enrollments.filter(user=request.user, role=Enrollment.Role.PARTICIPANT)

@@ -5,12 +5,13 @@ the id was followed from a link or guessed."""
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from assignments.models import Comment, Reflection
-from cohorts.models import CohortPage
+from cohorts.models import CohortPage, Enrollment
 
 from .factories import (
     PROMPTS,
@@ -88,7 +89,7 @@ class ParticipantAccessTest(TestCase):
         }
         experiment_1, experiment_2 = alpha.experiments.order_by("after_session")
         cls.alpha, cls.bravo, cls.hidden = alpha, bravo, hidden
-        cls.experiment = experiment_1
+        cls.experiment, cls.experiment_2 = experiment_1, experiment_2
         cls.shared = reflect(author, experiment_1)
         cls.private = reflect(
             author, experiment_2, visibility=Reflection.Visibility.TRAINERS
@@ -249,6 +250,33 @@ class ParticipantAccessTest(TestCase):
                 self.client.force_login(self.users[role])
                 response = self.client.get(self.url("cohort", self.alpha.pk))
                 self.assertEqual(set(response.context["page_obj"]), reflections)
+
+    def test_one_cohorts_rule_lets_each_person_read_what_the_sites_rule_does(self):
+        # visible_in decides once per person what visible_to decides per
+        # reflection; a withdrawn author and a withdrawn peer take part too.
+        withdrawn_author, withdrawn_peer = make_participants(self.alpha, 2, "withdrawn")
+        reflect(withdrawn_author, self.experiment)
+        reflect(withdrawn_author, self.experiment_2, status=Reflection.Status.DRAFT)
+        Enrollment.objects.filter(
+            pk__in=[withdrawn_author.pk, withdrawn_peer.pk]
+        ).update(withdrawn_at=timezone.now())
+        users = {
+            **self.users,
+            "anonymous": AnonymousUser(),
+            "withdrawn_author": withdrawn_author.user,
+            "withdrawn_peer": withdrawn_peer.user,
+        }
+        for role, user in users.items():
+            for cohort in [self.alpha, self.bravo, self.hidden]:
+                with self.subTest(role=role, cohort=cohort.title):
+                    self.assertEqual(
+                        set(Reflection.objects.visible_in(cohort, user)),
+                        set(
+                            Reflection.objects.visible_to(user).filter(
+                                experiment__cohort=cohort
+                            )
+                        ),
+                    )
 
     def test_the_cohort_page_links_to_the_space_for_its_people_only(self):
         link = f'my/cohorts/{self.alpha.pk}/"'

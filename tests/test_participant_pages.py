@@ -829,3 +829,53 @@ class QueryCountTest(ParticipantPageTestCase):
 
     def test_trainers_cohort_space_queries_do_not_grow_either(self):
         self.assertQueriesDoNotGrow(url("cohort", self.cohort.pk), self.trainer)
+
+
+class CohortSpaceScaleTest(ParticipantPageTestCase):
+    """The cohort space reads one page of reflections, whatever the size of
+    the cohort: as many queries with 2,000 members as with 20."""
+
+    def grow_to(self, members):
+        """Generated members, each with a shared reflection, every third one
+        commented, until the cohort has ``members`` participants."""
+        participants = self.cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT)
+        add_generated_participants([self.cohort], members - len(self.people))
+        self.assertEqual(participants.count(), members)
+        reflections = Reflection.objects.bulk_create(
+            Reflection(
+                experiment=self.experiment,
+                author=enrollment,
+                answers=[{"prompt": PROMPT_LIST[0], "answer": "Tried it."}],
+                status=Reflection.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+                visibility=Reflection.Visibility.COHORT,
+            )
+            for enrollment in participants.filter(reflections__isnull=True)
+        )
+        Comment.objects.bulk_create(
+            Comment(reflection=reflection, author=self.user, text="+1")
+            for reflection in reflections[::3]
+        )
+
+    def assertQueriesDoNotGrow(self, user):
+        page = url("cohort", self.cohort.pk)
+        self.client.force_login(user)
+        self.grow_to(20)
+        self.client.get(page)  # fills the caches a running site has filled
+        with CaptureQueriesContext(connection) as small:
+            response = self.client.get(page)
+        self.assertEqual(len(response.context["page_obj"]), 20)
+        self.grow_to(2000)
+        with self.assertNumQueries(len(small)):
+            response = self.client.get(page + "?page=50")
+        shown = response.context["page_obj"]
+        self.assertEqual((shown.number, len(shown)), (50, 20))
+        self.assertEqual(shown.paginator.count, 2000)
+        for reflection in shown:
+            self.assertEqual(reflection.comment_count, reflection.comments.count())
+
+    def test_cohort_space_queries_are_the_same_at_20_and_2000_members(self):
+        self.assertQueriesDoNotGrow(self.user)
+
+    def test_trainers_cohort_space_queries_are_the_same_at_20_and_2000(self):
+        self.assertQueriesDoNotGrow(self.trainer)

@@ -46,18 +46,27 @@ def throwaway_database(interactive):
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def time_request(client, url, runs, headers=None, status=200, before_each=None):
+def time_request(
+    client, url, runs, headers=None, status=200, before_each=None, data=None
+):
     """(queries, median ms, median ms in the database, last response) of a
-    GET, after one warm-up request that fills the caches a running site has.
-    ``before_each`` is called, untimed, before each timed request."""
-    client.get(url, headers=headers)
+    GET, or a POST of ``data``, after one warm-up request that fills the
+    caches a running site has. ``before_each`` is called, untimed, before
+    each timed request."""
+
+    def send():
+        if data is None:
+            return client.get(url, headers=headers)
+        return client.post(url, data, headers=headers)
+
+    send()
     counts, timings, db_timings = [], [], []
     for _run in range(runs):
         if before_each is not None:
             before_each()
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
-            response = client.get(url, headers=headers)
+            response = send()
             timings.append((time.perf_counter() - start) * 1000)
         if response.status_code != status:
             raise CommandError(f"{url} answered {response.status_code}.")

@@ -634,7 +634,7 @@ def add_generated_progress(cohort, now):
         for n, person in enumerate(people)
         for session in sessions
     )
-    Reflection.objects.bulk_create(
+    reflections = Reflection.objects.bulk_create(
         Reflection(
             experiment=experiment,
             author=person,
@@ -642,10 +642,17 @@ def add_generated_progress(cohort, now):
             status="submitted" if n % 4 else "draft",
             decision=DEMO_OUTCOMES[n % len(DEMO_OUTCOMES)][0] if n % 4 else "",
             usefulness=DEMO_OUTCOMES[n % len(DEMO_OUTCOMES)][1] if n % 4 else None,
+            # Every other one shared with the cohort, for the cohort space.
+            visibility="cohort" if n % 2 else "trainers",
             submitted_at=now if n % 4 else None,
             is_late=n % 3 == 0,
             feedback="Hyvä!" if n % 5 == 0 else "",
             feedback_at=now if n % 5 == 0 else None,
         )
         for n, person in enumerate(people)
+    )
+    Comment.objects.bulk_create(
+        Comment(reflection=reflection, author_id=person.user_id, text="Kiitos!")
+        for n, (reflection, person) in enumerate(zip(reflections, people, strict=True))
+        if n % 7 == 1
     )
