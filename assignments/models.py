@@ -294,6 +294,10 @@ class Reflection(models.Model):
 
     objects = ReflectionQuerySet.as_manager()
 
+    #: Not a page or snippet: saving one (each autosave) queues no update
+    #: of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("reflection")
         verbose_name_plural = _("reflections")
@@ -421,6 +425,10 @@ class Comment(models.Model):
     )
     text = models.TextField(_("comment"), max_length=MAX_COMMENT_LENGTH)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("comment")

@@ -392,6 +392,10 @@ class Enrollment(models.Model):
 
     objects = EnrollmentQuerySet.as_manager()
 
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
@@ -464,6 +468,10 @@ class Attendance(models.Model):
     )
     updated_at = models.DateTimeField(_("marked"), auto_now=True)
 
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
@@ -517,6 +525,10 @@ class CalendarEntry(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("calendar entry")
         verbose_name_plural = _("calendar entries")
@@ -550,6 +562,10 @@ class Invitation(models.Model):
     sequence = models.PositiveIntegerField()
     fingerprint = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("invitation")
@@ -594,6 +610,10 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("online meeting")
         verbose_name_plural = _("online meetings")
@@ -620,6 +640,10 @@ class CalendarFeed(models.Model):
     #: When anything in the feed last changed: the feed is built once per
     #: change and served from the cache (and as 304) until the next.
     changed_at = models.DateTimeField(default=timezone.now)
+
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("calendar feed")

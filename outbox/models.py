@@ -61,6 +61,10 @@ class OutgoingEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing emails")

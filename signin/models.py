@@ -20,6 +20,10 @@ class SignInLink(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("sign-in link")
         verbose_name_plural = _("sign-in links")

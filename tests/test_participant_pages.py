@@ -6,10 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection
 from django.test import TestCase
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -17,6 +18,11 @@ from assignments.models import MAX_ANSWER_LENGTH, Comment, Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import Enrollment, Session
 from home.management.demo import add_generated_participants
+
+try:
+    from django.tasks import task_backends
+except ImportError:  # Django 5.2
+    from django_tasks import task_backends
 
 from .factories import (
     PROMPTS,
@@ -28,6 +34,7 @@ from .factories import (
 )
 
 PROMPT_LIST = PROMPTS.splitlines()
+REFERENCE_INDEX_TASK = "wagtail.tasks.update_reference_index_task"
 
 
 def answers_data(
@@ -526,6 +533,32 @@ class AutosaveTest(ParticipantPageTestCase):
         self.assertEqual(reflection.status, Reflection.Status.DRAFT)
         self.assertEqual(reflection.answers[0]["answer"], "Half a thought")
         self.assertEqual(data["saved_at"], reflection.updated_at.isoformat())
+
+    def queued_tasks(self, action):
+        """The tasks ``action`` queues, in a queue that keeps them for a
+        worker, as production's does."""
+        queue = {
+            "default": {
+                "BACKEND": f"{settings.TASKS_PACKAGE}.backends.dummy.DummyBackend"
+            }
+        }
+        with override_settings(TASKS=queue):
+            with self.captureOnCommitCallbacks(execute=True):
+                action()
+            return [
+                result.task.module_path for result in task_backends["default"].results
+            ]
+
+    def test_autosaves_queue_no_update_of_wagtails_reference_index(self):
+        tasks = self.queued_tasks(
+            lambda: [self.autosave(f"Thought {n}") for n in range(5)]
+        )
+        self.assertEqual(self.reflection().answers[0]["answer"], "Thought 4")
+        self.assertNotIn(REFERENCE_INDEX_TASK, tasks)
+
+    def test_publishing_a_cohort_still_updates_the_reference_index(self):
+        tasks = self.queued_tasks(lambda: self.cohort.save_revision().publish())
+        self.assertIn(REFERENCE_INDEX_TASK, tasks)
 
     def test_autosave_of_nothing_creates_nothing(self):
         response = self.autosave("")
