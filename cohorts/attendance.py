@@ -1,10 +1,15 @@
-"""Marking who took part in a session: one form for the whole cohort."""
+"""Marking who took part in a session: one form for a page of the cohort's
+participants (``PER_PAGE``), so that a cohort of thousands is marked page by
+page."""
 
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import Attendance
+
+#: Participants in one attendance form.
+PER_PAGE = 100
 
 NOT_MARKED = ""
 CHOICES = [(NOT_MARKED, _("Not marked")), *Attendance.Status.choices]
@@ -20,9 +25,9 @@ class AttendanceForm(forms.Form):
         self.session = session
         self.people = list(people)
         self.marked = dict(
-            Attendance.objects.filter(session=session).values_list(
-                "enrollment_id", "status"
-            )
+            Attendance.objects.filter(
+                session=session, enrollment__in=[person.pk for person in self.people]
+            ).values_list("enrollment_id", "status")
         )
         for person in self.people:
             self.fields[self.field_name(person)] = forms.ChoiceField(

@@ -28,7 +28,7 @@ from outbox.listing import counted
 from privacy import access
 
 from . import audit, retention
-from .attendance import CHOICES, AttendanceForm
+from .attendance import CHOICES, PER_PAGE, AttendanceForm
 from .enrolment import EnrollmentForm, withdraw
 from .exports import SafeSpreadsheetExportMixin
 from .filters import EnrollmentFilterSet
@@ -397,10 +397,15 @@ class CurrentAttendanceView(PermissionCheckedMixin, View):
         return redirect("cohorts:session_attendance", cohort.pk, session.pk)
 
 
+ParticipantPaginator = counted(
+    ngettext_lazy("%(count)s participant", "%(count)s participants", "count")
+)
+
+
 class AttendanceView(
     PermissionCheckedMixin, CohortBreadcrumbsMixin, WagtailAdminTemplateMixin, FormView
 ):
-    """A session's attendance for the whole cohort, in one form."""
+    """A session's attendance, a page of participants at a time."""
 
     model = Attendance
     permission_required = "change"
@@ -431,7 +436,12 @@ class AttendanceView(
             .select_related("user")
             .order_by("user__last_name", "user__first_name", "pk")
         )
-        return AttendanceForm(self.session, people, **self.get_form_kwargs())
+        self.page = ParticipantPaginator(people, PER_PAGE).get_page(
+            self.request.GET.get("p")
+        )
+        return AttendanceForm(
+            self.session, self.page.object_list, **self.get_form_kwargs()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -449,6 +459,10 @@ class AttendanceView(
             ],
             progress_url=cohort_admin_url(self.cohort),
             choices=CHOICES,
+            page_obj=self.page,
+            elided_page_range=self.page.paginator.get_elided_page_range(
+                self.page.number
+            ),
         )
         return context
 
@@ -464,7 +478,7 @@ class AttendanceView(
             )
             % {"session": self.session.title, "count": changed},
         )
-        return redirect(self.request.path)
+        return redirect(self.request.get_full_path())
 
     def form_invalid(self, form):
         messages.error(

@@ -1,9 +1,13 @@
 """Marking a session's attendance for the whole cohort in one form."""
 
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cohorts.attendance import PER_PAGE
 from cohorts.models import Attendance
+from home.management.demo import add_generated_participants
 
 from .test_progress import TrainingDataMixin
 
@@ -162,3 +166,47 @@ class AttendanceFormTest(TrainingDataMixin, TestCase):
         response = self.client.get(reverse("cohorts:attendance", args=[self.cohort.pk]))
         # The test cohort's sessions are all ahead: the first one.
         self.assertRedirects(response, self.url(self.sessions[0]))
+
+    # A large cohort, a page at a time
+
+    def test_a_large_cohort_is_marked_a_page_at_a_time(self):
+        add_generated_participants([self.cohort], 250 - len(self.people))
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.url())
+        soup = self.get_soup(response.content)
+        self.assertEqual(len(soup.select("form fieldset")), PER_PAGE)
+        self.assertIn("250 participants", soup.select_one("nav.pagination").text)
+
+        last = self.url() + "?p=3"
+        response = self.client.get(last)
+        rows = response.context["form"].people
+        self.assertEqual(len(rows), 50)
+        data = self.form_data(response)
+        data[self.field(rows[0])] = "excused"
+        response = self.client.post(last, data)
+        self.assertRedirects(response, last, fetch_redirect_response=False)
+        marks = dict(
+            Attendance.objects.filter(session=self.sessions[0]).values_list(
+                "enrollment", "status"
+            )
+        )
+        # The marks made on other pages stay as they were.
+        self.assertEqual(
+            marks,
+            {
+                self.people[0].pk: "present",
+                self.people[1].pk: "absent",
+                rows[0].pk: "excused",
+            },
+        )
+
+    def test_attendance_queries_are_the_same_at_150_and_2000_participants(self):
+        self.client.force_login(self.trainer)
+        add_generated_participants([self.cohort], 150)
+        self.client.get(self.url())  # fills the caches a running site has filled
+        with CaptureQueriesContext(connection) as small:
+            response = self.client.get(self.url())
+        add_generated_participants([self.cohort], 2000)
+        with self.assertNumQueries(len(small)):
+            response = self.client.get(self.url() + "?p=10")
+        self.assertEqual(len(response.context["form"].people), PER_PAGE)

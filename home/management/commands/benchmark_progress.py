@@ -29,22 +29,33 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--sizes",
+            type=int,
+            nargs="+",
+            default=list(SIZES),
+            metavar="N",
+            help="Participants in the cohort, in increasing order "
+            "(default 20 500 2000).",
+        )
         add_runs_argument(parser)
         add_noinput_argument(parser)
 
-    def handle(self, *args, runs, interactive, verbosity, **options):
+    def handle(self, *args, sizes, runs, interactive, verbosity, **options):
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
+        if sizes != sorted(sizes) or sizes[0] < 1:
+            raise CommandError("--sizes must be positive and in increasing order.")
         with (
             throwaway_database(interactive),
             override_settings(
                 DEBUG=False, ALLOWED_HOSTS=["*"], EMAIL_BACKEND=DEMO_EMAIL_BACKEND
             ),
         ):
-            results = self.measure(runs, progress=verbosity > 0)
-        self.report(results, runs)
+            results = self.measure(sizes, runs, progress=verbosity > 0)
+        self.report(results, sizes, runs)
 
-    def measure(self, runs, progress):
+    def measure(self, sizes, runs, progress):
         built = demo.build()
         cohort, _created = demo.demo_cohort(
             built.course, BENCHMARK_COHORT, timezone.localdate()
@@ -69,7 +80,7 @@ class Command(BaseCommand):
         }
         results = {}
         now = timezone.now()
-        for size in SIZES:
+        for size in sizes:
             # Person n always goes to the same cohort: this tops it up to size.
             demo.add_generated_participants([cohort], size, progress=progress)
             demo.add_generated_progress(cohort, now)
@@ -78,7 +89,7 @@ class Command(BaseCommand):
             }
         return results
 
-    def report(self, results, runs):
+    def report(self, results, sizes, runs):
         self.stdout.write(
             f"\nProgress and course overview as a coordinator on "
             f"{connection.vendor}, in a throwaway test database; median of "
@@ -86,15 +97,15 @@ class Command(BaseCommand):
         )
         columns = f"{'queries':>9}{'ms':>9}{'db ms':>9}"
         self.stdout.write(
-            f"{'':34}" + "".join(f"{f'{size:,} participants':>27}" for size in SIZES)
+            f"{'':34}" + "".join(f"{f'{size:,} participants':>27}" for size in sizes)
         )
-        self.stdout.write(f"{'Page':34}" + f"{columns:>27}" * len(SIZES))
-        first = results[SIZES[0]]
+        self.stdout.write(f"{'Page':34}" + f"{columns:>27}" * len(sizes))
+        first = results[sizes[0]]
         for name in first:
             line = f"{name:34}"
-            for size in SIZES:
+            for size in sizes:
                 queries, ms, db_ms = results[size][name]
                 line += f"{queries:>9}{ms:>9.1f}{db_ms:>9.1f}"
-            if len({results[size][name][0] for size in SIZES}) > 1:
+            if len({results[size][name][0] for size in sizes}) > 1:
                 line += self.style.WARNING("  queries grow with participants")
             self.stdout.write(line)
