@@ -340,6 +340,9 @@ class Command(BaseCommand):
                     "answer_0": "Kokeilin etäkokousta (5).",
                     "visibility": "cohort",
                     "action": "submit",
+                    # Asked on submit where the site has the outcome question.
+                    "decision": "adopt",
+                    "usefulness": "4",
                 },
             )
             recorder.request(session, "Cohort space", "GET", base_url + urls["space"])
