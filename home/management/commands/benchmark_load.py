@@ -43,7 +43,11 @@ from cohorts.enrolment import enrol
 from cohorts.models import Enrollment
 from home.benchmark_urls import BARE_PATH
 from home.management import demo
-from home.management.benchmark import add_noinput_argument, throwaway_database
+from home.management.benchmark import (
+    add_noinput_argument,
+    analyze,
+    throwaway_database,
+)
 from home.management.commands.load_demo_data import DEMO_EMAIL_BACKEND
 from outbox.models import OutgoingEmail
 from signin import links
@@ -177,6 +181,7 @@ class Command(BaseCommand):
             ).user
             demo.set_demo_password(user)
             trainers.append(user.username)
+        analyze()
         waiting = list(
             Reflection.objects.filter(
                 experiment=first,

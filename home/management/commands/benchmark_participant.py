@@ -12,6 +12,7 @@ from home.management import demo
 from home.management.benchmark import (
     add_noinput_argument,
     add_runs_argument,
+    analyze,
     throwaway_database,
     time_request,
 )
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             # Person n always goes to the same cohort: this tops it up to size.
             demo.add_generated_participants([cohort], size, progress=progress)
             demo.add_generated_progress(cohort, now)
+            analyze()
             if size == sizes[0]:
                 # A person with a draft of the first experiment to autosave.
                 draft = Reflection.objects.filter(

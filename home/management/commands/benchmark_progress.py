@@ -10,6 +10,7 @@ from home.management import demo
 from home.management.benchmark import (
     add_noinput_argument,
     add_runs_argument,
+    analyze,
     throwaway_database,
     time_request,
 )
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             # Person n always goes to the same cohort: this tops it up to size.
             demo.add_generated_participants([cohort], size, progress=progress)
             demo.add_generated_progress(cohort, now)
+            analyze()
             results[size] = {
                 name: time_request(client, url, runs)[:3] for name, url in pages.items()
             }
