@@ -472,6 +472,8 @@ class Choice(models.Model):
     )
     chosen_at = models.DateTimeField(_("chosen"), default=timezone.now)
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("choice of experiment")
         verbose_name_plural = _("choices of experiment")

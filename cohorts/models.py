@@ -751,6 +751,8 @@ class RetentionReview(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("cohort past its retention")
         verbose_name_plural = _("cohorts past their retention")

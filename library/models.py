@@ -154,6 +154,8 @@ class Story(index.Indexed, models.Model):
         index.SearchField("text"),
     ]
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("story")
         verbose_name_plural = _("stories")
@@ -183,6 +185,8 @@ class Thanks(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("thanks")
@@ -216,6 +220,8 @@ class Provenance(models.Model):
         blank=True,
         related_name="tries",
     )
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("experiment from the library")

@@ -46,6 +46,8 @@ class DataExport(models.Model):
     #: The zip itself, kept in the database: never among public media files.
     archive = models.BinaryField(null=True, blank=True, editable=False)
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("data export")
         verbose_name_plural = _("data exports")
@@ -134,6 +136,8 @@ class ErasureRequest(models.Model):
 
     objects = ErasureRequestQuerySet.as_manager()
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("erasure request")
         verbose_name_plural = _("erasure requests")
@@ -185,6 +189,8 @@ class AccessLogEntry(models.Model):
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     #: What was used, in words: a listing's name, a cohort (never content).
     target = models.CharField(_("what"), max_length=255, blank=True)
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("access log entry")
@@ -383,6 +389,8 @@ class AccessibilityFeedback(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     answer_by = models.DateField(_("answer by"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         verbose_name = _("accessibility feedback")

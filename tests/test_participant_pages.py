@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection
@@ -13,6 +14,8 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.models import Page
+from wagtail.models.reference_index import ReferenceIndex
 
 from assignments.models import MAX_ANSWER_LENGTH, Comment, Reflection
 from cohorts.enrolment import enrol
@@ -559,6 +562,28 @@ class AutosaveTest(ParticipantPageTestCase):
     def test_publishing_a_cohort_still_updates_the_reference_index(self):
         tasks = self.queued_tasks(lambda: self.cohort.save_revision().publish())
         self.assertIn(REFERENCE_INDEX_TASK, tasks)
+
+    def test_no_record_of_the_apps_is_in_wagtails_reference_index(self):
+        # Only pages (and their inline rows, indexed with the page) are:
+        # saving a record such as an access log entry, a thanks or a choice
+        # queues no task ahead of the emails.
+        plugin_apps = {
+            "outbox",
+            "signin",
+            "courses",
+            "privacy",
+            "cohorts",
+            "assignments",
+            "library",
+        }
+        indexed = [
+            model._meta.label
+            for model in apps.get_models()
+            if model._meta.app_label in plugin_apps
+            and not issubclass(model, Page)
+            and ReferenceIndex.model_is_indexable(model)
+        ]
+        self.assertEqual(indexed, [])
 
     def test_autosave_of_nothing_creates_nothing(self):
         response = self.autosave("")
