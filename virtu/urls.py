@@ -39,6 +39,7 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("accounts/", include("signin.urls")),
+    path("my/impact/", include("impact.urls")),
     path("my/", include("assignments.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -35,6 +35,7 @@ def not_the_package(directory, names):
 #: What the README tells a site to add to its settings.
 SETTINGS = """
 INSTALLED_APPS = [
+    "impact",
     "assignments",
     "cohorts",
     "courses",
@@ -68,6 +69,7 @@ urlpatterns = [
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("accounts/", include("signin.urls")),
+    path("my/impact/", include("impact.urls")),
     path("my/", include("assignments.urls")),
 ] + urlpatterns
 """
