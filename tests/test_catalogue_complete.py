@@ -15,7 +15,7 @@ from django.test import SimpleTestCase
 
 from .test_translations import catalogue, parse_po
 
-PLUGIN_APPS = ["outbox", "signin", "courses", "cohorts", "assignments"]
+PLUGIN_APPS = ["outbox", "signin", "courses", "cohorts", "assignments", "impact"]
 SOURCE_SUFFIXES = {".py", ".html", ".txt"}
 
 

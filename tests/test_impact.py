@@ -12,10 +12,12 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from cohorts.enrolment import enrol
 from cohorts.models import Enrollment
 from cohorts.reminders import queue_reminders
+from courses.models import CoursePage
 from courses.permissions import COMMISSIONERS
 from home.management.demo import add_generated_participants
 from impact.emails import Kind
@@ -549,3 +551,70 @@ class ReportQueryCountTests(TestCase):
         for url in urls:
             with self.subTest(url=url), self.assertNumQueries(counts[url]):
                 self.assertEqual(self.client.get(url).status_code, 200)
+
+
+class ImpactPlanEditorTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.coordinator = make_coordinator()
+        in_english(cls.coordinator)
+
+    def post_course(self, statements):
+        course = self.course
+        data = nested_form_data(
+            {
+                "title": course.title,
+                "slug": course.slug,
+                "description": rich_text(""),
+                "session_interval_days": 14,
+                "min_session_minutes": 120,
+                "max_session_minutes": 300,
+                "session_plans": inline_formset(
+                    [
+                        {
+                            "id": plan.pk,
+                            "title": plan.title,
+                            "agenda": plan.agenda,
+                            "start_time": "09:00",
+                            "length_minutes": plan.length_minutes,
+                        }
+                        for plan in course.session_plans.all()
+                    ],
+                    initial=3,
+                ),
+                "experiment_templates": inline_formset([]),
+                "impact_statements": inline_formset(
+                    [
+                        {"text_en": text, "level": "behaviour", "target": 8}
+                        for text in statements
+                    ]
+                ),
+                "impact_questions": inline_formset([{"text_en": "One change"}]),
+                "action-publish": "publish",
+            }
+        )
+        url = reverse("wagtailadmin_pages:edit", args=[course.pk])
+        return self.client.post(url, data)
+
+    def test_the_course_editor_has_the_impact_plan(self):
+        self.client.force_login(self.coordinator)
+        url = reverse("wagtailadmin_pages:edit", args=[self.course.pk])
+        self.assertContains(self.client.get(url), "Impact plan")
+
+    def test_a_plan_has_three_to_eight_statements(self):
+        self.client.force_login(self.coordinator)
+        response = self.post_course(STATEMENTS[:2])
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "An impact plan has 3 to 8 statements.")
+        self.assertFalse(CourseStatement.objects.exists())
+
+        self.assertEqual(self.post_course(STATEMENTS).status_code, 302)
+        self.assertEqual(
+            [s.text_en for s in CourseStatement.objects.order_by("sort_order")],
+            STATEMENTS,
+        )
+        self.assertEqual(CourseStatement.objects.first().target, 8)
+        # A cohort planned from it now copies the plan.
+        cohort = make_cohort(CoursePage.objects.get(pk=self.course.pk))
+        self.assertEqual(cohort.impact_statements.count(), 3)

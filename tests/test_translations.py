@@ -20,7 +20,16 @@ from courses.permissions import COORDINATORS
 from .factories import make_cohort, make_course, make_user
 
 LANGUAGES = ["fi", "sv"]
-CATALOGUE_DIRS = ["outbox", "signin", "courses", "cohorts", "assignments", "home", "."]
+CATALOGUE_DIRS = [
+    "outbox",
+    "signin",
+    "courses",
+    "cohorts",
+    "assignments",
+    "impact",
+    "home",
+    ".",
+]
 #: Words we translate differently from Wagtail on purpose, and why.
 WAGTAIL_DIFFERENCES = {"subject": "an email's subject: Outlook says “aihe”"}
 #: %(name)s and %d in gettext strings, {name} in format strings.

@@ -6,11 +6,33 @@ import modelcluster.fields
 from django.db import migrations, models
 
 
+def commissioners(apps, schema_editor):
+    """The Commissioners group: its members reach the admin, where they read
+    the figures of courses (the overview and the impact report), never
+    anyone's name or answers."""
+    ContentType = apps.get_model("contenttypes.ContentType")
+    Permission = apps.get_model("auth.Permission")
+    Group = apps.get_model("auth.Group")
+    admin, __ = ContentType.objects.get_or_create(app_label="wagtailadmin", model="admin")
+    access, __ = Permission.objects.get_or_create(
+        content_type=admin,
+        codename="access_admin",
+        defaults={"name": "Can access Wagtail admin"},
+    )
+    group, __ = Group.objects.get_or_create(name="Commissioners")
+    group.permissions.add(access)
+
+
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
+        ("wagtailadmin", "0001_create_admin_access_permissions"),
+        # These give choose permissions to every group with admin access that
+        # exists when they run; the commissioners come after them.
+        ("wagtaildocs", "0011_add_choose_permissions"),
+        ("wagtailimages", "0023_add_choose_permissions"),
         ('cohorts', '0008_withdrawal_and_training_log'),
         ('courses', '0001_initial'),
     ]
@@ -139,4 +161,5 @@ class Migration(migrations.Migration):
             model_name='rating',
             constraint=models.CheckConstraint(condition=models.Q(('before__isnull', True), ('before__lte', 10), _connector='OR'), name='retrospective_rating_from_0_to_10'),
         ),
+        migrations.RunPython(commissioners, migrations.RunPython.noop),
     ]
