@@ -14,8 +14,10 @@ LABEL = 250
 ROW = 30
 BAR = 20
 TOP = 8
+#: Room for the percentages under the bars.
+AXIS = 24
 #: Half the bar area: 100 % on either side of the middle.
-HALF = (WIDTH - LABEL - 10) / 2
+HALF = (WIDTH - LABEL - 24) / 2
 MIDDLE = LABEL + HALF
 #: Low to high, a diverging scheme that reads in greyscale and for the
 #: colour-blind (ColorBrewer RdBu); the neutral band grey.
@@ -52,8 +54,19 @@ def diverging_bars(figures, dom_id):
     rows = figures.shown
     if not rows:
         return ""
-    height = TOP * 2 + ROW * len(rows)
-    bars = []
+    axis = TOP + ROW * len(rows)
+    height = axis + AXIS
+    bars = [
+        format_html(
+            '<line x1="{x}" x2="{x}" y1="0" y2="{y}" stroke="#ccc" stroke-width="1"/>'
+            '<text x="{x}" y="{label}" text-anchor="middle">{text}</text>',
+            x=f"{MIDDLE + HALF * fraction:.1f}",
+            y=axis,
+            label=axis + AXIS - 6,
+            text=f"{abs(round(fraction * 100))} %",
+        )
+        for fraction in (-1, -0.5, 0, 0.5, 1)
+    ]
     for index, row in enumerate(rows):
         y = TOP + index * ROW
         shares = [count / row.n for count in row.counts]
@@ -86,7 +99,7 @@ def diverging_bars(figures, dom_id):
         'aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
         "{bars}"
-        '<line x1="{middle}" x2="{middle}" y1="0" y2="{height}" stroke="#333" '
+        '<line x1="{middle}" x2="{middle}" y1="0" y2="{axis}" stroke="#333" '
         'stroke-width="1"/></svg>',
         width=WIDTH,
         height=height,
@@ -95,4 +108,5 @@ def diverging_bars(figures, dom_id):
         desc=description(figures),
         bars=format_html_join("", "{}", ((bar,) for bar in bars)),
         middle=MIDDLE,
+        axis=axis,
     )

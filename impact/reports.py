@@ -112,7 +112,7 @@ class ImpactReportView(
             *[
                 {
                     "figure": gettext("Answers sent: %(wave)s") % {"wave": label},
-                    "n": share.part,
+                    "n": share.whole,
                     "mean": share.percent,
                 }
                 for label, share in figures.waves
