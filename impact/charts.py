@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 from .figures import BANDS, band_label
 
 WIDTH = 640
-#: Room for the wave's name left of the bars.
-LABEL = 250
-ROW = 30
+#: The bars start here; each wave's name is above its bar, however long.
+LABEL = 24
+#: A row: the wave's name, then its bar.
+ROW = 48
+NAME = 16
 BAR = 20
-TOP = 8
+TOP = 4
 #: Room for the percentages under the bars.
 AXIS = 24
 #: Half the bar area: 100 % on either side of the middle.
@@ -72,14 +74,9 @@ def diverging_bars(figures, dom_id):
         shares = [count / row.n for count in row.counts]
         x = MIDDLE - HALF * (sum(shares[:NEUTRAL]) + shares[NEUTRAL] / 2)
         bars.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle">'
-                "{}</text>",
-                LABEL - 8,
-                y + BAR / 2,
-                row.label,
-            )
+            format_html('<text x="{}" y="{}">{}</text>', LABEL, y + NAME - 2, row.label)
         )
+        y += NAME + 4
         for colour, share in zip(COLOURS, shares, strict=True):
             width = HALF * share
             if width > 0:
