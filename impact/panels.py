@@ -1,10 +1,16 @@
 """The impact plan in the page editor: 3 to 8 statements (or none, for a
-course that measures no impact), then the open questions."""
+course that measures no impact), then the open questions; and the
+commissioner's panel on the admin dashboard."""
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.panels import InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.components import Component
+
+from courses.models import CoursePage
+from courses.permissions import COMMISSIONERS
 
 MIN_STATEMENTS = 3
 MAX_STATEMENTS = 8
@@ -13,10 +19,12 @@ MAX_STATEMENTS = 8
 class StatementFormSet(BaseChildFormSet):
     def clean(self):
         super().clean()
+        # The forms saved: those the form began with (a new cohort's are
+        # the course's, unsaved) and those filled in, less those deleted.
         kept = [
             form
-            for form in self.forms
-            if form.has_changed() or form.instance.pk
+            for index, form in enumerate(self.forms)
+            if index < self.initial_form_count() or form.has_changed()
             if not (self.can_delete and self._should_delete_form(form))
         ]
         if 0 < len(kept) < MIN_STATEMENTS:
@@ -59,3 +67,28 @@ def impact_plan_panels():
             ),
         )
     ]
+
+
+class CourseFiguresPanel(Component):
+    """On a commissioner's dashboard: the courses, each with its overview
+    and impact report (commissioners edit no pages, so the page tree and
+    its buttons do not lead them there)."""
+
+    name = "course_figures"
+    template_name = "impact/admin/course_figures_panel.html"
+    order = 40
+
+    def get_context_data(self, parent_context):
+        user = parent_context["request"].user
+        if not user.groups.filter(name=COMMISSIONERS).exists():
+            return {"courses": []}
+        return {
+            "courses": [
+                (
+                    course,
+                    reverse("courses:overview", args=[course.pk]),
+                    reverse("courses:impact", args=[course.pk]),
+                )
+                for course in CoursePage.objects.live().order_by("title")
+            ]
+        }

@@ -2,7 +2,7 @@ from wagtail import hooks
 
 from .emails import Kind
 from .models import plan_impact
-from .panels import impact_plan_panels
+from .panels import CourseFiguresPanel, impact_plan_panels
 from .reminders import queue_survey_reminders
 from .reports import cohort_impact_urls, course_impact_urls, impact_buttons
 from .timeline import survey_items
@@ -33,3 +33,8 @@ def impact_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def impact_listing_buttons(page, user, next_url=None):
     return impact_buttons(page, user)
+
+
+@hooks.register("construct_homepage_panels")
+def add_course_figures_panel(request, panels):
+    panels.append(CourseFiguresPanel())

@@ -460,6 +460,10 @@ class CommissionerTests(ReportTestData, TestCase):
             "course report": reverse("courses:impact", args=[self.course.pk]),
             "course overview": reverse("courses:overview", args=[self.course.pk]),
         }
+        dashboard = self.client.get(reverse("wagtailadmin_home"))
+        self.assertContains(dashboard, reverse("courses:impact", args=[self.course.pk]))
+        for value in self.personal_data():
+            self.assertNotContains(dashboard, value)
         for name, url in pages.items():
             for export in ["", "xlsx", "csv"]:
                 with self.subTest(page=name, export=export):
@@ -618,3 +622,14 @@ class ImpactPlanEditorTests(TestCase):
         # A cohort planned from it now copies the plan.
         cohort = make_cohort(CoursePage.objects.get(pk=self.course.pk))
         self.assertEqual(cohort.impact_statements.count(), 3)
+
+    def test_a_new_cohorts_form_shows_the_courses_plan_to_check_and_change(self):
+        course = make_impact_course(title="Planned")
+        self.client.force_login(self.coordinator)
+        url = reverse(
+            "wagtailadmin_pages:add", args=("cohorts", "cohortpage", course.pk)
+        )
+        response = self.client.get(url + "?start_date=2027-03-15")
+        for text in STATEMENTS:
+            self.assertContains(response, f'value="{text}"')
+        self.assertContains(response, 'value="One change you made"')
