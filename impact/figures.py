@@ -298,16 +298,20 @@ def success_cases(cohort, count=3):
     for key, (__, value) in latest.items():
         if key in baseline:
             changes.setdefault(key[0], []).append(value - baseline[key])
-    people = Enrollment.objects.select_related("user").in_bulk(list(changes))
-    cases = sorted(
+    ranked = sorted(
         (
-            SuccessCase(
-                people[person], one_decimal(sum(diffs) / len(diffs)), len(diffs)
-            )
+            (one_decimal(sum(diffs) / len(diffs)), person, len(diffs))
             for person, diffs in changes.items()
         ),
-        key=lambda case: (-case.change, case.enrollment.pk),
+        key=lambda case: (-case[0], case[1]),
     )
-    largest = cases[:count]
-    smallest = [case for case in reversed(cases[count:])][:count]
-    return largest, smallest
+    largest = ranked[:count]
+    smallest = list(reversed(ranked[count:]))[:count]
+    # Only the few named are fetched.
+    people = Enrollment.objects.select_related("user").in_bulk(
+        [person for __, person, __ in largest + smallest]
+    )
+    return tuple(
+        [SuccessCase(people[person], change, n) for change, person, n in cases]
+        for cases in (largest, smallest)
+    )
