@@ -25,8 +25,8 @@ from cohorts.views import (
 )
 from outbox.listing import counted
 
-from . import progress
-from .models import Reflection
+from . import choosing, progress
+from .models import Choice, Reflection
 
 
 class ProgressFilterSet(WagtailFilterSet):
@@ -202,6 +202,38 @@ class ReflectionColumn(ProgressColumn):
         return context
 
 
+class ChoiceColumn(Column):
+    """What each participant chose to do in a gap that asks for a choice:
+    the option, or the first line of their own plan."""
+
+    cell_template_name = "assignments/admin/progress_choice_cell.html"
+
+    def __init__(self, gap, **kwargs):
+        super().__init__(
+            f"choice-{gap}",
+            label=gettext("Choice after session %(number)s") % {"number": gap},
+            accessor=lambda person: person.choice_by_gap.get(gap),
+            **kwargs,
+        )
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = BaseColumn.get_cell_context_data(self, instance, parent_context)
+        context["choice"] = self.get_value(instance)
+        return context
+
+
+def choices_of(people, gaps):
+    """{(enrollment pk, gap): Choice} for ``people``, in one query."""
+    if not gaps:
+        return {}
+    return {
+        (choice.enrollment_id, choice.after_session): choice
+        for choice in Choice.objects.filter(
+            enrollment__in=people, after_session__in=gaps
+        ).select_related("experiment")
+    }
+
+
 class AttendanceColumn(ProgressColumn):
     cell_template_name = "assignments/admin/progress_attendance_cell.html"
 
@@ -255,6 +287,12 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         self.cohort = managed_cohort(request.user, kwargs["pk"])
         self.sessions = list(self.cohort.sessions.all())
         self.experiments = list(self.cohort.experiments.all())
+        #: The gaps whose participants choose their experiment.
+        self.choice_gaps = [
+            gap
+            for gap, options in choosing.gaps(self.experiments).items()
+            if choosing.asks_choice(options)
+        ]
 
     def get_breadcrumbs_items(self):
         return CohortBreadcrumbsMixin.get_breadcrumbs_items(self)
@@ -319,6 +357,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
                 for session in self.sessions
             ],
             *[ReflectionColumn(experiment) for experiment in self.experiments],
+            *[ChoiceColumn(gap) for gap in self.choice_gaps],
         ]
 
     def with_cells(self, people):
@@ -326,7 +365,11 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         people = list(people)
         attendance = progress.attendance_of(people, self.sessions)
         reflections = progress.reflections_of(people, self.experiments)
+        choices = choices_of(people, self.choice_gaps)
         for person in people:
+            person.choice_by_gap = {
+                gap: choices.get((person.pk, gap)) for gap in self.choice_gaps
+            }
             person.attendance_by_session = {
                 session.pk: attendance.get((person.pk, session.pk))
                 for session in self.sessions
@@ -402,6 +445,9 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
                 reflection.progress if reflection else Reflection.Progress.NOT_STARTED
             )
             row[f"experiment-{experiment.pk}"] = Reflection.Progress(state).label
+        for gap in self.choice_gaps:
+            choice = item.choice_by_gap[gap]
+            row[f"choice-{gap}"] = choice.title if choice else ""
         return row
 
 

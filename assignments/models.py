@@ -11,7 +11,7 @@ from wagtail.models import Orderable
 
 from cohorts.fields import ZonedDateTimeField
 from cohorts.models import CohortPage, Enrollment
-from courses.models import split_prompts
+from courses.models import ExperimentTemplate, split_prompts
 from outbox.rendering import single_line
 
 #: Longest answer a participant can give to one prompt.
@@ -43,12 +43,30 @@ class Experiment(Orderable):
         blank=True,
         help_text=_("Leave empty: due when the next session starts."),
     )
+    own = models.BooleanField(
+        _("participant's own experiment"),
+        default=False,
+        help_text=_(
+            "Participants describe what they will try, when, and how they "
+            "will know it worked."
+        ),
+    )
+    #: The course's option this was planned from, for the course's figures.
+    template = models.ForeignKey(
+        ExperimentTemplate,
+        verbose_name=_("course option"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="experiments",
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("title"), FieldPanel("after_session")]),
         FieldPanel("instructions"),
         FieldPanel("prompts"),
-        FieldPanel("due_at"),
+        FieldRowPanel([FieldPanel("due_at"), FieldPanel("own")]),
     ]
 
     class Meta(Orderable.Meta):
@@ -83,8 +101,9 @@ class Experiment(Orderable):
 
     @classmethod
     def plan(cls, cohort, course):
-        """Give a new cohort the experiments of its course's templates, where
-        it has none of its own yet (the ``plan_cohort`` hook)."""
+        """Give a new cohort the experiments of its course's templates (the
+        options not retired), where it has none of its own yet (the
+        ``plan_cohort`` hook)."""
         if cohort.experiments.all():
             return
         cohort.experiments = [
@@ -93,8 +112,12 @@ class Experiment(Orderable):
                 instructions=template.instructions,
                 prompts=template.prompts,
                 after_session=template.after_session,
+                own=template.own,
+                # A course not saved yet has templates without ids.
+                template=template if template.pk else None,
             )
             for template in course.experiment_templates.all()
+            if template.retired_at is None
         ]
 
 
@@ -375,3 +398,57 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.author}: {self.text[:40]}"
+
+
+#: Longest answer to each question of an own experiment's plan.
+MAX_PLAN_LENGTH = 2_000
+
+
+class Choice(models.Model):
+    """The experiment a participant does between two sessions, where that
+    gap offers several options or their own experiment. One per person and
+    gap; an own experiment keeps the participant's plan."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="choices",
+    )
+    experiment = models.ForeignKey(
+        Experiment,
+        verbose_name=_("experiment"),
+        on_delete=models.CASCADE,
+        related_name="choices",
+    )
+    #: The gap (the experiment's ``after_session``), kept to hold one choice
+    #: per gap in the database.
+    after_session = models.PositiveSmallIntegerField(_("after session"))
+    plan_what = models.TextField(
+        _("what I'll try"), blank=True, max_length=MAX_PLAN_LENGTH
+    )
+    plan_when = models.TextField(_("when"), blank=True, max_length=MAX_PLAN_LENGTH)
+    plan_measure = models.TextField(
+        _("how I'll know it worked"), blank=True, max_length=MAX_PLAN_LENGTH
+    )
+    chosen_at = models.DateTimeField(_("chosen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("choice of experiment")
+        verbose_name_plural = _("choices of experiment")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "after_session"], name="one_choice_per_gap"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def title(self):
+        """What the participant does: their own plan's first line, or the
+        option's title."""
+        if self.experiment.own and self.plan_what.strip():
+            return single_line(self.plan_what.strip().splitlines()[0])[:120]
+        return self.experiment.title

@@ -4,7 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .forms import TypedTextField, typed_text
-from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, USEFULNESS_MAX, Reflection
+from .models import (
+    MAX_ANSWER_LENGTH,
+    MAX_COMMENT_LENGTH,
+    MAX_PLAN_LENGTH,
+    USEFULNESS_MAX,
+    Reflection,
+)
 
 #: The usefulness scale as the participant reads it.
 USEFULNESS_CHOICES = [
@@ -131,6 +137,67 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write a comment before you post it.")},
     )
+
+
+class ChoiceForm(forms.Form):
+    """Which of a gap's options a participant does; for their own
+    experiment, their plan: what, when, and how they will know it worked."""
+
+    experiment = forms.TypedChoiceField(
+        label=_("Which experiment will you do?"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the experiment you will do.")},
+    )
+    plan_what = TypedTextField(
+        label=_("What will you try?"),
+        limit=MAX_PLAN_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    plan_when = TypedTextField(
+        label=_("When will you try it?"),
+        limit=MAX_PLAN_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    plan_measure = TypedTextField(
+        label=_("How will you know it worked?"),
+        limit=MAX_PLAN_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = {option.pk: option for option in options}
+        self.fields["experiment"].choices = [
+            (option.pk, option.title) for option in options
+        ]
+        self.asks_plan = any(option.own for option in options)
+        if not self.asks_plan:
+            for name in ("plan_what", "plan_when", "plan_measure"):
+                del self.fields[name]
+
+    def option_radios(self):
+        """Each option's radio button with the option, for its instructions."""
+        return list(zip(self["experiment"], self.options.values(), strict=True))
+
+    def plan_fields(self):
+        return [self[name] for name in ("plan_what", "plan_when", "plan_measure")]
+
+    def clean(self):
+        cleaned = super().clean()
+        option = self.options.get(cleaned.get("experiment"))
+        if option is not None and option.own:
+            for name in ("plan_what", "plan_when", "plan_measure"):
+                if not (cleaned.get(name) or "").strip():
+                    self.add_error(name, _("Answer this to plan your own experiment."))
+        return cleaned
+
+    @property
+    def option(self):
+        return self.options[self.cleaned_data["experiment"]]
 
 
 def field_name(index):

@@ -22,9 +22,11 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail import hooks
 
 from cohorts.models import CohortPage, Enrollment, Session, join_urls
 
+from . import choosing
 from .comments import post_comment
 from .models import Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
@@ -59,6 +61,8 @@ class ExperimentRow:
     reflection: Reflection | None
     #: Due, and not submitted.
     overdue: bool = False
+    #: The participant's choice, where the gap asked for one.
+    choice: object = None
 
     @property
     def progress(self):
@@ -79,6 +83,8 @@ class CohortSummary:
     current: list = field(default_factory=list)
     #: The programme in order (timeline.Step).
     steps: list = field(default_factory=list)
+    #: The gap to choose an experiment for now: (url, options), or None.
+    choose: tuple | None = None
 
     @property
     def items_now(self):
@@ -122,9 +128,18 @@ def summarise(enrollment, now, links, items=()):
     reflections = None
     if enrollment.role == Enrollment.Role.PARTICIPANT:
         reflections = {r.experiment_id: r for r in enrollment.reflections.all()}
+        choices = {c.after_session: c for c in enrollment.choices.all()}
+        gaps = choosing.to_choose(experiments, choices, reflections)
+        experiments = choosing.for_participant(experiments, choices, reflections)
         summary.rows = [
-            ExperimentRow(e, e.due(sessions), reflections.get(e.pk))
+            ExperimentRow(
+                e,
+                e.due(sessions),
+                reflections.get(e.pk),
+                choice=choices.get(e.after_session),
+            )
             for e in experiments
+            if e.after_session not in gaps
         ]
         for row in summary.rows:
             row.overdue = (
@@ -135,6 +150,9 @@ def summarise(enrollment, now, links, items=()):
             )
         current = set(current_experiments(experiments, sessions, now))
         summary.current = [row for row in summary.rows if row.experiment in current]
+        gap = next((e.after_session for e in current if e.after_session in gaps), None)
+        if gap is not None:
+            summary.choose = (choosing.choose_url(cohort.pk, gap), gaps[gap])
     summary.steps = programme(sessions, experiments, now, reflections, links, items)
     return summary
 
@@ -151,6 +169,7 @@ def my_training(request):
             "cohort__sessions",
             "cohort__experiments",
             Prefetch("reflections", Reflection.objects.order_by()),
+            "choices",
         )
         .order_by("cohort__start_date", "cohort__title", "cohort__pk")
     )
@@ -188,6 +207,24 @@ def writer(user, experiment_id):
     return experiment, enrollment
 
 
+def chosen(experiment, enrollment):
+    """Whether the participant may write about ``experiment``: where its
+    gap asks for a choice, only about the experiment they chose."""
+    options = [
+        e
+        for e in experiment.cohort.experiments.all()
+        if e.after_session == experiment.after_session
+    ]
+    if not choosing.asks_choice(options):
+        return True
+    return choosing.may_write(
+        experiment,
+        options,
+        enrollment.choices.filter(after_session=experiment.after_session).first(),
+        enrollment.reflections.filter(experiment=experiment).exists(),
+    )
+
+
 def locked_reflection(experiment, enrollment, create):
     """The participant's reflection, locked for this transaction; created
     first when ``create``, so that concurrent posts (a double click) queue on
@@ -216,6 +253,10 @@ def saved_message(reflection, cohort):
 @require_http_methods(["GET", "HEAD", "POST"])
 def reflection(request, experiment_id):
     experiment, enrollment = writer(request.user, experiment_id)
+    if not chosen(experiment, enrollment):
+        return redirect(
+            choosing.choose_url(experiment.cohort_id, experiment.after_session)
+        )
     sessions = list(experiment.cohort.sessions.all())
     if request.method == "POST":
         return save_reflection(request, experiment, enrollment, sessions)
@@ -267,6 +308,10 @@ def render_reflection(
             and editable_until <= now,
             "editable_until": editable_until,
             "new_feedback": new_feedback,
+            # An own experiment: the participant's plan for it.
+            "choice": enrollment.choices.filter(experiment=experiment).first()
+            if experiment.own
+            else None,
             "outcome_hint": _(
                 "After trying it: adopt it as it is, adapt it to fit your work, "
                 "or drop it. All three are good answers; needed when you submit."
@@ -385,6 +430,11 @@ def autosave(request, experiment_id):
             status=401,
         )
     experiment, enrollment = writer(request.user, experiment_id)
+    if not chosen(experiment, enrollment):
+        return JsonResponse(
+            {"error": _("Choose your experiment before you write about it.")},
+            status=409,
+        )
     form = ReflectionForm(request.POST, experiment=experiment)
     if not form.is_valid():
         errors = [error for errors in form.errors.values() for error in errors]
@@ -515,6 +565,12 @@ def shared_reflection(request, reflection_id):
             "trainer_ids": trainer_ids,
             "trainers_only": Reflection.Visibility.TRAINERS,
             "form": form,
+            # What other apps offer to do with it (publish it in the library).
+            "more": [
+                link
+                for hook in hooks.get_hooks("reflection_links")
+                for link in hook(reflection, request.user)
+            ],
         },
         status=400 if form.errors else 200,
     )

@@ -14,8 +14,9 @@ from cohorts.reminders import already_queued, participants
 from outbox.rendering import preferred_languages, render_email
 from outbox.sending import queue_email
 
+from . import choosing
 from .emails import Kind
-from .models import Experiment, Reflection
+from .models import Choice, Experiment, Reflection
 
 #: Reflections due within this time get a reminder.
 REFLECTION_NOTICE = timedelta(hours=48)
@@ -51,6 +52,7 @@ def queue_reflection_reminders(now):
             experiment__in=due, status=Reflection.Status.SUBMITTED
         ).values_list("experiment_id", "author_id")
     )
+    reminds = reminded_experiments(due)
     messages = [
         (
             f"reminder:reflection:{experiment.pk}:{when.isoformat()}:{person.user_id}",
@@ -60,7 +62,7 @@ def queue_reflection_reminders(now):
         )
         for experiment, when in due.items()
         for person in people.get(experiment.cohort_id, [])
-        if (experiment.pk, person.pk) not in submitted
+        if (experiment.pk, person.pk) not in submitted and reminds(person, experiment)
     ]
     queued = already_queued(key for key, *__ in messages)
     languages = preferred_languages([person.user for __, person, *__ in messages])
@@ -90,3 +92,40 @@ def queue_reflection_reminders(now):
         )
         count += 1
     return count
+
+
+def reminded_experiments(due):
+    """Whether to remind a person of an experiment: where its gap asks for
+    a choice, only of the one they chose (or wrote about), or, before they
+    choose, of the gap's first option alone. Two queries for everyone."""
+    cohorts = {e.cohort_id for e in due}
+    options = {}
+    for experiment in Experiment.objects.filter(cohort__in=cohorts).order_by(
+        "sort_order", "pk"
+    ):
+        options.setdefault((experiment.cohort_id, experiment.after_session), []).append(
+            experiment
+        )
+    asking = {gap for gap, found in options.items() if choosing.asks_choice(found)}
+    choices, written = {}, {}
+    if asking:
+        for choice in Choice.objects.filter(enrollment__cohort__in=cohorts):
+            choices[(choice.enrollment_id, choice.after_session)] = choice
+        for author, experiment in Reflection.objects.filter(
+            experiment__cohort__in=cohorts
+        ).values_list("author_id", "experiment_id"):
+            written.setdefault(author, set()).add(experiment)
+
+    def reminds(person, experiment):
+        gap = (experiment.cohort_id, experiment.after_session)
+        if gap not in asking:
+            return True
+        found = options[gap]
+        chosen = choosing.chosen_in(
+            found,
+            choices.get((person.pk, experiment.after_session)),
+            written.get(person.pk, set()),
+        )
+        return experiment in chosen if chosen else experiment == found[0]
+
+    return reminds

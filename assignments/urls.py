@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import choice_views
 from . import participant_views as views
 
 app_name = "participant"
@@ -13,6 +14,11 @@ urlpatterns = [
         name="autosave",
     ),
     path("cohorts/<int:cohort_id>/", views.cohort, name="cohort"),
+    path(
+        "cohorts/<int:cohort_id>/choose/<int:gap>/",
+        choice_views.choose,
+        name="choose",
+    ),
     path(
         "reflections/<int:reflection_id>/",
         views.shared_reflection,

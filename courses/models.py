@@ -157,8 +157,16 @@ class SessionPlan(Orderable):
         return self.title
 
 
+class ExperimentTemplateQuerySet(models.QuerySet):
+    def offered(self):
+        """The options new cohorts get: those not retired."""
+        return self.filter(retired_at__isnull=True)
+
+
 class ExperimentTemplate(Orderable):
-    """An experiment the course asks participants to try between two sessions."""
+    """An experiment the course asks participants to try between two
+    sessions. Where a course gives one gap several, each participant picks
+    one of them (the options)."""
 
     course = ParentalKey(
         CoursePage, on_delete=models.CASCADE, related_name="experiment_templates"
@@ -176,13 +184,26 @@ class ExperimentTemplate(Orderable):
         validators=[MinValueValidator(1)],
         help_text=_("1 = between the first and the second session."),
     )
+    own = models.BooleanField(
+        _("participant's own experiment"),
+        default=False,
+        help_text=_(
+            "Participants describe what they will try, when, and how they "
+            "will know it worked."
+        ),
+    )
+    #: A retired option is no longer given to new cohorts; the cohorts that
+    #: have it keep it, with their reflections.
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
 
     panels = [
         FieldPanel("title"),
-        FieldPanel("after_session"),
+        FieldRowPanel([FieldPanel("after_session"), FieldPanel("own")]),
         FieldPanel("instructions"),
         FieldPanel("prompts"),
     ]
+
+    objects = ExperimentTemplateQuerySet.as_manager()
 
     class Meta(Orderable.Meta):
         verbose_name = _("experiment template")

@@ -15,7 +15,15 @@ from django.test import SimpleTestCase
 
 from .test_translations import catalogue, parse_po
 
-PLUGIN_APPS = ["outbox", "signin", "courses", "cohorts", "assignments", "impact"]
+PLUGIN_APPS = [
+    "outbox",
+    "signin",
+    "courses",
+    "cohorts",
+    "assignments",
+    "library",
+    "impact",
+]
 SOURCE_SUFFIXES = {".py", ".html", ".txt"}
 
 

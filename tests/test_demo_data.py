@@ -5,9 +5,10 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from assignments.models import Reflection
+from assignments.models import Choice, Reflection
 from cohorts.models import CohortPage, Enrollment, Session
 from courses.models import CoursePage
+from library.models import Story
 from outbox.models import OutgoingEmail
 
 #: The logins the command prints, and their one password.
@@ -27,6 +28,8 @@ def counts():
         "sessions": Session.objects.count(),
         "enrollments": Enrollment.objects.count(),
         "reflections": Reflection.objects.count(),
+        "stories": Story.objects.count(),
+        "choices": Choice.objects.count(),
         "users": get_user_model().objects.count(),
         # Enrolling sends calendar invites: a rerun must not send them again.
         "emails": OutgoingEmail.objects.count(),
@@ -54,7 +57,8 @@ class LoadDemoDataTest(TestCase):
             sessions = list(cohort.sessions.all())
             self.assertEqual(len(sessions), 3)
             self.assertTrue(all(s.meeting_url.startswith("https://") for s in sessions))
-            self.assertEqual(cohort.experiments.count(), 3)
+            # The course's three, and the participant's own after the first.
+            self.assertEqual(cohort.experiments.count(), 4)
 
     def test_reflections_cover_drafts_submissions_visibilities_and_late_ones(self):
         reflections = Reflection.objects.all()
@@ -180,3 +184,45 @@ class DemoImpactTest(TestCase):
                 self.assertGreater(to_end.mean, 0)
             self.assertIsNotNone(figures.attendance.percent)
             self.assertIsNotNone(figures.adopted.percent)
+
+
+class DemoLibraryTest(TestCase):
+    """The demo's library has stories from several cohorts, and its course's
+    usage report real numbers."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_demo_data", force=True, verbosity=0)
+
+    def test_the_library_has_approved_stories_from_several_cohorts(self):
+        published = Story.objects.published()
+        cohorts = set(
+            published.values_list("reflection__experiment__cohort", flat=True)
+        )
+        self.assertGreaterEqual(len(cohorts), 2)
+        self.assertTrue(published.filter(anonymous=True).exists())
+        self.assertTrue(Story.objects.awaiting().exists())
+        self.client.force_login(
+            get_user_model().objects.get(username="osallistuja@example.org")
+        )
+        response = self.client.get(reverse("library:index"))
+        self.assertEqual(response.status_code, 200)
+        self.assertGreater(len(response.context["page_obj"]), 0)
+        # Some pattern has been tried often enough to show its figures.
+        self.assertTrue(any(f.shown for __, f in response.context["patterns"]))
+
+    def test_the_usage_report_has_real_numbers(self):
+        self.client.force_login(
+            get_user_model().objects.get(username="koordinaattori@example.org")
+        )
+        course = CoursePage.objects.get()
+        response = self.client.get(reverse("courses:usage", args=[course.pk]))
+        self.assertEqual(response.status_code, 200)
+        options = response.context["options"]
+        self.assertTrue(all(usage.chosen_count for __, usage in options[:2]))
+        self.assertTrue(any(usage.finished for __, usage in options))
+        # Own experiments taken from the library, which the course does not offer.
+        self.assertTrue(response.context["patterns"])
+        self.assertTrue(
+            any(usage.finished for __, usage in response.context["patterns"])
+        )

@@ -257,3 +257,63 @@ class ParticipantAccessTest(TestCase):
                 self.client.force_login(self.users[role])
                 response = self.client.get(self.alpha.url)
                 self.assertEqual(link in response.content.decode(), shown)
+
+    # The experiment library (library app): for everyone signed in, but a
+    # story only once its author asked and a trainer approved, and never
+    # one of a reflection kept for the trainers or a draft.
+
+    def library_url(self, name, *args):
+        with translation.override("en"):
+            return reverse(f"library:{name}", args=args)
+
+    def story(self, reflection, approved=True):
+        from library.models import Story
+
+        return Story.objects.create(
+            reflection=reflection,
+            course=reflection.experiment.cohort.get_parent().specific,
+            approved_at=timezone.now() if approved else None,
+        )
+
+    def test_the_library_is_for_everyone_signed_in(self):
+        everyone = set(ROLES) - {"anonymous"}
+        self.check(self.expect(everyone), lambda c: c.get(self.library_url("index")))
+
+    def test_an_approved_story_is_read_by_everyone_signed_in(self):
+        story = self.story(self.shared)
+        everyone = set(ROLES) - {"anonymous"}
+        page = self.library_url("story", story.pk)
+        self.check(self.expect(everyone), lambda c: c.get(page))
+
+    def test_a_story_waiting_for_approval_is_its_authors_and_reviewers(self):
+        story = self.story(self.shared, approved=False)
+        page = self.library_url("story", story.pk)
+        self.check(
+            self.expect({"author", "trainer", "coordinator"}), lambda c: c.get(page)
+        )
+
+    def test_a_private_or_cohort_only_reflection_never_appears_in_the_library(self):
+        private = self.story(self.private)  # approved, but kept for the trainers
+        for role in set(ROLES) - {"anonymous"}:
+            with self.subTest(role=role):
+                self.client.force_login(self.users[role])
+                response = self.client.get(self.library_url("index"))
+                # The shared reflection has no story: it stays in the cohort.
+                self.assertEqual(list(response.context["page_obj"]), [])
+        page = self.library_url("story", private.pk)
+        self.check(self.expect({"author"}), lambda c: c.get(page))
+
+    def test_only_the_author_publishes_a_reflection_in_the_library(self):
+        page = self.library_url("share", self.shared.pk)
+        self.check(self.expect({"author"}), lambda c: c.get(page))
+        data = {"publish": "on", "anonymous": "False"}
+        self.check(self.expect({"author"}), lambda c: c.post(page, data))
+        draft = self.library_url("share", self.draft.pk)
+        self.check(self.expect(set()), lambda c: c.get(draft))
+
+    def test_only_the_cohorts_participants_choose_its_experiments(self):
+        self.alpha.experiments.filter(pk=self.experiment.pk).update(own=True)
+        page = self.url("choose", self.alpha.pk, self.experiment.after_session)
+        self.check(self.expect({"author", "peer"}), lambda c: c.get(page))
+        hidden = self.url("choose", self.hidden.pk, 1)
+        self.check(self.expect(set()), lambda c: c.get(hidden))

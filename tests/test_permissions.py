@@ -159,6 +159,12 @@ class RoleGroupTest(PermissionTestCase):
                 "cohorts.view_attendance",
                 "assignments.add_comment",
                 "assignments.view_comment",
+                # The experiment library's patterns and themes.
+                *(
+                    f"library.{action}_{model}"
+                    for model in ("pattern", "theme")
+                    for action in ("add", "change", "delete", "view")
+                ),
             },
         )
 

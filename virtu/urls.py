@@ -41,6 +41,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("signin.urls")),
     path("my/impact/", include("impact.urls")),
     path("my/", include("assignments.urls")),
+    path("library/", include("library.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -29,6 +29,8 @@ from courses.permissions import COORDINATORS
 from impact.models import CourseQuestion, CourseStatement, Rating, Response, Wave
 from impact.waves import schedule
 
+from .demo_library import build_library, own_template
+
 #: Every demo login has this password; the command refuses to run without
 #: DEBUG unless forced, so it does not end up on a real site by accident.
 DEMO_PASSWORD = "virtu-demo"
@@ -371,7 +373,7 @@ def demo_course(index):
             prompts=PROMPTS,
         )
         for title, after_session, instructions, _answers in EXPERIMENTS
-    ]
+    ] + [own_template()]
     course.impact_statements = [
         CourseStatement(text_fi=fi, text_sv=sv, text_en=en, level=level, target=target)
         for fi, sv, en, level, target in IMPACT_STATEMENTS
@@ -653,6 +655,16 @@ def build(now=None):
         for index in set(trained) & set(created_now):
             mark_attendance(cohorts[index], trainer, now)
             answer_reflections(cohorts[index], trainer, now)
+    build_library(
+        course,
+        [(index, cohorts[index]) for index in created_now],
+        {
+            index: User.objects.get(email=email)
+            for email, *_names, trained in TRAINERS
+            for index in trained
+        },
+        now,
+    )
     set_demo_password(User.objects.get(email=TRAINERS[0][0]))
     set_demo_password(User.objects.get(email=PARTICIPANT[0]))
 

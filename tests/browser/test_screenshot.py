@@ -34,6 +34,8 @@ SCREENSHOT = DOCS / "participant-journey.png"
 TIMELINE = DOCS / "programme-timeline.png"
 GRID = DOCS / "progress-grid.png"
 IMPACT = DOCS / "impact-report.png"
+LIBRARY = DOCS / "experiment-library.png"
+USAGE = DOCS / "experiment-usage.png"
 #: Largest PNG that goes into the repository.
 MAX_BYTES = 300_000
 
@@ -93,3 +95,19 @@ class ReadmeScreenshotTests(BrowserTestCase):
         # As printed: without the admin's header over the top of it.
         page.emulate_media(media="print")
         self.keep(statement.screenshot(type="png"), IMPACT)
+
+    def test_the_experiment_library_with_the_demo_data(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        page = self.new_page("fi")
+        self.log_in(page, get_user_model().objects.get(email=PARTICIPANT[0]))
+        page.goto(reverse("library:index"))
+        expect(page.locator(".figures").first).to_be_visible()
+        self.keep(page.screenshot(type="png"), LIBRARY)
+
+    def test_the_usage_report_with_the_demo_data(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        page = self.new_page("fi")
+        self.log_in(page, get_user_model().objects.get(email=COORDINATOR[0]))
+        page.goto(reverse("courses:usage", args=[CoursePage.objects.get().pk]))
+        expect(page.locator("table").first).to_be_visible()
+        self.keep(page.screenshot(type="png"), USAGE)

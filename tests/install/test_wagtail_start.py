@@ -36,6 +36,7 @@ def not_the_package(directory, names):
 SETTINGS = """
 INSTALLED_APPS = [
     "impact",
+    "library",
     "assignments",
     "cohorts",
     "courses",
@@ -71,6 +72,7 @@ urlpatterns = [
     path("accounts/", include("signin.urls")),
     path("my/impact/", include("impact.urls")),
     path("my/", include("assignments.urls")),
+    path("library/", include("library.urls")),
 ] + urlpatterns
 """
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     # their templates and translations come first).
     "home",
     "impact",
+    "library",
     "assignments",
     "cohorts",
     "courses",
@@ -286,6 +287,12 @@ TASKS = {"default": {"BACKEND": f"{TASKS_PACKAGE}.backends.immediate.ImmediateBa
 WAGTAIL_SITE_NAME = "Virtu"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Finnish first: PostgreSQL's full text stems words the Finnish way, so
+    # that a search for "kokeilu" finds "kokeilusta" and "kokeilua".
+    WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = os.environ.get(
+        "VIRTU_SEARCH_CONFIG", "finnish"
+    )
 WAGTAILDOCS_EXTENSIONS = [
     "csv",
     "docx",

@@ -1,0 +1,59 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail import hooks
+
+from .admin_views import LibraryViewSetGroup
+from .models import Story
+from .usage import usage_buttons, usage_urls
+from .views import reviewer_of
+
+
+@hooks.register("register_admin_viewset")
+def register_library_viewsets():
+    return LibraryViewSetGroup()
+
+
+@hooks.register("reflection_links")
+def story_links(reflection, user):
+    """On a shared reflection: its author publishes it in the library; the
+    cohort's trainers approve it."""
+    story = Story.objects.filter(reflection=reflection).first()
+    if reflection.author.user_id == user.pk:
+        if story is None:
+            label = _("Publish in the experiment library")
+        elif story.approved_at is None:
+            label = _("In the experiment library: waiting for a trainer's approval")
+        else:
+            label = _("Published in the experiment library")
+        return [{"url": reverse("library:share", args=[reflection.pk]), "label": label}]
+    if story is not None and story.approved_at is None and reviewer_of(user, story):
+        return [
+            {
+                "url": reverse("library:story", args=[story.pk]),
+                "label": _("Asked to be published in the library: approve or decline"),
+            }
+        ]
+    return []
+
+
+@hooks.register("experiment_choice_links")
+def library_link(enrollment, gap):
+    return [
+        {
+            "url": reverse("library:index"),
+            "label": _("Looking for ideas? Browse the experiment library"),
+        }
+    ]
+
+
+hooks.register("register_course_admin_urls", usage_urls)
+
+
+@hooks.register("register_page_header_buttons")
+def usage_header_buttons(page, user, view_name, next_url=None):
+    return usage_buttons(page, user)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def usage_listing_buttons(page, user, next_url=None):
+    return usage_buttons(page, user)

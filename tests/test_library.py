@@ -1,0 +1,658 @@
+"""Choosing an experiment between sessions, and the experiment library:
+patterns, stories published by their authors and approved by a trainer,
+figures, "Try this" and thanks."""
+
+from datetime import timedelta
+from unittest import skipUnless
+
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from wagtail.users.models import UserProfile
+
+from assignments.models import Choice, Experiment, Reflection
+from courses.models import CoursePage, ExperimentTemplate
+from library.models import Pattern, Provenance, Story, Thanks, Theme
+
+from .factories import (
+    PROMPTS,
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_participants,
+    make_trainer,
+    place_sessions,
+)
+
+
+def url(name, *args, **query):
+    with translation.override("en"):
+        address = reverse(name, args=args)
+    if query:
+        address += "?" + "&".join(f"{key}={value}" for key, value in query.items())
+    return address
+
+
+def submitted(enrollment, experiment, decision="adopt", usefulness=4, **fields):
+    reflection = Reflection(
+        experiment=experiment,
+        author=enrollment,
+        answers=[{"prompt": "What did you try?", "answer": fields.pop("text", "Ok")}],
+        visibility=fields.pop("visibility", Reflection.Visibility.COHORT),
+        decision=decision,
+        usefulness=usefulness,
+    )
+    reflection.submit()
+    reflection.save()
+    return reflection
+
+
+def add_options(course, gap=1):
+    """Give the course's ``gap`` a second option and an own experiment."""
+    course = course.get_latest_revision_as_object()
+    course.experiment_templates.add(
+        ExperimentTemplate(
+            title="Camera on",
+            instructions="Cameras on.",
+            prompts=PROMPTS,
+            after_session=gap,
+        )
+    )
+    course.experiment_templates.add(
+        ExperimentTemplate(
+            title="My own experiment",
+            instructions="Plan your own.",
+            prompts=PROMPTS,
+            after_session=gap,
+            own=True,
+        )
+    )
+    course.save_revision().publish()
+    return CoursePage.objects.get(pk=course.pk)
+
+
+class ChoiceTest(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = add_options(make_course())
+        cls.cohort = make_cohort(cls.course)
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=1))
+        cls.anna, cls.bob = make_participants(cls.cohort, 2)
+        cls.trainer = make_trainer(cls.cohort)
+        options = list(cls.cohort.experiments.filter(after_session=1))
+        cls.first, cls.camera, cls.own = options
+
+    def test_a_new_cohort_gets_each_option_linked_to_its_course_template(self):
+        self.assertEqual(
+            [
+                (e.title, e.own, e.template.title)
+                for e in (self.first, self.camera, self.own)
+            ],
+            [
+                ("Experiment 1", False, "Experiment 1"),
+                ("Camera on", False, "Camera on"),
+                ("My own experiment", True, "My own experiment"),
+            ],
+        )
+
+    def test_my_training_asks_to_choose_before_the_experiment(self):
+        self.client.force_login(self.anna.user)
+        response = self.client.get(url("participant:my_training"))
+        summary = response.context["summaries"][0]
+        self.assertEqual(summary.current, [])
+        self.assertEqual(
+            summary.choose[0], url("participant:choose", self.cohort.pk, 1)
+        )
+        self.assertContains(response, "Experiments to choose from")
+
+    def test_writing_before_choosing_leads_to_the_choice(self):
+        self.client.force_login(self.anna.user)
+        response = self.client.get(url("participant:reflection", self.camera.pk))
+        self.assertRedirects(
+            response,
+            url("participant:choose", self.cohort.pk, 1),
+            fetch_redirect_response=False,
+        )
+        response = self.client.post(
+            url("participant:autosave", self.camera.pk),
+            {"answer_0": "x", "visibility": "trainers"},
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertFalse(Reflection.objects.exists())
+
+    def test_a_participant_picks_an_option_and_sees_only_it(self):
+        self.client.force_login(self.anna.user)
+        page = url("participant:choose", self.cohort.pk, 1)
+        response = self.client.post(page, {"experiment": self.camera.pk})
+        self.assertRedirects(
+            response,
+            url("participant:reflection", self.camera.pk),
+            fetch_redirect_response=False,
+        )
+        choice = Choice.objects.get(enrollment=self.anna)
+        self.assertEqual((choice.experiment, choice.after_session), (self.camera, 1))
+        summary = self.client.get(url("participant:my_training")).context["summaries"][
+            0
+        ]
+        self.assertEqual([row.experiment for row in summary.current], [self.camera])
+        shown = [step.experiment for step in summary.steps if step.experiment]
+        self.assertNotIn(self.first, shown)
+        self.assertIn(self.camera, shown)
+        # The other options are not theirs to write about.
+        response = self.client.get(url("participant:reflection", self.first.pk))
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            self.client.get(url("participant:reflection", self.camera.pk)).status_code,
+            200,
+        )
+
+    def test_an_own_experiment_needs_its_plan(self):
+        self.client.force_login(self.anna.user)
+        page = url("participant:choose", self.cohort.pk, 1)
+        response = self.client.post(
+            page, {"experiment": self.own.pk, "plan_what": "Walk"}
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(Choice.objects.exists())
+        plan = {
+            "experiment": self.own.pk,
+            "plan_what": "Walking meetings on the phone",
+            "plan_when": "Thursdays",
+            "plan_measure": "I come back with fewer notes to write up",
+        }
+        self.client.post(page, plan)
+        choice = Choice.objects.get()
+        self.assertEqual(choice.title, "Walking meetings on the phone")
+        response = self.client.get(url("participant:reflection", self.own.pk))
+        self.assertContains(response, "Thursdays")
+
+    def test_the_choice_is_fixed_once_the_reflection_is_started(self):
+        self.client.force_login(self.anna.user)
+        page = url("participant:choose", self.cohort.pk, 1)
+        self.client.post(page, {"experiment": self.camera.pk})
+        self.client.post(
+            url("participant:autosave", self.camera.pk),
+            {"answer_0": "Started", "visibility": "trainers"},
+        )
+        self.client.post(page, {"experiment": self.first.pk})
+        self.assertEqual(Choice.objects.get().experiment, self.camera)
+
+    def test_a_gap_with_one_option_asks_no_choice(self):
+        self.client.force_login(self.anna.user)
+        response = self.client.get(url("participant:choose", self.cohort.pk, 2))
+        self.assertEqual(response.status_code, 404)
+
+    def test_trainers_see_the_choices_in_the_progress_grid(self):
+        Choice.objects.create(
+            enrollment=self.anna,
+            experiment=self.own,
+            after_session=1,
+            plan_what="Walks",
+        )
+        profile = UserProfile.get_for_user(self.trainer)
+        profile.preferred_language = "en"
+        profile.save()
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("cohorts:progress", args=[self.cohort.pk]))
+        self.assertContains(response, "Choice after session 1")
+        self.assertContains(response, "Walks")
+        self.assertContains(response, "Not chosen yet")  # Bob
+
+    def test_retiring_an_option_leaves_cohorts_and_reflections_as_they_were(self):
+        reflection = submitted(self.anna, self.camera)
+        Choice.objects.create(
+            enrollment=self.anna, experiment=self.camera, after_session=1
+        )
+        template = self.camera.template
+        template.retired_at = timezone.now()
+        template.save()
+        self.camera.refresh_from_db()
+        reflection.refresh_from_db()
+        self.assertEqual(reflection.experiment, self.camera)
+        new = make_cohort(
+            ExperimentTemplate.objects.get(pk=template.pk).course, "Cohort B"
+        )
+        self.assertNotIn("Camera on", [e.title for e in new.experiments.all()])
+        self.assertIn("Camera on", [e.title for e in self.cohort.experiments.all()])
+
+
+class LibraryTest(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = add_options(make_course())
+        cls.alpha = make_cohort(cls.course, "Cohort Alpha")
+        cls.bravo = make_cohort(cls.course, "Cohort Bravo")
+        for cohort in (cls.alpha, cls.bravo):
+            place_sessions(cohort, timezone.now() - timedelta(days=1))
+        cls.people = make_participants(cls.alpha, 6, "alpha")
+        (cls.reader,) = make_participants(cls.bravo, 1, "bravo")
+        cls.trainer = make_trainer(cls.alpha)
+        cls.meetings = Theme.objects.create(name="Meetings")
+        cls.pattern = Pattern.objects.create(
+            title="Camera on",
+            description="Everyone keeps their camera on in team meetings.",
+            instructions="Agree on it at the start.",
+        )
+        cls.pattern.themes.add(cls.meetings)
+        cls.camera = cls.alpha.experiments.get(title="Camera on")
+        cls.pattern.templates.add(cls.camera.template)
+        cls.own = cls.alpha.experiments.get(own=True)
+
+    def share(self, reflection, anonymous=False):
+        self.client.force_login(reflection.author.user)
+        return self.client.post(
+            url("library:share", reflection.pk),
+            {"publish": "on", "anonymous": str(anonymous)},
+        )
+
+    def approve(self, story):
+        self.client.force_login(self.trainer)
+        return self.client.post(url("library:story", story.pk), {"action": "approve"})
+
+    def library(self, user=None, **query):
+        self.client.force_login(user or self.reader.user)
+        return self.client.get(url("library:index", **query))
+
+    def test_a_story_appears_after_its_author_asks_and_a_trainer_approves(self):
+        reflection = submitted(self.people[0], self.camera, text="Cameras helped a lot")
+        self.assertEqual(list(self.library().context["page_obj"]), [])
+        self.share(reflection)
+        story = Story.objects.get()
+        self.assertEqual(story.pattern, self.pattern)
+        self.assertEqual(list(self.library().context["page_obj"]), [])
+        awaiting = self.library(self.trainer).context["awaiting"]
+        self.assertEqual(awaiting, [story])
+        self.approve(story)
+        response = self.library()
+        self.assertEqual(list(response.context["page_obj"]), [story])
+        self.assertContains(response, "Pat Participant0")
+
+    def test_an_anonymous_story_does_not_name_its_author(self):
+        reflection = submitted(self.people[0], self.camera)
+        self.share(reflection, anonymous=True)
+        self.approve(Story.objects.get())
+        for page in (url("library:index"), url("library:story", reflection.story.pk)):
+            self.client.force_login(self.reader.user)
+            response = self.client.get(page)
+            self.assertContains(response, "A participant (anonymous)")
+            self.assertNotContains(response, "Participant0")
+
+    def test_a_trainer_may_decline_a_story(self):
+        reflection = submitted(self.people[0], self.camera)
+        self.share(reflection)
+        self.client.force_login(self.trainer)
+        self.client.post(
+            url("library:story", reflection.story.pk), {"action": "decline"}
+        )
+        self.assertFalse(Story.objects.exists())
+        self.assertTrue(Reflection.objects.filter(pk=reflection.pk).exists())
+
+    def test_a_reflection_for_the_trainers_only_cannot_be_published(self):
+        reflection = submitted(
+            self.people[0], self.camera, visibility=Reflection.Visibility.TRAINERS
+        )
+        self.share(reflection)
+        self.assertFalse(Story.objects.exists())
+
+    def test_figures_are_hidden_under_five_tries(self):
+        for person, (decision, usefulness) in zip(
+            self.people,
+            [("adopt", 5), ("adopt", 4), ("adapt", 3), ("drop", 1)],
+            strict=False,
+        ):
+            submitted(person, self.camera, decision, usefulness)
+        figures = self.library().context["patterns"][0][1]
+        self.assertEqual(figures.tried, 4)
+        self.assertFalse(figures.shown)
+        self.assertContains(
+            self.library(), "Figures appear once five people have tried it."
+        )
+        submitted(self.people[4], self.camera, "adopt", 4)
+        response = self.library()
+        figures = response.context["patterns"][0][1]
+        self.assertEqual(
+            (figures.tried, figures.adopted, figures.median_usefulness), (5, 3, 4)
+        )
+        self.assertTrue(figures.shown)
+        self.assertContains(response, "Median usefulness")
+
+    def test_a_draft_is_not_counted_as_tried(self):
+        Reflection.objects.create(experiment=self.camera, author=self.people[0])
+        self.assertEqual(self.library().context["patterns"][0][1].tried, 0)
+
+    def test_try_this_makes_a_pattern_ones_own_and_keeps_where_it_came_from(self):
+        story = Story.objects.create(
+            reflection=submitted(self.people[0], self.camera),
+            course=self.course,
+            pattern=self.pattern,
+            approved_at=timezone.now(),
+        )
+        person = self.people[1]
+        self.client.force_login(person.user)
+        page = url("library:pattern", self.pattern.pk, story=story.pk)
+        response = self.client.get(page)
+        self.assertContains(response, "Try this")
+        response = self.client.post(
+            page,
+            {
+                "experiment": self.own.pk,
+                "story": story.pk,
+                "plan_what": "Camera on in my unit's Monday meeting",
+                "plan_when": "Next two Mondays",
+                "plan_measure": "People speak up more",
+            },
+        )
+        self.assertRedirects(
+            response,
+            url("participant:reflection", self.own.pk),
+            fetch_redirect_response=False,
+        )
+        choice = Choice.objects.get(enrollment=person)
+        self.assertEqual(choice.experiment, self.own)
+        provenance = Provenance.objects.get(choice=choice)
+        self.assertEqual((provenance.pattern, provenance.story), (self.pattern, story))
+        # What they make of it counts for the pattern.
+        submitted(person, self.own, "adopt", 5)
+        self.assertEqual(self.library().context["patterns"][0][1].tried, 2)
+
+    def test_try_this_is_offered_only_where_an_own_experiment_is_open(self):
+        self.client.force_login(self.reader.user)  # Bravo's gap 1 has one too
+        self.assertIsNotNone(
+            self.client.get(url("library:pattern", self.pattern.pk)).context["form"]
+        )
+        Experiment.objects.filter(cohort=self.bravo, own=True).update(own=False)
+        self.assertIsNone(
+            self.client.get(url("library:pattern", self.pattern.pk)).context["form"]
+        )
+
+    def test_peers_thank_an_author_once_and_the_author_sees_who(self):
+        story = Story.objects.create(
+            reflection=submitted(self.people[0], self.camera),
+            course=self.course,
+            approved_at=timezone.now(),
+        )
+        page = url("library:story", story.pk)
+        self.client.force_login(self.reader.user)
+        self.client.post(page)
+        self.client.post(page)
+        self.assertEqual(Thanks.objects.filter(story=story).count(), 1)
+        self.client.force_login(self.people[0].user)
+        self.assertEqual(self.client.post(page).status_code, 404)  # not oneself
+        response = self.client.get(page)
+        self.assertContains(response, "1 person thanked the author.")
+        self.assertContains(response, "Pat Participant0")  # the reader's name
+        self.assertNotContains(response, "Thank the author")
+
+    def test_search_and_filters_find_patterns_and_stories(self):
+        other = Pattern.objects.create(
+            title="Shared notes",
+            description="One document for the meeting notes.",
+            instructions="-",
+        )
+        reflection = submitted(
+            self.people[0], self.camera, "drop", 2, text="Too tiring"
+        )
+        Story.objects.create(
+            reflection=reflection,
+            course=self.course,
+            pattern=self.pattern,
+            approved_at=timezone.now(),
+        )
+        self.assertEqual(
+            [p for p, __ in self.library(q="document").context["patterns"]], [other]
+        )
+        self.assertEqual(
+            [p for p, __ in self.library(theme=self.meetings.pk).context["patterns"]],
+            [self.pattern],
+        )
+        self.assertEqual(len(self.library(q="tiring").context["page_obj"]), 1)
+        self.assertEqual(
+            len(self.library(q="nothing-like-this").context["page_obj"]), 0
+        )
+        self.assertEqual(len(self.library(decision="drop").context["page_obj"]), 1)
+        self.assertEqual(len(self.library(decision="adopt").context["page_obj"]), 0)
+        self.assertEqual(
+            len(
+                self.library(course=self.course.pk, theme=self.meetings.pk).context[
+                    "page_obj"
+                ]
+            ),
+            1,
+        )
+
+    @skipUnless(connection.vendor == "postgresql", "Finnish stemming is PostgreSQL's")
+    def test_search_finds_finnish_words_in_inflected_forms(self):
+        reflection = submitted(
+            self.people[0],
+            self.camera,
+            text="Kokeilusta tuli hyvä: etäpalavereissa kaikki puhuivat.",
+        )
+        Story.objects.create(
+            reflection=reflection, course=self.course, approved_at=timezone.now()
+        )
+        Pattern.objects.create(
+            title="Kävelypalaverit",
+            description="Palaverit kävellen puhelimessa.",
+            instructions="-",
+        )
+        for query in ("kokeilu", "etäpalaveri", "palaveri"):
+            with self.subTest(query=query):
+                response = self.library(q=query)
+                found = len(response.context["page_obj"]) + len(
+                    response.context["patterns"]
+                )
+                self.assertGreater(found, 0)
+        self.assertEqual(
+            [
+                p.title
+                for p, __ in self.library(q="kävelypalaverissa").context["patterns"]
+            ],
+            ["Kävelypalaverit"],
+        )
+
+
+class LibraryQueryCountTest(TestCase):
+    """The library's pages take as many queries with many stories, patterns
+    and tries as with a few."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = add_options(make_course())
+        cls.cohort = make_cohort(cls.course)
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=1))
+        cls.camera = cls.cohort.experiments.get(title="Camera on")
+        cls.reader = make_participants(cls.cohort, 1, "reader")[0]
+        cls.theme = Theme.objects.create(name="Meetings")
+        cls.count = 0
+
+    def grow(self, size):
+        people = make_participants(self.cohort, size, f"p{self.count}")
+        for person in people:
+            pattern = Pattern.objects.create(
+                title=f"Pattern {self.count}", description="d", instructions="i"
+            )
+            pattern.themes.add(self.theme)
+            pattern.templates.add(self.camera.template)
+            reflection = submitted(person, self.camera)
+            story = Story.objects.create(
+                reflection=reflection,
+                course=self.course,
+                pattern=pattern,
+                approved_at=timezone.now(),
+            )
+            Thanks.objects.create(story=story, user=self.reader.user)
+            Choice.objects.create(
+                enrollment=person, experiment=self.camera, after_session=1
+            )
+            self.count += 1
+
+    def assertQueriesDoNotGrow(self, address):
+        self.client.force_login(self.reader.user)
+        self.grow(3)
+        self.client.get(address)
+        with CaptureQueriesContext(connection) as few:
+            self.assertEqual(self.client.get(address).status_code, 200)
+        self.grow(30)
+        with self.assertNumQueries(len(few)):
+            self.assertEqual(self.client.get(address).status_code, 200)
+
+    def test_library_queries_do_not_grow(self):
+        self.assertQueriesDoNotGrow(url("library:index"))
+
+    def test_searched_library_queries_do_not_grow(self):
+        self.assertQueriesDoNotGrow(url("library:index", q="Pattern", theme=1))
+
+    def test_pattern_page_queries_do_not_grow(self):
+        self.grow(1)
+        self.assertQueriesDoNotGrow(url("library:pattern", Pattern.objects.first().pk))
+
+    def test_story_page_queries_do_not_grow(self):
+        self.grow(1)
+        self.assertQueriesDoNotGrow(url("library:story", Story.objects.first().pk))
+
+    def test_my_training_with_choices_queries_do_not_grow(self):
+        self.assertQueriesDoNotGrow(url("participant:my_training"))
+
+    def test_progress_grid_with_choices_queries_do_not_grow(self):
+        self.client.force_login(make_trainer(self.cohort))
+        address = reverse("cohorts:progress", args=[self.cohort.pk])
+        self.grow(3)
+        self.client.get(address)
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(address)
+        self.grow(30)
+        with self.assertNumQueries(len(few)):
+            self.client.get(address)
+
+
+class UsageReportTest(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = add_options(make_course())
+        cls.cohorts = [make_cohort(cls.course, f"Cohort {n}") for n in "AB"]
+        for cohort in cls.cohorts:
+            place_sessions(cohort, timezone.now() - timedelta(days=1))
+        cls.coordinator = make_coordinator()
+        cls.trainer = make_trainer(cls.cohorts[0])
+        cls.pattern = Pattern.objects.create(
+            title="Walking meetings", description="d", instructions="Walk and talk."
+        )
+        cls.people = []
+        for cohort in cls.cohorts:
+            cls.people += make_participants(cohort, 3, cohort.slug)
+        # Cohort A: two did "Camera on" (one adopted), one took the pattern.
+        a1, a2, a3, b1, b2, __ = cls.people
+        cls.camera = [c.experiments.get(title="Camera on") for c in cls.cohorts]
+        own = [c.experiments.get(own=True) for c in cls.cohorts]
+        for person, decision, usefulness in [(a1, "adopt", 5), (a2, "drop", 2)]:
+            Choice.objects.create(
+                enrollment=person, experiment=cls.camera[0], after_session=1
+            )
+            submitted(person, cls.camera[0], decision, usefulness)
+        Choice.objects.create(enrollment=b1, experiment=cls.camera[1], after_session=1)
+        for person, experiment in [(a3, own[0]), (b2, own[1])]:
+            choice = Choice.objects.create(
+                enrollment=person, experiment=experiment, after_session=1
+            )
+            Provenance.objects.create(choice=choice, pattern=cls.pattern)
+        submitted(a3, own[0], "adopt", 4)
+
+    def report(self, user=None):
+        self.client.force_login(user or self.coordinator)
+        return self.client.get(reverse("courses:usage", args=[self.course.pk]))
+
+    def test_the_report_counts_each_option_and_the_patterns_not_offered(self):
+        response = self.report()
+        self.assertEqual(response.status_code, 200)
+        options = {t.title: u for t, u in response.context["options"]}
+        camera = options["Camera on"]
+        self.assertEqual(
+            (camera.chosen_count, camera.finished, camera.adopted),
+            (3, 2, 1),
+        )
+        self.assertEqual(camera.median_usefulness, 3.5)
+        [(pattern, usage)] = response.context["patterns"]
+        self.assertEqual(pattern, self.pattern)
+        self.assertEqual((usage.chosen_count, usage.finished, usage.adopted), (2, 1, 1))
+
+    def test_only_the_courses_coordinators_read_the_report(self):
+        self.assertNotEqual(self.report(self.trainer).status_code, 200)
+
+    def test_adding_a_pattern_makes_it_an_option_of_new_cohorts(self):
+        self.report()
+        self.client.post(
+            reverse("courses:usage", args=[self.course.pk]),
+            {"action": "add", "pattern": self.pattern.pk, "after_session": 1},
+        )
+        template = ExperimentTemplate.objects.get(
+            course=self.course, title="Walking meetings"
+        )
+        self.assertEqual(list(template.patterns.all()), [self.pattern])
+        self.assertEqual(self.report().context["patterns"], [])
+        new = make_cohort(CoursePage.objects.get(pk=self.course.pk), "Cohort C")
+        self.assertIn("Walking meetings", [e.title for e in new.experiments.all()])
+
+    def test_retiring_an_option_keeps_its_history(self):
+        self.report()
+        template = self.camera[0].template
+        self.client.post(
+            reverse("courses:usage", args=[self.course.pk]),
+            {"action": "retire", "template": template.pk},
+        )
+        template.refresh_from_db()
+        self.assertIsNotNone(template.retired_at)
+        # The cohorts keep the option, its choices and reflections.
+        self.assertEqual(
+            Reflection.objects.filter(experiment=self.camera[0]).count(), 2
+        )
+        options = {t.title: u for t, u in self.report().context["options"]}
+        self.assertEqual(options["Camera on"].finished, 2)
+        new = make_cohort(CoursePage.objects.get(pk=self.course.pk), "Cohort C")
+        self.assertNotIn("Camera on", [e.title for e in new.experiments.all()])
+        # A later edit of the course in the page editor keeps it retired.
+        self.assertIsNotNone(
+            CoursePage.objects.get(pk=self.course.pk)
+            .get_latest_revision_as_object()
+            .experiment_templates.get(pk=template.pk)
+            .retired_at
+        )
+
+    def test_report_queries_do_not_grow_with_people(self):
+        self.report()
+        with CaptureQueriesContext(connection) as few:
+            self.report()
+        for person in make_participants(self.cohorts[0], 20, "more"):
+            Choice.objects.create(
+                enrollment=person, experiment=self.camera[0], after_session=1
+            )
+            submitted(person, self.camera[0], "adapt", 3)
+        with self.assertNumQueries(len(few)):
+            self.report()
+
+
+class ChoiceReminderTest(TestCase):
+    """Where a gap offers several experiments, a participant is reminded of
+    the one they chose, not of every option."""
+
+    def test_reminders_follow_the_choice(self):
+        from assignments.emails import Kind
+        from cohorts.reminders import queue_reminders
+        from outbox.models import OutgoingEmail
+
+        course = add_options(make_course())
+        cohort = make_cohort(course)  # session 2 on 29 March 2027, 9.00
+        chooser, undecided = make_participants(cohort, 2)
+        camera = cohort.experiments.get(title="Camera on")
+        Choice.objects.create(enrollment=chooser, experiment=camera, after_session=1)
+        OutgoingEmail.objects.all().delete()
+        queue_reminders(now=timezone.make_aware(timezone.datetime(2027, 3, 27, 12, 0)))
+        sent = {
+            (email.to, email.subject.split(": ", 1)[-1])
+            for email in OutgoingEmail.objects.filter(kind=Kind.REFLECTION_REMINDER)
+        }
+        self.assertEqual(
+            sent,
+            {(chooser.email, "Camera on"), (undecided.email, "Experiment 1")},
+        )
