@@ -32,7 +32,7 @@ from . import choosing
 from .comments import post_comment
 from .models import Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
-from .timeline import JOIN_EARLY, current_experiments, programme
+from .timeline import JOIN_EARLY, State, current_experiments, programme, programme_items
 
 #: Reflections per page of the cohort space.
 PER_PAGE = 20
@@ -89,6 +89,15 @@ class CohortSummary:
     choose: tuple | None = None
 
     @property
+    def items_now(self):
+        """What other apps ask of a participant now (an open survey)."""
+        if not self.is_participant:
+            return []
+        return [
+            step.item for step in self.steps if step.item and step.state == State.NOW
+        ]
+
+    @property
     def cohort(self):
         return self.enrollment.cohort
 
@@ -109,7 +118,7 @@ class CohortSummary:
         ]
 
 
-def summarise(enrollment, now, links):
+def summarise(enrollment, now, links, items=()):
     cohort = enrollment.cohort
     sessions = list(cohort.sessions.all())
     experiments = list(cohort.experiments.all())
@@ -146,7 +155,7 @@ def summarise(enrollment, now, links):
         gap = next((e.after_session for e in current if e.after_session in gaps), None)
         if gap is not None:
             summary.choose = (choosing.choose_url(cohort.pk, gap), gaps[gap])
-    summary.steps = programme(sessions, experiments, now, reflections, links)
+    summary.steps = programme(sessions, experiments, now, reflections, links, items)
     return summary
 
 
@@ -170,7 +179,11 @@ def my_training(request):
     links = join_urls(
         [s for enrollment in enrollments for s in enrollment.cohort.sessions.all()]
     )
-    summaries = [summarise(enrollment, now, links) for enrollment in enrollments]
+    items = programme_items([e.cohort for e in enrollments], request.user, now)
+    summaries = [
+        summarise(enrollment, now, links, items.get(enrollment.cohort_id, ()))
+        for enrollment in enrollments
+    ]
     return render(
         request,
         "assignments/participant/my_training.html",
@@ -491,6 +504,7 @@ def cohort(request, cohort_id):
         if enrollment
         else None
     )
+    now = timezone.now()
     return render(
         request,
         "assignments/participant/cohort.html",
@@ -499,9 +513,10 @@ def cohort(request, cohort_id):
             "steps": programme(
                 sessions,
                 list(cohort.experiments.all()),
-                timezone.now(),
+                now,
                 own,
                 join_urls(sessions),
+                programme_items([cohort], request.user, now).get(cohort.pk, ()),
             ),
             "participant": enrollment is not None,
             "page_obj": page,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils.translation import pgettext_lazy
+from wagtail import hooks
 
 from cohorts.models import Session
 
@@ -38,6 +39,8 @@ class Step:
     reflection: Reflection | None = None
     join_url: str = ""
     join_now: bool = False
+    #: Something another app adds to the programme (``programme_items``).
+    item: object = None
 
     @property
     def state_label(self):
@@ -79,9 +82,24 @@ def experiment_state(experiment, due, reflection, current, now, participant):
     return State.NOW if experiment in current else State.LATER
 
 
-def programme(sessions, experiments, now, reflections=None, join_links=None):
+def programme_items(cohorts, user, now):
+    """{cohort id: [item]}: what the apps built on assignments add to the
+    programmes of ``cohorts`` as ``user`` sees them, with the
+    ``programme_items`` hook (a function that takes the cohorts, the user
+    and the time and returns such a dict). An item has ``when`` (its place
+    in the programme), ``state`` (a ``State``) and ``template_name`` (how
+    it shows, with ``item`` in the context)."""
+    items = {}
+    for get_items in hooks.get_hooks("programme_items"):
+        for cohort_id, more in get_items(cohorts, user, now).items():
+            items.setdefault(cohort_id, []).extend(more)
+    return items
+
+
+def programme(sessions, experiments, now, reflections=None, join_links=None, items=()):
     """The steps of a cohort's programme: each session, then the experiments
-    done after it. ``reflections`` ({experiment id: Reflection}) are the
+    done after it and the ``items`` (``programme_items``) whose time falls
+    before the next. ``reflections`` ({experiment id: Reflection}) are the
     participant's; None for someone who writes none (a trainer)."""
     participant = reflections is not None
     reflections = reflections or {}
@@ -93,6 +111,10 @@ def programme(sessions, experiments, now, reflections=None, join_links=None):
         after.setdefault(min(experiment.after_session, len(sessions)), []).append(
             experiment
         )
+    placed = {}
+    for item in sorted(items, key=lambda item: item.when):
+        started = sum(1 for session in sessions if session.start <= item.when)
+        placed.setdefault(started, []).append(item)
     steps = []
     # Experiments placed after no session (none planned yet) come first.
     for number in range(len(sessions) + 1):
@@ -120,4 +142,6 @@ def programme(sessions, experiments, now, reflections=None, join_links=None):
                     reflection=reflection,
                 )
             )
+        for item in placed.get(number, []):
+            steps.append(Step(item.state, item=item))
     return steps

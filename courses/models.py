@@ -3,8 +3,10 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import classproperty
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
@@ -56,32 +58,45 @@ class CoursePage(Page):
         validators=[MaxValueValidator(12 * 60)],
     )
 
-    content_panels = Page.content_panels + [
-        FieldPanel("description"),
-        MultiFieldPanel(
-            [
-                FieldPanel("session_interval_days"),
-                FieldRowPanel(
-                    [
-                        FieldPanel("min_session_minutes"),
-                        FieldPanel("max_session_minutes"),
-                    ]
-                ),
-                InlinePanel(
-                    "session_plans",
-                    label=_("Session"),
-                    heading=_("Sessions"),
-                    min_num=1,
-                ),
+    @classproperty
+    def content_panels(cls):
+        """The course's fields, session plan and experiments, then the panels
+        that the apps built on courses add with the ``register_course_panels``
+        hook (a function that returns a list of panels, such as the impact
+        plan)."""
+        return [
+            *Page.content_panels,
+            FieldPanel("description"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("session_interval_days"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("min_session_minutes"),
+                            FieldPanel("max_session_minutes"),
+                        ]
+                    ),
+                    InlinePanel(
+                        "session_plans",
+                        label=_("Session"),
+                        heading=_("Sessions"),
+                        min_num=1,
+                    ),
+                ],
+                heading=_("Session plan"),
+            ),
+            InlinePanel(
+                "experiment_templates",
+                label=_("Experiment"),
+                heading=_("Experiments between sessions"),
+            ),
+            *[
+                panel
+                for get_panels in hooks.get_hooks("register_course_panels")
+                for panel in get_panels()
             ],
-            heading=_("Session plan"),
-        ),
-        InlinePanel(
-            "experiment_templates",
-            label=_("Experiment"),
-            heading=_("Experiments between sessions"),
-        ),
-    ]
+        ]
+
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["cohorts.CohortPage"]
 

@@ -152,10 +152,36 @@ def cohort_edit_data(cohort, session_changes=None, extra_sessions=(), **fields):
                 sessions + list(extra_sessions), initial=len(sessions)
             ),
             "experiments": inline_formset(experiments, initial=len(experiments)),
+            **impact_plan_data(
+                cohort.impact_statements.all(), cohort.impact_questions.all()
+            ),
             "action-publish": "publish",
             **fields,
         }
     )
+
+
+def impact_plan_data(statements, questions):
+    """The impact plan's part of a course's or cohort's edit form."""
+    statements = [
+        {
+            "id": s.pk,
+            "text_fi": s.text_fi,
+            "text_sv": s.text_sv,
+            "text_en": s.text_en,
+            "level": s.level,
+            "target": s.target,
+        }
+        for s in statements
+    ]
+    questions = [
+        {"id": q.pk, "text_fi": q.text_fi, "text_sv": q.text_sv, "text_en": q.text_en}
+        for q in questions
+    ]
+    return {
+        "impact_statements": inline_formset(statements, initial=len(statements)),
+        "impact_questions": inline_formset(questions, initial=len(questions)),
+    }
 
 
 def place_sessions(cohort, first_start, interval=None):

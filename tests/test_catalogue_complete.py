@@ -23,6 +23,7 @@ PLUGIN_APPS = [
     "cohorts",
     "assignments",
     "library",
+    "impact",
 ]
 SOURCE_SUFFIXES = {".py", ".html", ".txt"}
 

@@ -11,7 +11,12 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cohorts.models import CohortPage
 
-from .factories import cohort_edit_data, make_coordinator, make_course
+from .factories import (
+    cohort_edit_data,
+    impact_plan_data,
+    make_coordinator,
+    make_course,
+)
 
 
 def session(title, start, end, meeting_url="https://meet.example.fi/room", **extra):
@@ -52,6 +57,7 @@ class CohortAdminTestCase(WagtailTestUtils, TestCase):
             "start_date": "",
             "sessions": inline_formset(list(sessions)),
             "experiments": inline_formset(list(experiments)),
+            **impact_plan_data([], []),
             "action-publish": "publish",
             **fields,
         }

@@ -164,6 +164,28 @@ class LoadDemoDataTest(TestCase):
             call_command("load_demo_data", verbosity=0)
 
 
+class DemoImpactTest(TestCase):
+    def test_the_impact_report_is_full_on_first_run(self):
+        from home.management.demo import COHORTS
+        from impact.figures import report
+
+        call_command("load_demo_data", force=True, verbosity=0)
+        course = CoursePage.objects.get()
+        first = CohortPage.objects.get(slug=COHORTS[0].slug)
+        cohorts = list(CohortPage.objects.child_of(course))
+        for about in [[first], cohorts]:
+            figures = report(about)
+            self.assertEqual(len(figures.statements), 4)
+            for statement in figures.statements:
+                baseline, __, end, __ = statement.distributions
+                self.assertTrue(baseline.shown and end.shown)
+                to_end = statement.changes[0]
+                self.assertGreaterEqual(to_end.matched, 5)
+                self.assertGreater(to_end.mean, 0)
+            self.assertIsNotNone(figures.attendance.percent)
+            self.assertIsNotNone(figures.adopted.percent)
+
+
 class DemoLibraryTest(TestCase):
     """The demo's library has stories from several cohorts, and its course's
     usage report real numbers."""

@@ -29,7 +29,13 @@ from cohorts.meetings import ensure_meeting, ensure_meetings, sync_meetings
 from cohorts.models import CohortPage, Meeting, Session, join_urls
 from cohorts.providers import Jitsi, MeetingError
 
-from .factories import cohort_edit_data, make_cohort, make_coordinator, make_course
+from .factories import (
+    cohort_edit_data,
+    impact_plan_data,
+    make_cohort,
+    make_coordinator,
+    make_course,
+)
 
 GRAPH_TOKEN = "/tenant-1/oauth2/v2.0/token"
 GRAPH_MEETING = "/v1.0/users/organizer-1/onlineMeetings/createOrGet"
@@ -560,6 +566,7 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
                 ]
             ),
             "experiments": inline_formset([]),
+            **impact_plan_data([], []),
             "action-publish": "publish",
         }
         self.client.post(

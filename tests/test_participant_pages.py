@@ -575,6 +575,7 @@ class AutosaveTest(ParticipantPageTestCase):
             "cohorts",
             "assignments",
             "library",
+            "impact",
         }
         indexed = [
             model._meta.label

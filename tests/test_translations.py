@@ -27,6 +27,7 @@ CATALOGUE_DIRS = [
     "privacy",
     "cohorts",
     "assignments",
+    "impact",
     "home",
     ".",
 ]

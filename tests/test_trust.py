@@ -627,7 +627,7 @@ class CourseFiguresTests(WagtailTestUtils, TestCase):
     def test_a_commissioner_reads_the_overview(self):
         from django.contrib.auth.models import Group, Permission
 
-        group = Group.objects.create(name="Commissioners")
+        group = Group.objects.get_or_create(name="Commissioners")[0]
         group.permissions.add(Permission.objects.get(codename="access_admin"))
         commissioner = make_user("tilaaja@example.fi", groups=["Commissioners"])
         self.client.force_login(commissioner)

@@ -40,6 +40,7 @@ urlpatterns += i18n_patterns(
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("accounts/", include("signin.urls")),
     path("", include("privacy.urls")),
+    path("my/impact/", include("impact.urls")),
     path("my/", include("assignments.urls")),
     path("library/", include("library.urls")),
     path("", include(wagtail_urls)),

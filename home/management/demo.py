@@ -26,6 +26,8 @@ from cohorts.enrolment import enrol, person_for_email
 from cohorts.models import Attendance, CohortPage, Enrollment
 from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
 from courses.permissions import COORDINATORS
+from impact.models import CourseQuestion, CourseStatement, Rating, Response, Wave
+from impact.waves import schedule
 
 from .demo_library import build_library, own_template
 
@@ -208,6 +210,51 @@ EXPERIMENTS = [
 ]
 
 
+#: The impact plan: (Finnish, Swedish, English, level, target).
+IMPACT_STATEMENTS = [
+    (
+        "Pidän etäkokouksia, joissa kaikki pääsevät osallistumaan",
+        "Jag håller distansmöten där alla kan delta",
+        "I run remote meetings in which everyone takes part",
+        "behaviour",
+        8,
+    ),
+    (
+        "Jaan työni keskeneräisenä paikkaan, jossa tiimi näkee sen",
+        "Jag delar mitt arbete ofärdigt där teamet kan se det",
+        "I share unfinished work where my team can see it",
+        "behaviour",
+        7,
+    ),
+    (
+        "Tiedän, mitä työkalua käyttää mihinkin yhteistyöhön",
+        "Jag vet vilket verktyg jag ska använda för vilket samarbete",
+        "I know which tool to use for which kind of collaboration",
+        "learning",
+        8,
+    ),
+    (
+        "Tiimimme on sopinut monipaikkaisen työn pelisäännöt",
+        "Vårt team har kommit överens om spelregler för flerplatsarbete",
+        "My team has agreed how we work from many places",
+        "results",
+        7,
+    ),
+]
+IMPACT_QUESTION = (
+    "Yksi konkreettinen muutos, jonka olet tehnyt työssäsi",
+    "En konkret förändring du har gjort i ditt arbete",
+    "One concrete change you have made in your work",
+)
+#: What participants wrote as the change they made, at the end.
+IMPACT_ANSWERS = [
+    "Viikkopalaveri on nyt aina etänä, ja puheenvuorot kiertävät.",
+    "Kirjoitamme lausunnot yhteisessä muistiossa.",
+    "Perehdytys on video ja tunnin yhteinen keskustelu.",
+    "",
+]
+
+
 @dataclass(frozen=True)
 class CohortSpec:
     title: str
@@ -327,6 +374,17 @@ def demo_course(index):
         )
         for title, after_session, instructions, _answers in EXPERIMENTS
     ] + [own_template()]
+    course.impact_statements = [
+        CourseStatement(text_fi=fi, text_sv=sv, text_en=en, level=level, target=target)
+        for fi, sv, en, level, target in IMPACT_STATEMENTS
+    ]
+    course.impact_questions = [
+        CourseQuestion(
+            text_fi=IMPACT_QUESTION[0],
+            text_sv=IMPACT_QUESTION[1],
+            text_en=IMPACT_QUESTION[2],
+        )
+    ]
     index.add_child(instance=course)
     course.save_revision().publish()
     return course
@@ -421,6 +479,65 @@ def write_reflections(cohort, now):
             # Timestamps as if written over the weeks, not all this minute.
             Reflection.objects.filter(pk=reflection.pk).update(
                 created_at=started, updated_at=reflection.submitted_at or started
+            )
+
+
+def answer_impact_survey(cohort, now):
+    """Answers to the waves of the impact survey that have opened by
+    ``now``: most people answer; ratings rise from the baseline to the end,
+    and at the end people rate their start lower than they did then."""
+    rng = random.Random(f"impact-{cohort.slug}")
+    statements = list(cohort.impact_statements.all())
+    questions = list(cohort.impact_questions.all())
+    if not statements:
+        return
+    participants = list(
+        cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT).order_by("pk")
+    )
+    start = {
+        (person.pk, statement.pk): rng.randint(2, 6)
+        for person in participants
+        for statement in statements
+    }
+    for opening in schedule(list(cohort.sessions.all())):
+        if opening.opens > now:
+            continue
+        gain = {Wave.BASELINE: 0, Wave.END: 2, Wave.FOLLOW_UP: 3}[opening.wave]
+        for number, person in enumerate(participants):
+            if rng.random() < 0.15:
+                continue  # did not answer
+            sent = min(now, opening.opens + timedelta(hours=rng.randint(2, 120)))
+            response = Response.objects.create(
+                enrollment=person,
+                wave=opening.wave,
+                status=Response.Status.SUBMITTED,
+                submitted_at=sent,
+                open_answers=[
+                    {
+                        "question": question.text_fi,
+                        "answer": IMPACT_ANSWERS[number % len(IMPACT_ANSWERS)]
+                        if gain
+                        else "",
+                    }
+                    for question in questions
+                ],
+            )
+            Rating.objects.bulk_create(
+                Rating(
+                    response=response,
+                    statement=statement,
+                    value=min(
+                        10,
+                        max(
+                            0,
+                            start[person.pk, statement.pk] + gain + rng.randint(-1, 2),
+                        ),
+                    ),
+                    before=max(0, start[person.pk, statement.pk] - rng.randint(0, 2))
+                    if opening.wave == Wave.END
+                    else None,
+                )
+                for statement in statements
             )
 
 
@@ -519,6 +636,7 @@ def build(now=None):
         # more sessions are over, still leaves the demo as it was.
         if created:
             write_reflections(cohort, now)
+            answer_impact_survey(cohort, now)
             created_now.append(index)
 
     for email, first_name, last_name, organisation, trained in TRAINERS:

@@ -1,5 +1,5 @@
-"""The README's pictures of "My training", its programme timeline and the
-progress grid, from the demo data.
+"""The README's pictures of "My training", its programme timeline, the
+progress grid and the impact report, from the demo data.
 
 Every run renders them and checks they stay small; with
 ``VIRTU_UPDATE_SCREENSHOTS=1`` the run also writes them to docs/::
@@ -33,6 +33,7 @@ DOCS = Path(settings.BASE_DIR) / "docs"
 SCREENSHOT = DOCS / "participant-journey.png"
 TIMELINE = DOCS / "programme-timeline.png"
 GRID = DOCS / "progress-grid.png"
+IMPACT = DOCS / "impact-report.png"
 LIBRARY = DOCS / "experiment-library.png"
 USAGE = DOCS / "experiment-usage.png"
 #: Largest PNG that goes into the repository.
@@ -79,6 +80,21 @@ class ReadmeScreenshotTests(BrowserTestCase):
         page.goto(reverse("cohorts:progress", args=[cohort.pk]))
         expect(page.locator(".virtu-legend")).to_be_visible()
         self.keep(page.screenshot(type="png"), GRID)
+
+    def test_the_impact_report_with_the_demo_data(self):
+        call_command("load_demo_data", force=True, verbosity=0)
+        course = CoursePage.objects.get()
+        page = self.new_page("fi")
+        page.set_viewport_size({"width": 1100, "height": 900})
+        self.log_in(page, get_user_model().objects.get(email=COORDINATOR[0]))
+        page.goto(reverse("courses:impact", args=[course.pk]))
+        statement = page.locator(".impact-statement").first
+        expect(statement.locator("svg.impact-chart")).to_be_visible()
+        # The change from the baseline to the end is shown, not hidden.
+        expect(statement.locator(".impact-data").nth(1)).to_contain_text("+")
+        # As printed: without the admin's header over the top of it.
+        page.emulate_media(media="print")
+        self.keep(statement.screenshot(type="png"), IMPACT)
 
     def test_the_experiment_library_with_the_demo_data(self):
         call_command("load_demo_data", force=True, verbosity=0)

@@ -72,6 +72,9 @@ check(
                         }
                     ]
                 ),
+                # The impact plan (the impact app): none.
+                "impact_statements": inline_formset([]),
+                "impact_questions": inline_formset([]),
                 "action-publish": "publish",
             }
         ),
@@ -93,6 +96,8 @@ check(
                 "start_date": str(date.today()),
                 "sessions": inline_formset([]),
                 "experiments": inline_formset([]),
+                "impact_statements": inline_formset([]),
+                "impact_questions": inline_formset([]),
                 "action-publish": "publish",
             }
         ),

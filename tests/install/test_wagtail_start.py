@@ -35,9 +35,11 @@ def not_the_package(directory, names):
 #: What the README tells a site to add to its settings.
 SETTINGS = """
 INSTALLED_APPS = [
+    "impact",
     "library",
     "assignments",
     "cohorts",
+    "privacy",
     "courses",
     "signin",
     "outbox",
@@ -69,6 +71,8 @@ urlpatterns = [
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
     path("accounts/", include("signin.urls")),
+    path("", include("privacy.urls")),
+    path("my/impact/", include("impact.urls")),
     path("my/", include("assignments.urls")),
     path("library/", include("library.urls")),
 ] + urlpatterns

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     # The demo site, then Virtu's plugin apps (before Wagtail's, so that
     # their templates and translations come first).
     "home",
+    "impact",
     "library",
     "assignments",
     "cohorts",

@@ -229,7 +229,8 @@
   }
 
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
-  var form = document.getElementById("reflection-form");
+  // A reflection, or any form that keeps its copy the same way (surveys).
+  var form = document.querySelector("form[data-storage-key]");
   if (form && form.dataset.storageKey) {
     autosave(form);
   }

@@ -1,12 +1,13 @@
 /*
- * Signing out forgets the copies of reflections kept on this device
- * (localStorage, see assignments/reflection.js), so that the next person
- * at a shared computer cannot read them.
+ * Signing out forgets the copies of reflections and survey answers kept on
+ * this device (localStorage, keys starting "virtu:", see
+ * assignments/reflection.js), so that the next person at a shared computer
+ * cannot read them.
  */
 (function () {
   "use strict";
 
-  var PREFIX = "virtu:reflection:";
+  var PREFIX = "virtu:";
 
   function forgetReflections() {
     try {

@@ -1,0 +1,635 @@
+"""The impact survey: the plan copied from the course, the three waves, the
+survey a participant answers, its reminders and the report's arithmetic."""
+
+import io
+import zoneinfo
+from datetime import timedelta
+
+import openpyxl
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+from cohorts.enrolment import enrol
+from cohorts.models import Enrollment
+from cohorts.reminders import queue_reminders
+from courses.models import CoursePage
+from courses.permissions import COMMISSIONERS
+from home.management.demo import add_generated_participants
+from impact.emails import Kind
+from impact.figures import report, success_cases
+from impact.models import (
+    CohortStatement,
+    CourseQuestion,
+    CourseStatement,
+    Rating,
+    Response,
+    Wave,
+)
+from impact.waves import schedule
+from outbox.models import OutgoingEmail
+
+from .factories import (
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_participants,
+    make_trainer,
+    make_user,
+    place_sessions,
+)
+from .test_progress import in_english
+
+HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
+STATEMENTS = [
+    "I run remote meetings in which everyone takes part",
+    "I share my work where my team can see it",
+    "I try new ways of working with my team",
+]
+
+
+def english(url):
+    """The English page of a participant's ``url`` (the site's own is Finnish)."""
+    return url if url.startswith("/en/") else "/en" + url
+
+
+def make_impact_course(**fields):
+    course = make_course(**fields)
+    for number, text in enumerate(STATEMENTS):
+        CourseStatement.objects.create(
+            course=course, sort_order=number, text_en=text, text_fi=f"Väite {number}"
+        )
+    CourseQuestion.objects.create(course=course, text_en="One change you made")
+    return course
+
+
+def answer(enrollment, wave, values, before=None, status=Response.Status.SUBMITTED):
+    """A response of ``enrollment`` in ``wave``: ``values`` (and ``before``,
+    the retrospective ratings) in the order of the cohort's statements."""
+    response = Response.objects.create(
+        enrollment=enrollment,
+        wave=wave,
+        status=status,
+        submitted_at=timezone.now() if status == Response.Status.SUBMITTED else None,
+    )
+    statements = list(CohortStatement.objects.filter(cohort=enrollment.cohort_id))
+    Rating.objects.bulk_create(
+        Rating(
+            response=response,
+            statement=statement,
+            value=value,
+            before=before[index] if before else None,
+        )
+        for index, (statement, value) in enumerate(
+            zip(statements, values, strict=False)
+        )
+    )
+    return response
+
+
+class ImpactPlanTests(TestCase):
+    def test_a_new_cohort_copies_the_courses_statements_and_questions(self):
+        cohort = make_cohort(make_impact_course())
+        statements = list(cohort.impact_statements.all())
+        self.assertEqual([s.text_en for s in statements], STATEMENTS)
+        self.assertEqual(statements[0].target, 7)
+        self.assertEqual(statements[0].level, "behaviour")
+        self.assertEqual(
+            [q.text_en for q in cohort.impact_questions.all()], ["One change you made"]
+        )
+
+    def test_the_statement_is_shown_in_the_readers_language(self):
+        from django.utils import translation
+
+        statement = make_cohort(make_impact_course()).impact_statements.first()
+        with translation.override("fi"):
+            self.assertEqual(statement.text, "Väite 0")
+        with translation.override("sv"):  # no Swedish: the Finnish
+            self.assertEqual(statement.text, "Väite 0")
+        with translation.override("en"):
+            self.assertEqual(statement.text, STATEMENTS[0])
+
+    def test_waves_are_scheduled_from_the_sessions(self):
+        cohort = make_cohort(make_impact_course())
+        sessions = list(cohort.sessions.all())
+        baseline, end, follow_up = schedule(sessions)
+        self.assertEqual(baseline.closes, sessions[0].start)
+        self.assertEqual(baseline.opens, sessions[0].start - timedelta(days=14))
+        self.assertEqual(end.opens, sessions[-1].start)
+        self.assertEqual(end.closes, sessions[-1].end + timedelta(days=14))
+        self.assertEqual(follow_up.opens, sessions[-1].end + timedelta(days=75))
+        self.assertEqual(
+            (baseline.wave, end.wave, follow_up.wave),
+            (Wave.BASELINE, Wave.END, Wave.FOLLOW_UP),
+        )
+
+
+class SurveyTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_impact_course())
+        # The first session in three days: the baseline is open.
+        place_sessions(cls.cohort, timezone.now() + timedelta(days=3))
+        cls.anna, cls.bertil = make_participants(cls.cohort, 2)
+        cls.statements = list(cls.cohort.impact_statements.all())
+        cls.url = reverse("impact:survey", args=[cls.cohort.pk, Wave.BASELINE])
+
+    def post(self, action="save", ratings=(), **extra):
+        data = {"action": action, **extra}
+        for statement, value in zip(self.statements, ratings, strict=False):
+            data[f"rating_{statement.pk}"] = value
+        return self.client.post(english(self.url), data)
+
+    def test_a_participant_saves_a_draft_and_sends_it_when_every_statement_is_rated(
+        self,
+    ):
+        self.client.force_login(self.anna.user)
+        self.assertContains(self.client.get(self.url), "Väite 0")
+        response = self.post(ratings=[3], answer_0="Fewer emails")
+        self.assertEqual(response.status_code, 302)
+        saved = Response.objects.get(enrollment=self.anna)
+        self.assertEqual(saved.status, Response.Status.DRAFT)
+        self.assertEqual(saved.open_answers[0]["answer"], "Fewer emails")
+        self.assertEqual(
+            [r.value for r in saved.ratings.order_by("statement__sort_order")],
+            [3, None, None],
+        )
+
+        response = self.post("submit", ratings=[3, 4])
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "Choose a number from 0 to 10.", status_code=400)
+        saved.refresh_from_db()
+        self.assertEqual(saved.status, Response.Status.DRAFT)
+
+        self.assertEqual(self.post("submit", ratings=[3, 4, 5]).status_code, 302)
+        saved.refresh_from_db()
+        self.assertEqual(saved.status, Response.Status.SUBMITTED)
+        self.assertIsNotNone(saved.submitted_at)
+
+    def test_autosave_keeps_a_draft_and_answers_in_json(self):
+        self.client.force_login(self.anna.user)
+        url = reverse("impact:autosave", args=[self.cohort.pk, Wave.BASELINE])
+        response = self.client.post(
+            url, {f"rating_{self.statements[1].pk}": "8", "answer_0": "Hello"}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.json()["saved_at"])
+        rating = Rating.objects.get(response__enrollment=self.anna, value__isnull=False)
+        self.assertEqual((rating.statement, rating.value), (self.statements[1], 8))
+
+    def test_the_end_wave_asks_each_statement_also_in_retrospect(self):
+        cohort = make_cohort(make_impact_course(title="Ended"), title="Ended A")
+        place_sessions(cohort, timezone.now() - timedelta(days=14))
+        person = enrol(cohort, "ended@example.fi", "En", "Ded")
+        self.client.force_login(person.user)
+        url = reverse("impact:survey", args=[cohort.pk, Wave.END])
+        page = self.client.get(english(url))
+        self.assertContains(page, "Before the training, I would have said", count=3)
+        statements = cohort.impact_statements.all()
+        data = {"action": "submit"}
+        for statement in statements:
+            data[f"rating_{statement.pk}"] = 7
+            data[f"before_{statement.pk}"] = 4
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        self.assertEqual(set(Rating.objects.values_list("value", "before")), {(7, 4)})
+
+    def test_a_closed_wave_takes_no_answers(self):
+        self.client.force_login(self.anna.user)
+        url = reverse("impact:survey", args=[self.cohort.pk, Wave.FOLLOW_UP])
+        response = self.client.post(url, {f"rating_{self.statements[0].pk}": "5"})
+        self.assertEqual(response.status_code, 409)
+        self.assertFalse(Response.objects.exists())
+        self.assertContains(
+            self.client.get(english(url)), "This survey is not open yet."
+        )
+
+    def test_only_the_cohorts_participants_answer(self):
+        other = make_cohort(make_impact_course(title="Other"), title="Other A")
+        stranger = make_participants(other, 1, prefix="stranger")[0]
+        trainer = make_trainer(self.cohort)
+        for user in [stranger.user, trainer, make_coordinator()]:
+            with self.subTest(user=user.email):
+                self.client.force_login(user)
+                self.assertEqual(self.client.get(self.url).status_code, 404)
+        self.client.logout()
+        self.assertEqual(self.client.get(self.url).status_code, 302)
+
+    def test_my_training_shows_the_open_wave_and_then_that_it_was_sent(self):
+        self.client.force_login(self.anna.user)
+        page = self.client.get(english(reverse("participant:my_training")))
+        self.assertContains(page, english(self.url))
+        self.assertContains(page, "Survey to answer now")
+        answer(self.anna, Wave.BASELINE, [1, 2, 3])
+        page = self.client.get(english(reverse("participant:my_training")))
+        self.assertNotContains(page, "Survey to answer now")
+        self.assertContains(page, "Your answers: sent")
+
+    def test_the_cohort_space_shows_the_waves_in_the_programme(self):
+        self.client.force_login(self.anna.user)
+        page = self.client.get(
+            english(reverse("participant:cohort", args=[self.cohort.pk]))
+        )
+        self.assertContains(page, "Follow-up")
+        self.assertContains(page, "At the end")
+
+
+class SurveyReminderTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_impact_course())
+        cls.people = make_participants(cls.cohort, 3)
+        make_trainer(cls.cohort)
+        OutgoingEmail.objects.all().delete()
+
+    def test_only_those_who_have_not_answered_are_reminded_once(self):
+        first = self.cohort.sessions.first()
+        answer(self.people[0], Wave.BASELINE, [5, 5, 5])
+        answer(self.people[1], Wave.BASELINE, [5], status=Response.Status.DRAFT)
+        # Too early: the baseline closes in more than four days.
+        queue_reminders(now=first.start - timedelta(days=5))
+        self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.SURVEY_REMINDER))
+
+        now = first.start - timedelta(days=3)
+        counts = queue_reminders(now=now)
+        self.assertEqual(counts[Kind.SURVEY_REMINDER], 2)
+        sent = OutgoingEmail.objects.filter(kind=Kind.SURVEY_REMINDER).order_by("to")
+        self.assertEqual(
+            [email.to for email in sent], [p.email for p in self.people[1:]]
+        )
+        self.assertIn(
+            reverse("impact:survey", args=[self.cohort.pk, Wave.BASELINE]),
+            sent[0].text,
+        )
+        # The next hour, and the next day: nothing again.
+        queue_reminders(now=now + timedelta(hours=1))
+        queue_reminders(now=now + timedelta(days=1))
+        self.assertEqual(sent.count(), 2)
+
+
+class ReportTestData:
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_impact_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.people = make_participants(cls.cohort, 9)
+        p = cls.people
+        # Statement 1, hand-picked: baseline of p0–p5, end of p0–p4 and p6.
+        baseline = [2, 4, 5, 6, 3, 7]
+        end = [6, 7, 5, 8, 6, None, 9]
+        before = [1, 3, 5, 5, 2, None, None]
+        for index, value in enumerate(baseline):
+            answer(p[index], Wave.BASELINE, [value, 5, 5])
+        for index, value in enumerate(end):
+            if value is not None:
+                answer(p[index], Wave.END, [value, 5, 5], [before[index], 5, 5])
+        # Withdrawn, and a draft: neither counts.
+        answer(p[7], Wave.BASELINE, [0, 0, 0])
+        answer(p[7], Wave.END, [10, 10, 10])
+        p[7].withdraw()
+        answer(p[8], Wave.BASELINE, [0, 0, 0], status=Response.Status.DRAFT)
+        cls.trainer = make_trainer(cls.cohort)
+        cls.coordinator = make_coordinator()
+        in_english(cls.trainer, cls.coordinator)
+
+
+class MatchedPairsTests(ReportTestData, TestCase):
+    def test_distributions_and_means_of_each_wave(self):
+        figures = report([self.cohort]).statements[0]
+        waves = {row.key: row for row in figures.distributions}
+        baseline = waves[Wave.BASELINE]
+        self.assertEqual(baseline.n, 6)
+        self.assertEqual(baseline.counts, [1, 2, 1, 2, 0])
+        self.assertEqual(baseline.percents, [17, 33, 17, 33, 0])
+        self.assertEqual(baseline.mean, 4.5)  # 27 / 6
+        end = waves[Wave.END]
+        self.assertEqual(end.n, 6)
+        self.assertEqual(end.counts, [0, 0, 1, 3, 2])
+        self.assertEqual(end.mean, 6.8)  # 41 / 6
+        self.assertEqual(waves["before"].n, 5)
+        self.assertEqual(waves["before"].mean, 3.2)  # 16 / 5
+        self.assertFalse(waves[Wave.FOLLOW_UP].shown)
+
+    def test_the_change_is_of_matched_respondents_only(self):
+        to_end, to_follow_up, in_retrospect = (
+            report([self.cohort]).statements[0].changes
+        )
+        # p0–p4: +4, +3, 0, +2, +3 = 12 / 5; p5 (baseline only) and p6 (end
+        # only) are excluded.
+        self.assertEqual((to_end.matched, to_end.excluded, to_end.mean), (5, 2, 2.4))
+        # Nobody answered the follow-up: six baseline answers excluded.
+        self.assertEqual(
+            (to_follow_up.matched, to_follow_up.excluded, to_follow_up.mean),
+            (0, 6, None),
+        )
+        # p0–p4 rated both at the end: 5 + 4 + 0 + 3 + 4 = 16 / 5; p6 gave no
+        # retrospective rating.
+        self.assertEqual(
+            (in_retrospect.matched, in_retrospect.excluded, in_retrospect.mean),
+            (5, 1, 3.2),
+        )
+
+    def test_success_cases_are_the_largest_and_smallest_changes(self):
+        largest, smallest = success_cases(self.cohort)
+        # Mean over three statements; statements 2 and 3 did not change.
+        self.assertEqual(
+            [(case.enrollment, case.change) for case in largest],
+            [(self.people[0], 1.3), (self.people[1], 1.0), (self.people[4], 1.0)],
+        )
+        self.assertEqual(
+            [(case.enrollment, case.change) for case in smallest],
+            [(self.people[2], 0.0), (self.people[3], 0.7)],
+        )
+
+
+class ReportPageTests(ReportTestData, TestCase):
+    def cohort_url(self, **query):
+        return reverse("cohorts:impact", args=[self.cohort.pk]) + (
+            "?export=" + query["export"] if query else ""
+        )
+
+    def course_url(self, **query):
+        return reverse("courses:impact", args=[self.course.pk]) + (
+            "?export=" + query["export"] if query else ""
+        )
+
+    def workbook_rows(self, response):
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
+        return list(sheet.iter_rows(values_only=True))
+
+    def test_the_report_shows_each_statement_as_a_chart_and_tables(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.cohort_url())
+        self.assertEqual(response.status_code, 200)
+        soup = self.get_soup(response.content) if hasattr(self, "get_soup") else None
+        self.assertContains(response, '<svg class="impact-chart"', count=3)
+        self.assertContains(response, '<title id="chart-1-title">')
+        self.assertContains(response, "+2.4")
+        self.assertContains(response, "Success cases")
+        self.assertContains(response, self.people[0].name)
+        del soup
+
+    def test_a_figure_from_fewer_than_five_people_is_hidden_in_page_and_export(self):
+        # Two of the five matched pairs go: the change rests on three people.
+        Response.objects.filter(enrollment__in=self.people[:2], wave=Wave.END).delete()
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.cohort_url())
+        self.assertNotContains(response, "+2.4")
+        self.assertContains(response, "hidden (fewer than 5 people)")
+        # The end wave: four people, no chart row, no shares.
+        figures = report([self.cohort]).statements[0]
+        end = next(d for d in figures.distributions if d.key == Wave.END)
+        self.assertEqual((end.n, end.counts, end.mean), (4, None, None))
+        rows = self.workbook_rows(self.client.get(self.cohort_url(export="xlsx")))
+        heading, *body = rows
+        by_figure = {
+            (row[0], row[3]): dict(zip(heading, row, strict=True)) for row in body
+        }
+        end_row = by_figure[(STATEMENTS[0], "At the end")]
+        self.assertEqual(end_row["People"], 4)
+        self.assertIsNone(end_row["Mean"])
+        self.assertTrue(all(end_row[h] is None for h in heading if "Rated" in h))
+        change = by_figure[(STATEMENTS[0], "From before the training to the end")]
+        self.assertEqual(change["Matched respondents"], 3)
+        self.assertIsNone(change["Mean change"])
+        baseline = by_figure[(STATEMENTS[0], "Before the training")]
+        self.assertEqual(baseline["Mean"], 4.5)
+
+    def test_experiment_outcomes_under_five_are_hidden(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.cohort_url())
+        # No reflections yet: no share of experiments adopted.
+        self.assertContains(response, "hidden (fewer than 5 people)")
+
+    def test_the_export_has_the_figures_of_the_page(self):
+        self.client.force_login(self.coordinator)
+        rows = self.workbook_rows(self.client.get(self.course_url(export="xlsx")))
+        heading, *body = rows
+        self.assertEqual(heading[:4], ("Statement", "Level", "Target", "Figure"))
+        change = next(
+            row
+            for row in body
+            if row[0] == STATEMENTS[0]
+            and row[3] == "From before the training to the end"
+        )
+        self.assertEqual(change[-3:], (5, 2, 2.4))
+        csv = b"".join(self.client.get(self.course_url(export="csv"))).decode()
+        self.assertIn("2.4", csv)
+
+    def test_people_outside_the_cohort_and_course_get_nothing(self):
+        other = make_cohort(make_impact_course(title="Other"), title="Other A")
+        outsider = make_trainer(other, "other-trainer@example.fi")
+        editor = make_user("editor@example.fi", groups=["Editors"])
+        for user in [outsider, editor, self.people[0].user]:
+            self.client.force_login(user)
+            for url in [
+                self.cohort_url(),
+                self.cohort_url(export="xlsx"),
+                self.course_url(),
+                self.course_url(export="csv"),
+            ]:
+                with self.subTest(user=user.email, url=url):
+                    self.assertIn(self.client.get(url).status_code, (302, 404))
+
+
+class CommissionerTests(ReportTestData, TestCase):
+    """A commissioner reads every figure of the courses and none of the people."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        group = Group.objects.get_or_create(name=COMMISSIONERS)[0]
+        group.permissions.add(Permission.objects.get(codename="access_admin"))
+        cls.commissioner = make_user("tilaaja@example.fi", groups=[COMMISSIONERS])
+        in_english(cls.commissioner)
+
+    def personal_data(self):
+        people = Enrollment.objects.filter(cohort=self.cohort).select_related("user")
+        for person in people:
+            yield person.user.email
+            yield person.user.last_name
+            yield person.name
+
+    def test_no_name_or_answer_of_anyone_in_any_page_or_export(self):
+        self.client.force_login(self.commissioner)
+        pages = {
+            "cohort report": reverse("cohorts:impact", args=[self.cohort.pk]),
+            "course report": reverse("courses:impact", args=[self.course.pk]),
+            "course overview": reverse("courses:overview", args=[self.course.pk]),
+        }
+        dashboard = self.client.get(reverse("wagtailadmin_home"))
+        self.assertContains(dashboard, reverse("courses:impact", args=[self.course.pk]))
+        for value in self.personal_data():
+            self.assertNotContains(dashboard, value)
+        for name, url in pages.items():
+            for export in ["", "xlsx", "csv"]:
+                with self.subTest(page=name, export=export):
+                    response = self.client.get(
+                        url + (f"?export={export}" if export else "")
+                    )
+                    self.assertEqual(response.status_code, 200)
+                    content = b"".join(response) if export else response.content
+                    if export == "xlsx":
+                        cells = self.workbook_rows_text(content)
+                    else:
+                        cells = content.decode()
+                    self.assertTrue(cells)
+                    for value in self.personal_data():
+                        self.assertNotIn(value, cells)
+                    if not export and name != "course overview":
+                        self.assertIn("impact-chart", cells)
+                        self.assertNotIn("Success cases", cells)
+
+    @staticmethod
+    def workbook_rows_text(content):
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        return " ".join(
+            str(value) for row in sheet.iter_rows(values_only=True) for value in row
+        )
+
+    def test_the_survey_pages_of_participants_are_not_for_commissioners(self):
+        self.client.force_login(self.commissioner)
+        url = reverse("impact:survey", args=[self.cohort.pk, Wave.BASELINE])
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class ReportQueryCountTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_impact_course()
+        cls.cohort = make_cohort(cls.course)
+        make_cohort(cls.course, "Cohort B")
+        cls.coordinator = make_coordinator()
+        add_generated_participants([cls.cohort], 20)
+
+    @classmethod
+    def answer_everyone(cls):
+        statements = list(cls.cohort.impact_statements.all())
+        people = Enrollment.objects.filter(cohort=cls.cohort).exclude(
+            impact_responses__isnull=False
+        )
+        now = timezone.now()
+        for wave in [Wave.BASELINE, Wave.END]:
+            responses = Response.objects.bulk_create(
+                Response(
+                    enrollment=person,
+                    wave=wave,
+                    status=Response.Status.SUBMITTED,
+                    submitted_at=now,
+                )
+                for person in people
+            )
+            Rating.objects.bulk_create(
+                Rating(
+                    response=response,
+                    statement=statement,
+                    value=(response.enrollment_id + index) % 11,
+                    before=3 if wave == Wave.END else None,
+                )
+                for response in responses
+                for index, statement in enumerate(statements)
+            )
+
+    def test_the_reports_make_as_many_queries_for_2000_participants_as_for_20(self):
+        self.answer_everyone()
+        self.client.force_login(self.coordinator)
+        urls = [
+            reverse("cohorts:impact", args=[self.cohort.pk]),
+            reverse("courses:impact", args=[self.course.pk]),
+            reverse("courses:impact", args=[self.course.pk]) + "?export=xlsx",
+        ]
+        counts = {}
+        for url in urls:
+            self.client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            counts[url] = len(queries)
+        add_generated_participants([self.cohort], 2000)
+        self.answer_everyone()
+        self.assertEqual(
+            Response.objects.filter(enrollment__cohort=self.cohort).count(), 4000
+        )
+        for url in urls:
+            with self.subTest(url=url), self.assertNumQueries(counts[url]):
+                self.assertEqual(self.client.get(url).status_code, 200)
+
+
+class ImpactPlanEditorTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.coordinator = make_coordinator()
+        in_english(cls.coordinator)
+
+    def post_course(self, statements):
+        course = self.course
+        data = nested_form_data(
+            {
+                "title": course.title,
+                "slug": course.slug,
+                "description": rich_text(""),
+                "session_interval_days": 14,
+                "min_session_minutes": 120,
+                "max_session_minutes": 300,
+                "session_plans": inline_formset(
+                    [
+                        {
+                            "id": plan.pk,
+                            "title": plan.title,
+                            "agenda": plan.agenda,
+                            "start_time": "09:00",
+                            "length_minutes": plan.length_minutes,
+                        }
+                        for plan in course.session_plans.all()
+                    ],
+                    initial=3,
+                ),
+                "experiment_templates": inline_formset([]),
+                "impact_statements": inline_formset(
+                    [
+                        {"text_en": text, "level": "behaviour", "target": 8}
+                        for text in statements
+                    ]
+                ),
+                "impact_questions": inline_formset([{"text_en": "One change"}]),
+                "action-publish": "publish",
+            }
+        )
+        url = reverse("wagtailadmin_pages:edit", args=[course.pk])
+        return self.client.post(url, data)
+
+    def test_the_course_editor_has_the_impact_plan(self):
+        self.client.force_login(self.coordinator)
+        url = reverse("wagtailadmin_pages:edit", args=[self.course.pk])
+        self.assertContains(self.client.get(url), "Impact plan")
+
+    def test_a_plan_has_three_to_eight_statements(self):
+        self.client.force_login(self.coordinator)
+        response = self.post_course(STATEMENTS[:2])
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "An impact plan has 3 to 8 statements.")
+        self.assertFalse(CourseStatement.objects.exists())
+
+        self.assertEqual(self.post_course(STATEMENTS).status_code, 302)
+        self.assertEqual(
+            [s.text_en for s in CourseStatement.objects.order_by("sort_order")],
+            STATEMENTS,
+        )
+        self.assertEqual(CourseStatement.objects.first().target, 8)
+        # A cohort planned from it now copies the plan.
+        cohort = make_cohort(CoursePage.objects.get(pk=self.course.pk))
+        self.assertEqual(cohort.impact_statements.count(), 3)
+
+    def test_a_new_cohorts_form_shows_the_courses_plan_to_check_and_change(self):
+        course = make_impact_course(title="Planned")
+        self.client.force_login(self.coordinator)
+        url = reverse(
+            "wagtailadmin_pages:add", args=("cohorts", "cohortpage", course.pk)
+        )
+        response = self.client.get(url + "?start_date=2027-03-15")
+        for text in STATEMENTS:
+            self.assertContains(response, f'value="{text}"')
+        self.assertContains(response, 'value="One change you made"')
