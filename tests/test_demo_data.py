@@ -49,6 +49,13 @@ class LoadDemoDataTest(TestCase):
         call_command("load_demo_data", force=True, verbosity=0)
         self.assertEqual(counts(), self.counts)
 
+    def test_the_footers_statements_are_there(self):
+        for path in ("/statements/privacy/", "/statements/accessibility/"):
+            with self.subTest(path=path):
+                response = self.client.get(path, follow=True)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "<h1")
+
     def test_builds_one_course_with_four_published_cohorts_of_three_sessions(self):
         self.assertEqual(CoursePage.objects.live().count(), 1)
         self.assertEqual(CohortPage.objects.live().count(), 4)

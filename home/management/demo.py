@@ -28,6 +28,7 @@ from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, Sess
 from courses.permissions import COORDINATORS
 from impact.models import CourseQuestion, CourseStatement, Rating, Response, Wave
 from impact.waves import schedule
+from privacy.models import AccessibilityStatementPage, PrivacyNoticePage
 
 from .demo_library import build_library, own_template
 
@@ -665,6 +666,7 @@ def build(now=None):
         },
         now,
     )
+    add_statements(timezone.localdate(now))
     set_demo_password(User.objects.get(email=TRAINERS[0][0]))
     set_demo_password(User.objects.get(email=PARTICIPANT[0]))
 
@@ -685,6 +687,45 @@ def build(now=None):
         ("participant", PARTICIPANT[0]),
     ]
     return Demo(course=course, cohorts=cohorts, logins=logins)
+
+
+def add_statements(today):
+    """The privacy notice and the accessibility statement every page's
+    footer links to, as an organisation would fill them in."""
+    root = Site.objects.get(is_default_site=True).root_page
+    if not PrivacyNoticePage.objects.exists():
+        notice = PrivacyNoticePage(
+            title="Tietosuojaseloste",
+            slug="tietosuoja",
+            controller="Valtion koulutuspalvelut (demo), PL 1, 00100 Helsinki",
+            protection_officer="tietosuoja@example.org",
+            recipients_fi="Tietoja käsittelevät ryhmän valmentajat ja koordinaattorit. "
+            "Tietoja ei siirretä EU:n tai ETA:n ulkopuolelle.",
+            recipients_sv="Uppgifterna behandlas av gruppens tränare och "
+            "koordinatorer. De överförs inte utanför EU eller EES.",
+            recipients_en="The cohort's trainers and coordinators process the data. "
+            "It is not transferred outside the EU or EEA.",
+        )
+        root.add_child(instance=notice)
+        notice.save_revision().publish()
+    if not AccessibilityStatementPage.objects.exists():
+        statement = AccessibilityStatementPage(
+            title="Saavutettavuusseloste",
+            slug="saavutettavuus",
+            compliance=AccessibilityStatementPage.Compliance.PARTIAL,
+            inaccessible_fi="Ylläpitäjien hallintanäkymän kaikkia osia ei ole "
+            "vielä arvioitu.",
+            inaccessible_sv="Alla delar av administratörernas vy har ännu inte "
+            "bedömts.",
+            inaccessible_en="Not every part of the administrators' view has been "
+            "assessed yet.",
+            assessed_on=today,
+            method=AccessibilityStatementPage.Method.SELF,
+            updated_on=today,
+            feedback_email="saavutettavuus@example.org",
+        )
+        root.add_child(instance=statement)
+        statement.save_revision().publish()
 
 
 def generated_email(number):
