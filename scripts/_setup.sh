@@ -77,6 +77,11 @@ setup_venv() {
 # gettext's msgfmt turns locale/*.po into the .mo files Django reads; the
 # .mo files are build output and not committed.
 compile_translations() {
+    # Already compiled in this checkout by an earlier step (CI runs two test
+    # legs at once: neither rewrites the .mo files the other reads).
+    if [ -n "${VIRTU_TRANSLATIONS_COMPILED:-}" ]; then
+        return
+    fi
     if ! find . -maxdepth 2 -type d -name locale -not -path './.venv*' | grep -q .; then
         return
     fi
