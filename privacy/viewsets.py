@@ -35,6 +35,12 @@ class PersonForm(WagtailAdminModelForm):
         )
         if self.subject is None:
             raise forms.ValidationError(_("No one has this email address."))
+        # A privacy officer or coordinator does not reach a superuser's
+        # account through this form (an erasure closes the account).
+        if self.subject.is_superuser and not getattr(self.for_user, "is_superuser", 0):
+            raise forms.ValidationError(
+                _("Only a superuser can export or erase a superuser's data.")
+            )
         return email
 
 

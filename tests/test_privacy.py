@@ -235,6 +235,20 @@ class ExportTest(PrivacyDataMixin, TestCase):
             ).exists()
         )
 
+    def test_a_coordinator_cannot_reach_a_superusers_account(self):
+        admin = get_user_model().objects.create_superuser(
+            "root", "root@example.org", "x"
+        )
+        self.client.force_login(self.coordinator)
+        for name in ("data_exports:add", "erasure_requests:add"):
+            with self.subTest(name=name):
+                response = self.client.post(reverse(name), {"email": admin.email})
+                self.assertContains(
+                    response, "Only a superuser can export or erase a superuser"
+                )
+        self.assertFalse(DataExport.objects.exists())
+        self.assertFalse(ErasureRequest.objects.exists())
+
     def test_a_trainer_cannot_export_anyones_data(self):
         self.client.force_login(self.trainer)
         response = self.client.post(
