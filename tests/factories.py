@@ -28,6 +28,9 @@ def make_course(title="Virtual work", sessions=3, **fields):
             agenda=f"Agenda {number}",
             start_time=time(9, 0),
             length_minutes=210,
+            # As the admin's inline panel numbers them: with no order, the
+            # database may return them in any order.
+            sort_order=number,
         )
         for number in range(1, sessions + 1)
     ]

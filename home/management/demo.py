@@ -364,7 +364,8 @@ def demo_course(index):
         title=COURSE_TITLE, slug=COURSE_SLUG, description=COURSE_DESCRIPTION
     )
     course.session_plans = [
-        SessionPlan(title=title, agenda=agenda) for title, agenda in SESSION_PLANS
+        SessionPlan(title=title, agenda=agenda, sort_order=number)
+        for number, (title, agenda) in enumerate(SESSION_PLANS)
     ]
     course.experiment_templates = [
         ExperimentTemplate(
