@@ -169,11 +169,21 @@ class CohortPage(Page):
         course = course or self.course
         if not self.sessions.all() and self.start_date:
             self.sessions = [
-                Session(title=plan.title, agenda=plan.agenda, start=start, end=end)
-                for plan, (start, end) in zip(
-                    course.session_plans.all(),
-                    planned_times(course, self.start_date, self.zone),
-                    strict=True,
+                # Numbered as the admin's inline panel numbers them: with no
+                # number, PostgreSQL may return the sessions in any order.
+                Session(
+                    title=plan.title,
+                    agenda=plan.agenda,
+                    start=start,
+                    end=end,
+                    sort_order=number,
+                )
+                for number, (plan, (start, end)) in enumerate(
+                    zip(
+                        course.session_plans.all(),
+                        planned_times(course, self.start_date, self.zone),
+                        strict=True,
+                    )
                 )
             ]
         for plan in hooks.get_hooks("plan_cohort"):

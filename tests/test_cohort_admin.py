@@ -160,6 +160,8 @@ class CreateCohortTest(CohortAdminTestCase):
                 ("Session 3", utc(2027, 2, 8, 7, 0), utc(2027, 2, 8, 10, 30)),
             ],
         )
+        # Numbered, so every database returns them in this order.
+        self.assertEqual([s.sort_order for s in sessions], [0, 1, 2])
         self.assertEqual(
             list(cohort.experiments.values_list("title", "after_session")),
             [("Experiment 1", 1), ("Experiment 2", 2)],

@@ -100,3 +100,9 @@ class MigratingASiteFromBeforeTheMoveTest(SimpleTestCase):
             "ON c.page_ptr_id = p.id"
         )
         self.assertEqual(title, "Ryhmä A")
+
+    def test_sessions_planned_without_a_number_are_numbered_by_their_start(self):
+        # The old code planned a cohort's sessions with no sort_order, and
+        # PostgreSQL may return such rows in any order.
+        rows = self.query("SELECT sort_order FROM cohorts_session ORDER BY start")
+        self.assertEqual(rows, [(0,), (1,), (2,)])
