@@ -60,6 +60,24 @@ def sync_trainer_access(cohort):
     )
 
 
+@transaction.atomic
+def revoke_trainer_access(cohort):
+    """A cohort being deleted: its trainer group goes, and its trainers who
+    train no other cohort leave the admin's Trainers group."""
+    group = cohort.trainer_group
+    if group is None:
+        return
+    former = set(group.user_set.values_list("pk", flat=True))
+    group.delete()
+    training_elsewhere = (
+        Enrollment.objects.active()
+        .filter(user__in=former, role=Enrollment.Role.TRAINER)
+        .exclude(cohort=cohort)
+        .values_list("user_id", flat=True)
+    )
+    Group.objects.get(name=TRAINERS).user_set.remove(*former - set(training_elsewhere))
+
+
 def enrolled_people_only(users):
     """Of ``users``, those enrolled in some cohort: the people who may ask
     for a sign-in link (the ``construct_sign_in_link_users`` hook)."""

@@ -1,24 +1,28 @@
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
 from . import welcome
 from .calendar import invites
 from .meetings import sync_meetings
 from .models import CohortPage, Enrollment
-from .permissions import sync_trainer_access
+from .permissions import revoke_trainer_access, sync_trainer_access
 
 
 @receiver(post_save, sender=Enrollment)
 @receiver(post_delete, sender=Enrollment)
-def keep_trainer_access_in_step(sender, instance, raw=False, **kwargs):
+def keep_trainer_access_in_step(sender, instance, raw=False, origin=None, **kwargs):
     """Trainers get edit access to their cohort; a person who stops being
     its trainer loses it."""
-    if raw:
+    if raw or deleted_with_a_page(origin):
+        # A page deleted (the cohort, or the course above it) takes its
+        # enrolments with it; ``cohort_deleted`` has revoked the access.
         return
     cohort = CohortPage.objects.filter(pk=instance.cohort_id).first()
-    if cohort is None:  # the cohort itself is being deleted
+    if cohort is None:
         return
     was_trainer = (
         cohort.trainer_group_id is not None
@@ -55,9 +59,17 @@ def cohort_unpublished(sender, instance, **kwargs):
 @receiver(pre_delete, sender=CohortPage)
 def cohort_deleted(sender, instance, **kwargs):
     # Before the delete: its sessions, people and calendar entries are still
-    # there to cancel.
+    # there to cancel, and its trainers to leave the admin.
     sync_meetings(instance, cancelled=True)
     invites.reconcile(instance.pk, live=False)
+    revoke_trainer_access(instance)
+
+
+def deleted_with_a_page(origin):
+    """Whether a deletion began with a page (or pages): the enrolments
+    deleted with it are those of a cohort being deleted."""
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return isinstance(model, type) and issubclass(model, Page)
 
 
 @receiver(pre_save, sender=Enrollment)

@@ -1,17 +1,21 @@
 from datetime import time
 
+from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import classproperty
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
 from outbox.rendering import single_line
+
+from .permissions import COMMISSIONERS
 
 #: A half-day session: 9:00–12:30.
 DEFAULT_SESSION_START = time(9, 0)
@@ -21,6 +25,19 @@ DEFAULT_SESSION_MINUTES = 210
 def split_prompts(text):
     """Reflection prompts are written one per line."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """People by name and email address, not by username."""
+
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.email})" if name else user.email or user.get_username()
+
+
+class CommissionersField(ParentalManyToManyField):
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PeopleChoiceField, **kwargs})
 
 
 class CourseIndexPage(Page):
@@ -47,6 +64,18 @@ class CoursePage(Page):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text=_("New cohorts get their sessions this many days apart."),
     )
+    #: Who commissioned the course: they read its figures, never names.
+    commissioners = CommissionersField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("commissioned by"),
+        related_name="commissioned_courses",
+        blank=True,
+        limit_choices_to={"groups__name": COMMISSIONERS, "is_active": True},
+        help_text=_(
+            "Members of the Commissioners group who read this course's overview "
+            "and impact report: figures only, never names, answers or reflections."
+        ),
+    )
     min_session_minutes = models.PositiveSmallIntegerField(
         _("shortest session (minutes)"),
         default=120,
@@ -67,6 +96,7 @@ class CoursePage(Page):
         return [
             *Page.content_panels,
             FieldPanel("description"),
+            FieldPanel("commissioners", widget=forms.CheckboxSelectMultiple),
             MultiFieldPanel(
                 [
                     FieldPanel("session_interval_days"),

@@ -39,13 +39,14 @@ def grant_coordinators(course_index):
 
 def reads_course_figures(user, course):
     """Whether ``user`` may read a course's overview and its exports: the
-    coordinators who may edit the course, and commissioners. Editing pages
-    alone (Wagtail's Editors) is not enough: the figures are about people."""
+    coordinators who may edit the course, and the commissioners the course
+    names (members of the Commissioners group). Editing pages alone
+    (Wagtail's Editors) is not enough: the figures are about people."""
     if not user.is_active:
         return False
     if user.is_superuser:
         return True
     groups = set(user.groups.values_list("name", flat=True))
-    if COMMISSIONERS in groups:
+    if COMMISSIONERS in groups and course.commissioners.filter(pk=user.pk).exists():
         return True
     return COORDINATORS in groups and course.permissions_for_user(user).can_edit()

@@ -315,3 +315,47 @@ def success_cases(cohort, count=3):
         [SuccessCase(people[person], change, n) for change, person, n in cases]
         for cases in (largest, smallest)
     )
+
+
+#: The newest open answers of each wave shown on a cohort's report.
+OPEN_ANSWERS_SHOWN = 100
+
+
+@dataclass
+class OpenAnswers:
+    """What a cohort's participants wrote to the open questions in one wave."""
+
+    label: str
+    #: Answers sent with something written.
+    total: int
+    #: (question, answer), newest first, at most ``OPEN_ANSWERS_SHOWN`` answers.
+    answers: list
+
+
+def open_answers(cohort, shown=OPEN_ANSWERS_SHOWN):
+    """The open answers of ``cohort`` in each wave, without names: for its
+    trainers and coordinators, never for commissioners. Two queries a wave,
+    however many answered."""
+    waves = []
+    for wave in Wave:
+        sent = (
+            Response.objects.filter(
+                enrollment__cohort=cohort,
+                enrollment__withdrawn_at__isnull=True,
+                status=Response.Status.SUBMITTED,
+                wave=wave,
+            )
+            .exclude(open_answers=[])
+            .order_by("-submitted_at", "-pk")
+        )
+        total = sent.count()
+        if not total:
+            continue
+        answers = [
+            (item.get("question", ""), item["answer"].strip())
+            for items in sent.values_list("open_answers", flat=True)[:shown]
+            for item in items
+            if isinstance(item, dict) and str(item.get("answer", "")).strip()
+        ]
+        waves.append(OpenAnswers(Wave(wave).label, total, answers))
+    return waves

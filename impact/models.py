@@ -162,14 +162,16 @@ def plan_impact(cohort, course):
     """Give a new cohort the course's impact plan, where it has none of its
     own yet (the ``plan_cohort`` hook)."""
     if not cohort.impact_statements.all():
+        # Numbered, as the editor numbers them, so every database returns
+        # them in the course's order.
         cohort.impact_statements = [
-            CohortStatement(**statement.copy_fields())
-            for statement in course.impact_statements.all()
+            CohortStatement(**statement.copy_fields(), sort_order=number)
+            for number, statement in enumerate(course.impact_statements.all())
         ]
     if not cohort.impact_questions.all():
         cohort.impact_questions = [
-            CohortQuestion(**question.copy_fields())
-            for question in course.impact_questions.all()
+            CohortQuestion(**question.copy_fields(), sort_order=number)
+            for number, question in enumerate(course.impact_questions.all())
         ]
 
 
@@ -228,8 +230,10 @@ class Rating(models.Model):
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="ratings"
     )
+    #: A statement with ratings is not removed from its cohort's plan (the
+    #: editor refuses it): deleted only with the cohort or the answers.
     statement = models.ForeignKey(
-        CohortStatement, on_delete=models.CASCADE, related_name="ratings"
+        CohortStatement, on_delete=models.RESTRICT, related_name="ratings"
     )
     value = models.PositiveSmallIntegerField(
         _("rating"), null=True, blank=True, validators=[MaxValueValidator(SCALE_MAX)]

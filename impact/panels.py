@@ -3,14 +3,18 @@ course that measures no impact), then the open questions; and the
 commissioner's panel on the admin dashboard."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.panels import InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.components import Component
 
 from courses.models import CoursePage
 from courses.permissions import COMMISSIONERS
+
+from .models import CohortStatement
 
 MIN_STATEMENTS = 3
 MAX_STATEMENTS = 8
@@ -27,11 +31,45 @@ class StatementFormSet(BaseChildFormSet):
             if index < self.initial_form_count() or form.has_changed()
             if not (self.can_delete and self._should_delete_form(form))
         ]
+        self.keep_rated_statements()
         if 0 < len(kept) < MIN_STATEMENTS:
             raise ValidationError(
                 _("An impact plan has %(min)s to %(max)s statements.")
                 % {"min": MIN_STATEMENTS, "max": MAX_STATEMENTS}
             )
+
+    def keep_rated_statements(self):
+        """A cohort's statement that has been rated stays: the report compares
+        the waves statement by statement, and the ratings would go with it."""
+        removed = [
+            form.instance.pk
+            for form in self.forms
+            if form.instance.pk and self.can_delete and self._should_delete_form(form)
+        ]
+        if not removed or self.model is not CohortStatement:
+            return
+        rated = (
+            CohortStatement.objects.filter(pk__in=removed)
+            .annotate(count=Count("ratings"))
+            .filter(count__gt=0)
+        )
+        errors = [
+            ValidationError(
+                ngettext(
+                    "“%(statement)s” has been rated in %(count)s answer, so it "
+                    "stays in the plan: the report compares the waves statement "
+                    "by statement.",
+                    "“%(statement)s” has been rated in %(count)s answers, so it "
+                    "stays in the plan: the report compares the waves statement "
+                    "by statement.",
+                    statement.count,
+                )
+                % {"statement": statement.text, "count": statement.count}
+            )
+            for statement in rated
+        ]
+        if errors:
+            raise ValidationError(errors)
 
 
 class StatementsPanel(InlinePanel):
@@ -70,9 +108,9 @@ def impact_plan_panels():
 
 
 class CourseFiguresPanel(Component):
-    """On a commissioner's dashboard: the courses, each with its overview
-    and impact report (commissioners edit no pages, so the page tree and
-    its buttons do not lead them there)."""
+    """On a commissioner's dashboard: the courses they commissioned, each
+    with its overview and impact report (commissioners edit no pages, so the
+    page tree and its buttons do not lead them there)."""
 
     name = "course_figures"
     template_name = "impact/admin/course_figures_panel.html"
@@ -81,14 +119,17 @@ class CourseFiguresPanel(Component):
     def get_context_data(self, parent_context):
         user = parent_context["request"].user
         if not user.groups.filter(name=COMMISSIONERS).exists():
-            return {"courses": []}
+            return {"commissioner": False}
         return {
+            "commissioner": True,
             "courses": [
                 (
                     course,
                     reverse("courses:overview", args=[course.pk]),
                     reverse("courses:impact", args=[course.pk]),
                 )
-                for course in CoursePage.objects.live().order_by("title")
-            ]
+                for course in CoursePage.objects.live()
+                .filter(commissioners=user)
+                .order_by("title")
+            ],
         }

@@ -29,7 +29,14 @@ from courses.permissions import reads_course_figures
 
 from . import conf
 from .charts import diverging_bars, legend
-from .figures import BANDS, band_label, report, success_cases
+from .figures import (
+    BANDS,
+    OPEN_ANSWERS_SHOWN,
+    band_label,
+    open_answers,
+    report,
+    success_cases,
+)
 
 
 class ImpactReportView(
@@ -170,7 +177,8 @@ class ImpactReportView(
 
 class CohortImpactView(ImpactReportView):
     """One cohort's impact: for its trainers and coordinators, with the
-    success cases, and for commissioners of its course, without."""
+    success cases and the open answers, and for commissioners of its course,
+    without."""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -199,6 +207,8 @@ class CohortImpactView(ImpactReportView):
         if self.manages:
             context["largest"], context["smallest"] = success_cases(self.cohort)
             context["shows_success_cases"] = True
+            context["open_answers"] = open_answers(self.cohort)
+            context["open_answers_shown"] = OPEN_ANSWERS_SHOWN
         return context
 
 

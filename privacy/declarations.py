@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import CoursePage
 from outbox.models import OutgoingEmail
 from signin.models import SignInLink
 
@@ -109,6 +110,30 @@ def personal_data():
             subject="user",
             fields=("last_updated_at",),
             purpose=_("Keeping an unsaved form in the admin."),
+            retention=UNTIL_ERASED,
+        ),
+        PersonalData(
+            get_user_model().groups.through,
+            subject="user",
+            fields=("group__name",),
+            purpose=_("The person's roles (groups), which decide what they may do."),
+            retention=UNTIL_ERASED,
+        ),
+        PersonalData(
+            get_user_model().user_permissions.through,
+            subject="user",
+            fields=("permission__codename",),
+            purpose=_("Permissions given to the person alone."),
+            retention=UNTIL_ERASED,
+        ),
+        PersonalData(
+            CoursePage.commissioners.through,
+            subject="user",
+            fields=("coursepage__title",),
+            purpose=_(
+                "The courses whose overview and impact report the person reads "
+                "as their commissioner."
+            ),
             retention=UNTIL_ERASED,
         ),
         PersonalData(

@@ -200,3 +200,9 @@ def place_sessions(cohort, first_start, interval=None):
         Session.objects.filter(pk=session.pk).update(
             start=start, end=start + timedelta(hours=3, minutes=30)
         )
+
+
+def commission(course, user):
+    """Name ``user`` as a commissioner of the live ``course``, as publishing
+    the course with them ticked in "Commissioned by" does."""
+    CoursePage.commissioners.through.objects.create(coursepage=course, user=user)

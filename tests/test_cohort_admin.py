@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, date, datetime
 
+from django.contrib.auth.models import Group
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
@@ -10,6 +11,7 @@ from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cohorts.models import CohortPage
+from courses.permissions import TRAINERS
 
 from .factories import (
     cohort_edit_data,
@@ -367,3 +369,63 @@ class DaylightSavingTest(CohortAdminTestCase):
         self.assertEqual(
             self.created_cohort().sessions.first().start, utc(2027, 6, 7, 6, 0)
         )
+
+
+class DeleteCohortTest(CohortAdminTestCase):
+    """Deleting a cohort deletes what belongs to it, its trainers' access
+    with it, and leaves nothing that points at it."""
+
+    def test_a_cohort_with_trainers_and_participants_is_deleted_whole(self):
+        from django.db import connection
+
+        from .factories import make_cohort, make_participants, make_trainer
+
+        cohort = make_cohort(self.course, "Deleted")
+        trainer = make_trainer(cohort)
+        make_participants(cohort, 2)
+        group = CohortPage.objects.get(pk=cohort.pk).trainer_group
+        self.assertTrue(trainer.groups.filter(pk=group.pk).exists())
+        url = reverse("wagtailadmin_pages:delete", args=[cohort.pk])
+        self.assertEqual(self.client.post(url).status_code, 302)
+        self.assertFalse(CohortPage.objects.filter(pk=cohort.pk).exists())
+        # Nothing is left pointing at the deleted page (SQLite and
+        # PostgreSQL check foreign keys only when the transaction commits).
+        from wagtail.models import GroupPagePermission
+
+        self.assertFalse(GroupPagePermission.objects.filter(page_id=cohort.pk).exists())
+        connection.check_constraints()
+        # The cohort's trainer group goes, and its trainer, who trains
+        # nothing else, leaves the admin.
+        self.assertFalse(Group.objects.filter(pk=group.pk).exists())
+        self.assertFalse(trainer.groups.filter(name=TRAINERS).exists())
+
+    def test_a_trainer_of_another_cohort_keeps_that_one(self):
+        from .factories import make_cohort, make_trainer
+
+        deleted = make_cohort(self.course, "Deleted")
+        kept = make_cohort(self.course, "Kept")
+        trainer = make_trainer(deleted)
+        make_trainer(kept, trainer.email)
+        url = reverse("wagtailadmin_pages:delete", args=[deleted.pk])
+        self.assertEqual(self.client.post(url).status_code, 302)
+        self.assertTrue(trainer.groups.filter(name=TRAINERS).exists())
+        self.client.force_login(trainer)
+        edit = reverse("wagtailadmin_pages:edit", args=[kept.pk])
+        self.assertEqual(self.client.get(edit).status_code, 200)
+
+    def test_deleting_the_course_deletes_its_cohorts_and_their_trainers_access(self):
+        from django.db import connection
+
+        from .factories import make_cohort, make_trainer
+
+        cohort = make_cohort(self.course, "Under the course")
+        trainer = make_trainer(cohort)
+        # Coordinators delete only pages without children: a superuser.
+        from .factories import make_user
+
+        self.client.force_login(make_user("admin@example.fi", is_superuser=True))
+        url = reverse("wagtailadmin_pages:delete", args=[self.course.pk])
+        self.assertEqual(self.client.post(url).status_code, 302)
+        self.assertFalse(CohortPage.objects.filter(pk=cohort.pk).exists())
+        connection.check_constraints()
+        self.assertFalse(trainer.groups.exists())

@@ -191,6 +191,33 @@ class DemoImpactTest(TestCase):
                 self.assertGreater(to_end.mean, 0)
             self.assertIsNotNone(figures.attendance.percent)
             self.assertIsNotNone(figures.adopted.percent)
+        # The first cohort ended long enough ago for its follow-up.
+        for statement in report([first]).statements:
+            waves = {row.key: row for row in statement.distributions}
+            self.assertTrue(waves["follow_up"].shown)
+            to_follow_up = statement.changes[1]
+            self.assertGreaterEqual(to_follow_up.matched, 5)
+            self.assertGreater(to_follow_up.mean, 0)
+
+    def test_the_commissioner_login_reads_the_course_figures_and_no_names(self):
+        from home.management.demo import COMMISSIONER, PARTICIPANT
+
+        call_command("load_demo_data", force=True, verbosity=0)
+        course = CoursePage.objects.get()
+        commissioner = get_user_model().objects.get(email=COMMISSIONER[0])
+        self.assertTrue(commissioner.check_password("virtu-demo"))
+        self.client.force_login(commissioner)
+        dashboard = self.client.get(reverse("wagtailadmin_home"))
+        impact = reverse("courses:impact", args=[course.pk])
+        self.assertContains(dashboard, impact)
+        response = self.client.get(impact)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, PARTICIPANT[0])
+        self.assertNotContains(response, f"{PARTICIPANT[1]} {PARTICIPANT[2]}")
+        # Named in the course's latest revision too, so publishing the
+        # course from its editor keeps them.
+        latest = course.get_latest_revision_as_object()
+        self.assertIn(commissioner, latest.commissioners.all())
 
 
 class DemoLibraryTest(TestCase):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from cohorts.enrolment import enrol
-from cohorts.models import Enrollment
+from cohorts.models import CohortPage, Enrollment
 from cohorts.reminders import queue_reminders
 from courses.models import CoursePage
 from courses.permissions import COMMISSIONERS
@@ -34,6 +34,8 @@ from impact.waves import schedule
 from outbox.models import OutgoingEmail
 
 from .factories import (
+    cohort_edit_data,
+    commission,
     make_cohort,
     make_coordinator,
     make_course,
@@ -291,6 +293,18 @@ class ReportTestData:
         answer(p[7], Wave.END, [10, 10, 10])
         p[7].withdraw()
         answer(p[8], Wave.BASELINE, [0, 0, 0], status=Response.Status.DRAFT)
+        # Open answers: two sent at the end, one withdrawn, one in a draft.
+        for person, text in [
+            (p[0], "Agendas go out a day before."),
+            (p[1], "Cameras on <b>by default</b>."),
+            (p[7], "Withdrawn answer."),
+        ]:
+            Response.objects.filter(enrollment=person, wave=Wave.END).update(
+                open_answers=[{"question": "One change you made", "answer": text}]
+            )
+        Response.objects.filter(enrollment=p[8]).update(
+            open_answers=[{"question": "One change you made", "answer": "Draft."}]
+        )
         cls.trainer = make_trainer(cls.cohort)
         cls.coordinator = make_coordinator()
         in_english(cls.trainer, cls.coordinator)
@@ -398,6 +412,24 @@ class ReportPageTests(ReportTestData, TestCase):
         baseline = by_figure[(STATEMENTS[0], "Before the training")]
         self.assertEqual(baseline["Mean"], 4.5)
 
+    def test_trainers_and_coordinators_read_the_open_answers_without_names(self):
+        for user in [self.trainer, self.coordinator]:
+            self.client.force_login(user)
+            response = self.client.get(self.cohort_url())
+            with self.subTest(user=user.email):
+                self.assertContains(response, "Open answers")
+                self.assertContains(response, "Agendas go out a day before.")
+                # Escaped, as everything a participant writes.
+                self.assertContains(
+                    response, "Cameras on &lt;b&gt;by default&lt;/b&gt;."
+                )
+                self.assertNotContains(response, "Withdrawn answer.")
+                self.assertNotContains(response, "Draft.")
+                self.assertNotContains(response, self.people[0].user.email)
+        # Not in the course's report, which commissioners read too.
+        response = self.client.get(self.course_url())
+        self.assertNotContains(response, "Agendas go out a day before.")
+
     def test_experiment_outcomes_under_five_are_hidden(self):
         self.client.force_login(self.coordinator)
         response = self.client.get(self.cohort_url())
@@ -435,8 +467,59 @@ class ReportPageTests(ReportTestData, TestCase):
                     self.assertIn(self.client.get(url).status_code, (302, 404))
 
 
+class RatedStatementTests(ReportTestData, TestCase):
+    """A statement people have rated stays in the cohort's plan, with its
+    ratings; one nobody has rated yet can go."""
+
+    def post_removing(self, statement):
+        page = CohortPage.objects.get(pk=self.cohort.pk)
+        data = cohort_edit_data(page.get_latest_revision_as_object())
+        index = list(page.impact_statements.all()).index(statement)
+        data[f"impact_statements-{index}-DELETE"] = "1"
+        self.client.force_login(self.coordinator)
+        return self.client.post(
+            reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]), data
+        )
+
+    def test_a_rated_statement_is_not_removed_and_keeps_its_ratings(self):
+        CohortStatement.objects.create(
+            cohort=self.cohort, sort_order=9, text_en="A fourth, unrated"
+        )
+        rated = self.cohort.impact_statements.first()
+        ratings = rated.ratings.count()
+        self.assertGreater(ratings, 5)
+        response = self.post_removing(rated)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(
+            response,
+            f"“{STATEMENTS[0]}” has been rated in {ratings} answers, so it stays "
+            "in the plan",
+        )
+        self.assertEqual(Rating.objects.filter(statement=rated).count(), ratings)
+
+        unrated = CohortStatement.objects.get(text_en="A fourth, unrated")
+        self.assertEqual(self.post_removing(unrated).status_code, 302)
+        self.assertFalse(CohortStatement.objects.filter(pk=unrated.pk).exists())
+        self.assertEqual(Rating.objects.filter(statement=rated).count(), ratings)
+
+    def test_the_database_refuses_to_delete_a_rated_statement_alone(self):
+        from django.db.models import RestrictedError
+
+        with self.assertRaises(RestrictedError):
+            self.cohort.impact_statements.first().delete()
+
+    def test_deleting_the_cohort_deletes_its_statements_and_ratings(self):
+        self.client.force_login(self.coordinator)
+        url = reverse("wagtailadmin_pages:delete", args=[self.cohort.pk])
+        self.assertEqual(self.client.post(url).status_code, 302)
+        self.assertFalse(CohortPage.objects.filter(pk=self.cohort.pk).exists())
+        self.assertFalse(Rating.objects.exists())
+        self.assertFalse(CohortStatement.objects.exists())
+
+
 class CommissionerTests(ReportTestData, TestCase):
-    """A commissioner reads every figure of the courses and none of the people."""
+    """A commissioner reads every figure of the courses they commissioned and
+    none of the people, and nothing of other courses."""
 
     @classmethod
     def setUpTestData(cls):
@@ -445,6 +528,7 @@ class CommissionerTests(ReportTestData, TestCase):
         group.permissions.add(Permission.objects.get(codename="access_admin"))
         cls.commissioner = make_user("tilaaja@example.fi", groups=[COMMISSIONERS])
         in_english(cls.commissioner)
+        commission(cls.course, cls.commissioner)
 
     def personal_data(self):
         people = Enrollment.objects.filter(cohort=self.cohort).select_related("user")
@@ -452,6 +536,39 @@ class CommissionerTests(ReportTestData, TestCase):
             yield person.user.email
             yield person.user.last_name
             yield person.name
+        yield "Agendas go out a day before."
+
+    def test_a_commissioner_of_another_course_reads_nothing_of_this_one(self):
+        other = make_user("toinen-tilaaja@example.fi", groups=[COMMISSIONERS])
+        in_english(other)
+        self.client.force_login(other)
+        dashboard = self.client.get(reverse("wagtailadmin_home"))
+        self.assertNotContains(dashboard, self.course.title)
+        self.assertContains(dashboard, "No course names you as its commissioner yet.")
+        for url in [
+            reverse("cohorts:impact", args=[self.cohort.pk]),
+            reverse("courses:impact", args=[self.course.pk]),
+            reverse("courses:overview", args=[self.course.pk]),
+        ]:
+            for export in ["", "?export=xlsx", "?export=csv"]:
+                with self.subTest(url=url + export):
+                    self.assertEqual(self.client.get(url + export).status_code, 404)
+        # Named on the course, they read it; out of the group, no longer.
+        commission(self.course, other)
+        url = reverse("courses:impact", args=[self.course.pk])
+        self.assertEqual(self.client.get(url).status_code, 200)
+        other.groups.clear()
+        self.assertIn(self.client.get(url).status_code, (302, 404))
+
+    def test_the_course_editor_offers_only_commissioners_to_name(self):
+        coordinator = self.coordinator
+        self.client.force_login(coordinator)
+        url = reverse("wagtailadmin_pages:edit", args=[self.course.pk])
+        response = self.client.get(url)
+        self.assertContains(response, "Commissioned by")
+        self.assertContains(response, "tilaaja@example.fi")
+        self.assertNotContains(response, self.people[0].user.email)
+        self.assertNotContains(response, coordinator.email + ")")
 
     def test_no_name_or_answer_of_anyone_in_any_page_or_export(self):
         self.client.force_login(self.commissioner)

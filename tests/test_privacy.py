@@ -44,7 +44,7 @@ class RegistryTest(TestCase):
                 names.add(entry.subject.split("__")[0])
         missing = [
             f"{model._meta.label}.{field.name}"
-            for model in apps.get_models()
+            for model in apps.get_models(include_auto_created=True)
             for field in model._meta.concrete_fields
             if field.is_relation
             and field.model is model

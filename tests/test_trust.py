@@ -35,6 +35,7 @@ from signin.logging import redact
 
 from .factories import (
     cohort_edit_data,
+    commission,
     make_cohort,
     make_coordinator,
     make_course,
@@ -632,6 +633,9 @@ class CourseFiguresTests(WagtailTestUtils, TestCase):
         commissioner = make_user("tilaaja@example.fi", groups=["Commissioners"])
         self.client.force_login(commissioner)
         url = reverse("courses:overview", args=[self.course.pk])
+        # Only the courses that name them as commissioner.
+        self.assertEqual(self.client.get(url).status_code, 404)
+        commission(self.course, commissioner)
         self.assertContains(self.client.get(url), self.cohort.title)
 
 

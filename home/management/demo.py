@@ -25,7 +25,7 @@ from assignments.models import Comment, Reflection
 from cohorts.enrolment import enrol, person_for_email
 from cohorts.models import Attendance, CohortPage, Enrollment
 from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
-from courses.permissions import COORDINATORS
+from courses.permissions import COMMISSIONERS, COORDINATORS
 from impact.models import CourseQuestion, CourseStatement, Rating, Response, Wave
 from impact.waves import schedule
 from privacy.models import AccessibilityStatementPage, PrivacyNoticePage
@@ -37,6 +37,8 @@ from .demo_library import build_library, own_template
 DEMO_PASSWORD = "virtu-demo"
 SUPERUSER = "admin"
 COORDINATOR = ("koordinaattori@example.org", "Riikka", "Salminen")
+#: The commissioner of the demo course: reads its figures, no names.
+COMMISSIONER = ("tilaaja@example.org", "Tuomas", "Rantala")
 PARTICIPANT = ("osallistuja@example.org", "Aino", "Virtanen")
 #: (email, first name, last name, organisation, indexes of the cohorts trained)
 TRAINERS = [
@@ -273,7 +275,8 @@ COHORTS = [
         "etela-suomen-avi",
         ("Helsinki", "Hämeenlinna", "Kouvola"),
         "teams",
-        -5,
+        # Over long enough ago that its follow-up wave has opened.
+        -16,
     ),
     CohortSpec(
         "Länsi- ja Sisä-Suomen aluehallintovirasto",
@@ -674,6 +677,15 @@ def build(now=None):
     coordinator = set_demo_password(person_for_email(*COORDINATOR))
     coordinator.groups.add(Group.objects.get(name=COORDINATORS))
 
+    commissioner = set_demo_password(person_for_email(*COMMISSIONER))
+    commissioner.groups.add(Group.objects.get(name=COMMISSIONERS))
+    if not course.commissioners.filter(pk=commissioner.pk).exists():
+        # Through a published revision, as a coordinator names one: the
+        # course's editor opens the latest revision.
+        course = CoursePage.objects.get(pk=course.pk)
+        course.commissioners.add(commissioner)
+        course.save_revision().publish()
+
     admin = User.objects.filter(username=SUPERUSER).first() or User(
         username=SUPERUSER, email="admin@example.org"
     )
@@ -686,6 +698,7 @@ def build(now=None):
         ("coordinator", coordinator.username),
         ("trainer", TRAINERS[0][0]),
         ("participant", PARTICIPANT[0]),
+        ("commissioner", commissioner.username),
     ]
     return Demo(course=course, cohorts=cohorts, logins=logins)
 
