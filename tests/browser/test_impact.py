@@ -130,7 +130,18 @@ class ImpactBrowserTests(BrowserTestCase):
         ]
         for number, person in enumerate(people):
             answer(person, Wave.BASELINE, [number % 4, 5, 6])
-            answer(person, Wave.END, [number % 4 + 3, 7, 6], [1, 4, 5])
+            response = answer(person, Wave.END, [number % 4 + 3, 7, 6], [1, 4, 5])
+            # Open answers, one with a word longer than a phone is wide.
+            response.open_answers = [
+                {
+                    "question": "One change you made",
+                    "answer": "Shared notes at "
+                    + "https://intra.example.fi/"
+                    + "muistio-" * 12
+                    + " and the weekly meeting is now remote for everyone.",
+                }
+            ]
+            response.save(update_fields=["open_answers"])
 
     def test_the_report_fits_and_meets_wcag_and_prints_without_the_admin(self):
         self.report_data()
@@ -145,6 +156,8 @@ class ImpactBrowserTests(BrowserTestCase):
                 page.set_viewport_size({"width": width, "height": 900})
                 page.goto(path)
                 expect(page.locator("svg.impact-chart")).to_have_count(3)
+                if name == "impact-cohort":
+                    expect(page.locator(".impact-answers li")).to_have_count(6)
                 self.check_layout(page, name, width, within="main")
 
         page.set_viewport_size({"width": 1280, "height": 900})
