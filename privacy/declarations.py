@@ -93,6 +93,7 @@ def personal_data():
         ),
         PersonalData(
             model("wagtailcore", "PageSubscription"),
+            name=_("subscriptions to page comments"),
             subject="user",
             fields=("page__title", "comment_notifications"),
             purpose=_("Notifications of comments in the admin."),
@@ -100,6 +101,7 @@ def personal_data():
         ),
         PersonalData(
             model("wagtailadmin", "EditingSession"),
+            name=_("editing sessions in the admin"),
             subject="user",
             fields=("last_seen_at",),
             purpose=_("Telling editors who else is editing a page."),
@@ -107,6 +109,7 @@ def personal_data():
         ),
         PersonalData(
             model("wagtailadmin", "FormState"),
+            name=_("unsaved forms in the admin"),
             subject="user",
             fields=("last_updated_at",),
             purpose=_("Keeping an unsaved form in the admin."),
@@ -114,6 +117,7 @@ def personal_data():
         ),
         PersonalData(
             get_user_model().groups.through,
+            name=_("roles (groups)"),
             subject="user",
             fields=("group__name",),
             purpose=_("The person's roles (groups), which decide what they may do."),
@@ -121,6 +125,7 @@ def personal_data():
         ),
         PersonalData(
             get_user_model().user_permissions.through,
+            name=_("permissions of their own"),
             subject="user",
             fields=("permission__codename",),
             purpose=_("Permissions given to the person alone."),
@@ -128,6 +133,7 @@ def personal_data():
         ),
         PersonalData(
             CoursePage.commissioners.through,
+            name=_("courses commissioned"),
             subject="user",
             fields=("coursepage__title",),
             purpose=_(
@@ -138,6 +144,7 @@ def personal_data():
         ),
         PersonalData(
             model("wagtailcore", "APIToken"),
+            name=_("keys to the programming interface"),
             subject="user",
             fields=("name", "created", "revoked_at", "last_used_at"),
             purpose=_("Access to the programming interface."),

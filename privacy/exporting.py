@@ -39,7 +39,7 @@ def build_archive(user, now=None):
         "data": [
             {
                 "model": entry.label,
-                "name": str(entry.model._meta.verbose_name_plural),
+                "name": str(entry.display_name),
                 "purpose": str(entry.purpose),
                 "retention": str(entry.retention),
                 "rows": rows,
@@ -57,7 +57,7 @@ def build_archive(user, now=None):
                 "language": language,
                 "sections": [
                     {
-                        "name": entry.model._meta.verbose_name_plural,
+                        "name": entry.display_name,
                         "purpose": entry.purpose,
                         "retention": entry.retention,
                         "headings": [heading(entry, name) for name in entry.fields],

@@ -283,7 +283,7 @@ class PrivacyNoticePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["entries"] = [
-            (entry.model._meta.verbose_name_plural, entry.purpose, entry.retention)
+            (entry.display_name, entry.purpose, entry.retention)
             for entry in registered()
             if entry.fields
         ]

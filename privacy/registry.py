@@ -72,10 +72,17 @@ class PersonalData:
     #: The path from a row to the cohort (a page) it belongs to, where it
     #: belongs to one: such rows go when the cohort's retention ends.
     cohort: str = ""
+    #: What people read for these rows, where the model's plural name will
+    #: not do (a table between two models, another app's untranslated name).
+    name: str = ""
 
     @property
     def label(self):
         return self.model._meta.label
+
+    @property
+    def display_name(self):
+        return self.name or self.model._meta.verbose_name_plural
 
     def rows(self, person):
         if self.find is not None:

@@ -131,6 +131,30 @@ class StatementTest(TestCase):
         response = self.client.get(reverse("privacy:privacy_notice"), follow=True)
         self.assertContains(response, "Henkilön reflektiot kokeiluistaan.")
 
+    def test_the_privacy_notice_names_every_kind_of_data_in_the_readers_language(
+        self,
+    ):
+        # Each kind as it reads in English, where Finnish and Swedish must
+        # read otherwise (the names of Wagtail's models and of the tables
+        # between two models have no Finnish or Swedish of their own).
+        from privacy.registry import registered
+
+        with translation.override("en"):
+            english = {str(entry.display_name) for entry in registered()}
+        for language in ["fi", "sv"]:
+            with translation.override(language):
+                url = reverse("privacy:privacy_notice")
+                names = [
+                    str(entry.display_name) for entry in registered() if entry.fields
+                ]
+            response = self.client.get(url, follow=True)
+            for name in names:
+                with self.subTest(language=language, name=name):
+                    self.assertContains(response, name[:1].upper() + name[1:])
+                    self.assertNotIn(name, english)
+                    self.assertNotIn("relationship", name)
+                    self.assertNotIn("suhteet", name if language == "sv" else "")
+
     def test_every_page_links_to_both_statements_in_its_footer(self):
         user = make_user("pat@example.fi")
         self.client.force_login(user)

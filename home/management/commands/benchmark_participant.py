@@ -13,6 +13,7 @@ from home.management.benchmark import (
     add_noinput_argument,
     add_runs_argument,
     analyze,
+    profile_request,
     throwaway_database,
     time_request,
 )
@@ -48,8 +49,16 @@ class Command(BaseCommand):
         )
         add_runs_argument(parser, default=10)
         add_noinput_argument(parser)
+        parser.add_argument(
+            "--profile",
+            metavar="PAGE",
+            help='Also print where the requests of PAGE (such as "My training") '
+            "spend their time at the largest size, from cProfile.",
+        )
 
-    def handle(self, *args, sizes, runs, interactive, verbosity, **options):
+    def handle(
+        self, *args, sizes, runs, interactive, verbosity, profile=None, **options
+    ):
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
         if sizes != sorted(sizes) or sizes[0] < 1:
@@ -64,10 +73,10 @@ class Command(BaseCommand):
             ),
             translation.override("fi"),
         ):
-            results = self.measure(sizes, runs, progress=verbosity > 0)
+            results = self.measure(sizes, runs, verbosity > 0, profile)
         self.report(results, sizes, runs)
 
-    def measure(self, sizes, runs, progress):
+    def measure(self, sizes, runs, progress, profile=None):
         built = demo.build()
         cohort, _created = demo.demo_cohort(
             built.course, BENCHMARK_COHORT, timezone.localdate()
@@ -112,6 +121,13 @@ class Command(BaseCommand):
                 "Cohort space, last page": (participant, last_page),
                 "Cohort space, trainer": (trainer_client, space),
             }
+            if profile is not None and size == sizes[-1]:
+                if profile not in pages:
+                    raise CommandError(f"--profile: one of {', '.join(pages)}.")
+                client, url, *data = pages[profile]
+                self.stdout.write(
+                    profile_request(client, url, runs, data[0] if data else None)
+                )
             results[size] = {
                 name: time_request(client, url, runs, data=data[0] if data else None)[
                     :3
