@@ -53,7 +53,7 @@ def queue_comment_email(comment):
         reflection,
         key=f"comment:{comment.pk}",
         kind=Kind.COMMENT,
-        template="comment",
+        template="assignments/email/comment",
         subject=_("A comment on your reflection: %(title)s"),
         link=format_lazy(
             "{}#comments",

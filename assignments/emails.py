@@ -19,8 +19,9 @@ class Kind(models.TextChoices):
 
 
 def email_author(reflection, *, key, kind, template, subject, link, **context):
-    """Queue ``assignments/email/<template>`` to ``reflection``'s author, in
-    their language, once per ``key``. ``subject`` is a lazy text with
+    """Queue ``template`` (``assignments/email/feedback``: the ``.txt`` and
+    ``.html`` of that path) to ``reflection``'s author, in their language,
+    once per ``key``. ``subject`` is a lazy text with
     ``%(title)s`` for the experiment, and ``link`` a lazy path of the page
     to open: both are made in the author's language, as are lazy texts in
     ``context``. Returns the outbox row, or None without an email address."""
@@ -30,7 +31,7 @@ def email_author(reflection, *, key, kind, template, subject, link, **context):
     experiment = reflection.experiment
     with translation.override(preferred_languages([person])[person.pk]):
         subject, text, html = render_email(
-            f"assignments/email/{template}",
+            template,
             str(subject) % {"title": experiment.title},
             person=person,
             experiment=experiment,

@@ -123,7 +123,7 @@ def queue_feedback_email(reflection):
         reflection,
         key=feedback_key(reflection),
         kind=Kind.FEEDBACK,
-        template="feedback",
+        template="assignments/email/feedback",
         subject=_("Feedback on your reflection: %(title)s"),
         link=reverse_lazy("participant:reflection", args=[reflection.experiment_id]),
         trainer=(trainer.get_full_name() if trainer else "") or _("Your trainer"),

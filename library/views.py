@@ -22,6 +22,7 @@ from wagtail.search.backends import get_search_backend
 
 from assignments.models import Reflection, followed_cohorts
 
+from .emails import email_decision
 from .figures import pattern_figures
 from .forms import SearchForm, ShareForm, TryForm
 from .models import Pattern, Story, Thanks
@@ -205,13 +206,25 @@ def thank(request, story):
 def review(request, story):
     """A trainer approves a story asked for, or turns it down (the
     reflection stays in the cohort as it was)."""
-    if request.POST.get("action") == "approve":
-        Story.objects.filter(pk=story.pk, approved_at__isnull=True).update(
-            approved_at=timezone.now(), approved_by=request.user
+    now = timezone.now()
+    with transaction.atomic():
+        # Once: two trainers deciding at the same time send one email.
+        decided = (
+            Story.objects.select_for_update()
+            .filter(pk=story.pk, approved_at__isnull=True)
+            .first()
         )
-        messages.success(request, _("The story is published in the library."))
-        return redirect("library:story", story.pk)
-    story.delete()
+        if request.POST.get("action") == "approve":
+            if decided is not None:
+                Story.objects.filter(pk=story.pk).update(
+                    approved_at=now, approved_by=request.user
+                )
+                email_decision(decided, request.user, True, now)
+            messages.success(request, _("The story is published in the library."))
+            return redirect("library:story", story.pk)
+        if decided is not None:
+            email_decision(decided, request.user, False, now)
+            decided.delete()
     messages.success(request, _("The story was not published."))
     return redirect("library:index")
 

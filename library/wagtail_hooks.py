@@ -4,12 +4,18 @@ from wagtail import hooks
 
 from . import personal_data
 from .admin_views import LibraryViewSetGroup
+from .emails import Kind
 from .models import Story
 from .usage import usage_buttons, usage_urls
 from .views import reviewer_of
 
 # Before assignments' entries: stories point at reflections.
 hooks.register("register_personal_data", personal_data.personal_data, order=-10)
+
+
+@hooks.register("register_email_kinds")
+def library_email_kinds():
+    return Kind
 
 
 @hooks.register("register_admin_viewset")

@@ -15,6 +15,7 @@ from wagtail.users.models import UserProfile
 from assignments.models import Choice, Experiment, Reflection
 from courses.models import CoursePage, ExperimentTemplate
 from library.models import Pattern, Provenance, Story, Thanks, Theme
+from outbox.sending import send_pending
 
 from .factories import (
     PROMPTS,
@@ -25,6 +26,8 @@ from .factories import (
     make_trainer,
     place_sessions,
 )
+from .test_outbox import SMTPServerMixin
+from .test_progress import in_english
 
 
 def url(name, *args, **query):
@@ -656,3 +659,60 @@ class ChoiceReminderTest(TestCase):
             sent,
             {(chooser.email, "Camera on"), (undecided.email, "Experiment 1")},
         )
+
+
+class StoryDecisionEmailTest(SMTPServerMixin, TestCase):
+    """The author hears what a trainer decided on their story, once, by
+    email in their own language."""
+
+    @classmethod
+    def setUpTestData(cls):
+        LibraryTest.setUpTestData.__func__(cls)
+
+    share = LibraryTest.share
+
+    def decide(self, story, action):
+        self.client.force_login(self.trainer)
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(url("library:story", story.pk), {"action": action})
+
+    def received(self):
+        send_pending()
+        return [
+            message
+            for message in self.mailbox.messages
+            if message["To"] == self.people[0].user.email
+            and "library" in message["Subject"]
+        ]
+
+    def setUp(self):
+        super().setUp()
+        in_english(self.people[0].user)
+
+    def test_the_author_hears_that_the_story_is_published_once(self):
+        reflection = submitted(self.people[0], self.camera)
+        self.share(reflection, anonymous=True)
+        story = Story.objects.get()
+        self.decide(story, "approve")
+        self.decide(story, "approve")  # a second trainer, or a double click
+        [message] = self.received()
+        self.assertEqual(
+            message["Subject"], "Your story is in the experiment library: Camera on"
+        )
+        body = message.get_body(("plain",)).get_content()
+        self.assertIn("Tero Trainer has published your story", body)
+        self.assertIn("without your name", body)
+        self.assertIn(url("library:story", story.pk), body)
+
+    def test_the_author_hears_that_the_story_was_not_published(self):
+        reflection = submitted(self.people[0], self.camera)
+        self.share(reflection)
+        self.decide(Story.objects.get(), "decline")
+        [message] = self.received()
+        self.assertEqual(
+            message["Subject"],
+            "Your story was not published in the library: Camera on",
+        )
+        body = message.get_body(("plain",)).get_content()
+        self.assertIn("Your reflection stays in your cohort as it was.", body)
+        self.assertIn(url("participant:shared_reflection", reflection.pk), body)
