@@ -3,18 +3,24 @@ session, the cohort is listed for a coordinator to confirm; once confirmed,
 the next run erases the personal content of that cohort, everything the
 privacy registry ties to it (enrolments, attendance, reflections,
 comments, invitations, Site history), and keeps the cohort and its
-sessions. A periodic job runs both steps; each can run again safely."""
+sessions. Its participants who are in no other cohort and have no role in
+the admin have no reason to keep an account: each gets an erasure, due at
+once (``privacy.erasure``). A periodic job runs both steps; each can run
+again safely."""
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from privacy import access
+from privacy import access, erasure
 from privacy.registry import erase_cohort
 
 from .conf import retention_months
-from .models import CohortPage, RetentionReview
+from .models import CohortPage, Enrollment, RetentionReview
 
 
 def months_before(moment, months):
@@ -55,13 +61,40 @@ def confirm(review, by, now=None):
     return bool(updated)
 
 
+def leavers(cohort_id):
+    """The participants of the cohort whom nothing else keeps: enrolled in
+    no other cohort (withdrawn ones included), and with no role in the
+    admin (no group, not staff)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            enrollments__cohort_id=cohort_id,
+            enrollments__role=Enrollment.Role.PARTICIPANT,
+            is_staff=False,
+            is_superuser=False,
+            groups__isnull=True,
+        )
+        .exclude(
+            pk__in=Enrollment.objects.exclude(cohort_id=cohort_id).values("user_id")
+        )
+        .distinct()
+    )
+
+
 def erase_confirmed(now=None):
     """Erase the content of every confirmed cohort; returns how many."""
     erased = 0
     for review in RetentionReview.objects.filter(
         confirmed_at__isnull=False, erased_at__isnull=True
     ).select_related("cohort", "confirmed_by"):
+        leaving = list(leavers(review.cohort_id))
         erase_cohort(review.cohort_id)
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = gettext(
+                "The retention period of the cohort “%(cohort)s” ended."
+            ) % {"cohort": review.cohort.title}
+        for user in leaving:
+            erasure.erase_after_retention(user, review.confirmed_by, reason, now)
         RetentionReview.objects.filter(pk=review.pk).update(
             erased_at=now or timezone.now()
         )

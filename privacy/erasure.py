@@ -41,6 +41,32 @@ def request(subject, by, reason=""):
     return erasure
 
 
+def erase_after_retention(user, by, reason, now=None):
+    """An erasure of ``user``, whom a cohort's ended retention leaves with no
+    reason to be kept: approved by ``by`` (who confirmed the retention) and
+    due at once, with no cool-off, as the confirmation was the decision.
+    None where the person already has an erasure under way."""
+    now = now or timezone.now()
+    under_way = ErasureRequest.objects.filter(subject_user_id=user.pk).exclude(
+        state__in=[State.DONE, State.WITHDRAWN]
+    )
+    if under_way.exists():
+        return None
+    erasure = ErasureRequest.objects.create(
+        subject=user,
+        subject_user_id=user.pk,
+        subject_email=user.email or "",
+        reason=reason,
+        requested_by=by,
+        state=State.APPROVED,
+        approved_by=by,
+        approved_at=now,
+        run_after=now,
+    )
+    access.record(by, access.Action.APPROVE_ERASURE, user)
+    return erasure
+
+
 def approve(erasure, by, now=None):
     now = now or timezone.now()
     updated = ErasureRequest.objects.filter(

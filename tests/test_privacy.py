@@ -539,6 +539,36 @@ class RetentionTest(PrivacyDataMixin, TestCase):
         self.assertTrue(Enrollment.objects.filter(pk=self.recent_person.pk).exists())
         self.assertEqual(retention.run(self.now), {"listed": 0, "erased": 0})
 
+    def test_participants_whom_nothing_else_keeps_lose_their_accounts_too(self):
+        from cohorts import retention
+        from cohorts.enrolment import enrol
+        from cohorts.models import RetentionReview
+
+        # Oona is in the recent cohort too: her account stays, as does the
+        # trainer's, a coordinator's and Pat's until his erasure runs.
+        enrol(self.recent, self.other.user.email, "Oona", "Otherperson")
+        retention.run(self.now)
+        retention.confirm(RetentionReview.objects.get(), self.coordinator, self.now)
+        self.assertEqual(retention.run(self.now)["erased"], 1)
+
+        [request] = ErasureRequest.objects.all()
+        self.assertEqual(request.subject, self.person)
+        self.assertEqual(request.state, ErasureRequest.State.APPROVED)
+        self.assertEqual(request.approved_by, self.coordinator)
+        self.assertIn(self.cohort.title, request.reason)
+        # His calendar's cancellations go out first; then the account goes.
+        self.assertEqual(
+            erasure.run(request.pk, self.now), ErasureRequest.State.WAITING
+        )
+        send_pending()
+        self.assertEqual(erasure.run(request.pk, self.now), ErasureRequest.State.DONE)
+        self.assertFalse(User.objects.filter(pk=self.person.pk).exists())
+        for kept in [self.other.user, self.trainer, self.coordinator]:
+            self.assertTrue(User.objects.filter(pk=kept.pk, is_active=True).exists())
+        # Another run asks for nothing more.
+        retention.run(self.now)
+        self.assertEqual(ErasureRequest.objects.count(), 1)
+
     def test_a_trainer_cannot_confirm(self):
         from cohorts import retention
         from cohorts.models import RetentionReview
