@@ -541,7 +541,8 @@ class RetentionConfirmForm(WagtailAdminModelForm):
         help_text=_(
             "Enrolments, attendance, reflections, comments and invitations of "
             "this cohort are erased at the next run; the cohort and its "
-            "sessions stay."
+            "sessions stay. The accounts of its participants who are in no "
+            "other cohort and have no role in the admin are erased after it."
         ),
     )
 
