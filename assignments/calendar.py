@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 
 from cohorts import conf
 from cohorts.calendar.ical import EPOCH, organizer
+from cohorts.models import Enrollment
 
-from .models import DueEntry, Experiment
+from . import choosing
+from .models import Choice, DueEntry, Experiment, Reflection
 
 
 def bring_text(title):
@@ -99,17 +101,26 @@ def announce_due_times(cohort):
             entry.save()
 
 
-def due_events(cohorts):
+def due_events(cohorts, user=None):
     """When each experiment of ``cohorts`` (with their sessions prefetched)
-    is due, for the personal feed, with the SEQUENCE and DTSTAMP last
-    announced. One query."""
+    is due, for ``user``'s feed, with the SEQUENCE and DTSTAMP last
+    announced: in a cohort where they take part, the experiments their
+    programme shows (where a gap offers options, the one they chose, or
+    every option until they choose); in one they train, every experiment.
+    Three queries."""
     by_pk = {cohort.pk: cohort for cohort in cohorts}
-    events = []
-    for experiment in (
+    experiments = list(
         Experiment.objects.filter(cohort__in=list(by_pk))
         .select_related("due_entry")
         .order_by("cohort", "sort_order", "pk")
-    ):
+    )
+    shown = set(experiments)
+    if user is not None:
+        shown = shown_to(experiments, user)
+    events = []
+    for experiment in experiments:
+        if experiment not in shown:
+            continue
         experiment.cohort = by_pk[experiment.cohort_id]
         sessions = list(experiment.cohort.sessions.all())
         if when := experiment.due(sessions=sessions):
@@ -121,3 +132,36 @@ def due_events(cohorts):
                     sequence += 1  # changed since it was last announced
             events.append(due_event(experiment, when, sequence=sequence, stamp=stamp))
     return events
+
+
+def shown_to(experiments, user):
+    """Of ``experiments``, those ``user``'s feed shows (``due_events``):
+    two queries."""
+    participating = dict(
+        Enrollment.objects.active()
+        .filter(user=user, role=Enrollment.Role.PARTICIPANT)
+        .values_list("cohort_id", "pk")
+    )
+    choices = {}
+    for choice in Choice.objects.filter(enrollment__in=participating.values()):
+        choices.setdefault(choice.enrollment_id, {})[choice.after_session] = choice
+    written = set(
+        Reflection.objects.filter(author__in=participating.values()).values_list(
+            "experiment_id", flat=True
+        )
+    )
+    by_cohort = {}
+    for experiment in experiments:
+        by_cohort.setdefault(experiment.cohort_id, []).append(experiment)
+    shown = set()
+    for cohort_id, of_cohort in by_cohort.items():
+        enrollment_id = participating.get(cohort_id)
+        if enrollment_id is None:
+            shown.update(of_cohort)
+        else:
+            shown.update(
+                choosing.for_participant(
+                    of_cohort, choices.get(enrollment_id, {}), written
+                )
+            )
+    return shown

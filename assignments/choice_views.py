@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from wagtail import hooks
 
-from cohorts.models import Enrollment
+from cohorts.models import CalendarFeed, Enrollment
 
 from . import choosing
 from .models import Choice
@@ -47,6 +48,10 @@ def save_choice(enrollment, option, plan=None):
             "plan_when": (plan or {}).get("plan_when", ""),
             "plan_measure": (plan or {}).get("plan_measure", ""),
         },
+    )
+    # Their feed now shows the chosen experiment's due time alone.
+    CalendarFeed.objects.filter(user_id=enrollment.user_id).update(
+        changed_at=timezone.now()
     )
     return choice
 

@@ -151,6 +151,48 @@ class ChoiceTest(TestCase):
             200,
         )
 
+    def test_the_feed_shows_the_due_time_of_the_chosen_experiment_alone(self):
+        import icalendar
+
+        from cohorts.calendar.views import new_token
+
+        def due_summaries(user, token):
+            response = self.client.get(reverse("calendar:feed", args=[token]))
+            self.assertEqual(response.status_code, 200)
+            calendar = icalendar.Calendar.from_ical(b"".join(response))
+            etag = response["ETag"]
+            return etag, sorted(
+                str(event["SUMMARY"])
+                for event in calendar.walk("VEVENT")
+                if str(event["UID"]).startswith("experiment-")
+            )
+
+        in_english(self.anna.user, self.trainer)
+        token = new_token(self.anna.user)
+        before, summaries = due_summaries(self.anna.user, token)
+        # Before choosing: every option of the gap, as the programme shows.
+        self.assertEqual(
+            summaries,
+            [
+                "Reflection due: Camera on",
+                "Reflection due: Experiment 1",
+                "Reflection due: Experiment 2",
+                "Reflection due: My own experiment",
+            ],
+        )
+        self.client.force_login(self.anna.user)
+        self.client.post(
+            url("participant:choose", self.cohort.pk, 1), {"experiment": self.camera.pk}
+        )
+        after, summaries = due_summaries(self.anna.user, token)
+        self.assertNotEqual(after, before)  # a new feed, not the cached one
+        self.assertEqual(
+            summaries, ["Reflection due: Camera on", "Reflection due: Experiment 2"]
+        )
+        # Their trainer follows every option.
+        __, summaries = due_summaries(self.trainer, new_token(self.trainer))
+        self.assertEqual(len(summaries), 4)
+
     def test_an_own_experiment_needs_its_plan(self):
         self.client.force_login(self.anna.user)
         page = url("participant:choose", self.cohort.pk, 1)

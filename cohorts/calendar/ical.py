@@ -376,8 +376,9 @@ def cohort_file(cohort):
 def feed_file(user):
     """Every session of every live cohort ``user`` is enrolled in, and the
     events the apps built on cohorts add (the ``calendar_feed_events`` hook:
-    a function that takes the cohorts and returns VEVENTs, such as when
-    reflections are due), in a constant number of queries, in the active
+    a function that takes the cohorts and the person and returns VEVENTs,
+    such as when their reflections are due), in a constant number of
+    queries, in the active
     language. A person with no such event still gets a valid calendar: one
     with the site's time zone in it (RFC 5545 wants one component)."""
     cohorts = list(
@@ -394,7 +395,7 @@ def feed_file(user):
             sessions.append(session)
     events = published_events(sessions)
     for get_events in hooks.get_hooks("calendar_feed_events"):
-        events += get_events(cohorts)
+        events += get_events(cohorts, user)
     name = _("Virtu training")
     cal = new_calendar("PUBLISH", events, name=name)
     if not events:
