@@ -64,7 +64,7 @@ def confirm(review, by, now=None):
 def leavers(cohort_id):
     """The participants of the cohort whom nothing else keeps: enrolled in
     no other cohort (withdrawn ones included), and with no role in the
-    admin (no group, not staff)."""
+    admin (no group, no permission of their own, not staff)."""
     return (
         get_user_model()
         .objects.filter(
@@ -73,6 +73,7 @@ def leavers(cohort_id):
             is_staff=False,
             is_superuser=False,
             groups__isnull=True,
+            user_permissions__isnull=True,
         )
         .exclude(
             pk__in=Enrollment.objects.exclude(cohort_id=cohort_id).values("user_id")

@@ -9,6 +9,7 @@ from unittest import mock
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -547,6 +548,11 @@ class RetentionTest(PrivacyDataMixin, TestCase):
         # Oona is in the recent cohort too: her account stays, as does the
         # trainer's, a coordinator's and Pat's until his erasure runs.
         enrol(self.recent, self.other.user.email, "Oona", "Otherperson")
+        # A third, in this cohort alone, holds a permission of their own.
+        [officer] = make_participants(self.cohort, 1, prefix="officer")
+        officer.user.user_permissions.add(
+            Permission.objects.get(codename="view_erasurerequest")
+        )
         retention.run(self.now)
         retention.confirm(RetentionReview.objects.get(), self.coordinator, self.now)
         self.assertEqual(retention.run(self.now)["erased"], 1)
@@ -563,7 +569,7 @@ class RetentionTest(PrivacyDataMixin, TestCase):
         send_pending()
         self.assertEqual(erasure.run(request.pk, self.now), ErasureRequest.State.DONE)
         self.assertFalse(User.objects.filter(pk=self.person.pk).exists())
-        for kept in [self.other.user, self.trainer, self.coordinator]:
+        for kept in [self.other.user, self.trainer, self.coordinator, officer.user]:
             self.assertTrue(User.objects.filter(pk=kept.pk, is_active=True).exists())
         # Another run asks for nothing more.
         retention.run(self.now)
