@@ -106,6 +106,7 @@ class Experiment(Orderable):
         ``plan_cohort`` hook)."""
         if cohort.experiments.all():
             return
+        templates = [t for t in course.experiment_templates.all() if not t.retired_at]
         cohort.experiments = [
             cls(
                 title=template.title,
@@ -115,9 +116,10 @@ class Experiment(Orderable):
                 own=template.own,
                 # A course not saved yet has templates without ids.
                 template=template if template.pk else None,
+                # Numbered, as the editor numbers them.
+                sort_order=number,
             )
-            for template in course.experiment_templates.all()
-            if template.retired_at is None
+            for number, template in enumerate(templates)
         ]
 
 

@@ -162,6 +162,20 @@ class CohortPage(Page):
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone or DEFAULT_TIME_ZONE)
 
+    def with_content_json(self, content):
+        """The page as a revision holds it. A revision saved before sessions
+        were numbered may list them in any order (as PostgreSQL returned
+        them): those are put in the order of their start and numbered, so
+        the editor and publishing see the cohort as it was planned."""
+        page = super().with_content_json(content)
+        sessions = list(page.sessions.all())
+        if any(session.sort_order is None for session in sessions):
+            sessions.sort(key=lambda session: (session.start is None, session.start))
+            for number, session in enumerate(sessions):
+                session.sort_order = number
+            page.sessions = sessions
+        return page
+
     def plan_from_course(self, course=None):
         """Give a new cohort the course's sessions, where it has none of its
         own yet, and whatever the apps built on cohorts plan with it: each

@@ -60,22 +60,27 @@ def sync_trainer_access(cohort):
     )
 
 
-@transaction.atomic
 def revoke_trainer_access(cohort):
-    """A cohort being deleted: its trainer group goes, and its trainers who
-    train no other cohort leave the admin's Trainers group."""
+    """A cohort about to be deleted: its trainer group goes. Returns its
+    trainers, for ``leave_trainers`` once the deletion is done."""
     group = cohort.trainer_group
     if group is None:
-        return
+        return set()
     former = set(group.user_set.values_list("pk", flat=True))
     group.delete()
-    training_elsewhere = (
-        Enrollment.objects.active()
-        .filter(user__in=former, role=Enrollment.Role.TRAINER)
-        .exclude(cohort=cohort)
-        .values_list("user_id", flat=True)
+    return former
+
+
+def leave_trainers(user_ids):
+    """Of ``user_ids``, those who train no cohort any more leave the
+    admin's Trainers group. Called after a deletion, when the enrolments of
+    every cohort deleted with it (a course's) are gone."""
+    training = Enrollment.objects.active().filter(
+        user__in=user_ids, role=Enrollment.Role.TRAINER
     )
-    Group.objects.get(name=TRAINERS).user_set.remove(*former - set(training_elsewhere))
+    Group.objects.get(name=TRAINERS).user_set.remove(
+        *set(user_ids) - set(training.values_list("user_id", flat=True))
+    )
 
 
 def enrolled_people_only(users):

@@ -88,14 +88,15 @@ def erase_confirmed(now=None):
     for review in RetentionReview.objects.filter(
         confirmed_at__isnull=False, erased_at__isnull=True
     ).select_related("cohort", "confirmed_by"):
-        leaving = list(leavers(review.cohort_id))
-        erase_cohort(review.cohort_id)
+        # The accounts' erasures first: a run cut off after the content went
+        # would find no enrolment left to say whose they are.
         with translation.override(settings.LANGUAGE_CODE):
             reason = gettext(
                 "The retention period of the cohort “%(cohort)s” ended."
             ) % {"cohort": review.cohort.title}
-        for user in leaving:
+        for user in leavers(review.cohort_id):
             erasure.erase_after_retention(user, review.confirmed_by, reason, now)
+        erase_cohort(review.cohort_id)
         RetentionReview.objects.filter(pk=review.pk).update(
             erased_at=now or timezone.now()
         )

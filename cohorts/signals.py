@@ -9,7 +9,7 @@ from . import welcome
 from .calendar import invites
 from .meetings import sync_meetings
 from .models import CohortPage, Enrollment
-from .permissions import revoke_trainer_access, sync_trainer_access
+from .permissions import leave_trainers, revoke_trainer_access, sync_trainer_access
 
 
 @receiver(post_save, sender=Enrollment)
@@ -62,7 +62,14 @@ def cohort_deleted(sender, instance, **kwargs):
     # there to cancel, and its trainers to leave the admin.
     sync_meetings(instance, cancelled=True)
     invites.reconcile(instance.pk, live=False)
-    revoke_trainer_access(instance)
+    # Django sends every pre_delete of a deletion before it deletes a row:
+    # who trains nothing any more is known after (``cohort_gone``).
+    instance.former_trainers = revoke_trainer_access(instance)
+
+
+@receiver(post_delete, sender=CohortPage)
+def cohort_gone(sender, instance, **kwargs):
+    leave_trainers(getattr(instance, "former_trainers", ()))
 
 
 def deleted_with_a_page(origin):

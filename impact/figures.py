@@ -126,6 +126,9 @@ def ratings_by_statement(cohort_ids):
         wording[statement.pk] = statement.wording
     ratings = {key: {} for key in statements}
     for person, wave, statement_id, value, before in Rating.objects.filter(
+        # Ratings of these cohorts' statements: not those an enrolment moved
+        # here brought from its former cohort, nor those of a statement gone.
+        statement__cohort__in=cohort_ids,
         response__enrollment__cohort__in=cohort_ids,
         response__enrollment__withdrawn_at__isnull=True,
         response__enrollment__role=Enrollment.Role.PARTICIPANT,
@@ -283,6 +286,7 @@ def success_cases(cohort, count=3):
     baseline = {}
     order = {Wave.END: 1, Wave.FOLLOW_UP: 2}
     for person, wave, statement_id, value in Rating.objects.filter(
+        statement__cohort=cohort,
         response__enrollment__cohort=cohort,
         response__enrollment__withdrawn_at__isnull=True,
         response__status=Response.Status.SUBMITTED,

@@ -230,10 +230,15 @@ class Rating(models.Model):
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="ratings"
     )
-    #: A statement with ratings is not removed from its cohort's plan (the
-    #: editor refuses it): deleted only with the cohort or the answers.
+    #: A statement with ratings stays in its cohort's plan (the editor
+    #: refuses to remove it). Where one goes all the same (publishing an
+    #: older revision, deleting the cohort of an enrolment moved elsewhere),
+    #: its ratings stay with their answers, about no statement.
     statement = models.ForeignKey(
-        CohortStatement, on_delete=models.RESTRICT, related_name="ratings"
+        CohortStatement,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="ratings",
     )
     value = models.PositiveSmallIntegerField(
         _("rating"), null=True, blank=True, validators=[MaxValueValidator(SCALE_MAX)]

@@ -420,6 +420,8 @@ class DeleteCohortTest(CohortAdminTestCase):
 
         cohort = make_cohort(self.course, "Under the course")
         trainer = make_trainer(cohort)
+        # Training a second cohort of the course, deleted with it.
+        make_trainer(make_cohort(self.course, "Also under it"), trainer.email)
         # Coordinators delete only pages without children: a superuser.
         from .factories import make_user
 
@@ -429,3 +431,45 @@ class DeleteCohortTest(CohortAdminTestCase):
         self.assertFalse(CohortPage.objects.filter(pk=cohort.pk).exists())
         connection.check_constraints()
         self.assertFalse(trainer.groups.exists())
+
+
+class RevisionBeforeNumberingTest(CohortAdminTestCase):
+    """A draft saved before sessions were numbered opens and publishes with
+    its sessions in the order of their start, whatever order its revision
+    lists them in (PostgreSQL returned them in any)."""
+
+    def test_unnumbered_sessions_of_a_revision_come_in_the_order_of_their_start(self):
+        from .factories import make_cohort
+
+        cohort = make_cohort(self.course, "Old")
+        revision = cohort.latest_revision
+        content = dict(revision.content)
+        # The times of the first and last sessions swapped, none numbered:
+        # "Session 3" is now the first to start.
+        listed = content["sessions"]
+        times = [(s["start"], s["end"]) for s in listed]
+        content["sessions"] = [
+            {**session, "sort_order": None, "start": start, "end": end}
+            for session, (start, end) in zip(listed, reversed(times), strict=True)
+        ]
+        revision.content = content
+        revision.save(update_fields=["content"])
+        # A draft: the editor opens the revision, not the live rows (which
+        # the migration numbers).
+        CohortPage.objects.filter(pk=cohort.pk).update(has_unpublished_changes=True)
+
+        page = CohortPage.objects.get(pk=cohort.pk).get_latest_revision_as_object()
+        sessions = list(page.sessions.all())
+        self.assertEqual(
+            [s.title for s in sessions], ["Session 3", "Session 2", "Session 1"]
+        )
+        self.assertEqual([s.sort_order for s in sessions], [0, 1, 2])
+        edit = reverse("wagtailadmin_pages:edit", args=[cohort.pk])
+        response = self.client.get(edit)
+        self.assertEqual(response.status_code, 200)
+        self.assertLess(
+            response.content.index(b'value="Session 3"'),
+            response.content.index(b'value="Session 1"'),
+        )
+        response = self.client.post(edit, cohort_edit_data(page))
+        self.assertEqual(response.status_code, 302)

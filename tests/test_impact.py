@@ -502,11 +502,38 @@ class RatedStatementTests(ReportTestData, TestCase):
         self.assertFalse(CohortStatement.objects.filter(pk=unrated.pk).exists())
         self.assertEqual(Rating.objects.filter(statement=rated).count(), ratings)
 
-    def test_the_database_refuses_to_delete_a_rated_statement_alone(self):
-        from django.db.models import RestrictedError
+    def test_a_statement_gone_all_the_same_leaves_its_ratings_and_the_report(self):
+        # As publishing an older revision without it does.
+        rated = self.cohort.impact_statements.first()
+        ratings = list(rated.ratings.values_list("pk", flat=True))
+        rated.delete()
+        self.assertEqual(
+            Rating.objects.filter(pk__in=ratings, statement=None).count(),
+            len(ratings),
+        )
+        self.client.force_login(self.coordinator)
+        response = self.client.get(reverse("cohorts:impact", args=[self.cohort.pk]))
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, STATEMENTS[0])
+        self.assertContains(response, STATEMENTS[1])
 
-        with self.assertRaises(RestrictedError):
-            self.cohort.impact_statements.first().delete()
+    def test_an_enrolment_moved_to_another_cohort_brings_no_figures_with_it(self):
+        other = make_cohort(self.course, "Cohort B")
+        moved = self.people[0]
+        Enrollment.objects.filter(pk=moved.pk).update(cohort=other)
+        self.client.force_login(self.coordinator)
+        for url in [
+            reverse("cohorts:impact", args=[other.pk]),
+            reverse("cohorts:impact", args=[self.cohort.pk]),
+            reverse("courses:impact", args=[self.course.pk]),
+        ]:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(report([other]).statements[0].distributions[0].n, 0)
+        # Deleting the cohort it left keeps its answers.
+        url = reverse("wagtailadmin_pages:delete", args=[self.cohort.pk])
+        self.assertEqual(self.client.post(url).status_code, 302)
+        self.assertTrue(Rating.objects.filter(response__enrollment=moved).exists())
 
     def test_deleting_the_cohort_deletes_its_statements_and_ratings(self):
         self.client.force_login(self.coordinator)

@@ -736,7 +736,21 @@ class StoryDecisionEmailTest(SMTPServerMixin, TestCase):
         self.share(reflection, anonymous=True)
         story = Story.objects.get()
         self.decide(story, "approve")
-        self.decide(story, "approve")  # a second trainer, or a double click
+        # A second trainer who opened the story before it was published
+        # approves it too: their request reaches the decision with the
+        # story as it was when they opened it.
+        from django.contrib.messages.storage.fallback import FallbackStorage
+        from django.test import RequestFactory
+
+        from library.views import review
+
+        request = RequestFactory().post("/", {"action": "approve"})
+        request.user, request.session = make_trainer(self.alpha, "t2@example.fi"), {}
+        request._messages = FallbackStorage(request)
+        with self.captureOnCommitCallbacks(execute=True):
+            review(request, story)
+        self.assertEqual(Story.objects.get().approved_by, self.trainer)
+        self.assertFalse(Thanks.objects.exists())
         [message] = self.received()
         self.assertEqual(
             message["Subject"], "Your story is in the experiment library: Camera on"

@@ -1,5 +1,5 @@
-"""A statement with ratings stays (``RESTRICT``: the editor refuses to
-remove it), and the statements and questions a cohort copied from its course
+"""The ratings of a statement that goes stay with their answers (the
+editor refuses to remove a rated statement), and the statements and questions a cohort copied from its course
 without a number get one, in the order they were copied: with no number,
 PostgreSQL may return them in any order."""
 
@@ -32,7 +32,8 @@ class Migration(migrations.Migration):
             model_name="rating",
             name="statement",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.RESTRICT,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
                 related_name="ratings",
                 to="impact.cohortstatement",
             ),
