@@ -24,6 +24,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 
+from courses.views import PageListingMenuItem
 from outbox.listing import counted
 from privacy import access
 
@@ -303,6 +304,7 @@ class CohortListingViewSet(PageListingViewSet):
     index_view_class = CohortIndexView
     icon = "group"
     menu_label = _("Cohorts")
+    menu_item_class = PageListingMenuItem
     add_to_admin_menu = False
     name = "cohorts"
     columns = [

@@ -1,12 +1,23 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from wagtail import hooks
+from wagtail.admin.auth import user_has_any_page_permission
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
 
 from outbox.listing import counted
 
 from .models import CoursePage
+
+
+class PageListingMenuItem(MenuItem):
+    """A listing of pages in the menu of those who may act on some page:
+    for the others (commissioners, whose dashboard links their figures) it
+    would lead to a refusal."""
+
+    def is_shown(self, request):
+        return user_has_any_page_permission(request.user)
 
 
 class CourseIndexView(IndexView):
@@ -20,6 +31,7 @@ class CourseListingViewSet(PageListingViewSet):
     index_view_class = CourseIndexView
     icon = "list-ul"
     menu_label = _("Courses")
+    menu_item_class = PageListingMenuItem
     add_to_admin_menu = False
 
     def get_urlpatterns(self):

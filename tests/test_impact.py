@@ -587,6 +587,18 @@ class CommissionerTests(ReportTestData, TestCase):
         other.groups.clear()
         self.assertIn(self.client.get(url).status_code, (302, 404))
 
+    def test_the_admin_menu_offers_commissioners_no_listing_they_cannot_open(self):
+        self.client.force_login(self.commissioner)
+        home = self.client.get(reverse("wagtailadmin_home")).content.decode()
+        for listing in [reverse("courses:index"), reverse("cohorts:index")]:
+            with self.subTest(listing=listing):
+                self.assertNotIn(f'"url": "{listing}"', home)
+                self.assertEqual(self.client.get(listing).status_code, 302)
+        self.client.force_login(self.coordinator)
+        home = self.client.get(reverse("wagtailadmin_home")).content.decode()
+        self.assertIn(f'"url": "{reverse("courses:index")}"', home)
+        self.assertIn(f'"url": "{reverse("cohorts:index")}"', home)
+
     def test_the_course_editor_offers_only_commissioners_to_name(self):
         coordinator = self.coordinator
         self.client.force_login(coordinator)
