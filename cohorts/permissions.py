@@ -50,14 +50,7 @@ def sync_trainer_access(cohort):
     trainers = Group.objects.get(name=TRAINERS)
     trainers.user_set.add(*trainer_ids)
     # Someone who trains no cohort any more has no business in the admin.
-    trainers.user_set.remove(
-        *former_ids
-        - set(
-            Enrollment.objects.active()
-            .filter(user__in=former_ids, role=Enrollment.Role.TRAINER)
-            .values_list("user_id", flat=True)
-        )
-    )
+    leave_trainers(former_ids)
 
 
 def revoke_trainer_access(cohort):

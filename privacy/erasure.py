@@ -11,6 +11,7 @@ until then, and the erasure waits for the next run of the periodic job.
 """
 
 import logging
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -52,30 +53,23 @@ def erase_after_retention(user, by, reason, now=None):
     )
     if under_way.exists():
         return None
-    erasure = ErasureRequest.objects.create(
-        subject=user,
-        subject_user_id=user.pk,
-        subject_email=user.email or "",
-        reason=reason,
-        requested_by=by,
-        state=State.APPROVED,
-        approved_by=by,
-        approved_at=now,
-        run_after=now,
-    )
-    access.record(by, access.Action.APPROVE_ERASURE, user)
+    erasure = request(user, by, reason)
+    approve(erasure, by, now, cool_off=timedelta(0))
     return erasure
 
 
-def approve(erasure, by, now=None):
+def approve(erasure, by, now=None, cool_off=None):
+    """Approve a requested erasure: it runs after ``cool_off`` (the
+    setting's, unless given), until when it can be withdrawn."""
     now = now or timezone.now()
+    cool_off = erasure_cool_off() if cool_off is None else cool_off
     updated = ErasureRequest.objects.filter(
         pk=erasure.pk, state=State.REQUESTED
     ).update(
         state=State.APPROVED,
         approved_by=by,
         approved_at=now,
-        run_after=now + erasure_cool_off(),
+        run_after=now + cool_off,
     )
     if updated:
         erasure.refresh_from_db()
