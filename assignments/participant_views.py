@@ -30,6 +30,7 @@ from privacy import access
 
 from . import choosing
 from .comments import post_comment
+from .fragments import fragment_context
 from .models import Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
 from .timeline import JOIN_EARLY, State, current_experiments, programme, programme_items
@@ -187,7 +188,7 @@ def my_training(request):
     return render(
         request,
         "assignments/participant/my_training.html",
-        {"summaries": summaries, "now": now},
+        {"summaries": summaries, **fragment_context(summaries)},
     )
 
 
@@ -198,13 +199,18 @@ def writer(user, experiment_id):
     """The experiment and the user's enrolment as its participant: only the
     participants of a live cohort write its reflections."""
     enrollment = get_object_or_404(
-        Enrollment.objects.active().select_related("cohort"),
+        Enrollment.objects.active()
+        .select_related("cohort")
+        .prefetch_related("cohort__experiments"),
         user=user,
         role=Enrollment.Role.PARTICIPANT,
         cohort__live=True,
         cohort__experiments=experiment_id,
     )
-    experiment = Experiment.objects.get(pk=experiment_id)
+    # The cohort's experiments, read once: ``chosen`` needs the others.
+    experiment = next(
+        e for e in enrollment.cohort.experiments.all() if e.pk == experiment_id
+    )
     experiment.cohort = enrollment.cohort
     return experiment, enrollment
 
@@ -231,13 +237,13 @@ def locked_reflection(experiment, enrollment, create):
     """The participant's reflection, locked for this transaction; created
     first when ``create``, so that concurrent posts (a double click) queue on
     the same row instead of making two."""
-    if create:
-        Reflection.objects.get_or_create(experiment=experiment, author=enrollment)
-    reflection = (
-        Reflection.objects.select_for_update()
-        .filter(experiment=experiment, author=enrollment)
-        .first()
+    mine = Reflection.objects.select_for_update().filter(
+        experiment=experiment, author=enrollment
     )
+    reflection = mine.first()
+    if reflection is None and create:
+        Reflection.objects.get_or_create(experiment=experiment, author=enrollment)
+        reflection = mine.first()
     if reflection is not None:
         reflection.experiment = experiment
     return reflection
@@ -265,6 +271,8 @@ def reflection(request, experiment_id):
     reflection = Reflection.objects.filter(
         experiment=experiment, author=enrollment
     ).first()
+    if reflection is not None:
+        reflection.experiment = experiment
     new_feedback = bool(reflection and reflection.has_new_feedback)
     if new_feedback:
         Reflection.objects.filter(pk=reflection.pk).update(
@@ -505,22 +513,25 @@ def cohort(request, cohort_id):
         else None
     )
     now = timezone.now()
+    steps = programme(
+        sessions,
+        list(cohort.experiments.all()),
+        now,
+        own,
+        join_urls(sessions),
+        programme_items([cohort], request.user, now).get(cohort.pk, ()),
+    )
+    participant = enrollment is not None
     return render(
         request,
         "assignments/participant/cohort.html",
         {
             "cohort": cohort,
-            "steps": programme(
-                sessions,
-                list(cohort.experiments.all()),
-                now,
-                own,
-                join_urls(sessions),
-                programme_items([cohort], request.user, now).get(cohort.pk, ()),
-            ),
-            "participant": enrollment is not None,
+            "steps": steps,
+            "participant": participant,
             "page_obj": page,
             "trainers_only": Reflection.Visibility.TRAINERS,
+            **fragment_context(cohort, steps, participant, page),
         },
     )
 

@@ -1,0 +1,141 @@
+"""Rendered parts of the participants' pages kept in the cache, under a
+fingerprint of everything they show.
+
+Most of the time of "My training" and the cohort space goes to rendering
+their templates, not to reading the database. The views still read what
+they show, then fingerprint it: every field of every object read (related
+objects, prefetched rows and annotations included), the values worked out
+from the time (a session to join now, a late experiment) and the language.
+A part is rendered again only when its fingerprint changes, so nothing has
+to remember to clear the cache when a reflection, a session or a name
+changes, whatever changed it (the admin, an import, a bulk update, an
+erasure).
+
+In a template::
+
+    {% load cache %}
+    {% cache fragment_seconds "my-training" fingerprint %}...{% endcache %}
+"""
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import functools
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.paginator import Page
+from django.db import models
+from django.template.utils import get_app_template_dirs
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+
+#: How long a rendered part is kept, in seconds; a part not asked for again
+#: within this time makes room for others.
+FRAGMENT_SECONDS = 3600
+
+_PLAIN = (
+    str,
+    int,
+    float,
+    bool,
+    type(None),
+    decimal.Decimal,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    uuid.UUID,
+    enum.Enum,
+)
+
+
+def fingerprint(*values):
+    """A digest of ``values`` and the active language: model instances,
+    dataclasses, pages of a paginator, and lists, tuples, sets and dicts of
+    them. Anything else that cannot be told apart by its contents raises
+    TypeError, rather than giving a fingerprint that would not change."""
+    plain = _plain((templates_digest(), get_language(), values), set())
+    text = repr(plain).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=20).hexdigest()
+
+
+def fragment_context(*values):
+    """What a template needs for ``{% cache %}`` around a part showing
+    ``values``. With DEBUG on, nothing is kept: templates being edited show
+    at once."""
+    return {
+        "fingerprint": fingerprint(*values),
+        "fragment_seconds": 0 if settings.DEBUG else FRAGMENT_SECONDS,
+    }
+
+
+@functools.cache
+def templates_digest():
+    """A digest of every template file the apps and the site have, read once
+    a process: a release that changes how a part looks renders it anew."""
+    digest = hashlib.blake2b(digest_size=20)
+    folders = [*get_app_template_dirs("templates")]
+    for engine in settings.TEMPLATES:
+        folders.extend(Path(folder) for folder in engine.get("DIRS", ()))
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.html")):
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _plain(value, seen):
+    """``value`` as nested tuples of values whose repr says what they hold."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(item, seen) for item in value)
+    if isinstance(value, dict):
+        return tuple((_plain(k, seen), _plain(v, seen)) for k, v in value.items())
+    if isinstance(value, models.Model):
+        if id(value) in seen:
+            return "<seen>"
+        seen.add(id(value))
+        return _plain_model(value, seen)
+    if dataclasses.is_dataclass(value):
+        if id(value) in seen:
+            return "<seen>"
+        seen.add(id(value))
+        return (type(value).__qualname__,) + tuple(
+            _plain(getattr(value, field.name), seen)
+            for field in dataclasses.fields(value)
+        )
+    if isinstance(value, Page):
+        return (
+            "page",
+            value.number,
+            value.paginator.count,
+            _plain(list(value.object_list), seen),
+        )
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_plain(item, seen)) for item in value))
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"Cannot fingerprint {type(value).__qualname__}")
+
+
+def _plain_model(instance, seen):
+    fields = [type(instance).__qualname__]
+    for name, item in vars(instance).items():
+        if name == "_state":
+            # Related objects read with select_related, or already used.
+            for related_name, related in instance._state.fields_cache.items():
+                fields.append((related_name, _plain(related, seen)))
+        elif name == "_prefetched_objects_cache":
+            for related_name, rows in item.items():
+                fields.append((related_name, _plain(list(rows), seen)))
+        elif not name.startswith("_"):
+            fields.append(
+                (name, item if isinstance(item, _PLAIN) else _plain(item, seen))
+            )
+    return tuple(fields)

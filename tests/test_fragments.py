@@ -1,0 +1,162 @@
+"""The rendered parts of "My training" and the cohort space kept in the
+cache (assignments/fragments.py): a page shows any change at once, however
+it was made, and a repeated request does not render the part again."""
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import SimpleTestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from assignments.fragments import fingerprint, fragment_context
+from assignments.models import Comment, Experiment, Reflection
+from cohorts.models import CohortPage, Session
+from courses.permissions import COORDINATORS
+from signin.templatetags import admin_link
+
+from .test_participant_pages import ParticipantPageTestCase, url
+
+TIMELINE = "assignments/participant/_timeline.html"
+
+
+def without_tokens(response):
+    """The page without its CSRF tokens, which differ on every request."""
+    return re.sub(r'value="[A-Za-z0-9]{64}"', "", response.content.decode())
+
+
+class FingerprintTest(SimpleTestCase):
+    def test_equal_values_give_equal_fingerprints_and_a_change_another(self):
+        start, uid = timezone.now(), uuid.uuid4()
+        one = Session(pk=1, title="Kick-off", start=start, end=start, uid=uid)
+        same = Session(pk=1, title="Kick-off", start=start, end=start, uid=uid)
+        other = Session(pk=1, title="Kick-off", start=start, end=start, uid=uid)
+        other.start += timedelta(hours=1)
+        self.assertEqual(fingerprint([one]), fingerprint([same]))
+        self.assertNotEqual(fingerprint([one]), fingerprint([other]))
+
+    def test_the_language_is_part_of_the_fingerprint(self):
+        with translation.override("fi"):
+            finnish = fingerprint("same")
+        with translation.override("sv"):
+            swedish = fingerprint("same")
+        self.assertNotEqual(finnish, swedish)
+
+    def test_related_and_prefetched_objects_count(self):
+        experiment = Experiment(pk=1, title="Try a check-in")
+        reflection = Reflection(pk=2, experiment=experiment, answers=[])
+        before = fingerprint(reflection)
+        experiment.title = "Try a check-out"
+        self.assertNotEqual(fingerprint(reflection), before)
+
+    def test_an_object_it_cannot_read_is_refused(self):
+        @dataclass
+        class Holder:
+            thing: object
+
+        with self.assertRaises(TypeError):
+            fingerprint(Holder(object()))
+
+    @override_settings(DEBUG=True)
+    def test_nothing_is_kept_while_debugging(self):
+        self.assertEqual(fragment_context("x")["fragment_seconds"], 0)
+
+
+class KeptPartsTest(ParticipantPageTestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+
+    def test_a_repeated_request_does_not_render_the_programme_again(self):
+        first = self.client.get(url("my_training"))
+        self.assertTemplateUsed(first, TIMELINE)
+        again = self.client.get(url("my_training"))
+        self.assertTemplateNotUsed(again, TIMELINE)
+        self.assertEqual(without_tokens(first), without_tokens(again))
+
+    def test_a_session_changed_without_signals_shows_at_once(self):
+        self.client.get(url("my_training"))
+        self.client.get(url("cohort", self.cohort.pk))
+        Session.objects.filter(pk=self.sessions[1].pk).update(title="Moved online")
+        self.assertContains(self.client.get(url("my_training")), "Moved online")
+        self.assertContains(
+            self.client.get(url("cohort", self.cohort.pk)), "Moved online"
+        )
+
+    def test_a_renamed_cohort_shows_its_new_address(self):
+        self.client.get(url("my_training"))
+        page = CohortPage.objects.get(pk=self.cohort.pk)
+        page.slug = "alpha-renamed"
+        page.save_revision().publish()
+        response = self.client.get(url("my_training"))
+        self.assertContains(response, "/alpha-renamed/")
+
+    def test_a_renamed_author_and_a_new_comment_show_in_the_cohort_space(self):
+        reflection = self.write(enrollment=self.peer)
+        space = url("cohort", self.cohort.pk)
+        self.assertContains(self.client.get(space), "(0 comments)")
+        get_user_model().objects.filter(pk=self.peer.user_id).update(
+            first_name="Renamed"
+        )
+        self.assertContains(self.client.get(space), "Renamed")
+        Comment.objects.create(reflection=reflection, author=self.user, text="Nice")
+        self.assertContains(self.client.get(space), "(1 comment)")
+
+    def test_each_language_has_its_own_part(self):
+        english = self.client.get(url("my_training"))
+        self.assertContains(english, "Open the cohort space")
+        with translation.override("fi"):
+            finnish = self.client.get(reverse("participant:my_training"))
+        self.assertNotContains(finnish, "Open the cohort space")
+        self.assertContains(finnish, 'lang="fi"')
+
+    def test_the_time_moves_the_page_on(self):
+        """What depends on the time (join now, late) is worked out before the
+        fingerprint, so a page kept from before does not hide it."""
+        soon = timezone.now() + timedelta(minutes=30)
+        Session.objects.filter(pk=self.sessions[1].pk).update(
+            meeting_url="https://meet.example.fi/alpha-2",
+            start=soon,
+            end=soon + timedelta(hours=3),
+        )
+        self.assertNotContains(self.client.get(url("my_training")), "Join now")
+        Session.objects.filter(pk=self.sessions[1].pk).update(
+            start=timezone.now() + timedelta(minutes=10)
+        )
+        self.assertContains(self.client.get(url("my_training")), "Join now")
+
+    def test_a_submitted_reflection_shows_as_submitted(self):
+        self.client.get(url("my_training"))
+        self.write(status=Reflection.Status.SUBMITTED)
+        response = self.client.get(url("my_training"))
+        self.assertContains(response, "Submitted")
+
+
+class AdminLinkTest(ParticipantPageTestCase):
+    """The header's link to the admin: its permission check is kept in the
+    session for a few minutes instead of costing two queries a page."""
+
+    def admin_links(self):
+        response = self.client.get(url("my_training"))
+        return response, response.content.decode().count(
+            f'href="{reverse("wagtailadmin_home")}"'
+        )
+
+    def test_a_participant_has_no_link_and_a_trainer_has_one(self):
+        self.assertEqual(self.admin_links()[1], 0)
+        self.client.force_login(self.trainer)
+        self.assertEqual(self.admin_links()[1], 1)
+
+    def test_the_answer_is_kept_then_asked_again(self):
+        self.admin_links()
+        Group.objects.get(name=COORDINATORS).user_set.add(self.user)
+        self.assertEqual(self.admin_links()[1], 0, "kept for KEEP_SECONDS")
+        session = self.client.session
+        session[admin_link.SESSION_KEY][1] -= admin_link.KEEP_SECONDS
+        session.save()
+        self.assertEqual(self.admin_links()[1], 1)
