@@ -14,7 +14,10 @@ erasure).
 In a template::
 
     {% load cache %}
-    {% cache fragment_seconds "my-training" fingerprint %}...{% endcache %}
+    {% cache fragment_seconds "my-training" cohorts_fingerprint %}...{% endcache %}
+
+A part shared by many readers (the cohort's reflections) is fingerprinted
+apart from what is each reader's own (their programme), so they share it.
 """
 
 import dataclasses
@@ -62,12 +65,15 @@ def fingerprint(*values):
     return hashlib.blake2b(text, digest_size=20).hexdigest()
 
 
-def fragment_context(*values):
-    """What a template needs for ``{% cache %}`` around a part showing
-    ``values``. With DEBUG on, nothing is kept: templates being edited show
-    at once."""
+def fragment_context(**parts):
+    """What a template needs for ``{% cache %}`` around each part: for
+    ``name=(values...)``, ``<name>_fingerprint``, and ``fragment_seconds``.
+    With DEBUG on, nothing is kept: templates being edited show at once."""
     return {
-        "fingerprint": fingerprint(*values),
+        **{
+            f"{name}_fingerprint": fingerprint(*values)
+            for name, values in parts.items()
+        },
         "fragment_seconds": 0 if settings.DEBUG else FRAGMENT_SECONDS,
     }
 

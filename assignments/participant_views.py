@@ -188,7 +188,7 @@ def my_training(request):
     return render(
         request,
         "assignments/participant/my_training.html",
-        {"summaries": summaries, **fragment_context(summaries)},
+        {"summaries": summaries, **fragment_context(cohorts=(summaries,))},
     )
 
 
@@ -531,7 +531,11 @@ def cohort(request, cohort_id):
             "participant": participant,
             "page_obj": page,
             "trainers_only": Reflection.Visibility.TRAINERS,
-            **fragment_context(cohort, steps, participant, page),
+            **fragment_context(
+                programme=(cohort, steps, participant),
+                # The same for every reader who sees the same reflections.
+                reflections=(cohort.time_zone, page),
+            ),
         },
     )
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import SimpleTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,6 +23,7 @@ from signin.templatetags import admin_link
 from .test_participant_pages import ParticipantPageTestCase, url
 
 TIMELINE = "assignments/participant/_timeline.html"
+ANSWERS = "assignments/participant/_answers.html"
 
 
 def without_tokens(response):
@@ -64,13 +65,13 @@ class FingerprintTest(SimpleTestCase):
 
     @override_settings(DEBUG=True)
     def test_nothing_is_kept_while_debugging(self):
-        self.assertEqual(fragment_context("x")["fragment_seconds"], 0)
+        self.assertEqual(fragment_context(part=("x",))["fragment_seconds"], 0)
 
 
 class KeptPartsTest(ParticipantPageTestCase):
     def setUp(self):
         super().setUp()
-        cache.clear()
+        caches["template_fragments"].clear()
 
     def test_a_repeated_request_does_not_render_the_programme_again(self):
         first = self.client.get(url("my_training"))
@@ -106,6 +107,19 @@ class KeptPartsTest(ParticipantPageTestCase):
         self.assertContains(self.client.get(space), "Renamed")
         Comment.objects.create(reflection=reflection, author=self.user, text="Nice")
         self.assertContains(self.client.get(space), "(1 comment)")
+
+    def test_readers_of_the_same_reflections_share_them_not_their_programme(self):
+        self.write(enrollment=self.peer)
+        space = url("cohort", self.cohort.pk)
+        first = self.client.get(space)
+        self.assertTemplateUsed(first, ANSWERS)
+        # A draft of their own: the same reflections, another programme.
+        self.write(enrollment=self.people[2], status=Reflection.Status.DRAFT)
+        self.client.force_login(self.people[2].user)
+        other = self.client.get(space)
+        self.assertTemplateNotUsed(other, ANSWERS)
+        self.assertTemplateUsed(other, TIMELINE)
+        self.assertContains(other, "I ran a meeting.")
 
     def test_each_language_has_its_own_part(self):
         english = self.client.get(url("my_training"))

@@ -159,7 +159,10 @@ def cache_from_url(url):
             "LOCATION": rest or "virtu_cache",
         }
     if scheme == "locmem":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": rest,
+        }
     raise ValueError(f"CACHE_URL: unknown cache {url!r}")
 
 
@@ -172,7 +175,19 @@ SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backe
 
 #: Production shares the database by default (settings/production.py).
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
-CACHES = {"default": cache_from_url(CACHE_URL)}
+#: The rendered parts of participants' pages (assignments/fragments.py) are
+#: kept under a fingerprint of everything they show, so each process may keep
+#: its own: no query to read one. FRAGMENT_CACHE_URL shares them instead
+#: (such as Redis).
+FRAGMENT_CACHE_URL = os.environ.get("FRAGMENT_CACHE_URL") or "locmem://fragments"
+CACHES = {
+    "default": cache_from_url(CACHE_URL),
+    # The name Django's {% cache %} tag looks for.
+    "template_fragments": cache_from_url(FRAGMENT_CACHE_URL),
+}
+if FRAGMENT_CACHE_URL.startswith("locmem:"):
+    # A part is some 10 kB: at most about 20 MB a process.
+    CACHES["template_fragments"]["OPTIONS"] = {"MAX_ENTRIES": 2000}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}

@@ -15,3 +15,4 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
+MIDDLEWARE = ["virtu.timing.ServerTimingMiddleware", *MIDDLEWARE]  # noqa: F405

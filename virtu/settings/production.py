@@ -35,7 +35,7 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 CACHE_URL = (
     os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "db://virtu_cache"  # noqa: F405
 )
-CACHES = {"default": cache_from_url(CACHE_URL)}  # noqa: F405
+CACHES["default"] = cache_from_url(CACHE_URL)  # noqa: F405
 
 # Each web thread and worker keeps its connection a minute, checked before
 # reuse, instead of connecting for every request.

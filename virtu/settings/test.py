@@ -14,7 +14,10 @@ LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405
 # Each test run its own cache and database sessions, whatever CACHE_URL or
 # REDIS_URL the environment has (the scale-out test starts servers of its own
 # on Redis).
-CACHES = {"default": cache_from_url("locmem://")}  # noqa: F405
+CACHES = {  # noqa: F405
+    "default": cache_from_url("locmem://"),  # noqa: F405
+    "template_fragments": cache_from_url("locmem://fragments"),  # noqa: F405
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Tests make meeting services fail on purpose; they read these with assertLogs.
 LOGGING["loggers"]["cohorts.meetings"] = {"level": "ERROR"}  # noqa: F405
