@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from functools import reduce
 from pathlib import Path
@@ -171,9 +171,18 @@ class Command(BaseCommand):
         size = max(options["cohort_size"], options["participants"])
         demo.add_generated_participants([cohort], size, progress=progress)
         # Everyone has a reflection on the first experiment: the trainers
-        # answer those; the participants write on the second.
+        # answer those. The participants write on a later one that is the
+        # only one after its session (where a session offers several, each
+        # person chooses one first).
         demo.add_generated_progress(cohort, timezone.now())
-        first, second = cohort.experiments.order_by("after_session", "pk")[:2]
+        experiments = list(cohort.experiments.order_by("after_session", "pk"))
+        gaps = Counter(experiment.after_session for experiment in experiments)
+        first = experiments[0]
+        second = next(
+            e
+            for e in experiments
+            if e.after_session > first.after_session and gaps[e.after_session] == 1
+        )
         people = list(
             Enrollment.objects.filter(cohort=cohort, role=Enrollment.Role.PARTICIPANT)
             .select_related("user")
