@@ -69,21 +69,26 @@ def with_progress(people, cohort, state, experiment=None):
 
 
 def attendance_of(people, sessions):
-    """{(enrolment id, session id): status} of ``people`` at ``sessions``."""
-    rows = Attendance.objects.filter(
-        session__in=[session.pk for session in sessions],
-        enrollment__in=[person.pk for person in people],
-    ).values_list("enrollment_id", "session_id", "status")
+    """{(enrolment id, session id): status} of ``people`` at ``sessions``;
+    of everyone marked at them when ``people`` is None."""
+    rows = Attendance.objects.filter(session__in=[session.pk for session in sessions])
+    if people is not None:
+        rows = rows.filter(enrollment__in=[person.pk for person in people])
+    rows = rows.values_list("enrollment_id", "session_id", "status")
     return {(person, session): status for person, session, status in rows}
 
 
 def reflections_of(people, experiments):
-    """{(enrolment id, experiment id): reflection} of ``people``, with only
-    the fields that say where they are."""
+    """{(enrolment id, experiment id): reflection} of ``people`` (of everyone
+    when None), with only the fields that say where they are."""
     reflections = Reflection.objects.filter(
-        experiment__in=[experiment.pk for experiment in experiments],
-        author__in=[person.pk for person in people],
-    ).only("pk", "author_id", "experiment_id", "status", "is_late", "feedback_at")
+        experiment__in=[experiment.pk for experiment in experiments]
+    )
+    if people is not None:
+        reflections = reflections.filter(author__in=[person.pk for person in people])
+    reflections = reflections.only(
+        "pk", "author_id", "experiment_id", "status", "is_late", "feedback_at"
+    )
     return {(r.author_id, r.experiment_id): r for r in reflections}
 
 

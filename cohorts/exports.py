@@ -1,7 +1,10 @@
 """Spreadsheet exports that participants' text cannot turn into formulas."""
 
+from django.http import StreamingHttpResponse
 from django.utils import translation
+from django.utils.http import content_disposition_header
 
+from . import xlsx
 from .audit import log_export
 from .models import CohortPage
 
@@ -30,13 +33,14 @@ def in_language(lines, language):
 
 class SafeSpreadsheetExportMixin:
     """For views with Wagtail's ``SpreadsheetExportMixin``. XLSX is safe as
-    Wagtail writes its rows (every text cell is a string cell, never a
+    ``cohorts.xlsx`` writes it (every text cell is a string cell, never a
     formula); CSV has no cell types, so formula-like text gets an apostrophe.
-    So do headings in both, which Wagtail writes as plain values: they can be
-    titles of sessions and experiments that trainers typed.
+    So do headings in both: they can be titles of sessions and experiments
+    that trainers typed.
 
-    CSV is streamed after the view has returned and the admin has put back
-    the site's language: its rows are made in the user's language here.
+    Both are streamed, row by row, after the view has returned and the admin
+    has put back the site's language: their rows are made in the user's
+    language here.
 
     Every export is logged (who, what, with which filters, how many rows),
     with the cohort it is about when it is about one: the view's ``cohort``,
@@ -89,6 +93,29 @@ class SafeSpreadsheetExportMixin:
 
     def stream_csv(self, queryset):
         return in_language(super().stream_csv(queryset), translation.get_language())
+
+    def write_xlsx_response(self, queryset):
+        """The workbook sent as it is written, instead of openpyxl's built
+        whole first (see ``cohorts.xlsx``)."""
+        headings = [self.get_heading(queryset, field) for field in self.list_export]
+        rows = (
+            [
+                self.preprocess_field_value(field, value, self.FORMAT_XLSX)
+                for field, value in self.to_row_dict(item).items()
+            ]
+            for item in queryset
+        )
+        response = StreamingHttpResponse(
+            in_language(
+                xlsx.stream_xlsx(headings, rows, self.get_filename()),
+                translation.get_language(),
+            ),
+            content_type=xlsx.CONTENT_TYPE,
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{self.get_filename()}.xlsx"
+        )
+        return response
 
     def get_heading(self, queryset, field):
         return neutralise(super().get_heading(queryset, field))

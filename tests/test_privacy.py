@@ -263,11 +263,11 @@ class ExportTest(PrivacyDataMixin, TestCase):
         url = reverse("privacy:my_data")
         self.client.get(url)
         DataExport.objects.create(subject=self.person, requested_by=self.person)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(4):
             self.client.get(url)
         for __ in range(4):
             DataExport.objects.create(subject=self.person, requested_by=self.person)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(4):
             self.client.get(url)
 
 
