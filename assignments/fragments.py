@@ -74,8 +74,13 @@ def fragment_context(**parts):
             f"{name}_fingerprint": fingerprint(*values)
             for name, values in parts.items()
         },
-        "fragment_seconds": 0 if settings.DEBUG else FRAGMENT_SECONDS,
+        "fragment_seconds": fragment_seconds(),
     }
+
+
+def fragment_seconds():
+    """How long a rendered part is kept: with DEBUG on, not at all."""
+    return 0 if settings.DEBUG else FRAGMENT_SECONDS
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import BaseColumn, Column
+from wagtail.admin.ui.tables import BaseColumn, Column, Table
 from wagtail.admin.views.reports import ReportView
 
 from cohorts.exports import SafeSpreadsheetExportMixin
@@ -26,6 +26,7 @@ from cohorts.views import (
 from outbox.listing import counted
 
 from . import choosing, progress
+from .fragments import fingerprint, fragment_seconds
 from .models import Choice, Reflection
 
 
@@ -260,6 +261,18 @@ class AttendanceColumn(ProgressColumn):
         return context
 
 
+class ProgressTable(Table):
+    """Wagtail's table with each row kept in the cache under a fingerprint of
+    what it shows (``assignments.fragments``): a page of 100 people renders
+    some 900 cell templates, most of them the same as on the last visit."""
+
+    template_name = "assignments/admin/progress_table.html"
+
+    @property
+    def fragment_seconds(self):
+        return fragment_seconds()
+
+
 class ProgressView(SafeSpreadsheetExportMixin, ReportView):
     """One cohort, a row per participant: attendance at each session and the
     state of each experiment's reflection. A fixed number of queries at any
@@ -364,11 +377,20 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
             *[ChoiceColumn(gap) for gap in self.choice_gaps],
         ]
 
+    table_class = ProgressTable
+
     def with_cells(self, people):
-        """The ``people`` with their attendance and reflections attached."""
+        """The ``people`` with their attendance and reflections attached, and
+        the fingerprint of their row."""
         people = list(people)
         cells = self.cells_of(people)
-        return [self.attach(person, *cells) for person in people]
+        columns = fingerprint(
+            self.cohort.pk, self.sessions, self.experiments, self.choice_gaps
+        )
+        for person in people:
+            self.attach(person, *cells)
+            person.row_fingerprint = fingerprint(columns, person)
+        return people
 
     def cells_of(self, people):
         """The attendance, reflections and choices of ``people`` (a list), or

@@ -1,6 +1,7 @@
-"""The rendered parts of "My training" and the cohort space kept in the
-cache (assignments/fragments.py): a page shows any change at once, however
-it was made, and a repeated request does not render the part again."""
+"""The rendered parts of "My training", the cohort space and the progress
+grid kept in the cache (assignments/fragments.py): a page shows any change
+at once, however it was made, and a repeated request does not render the
+part again."""
 
 import re
 import uuid
@@ -10,17 +11,19 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import caches
-from django.test import SimpleTestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.users.models import UserProfile
 
 from assignments.fragments import fingerprint, fragment_context
 from assignments.models import Comment, Experiment, Reflection
-from cohorts.models import CohortPage, Session
+from cohorts.models import Attendance, CohortPage, Session
 from courses.permissions import COORDINATORS
 from signin.templatetags import admin_link
 
 from .test_participant_pages import ParticipantPageTestCase, url
+from .test_progress import TrainingDataMixin
 
 TIMELINE = "assignments/participant/_timeline.html"
 ANSWERS = "assignments/participant/_answers.html"
@@ -174,3 +177,49 @@ class AdminLinkTest(ParticipantPageTestCase):
         session[admin_link.SESSION_KEY][1] -= admin_link.KEEP_SECONDS
         session.save()
         self.assertEqual(self.admin_links()[1], 1)
+
+
+class KeptGridRowsTest(TrainingDataMixin, TestCase):
+    """The progress grid keeps each row rendered under a fingerprint of what
+    it shows (ProgressTable)."""
+
+    CELL = "assignments/admin/progress_reflection_cell.html"
+
+    def setUp(self):
+        caches["template_fragments"].clear()
+        self.client.force_login(self.trainer)
+
+    def test_a_repeated_page_renders_no_cell_and_shows_the_same(self):
+        first = self.client.get(self.progress_url())
+        self.assertTemplateUsed(first, self.CELL)
+        again = self.client.get(self.progress_url())
+        self.assertTemplateNotUsed(again, self.CELL)
+        self.assertEqual(self.rows(first), self.rows(again))
+
+    def test_attendance_changed_without_signals_shows_at_once(self):
+        self.client.get(self.progress_url())
+        Attendance.objects.filter(enrollment=self.people[0]).update(status="absent")
+        Reflection.objects.filter(pk=self.draft.pk).update(
+            status=Reflection.Status.SUBMITTED, submitted_at=timezone.now()
+        )
+        rows = {row[0]: row for row in self.rows(self.client.get(self.progress_url()))}
+        self.assertIn("Absent", rows[self.people[0].name])
+        self.assertIn("Submitted", rows[self.people[0].name])
+
+    def test_a_renamed_participant_shows_renamed(self):
+        self.client.get(self.progress_url())
+        get_user_model().objects.filter(pk=self.people[2].user_id).update(
+            first_name="Renamed"
+        )
+        names = self.names(self.client.get(self.progress_url()))
+        self.assertTrue(any(name.startswith("Renamed") for name in names), names)
+
+    def test_each_language_has_its_own_rows(self):
+        english = self.rows(self.client.get(self.progress_url()))
+        self.assertIn("Draft", english[0] + english[1] + english[2] + english[3])
+        profile = UserProfile.get_for_user(self.trainer)
+        profile.preferred_language = "sv"
+        profile.save()
+        swedish = self.client.get(self.progress_url())
+        self.assertTemplateUsed(swedish, self.CELL)
+        self.assertNotIn("Draft", str(self.rows(swedish)))

@@ -79,6 +79,9 @@ def time_request(
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
             response = send()
+            if response.streaming:
+                # An export is written as it is sent: time it to its end.
+                b"".join(response.streaming_content)
             timings.append((time.perf_counter() - start) * 1000)
         if response.status_code != status:
             raise CommandError(f"{url} answered {response.status_code}.")

@@ -11,6 +11,7 @@ from home.management.benchmark import (
     add_noinput_argument,
     add_runs_argument,
     analyze,
+    profile_request,
     throwaway_database,
     time_request,
 )
@@ -41,8 +42,16 @@ class Command(BaseCommand):
         )
         add_runs_argument(parser)
         add_noinput_argument(parser)
+        parser.add_argument(
+            "--profile",
+            metavar="PAGE",
+            help='Also print where the requests of PAGE (such as "Progress grid") '
+            "spend their time at the largest size, from cProfile.",
+        )
 
-    def handle(self, *args, sizes, runs, interactive, verbosity, **options):
+    def handle(
+        self, *args, sizes, runs, interactive, verbosity, profile=None, **options
+    ):
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
         if sizes != sorted(sizes) or sizes[0] < 1:
@@ -53,10 +62,10 @@ class Command(BaseCommand):
                 DEBUG=False, ALLOWED_HOSTS=["*"], EMAIL_BACKEND=DEMO_EMAIL_BACKEND
             ),
         ):
-            results = self.measure(sizes, runs, progress=verbosity > 0)
+            results = self.measure(sizes, runs, verbosity > 0, profile)
         self.report(results, sizes, runs)
 
-    def measure(self, sizes, runs, progress):
+    def measure(self, sizes, runs, progress, profile=None):
         built = demo.build()
         cohort, _created = demo.demo_cohort(
             built.course, BENCHMARK_COHORT, timezone.localdate()
@@ -89,6 +98,10 @@ class Command(BaseCommand):
             results[size] = {
                 name: time_request(client, url, runs)[:3] for name, url in pages.items()
             }
+        if profile is not None:
+            if profile not in pages:
+                raise CommandError(f"--profile: one of {', '.join(pages)}.")
+            self.stdout.write(profile_request(client, pages[profile], runs))
         return results
 
     def report(self, results, sizes, runs):
