@@ -298,30 +298,40 @@ def render_reflection(
     now = timezone.now()
     due = experiment.due(sessions)
     editable_until = experiment.next_session_start(sessions)
+    shown = {
+        "experiment": experiment,
+        "cohort": experiment.cohort,
+        "reflection": reflection,
+        "editable": editable,
+        "submitted": bool(
+            reflection and reflection.status == Reflection.Status.SUBMITTED
+        ),
+        "due": due,
+        "overdue": due is not None and due <= now,
+        # Submitted now, it could not be changed any more: the next
+        # session, where the cohort talks about it, has started.
+        "locked_once_submitted": editable_until is not None and editable_until <= now,
+        "editable_until": editable_until,
+        "new_feedback": new_feedback,
+        # An own experiment: the participant's plan for it.
+        "choice": enrollment.choices.filter(experiment=experiment).first()
+        if experiment.own
+        else None,
+    }
+    # A form sent back with its errors is rendered anew; an unbound one
+    # shows no more than ``shown``.
+    kept = (
+        fragment_context(page=(shown,))
+        if not form.is_bound
+        else {"page_fingerprint": "", "fragment_seconds": 0}
+    )
     return render(
         request,
         "assignments/participant/reflection.html",
         {
-            "experiment": experiment,
-            "cohort": experiment.cohort,
-            "reflection": reflection,
+            **shown,
+            **kept,
             "form": form,
-            "editable": editable,
-            "submitted": bool(
-                reflection and reflection.status == Reflection.Status.SUBMITTED
-            ),
-            "due": due,
-            "overdue": due is not None and due <= now,
-            # Submitted now, it could not be changed any more: the next
-            # session, where the cohort talks about it, has started.
-            "locked_once_submitted": editable_until is not None
-            and editable_until <= now,
-            "editable_until": editable_until,
-            "new_feedback": new_feedback,
-            # An own experiment: the participant's plan for it.
-            "choice": enrollment.choices.filter(experiment=experiment).first()
-            if experiment.own
-            else None,
             "outcome_hint": _(
                 "After trying it: adopt it as it is, adapt it to fit your work, "
                 "or drop it. All three are good answers; needed when you submit."

@@ -17,16 +17,17 @@ from django.utils import timezone, translation
 from wagtail.users.models import UserProfile
 
 from assignments.fragments import fingerprint, fragment_context
-from assignments.models import Comment, Experiment, Reflection
+from assignments.models import MAX_ANSWER_LENGTH, Comment, Experiment, Reflection
 from cohorts.models import Attendance, CohortPage, Session
 from courses.permissions import COORDINATORS
 from signin.templatetags import admin_link
 
-from .test_participant_pages import ParticipantPageTestCase, url
+from .test_participant_pages import ParticipantPageTestCase, answers_data, url
 from .test_progress import TrainingDataMixin
 
 TIMELINE = "assignments/participant/_timeline.html"
 ANSWERS = "assignments/participant/_answers.html"
+TEXTAREA = "assignments/participant/_textarea.html"
 
 
 def without_tokens(response):
@@ -123,6 +124,35 @@ class KeptPartsTest(ParticipantPageTestCase):
         self.assertTemplateNotUsed(other, ANSWERS)
         self.assertTemplateUsed(other, TIMELINE)
         self.assertContains(other, "I ran a meeting.")
+
+    def test_the_reflection_form_shows_what_was_saved_and_no_old_error(self):
+        form = url("reflection", self.experiment.pk)
+        first = self.client.get(form)
+        self.assertTemplateUsed(first, TEXTAREA)
+        self.assertTemplateNotUsed(self.client.get(form), TEXTAREA)
+        self.client.post(
+            url("autosave", self.experiment.pk),
+            {"answer_0": "Autosaved words", "visibility": "cohort"},
+        )
+        self.assertContains(self.client.get(form), "Autosaved words")
+        too_long = "x" * (MAX_ANSWER_LENGTH + 1)
+        refused = self.client.post(form, answers_data(too_long, action="submit"))
+        self.assertEqual(refused.status_code, 400)
+        self.assertContains(refused, 'class="field-error"', status_code=400)
+        # The draft keeps the text (nothing typed is lost); the error was the
+        # sent form's alone.
+        again = self.client.get(form)
+        self.assertNotContains(again, 'class="field-error"')
+        self.assertIn(too_long, again.content.decode())
+
+    def test_feedback_shows_on_the_reflection_page(self):
+        form = url("reflection", self.experiment.pk)
+        reflection = self.write()
+        self.client.get(form)
+        Reflection.objects.filter(pk=reflection.pk).update(
+            feedback="Well observed", feedback_at=timezone.now()
+        )
+        self.assertContains(self.client.get(form), "Well observed")
 
     def test_each_language_has_its_own_part(self):
         english = self.client.get(url("my_training"))
