@@ -50,6 +50,8 @@ _PLAIN = (
     datetime.date,
     datetime.time,
     datetime.timedelta,
+    # A time zone's repr names it: zoneinfo.ZoneInfo(key='Europe/Helsinki').
+    datetime.tzinfo,
     uuid.UUID,
     enum.Enum,
 )
@@ -86,8 +88,12 @@ def fragment_seconds():
 @functools.cache
 def templates_digest():
     """A digest of every template file the apps and the site have, read once
-    a process: a release that changes how a part looks renders it anew."""
+    a process, and of ``VIRTU_RELEASE``: a release that changes how a part
+    looks renders it anew. (Each process's own cache starts empty anyway; a
+    cache shared between processes outlives a release, so a release that
+    changes code but no template sets ``VIRTU_RELEASE``.)"""
     digest = hashlib.blake2b(digest_size=20)
+    digest.update(str(getattr(settings, "VIRTU_RELEASE", "")).encode())
     folders = [*get_app_template_dirs("templates")]
     for engine in settings.TEMPLATES:
         folders.extend(Path(folder) for folder in engine.get("DIRS", ()))

@@ -184,19 +184,24 @@ class ReflectionQuerySet(models.QuerySet):
             ).values("pk")
         )
 
-    def visible_in(self, cohort, user):
+    def visible_in(self, cohort, user, enrollments=None):
         """``visible_to(user)`` within one cohort, decided once for the
         person instead of for every reflection: the cohort space reads its
-        reflections page by page, and so does the database."""
+        reflections page by page, and so does the database. ``enrollments``:
+        the user's active enrolments in ``cohort``, where the caller has read
+        them already."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         # Their own reflections, and the shared ones, only in a live cohort.
-        enrolments = list(
-            Enrollment.objects.active()
-            .filter(user=user, cohort=cohort, cohort__live=True)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
+        if enrollments is None:
+            enrolments = list(
+                Enrollment.objects.active()
+                .filter(user=user, cohort=cohort, cohort__live=True)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+        else:
+            enrolments = [e.pk for e in enrollments] if cohort.live else []
         submitted = models.Q(status=Reflection.Status.SUBMITTED)
         if followed_cohorts(user).filter(pk=cohort.pk).exists():
             readable = submitted

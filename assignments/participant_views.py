@@ -494,12 +494,19 @@ def autosave(request, experiment_id):
 @never_cache
 def cohort(request, cohort_id):
     cohort = get_object_or_404(CohortPage, pk=cohort_id)
-    if not cohort.shows_sessions_to(request.user):
+    # The reader's enrolments here, read once for who may see what and for
+    # their own programme.
+    mine = list(
+        cohort.enrollments.active()
+        .filter(user=request.user)
+        .prefetch_related(Prefetch("reflections", Reflection.objects.order_by()))
+    )
+    if not cohort.shows_sessions_to(request.user, mine):
         raise Http404
     # Paginated on the ids alone; only the page's reflections are then read
     # with their authors and comment counts, whatever the cohort's size.
     ids = (
-        Reflection.objects.visible_in(cohort, request.user)
+        Reflection.objects.visible_in(cohort, request.user, mine)
         .filter(status=Reflection.Status.SUBMITTED)
         .order_by("-submitted_at", "-pk")
         .values_list("pk", flat=True)
@@ -512,11 +519,7 @@ def cohort(request, cohort_id):
         .order_by("-submitted_at", "-pk")
     )
     sessions = list(cohort.sessions.all())
-    enrollment = (
-        cohort.enrollments.filter(user=request.user, role=Enrollment.Role.PARTICIPANT)
-        .prefetch_related(Prefetch("reflections", Reflection.objects.order_by()))
-        .first()
-    )
+    enrollment = next((e for e in mine if e.role == Enrollment.Role.PARTICIPANT), None)
     own = (
         {r.experiment_id: r for r in enrollment.reflections.all()}
         if enrollment

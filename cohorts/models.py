@@ -219,14 +219,19 @@ class CohortPage(Page):
     def permissions_for_user(self, user):
         return CohortPermissionTester(user, self)
 
-    def shows_sessions_to(self, user):
+    def shows_sessions_to(self, user, enrollments=None):
         """Sessions, join links, calendar files and the cohort space are for
         the people enrolled in a live cohort and for its trainers and
-        coordinators."""
+        coordinators. ``enrollments``: the user's active enrolments in this
+        cohort, where the caller has read them already."""
         enrolled = (
             self.live
             and user.is_authenticated
-            and self.enrollments.active().filter(user=user).exists()
+            and (
+                bool(enrollments)
+                if enrollments is not None
+                else self.enrollments.active().filter(user=user).exists()
+            )
         )
         return (
             enrolled or CohortPage.objects.followed_by(user).filter(pk=self.pk).exists()

@@ -3,6 +3,7 @@ and in the cohort space (the assignments app's ``programme_items`` hook)."""
 
 from dataclasses import dataclass
 
+from django.db.models import FilteredRelation, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -55,17 +56,24 @@ def survey_items(cohorts, user, now):
     )
     if not planned:
         return {}
-    answering = dict(
+    # The reader's enrolments as a participant, each with the waves they
+    # have sent (None where none), in one query.
+    rows = (
         Enrollment.objects.active()
         .filter(user=user, role=Enrollment.Role.PARTICIPANT, cohort__in=planned)
-        .values_list("cohort_id", "pk")
+        .annotate(
+            sent_responses=FilteredRelation(
+                "impact_responses",
+                condition=Q(impact_responses__status=Response.Status.SUBMITTED),
+            )
+        )
+        .values_list("cohort_id", "sent_responses__wave")
     )
-    sent = set(
-        Response.objects.filter(
-            enrollment__in=list(answering.values()),
-            status=Response.Status.SUBMITTED,
-        ).values_list("enrollment__cohort_id", "wave")
-    )
+    answering, sent = set(), set()
+    for cohort_id, wave in rows:
+        answering.add(cohort_id)
+        if wave is not None:
+            sent.add((cohort_id, wave))
     items = {}
     for cohort in cohorts:
         if cohort.pk not in planned:

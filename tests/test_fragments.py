@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.users.models import UserProfile
 
-from assignments.fragments import fingerprint, fragment_context
+from assignments.fragments import fingerprint, fragment_context, templates_digest
 from assignments.models import MAX_ANSWER_LENGTH, Comment, Experiment, Reflection
 from cohorts.models import Attendance, CohortPage, Session
 from courses.permissions import COORDINATORS
@@ -66,6 +66,15 @@ class FingerprintTest(SimpleTestCase):
 
         with self.assertRaises(TypeError):
             fingerprint(Holder(object()))
+
+    def test_a_named_release_gives_new_fingerprints(self):
+        self.addCleanup(templates_digest.cache_clear)
+        fingerprints = []
+        for release in ("2026.12.1", "2026.12.2"):
+            with override_settings(VIRTU_RELEASE=release):
+                templates_digest.cache_clear()
+                fingerprints.append(fingerprint("same"))
+        self.assertNotEqual(*fingerprints)
 
     @override_settings(DEBUG=True)
     def test_nothing_is_kept_while_debugging(self):

@@ -180,6 +180,9 @@ CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locme
 #: its own: no query to read one. FRAGMENT_CACHE_URL shares them instead
 #: (such as Redis).
 FRAGMENT_CACHE_URL = os.environ.get("FRAGMENT_CACHE_URL") or "locmem://fragments"
+#: Names the release (such as its commit): parts kept in a shared cache by an
+#: earlier release are not used (assignments/fragments.py).
+VIRTU_RELEASE = os.environ.get("VIRTU_RELEASE", "")
 CACHES = {
     "default": cache_from_url(CACHE_URL),
     # The name Django's {% cache %} tag looks for.
