@@ -31,7 +31,7 @@ from privacy import access
 from . import choosing
 from .comments import post_comment
 from .fragments import fragment_context
-from .models import Experiment, Reflection, followed_cohorts
+from .models import Choice, Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
 from .timeline import JOIN_EARLY, State, current_experiments, programme, programme_items
 
@@ -172,7 +172,7 @@ def my_training(request):
             "cohort__sessions",
             "cohort__experiments",
             Prefetch("reflections", Reflection.objects.order_by()),
-            "choices",
+            Prefetch("choices", Choice.objects.select_related("experiment")),
         )
         .order_by("cohort__start_date", "cohort__title", "cohort__pk")
     )
@@ -268,9 +268,13 @@ def reflection(request, experiment_id):
     sessions = list(experiment.cohort.sessions.all())
     if request.method == "POST":
         return save_reflection(request, experiment, enrollment, sessions)
-    reflection = Reflection.objects.filter(
-        experiment=experiment, author=enrollment
-    ).first()
+    # Whoever gave the feedback is shown by name, and so read here: a kept
+    # part shows only what was read before it was fingerprinted.
+    reflection = (
+        Reflection.objects.filter(experiment=experiment, author=enrollment)
+        .select_related("feedback_by")
+        .first()
+    )
     if reflection is not None:
         reflection.experiment = experiment
     new_feedback = bool(reflection and reflection.has_new_feedback)

@@ -11,13 +11,21 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import caches
+from django.db import connection
 from django.test import SimpleTestCase, TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.users.models import UserProfile
 
 from assignments.fragments import fingerprint, fragment_context, templates_digest
-from assignments.models import MAX_ANSWER_LENGTH, Comment, Experiment, Reflection
+from assignments.models import (
+    MAX_ANSWER_LENGTH,
+    Choice,
+    Comment,
+    Experiment,
+    Reflection,
+)
 from cohorts.models import Attendance, CohortPage, Session
 from courses.permissions import COORDINATORS
 from signin.templatetags import admin_link
@@ -28,6 +36,14 @@ from .test_progress import TrainingDataMixin
 TIMELINE = "assignments/participant/_timeline.html"
 ANSWERS = "assignments/participant/_answers.html"
 TEXTAREA = "assignments/participant/_textarea.html"
+
+
+def shapes(queries):
+    """The queries without their values (times, keys)."""
+    return [
+        re.sub(r"'[^']*'|\b\d+\b", "?", query["sql"])
+        for query in queries.captured_queries
+    ]
 
 
 def without_tokens(response):
@@ -159,9 +175,16 @@ class KeptPartsTest(ParticipantPageTestCase):
         reflection = self.write()
         self.client.get(form)
         Reflection.objects.filter(pk=reflection.pk).update(
-            feedback="Well observed", feedback_at=timezone.now()
+            feedback="Well observed",
+            feedback_at=timezone.now(),
+            feedback_by=self.trainer,
         )
         self.assertContains(self.client.get(form), "Well observed")
+        self.client.get(form)  # the feedback is seen: a part kept as seen
+        get_user_model().objects.filter(pk=self.trainer.pk).update(
+            first_name="Renamed", last_name="Trainer"
+        )
+        self.assertContains(self.client.get(form), "Renamed Trainer")
 
     def test_each_language_has_its_own_part(self):
         english = self.client.get(url("my_training"))
@@ -262,3 +285,48 @@ class KeptGridRowsTest(TrainingDataMixin, TestCase):
         swedish = self.client.get(self.progress_url())
         self.assertTemplateUsed(swedish, self.CELL)
         self.assertNotIn("Draft", str(self.rows(swedish)))
+
+
+class PartsShowOnlyWhatWasReadTest(TrainingDataMixin, TestCase):
+    """A kept part must show nothing the view did not read before taking its
+    fingerprint: a relation read while rendering would stay as it was when
+    the part was kept. So a first visit (rendering) makes no more queries
+    than a repeated one (the kept part)."""
+
+    def assertRenderingReadsNothing(self, user, url):
+        self.client.force_login(user)
+        self.client.get(url)  # the caches a running site has
+        caches["template_fragments"].clear()
+        with CaptureQueriesContext(connection) as first:
+            self.client.get(url)
+        with CaptureQueriesContext(connection) as again:
+            self.client.get(url)
+        self.assertEqual(shapes(first), shapes(again))
+
+    def test_participant_pages(self):
+        participant = self.people[1]
+        reflection = self.submitted
+        reflection.feedback, reflection.feedback_by = "Good", self.trainer
+        reflection.feedback_at = reflection.feedback_seen_at = timezone.now()
+        reflection.visibility = Reflection.Visibility.COHORT
+        reflection.save()
+        Choice.objects.create(
+            enrollment=participant,
+            experiment=reflection.experiment,
+            after_session=reflection.experiment.after_session,
+        )
+        for page in (
+            reverse("participant:my_training"),
+            reverse("participant:cohort", args=[self.cohort.pk]),
+            reverse("participant:reflection", args=[reflection.experiment_id]),
+        ):
+            with self.subTest(page):
+                self.assertRenderingReadsNothing(participant.user, page)
+
+    def test_trainer_pages(self):
+        for page in (
+            reverse("participant:cohort", args=[self.cohort.pk]),
+            self.progress_url(),
+        ):
+            with self.subTest(page):
+                self.assertRenderingReadsNothing(self.trainer, page)
