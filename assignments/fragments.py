@@ -62,7 +62,9 @@ def fingerprint(*values):
     dataclasses, pages of a paginator, and lists, tuples, sets and dicts of
     them. Anything else that cannot be told apart by its contents raises
     TypeError, rather than giving a fingerprint that would not change."""
-    plain = _plain((templates_digest(), get_language(), values), set())
+    # An object met again is written as the number it had when first met:
+    # which one it is counts (the experiment to do now is one of the rows).
+    plain = _plain((templates_digest(), get_language(), values), {})
     text = repr(plain).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(text, digest_size=20).hexdigest()
 
@@ -116,13 +118,13 @@ def _plain(value, seen):
         return tuple((_plain(k, seen), _plain(v, seen)) for k, v in value.items())
     if isinstance(value, models.Model):
         if id(value) in seen:
-            return "<seen>"
-        seen.add(id(value))
+            return ("<seen>", seen[id(value)])
+        seen[id(value)] = len(seen)
         return _plain_model(value, seen)
     if dataclasses.is_dataclass(value):
         if id(value) in seen:
-            return "<seen>"
-        seen.add(id(value))
+            return ("<seen>", seen[id(value)])
+        seen[id(value)] = len(seen)
         return (type(value).__qualname__,) + tuple(
             _plain(getattr(value, field.name), seen)
             for field in dataclasses.fields(value)

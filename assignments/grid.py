@@ -495,14 +495,16 @@ class ExportRows:
     def __init__(self, people, view):
         self.people = people
         self.view = view
+        # Read before the response starts: a database that fails here gives
+        # an error page, not a cut-off file.
+        self.cells = view.cells_of(None)
 
     def count(self):
         return self.people.count()
 
     def __iter__(self):
-        cells = self.view.cells_of(None)
         for person in self.people.iterator(chunk_size=2000):
-            yield self.view.attach(person, *cells)
+            yield self.view.attach(person, *self.cells)
 
 
 def progress_urls(viewset):

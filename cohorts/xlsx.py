@@ -18,7 +18,7 @@ from itertools import chain
 from xml.sax.saxutils import escape
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The longest text a cell holds in Excel.
+#: The longest text a cell holds in Excel, in UTF-16 units.
 MAX_CELL_TEXT = 32767
 #: Rows deflated together before what is ready is sent.
 ROWS_PER_CHUNK = 200
@@ -109,7 +109,9 @@ def stream_xlsx(headings, rows, sheet_name="Sheet1"):
             "xl/workbook.xml", WORKBOOK.format(name=_sheet_name(sheet_name))
         )
         yield sink.take()
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+        # Without zip64: Excel refuses a zip64 part in an archive without
+        # a zip64 directory, and a sheet Excel can hold stays far below 4 GB.
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             chunk = [SHEET_START]
             for number, row in enumerate(chain([headings], rows), start=1):
                 chunk.append(_row(number, row))
@@ -185,8 +187,17 @@ def _cell(ref, value):
         days = _days(datetime.datetime.combine(EPOCH, value))
         return f'<c r="{ref}" s="{TIME}"><v>{days}</v></c>'
     # Anything else is text, as it reads: never a formula.
-    text = escape(NOT_IN_XML.sub("", str(value))[:MAX_CELL_TEXT])
+    text = escape(_cut(NOT_IN_XML.sub("", str(value))))
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _cut(text):
+    """``text`` cut to what a cell holds: Excel counts UTF-16 units, in which
+    a character beyond the Basic Multilingual Plane (an emoji) is two."""
+    if len(text) * 2 <= MAX_CELL_TEXT:
+        return text
+    units = text.encode("utf-16-le")[: MAX_CELL_TEXT * 2]
+    return units.decode("utf-16-le", "ignore")
 
 
 def _days(value):

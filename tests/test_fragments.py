@@ -61,6 +61,14 @@ class FingerprintTest(SimpleTestCase):
         self.assertEqual(fingerprint([one]), fingerprint([same]))
         self.assertNotEqual(fingerprint([one]), fingerprint([other]))
 
+    def test_which_object_is_met_again_counts(self):
+        """The experiment to do now is one of the rows already shown: which
+        one it is must change the fingerprint."""
+        one, two = Experiment(pk=1, title="One"), Experiment(pk=2, title="Two")
+        self.assertNotEqual(
+            fingerprint([one, two], [one]), fingerprint([one, two], [two])
+        )
+
     def test_the_language_is_part_of_the_fingerprint(self):
         with translation.override("fi"):
             finnish = fingerprint("same")

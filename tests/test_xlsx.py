@@ -95,11 +95,25 @@ class StreamedWorkbookTest(SimpleTestCase):
             self.assertNotIn(b"<f>", archive.read("xl/worksheets/sheet1.xml"))
 
     def test_text_xml_cannot_hold_is_dropped_and_long_text_is_cut(self):
-        data = workbook(["text"], [["bell\x07 and nul\x00 gone"], ["x" * 40000]])
+        data = workbook(
+            ["text"],
+            [["bell\x07 and nul\x00 gone"], ["x" * 40000], ["🙂" * 20000]],
+        )
         sheet = openpyxl.load_workbook(io.BytesIO(data)).active
         rows = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
         self.assertEqual(rows[0], "bell and nul gone")
         self.assertEqual(len(rows[1]), MAX_CELL_TEXT)
+        # Excel counts UTF-16 units: an emoji is two.
+        self.assertEqual(rows[2], "🙂" * (MAX_CELL_TEXT // 2))
+
+    def test_no_part_needs_zip64(self):
+        """Excel refuses a zip64 part in an archive without a zip64
+        directory; openpyxl and calamine read both."""
+        data = workbook(["n"], ([n] for n in range(5000)))
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.assertEqual(
+                {info.extract_version for info in archive.infolist()}, {20}
+            )
 
     def test_every_part_is_well_formed_and_the_archive_sound(self):
         rows = ([f"Person {n}", n] for n in range(3 * ROWS_PER_CHUNK + 7))
