@@ -1,9 +1,9 @@
 """Rendered parts of the participants' pages kept in the cache, under a
 fingerprint of everything they show.
 
-Most of the time of "My training" and the cohort space goes to rendering
-their templates, not to reading the database. The views still read what
-they show, then fingerprint it: every field of every object read (related
+Much of the time of the cohort space, the reflection page and the progress
+grid goes to rendering their templates. The views still read what they
+show, then fingerprint it: every field of every object read (related
 objects, prefetched rows and annotations included), the values worked out
 from the time (a session to join now, a late experiment) and the language.
 A part is rendered again only when its fingerprint changes, so nothing has
