@@ -82,6 +82,12 @@ def fragment_context(**parts):
     }
 
 
+def not_kept(*names):
+    """``fragment_context`` for parts that are rendered anew every time,
+    such as a form sent back with its errors."""
+    return {**{f"{name}_fingerprint": "" for name in names}, "fragment_seconds": 0}
+
+
 def fragment_seconds():
     """How long a rendered part is kept: with DEBUG on, not at all."""
     return 0 if settings.DEBUG else FRAGMENT_SECONDS

@@ -30,7 +30,7 @@ from privacy import access
 
 from . import choosing
 from .comments import post_comment
-from .fragments import fragment_context
+from .fragments import fragment_context, not_kept
 from .models import Choice, Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
 from .timeline import JOIN_EARLY, State, current_experiments, programme, programme_items
@@ -324,11 +324,7 @@ def render_reflection(
     }
     # A form sent back with its errors is rendered anew; an unbound one
     # shows no more than ``shown``.
-    kept = (
-        fragment_context(page=(shown,))
-        if not form.is_bound
-        else {"page_fingerprint": "", "fragment_seconds": 0}
-    )
+    kept = fragment_context(page=(shown,)) if not form.is_bound else not_kept("page")
     return render(
         request,
         "assignments/participant/reflection.html",

@@ -97,6 +97,7 @@ class SafeSpreadsheetExportMixin:
     def write_xlsx_response(self, queryset):
         """The workbook sent as it is written, instead of openpyxl's built
         whole first (see ``cohorts.xlsx``)."""
+        filename = self.get_filename()
         headings = [self.get_heading(queryset, field) for field in self.list_export]
         rows = (
             [
@@ -107,13 +108,13 @@ class SafeSpreadsheetExportMixin:
         )
         response = StreamingHttpResponse(
             in_language(
-                xlsx.stream_xlsx(headings, rows, self.get_filename()),
+                xlsx.stream_xlsx(headings, rows, filename),
                 translation.get_language(),
             ),
             content_type=xlsx.CONTENT_TYPE,
         )
         response["Content-Disposition"] = content_disposition_header(
-            True, f"{self.get_filename()}.xlsx"
+            True, f"{filename}.xlsx"
         )
         return response
 

@@ -31,6 +31,15 @@ def add_noinput_argument(parser):
     )
 
 
+def add_profile_argument(parser, example):
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help=f'Also print where the requests of PAGE (such as "{example}") '
+        "spend their time at the largest size, from cProfile.",
+    )
+
+
 @contextmanager
 def throwaway_database(interactive):
     """Build and measure in a test database, like ``manage.py test``, so the

@@ -12,6 +12,7 @@ from cohorts.models import Enrollment
 from home.management import demo
 from home.management.benchmark import (
     add_noinput_argument,
+    add_profile_argument,
     add_runs_argument,
     analyze,
     profile_request,
@@ -51,12 +52,7 @@ class Command(BaseCommand):
         )
         add_runs_argument(parser, default=10)
         add_noinput_argument(parser)
-        parser.add_argument(
-            "--profile",
-            metavar="PAGE",
-            help='Also print where the requests of PAGE (such as "My training") '
-            "spend their time at the largest size, from cProfile.",
-        )
+        add_profile_argument(parser, "My training")
 
     def handle(
         self, *args, sizes, runs, interactive, verbosity, profile=None, **options

@@ -9,6 +9,7 @@ from django.utils import timezone
 from home.management import demo
 from home.management.benchmark import (
     add_noinput_argument,
+    add_profile_argument,
     add_runs_argument,
     analyze,
     profile_request,
@@ -42,12 +43,7 @@ class Command(BaseCommand):
         )
         add_runs_argument(parser)
         add_noinput_argument(parser)
-        parser.add_argument(
-            "--profile",
-            metavar="PAGE",
-            help='Also print where the requests of PAGE (such as "Progress grid") '
-            "spend their time at the largest size, from cProfile.",
-        )
+        add_profile_argument(parser, "Progress grid")
 
     def handle(
         self, *args, sizes, runs, interactive, verbosity, profile=None, **options
