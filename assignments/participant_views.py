@@ -30,7 +30,7 @@ from privacy import access
 
 from . import choosing
 from .comments import post_comment
-from .fragments import fragment_context, not_kept
+from .fragments import fingerprint, fragment_context, not_kept
 from .models import Choice, Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
 from .timeline import JOIN_EARLY, State, current_experiments, programme, programme_items
@@ -88,6 +88,8 @@ class CohortSummary:
     steps: list = field(default_factory=list)
     #: The gap to choose an experiment for now: (url, options), or None.
     choose: tuple | None = None
+    #: The cohort page's address, which depends on the site records too.
+    page_url: str = ""
 
     @property
     def items_now(self):
@@ -119,11 +121,11 @@ class CohortSummary:
         ]
 
 
-def summarise(enrollment, now, links, items=()):
+def summarise(enrollment, now, links, items=(), page_url=""):
     cohort = enrollment.cohort
     sessions = list(cohort.sessions.all())
     experiments = list(cohort.experiments.all())
-    summary = CohortSummary(enrollment)
+    summary = CohortSummary(enrollment, page_url=page_url)
     summary.next_session = next((s for s in sessions if s.end > now), None)
     if summary.next_session:
         summary.join_now = now >= summary.next_session.start - JOIN_EARLY
@@ -182,7 +184,13 @@ def my_training(request):
     )
     items = programme_items([e.cohort for e in enrollments], request.user, now)
     summaries = [
-        summarise(enrollment, now, links, items.get(enrollment.cohort_id, ()))
+        summarise(
+            enrollment,
+            now,
+            links,
+            items.get(enrollment.cohort_id, ()),
+            enrollment.cohort.get_url(request),
+        )
         for enrollment in enrollments
     ]
     return render(
@@ -215,9 +223,11 @@ def writer(user, experiment_id):
     return experiment, enrollment
 
 
-def chosen(experiment, enrollment):
+def chosen(experiment, enrollment, written=None):
     """Whether the participant may write about ``experiment``: where its
-    gap asks for a choice, only about the experiment they chose."""
+    gap asks for a choice, only about the experiment they chose, or one
+    they have written about already. ``written``: whether they have, where
+    the caller has read their reflection already."""
     options = [
         e
         for e in experiment.cohort.experiments.all()
@@ -225,11 +235,14 @@ def chosen(experiment, enrollment):
     ]
     if not choosing.asks_choice(options):
         return True
-    return choosing.may_write(
+    if written is None:
+        written = enrollment.reflections.filter(experiment=experiment).exists()
+    # Their choice is read only when what they wrote does not decide.
+    return written or choosing.may_write(
         experiment,
         options,
         enrollment.choices.filter(after_session=experiment.after_session).first(),
-        enrollment.reflections.filter(experiment=experiment).exists(),
+        written,
     )
 
 
@@ -261,20 +274,26 @@ def saved_message(reflection, cohort):
 @require_http_methods(["GET", "HEAD", "POST"])
 def reflection(request, experiment_id):
     experiment, enrollment = writer(request.user, experiment_id)
-    if not chosen(experiment, enrollment):
+    posted = request.method == "POST"
+    # Whoever gave the feedback is shown by name, and so read here: a kept
+    # part shows only what was read before it was fingerprinted. (A post
+    # locks the reflection itself.)
+    reflection = (
+        None
+        if posted
+        else Reflection.objects.filter(experiment=experiment, author=enrollment)
+        .select_related("feedback_by")
+        .first()
+    )
+    if not chosen(
+        experiment, enrollment, written=None if posted else reflection is not None
+    ):
         return redirect(
             choosing.choose_url(experiment.cohort_id, experiment.after_session)
         )
     sessions = list(experiment.cohort.sessions.all())
-    if request.method == "POST":
+    if posted:
         return save_reflection(request, experiment, enrollment, sessions)
-    # Whoever gave the feedback is shown by name, and so read here: a kept
-    # part shows only what was read before it was fingerprinted.
-    reflection = (
-        Reflection.objects.filter(experiment=experiment, author=enrollment)
-        .select_related("feedback_by")
-        .first()
-    )
     if reflection is not None:
         reflection.experiment = experiment
     new_feedback = bool(reflection and reflection.has_new_feedback)
@@ -493,7 +512,11 @@ def autosave(request, experiment_id):
 @login_required
 @never_cache
 def cohort(request, cohort_id):
-    cohort = get_object_or_404(CohortPage, pk=cohort_id)
+    # Its sessions read with it, once: the programme, the join links and
+    # the apps' programme items (the impact survey's waves) all use them.
+    cohort = get_object_or_404(
+        CohortPage.objects.prefetch_related("sessions"), pk=cohort_id
+    )
     # The reader's enrolments here, read once for who may see what and for
     # their own programme.
     mine = list(
@@ -504,16 +527,15 @@ def cohort(request, cohort_id):
     if not cohort.shows_sessions_to(request.user, mine):
         raise Http404
     # Paginated on the ids alone; only the page's reflections are then read
-    # with their authors and comment counts, whatever the cohort's size.
-    ids = (
-        Reflection.objects.visible_in(cohort, request.user, mine)
-        .filter(status=Reflection.Status.SUBMITTED)
-        .order_by("-submitted_at", "-pk")
-        .values_list("pk", flat=True)
+    # with their authors and comment counts, whatever the cohort's size (and
+    # by the same rule: one made private in between is not shown).
+    readable = Reflection.objects.visible_in(cohort, request.user, mine).filter(
+        status=Reflection.Status.SUBMITTED
     )
+    ids = readable.order_by("-submitted_at", "-pk").values_list("pk", flat=True)
     page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(
-        Reflection.objects.filter(pk__in=list(page.object_list))
+        readable.filter(pk__in=list(page.object_list))
         .select_related("experiment", "author__user")
         .annotate(comment_count=Count("comments"))
         .order_by("-submitted_at", "-pk")
@@ -535,19 +557,31 @@ def cohort(request, cohort_id):
         programme_items([cohort], request.user, now).get(cohort.pk, ()),
     )
     participant = enrollment is not None
+    # Its address depends on the site records too: read before the kept
+    # part is fingerprinted.
+    cohort_url = cohort.get_url(request)
+    # Each reflection is kept on its own too: a page that changed (someone
+    # shared a new reflection) renders only what is new on it.
+    for shown in page.object_list:
+        shown.fingerprint = fingerprint(cohort.time_zone, shown)
     return render(
         request,
         "assignments/participant/cohort.html",
         {
             "cohort": cohort,
+            "cohort_url": cohort_url,
             "steps": steps,
             "participant": participant,
             "page_obj": page,
             "trainers_only": Reflection.Visibility.TRAINERS,
             **fragment_context(
-                programme=(cohort, steps, participant),
+                programme=(cohort, cohort_url, steps, participant),
                 # The same for every reader who sees the same reflections.
-                reflections=(cohort.time_zone, page),
+                reflections=(
+                    page.number,
+                    page.paginator.count,
+                    [shown.fingerprint for shown in page.object_list],
+                ),
             ),
         },
     )
