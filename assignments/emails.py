@@ -24,11 +24,18 @@ def email_author(reflection, *, key, kind, template, subject, link, **context):
     once per ``key``. ``subject`` is a lazy text with
     ``%(title)s`` for the experiment, and ``link`` a lazy path of the page
     to open: both are made in the author's language, as are lazy texts in
-    ``context``. Returns the outbox row, or None without an email address."""
+    ``context``. Returns the outbox row, or None without an email address
+    or when the author no longer reads the cohort (withdrawn from it, or
+    the cohort unpublished): the email would tell them what they may not
+    open."""
     person = reflection.author.user
-    if not person.email:
-        return None
     experiment = reflection.experiment
+    if (
+        not person.email
+        or reflection.author.withdrawn_at is not None
+        or not experiment.cohort.live
+    ):
+        return None
     with translation.override(preferred_languages([person])[person.pk]):
         subject, text, html = render_email(
             template,

@@ -46,7 +46,8 @@ def person_for_email(email, first_name="", last_name=""):
 def people_for_emails(people):
     """{lowercased address: user} for many (email, first name, last name):
     the users with these addresses, created (in one query) where there are
-    none, their names brought up to date as ``person_for_email`` does."""
+    none. As in ``person_for_email``, an existing account is never changed:
+    a coordinator's list may hold anyone's address, a superuser's too."""
     User = get_user_model()
     wanted = {}
     for email, first_name, last_name in people:
@@ -59,14 +60,6 @@ def people_for_emails(people):
         .order_by("-pk")  # the first of several with one address wins
     ):
         found[user.address] = user
-    renamed = []
-    for email, (first_name, last_name) in wanted.items():
-        user = found.get(email)
-        if user is not None and (first_name or last_name):
-            if (user.first_name, user.last_name) != (first_name, last_name):
-                user.first_name, user.last_name = first_name, last_name
-                renamed.append(user)
-    User.objects.bulk_update(renamed, ["first_name", "last_name"])
     new = []
     for email, (first_name, last_name) in wanted.items():
         if email not in found:
@@ -158,12 +151,27 @@ class EnrollmentForm(WagtailAdminModelForm):
             elif withdrawn := others.order_by("pk").first():
                 self.restoring = withdrawn
         elif cohort and email:
-            # Another address moves the place to that address's account.
+            # Another address moves the place, with what its person wrote,
+            # to a new account for that address: never to someone else's.
             others = cohort.enrollments.filter(user__email__iexact=email).exclude(
                 pk=self.instance.pk
             )
+            owner = (
+                get_user_model()
+                .objects.filter(email__iexact=email)
+                .exclude(pk=self.instance.user_id)
+            )
             if others.exists():
                 self.add_error("email", _("This person is already in the cohort."))
+            elif owner.exists():
+                self.add_error(
+                    "email",
+                    _(
+                        "Another account has this address. What this person "
+                        "wrote stays with their own account: withdraw them "
+                        "from the cohort and enrol that address instead."
+                    ),
+                )
         return cleaned_data
 
     restoring = None

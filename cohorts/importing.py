@@ -463,16 +463,11 @@ def enrol_people(cohort, people):
 
 
 def _unchanged(enrollment, person):
-    """Whether enrolling ``person`` again would change nothing; an empty name
-    leaves the name as it is."""
-    name = (person.first_name, person.last_name)
-    same_name = name == ("", "") or name == (
-        enrollment.user.first_name,
-        enrollment.user.last_name,
-    )
+    """Whether enrolling ``person`` again would change nothing: their role
+    and organisation. (The name in the list is only for a new account: an
+    existing one keeps its own.)"""
     return (
-        same_name
-        and enrollment.role == person.role
+        enrollment.role == person.role
         and enrollment.organisation == person.organisation
     )
 

@@ -7,8 +7,10 @@ that cohort only. Whatever belongs to a cohort (enrolments, attendance, and
 in the apps above, reflections) follows the cohort it belongs to.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from wagtail.models import GroupPagePermission
 from wagtail.permission_policies import ModelPermissionPolicy
 
@@ -51,6 +53,38 @@ def sync_trainer_access(cohort):
     trainers.user_set.add(*trainer_ids)
     # Someone who trains no cohort any more has no business in the admin.
     leave_trainers(former_ids)
+
+
+def out_of_step_cohorts():
+    """The cohorts whose trainer group does not hold exactly their enrolled
+    trainers: enrolments changed in bulk (a script, the shell) send no
+    signal to keep the group in step."""
+    User = get_user_model()
+    trainers = Enrollment.objects.active().filter(role=Enrollment.Role.TRAINER)
+    in_group = User.groups.through.objects.filter(
+        group=OuterRef(OuterRef("trainer_group"))
+    )
+    return CohortPage.objects.filter(
+        Exists(
+            trainers.filter(cohort=OuterRef("pk")).exclude(
+                user__in=in_group.values("user")
+            )
+        )
+        | Exists(
+            User.objects.filter(groups=OuterRef("trainer_group")).exclude(
+                pk__in=trainers.filter(cohort=OuterRef(OuterRef("pk"))).values("user")
+            )
+        )
+    )
+
+
+def resync_trainer_access():
+    """Bring every cohort out of step back in step (a periodic job);
+    returns how many were."""
+    cohorts = list(out_of_step_cohorts())
+    for cohort in cohorts:
+        sync_trainer_access(cohort)
+    return len(cohorts)
 
 
 def revoke_trainer_access(cohort):

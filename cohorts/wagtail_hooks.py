@@ -13,7 +13,11 @@ from .emails import Kind
 from .meetings import missing_links_warning, take_failures
 from .models import Attendance, CohortPage, Enrollment
 from .panels import NextSessionsPanel
-from .permissions import CohortScopedPermissionPolicy, enrolled_people_only
+from .permissions import (
+    CohortScopedPermissionPolicy,
+    enrolled_people_only,
+    resync_trainer_access,
+)
 from .planning import plan_new_cohort, remember_start_date
 from .reminders import queue_reminders
 from .views import cohort_buttons
@@ -55,6 +59,11 @@ def reminder_jobs():
         PeriodicJob("cohorts.reminders", timedelta(hours=1), queue_reminders),
         # Daily: list cohorts past their retention, erase the confirmed.
         PeriodicJob("cohorts.retention", timedelta(days=1), retention.run),
+        # Hourly: a trainer's access follows their enrolment even where the
+        # enrolment was changed in bulk, without the signals that keep it.
+        PeriodicJob(
+            "cohorts.trainer_access", timedelta(hours=1), resync_trainer_access
+        ),
     ]
 
 

@@ -22,7 +22,8 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         if request.user.is_authenticated:
             context["enrollments"] = (
-                Enrollment.objects.filter(user=request.user, cohort__live=True)
+                Enrollment.objects.active()
+                .filter(user=request.user, cohort__live=True)
                 .select_related("cohort")
                 .order_by("cohort__start_date", "cohort__title", "cohort__pk")
             )

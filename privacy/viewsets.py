@@ -13,6 +13,8 @@ from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from signin.links import can_reach_admin
+
 from . import erasure
 from .models import (
     AccessibilityFeedback,
@@ -35,11 +37,17 @@ class PersonForm(WagtailAdminModelForm):
         )
         if self.subject is None:
             raise forms.ValidationError(_("No one has this email address."))
-        # A privacy officer or coordinator does not reach a superuser's
-        # account through this form (an erasure closes the account).
-        if self.subject.is_superuser and not getattr(self.for_user, "is_superuser", 0):
+        # A privacy officer or coordinator does not reach the account of
+        # anyone who uses the admin through this form (an erasure closes
+        # the account): staff ask for their own data on their data page.
+        if can_reach_admin(self.subject) and not getattr(
+            self.for_user, "is_superuser", False
+        ):
             raise forms.ValidationError(
-                _("Only a superuser can export or erase a superuser's data.")
+                _(
+                    "Only a superuser can export or erase the data of someone "
+                    "who uses the admin."
+                )
             )
         return email
 

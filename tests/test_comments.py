@@ -48,6 +48,22 @@ class CommentEmailTest(SMTPServerMixin, TrainingDataMixin, TestCase):
         self.assertIn(self.shared_page("fi") + "#comments", body)
         self.assertEqual(comment_emails()[0].state, OutgoingEmail.State.SENT)
 
+    def test_an_author_who_no_longer_reads_the_cohort_gets_no_email(self):
+        """Withdrawn from the cohort, or the cohort unpublished: an email
+        would tell them what was written where they may not read it."""
+        self.client.force_login(self.trainer)
+        review = reverse("reflections:review", args=[self.submitted.pk])
+        enrollment = self.submitted.author
+        enrollment.withdraw(by=self.trainer)
+        self.client.post(review, {"action": "comment", "text": "After leaving"})
+        self.assertEqual(comment_emails(), [])
+        enrollment.withdrawn_at = enrollment.withdrawn_by = None
+        enrollment.save()
+        self.cohort.unpublish()
+        self.client.post(review, {"action": "comment", "text": "Unpublished"})
+        self.assertEqual(Comment.objects.filter(reflection=self.submitted).count(), 2)
+        self.assertEqual(comment_emails(), [])
+
     def test_a_trainers_comment_in_the_admin_reaches_the_author(self):
         self.client.force_login(self.trainer)
 

@@ -178,6 +178,41 @@ class ImportGoodFileTest(ImportViewTestCase):
             ["Cohort A: 1 person added, 1 updated, 1 unchanged."],
         )
 
+    def test_an_existing_account_keeps_its_name_whoever_the_list_names(self):
+        """A list may hold anyone's address, a superuser's or another
+        coordinator's too: an import enrols them and changes no account."""
+        root = make_user("root@example.org", first_name="Root", last_name="Admin")
+        root.is_superuser = True
+        root.save()
+        other = make_coordinator("coordinator.two@example.fi")
+        enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
+        response = self.post(
+            csv_file(
+                [
+                    HEADER,
+                    ["Evil Name", "root@example.org", "X", "participant"],
+                    ["Other Name", other.email, "X", "participant"],
+                    ["Hanna Virtanen", "anna@example.fi", "", "participant"],
+                ]
+            )
+        )
+        names = {
+            e.user.email: (e.user.first_name, e.user.last_name)
+            for e in self.cohort.enrollments.select_related("user")
+        }
+        self.assertEqual(
+            names,
+            {
+                "root@example.org": ("Root", "Admin"),
+                other.email: (other.first_name, other.last_name),
+                "anna@example.fi": ("Anna", "Virtanen"),
+            },
+        )
+        self.assertEqual(
+            [str(message) for message in get_messages(response.wsgi_request)],
+            ["Cohort A: 2 people added, 1 unchanged."],
+        )
+
     def test_semicolon_csv_with_bom_and_finnish_headings_is_read(self):
         self.post(
             csv_file(

@@ -278,6 +278,16 @@ class ParticipantAccessTest(TestCase):
                         ),
                     )
 
+    def test_the_front_page_lists_only_the_cohorts_a_person_is_in_now(self):
+        author = self.users["author"]
+        self.client.force_login(author)
+        space = f'my/cohorts/{self.alpha.pk}/"'
+        self.assertIn(space, self.client.get("/en/").content.decode())
+        Enrollment.objects.filter(user=author, cohort=self.alpha).update(
+            withdrawn_at=timezone.now()
+        )
+        self.assertNotIn(space, self.client.get("/en/").content.decode())
+
     def test_the_cohort_page_links_to_the_space_for_its_people_only(self):
         link = f'my/cohorts/{self.alpha.pk}/"'
         for role, shown in [("author", True), ("other_cohort_participant", False)]:

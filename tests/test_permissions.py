@@ -310,6 +310,45 @@ class TrainerCohortPageTest(PermissionTestCase):
         self.assertFalse(CohortPage.objects.filter(title="Cohort Delta").exists())
 
 
+class EnrolmentAddressTest(PermissionTestCase):
+    """A new address moves a place in a cohort, with what its person wrote,
+    to a new account: never to an account someone else has."""
+
+    def edit(self, enrolment, email):
+        return self.login(self.coordinator).post(
+            reverse("enrollments:edit", args=[enrolment.pk]),
+            {
+                "cohort": enrolment.cohort_id,
+                "email": email,
+                "first_name": "",
+                "last_name": "",
+                "role": "participant",
+                "organisation": "",
+            },
+        )
+
+    def test_another_persons_address_is_refused(self):
+        author = self.people_a[0]
+        for owner in (self.people_b[1].user, self.coordinator):
+            with self.subTest(owner=owner.email):
+                response = self.edit(author, owner.email.upper())
+                self.assertContains(response, "Another account has this address.")
+        author.refresh_from_db()
+        self.assertEqual(author.user, self.participant_a)
+        response = self.login(self.people_b[1].user).get(
+            reverse("participant:reflection", args=[self.reflection_a.experiment_id])
+        )
+        self.assertEqual(response.status_code, 404)
+
+    def test_a_new_address_moves_the_place_to_a_new_account(self):
+        author = self.people_a[0]
+        response = self.edit(author, "alpha.new@example.fi")
+        self.assertEqual(response.status_code, 302)
+        author.refresh_from_db()
+        self.assertEqual(author.user.email, "alpha.new@example.fi")
+        self.assertEqual(author.reflections.get(), self.reflection_a)
+
+
 class TrainerEnrolmentTest(PermissionTestCase):
     def test_enrolment_listing_shows_only_the_trainers_own_cohort(self):
         for trainer, own, _other in self.trainers:
@@ -657,6 +696,26 @@ class TrainerAccessFollowsEnrolmentTest(PermissionTestCase):
         self.assertPermissionDenied(self.edit_alpha(trainer))
         response = trainer.get(f"/admin/pages/{charlie.pk}/edit/")
         self.assertEqual(response.status_code, 200)
+
+    def test_the_hourly_job_brings_access_changed_in_bulk_back_in_step(self):
+        """An update() sends no signal: the job finds the cohorts whose
+        trainer group differs from their trainers, and only those."""
+        from cohorts.permissions import out_of_step_cohorts, resync_trainer_access
+
+        self.assertEqual(list(out_of_step_cohorts()), [])
+        trainer = self.login(self.trainer_a)
+        Enrollment.objects.filter(pk=self.trainer_enrolment().pk).update(
+            withdrawn_at=timezone.now()
+        )
+        newcomer = self.people_b[1]
+        Enrollment.objects.filter(pk=newcomer.pk).update(role=Enrollment.Role.TRAINER)
+        self.assertEqual(set(out_of_step_cohorts()), {self.alpha, self.bravo})
+        self.assertEqual(resync_trainer_access(), 2)
+        self.assertLeftTheAdmin(trainer)
+        response = self.login(newcomer.user).get(f"/admin/pages/{self.bravo.pk}/edit/")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(list(out_of_step_cohorts()), [])
+        self.assertEqual(resync_trainer_access(), 0)
 
     def assertLeftTheAdmin(self, client):
         """Someone who trains no cohort any more is out of the admin."""

@@ -236,19 +236,31 @@ class ExportTest(PrivacyDataMixin, TestCase):
             ).exists()
         )
 
-    def test_a_coordinator_cannot_reach_a_superusers_account(self):
+    def test_a_coordinator_cannot_reach_the_account_of_anyone_using_the_admin(self):
         admin = get_user_model().objects.create_superuser(
             "root", "root@example.org", "x"
         )
+        other_coordinator = make_coordinator("koordinaattori2@example.fi")
         self.client.force_login(self.coordinator)
         for name in ("data_exports:add", "erasure_requests:add"):
-            with self.subTest(name=name):
-                response = self.client.post(reverse(name), {"email": admin.email})
-                self.assertContains(
-                    response, "Only a superuser can export or erase a superuser"
-                )
+            for staff in (admin, self.trainer, other_coordinator):
+                with self.subTest(name=name, staff=staff.email):
+                    response = self.client.post(reverse(name), {"email": staff.email})
+                    self.assertContains(
+                        response,
+                        "Only a superuser can export or erase the data of someone "
+                        "who uses the admin.",
+                    )
         self.assertFalse(DataExport.objects.exists())
         self.assertFalse(ErasureRequest.objects.exists())
+        # A superuser can; the people themselves ask on their own data page.
+        self.client.force_login(admin)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("data_exports:add"), {"email": self.trainer.email}
+            )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(DataExport.objects.get().subject, self.trainer)
 
     def test_a_trainer_cannot_export_anyones_data(self):
         self.client.force_login(self.trainer)

@@ -95,6 +95,7 @@ class PeriodicJobTests(TestCase):
             "outbox.sweep_lost_tasks": timedelta(seconds=15),
             "outbox.prune": timedelta(days=1),
             "cohorts.reminders": timedelta(hours=1),
+            "cohorts.trainer_access": timedelta(hours=1),
         }
 
         jobs = registered()
