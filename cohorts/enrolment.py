@@ -161,9 +161,10 @@ class EnrollmentForm(WagtailAdminModelForm):
                 .objects.filter(email__iexact=email)
                 .exclude(pk=self.instance.user_id)
             )
+            moved = email.lower() != self.instance.user.email.lower()
             if others.exists():
                 self.add_error("email", _("This person is already in the cohort."))
-            elif owner.exists():
+            elif moved and owner.exists():
                 self.add_error(
                     "email",
                     _(
@@ -189,8 +190,13 @@ class EnrollmentForm(WagtailAdminModelForm):
                 restored.save()
                 log(restored, audit.RESTORE)
             return restored
-        # The names are only for a new account: an existing one keeps its own.
-        self.instance.user = person_for_email(
-            data["email"], data["first_name"], data["last_name"]
+        unchanged = self.instance.pk and (
+            data["email"].lower() == self.instance.user.email.lower()
         )
+        if not unchanged:
+            # The names are only for a new account: an existing one keeps
+            # its own.
+            self.instance.user = person_for_email(
+                data["email"], data["first_name"], data["last_name"]
+            )
         return super().save(commit)

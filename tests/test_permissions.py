@@ -10,6 +10,7 @@ import io
 from urllib.parse import urlencode
 
 import openpyxl
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.test import Client, TestCase
@@ -339,6 +340,20 @@ class EnrolmentAddressTest(PermissionTestCase):
             reverse("participant:reflection", args=[self.reflection_a.experiment_id])
         )
         self.assertEqual(response.status_code, 404)
+
+    def test_an_edit_that_keeps_the_address_keeps_the_account(self):
+        """Even where an older account has the same address (accounts made
+        before addresses were unique), the place stays with its own."""
+        author = self.people_a[0]
+        older = get_user_model().objects.create_user(
+            "older", email=self.participant_a.email.upper()
+        )
+        # Older: a smaller id, so that a lookup by address finds it first.
+        get_user_model().objects.filter(pk=older.pk).update(id=-1)
+        response = self.edit(author, self.participant_a.email)
+        self.assertEqual(response.status_code, 302)
+        author.refresh_from_db()
+        self.assertEqual(author.user, self.participant_a)
 
     def test_a_new_address_moves_the_place_to_a_new_account(self):
         author = self.people_a[0]
