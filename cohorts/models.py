@@ -23,6 +23,7 @@ from wagtail.models.audit_log import (
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.query import PageQuerySet
 
+from courses.forms import CopyWithoutAliasForm
 from courses.permissions import COORDINATORS
 from outbox.rendering import single_line
 
@@ -149,10 +150,18 @@ class CohortPage(Page):
     parent_page_types = ["courses.CoursePage"]
     subpage_types = []
     exclude_fields_in_copy = ["trainer_group"]
+    copy_form_class = CopyWithoutAliasForm
 
     class Meta:
         verbose_name = _("cohort")
         verbose_name_plural = _("cohorts")
+
+    def save(self, *args, **kwargs):
+        # An alias made in code (the admin offers none) mirrors another
+        # cohort's page, not its trainers: their group is the original's.
+        if self.alias_of_id is not None:
+            self.trainer_group = None
+        return super().save(*args, **kwargs)
 
     @cached_property
     def course(self):
@@ -166,9 +175,25 @@ class CohortPage(Page):
         """The page as a revision holds it. A revision saved before sessions
         were numbered may list them in any order (as PostgreSQL returned
         them): those are put in the order of their start and numbered, so
-        the editor and publishing see the cohort as it was planned."""
+        the editor and publishing see the cohort as it was planned.
+
+        What is not content stays as it is now: the trainers' group (made
+        when the first trainer was enrolled, perhaps after the revision),
+        and each session's UID, its identity in calendars and at meeting
+        providers. A revision copied with the page from another cohort holds
+        that cohort's UIDs: a session this cohort has keeps its own, and a
+        session it has no more gets a new one if another cohort's calendars
+        know its UID."""
         page = super().with_content_json(content)
+        page.trainer_group_id = self.trainer_group_id
         sessions = list(page.sessions.all())
+        if self.pk is not None:
+            uids = dict(Session.objects.filter(page=self).values_list("pk", "uid"))
+            for session in sessions:
+                if session.pk in uids:
+                    session.uid = uids[session.pk]
+                elif session.uid_taken_elsewhere():
+                    session.uid = uuid.uuid4()
         if any(session.sort_order is None for session in sessions):
             sessions.sort(key=lambda session: (session.start is None, session.start))
             for number, session in enumerate(sessions):
@@ -354,10 +379,23 @@ class Session(Orderable):
         provider created. For many sessions use ``join_urls()``."""
         return join_urls([self]).get(self.uid, "")
 
+    def uid_taken_elsewhere(self):
+        """Whether another session has this session's UID, or another
+        cohort's calendar entry or meeting: a copied cohort copies its
+        sessions' UIDs too, and a calendar would then merge the copy's
+        events with the original's."""
+        return (
+            Session.objects.filter(uid=self.uid).exclude(pk=self.pk).exists()
+            or CalendarEntry.objects.filter(uid=self.uid)
+            .exclude(cohort_id=self.page_id)
+            .exists()
+            or Meeting.objects.filter(session_uid=self.uid, cohort__isnull=False)
+            .exclude(cohort_id=self.page_id)
+            .exists()
+        )
+
     def save(self, *args, **kwargs):
-        # A copied cohort copies its sessions' UIDs too; a calendar would
-        # then merge the copy's events with the original's.
-        if Session.objects.filter(uid=self.uid).exclude(pk=self.pk).exists():
+        if self.uid_taken_elsewhere():
             self.uid = uuid.uuid4()
         super().save(*args, **kwargs)
 

@@ -15,6 +15,7 @@ from wagtail.models import Orderable, Page
 
 from outbox.rendering import single_line
 
+from .forms import CopyWithoutAliasForm
 from .permissions import COMMISSIONERS
 
 #: A half-day session: 9:00–12:30.
@@ -56,6 +57,8 @@ class CourseIndexPage(Page):
 
 class CoursePage(Page):
     """A training programme, run for one or more cohorts."""
+
+    copy_form_class = CopyWithoutAliasForm
 
     description = RichTextField(_("description"), blank=True)
     session_interval_days = models.PositiveSmallIntegerField(

@@ -32,6 +32,7 @@ from .factories import (
     make_cohort,
     make_coordinator,
     make_course,
+    make_trainer,
     make_user,
 )
 from .test_outbox import SMTPServerMixin
@@ -373,3 +374,109 @@ class PeopleTest(CalendarChangeTestCase):
             enrol(self.cohort, BERTIL, "Bertil", "Berg")
 
         self.assertReceived(self.everyone("REQUEST", self.sessions(), 2, [BERTIL]))
+
+
+class PageOperationTest(CalendarChangeTestCase):
+    """Wagtail's page operations beyond editing: an older revision, a copy
+    and its revisions. What is not content (the trainers' group, a session's
+    UID) stays the cohort's own."""
+
+    def copy(self, slug, **options):
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:copy", args=[self.cohort.pk]),
+                {
+                    "new_title": slug,
+                    "new_slug": slug,
+                    "new_parent_page": self.course.pk,
+                    **options,
+                },
+            )
+        self.assertEqual(response.status_code, 302)
+        return CohortPage.objects.get(slug=slug)
+
+    def publish(self, page, data):
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[page.pk]), data
+            )
+        self.assertEqual(response.status_code, 302, response.content[-3000:])
+
+    def test_publishing_a_revision_from_before_the_first_trainer_keeps_their_group(
+        self,
+    ):
+        draft = cohort_edit_data(self.page().get_latest_revision_as_object())
+        del draft["action-publish"]
+        self.publish(self.page(), draft)
+        with self.captureOnCommitCallbacks(execute=True):
+            trainer = make_trainer(self.cohort)
+        group = self.page().trainer_group
+        self.assertIsNotNone(group)
+        self.edit()  # publishes the draft saved before the trainer came
+        self.assertEqual(self.page().trainer_group, group)
+        # Their access still follows their enrolment.
+        enrolment = self.page().enrollments.get(user=trainer)
+        response = self.client.post(reverse("enrollments:delete", args=[enrolment.pk]))
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(group.user_set.exists())
+
+    def test_the_copy_form_offers_no_alias_of_a_cohort_or_a_course(self):
+        for page in (self.cohort, self.course):
+            with self.subTest(page=page.title):
+                response = self.client.get(
+                    reverse("wagtailadmin_pages:copy", args=[page.pk])
+                )
+                self.assertEqual(response.status_code, 200)
+                self.assertNotIn("alias", response.context["form"].fields)
+        with self.captureOnCommitCallbacks(execute=True):
+            make_trainer(self.cohort)
+        # Asked for anyway, the copy is a cohort of its own.
+        copy = self.copy("own-copy", alias="on")
+        self.assertIsNone(copy.alias_of_id)
+        self.assertIsNone(copy.trainer_group_id)
+
+    def test_an_alias_made_in_code_has_no_trainers_of_its_own(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            make_trainer(self.cohort)
+        alias = self.page().create_alias(update_slug="mirror")
+        self.assertIsNone(CohortPage.objects.get(pk=alias.pk).trainer_group_id)
+        self.edit()  # publishing the original updates the alias too
+        self.assertIsNotNone(self.page().trainer_group_id)
+
+    def test_an_unpublished_copy_published_later_has_sessions_of_its_own(self):
+        copy = self.copy("later")
+        last = self.sessions()[2]
+        self.edit(lambda s: {"DELETE": "1"} if s.pk == last.pk else {})
+        self.received()
+        copy = CohortPage.objects.get(pk=copy.pk)
+        self.publish(copy, cohort_edit_data(copy.get_latest_revision_as_object()))
+        theirs = {s.uid for s in Session.objects.filter(page=copy)}
+        ours = set(
+            CohortPage.objects.get(pk=self.cohort.pk).calendar_entries.values_list(
+                "uid", flat=True
+            )
+        )
+        self.assertEqual(len(theirs), 3)
+        self.assertFalse(theirs & ours)
+        self.assertReceived([])  # nobody is in the copy yet
+
+    def test_reverting_a_copy_to_a_revision_copied_with_it_sends_nothing(self):
+        copy = self.copy("reverted", publish_copies="on")
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(copy, "carl@example.fi", "Carl", "Carlsson")
+        self.received()
+        uids = {s.pk: s.uid for s in Session.objects.filter(page=copy)}
+        copied = copy.revisions.order_by("pk").first()
+        self.assertNotEqual(copied.pk, copy.latest_revision_id)
+        form = cohort_edit_data(copied.as_object(), slug="reverted", title="reverted")
+        # The editor shows the copy's sessions, not the original's.
+        self.assertEqual({s.pk: s.uid for s in copied.as_object().sessions.all()}, uids)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse(
+                    "wagtailadmin_pages:revisions_revert", args=[copy.pk, copied.pk]
+                ),
+                form,
+            )
+        self.assertEqual({s.pk: s.uid for s in Session.objects.filter(page=copy)}, uids)
+        self.assertReceived([])
