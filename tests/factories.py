@@ -40,6 +40,9 @@ def make_course(title="Virtual work", sessions=3, **fields):
             instructions=f"Try something new, part {number}.",
             prompts=PROMPTS,
             after_session=number,
+            # Numbered, as the editor numbers them: the order is not left
+            # to the database (PostgreSQL returns ties in any order).
+            sort_order=number - 1,
         )
         for number in range(1, sessions)
     ]

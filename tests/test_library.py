@@ -61,6 +61,7 @@ def add_options(course, gap=1):
             instructions="Cameras on.",
             prompts=PROMPTS,
             after_session=gap,
+            sort_order=100,  # after the course's own, as the editor adds it
         )
     )
     course.experiment_templates.add(
@@ -70,6 +71,7 @@ def add_options(course, gap=1):
             prompts=PROMPTS,
             after_session=gap,
             own=True,
+            sort_order=101,
         )
     )
     course.save_revision().publish()
