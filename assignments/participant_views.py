@@ -547,10 +547,18 @@ def cohort(request, cohort_id):
         if enrollment
         else None
     )
+    experiments = list(cohort.experiments.all())
+    if enrollment is not None and any(
+        choosing.asks_choice(options) for options in choosing.gaps(experiments).values()
+    ):
+        # Their programme, as on My training: in a gap with options, the
+        # one they chose (every option only until they choose).
+        choices = {c.after_session: c for c in enrollment.choices.all()}
+        experiments = choosing.for_participant(experiments, choices, own)
     now = timezone.now()
     steps = programme(
         sessions,
-        list(cohort.experiments.all()),
+        experiments,
         now,
         own,
         join_urls(sessions),

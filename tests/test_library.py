@@ -153,6 +153,26 @@ class ChoiceTest(TestCase):
             200,
         )
 
+    def test_the_cohort_space_shows_the_chosen_option_alone(self):
+        """As My training does: the options not chosen are not theirs, so
+        they are not listed as to do, or late."""
+
+        def shown(user):
+            self.client.force_login(user)
+            response = self.client.get(url("participant:cohort", self.cohort.pk))
+            return {s.experiment for s in response.context["steps"] if s.experiment}
+
+        everything = {self.first, self.camera, self.own}
+        self.assertLessEqual(everything, shown(self.anna.user))  # not chosen yet
+        Choice.objects.create(
+            enrollment=self.anna, experiment=self.camera, after_session=1
+        )
+        mine = shown(self.anna.user)
+        self.assertIn(self.camera, mine)
+        self.assertFalse({self.first, self.own} & mine)
+        # Their trainer follows every option.
+        self.assertLessEqual(everything, shown(self.trainer))
+
     def test_the_feed_shows_the_due_time_of_the_chosen_experiment_alone(self):
         import icalendar
 
