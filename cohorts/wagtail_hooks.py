@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.signals import init_new_page
@@ -50,6 +52,13 @@ def cohort_email_renderers():
         Kind.CANCEL: render_invite,
         Kind.REMOVED: render_invite,
     }
+
+
+@hooks.register("insert_global_admin_css")
+def cohorts_admin_css():
+    return format_html(
+        '<link rel="stylesheet" href="{}">', static("cohorts/admin/admin.css")
+    )
 
 
 @hooks.register("register_periodic_jobs")

@@ -127,6 +127,29 @@ class StatementTest(TestCase):
                     for text in texts:
                         self.assertContains(response, text)
 
+    def test_the_heading_and_title_are_in_the_readers_language(self):
+        """The page's title is in the language it was entered in (here
+        Finnish); its heading is the reader's."""
+        headings = {
+            "privacy:privacy_notice": {
+                "fi": "Tietosuojaseloste",
+                "sv": "Dataskyddsbeskrivning",
+                "en": "Privacy notice",
+            },
+            "privacy:accessibility": {
+                "fi": "Saavutettavuusseloste",
+                "sv": "Tillgänglighetsutlåtande",
+                "en": "Accessibility statement",
+            },
+        }
+        for url_name, languages in headings.items():
+            for language, heading in languages.items():
+                with self.subTest(url_name, language=language):
+                    with translation.override(language):
+                        response = self.client.get(reverse(url_name), follow=True)
+                    self.assertContains(response, f"<h1>{heading}</h1>", html=True)
+                    self.assertContains(response, f"<title>{heading} – Virtu</title>")
+
     def test_the_privacy_notice_lists_what_the_registry_holds(self):
         response = self.client.get(reverse("privacy:privacy_notice"), follow=True)
         self.assertContains(response, "Henkilön reflektiot kokeiluistaan.")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from assignments.models import Comment, Reflection
 from cohorts.enrolment import enrol
+from cohorts.models import CohortPage
 from signin.links import new_link
 from tests.factories import make_coordinator, make_course, make_trainer
 from tests.test_statements import make_statements
@@ -99,6 +100,13 @@ class LayoutTestCase(BrowserTestCase):
         super().setUp()
         self.course = make_course()
         self.cohort = running_cohort(self.course)
+        # A title as long as real ones, with a word longer than a phone is
+        # wide at a heading's size.
+        CohortPage.objects.filter(pk=self.cohort.pk).update(
+            title="Länsi- ja Sisä-Suomen aluehallintovirasto, kevät 2027",
+            draft_title="Länsi- ja Sisä-Suomen aluehallintovirasto, kevät 2027",
+        )
+        self.cohort.refresh_from_db()
         first, second = self.cohort.experiments.order_by("after_session")
         self.first_experiment = first
         self.anna = enrol(
@@ -234,6 +242,17 @@ class AdminLayoutTests(LayoutTestCase):
             self.check_layout(page, name, 1280, within="main")
             with self.subTest(table=name):
                 self.check_wide_table(page, 1280)
+
+    def test_the_attendance_form_fits_a_phone_and_scrolls_in_its_box(self):
+        page = self.new_page("sv")
+        self.log_in(page, self.coordinator)
+        session = self.cohort.sessions.order_by("sort_order").first()
+        path = reverse("cohorts:session_attendance", args=[self.cohort.pk, session.pk])
+        for width in (320, 390):
+            self.open(page, path, width)
+            self.check_layout(page, "attendance", width, within="main")
+            with self.subTest(width=width):
+                self.check_wide_table(page, width)
 
     def test_a_narrow_window_scrolls_the_grid_in_its_box_with_names_in_view(self):
         page = self.new_page("fi")
