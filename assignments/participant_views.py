@@ -189,7 +189,7 @@ def my_training(request):
             now,
             links,
             items.get(enrollment.cohort_id, ()),
-            enrollment.cohort.get_url(request),
+            enrollment.cohort.url,
         )
         for enrollment in enrollments
     ]
@@ -567,7 +567,7 @@ def cohort(request, cohort_id):
     participant = enrollment is not None
     # Its address depends on the site records too: read before the kept
     # part is fingerprinted.
-    cohort_url = cohort.get_url(request)
+    cohort_url = cohort.url
     # Each reflection is kept on its own too: a page that changed (someone
     # shared a new reflection) renders only what is new on it.
     for shown in page.object_list:
