@@ -1,3 +1,5 @@
+import itertools
+
 from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -28,6 +30,18 @@ BENCHMARK_COHORT = demo.CohortSpec(
 TRAINER = "kouluttaja.testi@demo.example.org"
 #: Reflections per page of the cohort space (assignments.participant_views).
 PER_PAGE = 20
+
+
+def changer(reflection):
+    """A function that changes ``reflection``'s text each time it is called."""
+    edits = itertools.count()
+
+    def change():
+        Reflection.objects.filter(pk=reflection.pk).update(
+            answers=[{"prompt": "?", "answer": f"Edit {next(edits)}"}]
+        )
+
+    return change
 
 
 class Command(BaseCommand):
@@ -132,6 +146,20 @@ class Command(BaseCommand):
                 ]
                 for name, (client, url, *data) in pages.items()
             }
+            # The cohort space after someone changed one reflection on its
+            # first page (as sharing a new one does): the others are kept.
+            newest = (
+                Reflection.objects.filter(
+                    experiment__cohort=cohort,
+                    status=Reflection.Status.SUBMITTED,
+                    visibility=Reflection.Visibility.COHORT,
+                )
+                .order_by("-submitted_at", "-pk")
+                .first()
+            )
+            results[size]["Cohort space, one reflection changed"] = time_request(
+                participant, space, runs, before_each=changer(newest)
+            )[:3]
             # The same pages with none of their rendered parts kept yet, as a
             # person's first visit after a change finds them.
             for name in ("My training", "Reflection form", "Cohort space"):
