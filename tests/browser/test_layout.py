@@ -254,6 +254,25 @@ class AdminLayoutTests(LayoutTestCase):
             with self.subTest(width=width):
                 self.check_wide_table(page, width)
 
+    def test_long_lists_of_options_fit_a_phone(self):
+        """The time zones and the cohorts' names are longer than a phone is
+        wide: their lists stay within the window."""
+        page = self.new_page("fi")
+        self.log_in(page, self.coordinator)
+        for path in [
+            f"/admin/pages/{self.cohort.pk}/edit/",
+            reverse("enrollments:import"),
+        ]:
+            for width in (320, 390):
+                self.open(page, path, width)
+                with self.subTest(path=path, width=width):
+                    edges = page.evaluate(
+                        "() => [...document.querySelectorAll('.w-field select')]"
+                        ".map((select) => select.getBoundingClientRect().right)"
+                    )
+                    self.assertTrue(edges)
+                    self.assertLessEqual(max(edges), width)
+
     def test_a_narrow_window_scrolls_the_grid_in_its_box_with_names_in_view(self):
         page = self.new_page("fi")
         self.log_in(page, self.coordinator)
