@@ -157,10 +157,12 @@ class CohortPage(Page):
         verbose_name_plural = _("cohorts")
 
     def save(self, *args, **kwargs):
-        # An alias made in code (the admin offers none) mirrors another
-        # cohort's page, not its trainers: their group is the original's.
-        if self.alias_of_id is not None:
-            self.trainer_group = None
+        # An alias made in code (the admin offers none) is made with the
+        # original's fields: its trainers' group is the original's, not its.
+        if self.alias_of_id is not None and self.trainer_group_id is not None:
+            original = CohortPage.objects.filter(pk=self.alias_of_id)
+            if original.filter(trainer_group=self.trainer_group_id).exists():
+                self.trainer_group = None
         return super().save(*args, **kwargs)
 
     @cached_property

@@ -7,6 +7,8 @@ that cohort only. Whatever belongs to a cohort (enrolments, attendance, and
 in the apps above, reflections) follows the cohort it belongs to.
 """
 
+import logging
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -17,6 +19,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from courses.permissions import TRAINERS
 
 from .models import CohortPage, Enrollment
+
+logger = logging.getLogger(__name__)
 
 #: Page permissions trainers hold on the cohorts they train.
 TRAINER_PAGE_PERMISSIONS = ["change_page"]
@@ -33,10 +37,12 @@ def sync_trainer_access(cohort):
     name = f"{TRAINERS}: {cohort.title}"[:140] + f" #{cohort.pk}"
     group = cohort.trainer_group
     if group is None:
-        group = Group.objects.create(name=name)
+        # Its own group, if it was made once and then unlinked (publishing
+        # an older revision did that), or a new one.
+        group = own_group(cohort) or Group.objects.create(name=name)
         CohortPage.objects.filter(pk=cohort.pk).update(trainer_group=group)
         cohort.trainer_group = group
-    elif group.name != name:
+    if group.name != name:
         group.name = name
         group.save(update_fields=["name"])
     for codename in TRAINER_PAGE_PERMISSIONS:
@@ -53,6 +59,16 @@ def sync_trainer_access(cohort):
     trainers.user_set.add(*trainer_ids)
     # Someone who trains no cohort any more has no business in the admin.
     leave_trainers(former_ids)
+
+
+def own_group(cohort):
+    """The trainer group made for ``cohort``, found by the number its name
+    ends with."""
+    return (
+        Group.objects.filter(name__startswith=f"{TRAINERS}: ")
+        .filter(name__endswith=f" #{cohort.pk}")
+        .first()
+    )
 
 
 def out_of_step_cohorts():
@@ -80,11 +96,17 @@ def out_of_step_cohorts():
 
 def resync_trainer_access():
     """Bring every cohort out of step back in step (a periodic job);
-    returns how many were."""
-    cohorts = list(out_of_step_cohorts())
-    for cohort in cohorts:
-        sync_trainer_access(cohort)
-    return len(cohorts)
+    returns how many it did. A cohort that fails is logged and left for
+    the next run: the others are still done."""
+    done = 0
+    for cohort in out_of_step_cohorts():
+        try:
+            sync_trainer_access(cohort)
+        except Exception:
+            logger.exception("Trainer access of cohort %s not synced", cohort.pk)
+        else:
+            done += 1
+    return done
 
 
 def revoke_trainer_access(cohort):

@@ -440,8 +440,16 @@ class PageOperationTest(CalendarChangeTestCase):
             make_trainer(self.cohort)
         alias = self.page().create_alias(update_slug="mirror")
         self.assertIsNone(CohortPage.objects.get(pk=alias.pk).trainer_group_id)
+        # A trainer of the alias's own gets a group of its own, which it keeps.
+        with self.captureOnCommitCallbacks(execute=True):
+            make_trainer(alias, "alias.trainer@example.fi")
+        own = CohortPage.objects.get(pk=alias.pk).trainer_group_id
+        self.assertNotIn(own, (None, self.page().trainer_group_id))
         self.edit()  # publishing the original updates the alias too
         self.assertIsNotNone(self.page().trainer_group_id)
+        self.assertEqual(CohortPage.objects.get(pk=alias.pk).trainer_group_id, own)
+        with self.captureOnCommitCallbacks(execute=True):
+            make_trainer(alias, "second.trainer@example.fi")
 
     def test_an_unpublished_copy_published_later_has_sessions_of_its_own(self):
         copy = self.copy("later")

@@ -7,9 +7,12 @@ through the admin's own URLs for a trainer of each cohort in turn.
 
 import csv
 import io
+from importlib import import_module
+from unittest import mock
 from urllib.parse import urlencode
 
 import openpyxl
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -23,6 +26,11 @@ from wagtail.test.utils import WagtailTestUtils
 from assignments.models import Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
+from cohorts.permissions import (
+    out_of_step_cohorts,
+    resync_trainer_access,
+    sync_trainer_access,
+)
 from courses.permissions import COORDINATORS, TRAINERS
 from privacy.permissions import PRIVACY_OFFICERS
 
@@ -715,8 +723,6 @@ class TrainerAccessFollowsEnrolmentTest(PermissionTestCase):
     def test_the_hourly_job_brings_access_changed_in_bulk_back_in_step(self):
         """An update() sends no signal: the job finds the cohorts whose
         trainer group differs from their trainers, and only those."""
-        from cohorts.permissions import out_of_step_cohorts, resync_trainer_access
-
         self.assertEqual(list(out_of_step_cohorts()), [])
         trainer = self.login(self.trainer_a)
         Enrollment.objects.filter(pk=self.trainer_enrolment().pk).update(
@@ -731,6 +737,48 @@ class TrainerAccessFollowsEnrolmentTest(PermissionTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(list(out_of_step_cohorts()), [])
         self.assertEqual(resync_trainer_access(), 0)
+
+    def test_a_group_once_unlinked_is_linked_again(self):
+        """Publishing an older revision used to unlink a cohort's group,
+        which still gave its members edit access. The migration links it
+        again, and the job then takes out whoever no longer trains there."""
+        group = self.alpha.trainer_group
+        CohortPage.objects.filter(pk=self.alpha.pk).update(trainer_group=None)
+        Enrollment.objects.filter(pk=self.trainer_enrolment().pk).update(
+            withdrawn_at=timezone.now()
+        )
+        trainer = self.login(self.trainer_a)
+        self.assertEqual(self.edit_alpha(trainer).status_code, 200)  # the harm
+        relink = import_module("cohorts.migrations.0011_relink_trainer_groups")
+        relink.relink_trainer_groups(django_apps, None)
+        self.assertEqual(CohortPage.objects.get(pk=self.alpha.pk).trainer_group, group)
+        self.assertEqual(resync_trainer_access(), 1)
+        self.assertLeftTheAdmin(trainer)
+        # Unlinked while its trainer stays: the job finds the group itself.
+        enrol(self.alpha, self.trainer_a.email, role=Enrollment.Role.TRAINER)
+        CohortPage.objects.filter(pk=self.alpha.pk).update(trainer_group=None)
+        self.assertEqual(resync_trainer_access(), 1)
+        self.assertEqual(CohortPage.objects.get(pk=self.alpha.pk).trainer_group, group)
+        self.assertEqual(self.edit_alpha(self.login(self.trainer_a)).status_code, 200)
+
+    def test_a_cohort_the_job_cannot_sync_stops_no_other(self):
+        for cohort in (self.alpha, self.bravo):
+            Enrollment.objects.filter(
+                cohort=cohort, role=Enrollment.Role.TRAINER
+            ).update(withdrawn_at=timezone.now())
+        real = sync_trainer_access
+
+        def sync(cohort):
+            if cohort.pk == self.alpha.pk:
+                raise RuntimeError("the database went away")
+            real(cohort)
+
+        with (
+            mock.patch("cohorts.permissions.sync_trainer_access", sync),
+            self.assertLogs("cohorts.permissions", "ERROR"),
+        ):
+            self.assertEqual(resync_trainer_access(), 1)
+        self.assertEqual(list(out_of_step_cohorts()), [self.alpha])
 
     def assertLeftTheAdmin(self, client):
         """Someone who trains no cohort any more is out of the admin."""

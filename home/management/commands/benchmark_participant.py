@@ -157,9 +157,10 @@ class Command(BaseCommand):
                 .order_by("-submitted_at", "-pk")
                 .first()
             )
-            results[size]["Cohort space, one reflection changed"] = time_request(
-                participant, space, runs, before_each=changer(newest)
-            )[:3]
+            if newest is not None:
+                results[size]["Cohort space, one reflection changed"] = time_request(
+                    participant, space, runs, before_each=changer(newest)
+                )[:3]
             # The same pages with none of their rendered parts kept yet, as a
             # person's first visit after a change finds them.
             for name in ("My training", "Reflection form", "Cohort space"):
