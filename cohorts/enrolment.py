@@ -161,10 +161,9 @@ class EnrollmentForm(WagtailAdminModelForm):
                 .objects.filter(email__iexact=email)
                 .exclude(pk=self.instance.user_id)
             )
-            moved = email.lower() != self.instance.user.email.lower()
             if others.exists():
                 self.add_error("email", _("This person is already in the cohort."))
-            elif moved and owner.exists():
+            elif self.new_address(email) and owner.exists():
                 self.add_error(
                     "email",
                     _(
@@ -176,6 +175,13 @@ class EnrollmentForm(WagtailAdminModelForm):
         return cleaned_data
 
     restoring = None
+
+    def new_address(self, email):
+        """Whether ``email`` is not the address of the enrolment's person
+        (for a new enrolment, always)."""
+        return not self.instance.pk or (
+            email.lower() != self.instance.user.email.lower()
+        )
 
     def save(self, commit=True):
         data = self.cleaned_data
@@ -190,10 +196,7 @@ class EnrollmentForm(WagtailAdminModelForm):
                 restored.save()
                 log(restored, audit.RESTORE)
             return restored
-        unchanged = self.instance.pk and (
-            data["email"].lower() == self.instance.user.email.lower()
-        )
-        if not unchanged:
+        if self.new_address(data["email"]):
             # The names are only for a new account: an existing one keeps
             # its own.
             self.instance.user = person_for_email(

@@ -116,9 +116,9 @@ class Command(BaseCommand):
                 experiment__cohort=cohort,
                 status=Reflection.Status.SUBMITTED,
                 visibility=Reflection.Visibility.COHORT,
-            ).count()
+            ).order_by("-submitted_at", "-pk")
             space = reverse("participant:cohort", args=[cohort.pk])
-            last_page = f"{space}?page={max(1, -(-shared // PER_PAGE))}"
+            last_page = f"{space}?page={max(1, -(-shared.count() // PER_PAGE))}"
             form = reverse("participant:reflection", args=[experiment.pk])
             pages = {
                 "Bare signed-in view (reference)": (participant, "/benchmark/bare/"),
@@ -148,15 +148,7 @@ class Command(BaseCommand):
             }
             # The cohort space after someone changed one reflection on its
             # first page (as sharing a new one does): the others are kept.
-            newest = (
-                Reflection.objects.filter(
-                    experiment__cohort=cohort,
-                    status=Reflection.Status.SUBMITTED,
-                    visibility=Reflection.Visibility.COHORT,
-                )
-                .order_by("-submitted_at", "-pk")
-                .first()
-            )
+            newest = shared.first()
             if newest is not None:
                 results[size]["Cohort space, one reflection changed"] = time_request(
                     participant, space, runs, before_each=changer(newest)
