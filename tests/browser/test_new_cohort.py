@@ -48,6 +48,10 @@ class NewCohortFormTests(BrowserTestCase):
         date.dispatch_event("change")
         expect(page.locator("#id_sessions-0-start")).to_have_value("2027-01-11 09:00")
 
+        # Clicking away closes the date picker, which can open over the
+        # buttons at the foot of the editor, as a person would.
+        page.locator("#id_title").click()
+        expect(page.locator(".xdsoft_datetimepicker:visible")).to_have_count(0)
         page.get_by_role("button", name="Save draft").click()
         expect(page.locator(".messages")).to_contain_text("Itä-Suomi")
         cohort = CohortPage.objects.get()
