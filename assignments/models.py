@@ -309,6 +309,15 @@ class Reflection(models.Model):
         verbose_name = _("reflection")
         verbose_name_plural = _("reflections")
         ordering = ["-updated_at"]
+        indexes = [
+            # The cohort space reads each experiment's newest submitted
+            # reflections, a page at a time, from here.
+            models.Index(
+                fields=["experiment", "-submitted_at", "-id"],
+                condition=models.Q(status="submitted"),
+                name="reflection_newest_submitted",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["experiment", "author"], name="one_reflection_per_experiment"
