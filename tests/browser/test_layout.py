@@ -5,13 +5,17 @@ scrolls inside its own box, its first column still in view), and axe finds
 no WCAG 2.1 A/AA violation. Each page is kept as a screenshot in
 ``artifacts_dir()/layout``."""
 
+import re
+from datetime import timedelta
+
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from assignments.models import Comment, Reflection
 from cohorts.enrolment import enrol
-from cohorts.models import CohortPage
+from cohorts.models import CohortPage, Enrollment
+from home.management.demo import add_generated_participants
 from signin.links import new_link
 from tests.factories import make_coordinator, make_course, make_trainer
 from tests.test_statements import make_statements
@@ -196,6 +200,39 @@ class ParticipantLayoutTests(LayoutTestCase):
             for name, path in signed_in:
                 self.open(page, path, width)
                 self.check_layout(page, name, width)
+
+    def test_a_middle_page_of_the_cohort_space_fits_and_leads_both_ways(self):
+        add_generated_participants([self.cohort], 45)
+        start = timezone.now() - timedelta(days=1)
+        Reflection.objects.bulk_create(
+            Reflection(
+                experiment=self.first_experiment,
+                author=enrollment,
+                answers=[{"prompt": "?", "answer": f"Kokeilu {n}"}],
+                status=Reflection.Status.SUBMITTED,
+                submitted_at=start + timedelta(minutes=n),
+                visibility=Reflection.Visibility.COHORT,
+            )
+            for n, enrollment in enumerate(
+                Enrollment.objects.filter(user__username__startswith="osallistuja")
+            )
+        )
+        page = self.new_page("fi")
+        self.log_in(page, self.anna.user)
+        space = reverse("participant:cohort", args=[self.cohort.pk])
+        for width in WIDTHS:
+            self.open(page, f"{space}?page=2", width)
+            self.check_layout(page, "cohort-space-page-2", width)
+            pages = page.get_by_role("navigation", name="Sivut")
+            expect(pages.get_by_text("Sivu 2")).to_have_attribute(
+                "aria-current", "page"
+            )
+        pages.get_by_role("link", name="Vanhemmat").click()
+        expect(page).to_have_url(re.compile(r"\?page=3$"))
+        expect(page.locator("article.reflection")).to_have_count(7)
+        pages.get_by_role("link", name="Uudemmat").click()
+        expect(page).to_have_url(re.compile(r"\?page=2$"))
+        expect(page.locator("article.reflection")).to_have_count(20)
 
     def test_the_timeline_shows_the_programme_in_order_with_its_states(self):
         page = self.new_page("en")
