@@ -511,6 +511,9 @@ def autosave(request, experiment_id):
 NEWEST_FIRST = ("-submitted_at", "-pk")
 #: No cohort has more pages than this; a larger number is past the last.
 LAST_PAGE = 100_000
+#: A programme of more experiments than this is paged by one sort of all
+#: its reflections (SQLite allows at most 500 parts in a union).
+MOST_PARTS = 100
 
 
 @dataclass
@@ -557,16 +560,21 @@ class ReflectionPage:
             .values_list("id", "submitted_at")
             for experiment in experiments
         ]
-        ids = (
-            [
+        if not parts:
+            ids = []
+        elif len(parts) > MOST_PARTS:
+            ids = list(
+                readable.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[
+                    end - PER_PAGE : end + 1
+                ]
+            )
+        else:
+            ids = [
                 pk
                 for pk, _submitted_at in parts[0]
                 .union(*parts[1:], all=True)
                 .order_by("-submitted_at", "-id")[end - PER_PAGE : end + 1]
             ]
-            if parts
-            else []
-        )
         if number > 1 and not ids:
             return None
         shown = (

@@ -3,7 +3,9 @@ autosave, submitting, late, editing until the next session), the cohort
 space and comments."""
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 from bs4 import BeautifulSoup
 from django.apps import apps
@@ -17,7 +19,8 @@ from django.utils import timezone, translation
 from wagtail.models import Page
 from wagtail.models.reference_index import ReferenceIndex
 
-from assignments.models import MAX_ANSWER_LENGTH, Comment, Reflection
+from assignments.models import MAX_ANSWER_LENGTH, Comment, Experiment, Reflection
+from assignments.participant_views import PER_PAGE, ReflectionPage
 from cohorts.enrolment import enrol
 from cohorts.models import Enrollment, Session
 from home.management.demo import add_generated_participants
@@ -759,6 +762,93 @@ class CohortSpaceTest(ParticipantPageTestCase):
         Comment.objects.create(reflection=reflection, author=self.trainer, text="Yes.")
         response = self.client.get(url("cohort", self.cohort.pk))
         self.assertContains(response, "Read and comment (2 comments)")
+
+
+class ReflectionPageTest(TestCase):
+    """The cohort space's pages, each experiment's newest merged, hold what
+    one sort of every reflection the reader may read would: with ties in
+    time, private ones, erased authors, withdrawn people, three experiments
+    and a second cohort beside it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        course = make_course()
+        cls.cohort = make_cohort(course, "Cohort R")
+        other = make_cohort(course, "Cohort O")
+        Experiment.objects.create(
+            cohort=cls.cohort, title="Third", instructions="x", sort_order=5
+        )
+        cls.trainer = make_trainer(cls.cohort)
+        cls.me = make_participants(cls.cohort, 1, "me")[0].user
+        add_generated_participants([cls.cohort, other], 100)
+        rnd = random.Random(12)
+        base = timezone.now().replace(microsecond=0) - timedelta(days=3)
+        rows = []
+        for enrollment in Enrollment.objects.filter(role=Enrollment.Role.PARTICIPANT):
+            for experiment in enrollment.cohort.specific.experiments.all():
+                if rnd.random() < 0.8:
+                    submitted = rnd.random() < 0.85
+                    rows.append(
+                        Reflection(
+                            experiment=experiment,
+                            author=enrollment,
+                            status="submitted" if submitted else "draft",
+                            # Three seconds to share: many ties.
+                            submitted_at=base + timedelta(seconds=rnd.randrange(3))
+                            if submitted
+                            else None,
+                            visibility=rnd.choice(["cohort", "trainers"]),
+                        )
+                    )
+        Reflection.objects.bulk_create(rows)
+        theirs = Reflection.objects.filter(experiment__cohort=cls.cohort).exclude(
+            author__user=cls.me
+        )
+        Reflection.objects.filter(
+            pk__in=rnd.sample(list(theirs.values_list("pk", flat=True)), 10)
+        ).update(author=None)
+        Enrollment.objects.filter(
+            pk__in=rnd.sample(
+                list(
+                    Enrollment.objects.filter(
+                        cohort=cls.cohort, user__username__startswith="osallistuja"
+                    ).values_list("pk", flat=True)
+                ),
+                5,
+            )
+        ).update(withdrawn_at=timezone.now())
+
+    def assertPagesAsOneSort(self, user):
+        mine = list(self.cohort.enrollments.active().filter(user=user))
+        readable = Reflection.objects.visible_in(self.cohort, user, mine).filter(
+            status=Reflection.Status.SUBMITTED
+        )
+        ids = list(
+            readable.order_by("-submitted_at", "-pk").values_list("pk", flat=True)
+        )
+        self.assertGreater(len(ids), 2 * PER_PAGE)
+        experiments = list(self.cohort.experiments.all())
+        self.assertEqual(len(experiments), 3)
+        pages = -(-len(ids) // PER_PAGE)
+        for number in range(1, pages + 1):
+            page = ReflectionPage.read(readable, experiments, str(number))
+            self.assertEqual(
+                [r.pk for r in page],
+                ids[(number - 1) * PER_PAGE : number * PER_PAGE],
+                number,
+            )
+            self.assertEqual(page.has_next(), number < pages)
+        self.assertIsNone(ReflectionPage.read(readable, experiments, str(pages + 1)))
+
+    def test_a_participant_reads_the_shared_and_their_own_newest_first(self):
+        self.assertPagesAsOneSort(self.me)
+
+    def test_a_trainer_reads_every_submitted_one_newest_first(self):
+        self.assertPagesAsOneSort(self.trainer)
+
+    def test_a_long_programme_is_paged_by_one_sort_the_same(self):
+        with patch("assignments.participant_views.MOST_PARTS", 2):
+            self.assertPagesAsOneSort(self.me)
 
 
 class CommentTest(ParticipantPageTestCase):
