@@ -234,6 +234,31 @@ class ParticipantLayoutTests(LayoutTestCase):
         expect(page).to_have_url(re.compile(r"\?page=2$"))
         expect(page.locator("article.reflection")).to_have_count(20)
 
+    def test_headings_keep_a_long_word_whole_on_a_phone_and_zoom_in_full(self):
+        page = self.new_page("fi")
+        self.log_in(page, self.anna.user)
+        space = reverse("participant:cohort", args=[self.cohort.pk])
+        # The lines the title's longest word takes.
+        lines_of_word = """word => {
+            const text = document.querySelector("h1").firstChild;
+            const start = text.data.indexOf(word);
+            const range = document.createRange();
+            range.setStart(text, start);
+            range.setEnd(text, start + word.length);
+            return new Set([...range.getClientRects()].map(r => r.top)).size;
+        }"""
+        size = "() => getComputedStyle(document.querySelector('h1')).fontSize"
+        sizes = {}
+        for width in [320, 390, 640, 1280]:
+            self.open(page, space, width)
+            with self.subTest(width=width):
+                self.assertEqual(page.evaluate(lines_of_word, "aluehallintovirasto"), 1)
+            sizes[width] = page.evaluate(size)
+        # A desktop window zoomed to 200% is 640 CSS pixels wide: the
+        # heading is as large there as at 1280, so zooming doubles it.
+        self.assertEqual(sizes[640], sizes[1280])
+        self.assertLess(float(sizes[320][:-2]), float(sizes[1280][:-2]))
+
     def test_the_timeline_shows_the_programme_in_order_with_its_states(self):
         page = self.new_page("en")
         self.log_in(page, self.anna.user)
