@@ -545,30 +545,31 @@ class ReflectionPage:
         if number > LAST_PAGE:
             return None
         end = number * PER_PAGE
-        # One part for each experiment, its newest by the index; the union
-        # of the parts, newest first, in one query. (Each part's limit is
-        # inside an IN, where SQLite allows one and PostgreSQL looks the
-        # rows up by key; the parts OR-ed in one WHERE would be checked
-        # against every reflection of the cohort.)
-        parts = [
-            Reflection.objects.filter(
-                pk__in=readable.filter(experiment=experiment)
-                .order_by(*NEWEST_FIRST)
-                .values("pk")[: end + 1]
-            )
-            .order_by()
-            .values_list("id", "submitted_at")
-            for experiment in experiments
-        ]
-        if not parts:
+        if not experiments:
             ids = []
-        elif len(parts) > MOST_PARTS:
+        elif len(experiments) > MOST_PARTS:
             ids = list(
                 readable.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[
                     end - PER_PAGE : end + 1
                 ]
             )
         else:
+            # One part for each experiment, its newest by the index; the
+            # union of the parts, newest first, in one query. (Each part's
+            # limit is inside an IN, where SQLite allows one and PostgreSQL
+            # looks the rows up by key; the parts OR-ed in one WHERE would be
+            # checked against every reflection of the cohort. A union is
+            # ordered by its columns' names: "id", not "pk".)
+            parts = [
+                Reflection.objects.filter(
+                    pk__in=readable.filter(experiment=experiment)
+                    .order_by(*NEWEST_FIRST)
+                    .values("pk")[: end + 1]
+                )
+                .order_by()
+                .values_list("id", "submitted_at")
+                for experiment in experiments
+            ]
             ids = [
                 pk
                 for pk, _submitted_at in parts[0]
