@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from assignments.models import Reflection
+from assignments.participant_views import PER_PAGE
 from cohorts.enrolment import enrol
 from cohorts.models import Enrollment
 from home.management import demo
@@ -28,8 +29,6 @@ BENCHMARK_COHORT = demo.CohortSpec(
     "Osallistujatesti", "osallistujatesti", ("Helsinki",), "jitsi", -3
 )
 TRAINER = "kouluttaja.testi@demo.example.org"
-#: Reflections per page of the cohort space (assignments.participant_views).
-PER_PAGE = 20
 
 
 def changer(reflection):
