@@ -28,15 +28,29 @@ class ImportFormatter(LogFormatter):
 
     def format_message(self, log_entry):
         data = log_entry.data
-        return _(
-            "Imported a file of %(rows)s people: %(added)s added, "
-            "%(updated)s updated, %(unchanged)s unchanged"
-        ) % {
+        counts = {
             "rows": data.get("rows", 0),
             "added": data.get("added", 0),
+            "restored": data.get("restored", 0),
             "updated": data.get("updated", 0),
             "unchanged": data.get("unchanged", 0),
         }
+        if counts["restored"]:
+            return (
+                _(
+                    "Imported a file of %(rows)s people: %(added)s added, "
+                    "%(restored)s enrolled again, %(updated)s updated, "
+                    "%(unchanged)s unchanged"
+                )
+                % counts
+            )
+        return (
+            _(
+                "Imported a file of %(rows)s people: %(added)s added, "
+                "%(updated)s updated, %(unchanged)s unchanged"
+            )
+            % counts
+        )
 
     def format_comment(self, log_entry):
         return log_entry.data.get("file", "")

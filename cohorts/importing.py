@@ -24,7 +24,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from wagtail.log_actions import log
 
+from . import audit
 from .calendar.invites import reconcile
 from .enrolment import people_for_emails, split_name
 from .models import CohortPage, Enrollment
@@ -391,7 +393,9 @@ def _xlsx_rows(file):
 @transaction.atomic
 def enrol_people(cohort, people):
     """Enrol everyone in ``cohort``, updating the role and organisation of
-    people already in it; returns how many were added, updated and unchanged.
+    people already in it and enrolling again, with their earlier work, those
+    withdrawn from it (as ``enrol`` does); returns how many were added,
+    enrolled again, updated and unchanged.
 
     In a fixed number of queries however many people there are: accounts and
     enrolments are written in bulk, without the per-person signals of
@@ -402,12 +406,15 @@ def enrol_people(cohort, people):
         enrollment.user.email.lower(): enrollment
         for enrollment in cohort.enrollments.select_related("user")
     }
-    counts = Counter(added=0, updated=0, unchanged=0)
+    counts = Counter(added=0, restored=0, updated=0, unchanged=0)
     changed = []
     for person in people:
         old = before.get(person.email.lower())
         if old is None:
             counts["added"] += 1
+            changed.append(person)
+        elif old.withdrawn_at is not None:
+            counts["restored"] += 1
             changed.append(person)
         elif _unchanged(old, person):
             # Importing the same list again is common and should be cheap.
@@ -419,11 +426,21 @@ def enrol_people(cohort, people):
         (person.email, person.first_name, person.last_name) for person in changed
     )
     enrolled = {enrollment.user_id: enrollment for enrollment in before.values()}
-    new, updated, trainers_changed = [], [], False
+    new, updated, restored, trainers_changed = [], [], [], False
     for person in changed:
         user = users[person.email.strip().lower()]
         enrollment = enrolled.get(user.pk)
-        if enrollment is None:
+        if enrollment is not None and enrollment.withdrawn_at is not None:
+            # The same row again, so that their reflections and attendance
+            # are theirs again; their calendar gets the sessions back below.
+            trainers_changed |= Enrollment.Role.TRAINER in (
+                enrollment.role,
+                person.role,
+            )
+            enrollment.role, enrollment.organisation = person.role, person.organisation
+            enrollment.withdrawn_at = enrollment.withdrawn_by = None
+            restored.append(enrollment)
+        elif enrollment is None:
             new.append(
                 Enrollment(
                     cohort=cohort,
@@ -445,6 +462,11 @@ def enrol_people(cohort, people):
             updated.append(enrollment)
     Enrollment.objects.bulk_create(new)
     Enrollment.objects.bulk_update(updated, ["role", "organisation"])
+    Enrollment.objects.bulk_update(
+        restored, ["role", "organisation", "withdrawn_at", "withdrawn_by"]
+    )
+    for enrollment in restored:
+        log(enrollment, audit.RESTORE)
     if trainers_changed:
         sync_trainer_access(cohort)
     if new:
@@ -453,10 +475,12 @@ def enrol_people(cohort, people):
                 cohort=cohort, user__in=[enrollment.user for enrollment in new]
             ).select_related("user")
         )
+    if new or restored:
+        # Newcomers get a welcome; whoever is enrolled again had theirs.
         live = CohortPage.objects.filter(pk=cohort.pk, live=True).exists()
         reconcile(
             cohort.pk,
-            {enrollment.user_id for enrollment in new},
+            {enrollment.user_id for enrollment in [*new, *restored]},
             also=welcomes(new) if live else [],
         )
     return counts
@@ -475,8 +499,17 @@ def _unchanged(enrollment, person):
 def describe(counts):
     """'12 people added, 3 updated', leaving out the numbers that are zero."""
     added, updated, unchanged = counts["added"], counts["updated"], counts["unchanged"]
+    restored = counts.get("restored", 0)
     parts = [
         (added, ngettext("%(count)s person added", "%(count)s people added", added)),
+        (
+            restored,
+            ngettext(
+                "%(count)s person enrolled again",
+                "%(count)s people enrolled again",
+                restored,
+            ),
+        ),
         (updated, ngettext("%(count)s updated", "%(count)s updated", updated)),
         (unchanged, ngettext("%(count)s unchanged", "%(count)s unchanged", unchanged)),
     ]

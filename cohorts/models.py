@@ -35,6 +35,11 @@ from .schedule import DEFAULT_SESSION_BOUNDS, planned_times, schedule_errors
 DEFAULT_TIME_ZONE = "Europe/Helsinki"
 
 
+def zone_named(time_zone):
+    """A cohort's time zone from its ``time_zone`` field (blank: Helsinki)."""
+    return zoneinfo.ZoneInfo(time_zone or DEFAULT_TIME_ZONE)
+
+
 def time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -171,7 +176,7 @@ class CohortPage(Page):
 
     @property
     def zone(self):
-        return zoneinfo.ZoneInfo(self.time_zone or DEFAULT_TIME_ZONE)
+        return zone_named(self.time_zone)
 
     def with_content_json(self, content):
         """The page as a revision holds it. A revision saved before sessions

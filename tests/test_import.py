@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import openpyxl
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 from wagtail.test.utils import WagtailTestUtils
 
-from cohorts.enrolment import enrol
+from cohorts import audit
+from cohorts.emails import Kind
+from cohorts.enrolment import enrol, withdraw
 from cohorts.importing import MAX_ROWS, enrol_people, read_people
-from cohorts.models import Enrollment
+from cohorts.models import Enrollment, TrainingLogEntry
 from courses.permissions import COORDINATORS
 from outbox.models import OutgoingEmail
 from outbox.sending import send_pending
@@ -177,6 +180,75 @@ class ImportGoodFileTest(ImportViewTestCase):
             [str(message) for message in get_messages(response.wsgi_request)],
             ["Cohort A: 1 person added, 1 updated, 1 unchanged."],
         )
+
+    def test_people_withdrawn_from_the_cohort_are_enrolled_again_with_their_work(
+        self,
+    ):
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen", "participant")
+        enrol(self.cohort, "pekka@example.fi", "Pekka", "Korhonen")
+        withdraw(anna, by=self.coordinator)
+        invites = OutgoingEmail.objects.filter(to="anna@example.fi", kind=Kind.INVITE)
+        invited_before = invites.count()
+
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.post(
+                csv_file(
+                    [
+                        HEADER,
+                        ["Anna Virtanen", "anna@example.fi", "Lapin AVI", ""],
+                        ["Pekka Korhonen", "pekka@example.fi", "", ""],
+                    ]
+                )
+            )
+
+        self.assertEqual(
+            [str(message) for message in get_messages(response.wsgi_request)],
+            ["Cohort A: 1 person enrolled again, 1 unchanged."],
+        )
+        restored = Enrollment.objects.get(pk=anna.pk)  # the same row: their work
+        self.assertIsNone(restored.withdrawn_at)
+        self.assertIsNone(restored.withdrawn_by)
+        self.assertEqual(restored.organisation, "Lapin AVI")
+        self.assertEqual(self.cohort.enrollments.active().count(), 2)
+        self.assertEqual(self.cohort.enrollments.count(), 2)
+        # Their calendar gets the sessions back; the welcome they had is enough.
+        sessions = self.cohort.sessions.count()
+        self.assertEqual(invites.count(), invited_before + sessions)
+        self.assertEqual(
+            OutgoingEmail.objects.filter(
+                to="anna@example.fi", kind=Kind.WELCOME
+            ).count(),
+            1,
+        )
+        self.assertTrue(
+            TrainingLogEntry.objects.filter(
+                action=audit.RESTORE, object_id=str(anna.pk)
+            ).exists()
+        )
+        entry = TrainingLogEntry.objects.get(action=audit.IMPORT)
+        self.assertEqual(
+            audit.ImportFormatter().format_message(entry),
+            "Imported a file of 2 people: 0 added, 1 enrolled again, 0 updated, "
+            "1 unchanged",
+        )
+
+    def test_a_withdrawn_trainer_enrolled_again_can_edit_the_cohort_again(self):
+        tea = enrol(self.cohort, "tea@example.fi", "Tea", "Trainer", "trainer")
+        withdraw(tea, by=self.coordinator)
+        self.assertFalse(self.cohort.permissions_for_user(tea.user).can_edit())
+
+        self.post(csv_file([HEADER, ["Tea Trainer", "tea@example.fi", "", "trainer"]]))
+
+        user = get_user_model().objects.get(pk=tea.user_id)  # no cached permissions
+        self.assertTrue(self.cohort.permissions_for_user(user).can_edit())
+
+    def test_people_withdrawn_and_not_in_the_list_stay_withdrawn(self):
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
+        withdraw(anna, by=self.coordinator)
+
+        self.post(csv_file([HEADER, ["Pekka Korhonen", "pekka@example.fi"]]))
+
+        self.assertIsNotNone(Enrollment.objects.get(pk=anna.pk).withdrawn_at)
 
     def test_an_existing_account_keeps_its_name_whoever_the_list_names(self):
         """A list may hold anyone's address, a superuser's or another

@@ -4,6 +4,7 @@ space and comments."""
 
 import json
 import random
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
@@ -16,13 +17,15 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import time_format
 from wagtail.models import Page
 from wagtail.models.reference_index import ReferenceIndex
 
+from assignments import participant_views
 from assignments.models import MAX_ANSWER_LENGTH, Comment, Experiment, Reflection
 from assignments.participant_views import PER_PAGE, ReflectionPage
 from cohorts.enrolment import enrol
-from cohorts.models import Enrollment, Session
+from cohorts.models import CohortPage, Enrollment, Session
 from home.management.demo import add_generated_participants
 
 try:
@@ -645,6 +648,104 @@ class AutosaveTest(ParticipantPageTestCase):
             .split("</script>")[0]
         )
         self.assertIn("kept on this device", messages["notSaved"])
+
+    # Onto an existing draft, autosave is one statement (``autosave_draft``);
+    # whoever could not write about the experiment cannot use it either.
+
+    def test_autosave_onto_a_draft_changes_what_was_typed_and_nothing_else(self):
+        self.autosave("First words")
+        Reflection.objects.filter(pk=self.reflection().pk).update(
+            feedback="Seen by the trainer."
+        )
+        response = self.autosave("First words, and more", visibility="cohort")
+        self.assertEqual(response.status_code, 200)
+        reflection = self.reflection()
+        self.assertEqual(reflection.answers[0]["answer"], "First words, and more")
+        self.assertEqual(reflection.visibility, Reflection.Visibility.COHORT)
+        self.assertEqual(reflection.status, Reflection.Status.DRAFT)
+        self.assertEqual(reflection.feedback, "Seen by the trainer.")
+        self.assertEqual(response.json()["saved_at"], reflection.updated_at.isoformat())
+
+    def test_autosave_onto_a_draft_says_when_in_the_cohorts_time_zone(self):
+        self.autosave("First words")
+        CohortPage.objects.filter(pk=self.cohort.pk).update(time_zone="Asia/Tokyo")
+        response = self.autosave("First words, and more")
+        saved = timezone.localtime(
+            self.reflection().updated_at, zoneinfo.ZoneInfo("Asia/Tokyo")
+        )
+        with translation.override("en"):
+            self.assertEqual(response.json()["message"], f"Saved {time_format(saved)}")
+
+    def test_autosave_onto_a_draft_can_take_back_the_outcome(self):
+        self.autosave("Draft")
+        self.client.post(
+            url("autosave", self.experiment.pk),
+            answers_data("Draft", decision=None, usefulness=None),
+        )
+        reflection = self.reflection()
+        self.assertEqual((reflection.decision, reflection.usefulness), ("", None))
+
+    def assertDraftNotChanged(self, response):
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(self.reflection().answers[0]["answer"], "Before")
+
+    def test_a_withdrawn_participant_cannot_autosave_onto_their_draft(self):
+        self.autosave("Before")
+        Enrollment.objects.filter(pk=self.enrollment.pk).update(
+            withdrawn_at=timezone.now()
+        )
+        self.assertDraftNotChanged(self.autosave("After withdrawing"))
+
+    def test_a_draft_in_an_unpublished_cohort_is_not_autosaved(self):
+        self.autosave("Before")
+        self.cohort.unpublish()
+        self.assertDraftNotChanged(self.autosave("After unpublishing"))
+
+    def test_a_draft_left_in_a_cohort_the_person_moved_from_is_not_autosaved(self):
+        self.autosave("Before")
+        bravo = make_cohort(self.course, "Cohort Bravo")
+        Enrollment.objects.filter(pk=self.enrollment.pk).update(cohort=bravo)
+        self.assertDraftNotChanged(self.autosave("After moving"))
+
+    def test_another_persons_draft_is_never_autosaved(self):
+        self.autosave("Before")
+        self.client.force_login(self.peer.user)
+        response = self.autosave("Peer's words")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.reflection().answers[0]["answer"], "Before")
+        self.assertEqual(
+            Reflection.objects.get(author=self.peer).answers[0]["answer"],
+            "Peer's words",
+        )
+
+    def test_a_draft_submitted_while_an_autosave_was_on_its_way_stays_submitted(self):
+        self.autosave("Draft")
+        read_draft = participant_views.own_draft
+
+        def submitted_meanwhile(user, experiment_id):
+            draft = read_draft(user, experiment_id)
+            Reflection.objects.filter(pk=draft.pk).update(
+                status=Reflection.Status.SUBMITTED, submitted_at=timezone.now()
+            )
+            return draft
+
+        with patch.object(participant_views, "own_draft", submitted_meanwhile):
+            response = self.autosave("Typed as it was sent")
+        self.assertEqual(response.status_code, 409)
+        self.assertIn("Save changes", response.json()["error"])
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertEqual(reflection.answers[0]["answer"], "Draft")
+
+    def test_autosave_queries_do_not_grow_with_the_cohort(self):
+        self.autosave("Draft")
+        add_generated_participants([self.cohort], 20)
+        with CaptureQueriesContext(connection) as small:
+            self.assertEqual(self.autosave("Draft, longer").status_code, 200)
+        add_generated_participants([self.cohort], 2000)
+        with self.assertNumQueries(len(small)):
+            self.assertEqual(self.autosave("Draft, longer still").status_code, 200)
+        self.assertEqual(self.reflection().answers[0]["answer"], "Draft, longer still")
 
 
 class CohortSpaceTest(ParticipantPageTestCase):
