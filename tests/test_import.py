@@ -226,11 +226,13 @@ class ImportGoodFileTest(ImportViewTestCase):
             ).exists()
         )
         entry = TrainingLogEntry.objects.get(action=audit.IMPORT)
-        self.assertEqual(
-            audit.ImportFormatter().format_message(entry),
-            "Imported a file of 2 people: 0 added, 1 enrolled again, 0 updated, "
-            "1 unchanged",
-        )
+        for language, text in [
+            ("en", "Imported a file of 2 people: 0 added, 1 enrolled again"),
+            ("fi", "Toi tiedoston, jossa oli 2 henkilöä: 0 lisätty, 1 lisätty uud"),
+        ]:
+            with override(language):
+                message = audit.ImportFormatter().format_message(entry)
+            self.assertTrue(message.startswith(text), message)
 
     def test_a_withdrawn_trainer_enrolled_again_can_edit_the_cohort_again(self):
         tea = enrol(self.cohort, "tea@example.fi", "Tea", "Trainer", "trainer")
