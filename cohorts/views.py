@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -118,6 +118,35 @@ class EnrollmentIndexView(CohortScopedIndexView):
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("user", "cohort")
+
+    @cached_property
+    def columns(self):
+        # The name opens the person (to edit, or to inspect for who may only
+        # view) and carries the row's actions, withdrawing among them.
+        name, *others = super().columns
+        title = self._get_title_column_class(TitleColumn)(
+            name.name,
+            label=name.label,
+            sort_key=name.sort_key,
+            get_url=self.person_url,
+        )
+        return [title, *others]
+
+    def person_url(self, instance):
+        return self.get_edit_url(instance) or self.get_inspect_url(instance)
+
+    def get_list_more_buttons(self, instance):
+        """Wagtail's row actions, with "Delete" named for what it does, and
+        left out for someone withdrawn already."""
+        withdraw_url = self.get_delete_url(instance)
+        buttons = []
+        for button in super().get_list_more_buttons(instance):
+            if withdraw_url and button.url == withdraw_url:
+                if instance.withdrawn_at is not None:
+                    continue
+                button.label = _("Withdraw")
+            buttons.append(button)
+        return buttons
 
     @cached_property
     def header_buttons(self):

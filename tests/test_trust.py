@@ -470,6 +470,43 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
             ],
         )
 
+    def listing_rows(self, user):
+        """{name: (link of the name, {action label: url})} of the enrolment
+        listing as ``user`` sees it."""
+        self.client.force_login(user)
+        soup = self.get_soup(self.client.get(ENROLMENTS).content)
+        rows = {}
+        for row in soup.select("table.listing tbody tr"):
+            title = row.select_one("td.title a")
+            actions = {
+                " ".join(link.get_text().split()): link["href"]
+                for link in row.select("td.title [data-controller='w-dropdown'] a")
+            }
+            rows[title.get_text(strip=True)] = (title["href"], actions)
+        return rows
+
+    def test_the_listing_opens_each_person_and_offers_to_withdraw_them(self):
+        withdraw(self.bert, self.coordinator)
+        rows = self.listing_rows(self.coordinator)
+        anna_link, anna_actions = rows["Anna A"]
+        self.assertEqual(anna_link, f"{ENROLMENTS}edit/{self.anna.pk}/")
+        self.assertEqual(
+            anna_actions["Withdraw"], f"{ENROLMENTS}delete/{self.anna.pk}/"
+        )
+        self.assertNotIn("Delete", anna_actions)
+        # Someone withdrawn already opens, but is not offered it again.
+        bert_link, bert_actions = rows["Bert B"]
+        self.assertEqual(bert_link, f"{ENROLMENTS}edit/{self.bert.pk}/")
+        self.assertNotIn("Withdraw", bert_actions)
+        self.assertNotIn(f"{ENROLMENTS}delete/{self.bert.pk}/", bert_actions.values())
+
+    def test_a_trainer_opens_their_people_to_read_only(self):
+        trainer = make_trainer(self.cohort)
+        rows = self.listing_rows(trainer)
+        anna_link, anna_actions = rows["Anna A"]
+        self.assertEqual(anna_link, f"{ENROLMENTS}inspect/{self.anna.pk}/")
+        self.assertNotIn("Withdraw", anna_actions)
+
     def test_withdrawn_people_read_nothing_of_the_cohort(self):
         self.client.force_login(self.anna.user)
         withdraw(self.anna, self.coordinator)

@@ -167,6 +167,7 @@ class ParticipantLayoutTests(LayoutTestCase):
             ("sign-in-link", reverse("signin:link", args=[token])),
             ("privacy-notice", notice.url),
             ("accessibility-statement", statement.url),
+            ("not-found", "/no-such-page/"),
         ], [
             ("front-page-signed-in", "/"),
             ("my-training", reverse("participant:my_training")),
@@ -186,6 +187,8 @@ class ParticipantLayoutTests(LayoutTestCase):
             ("calendar-subscription", reverse("calendar:subscription")),
             ("your-data", reverse("privacy:my_data")),
             ("cohort-page", self.cohort.url),
+            # An old link to an experiment no longer theirs.
+            ("not-found-signed-in", reverse("participant:reflection", args=[999_999])),
         ]
 
     def test_participant_pages_fit_every_width_and_meet_wcag(self):
