@@ -138,6 +138,22 @@ class CatalogueTest(TestCase):
                                 placeholders(entry["msgid"]),
                             )
 
+    def test_no_two_catalogues_translate_one_text_differently(self):
+        # Django merges the catalogues and the first app's translation wins:
+        # a text two apps translate differently shows one app's wording in
+        # the other's pages (the survey's "you sent them" on a reflection).
+        # Where the meaning differs, one of them needs a context.
+        for language in LANGUAGES:
+            found = {}
+            for directory in CATALOGUE_DIRS:
+                for entry in parse_po(catalogue(directory, language))[1:]:
+                    key = (entry.get("msgctxt"), entry["msgid"])
+                    text = entry.get("msgstr", entry.get("msgstr[1]"))
+                    found.setdefault(key, {})[directory] = text
+            for (context, msgid), texts in found.items():
+                with self.subTest(language=language, msgid=msgid, context=context):
+                    self.assertEqual(len(set(texts.values())), 1, texts)
+
     def test_words_wagtail_also_uses_keep_wagtails_translation(self):
         # Our apps come first in INSTALLED_APPS, so our translation of a bare
         # word ("Update", "To") replaces Wagtail's everywhere in the admin.
