@@ -63,6 +63,12 @@ class CohortScopedDeleteView(generic.DeleteView):
 
 
 class CohortScopedInspectView(generic.InspectView):
+    def get_field_display_value(self, field_name, field):
+        # An empty date or person (not withdrawn, say), not Python's "None".
+        if getattr(self.object, field_name, "") is None:
+            return "—"
+        return super().get_field_display_value(field_name, field)
+
     def get_object(self, queryset=None):
         return get_object_or_404(
             self.permission_policy.in_users_cohorts(

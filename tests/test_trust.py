@@ -500,6 +500,19 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         self.assertNotIn("Withdraw", bert_actions)
         self.assertNotIn(f"{ENROLMENTS}delete/{self.bert.pk}/", bert_actions.values())
 
+    def test_a_persons_page_shows_no_none_where_nothing_is_recorded(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(f"{ENROLMENTS}inspect/{self.anna.pk}/")
+        fields = {
+            " ".join(term.get_text().split()): " ".join(
+                term.find_next_sibling("dd").get_text().split()
+            )
+            for term in self.get_soup(response.content).select("dl dt")
+        }
+        self.assertEqual(fields["Withdrawn"], "—")
+        self.assertEqual(fields["Withdrawn by"], "—")
+        self.assertNotIn("None", fields.values())
+
     def test_a_trainer_opens_their_people_to_read_only(self):
         trainer = make_trainer(self.cohort)
         rows = self.listing_rows(trainer)
