@@ -9,15 +9,20 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
+from wagtail.users.models import UserProfile
 
+from cohorts.enrolment import withdraw
 from cohorts.models import CohortPage
 from courses.permissions import TRAINERS
 
 from .factories import (
     cohort_edit_data,
     impact_plan_data,
+    make_cohort,
     make_coordinator,
     make_course,
+    make_participants,
+    make_trainer,
 )
 
 
@@ -473,3 +478,57 @@ class RevisionBeforeNumberingTest(CohortAdminTestCase):
         )
         response = self.client.post(edit, cohort_edit_data(page))
         self.assertEqual(response.status_code, 302)
+
+
+class UnpublishWarningTests(WagtailTestUtils, TestCase):
+    """Unpublishing a cohort cancels its sessions in everyone's calendar and
+    takes it off the site: the confirmation says so, with how many people,
+    before the coordinator confirms."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.other = make_cohort(cls.course, "Cohort B")
+        people = make_participants(cls.cohort, 3, "unpublish")
+        make_participants(cls.other, 2, "other")
+        make_trainer(cls.cohort)
+        cls.coordinator = make_coordinator()
+        withdraw(people[0], by=cls.coordinator)  # no longer theirs: not counted
+
+    def confirmation(self, page, language="en"):
+        self.client.force_login(self.coordinator)
+        with translation.override(language):
+            url = reverse("wagtailadmin_pages:unpublish", args=[page.pk])
+        response = self.client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        self.assertEqual(response.status_code, 200)
+        notes = self.get_soup(response.content).select(".help-warning")
+        return " ".join(" ".join(note.get_text().split()) for note in notes)
+
+    def test_unpublishing_a_cohort_says_who_loses_it_and_gets_cancellations(self):
+        self.assertIn(
+            "Unpublishing this cohort takes it off the site for everyone in it "
+            "(participants: 2, trainers: 1)",
+            self.confirmation(self.cohort),
+        )
+
+    def test_unpublishing_a_course_counts_the_people_of_its_live_cohorts(self):
+        self.other.unpublish()
+        self.assertIn(
+            "If you unpublish its cohorts too, everyone in them (participants: 2, "
+            "trainers: 1)",
+            self.confirmation(self.course),
+        )
+
+    def test_a_cohort_nobody_is_in_has_no_warning(self):
+        empty = make_cohort(self.course, "Cohort C")
+        self.assertEqual(self.confirmation(empty), "")
+
+    def test_the_warning_is_in_the_coordinators_language(self):
+        UserProfile.get_for_user(self.coordinator).__class__.objects.filter(
+            user=self.coordinator
+        ).update(preferred_language="fi")
+        self.assertIn(
+            "(osallistujia: 2, valmentajia: 1)",
+            self.confirmation(self.cohort),
+        )
