@@ -232,7 +232,7 @@ class Reflection(models.Model):
 
     class Visibility(models.TextChoices):
         TRAINERS = "trainers", _("Trainers only")
-        COHORT = "cohort", _("Shared with my cohort")
+        COHORT = "cohort", _("Shared with the cohort")
 
     class Decision(models.TextChoices):
         """What the participant does with the experiment after trying it."""

@@ -28,7 +28,11 @@ class ReflectionForm(forms.Form):
 
     visibility = forms.ChoiceField(
         label=_("Who can read this?"),
-        choices=Reflection.Visibility.choices,
+        # In the participant's words: the model's labels are the trainers'.
+        choices=[
+            (Reflection.Visibility.TRAINERS, _("Trainers only")),
+            (Reflection.Visibility.COHORT, _("Shared with my cohort")),
+        ],
         initial=Reflection.Visibility.TRAINERS,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose who can read your reflection.")},

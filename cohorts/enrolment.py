@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.log_actions import log
@@ -121,9 +122,14 @@ class EnrollmentForm(WagtailAdminModelForm):
     created from the email address. The name is used only for a new
     account, and a person withdrawn from the cohort is enrolled again."""
 
-    email = forms.EmailField(label=_("email address"))
-    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+    # Capitalised as the model's own fields are on the form.
+    email = forms.EmailField(label=capfirst(_("email address")))
+    first_name = forms.CharField(
+        label=capfirst(_("first name")), max_length=150, required=False
+    )
+    last_name = forms.CharField(
+        label=capfirst(_("last name")), max_length=150, required=False
+    )
 
     class Meta:
         model = Enrollment

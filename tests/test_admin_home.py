@@ -29,7 +29,7 @@ class AdminHomeTest(TrainingDataMixin, TestCase):
 
     def test_awaiting_feedback_panel_links_to_the_trainers_waiting_reflections(self):
         panel = self.panel(self.trainer, "awaiting-feedback-section")
-        self.assertIn("Reflections awaiting your feedback", panel.get_text())
+        self.assertIn("Reflections awaiting feedback", panel.get_text())
         self.assertIn(
             "2 reflections are awaiting feedback.", " ".join(panel.get_text().split())
         )

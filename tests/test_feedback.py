@@ -34,6 +34,15 @@ class ReviewViewTest(TrainingDataMixin, TestCase):
         self.assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;<br>A")
         self.assertNotContains(response, "<script>alert(1)")
 
+    def test_review_says_who_may_read_it_in_the_trainers_words(self):
+        Reflection.objects.filter(pk=self.submitted.pk).update(
+            visibility=Reflection.Visibility.COHORT
+        )
+        self.client.force_login(self.trainer)
+        response = self.client.get(review_url(self.submitted))
+        self.assertContains(response, "Shared with the cohort")
+        self.assertNotContains(response, "my cohort")
+
     def test_review_lists_the_participants_earlier_reflections(self):
         later = reflect(self.people[1], self.experiments[1])
         Reflection.objects.filter(pk=later.pk).update(submitted_at=timezone.now())

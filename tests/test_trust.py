@@ -513,6 +513,15 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         self.assertEqual(fields["Withdrawn by"], "—")
         self.assertNotIn("None", fields.values())
 
+    def test_the_enrolment_form_labels_its_fields_as_the_admin_does(self):
+        self.client.force_login(self.coordinator)
+        soup = self.get_soup(
+            self.client.get(f"{ENROLMENTS}edit/{self.anna.pk}/").content
+        )
+        labels = [" ".join(label.get_text().split()) for label in soup.select("label")]
+        for name in ["Email address", "First name", "Last name", "Organisation"]:
+            self.assertTrue(any(label.startswith(name) for label in labels), labels)
+
     def test_a_trainer_opens_their_people_to_read_only(self):
         trainer = make_trainer(self.cohort)
         rows = self.listing_rows(trainer)

@@ -45,7 +45,7 @@ class TrainerTests(BrowserTestCase):
 
         # From the dashboard to the reflection awaiting feedback.
         panel = page.get_by_role(
-            "region", name=text("Reflections awaiting your feedback", "en")
+            "region", name=text("Reflections awaiting feedback", "en")
         )
         expect(panel).to_contain_text("1 reflection is awaiting feedback.")
         self.axe_check(page)
