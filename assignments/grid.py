@@ -97,6 +97,7 @@ PROGRESS_ICONS = {
     Reflection.Progress.SUBMITTED: "doc-full",
     Reflection.Progress.LATE: "time",
     Reflection.Progress.FEEDBACK: "comment",
+    progress.NOT_CHOSEN: "minus",
 }
 
 
@@ -116,11 +117,30 @@ def attendance_badges():
     ]
 
 
-def progress_badges():
+def progress_label(state):
+    if state == progress.NOT_CHOSEN:
+        return gettext("Chose another option")
+    return Reflection.Progress(state).label
+
+
+def progress_badges(option=False):
+    """The states of a reflection column; ``option``: of an experiment that
+    is one of its gap's options, where a participant may choose another."""
     return [
-        (state, badge(state, Reflection.Progress(state).label, icon))
+        (state, badge(state, progress_label(state), icon))
         for state, icon in PROGRESS_ICONS.items()
+        if option or state != progress.NOT_CHOSEN
     ]
+
+
+def progress_state(experiment, reflection, choice):
+    """A participant's state in ``experiment`` (a column of the grid), from
+    their reflection on it and their choice in its gap (either None)."""
+    if reflection is not None:
+        return reflection.progress
+    if progress.chose_another(experiment, choice, reflection):
+        return progress.NOT_CHOSEN
+    return Reflection.Progress.NOT_STARTED
 
 
 class ParticipantColumn(Column):
@@ -179,12 +199,12 @@ class ProgressColumn(Column):
 class ReflectionColumn(ProgressColumn):
     cell_template_name = "assignments/admin/progress_reflection_cell.html"
 
-    def __init__(self, experiment, **kwargs):
+    def __init__(self, experiment, option=False, **kwargs):
         super().__init__(
             f"experiment-{experiment.pk}",
             label=experiment.title,
             accessor=lambda person: person.reflection_by_experiment.get(experiment.pk),
-            badges=progress_badges(),
+            badges=progress_badges(option),
             **kwargs,
         )
         self.experiment = experiment
@@ -193,10 +213,9 @@ class ReflectionColumn(ProgressColumn):
         # Not Column's: it would turn the reflection into text, with queries.
         context = BaseColumn.get_cell_context_data(self, instance, parent_context)
         reflection = self.get_value(instance)
-        state = reflection.progress if reflection else Reflection.Progress.NOT_STARTED
-        context["badge"] = badge(
-            state, Reflection.Progress(state).label, PROGRESS_ICONS[state]
-        )
+        choice = instance.choice_by_gap.get(self.experiment.after_session)
+        state = progress_state(self.experiment, reflection, choice)
+        context["badge"] = badge(state, progress_label(state), PROGRESS_ICONS[state])
         # Drafts are their authors' own: the grid tells they exist, no more.
         if reflection and reflection.status == Reflection.Status.SUBMITTED:
             context["url"] = reverse("reflections:review", args=[reflection.pk])
@@ -216,6 +235,7 @@ class ChoiceColumn(Column):
             accessor=lambda person: person.choice_by_gap.get(gap),
             **kwargs,
         )
+        self.gap = gap
 
     def get_cell_context_data(self, instance, parent_context):
         context = BaseColumn.get_cell_context_data(self, instance, parent_context)
@@ -373,9 +393,24 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
                 )
                 for session in self.sessions
             ],
-            *[ReflectionColumn(experiment) for experiment in self.experiments],
-            *[ChoiceColumn(gap) for gap in self.choice_gaps],
+            *self.experiment_columns(),
         ]
+
+    def experiment_columns(self):
+        """A column per experiment; where a gap asks for a choice, what each
+        participant chose comes first, then its options."""
+        columns = []
+        # A gap's options side by side (sorted() keeps their order).
+        for experiment in sorted(self.experiments, key=lambda e: e.after_session):
+            gap = experiment.after_session
+            option = gap in self.choice_gaps
+            if option and not any(
+                isinstance(column, ChoiceColumn) and column.gap == gap
+                for column in columns
+            ):
+                columns.append(ChoiceColumn(gap))
+            columns.append(ReflectionColumn(experiment, option=option))
+        return columns
 
     table_class = ProgressTable
 
@@ -434,7 +469,10 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
             return context
         total = context["items_count"]
         attendance = progress.attendance_counts(self.object_list, total, self.sessions)
-        states = progress.progress_counts(self.object_list, total, self.experiments)
+        options = [e for e in self.experiments if e.after_session in self.choice_gaps]
+        states = progress.progress_counts(
+            self.object_list, total, self.experiments, options
+        )
         for column in self.columns:
             if isinstance(column, AttendanceColumn):
                 column.counts = attendance[column.session.pk]
@@ -443,7 +481,10 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         context["cohort"] = self.cohort
         context["legend"] = [
             (_("Attendance"), [badge for __, badge in attendance_badges()]),
-            (_("Reflections"), [badge for __, badge in progress_badges()]),
+            (
+                _("Reflections"),
+                [badge for __, badge in progress_badges(bool(self.choice_gaps))],
+            ),
         ]
         context["withdrawn_count"] = progress.withdrawn_count(self.cohort)
         return context
@@ -474,15 +515,16 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         for session in self.sessions:
             status = item.attendance_by_session[session.pk]
             row[f"session-{session.pk}"] = attendance_label(status)
-        for experiment in self.experiments:
-            reflection = item.reflection_by_experiment[experiment.pk]
-            state = (
-                reflection.progress if reflection else Reflection.Progress.NOT_STARTED
-            )
-            row[f"experiment-{experiment.pk}"] = Reflection.Progress(state).label
         for gap in self.choice_gaps:
             choice = item.choice_by_gap[gap]
             row[f"choice-{gap}"] = choice.title if choice else ""
+        for experiment in self.experiments:
+            state = progress_state(
+                experiment,
+                item.reflection_by_experiment[experiment.pk],
+                item.choice_by_gap.get(experiment.after_session),
+            )
+            row[f"experiment-{experiment.pk}"] = progress_label(state)
         return row
 
 

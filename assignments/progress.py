@@ -3,14 +3,19 @@ at each session and where they are with each experiment, with counts per
 column. Every function makes one query, however many people there are.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from cohorts.models import Attendance, Enrollment
 
-from .models import Experiment, Reflection
+from .models import Choice, Experiment, Reflection
 
 Progress = Reflection.Progress
 Status = Reflection.Status
+
+#: Where a gap offers options, a participant who chose another one and has
+#: not written about this one: not theirs to do, so not "not started".
+NOT_CHOSEN = "not_chosen"
 
 #: ``Reflection.progress`` as a filter, for each state a reflection can be
 #: in (a participant without one has "not started").
@@ -41,22 +46,40 @@ def withdrawn_count(cohort):
     )
 
 
+def chose_another(experiment, choice, reflection):
+    """Whether a participant whose ``choice`` in the experiment's gap (None
+    where they made none) and ``reflection`` on it (or None) are these chose
+    another option instead of it."""
+    return (
+        reflection is None
+        and choice is not None
+        and choice.experiment_id != experiment.pk
+    )
+
+
 def with_progress(people, cohort, state, experiment=None):
     """The ``people`` who are at ``state`` in ``experiment``, or in any of
     the cohort's experiments when it is None."""
     if state == Progress.NOT_STARTED:
-        # Some experiment (or this one) without a reflection by the person.
+        # Some experiment (or this one) without a reflection by the person,
+        # and not an option of a gap where they chose another.
         experiments = Experiment.objects.filter(cohort=cohort)
         if experiment is not None:
             experiments = experiments.filter(pk=experiment.pk)
+        person = OuterRef(OuterRef("pk"))
         return people.filter(
             Exists(
                 experiments.filter(
                     ~Exists(
                         Reflection.objects.filter(
-                            experiment=OuterRef("pk"), author=OuterRef(OuterRef("pk"))
+                            experiment=OuterRef("pk"), author=person
                         )
-                    )
+                    ),
+                    ~Exists(
+                        Choice.objects.filter(
+                            enrollment=person, after_session=OuterRef("after_session")
+                        ).exclude(experiment=OuterRef("pk"))
+                    ),
                 )
             )
         )
@@ -114,9 +137,38 @@ def attendance_counts(people, total, sessions):
     return counts
 
 
-def progress_counts(people, total, experiments):
+def not_chosen_counts(people, experiments):
+    """{experiment id: how many of ``people`` chose another option of its
+    gap and have not written about it}, in one query."""
+    others = (
+        Choice.objects.filter(
+            enrollment__in=people.order_by().values("pk"),
+            after_session=OuterRef("after_session"),
+        )
+        .exclude(experiment=OuterRef("pk"))
+        .exclude(
+            Exists(
+                Reflection.objects.filter(
+                    experiment=OuterRef(OuterRef("pk")), author=OuterRef("enrollment")
+                )
+            )
+        )
+        .order_by()
+        .values("after_session")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return dict(
+        Experiment.objects.filter(pk__in=[experiment.pk for experiment in experiments])
+        .annotate(count=Coalesce(Subquery(others), 0))
+        .values_list("pk", "count")
+    )
+
+
+def progress_counts(people, total, experiments, options=()):
     """{experiment id: {progress: count}} among ``people`` (a queryset of
-    ``total`` people)."""
+    ``total`` people). Of ``options`` (experiments of gaps that ask a
+    choice), those who chose another are counted apart (``NOT_CHOSEN``)."""
     rows = (
         Reflection.objects.filter(
             experiment__in=[experiment.pk for experiment in experiments],
@@ -136,6 +188,9 @@ def progress_counts(people, total, experiments):
     }
     for row in rows:
         counts[row.pop("experiment_id")].update(row)
+    if options:
+        for pk, count in not_chosen_counts(people, options).items():
+            counts[pk][NOT_CHOSEN] = count
     for experiment_counts in counts.values():
         experiment_counts[Progress.NOT_STARTED] = total - sum(
             experiment_counts.values()

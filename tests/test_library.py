@@ -2,9 +2,12 @@
 patterns, stories published by their authors and approved by a trainer,
 figures, "Try this" and thanks."""
 
+import csv
+import io
 from datetime import timedelta
 from unittest import skipUnless
 
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -266,6 +269,92 @@ class ChoiceTest(TestCase):
         self.assertContains(response, "Choice after session 1")
         self.assertContains(response, "Walks")
         self.assertContains(response, "Not chosen yet")  # Bob
+
+    def grid(self, **query):
+        """{column heading: ({state: count}, {person: state})} of the
+        progress grid, in English, and the headings in order."""
+        profile = UserProfile.get_for_user(self.trainer)
+        profile.preferred_language = "en"
+        profile.save()
+        self.client.force_login(self.trainer)
+        response = self.client.get(
+            reverse("cohorts:progress", args=[self.cohort.pk]), query
+        )
+        soup = BeautifulSoup(response.content, "html.parser")
+        headings = [
+            " ".join(th.find(string=True, recursive=True).split())
+            for th in soup.select("table.listing thead th")
+        ]
+        columns = {}
+        for index, th in enumerate(soup.select("table.listing thead th")):
+            counts = {
+                li["title"]: int(li.select_one(".w-text-text-context").get_text())
+                for li in th.select(".virtu-counts li")
+            }
+            cells = {}
+            for row in soup.select("table.listing tbody tr"):
+                person = next(
+                    p for p in (self.anna, self.bob) if p.name in row.get_text()
+                )
+                cell = row.find_all(["th", "td"])[index]
+                badge = cell.select_one(".virtu-badge")
+                cells[person] = badge["title"] if badge else cell.get_text(strip=True)
+            columns[headings[index]] = (counts, cells)
+        return headings, columns
+
+    def test_the_grid_shows_an_option_someone_did_not_choose_as_not_theirs(self):
+        Choice.objects.create(
+            enrollment=self.anna, experiment=self.camera, after_session=1
+        )
+        headings, columns = self.grid()
+        # What each chose comes first, then the gap's options.
+        self.assertEqual(
+            headings[headings.index("Choice after session 1") :][:4],
+            [
+                "Choice after session 1",
+                "Experiment 1",
+                "Camera on",
+                "My own experiment",
+            ],
+        )
+        counts, cells = columns["Experiment 1"]
+        self.assertEqual(cells[self.anna], "Chose another option")
+        self.assertEqual(cells[self.bob], "Not started")
+        self.assertEqual(counts["Not started"], 1)
+        self.assertEqual(counts["Chose another option"], 1)
+        counts, cells = columns["Camera on"]
+        self.assertEqual(cells[self.anna], "Not started")
+        self.assertEqual(
+            (counts["Not started"], counts["Chose another option"]), (2, 0)
+        )
+        # Filtering for who has not started the first option finds Bob only.
+        __, columns = self.grid(
+            state=Reflection.Progress.NOT_STARTED, experiment=self.first.pk
+        )
+        self.assertEqual(list(columns["Experiment 1"][1]), [self.bob])
+
+    def test_an_option_written_about_before_choosing_another_keeps_its_state(self):
+        submitted(self.anna, self.first)
+        Choice.objects.create(
+            enrollment=self.anna, experiment=self.camera, after_session=1
+        )
+        __, columns = self.grid()
+        counts, cells = columns["Experiment 1"]
+        self.assertEqual(cells[self.anna], "Submitted")
+        self.assertEqual(counts["Chose another option"], 0)
+
+    def test_the_export_says_the_same(self):
+        Choice.objects.create(
+            enrollment=self.anna, experiment=self.camera, after_session=1
+        )
+        self.grid()  # signs the trainer in, in English
+        response = self.client.get(
+            reverse("cohorts:progress", args=[self.cohort.pk]), {"export": "csv"}
+        )
+        rows = list(csv.DictReader(io.StringIO(b"".join(response).decode("utf-8-sig"))))
+        anna = next(row for row in rows if row["Participant"] == self.anna.name)
+        self.assertEqual(anna["Experiment 1"], "Chose another option")
+        self.assertEqual(anna["Camera on"], "Not started")
 
     def test_retiring_an_option_leaves_cohorts_and_reflections_as_they_were(self):
         reflection = submitted(self.anna, self.camera)
