@@ -334,8 +334,9 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
     def get_breadcrumbs_items(self):
         return CohortBreadcrumbsMixin.get_breadcrumbs_items(self)
 
-    def get_page_subtitle(self):
-        return self.cohort.title
+    def get_page_title(self):
+        # The cohort in the heading: the breadcrumbs that name it are folded.
+        return f"{self.page_title}: {self.cohort.title}"
 
     def get_index_url(self):
         return reverse(self.index_url_name, args=[self.cohort.pk])

@@ -147,6 +147,13 @@ class ProgressGridTest(TrainingDataMixin, TestCase):
             # The second experiment has no reflections yet.
             self.assertEqual(row[3 + len(self.sessions)], "Not started")
 
+    def test_the_heading_names_the_cohort(self):
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(self.progress_url()).content)
+        heading = f"Progress: {self.cohort.title}"
+        self.assertEqual(soup.select_one("h1").get_text(strip=True), heading)
+        self.assertIn(heading, soup.select_one("title").get_text())
+
     def test_column_headings_count_each_state(self):
         self.client.force_login(self.trainer)
         soup = self.get_soup(self.client.get(self.progress_url()).content)
