@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -195,7 +195,25 @@ def my_training(request):
     return render(
         request,
         "assignments/participant/my_training.html",
-        {"summaries": summaries, **fragment_context(cohorts=(summaries,))},
+        {
+            "summaries": summaries,
+            # Read only for someone with no cohort to show (one query).
+            "former": [] if summaries else former_places(request.user),
+            **fragment_context(cohorts=(summaries,)),
+        },
+    )
+
+
+def former_places(user):
+    """The places in cohorts ``user`` had and cannot see now: those they
+    were withdrawn from, and cohorts taken off the site after they were
+    published (not ones never published: those are not theirs to know of
+    yet)."""
+    return list(
+        Enrollment.objects.filter(user=user, cohort__first_published_at__isnull=False)
+        .filter(Q(withdrawn_at__isnull=False) | Q(cohort__live=False))
+        .select_related("cohort")
+        .order_by("cohort__title", "pk")
     )
 
 

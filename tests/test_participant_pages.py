@@ -116,6 +116,33 @@ class MyTrainingTest(ParticipantPageTestCase):
         self.assertContains(response, "Agenda 2")
         self.assertContains(response, "time zone Europe/Helsinki")
 
+    def test_someone_withdrawn_is_told_so_not_that_they_are_in_no_cohort_yet(self):
+        Enrollment.objects.filter(pk=self.enrollment.pk).update(
+            withdrawn_at=datetime(2026, 11, 2, 10, tzinfo=UTC)
+        )
+        response = self.client.get(url("my_training"))
+        self.assertContains(
+            response,
+            "You are no longer in Cohort Alpha (since Nov. 2, 2026). What you "
+            "wrote there is kept, and your coordinator can enrol you again.",
+        )
+        self.assertNotContains(response, "not enrolled in any cohort yet")
+
+    def test_a_cohort_taken_off_the_site_is_named_to_its_people(self):
+        CohortPage.objects.get(pk=self.cohort.pk).unpublish()
+        response = self.client.get(url("my_training"))
+        self.assertContains(response, "Cohort Alpha is not on the site at the moment.")
+        self.assertNotContains(response, "not enrolled in any cohort yet")
+
+    def test_a_cohort_never_published_is_not_named(self):
+        draft = make_cohort(self.course, "Cohort Draft")
+        Page.objects.filter(pk=draft.pk).update(live=False, first_published_at=None)
+        person = make_participants(draft, 1, "draft")[0]
+        self.client.force_login(person.user)
+        response = self.client.get(url("my_training"))
+        self.assertNotContains(response, "Cohort Draft")
+        self.assertContains(response, "not enrolled in any cohort yet")
+
     def test_join_link_is_prominent_from_fifteen_minutes_before_the_start(self):
         Session.objects.filter(pk=self.sessions[1].pk).update(
             meeting_url="https://meet.example.fi/alpha-2",
