@@ -157,7 +157,15 @@ def summarise(enrollment, now, links, items=(), page_url=""):
         gap = next((e.after_session for e in current if e.after_session in gaps), None)
         if gap is not None:
             summary.choose = (choosing.choose_url(cohort.pk, gap), gaps[gap])
-    summary.steps = programme(sessions, experiments, now, reflections, links, items)
+        to_choose = {
+            gap: (choosing.choose_url(cohort.pk, gap), options)
+            for gap, options in gaps.items()
+        }
+    else:
+        to_choose = None
+    summary.steps = programme(
+        sessions, experiments, now, reflections, links, items, to_choose
+    )
     return summary
 
 
@@ -718,12 +726,17 @@ def cohort(request, cohort_id):
         if enrollment
         else None
     )
+    to_choose = None
     if enrollment is not None and any(
         choosing.asks_choice(options) for options in choosing.gaps(experiments).values()
     ):
         # Their programme, as on My training: in a gap with options, the
-        # one they chose (every option only until they choose).
+        # one they chose (one step to choose until they do).
         choices = {c.after_session: c for c in enrollment.choices.all()}
+        to_choose = {
+            gap: (choosing.choose_url(cohort.pk, gap), options)
+            for gap, options in choosing.to_choose(experiments, choices, own).items()
+        }
         experiments = choosing.for_participant(experiments, choices, own)
     now = timezone.now()
     steps = programme(
@@ -733,6 +746,7 @@ def cohort(request, cohort_id):
         own,
         join_urls(sessions),
         programme_items([cohort], request.user, now).get(cohort.pk, ()),
+        to_choose,
     )
     participant = enrollment is not None
     # Its address depends on the site records too: read before the kept

@@ -1,7 +1,7 @@
 """A cohort's programme in order, for the participants' pages: its sessions
 and the experiments between them, each with where it stands now."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import models
@@ -41,6 +41,10 @@ class Step:
     join_now: bool = False
     #: Something another app adds to the programme (``programme_items``).
     item: object = None
+    #: A gap where the participant has still to choose: its options, and
+    #: where to choose (one step, not a step per option).
+    options: list = field(default_factory=list)
+    choose_url: str = ""
 
     @property
     def state_label(self):
@@ -96,11 +100,21 @@ def programme_items(cohorts, user, now):
     return items
 
 
-def programme(sessions, experiments, now, reflections=None, join_links=None, items=()):
+def programme(
+    sessions,
+    experiments,
+    now,
+    reflections=None,
+    join_links=None,
+    items=(),
+    to_choose=None,
+):
     """The steps of a cohort's programme: each session, then the experiments
     done after it and the ``items`` (``programme_items``) whose time falls
     before the next. ``reflections`` ({experiment id: Reflection}) are the
-    participant's; None for someone who writes none (a trainer)."""
+    participant's; None for someone who writes none (a trainer).
+    ``to_choose`` ({gap: (url, options)}): the gaps where the participant
+    has yet to choose, each one step."""
     participant = reflections is not None
     reflections = reflections or {}
     join_links = join_links or {}
@@ -131,6 +145,21 @@ def programme(sessions, experiments, now, reflections=None, join_links=None, ite
             )
         for experiment in after.get(number, []):
             due = experiment.due(sessions)
+            gap = (to_choose or {}).get(experiment.after_session)
+            if gap is not None:
+                url, options = gap
+                if experiment == options[0]:
+                    steps.append(
+                        Step(
+                            experiment_state(
+                                experiment, due, None, current, now, participant
+                            ),
+                            due=due,
+                            options=options,
+                            choose_url=url,
+                        )
+                    )
+                continue
             reflection = reflections.get(experiment.pk)
             steps.append(
                 Step(

@@ -110,6 +110,14 @@ class ChoiceTest(TestCase):
         response = self.client.get(url("participant:my_training"))
         summary = response.context["summaries"][0]
         self.assertEqual(summary.current, [])
+        # The programme has one step for the choice, not one per option
+        # each "not started".
+        (choose,) = [step for step in summary.steps if step.options]
+        self.assertEqual(choose.options, [self.first, self.camera, self.own])
+        self.assertFalse(
+            {self.first, self.camera, self.own}
+            & {step.experiment for step in summary.steps}
+        )
         self.assertEqual(
             summary.choose[0], url("participant:choose", self.cohort.pk, 1)
         )
@@ -160,13 +168,22 @@ class ChoiceTest(TestCase):
         """As My training does: the options not chosen are not theirs, so
         they are not listed as to do, or late."""
 
-        def shown(user):
+        def steps(user):
             self.client.force_login(user)
             response = self.client.get(url("participant:cohort", self.cohort.pk))
-            return {s.experiment for s in response.context["steps"] if s.experiment}
+            return response.context["steps"]
+
+        def shown(user):
+            return {s.experiment for s in steps(user) if s.experiment}
 
         everything = {self.first, self.camera, self.own}
-        self.assertLessEqual(everything, shown(self.anna.user))  # not chosen yet
+        # Not chosen yet: one step to choose, naming the options.
+        (choose,) = [step for step in steps(self.anna.user) if step.options]
+        self.assertEqual(choose.options, [self.first, self.camera, self.own])
+        self.assertEqual(
+            choose.choose_url, url("participant:choose", self.cohort.pk, 1)
+        )
+        self.assertFalse(everything & shown(self.anna.user))
         Choice.objects.create(
             enrollment=self.anna, experiment=self.camera, after_session=1
         )
