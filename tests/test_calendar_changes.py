@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from wagtail.models import (
     GroupApprovalTask,
     Workflow,
@@ -21,6 +22,7 @@ from wagtail.test.utils import WagtailTestUtils
 
 from cohorts import conf
 from cohorts.calendar import ical
+from cohorts.emails import local_times
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Session
 from courses.permissions import COORDINATORS
@@ -147,6 +149,58 @@ class PublishingTest(CalendarChangeTestCase):
         )
 
         self.assertReceived(self.everyone("REQUEST", [first], 1))
+
+    def texts_since(self, count):
+        """The plain text of each message that arrived after the first
+        ``count``, with its recipient."""
+        return [
+            (message["To"], message.get_body(("plain",)).get_content())
+            for message in self.mailbox.messages[count:]
+        ]
+
+    def test_an_update_says_what_changed(self):
+        first = self.sessions()[0]
+        count = len(self.mailbox.messages)
+        self.edit(
+            lambda s: (
+                {
+                    "start": "2027-03-16 10:00",
+                    "end": "2027-03-16 13:30",
+                    "meeting_url": "https://meet.example.fi/new-room",
+                }
+                if s.pk == first.pk
+                else {}
+            ),
+            title="Cohort A, spring",
+        )
+        self.received()
+        with translation.override("fi"):  # the recipients' language
+            expected = [
+                gettext("The time was %(when)s.") % {"when": local_times(first)},
+                gettext("It was called %(title)s.")
+                % {"title": f"Cohort A – {first.title}"},
+                gettext("The meeting link has changed."),
+            ]
+        updates = [
+            text for __, text in self.texts_since(count) if f"– {first.title}" in text
+        ]
+        self.assertEqual(len(updates), 2, self.texts_since(count))  # Anna and Bertil
+        for text in updates:
+            for line in expected:
+                self.assertIn(f"- {line}", text)
+
+    def test_an_update_of_the_name_alone_does_not_speak_of_the_time(self):
+        count = len(self.mailbox.messages)
+        self.edit(title="Cohort A, spring")
+        self.received()
+        with translation.override("fi"):
+            moved = gettext("The time was %(when)s.").split("%")[0]
+            renamed = gettext("It was called %(title)s.").split("%")[0]
+        texts = [text for __, text in self.texts_since(count)]
+        self.assertEqual(len(texts), 6)
+        for text in texts:
+            self.assertIn(renamed, text)
+            self.assertNotIn(moved, text)
 
     def test_renaming_the_cohort_updates_every_session_and_the_downloads(self):
         self.edit(title="Cohort A, spring")

@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
@@ -35,7 +36,7 @@ from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
 from outbox.sending import queue_emails
 
-from ..emails import Kind, render_session_email
+from ..emails import Kind, local_times, render_session_email
 from ..models import (
     CalendarEntry,
     CalendarFeed,
@@ -156,6 +157,9 @@ class Plan:
             if record.user_id not in self.people and record.method == REQUEST:
                 messages.append((record, Kind.REMOVED, CANCEL, record.email, None))
         changed = entry.fingerprint != digest or entry.cancelled_at is not None
+        # What the calendars that hold the last version were told before:
+        # an update says what changed to those.
+        before = (entry.fingerprint, entry.event)
         # A new SEQUENCE whenever the event changes, and whenever someone
         # who was sent it before gets a message: it must outrank theirs.
         if changed or any(record is not None for record, *__ in messages):
@@ -166,7 +170,12 @@ class Plan:
         elif messages:
             self.changed_entries.append(entry)
         for record, kind, method, address, user in messages:
-            self.send(entry, record, kind, method, address, user, digest)
+            previous = (
+                before[1]
+                if kind == Kind.UPDATE and record.fingerprint == before[0]
+                else None
+            )
+            self.send(entry, record, kind, method, address, user, digest, previous)
 
     def compare_gone(self, entry):
         """A session deleted, or the cohort unpublished or deleted: cancel
@@ -196,23 +205,27 @@ class Plan:
         end = entry.event.get("end")
         return bool(end) and datetime.fromisoformat(end) <= self.now
 
-    def send(self, entry, record, kind, method, address, user, digest):
-        """Record one message and what the person's calendar then holds."""
+    def send(self, entry, record, kind, method, address, user, digest, previous=None):
+        """Record one message and what the person's calendar then holds;
+        ``previous``, for an update, is the event their calendar held."""
         user = user or (record.user if record else None)
         who = user.pk if user else f"x{record.pk}"
+        params = {
+            "uid": str(entry.uid),
+            "sequence": entry.sequence,
+            "method": method,
+            "event": entry.event,
+            "attendee": attendee_params(address, user),
+        }
+        if previous:
+            params["previous"] = previous
         self.emails.append(
             OutgoingEmail(
                 key=invite_key(entry.uid, who, entry.sequence, method),
                 kind=kind,
                 to=address,
                 user=user,
-                params={
-                    "uid": str(entry.uid),
-                    "sequence": entry.sequence,
-                    "method": method,
-                    "event": entry.event,
-                    "attendee": attendee_params(address, user),
-                },
+                params=params,
             )
         )
         if record is None:
@@ -420,8 +433,35 @@ def render_invite(email):
         show_join_url=method == REQUEST,
         preparation=preparation,
         person=attendee,
+        changes=changes(params.get("previous"), event, params["uid"]),
     )
     return Rendered(subject, text, html, ics.decode(), method)
+
+
+def changes(previous, event, uid):
+    """What an update changed, in the active language, for its email: a
+    line for each of the time, the names, the meeting link and the agenda
+    that differ from the ``previous`` event (None: not known)."""
+    if not previous:
+        return []
+    found = []
+    before = session_of(uid, previous)
+    if (previous["start"], previous["end"], previous["zone"]) != (
+        event["start"],
+        event["end"],
+        event["zone"],
+    ):
+        found.append(_("The time was %(when)s.") % {"when": local_times(before)})
+    if (previous["cohort"], previous["title"]) != (event["cohort"], event["title"]):
+        found.append(
+            _("It was called %(title)s.")
+            % {"title": f"{before.page.title} – {before.title}"}
+        )
+    if previous["join_url"] != event["join_url"]:
+        found.append(_("The meeting link has changed."))
+    if previous["agenda"] != event["agenda"]:
+        found.append(_("The agenda has changed."))
+    return found or [_("Details of the calendar entry have changed.")]
 
 
 #: Subject lines, formatted with the session and its time.
