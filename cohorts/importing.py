@@ -24,7 +24,6 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from wagtail.log_actions import log
 
 from . import audit
 from .calendar.invites import reconcile
@@ -465,8 +464,7 @@ def enrol_people(cohort, people):
     Enrollment.objects.bulk_update(
         restored, ["role", "organisation", "withdrawn_at", "withdrawn_by"]
     )
-    for enrollment in restored:
-        log(enrollment, audit.RESTORE)
+    audit.log_restored(restored)
     if trainers_changed:
         sync_trainer_access(cohort)
     if new:
@@ -476,12 +474,14 @@ def enrol_people(cohort, people):
             ).select_related("user")
         )
     if new or restored:
-        # Newcomers get a welcome; whoever is enrolled again had theirs.
+        # A welcome for each, newcomer or enrolled again: one already sent
+        # (its key is the enrolment's) is not sent again, and one withdrawn
+        # before the cohort was published never had theirs.
         live = CohortPage.objects.filter(pk=cohort.pk, live=True).exists()
         reconcile(
             cohort.pk,
             {enrollment.user_id for enrollment in [*new, *restored]},
-            also=welcomes(new) if live else [],
+            also=welcomes([*new, *restored]) if live else [],
         )
     return counts
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assignments.forms import TypedTextField
 from assignments.models import MAX_PLAN_LENGTH, Reflection
@@ -11,7 +12,10 @@ from .models import Theme
 class SearchForm(forms.Form):
     """The library's search box and filters; every part optional."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    # In context: Wagtail's own "Search" is a noun (fi "Haku"), this a verb.
+    q = forms.CharField(
+        label=pgettext_lazy("the library", "Search"), required=False, max_length=200
+    )
     theme = forms.ModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.all(),

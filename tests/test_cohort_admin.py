@@ -11,8 +11,8 @@ from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
 
-from cohorts.enrolment import withdraw
-from cohorts.models import CohortPage
+from cohorts.enrolment import enrol, withdraw
+from cohorts.models import CohortPage, Enrollment
 from courses.permissions import TRAINERS
 
 from .factories import (
@@ -517,6 +517,14 @@ class UnpublishWarningTests(WagtailTestUtils, TestCase):
         self.assertIn(
             "If you unpublish its cohorts too, everyone in them (participants: 2, "
             "trainers: 1)",
+            self.confirmation(self.course),
+        )
+
+    def test_someone_in_two_of_the_courses_cohorts_is_counted_once(self):
+        trainer = Enrollment.objects.get(cohort=self.cohort, role="trainer").user
+        enrol(self.other, trainer.email, role=Enrollment.Role.TRAINER)
+        self.assertIn(
+            "(participants: 4, trainers: 1)",  # 2 + 2 participants, 1 trainer
             self.confirmation(self.course),
         )
 

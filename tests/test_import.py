@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.test import SimpleTestCase, TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, override
@@ -24,7 +25,7 @@ from cohorts import audit
 from cohorts.emails import Kind
 from cohorts.enrolment import enrol, withdraw
 from cohorts.importing import MAX_ROWS, enrol_people, read_people
-from cohorts.models import Enrollment, TrainingLogEntry
+from cohorts.models import CohortPage, Enrollment, TrainingLogEntry
 from courses.permissions import COORDINATORS
 from outbox.models import OutgoingEmail
 from outbox.sending import send_pending
@@ -243,6 +244,45 @@ class ImportGoodFileTest(ImportViewTestCase):
 
         user = get_user_model().objects.get(pk=tea.user_id)  # no cached permissions
         self.assertTrue(self.cohort.permissions_for_user(user).can_edit())
+
+    def test_enrolling_people_again_takes_as_many_queries_for_twelve_as_for_two(self):
+        def withdrawn_people(count, prefix):
+            people = [
+                enrol(self.cohort, f"{prefix}{n}@example.fi", "P", str(n))
+                for n in range(count)
+            ]
+            for person in people:
+                withdraw(person, by=self.coordinator)
+            return [["P", person.user.email, "", ""] for person in people]
+
+        two = withdrawn_people(2, "two")
+        with CaptureQueriesContext(connection) as small:
+            self.post(csv_file([HEADER, *two]))
+        twelve = withdrawn_people(12, "twelve")
+        with self.assertNumQueries(len(small)):
+            self.post(csv_file([HEADER, *two, *twelve]))
+        self.assertEqual(self.cohort.enrollments.active().count(), 14)
+        self.assertEqual(
+            TrainingLogEntry.objects.filter(action=audit.RESTORE).count(), 14
+        )
+
+    def test_someone_withdrawn_before_the_cohort_went_live_is_welcomed(self):
+        CohortPage.objects.get(pk=self.cohort.pk).unpublish()
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
+        withdraw(anna, by=self.coordinator)
+        page = CohortPage.objects.get(pk=self.cohort.pk)
+        page.save_revision().publish()
+        self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.WELCOME).exists())
+
+        with self.captureOnCommitCallbacks(execute=True):
+            self.post(csv_file([HEADER, ["Anna Virtanen", "anna@example.fi"]]))
+
+        self.assertEqual(
+            OutgoingEmail.objects.filter(
+                to="anna@example.fi", kind=Kind.WELCOME
+            ).count(),
+            1,
+        )
 
     def test_people_withdrawn_and_not_in_the_list_stay_withdrawn(self):
         anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")

@@ -28,6 +28,7 @@ CATALOGUE_DIRS = [
     "cohorts",
     "assignments",
     "impact",
+    "library",
     "home",
     ".",
 ]
@@ -148,7 +149,11 @@ class CatalogueTest(TestCase):
             for directory in CATALOGUE_DIRS:
                 for entry in parse_po(catalogue(directory, language))[1:]:
                     key = (entry.get("msgctxt"), entry["msgid"])
-                    text = entry.get("msgstr", entry.get("msgstr[1]"))
+                    text = tuple(
+                        entry[name]
+                        for name in sorted(entry)
+                        if name.startswith("msgstr")
+                    )
                     found.setdefault(key, {})[directory] = text
             for (context, msgid), texts in found.items():
                 with self.subTest(language=language, msgid=msgid, context=context):

@@ -20,22 +20,25 @@ def unpublish_warning(page):
         text = _(
             "Unpublishing this cohort takes it off the site for everyone in it "
             "(participants: %(participants)s, trainers: %(trainers)s): they can "
-            "no longer open its pages or write reflections, and each of them "
-            "gets an email cancelling its sessions in their calendar. "
-            "Publishing it again sends the invitations again."
+            "no longer open its pages or write reflections, and its sessions "
+            "still to come are cancelled in their calendars. Publishing it "
+            "again invites them again."
         )
     else:
         cohorts = cohorts.descendant_of(page)
         text = _(
             "If you unpublish its cohorts too, everyone in them (participants: "
             "%(participants)s, trainers: %(trainers)s) can no longer open the "
-            "cohorts' pages or write reflections, and each of them gets an "
-            "email cancelling the sessions in their calendar."
+            "cohorts' pages or write reflections, and the sessions still to "
+            "come are cancelled in their calendars."
         )
     people = Enrollment.objects.active().filter(cohort__in=cohorts)
+    # People, not places: a trainer of two of the course's cohorts is one.
     counts = people.aggregate(
-        participants=Count("pk", filter=Q(role=Enrollment.Role.PARTICIPANT)),
-        trainers=Count("pk", filter=Q(role=Enrollment.Role.TRAINER)),
+        participants=Count(
+            "user", distinct=True, filter=Q(role=Enrollment.Role.PARTICIPANT)
+        ),
+        trainers=Count("user", distinct=True, filter=Q(role=Enrollment.Role.TRAINER)),
     )
     if not counts["participants"] and not counts["trainers"]:
         return ""
