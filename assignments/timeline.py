@@ -144,31 +144,21 @@ def programme(
                 )
             )
         for experiment in after.get(number, []):
+            url, options = (to_choose or {}).get(experiment.after_session, ("", []))
+            if options and experiment != options[0]:
+                continue  # a gap to choose in is one step, at its first option
             due = experiment.due(sessions)
-            gap = (to_choose or {}).get(experiment.after_session)
-            if gap is not None:
-                url, options = gap
-                if experiment == options[0]:
-                    steps.append(
-                        Step(
-                            experiment_state(
-                                experiment, due, None, current, now, participant
-                            ),
-                            due=due,
-                            options=options,
-                            choose_url=url,
-                        )
-                    )
-                continue
-            reflection = reflections.get(experiment.pk)
+            reflection = None if options else reflections.get(experiment.pk)
             steps.append(
                 Step(
                     experiment_state(
                         experiment, due, reflection, current, now, participant
                     ),
-                    experiment=experiment,
+                    experiment=None if options else experiment,
                     due=due,
                     reflection=reflection,
+                    options=options,
+                    choose_url=url,
                 )
             )
         for item in placed.get(number, []):
