@@ -85,7 +85,7 @@ def remember_previous_place(sender, instance, raw=False, **kwargs):
         None
         if raw or instance.pk is None
         else Enrollment.objects.filter(pk=instance.pk)
-        .values_list("cohort_id", "user_id")
+        .values_list("cohort_id", "user_id", "withdrawn_at")
         .first()
     )
     instance.previous_place = previous
@@ -95,16 +95,18 @@ def remember_previous_place(sender, instance, raw=False, **kwargs):
 def enrolment_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    previous_cohort, previous_user = getattr(instance, "previous_place", None) or (
-        instance.cohort_id,
-        instance.user_id,
-    )
+    previous_cohort, previous_user, was_withdrawn = getattr(
+        instance, "previous_place", None
+    ) or (instance.cohort_id, instance.user_id, None)
     people = {instance.user_id, previous_user}
     if previous_cohort != instance.cohort_id:
         invites.reconcile(previous_cohort, people)
     # A newcomer's welcome (with a sign-in link, cohorts/welcome.py) goes in
-    # the same batch as their invites.
-    welcomes = welcome.enrolment_welcomes(instance) if created else []
+    # the same batch as their invites; so does that of someone enrolled
+    # again, who may have been withdrawn before the cohort was published
+    # (a welcome sent already is not sent again: its key is the enrolment's).
+    restored = was_withdrawn is not None and instance.withdrawn_at is None
+    welcomes = welcome.enrolment_welcomes(instance) if created or restored else []
     invites.reconcile(instance.cohort_id, people, also=welcomes)
 
 

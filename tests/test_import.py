@@ -284,6 +284,32 @@ class ImportGoodFileTest(ImportViewTestCase):
             1,
         )
 
+    def test_so_is_one_enrolled_again_by_hand(self):
+        CohortPage.objects.get(pk=self.cohort.pk).unpublish()
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
+        withdraw(anna, by=self.coordinator)
+        CohortPage.objects.get(pk=self.cohort.pk).save_revision().publish()
+
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("enrollments:add"),
+                {
+                    "cohort": self.cohort.pk,
+                    "role": Enrollment.Role.PARTICIPANT,
+                    "email": "anna@example.fi",
+                    "organisation": "",
+                },
+            )
+        self.assertEqual(response.status_code, 302)
+        self.assertIsNone(Enrollment.objects.get(pk=anna.pk).withdrawn_at)
+        welcomes = OutgoingEmail.objects.filter(kind=Kind.WELCOME)
+        self.assertEqual(welcomes.filter(to="anna@example.fi").count(), 1)
+        # Withdrawn and enrolled again once more: the welcome is not repeated.
+        withdraw(Enrollment.objects.get(pk=anna.pk), by=self.coordinator)
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, "anna@example.fi")
+        self.assertEqual(welcomes.filter(to="anna@example.fi").count(), 1)
+
     def test_people_withdrawn_and_not_in_the_list_stay_withdrawn(self):
         anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
         withdraw(anna, by=self.coordinator)
