@@ -1,6 +1,7 @@
 import uuid
 import zoneinfo
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -8,8 +9,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import classproperty
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import hooks
@@ -33,6 +36,24 @@ from .providers import MeetingProvider, MeetingProviderPanel, configured_provide
 from .schedule import DEFAULT_SESSION_BOUNDS, planned_times, schedule_errors
 
 DEFAULT_TIME_ZONE = "Europe/Helsinki"
+
+
+class PeoplePanel(HelpPanel):
+    """Where a cohort's people are enrolled; once it is saved, with a link
+    to its own enrolments."""
+
+    class BoundPanel(HelpPanel.BoundPanel):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if self.instance.pk:
+                url = reverse("enrollments:index")
+                self.content = format_html(
+                    '<p>{}</p><p><a href="{}?{}">{}</a></p>',
+                    self.content,
+                    url,
+                    urlencode({"cohort": self.instance.pk}),
+                    _("Open this cohort's enrolments"),
+                )
 
 
 def zone_named(time_zone):
@@ -142,7 +163,7 @@ class CohortPage(Page):
                 for get_panels in hooks.get_hooks("register_cohort_panels")
                 for panel in get_panels()
             ],
-            HelpPanel(
+            PeoplePanel(
                 content=_(
                     "Participants and trainers are enrolled under Training › "
                     "Enrolments."

@@ -540,3 +540,20 @@ class UnpublishWarningTests(WagtailTestUtils, TestCase):
             "(osallistujia: 2, valmentajia: 1)",
             self.confirmation(self.cohort),
         )
+
+
+class PeoplePanelTests(CohortAdminTestCase):
+    def test_the_editor_links_to_the_cohorts_own_enrolments(self):
+        cohort = make_cohort(self.course)
+        response = self.client.get(reverse("wagtailadmin_pages:edit", args=[cohort.pk]))
+        self.assertContains(
+            response,
+            f'<a href="{reverse("enrollments:index")}?cohort={cohort.pk}">'
+            "Open this cohort&#x27;s enrolments</a>",
+            html=True,
+        )
+
+    def test_a_new_cohort_has_no_enrolments_to_link_to_yet(self):
+        response = self.client.get(self.add_url())
+        self.assertContains(response, "enrolled under Training › Enrolments")
+        self.assertNotContains(response, "Open this cohort")
