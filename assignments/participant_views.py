@@ -485,7 +485,8 @@ def keep_outcome(reflection, form):
 
 def own_draft(user, experiment_id):
     """The user's draft about ``experiment_id``, with its experiment and
-    cohort, in one query; ``None`` where they have none. The same rule as
+    its cohort's ``time_zone``, in one query; ``None`` where they have none
+    (or it is submitted). The same rule as
     ``writer``: a participant of the experiment's live cohort, not withdrawn.
     (Having written it settles ``chosen``.)"""
     # Few joins and no page read whole: planning a query of seven tables
