@@ -53,6 +53,12 @@ def to_choose(experiments, choices, written):
     }
 
 
+def where_to_choose(cohort_id, gaps):
+    """{gap: (the address to choose at, its options)} of ``gaps`` ({gap:
+    options}, as ``to_choose`` gives them)."""
+    return {gap: (choose_url(cohort_id, gap), options) for gap, options in gaps.items()}
+
+
 def may_write(experiment, options, choice, has_reflection):
     """Whether a participant may write about ``experiment``, one of the
     ``options`` of its gap."""

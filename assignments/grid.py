@@ -235,7 +235,6 @@ class ChoiceColumn(Column):
             accessor=lambda person: person.choice_by_gap.get(gap),
             **kwargs,
         )
-        self.gap = gap
 
     def get_cell_context_data(self, instance, parent_context):
         context = BaseColumn.get_cell_context_data(self, instance, parent_context)
@@ -401,16 +400,11 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         """A column per experiment; where a gap asks for a choice, what each
         participant chose comes first, then its options."""
         columns = []
-        # A gap's options side by side (sorted() keeps their order).
-        for experiment in sorted(self.experiments, key=lambda e: e.after_session):
-            gap = experiment.after_session
+        for gap, experiments in sorted(choosing.gaps(self.experiments).items()):
             option = gap in self.choice_gaps
-            if option and not any(
-                isinstance(column, ChoiceColumn) and column.gap == gap
-                for column in columns
-            ):
+            if option:
                 columns.append(ChoiceColumn(gap))
-            columns.append(ReflectionColumn(experiment, option=option))
+            columns.extend(ReflectionColumn(e, option=option) for e in experiments)
         return columns
 
     table_class = ProgressTable

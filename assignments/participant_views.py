@@ -129,11 +129,12 @@ def summarise(enrollment, now, links, items=(), page_url=""):
     if summary.next_session:
         summary.join_now = now >= summary.next_session.start - JOIN_EARLY
         summary.join_url = links.get(summary.next_session.uid, "")
-    reflections = None
+    reflections = to_choose = None
     if enrollment.role == Enrollment.Role.PARTICIPANT:
         reflections = {r.experiment_id: r for r in enrollment.reflections.all()}
         choices = {c.after_session: c for c in enrollment.choices.all()}
         gaps = choosing.to_choose(experiments, choices, reflections)
+        to_choose = choosing.where_to_choose(cohort.pk, gaps)
         experiments = choosing.for_participant(experiments, choices, reflections)
         summary.rows = [
             ExperimentRow(
@@ -156,13 +157,7 @@ def summarise(enrollment, now, links, items=(), page_url=""):
         summary.current = [row for row in summary.rows if row.experiment in current]
         gap = next((e.after_session for e in current if e.after_session in gaps), None)
         if gap is not None:
-            summary.choose = (choosing.choose_url(cohort.pk, gap), gaps[gap])
-        to_choose = {
-            gap: (choosing.choose_url(cohort.pk, gap), options)
-            for gap, options in gaps.items()
-        }
-    else:
-        to_choose = None
+            summary.choose = to_choose[gap]
     summary.steps = programme(
         sessions, experiments, now, reflections, links, items, to_choose
     )
@@ -734,10 +729,9 @@ def cohort(request, cohort_id):
         # Their programme, as on My training: in a gap with options, the
         # one they chose (one step to choose until they do).
         choices = {c.after_session: c for c in enrollment.choices.all()}
-        to_choose = {
-            gap: (choosing.choose_url(cohort.pk, gap), options)
-            for gap, options in choosing.to_choose(experiments, choices, own).items()
-        }
+        to_choose = choosing.where_to_choose(
+            cohort.pk, choosing.to_choose(experiments, choices, own)
+        )
         experiments = choosing.for_participant(experiments, choices, own)
     now = timezone.now()
     steps = programme(

@@ -141,17 +141,19 @@ class EnrollmentIndexView(CohortScopedIndexView):
     def person_url(self, instance):
         return self.get_edit_url(instance) or self.get_inspect_url(instance)
 
+    def get_delete_url(self, instance):
+        # Someone withdrawn already is not offered it again.
+        if instance.withdrawn_at is None:
+            return super().get_delete_url(instance)
+        return None
+
     def get_list_more_buttons(self, instance):
-        """Wagtail's row actions, with "Delete" named for what it does, and
-        left out for someone withdrawn already."""
+        """Wagtail's row actions, with "Delete" named for what it does."""
+        buttons = super().get_list_more_buttons(instance)
         withdraw_url = self.get_delete_url(instance)
-        buttons = []
-        for button in super().get_list_more_buttons(instance):
+        for button in buttons:
             if withdraw_url and button.url == withdraw_url:
-                if instance.withdrawn_at is not None:
-                    continue
                 button.label = _("Withdraw")
-            buttons.append(button)
         return buttons
 
     @cached_property
