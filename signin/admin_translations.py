@@ -11,7 +11,6 @@ WAGTAIL_STRINGS = [
     gettext_noop("Autosave is paused"),
     gettext_noop("Saved"),
     gettext_noop("- Select an option -"),
-    gettext_noop("Password"),
     gettext_noop("Sort by '%(label)s' in ascending order."),
     gettext_noop("Sort by '%(label)s' in descending order."),
     gettext_noop("More options for '%(title)s'"),

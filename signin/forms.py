@@ -53,3 +53,9 @@ class PasswordSignInForm(ThrottledLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLoginMixin, LoginForm):
     """Wagtail's admin sign-in form (``WAGTAILADMIN_USER_LOGIN_FORM``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Wagtail's field has no label, so Django made one of its name, in
+        # English on a Finnish or Swedish page.
+        self.fields["password"].label = _("Password")

@@ -519,6 +519,20 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
             response, reverse("wagtailadmin_home"), fetch_redirect_response=False
         )
 
+    def test_the_admin_sign_in_form_labels_the_password_in_the_readers_language(
+        self,
+    ):
+        for language, label in [("fi", "Salasana"), ("sv", "Lösenord")]:
+            with self.subTest(language=language):
+                self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+                soup = self.get_soup(
+                    self.client.get(reverse("wagtailadmin_login")).content
+                )
+                self.assertEqual(
+                    soup.select_one("label[for=id_password]").get_text(" ", strip=True),
+                    f"{label} *",
+                )
+
 
 class LanguageTests(WagtailTestUtils, SignInTestCase):
     @classmethod
