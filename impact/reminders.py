@@ -33,7 +33,7 @@ def closing_soon(now):
     return [
         (cohort, opening)
         for cohort in cohorts
-        for opening in schedule(list(cohort.sessions.all()))
+        for opening in schedule(list(cohort.sessions.all()), cohort.zone)
         if opening.is_open(now) and opening.closes - now <= notice
     ]
 

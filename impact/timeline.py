@@ -87,6 +87,6 @@ def survey_items(cohorts, user, now):
                 sent=(cohort.pk, opening.wave) in sent,
                 open=opening.is_open(now),
             )
-            for opening in schedule(list(cohort.sessions.all()))
+            for opening in schedule(list(cohort.sessions.all()), cohort.zone)
         ]
     return items

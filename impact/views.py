@@ -36,7 +36,7 @@ def respondent(user, cohort_id, wave):
     )
     cohort = enrollment.cohort
     statements = list(cohort.impact_statements.all())
-    when = opening(list(cohort.sessions.all()), wave)
+    when = opening(list(cohort.sessions.all()), cohort.zone, wave)
     if not statements or when is None:
         raise Http404
     return enrollment, statements, list(cohort.impact_questions.all()), when

@@ -504,7 +504,7 @@ def answer_impact_survey(cohort, now):
         for person in participants
         for statement in statements
     }
-    for opening in schedule(list(cohort.sessions.all())):
+    for opening in schedule(list(cohort.sessions.all()), cohort.zone):
         if opening.opens > now:
             continue
         gain = {Wave.BASELINE: 0, Wave.END: 2, Wave.FOLLOW_UP: 3}[opening.wave]
