@@ -14,6 +14,9 @@ compile_translations
 say "Migrating the database"
 "$VENV/bin/python" manage.py migrate --noinput -v 0
 say "Loading demo data"
-"$VENV/bin/python" manage.py load_demo_data
+DEBUG=1 "$VENV/bin/python" manage.py load_demo_data
 say "Serving http://localhost:${PORT:-8000}/ (admin: /admin/), Ctrl-C stops"
-exec "$VENV/bin/python" manage.py runserver "0.0.0.0:${PORT:-8000}"
+# Served as a real site is, with DEBUG off: its own "page not found" and
+# error pages, and rendered parts kept (--insecure: runserver still serves
+# the static files). DEBUG=1 scripts/demo.sh shows Django's debug pages.
+DEBUG=${DEBUG:-0} exec "$VENV/bin/python" manage.py runserver --insecure "0.0.0.0:${PORT:-8000}"
