@@ -115,6 +115,27 @@ class EnrollmentWithdrawView(CohortScopedDeleteView):
         withdraw(self.object, self.request.user)
 
 
+class EnrollmentCreateView(generic.CreateView):
+    # Wagtail's "<model> '<object>' created" reads badly in Finnish.
+    success_message = _("%(name)s enrolled in %(cohort)s.")
+
+    def get_success_message(self, instance):
+        return self.success_message % {
+            "name": instance.name,
+            "cohort": instance.cohort.title,
+        }
+
+
+class EnrollmentEditView(CohortScopedEditView):
+    success_message = _("Enrolment of %(name)s in %(cohort)s saved.")
+
+    def get_success_message(self):
+        return self.success_message % {
+            "name": self.object.name,
+            "cohort": self.object.cohort.title,
+        }
+
+
 class EnrollmentIndexView(CohortScopedIndexView):
     import_url_name = None
     export_cohort_path = "cohort"
@@ -239,6 +260,8 @@ class EnrollmentViewSet(CohortScopedViewSet):
     model = Enrollment
     inspect_view_class = EnrollmentInspectView
     index_view_class = EnrollmentIndexView
+    add_view_class = EnrollmentCreateView
+    edit_view_class = EnrollmentEditView
     delete_view_class = EnrollmentWithdrawView
     icon = "group"
     menu_label = _("Enrolments")

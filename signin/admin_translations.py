@@ -29,4 +29,14 @@ WAGTAIL_STRINGS = [
         "Troubleshoot your connection to the site before proceeding. Open the "
         "editor in a separate tab to view the last saved version."
     ),
+    # An empty listing, the page explorer's heading and the dashboard.
+    gettext_noop("There are no %(model_name)s to display."),
+    gettext_noop(
+        'There are no %(model_name)s to display. Why not <a href="%(add_url)s">'
+        "add one</a>?"
+    ),
+    gettext_noop("No %(model_name)s match your query."),
+    gettext_noop("Go to the first error"),
+    gettext_noop("Exploring"),
+    gettext_noop("Wagtail %(current_version)s editor guide"),
 ]

@@ -164,3 +164,43 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
             self.client.get(reverse("cohorts:progress", args=[self.cohort.pk])),
             "2 osallistujaa",
         )
+
+    def test_an_empty_listing_says_so_in_finnish(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(reverse("retention:index"))
+        self.assertContains(response, "Ei näytettävää:")
+        self.assertNotContains(response, "There are no")
+
+    def test_enrolling_and_saving_an_enrolment_say_who_and_where_in_finnish(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.post(
+            "/admin/training/enrolments/new/",
+            {
+                "cohort": self.cohort.pk,
+                "email": "cecilia@example.fi",
+                "first_name": "Cecilia",
+                "last_name": "Cederberg",
+                "role": "participant",
+                "organisation": "",
+            },
+            follow=True,
+        )
+        self.assertContains(response, "Cecilia Cederberg lisätty ryhmään Cohort A.")
+        enrolment = self.cohort.enrollments.get(user__email="cecilia@example.fi")
+        response = self.client.post(
+            f"/admin/training/enrolments/edit/{enrolment.pk}/",
+            {
+                "cohort": self.cohort.pk,
+                "email": "cecilia@example.fi",
+                "first_name": "Cecilia",
+                "last_name": "Cederberg",
+                "role": "participant",
+                "organisation": "Kela",
+            },
+            follow=True,
+        )
+        self.assertContains(
+            response,
+            "Henkilön Cecilia Cederberg ilmoittautuminen ryhmään Cohort A tallennettu.",
+        )
+        self.assertNotContains(response, "Mallin")
