@@ -204,3 +204,11 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
             "Henkilön Cecilia Cederberg ilmoittautuminen ryhmään Cohort A tallennettu.",
         )
         self.assertNotContains(response, "Mallin")
+
+    def test_unpublishing_a_cohort_counts_its_references_in_good_finnish(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(
+            reverse("wagtailadmin_pages:unpublish", args=[self.cohort.pk])
+        )
+        self.assertContains(response, "Ryhmä: 0 viittausta.")
+        self.assertNotContains(response, "on viitattu")
