@@ -6,19 +6,22 @@ queries however many people they have."""
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.auth import user_has_any_page_permission
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from cohorts.exports import SafeSpreadsheetExportMixin
 from cohorts.models import Attendance, CohortPage, Enrollment, Session
+from cohorts.permissions import cohorts_for_user
 from cohorts.views import CohortIndexView, page_buttons, report_urls
 from courses.models import CoursePage
 from courses.permissions import reads_course_figures
@@ -42,7 +45,10 @@ class CohortFigures:
     #: below are about those still in it.
     withdrawn: int = 0
     sessions: list = field(default_factory=list)
+    #: Experiments each participant is asked to do: one per gap between
+    #: sessions, however many options the gap offers.
     experiments: int = 0
+    #: Gaps where a participant submitted a reflection, summed over them.
     submitted: int = 0
     awaiting_feedback: int = 0
 
@@ -58,7 +64,7 @@ class CohortFigures:
 
     @property
     def experiments_done(self):
-        """Submitted reflections per participant."""
+        """Gaps done (a reflection submitted) per participant."""
         if not self.participants:
             return 0.0
         return round(self.submitted / self.participants, 1)
@@ -66,7 +72,11 @@ class CohortFigures:
 
 def figures(cohorts):
     """{cohort id: CohortFigures} for ``cohorts`` annotated with
-    ``participant_count``. Four queries."""
+    ``participant_count``. Four queries.
+
+    A gap between sessions that offers several experiments (``choosing``)
+    asks each participant for one of them: it counts once, and so does a
+    participant who wrote about more than one of its options."""
     ids = [cohort.pk for cohort in cohorts]
     result = {
         cohort.pk: CohortFigures(cohort.participant_count, cohort.withdrawn_count)
@@ -96,19 +106,31 @@ def figures(cohorts):
     for cohort_id, count in (
         Experiment.objects.filter(cohort__in=ids)
         .values("cohort_id")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("after_session", distinct=True))
         .values_list("cohort_id", "count")
         .order_by()
     ):
         result[cohort_id].experiments = count
     submitted = Q(status=Reflection.Status.SUBMITTED)
+    author_and_gap = Concat(
+        Cast("author_id", CharField()),
+        Value(":"),
+        Cast("experiment__after_session", CharField()),
+        output_field=CharField(),
+    )
     for cohort_id, done, awaiting in (
         Reflection.objects.filter(
             experiment__cohort__in=ids, author__withdrawn_at__isnull=True
         )
         .values("experiment__cohort_id")
         .annotate(
-            done=Count("pk", filter=submitted),
+            # An erased author is no longer among the participants, nor
+            # is what they did.
+            done=Count(
+                author_and_gap,
+                distinct=True,
+                filter=submitted & Q(author__isnull=False),
+            ),
             awaiting=Count("pk", filter=submitted & Q(feedback_at__isnull=True)),
         )
         .values_list("experiment__cohort_id", "done", "awaiting")
@@ -176,6 +198,10 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
     index_url_name = None
     index_results_url_name = None
     progress_url_name = "cohorts:progress"
+    #: A cohort's figures without its people, where an app provides them:
+    #: the impact report, which opens for whoever reads the course's figures
+    #: (``reads_course_figures``), as this overview does.
+    figures_url_name = "cohorts:impact"
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -187,10 +213,21 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         return self.course.title
 
     def get_breadcrumbs_items(self):
+        # Commissioners may open neither the listing nor the editor: for
+        # them the course's place is named, not linked (no URL, not an
+        # empty one, which would link to this page).
+        user = self.request.user
         return self.breadcrumbs_items + [
-            {"url": reverse("courses:index"), "label": _("Courses")},
             {
-                "url": reverse("wagtailadmin_pages:edit", args=[self.course.pk]),
+                "url": reverse("courses:index")
+                if user_has_any_page_permission(user)
+                else None,
+                "label": _("Courses"),
+            },
+            {
+                "url": reverse("wagtailadmin_pages:edit", args=[self.course.pk])
+                if self.course.permissions_for_user(user).can_edit()
+                else None,
                 "label": self.course.title,
             },
             {"url": "", "label": self.get_page_title()},
@@ -231,6 +268,26 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         ) or 0
 
     @cached_property
+    def followed_cohorts(self):
+        """The ids of the course's cohorts whose progress grid the reader may
+        open, by the grid's own rule: one query for the whole page."""
+        return set(
+            cohorts_for_user(self.request.user)
+            .child_of(self.course)
+            .values_list("pk", flat=True)
+        )
+
+    def cohort_url(self, cohort):
+        """Where a cohort's name leads: its progress grid for those who
+        follow its people, else its figures, else nowhere."""
+        if cohort.pk in self.followed_cohorts:
+            return reverse(self.progress_url_name, args=[cohort.pk])
+        try:
+            return reverse(self.figures_url_name, args=[cohort.pk])
+        except NoReverseMatch:
+            return None
+
+    @cached_property
     def columns(self):
         return [
             CohortColumn(
@@ -238,9 +295,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
                 label=_("Cohort"),
                 sort_key="title",
                 classname="virtu-sticky",
-                get_url=lambda cohort: reverse(
-                    self.progress_url_name, args=[cohort.pk]
-                ),
+                get_url=self.cohort_url,
             ),
             Column(
                 "participants",
@@ -256,7 +311,9 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             ),
             *[AttendanceColumn(number) for number in range(1, self.session_count + 1)],
             Column(
-                "experiments", label=_("Experiments"), accessor="figures.experiments"
+                "experiments",
+                label=_("Experiments asked"),
+                accessor="figures.experiments",
             ),
             Column(
                 "submitted",
@@ -320,7 +377,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             "organisations": gettext("Organisations"),
             "participants": gettext("Participants"),
             "withdrawn": gettext("Withdrawn"),
-            "experiments": gettext("Experiments"),
+            "experiments": gettext("Experiments asked"),
             "submitted": gettext("Reflections submitted"),
             "experiments_done": gettext("Experiments done per participant"),
             "awaiting_feedback": gettext("Awaiting feedback"),

@@ -1,15 +1,28 @@
-"""The course overview: a course's cohorts side by side, for coordinators."""
+"""The course overview: a course's cohorts side by side, for coordinators
+and the course's commissioners."""
 
 import csv
 import io
 
 import openpyxl
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assignments.models import Experiment
+from courses.permissions import COMMISSIONERS
+
 from . import test_progress
-from .factories import make_cohort, make_coordinator
-from .test_progress import TrainingDataMixin, in_english
+from .factories import (
+    commission,
+    make_cohort,
+    make_coordinator,
+    make_trainer,
+    make_user,
+)
+from .test_progress import TrainingDataMixin, in_english, reflect
 
 
 class CourseOverviewTest(TrainingDataMixin, TestCase):
@@ -55,10 +68,58 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         b = rows["Cohort B"]
         self.assertEqual((b[1], b[7], b[9]), ("2", "1", "1"))
 
+    def add_option(self, gap=1):
+        """A second experiment in the gap after session ``gap`` of cohort A."""
+        return Experiment.objects.create(
+            cohort=self.cohort,
+            title="Another option",
+            instructions="Or try this.",
+            after_session=gap,
+            sort_order=10,
+        )
+
+    def test_a_gap_with_two_options_asks_each_participant_for_one_experiment(self):
+        self.add_option()
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.url())
+        headers = [
+            " ".join(th.get_text().split())
+            for th in self.get_soup(response.content).select("table.listing thead th")
+        ]
+        self.assertEqual(headers[6], "Experiments asked")
+        self.assertEqual(self.rows(response)["Cohort A"][6], "2")
+
+    def test_work_on_two_options_of_a_gap_counts_once_for_its_participant(self):
+        option = self.add_option()
+        reflect(self.people[1], option)
+        self.client.force_login(self.coordinator)
+        a = self.rows(self.client.get(self.url()))["Cohort A"]
+        self.assertEqual(a[7], "3")  # submitted: one per participant and gap
+        self.assertEqual(a[8], "0.8")  # per participant, as before
+        self.assertEqual(a[9], "3")  # each reflection still awaits feedback
+        response = self.client.get(self.url(export="xlsx"))
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
+        heading, *body = list(sheet.iter_rows(values_only=True))
+        a = next(row for row in body if row[0] == "Cohort A")
+        exported = dict(zip(heading, a, strict=True))
+        self.assertEqual(exported["Experiments asked"], 2)
+        self.assertEqual(exported["Reflections submitted"], 3)
+
     def test_cohort_links_to_its_progress(self):
         self.client.force_login(self.coordinator)
         response = self.client.get(self.url())
         self.assertContains(response, reverse("cohorts:progress", args=[self.other.pk]))
+
+    def test_breadcrumbs_lead_a_coordinator_to_the_courses_and_the_course(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.url())
+        self.assertEqual(
+            breadcrumb_links(self.get_soup(response.content))[1:],
+            [
+                reverse("courses:index"),
+                reverse("wagtailadmin_pages:edit", args=[self.course.pk]),
+            ],
+        )
 
     def test_xlsx_and_csv_exports_have_the_rows_of_the_screen(self):
         self.client.force_login(self.coordinator)
@@ -121,6 +182,104 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
             reverse("wagtailadmin_pages:edit", args=[self.course.pk])
         )
         self.assertContains(response, self.url())
+
+
+def breadcrumb_links(soup):
+    """Where the breadcrumbs lead, but for the last, this page."""
+    links = soup.select("nav[aria-label=Breadcrumb] a[href]")
+    return [a["href"] for a in links if a["href"]]
+
+
+def cohort_links(soup):
+    """{cohort: where its name leads, or None}."""
+    return {
+        " ".join(cell.get_text().split()): (
+            cell.a["href"] if cell.a is not None else None
+        )
+        for cell in soup.select("table.listing tbody td.title")
+    }
+
+
+class CommissionerOverviewTest(TrainingDataMixin, TestCase):
+    """The commissioner reads the overview of the course that names them,
+    and is offered only links they may follow."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        group = Group.objects.get_or_create(name=COMMISSIONERS)[0]
+        group.permissions.add(Permission.objects.get(codename="access_admin"))
+        cls.commissioner = make_user("tilaaja@example.fi", groups=[COMMISSIONERS])
+        commission(cls.course, cls.commissioner)
+        in_english(cls.coordinator)
+
+    def overview(self):
+        response = self.client.get(reverse("courses:overview", args=[self.course.pk]))
+        self.assertEqual(response.status_code, 200)
+        return self.get_soup(response.content)
+
+    def test_cohorts_lead_a_commissioner_to_their_impact_not_their_progress(self):
+        self.client.force_login(self.commissioner)
+        self.assertEqual(
+            cohort_links(self.overview()),
+            {
+                "Cohort A": reverse("cohorts:impact", args=[self.cohort.pk]),
+                "Cohort B": reverse("cohorts:impact", args=[self.other.pk]),
+            },
+        )
+
+    def test_breadcrumbs_name_the_course_without_linking_a_commissioner_to_it(self):
+        self.client.force_login(self.commissioner)
+        soup = self.overview()
+        self.assertEqual(breadcrumb_links(soup), [reverse("wagtailadmin_home")])
+        crumbs = soup.select_one("nav[aria-label=Breadcrumb]").get_text()
+        self.assertIn("Courses", crumbs)
+        self.assertIn(self.course.title, crumbs)
+
+    def test_a_commissioner_who_trains_a_cohort_follows_its_progress(self):
+        make_trainer(self.cohort, self.commissioner.email)
+        self.client.force_login(self.commissioner)
+        self.assertEqual(
+            cohort_links(self.overview()),
+            {
+                "Cohort A": reverse("cohorts:progress", args=[self.cohort.pk]),
+                "Cohort B": reverse("cohorts:impact", args=[self.other.pk]),
+            },
+        )
+
+    def assertEveryLinkOpens(self, user):
+        self.client.force_login(user)
+        soup = self.overview()
+        links = [*breadcrumb_links(soup), *filter(None, cohort_links(soup).values())]
+        for link in links:
+            with self.subTest(user=user.email, link=link):
+                self.assertEqual(self.client.get(link).status_code, 200)
+
+    def test_every_link_of_the_report_opens_for_whoever_is_offered_it(self):
+        self.assertEveryLinkOpens(self.commissioner)
+        self.assertEveryLinkOpens(self.coordinator)
+        make_trainer(self.cohort, self.commissioner.email)
+        self.assertEveryLinkOpens(self.commissioner)
+
+    def test_links_cost_the_same_queries_however_many_cohorts(self):
+        make_trainer(self.cohort, self.commissioner.email)
+        url = reverse("courses:overview", args=[self.course.pk])
+        counts = {self.commissioner: [], self.coordinator: []}
+        for more in (0, 3):
+            for number in range(more):
+                make_cohort(self.course, f"Cohort {number}")
+            for user, seen in counts.items():
+                self.client.force_login(user)
+                self.client.get(url)  # fills the caches a running site has filled
+                with CaptureQueriesContext(connection) as queries:
+                    response = self.client.get(url)
+                self.assertEqual(
+                    len(cohort_links(self.get_soup(response.content))), 2 + more
+                )
+                seen.append(len(queries))
+        for user, seen in counts.items():
+            with self.subTest(user=user.email):
+                self.assertEqual(seen[0], seen[1], seen)
 
 
 class CourseOverviewQueryCountTest(test_progress.ProgressQueryCountTest):
