@@ -32,7 +32,14 @@ from .comments import post_comment
 from .fragments import fingerprint, fragment_context, not_kept
 from .models import Choice, Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
-from .timeline import JOIN_EARLY, State, current_experiments, programme, programme_items
+from .timeline import (
+    JOIN_EARLY,
+    State,
+    current_experiments,
+    programme,
+    programme_items,
+    under_way,
+)
 
 #: Reflections per page of the cohort space.
 PER_PAGE = 20
@@ -89,6 +96,9 @@ class CohortSummary:
     choose: tuple | None = None
     #: The cohort page's address, which depends on the site records too.
     page_url: str = ""
+    #: Before the first session: ``current`` are the experiments to get
+    #: ready for, done after it.
+    before_start: bool = False
 
     @property
     def items_now(self):
@@ -155,6 +165,7 @@ def summarise(enrollment, now, links, items=(), page_url=""):
             )
         current = set(current_experiments(experiments, sessions, now))
         summary.current = [row for row in summary.rows if row.experiment in current]
+        summary.before_start = not under_way(sessions, now)
         gap = next((e.after_session for e in current if e.after_session in gaps), None)
         if gap is not None:
             summary.choose = to_choose[gap]

@@ -64,6 +64,13 @@ def current_experiments(experiments, sessions, now):
     return [e for e in experiments if e.after_session == max(started, 1)]
 
 
+def under_way(sessions, now):
+    """Whether the cohort's first session has started (or none is planned).
+    Before it, the first experiments are the ones to get ready for: they
+    come after that session, not now."""
+    return not sessions or sessions[0].start <= now
+
+
 def session_state(session, upcoming, now):
     if session.end <= now:
         return State.DONE
@@ -119,7 +126,11 @@ def programme(
     reflections = reflections or {}
     join_links = join_links or {}
     upcoming = next((s for s in sessions if s.end > now), None)
-    current = set(current_experiments(experiments, sessions, now))
+    current = (
+        set(current_experiments(experiments, sessions, now))
+        if under_way(sessions, now)
+        else set()
+    )
     after = {}
     for experiment in experiments:
         after.setdefault(min(experiment.after_session, len(sessions)), []).append(

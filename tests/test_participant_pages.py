@@ -24,6 +24,7 @@ from wagtail.models.reference_index import ReferenceIndex
 from assignments import participant_views
 from assignments.models import MAX_ANSWER_LENGTH, Comment, Experiment, Reflection
 from assignments.participant_views import PER_PAGE, ReflectionPage
+from assignments.timeline import State
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment, Session
 from home.management.demo import add_generated_participants
@@ -179,11 +180,35 @@ class MyTrainingTest(ParticipantPageTestCase):
         self.assertContains(response, "Try something new, part 1.")
         self.assertContains(response, url("reflection", self.experiment.pk))
 
-    def test_before_the_first_session_the_first_experiment_is_the_one_to_do(self):
+    def test_before_the_first_session_the_first_experiment_is_one_to_get_ready_for(
+        self,
+    ):
         place_sessions(self.cohort, timezone.now() + timedelta(days=2))
         response = self.client.get(url("my_training"))
-        current = response.context["summaries"][0].current
-        self.assertEqual([row.experiment for row in current], [self.experiment])
+        summary = response.context["summaries"][0]
+        self.assertEqual([row.experiment for row in summary.current], [self.experiment])
+        self.assertContains(response, "<h3>Your first experiment</h3>", html=True)
+        self.assertContains(response, "You do it after the first session.")
+        self.assertNotContains(response, "Experiment to do now")
+        # In the programme it comes after the first session, which is next.
+        states = [
+            (step.session or step.experiment, step.state) for step in summary.steps
+        ]
+        self.assertEqual(states[0], (self.sessions[0], State.NEXT))
+        self.assertIn((self.experiment, State.LATER), states)
+        self.assertNotIn(State.NOW, [state for __, state in states])
+
+    def test_once_the_first_session_has_begun_its_experiment_is_the_one_to_do(self):
+        place_sessions(self.cohort, timezone.now() - timedelta(hours=1))
+        response = self.client.get(url("my_training"))
+        summary = response.context["summaries"][0]
+        self.assertEqual([row.experiment for row in summary.current], [self.experiment])
+        self.assertContains(response, "Experiment to do now")
+        self.assertNotContains(response, "Your first experiment")
+        self.assertIn(
+            (self.experiment, State.NOW),
+            [(step.experiment, step.state) for step in summary.steps],
+        )
 
     def test_after_the_last_session_there_is_no_experiment_to_do(self):
         place_sessions(self.cohort, timezone.now() - timedelta(days=30))
