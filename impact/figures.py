@@ -9,7 +9,7 @@ waves compared; those who answered one of them are counted apart."""
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Experiment, Reflection
@@ -191,7 +191,8 @@ class Report:
     #: Sent reflections whose participant adopts or adapts the experiment,
     #: of those with a decision.
     adopted: Share
-    #: Reflections sent, and experiments asked of the participants.
+    #: Gaps with a reflection sent, of those asked: each participant is
+    #: asked one reflection per gap between sessions.
     completed: Share
     #: Responses sent per wave.
     responses: dict
@@ -224,12 +225,12 @@ def report(cohorts):
         present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
         marked=Count("pk"),
     )
-    reflections = Reflection.objects.filter(
+    submitted = Reflection.objects.filter(
         experiment__cohort__in=ids,
         author__withdrawn_at__isnull=True,
         status=Reflection.Status.SUBMITTED,
-    ).aggregate(
-        sent=Count("pk"),
+    )
+    reflections = submitted.aggregate(
         decided=Count("pk", filter=~Q(decision="")),
         kept=Count(
             "pk",
@@ -238,15 +239,28 @@ def report(cohorts):
             ),
         ),
     )
-    # Each participant is asked one reflection per experiment of the cohort.
-    experiments = (
+    # Each participant is asked one reflection per gap (``after_session``),
+    # whatever options it offers: one who wrote about two options of a gap
+    # (before choices existed) has done one. Only the cohort's own
+    # participants count, as in ``asked``, so the share stays within 100 %.
+    sent = (
+        submitted.filter(
+            author__cohort=F("experiment__cohort"),
+            author__role=Enrollment.Role.PARTICIPANT,
+        )
+        .values("author_id", "experiment__after_session")
+        .order_by()
+        .distinct()
+        .count()
+    )
+    gaps = (
         Experiment.objects.filter(cohort__in=ids)
         .values("cohort_id")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("after_session", distinct=True))
         .values_list("cohort_id", "count")
         .order_by()
     )
-    asked = sum(count * participants.get(cohort, 0) for cohort, count in experiments)
+    asked = sum(count * participants.get(cohort, 0) for cohort, count in gaps)
     responses = dict(
         Response.objects.filter(
             by_person, enrollment__cohort__in=ids, status=Response.Status.SUBMITTED
@@ -264,7 +278,7 @@ def report(cohorts):
         ],
         attendance=Share(attendance["present"], attendance["marked"]),
         adopted=Share(reflections["kept"], reflections["decided"]),
-        completed=Share(reflections["sent"], asked),
+        completed=Share(sent, asked),
         responses=responses,
     )
 
@@ -337,9 +351,10 @@ class OpenAnswers:
 
 
 def open_answers(cohort, shown=OPEN_ANSWERS_SHOWN):
-    """The open answers of ``cohort`` in each wave, without names: for its
-    trainers and coordinators, never for commissioners. Two queries a wave,
-    however many answered."""
+    """The open answers of ``cohort`` in each wave where someone wrote one,
+    without names: for its trainers and coordinators, never for
+    commissioners. Two queries a wave, however many answered. (A response
+    with nothing written keeps no open answers: ``SurveyForm``.)"""
     waves = []
     for wave in Wave:
         sent = (

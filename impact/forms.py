@@ -100,18 +100,22 @@ class SurveyForm(forms.Form):
         }
 
     def open_answers(self):
-        return [
+        """An answer for each open question, in order; none at all where
+        nothing is written, so that the report can tell in the database
+        which responses have an open answer (``figures.open_answers``)."""
+        answers = [
             {
                 "question": str(question.text),
                 "answer": typed_text(str(self.data.get(answer_name(index), ""))),
             }
             for index, question in enumerate(self.questions)
         ]
+        return answers if any(item["answer"].strip() for item in answers) else []
 
     def has_answers(self):
         return any(
             value is not None for pair in self.ratings().values() for value in pair
-        ) or any(item["answer"].strip() for item in self.open_answers())
+        ) or bool(self.open_answers())
 
     def require_every_rating(self):
         """On sending: every statement rated. Says so on each one missing."""

@@ -1,19 +1,23 @@
 """The impact survey: the plan copied from the course, the three waves, the
 survey a participant answers, its reminders and the report's arithmetic."""
 
+import importlib
 import io
 import zoneinfo
 from datetime import timedelta
 
 import openpyxl
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
+from assignments.models import Experiment, Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from cohorts.reminders import queue_reminders
@@ -21,7 +25,7 @@ from courses.models import CoursePage
 from courses.permissions import COMMISSIONERS
 from home.management.demo import add_generated_participants
 from impact.emails import Kind
-from impact.figures import report, success_cases
+from impact.figures import open_answers, report, success_cases
 from impact.models import (
     CohortStatement,
     CourseQuestion,
@@ -118,7 +122,7 @@ class ImpactPlanTests(TestCase):
     def test_waves_are_scheduled_from_the_sessions(self):
         cohort = make_cohort(make_impact_course())
         sessions = list(cohort.sessions.all())
-        baseline, end, follow_up = schedule(sessions)
+        baseline, end, follow_up = schedule(sessions, cohort.zone)
         self.assertEqual(baseline.closes, sessions[0].start)
         self.assertEqual(baseline.opens, sessions[0].start - timedelta(days=14))
         self.assertEqual(end.opens, sessions[-1].start)
@@ -145,6 +149,15 @@ class SurveyTests(TestCase):
         for statement, value in zip(self.statements, ratings, strict=False):
             data[f"rating_{statement.pk}"] = value
         return self.client.post(english(self.url), data)
+
+    def test_a_survey_sent_with_the_open_questions_left_blank_keeps_no_answer(self):
+        self.client.force_login(self.anna.user)
+        self.assertEqual(
+            self.post("submit", ratings=[3, 4, 5], answer_0="   ").status_code, 302
+        )
+        saved = Response.objects.get(enrollment=self.anna)
+        self.assertEqual(saved.status, Response.Status.SUBMITTED)
+        self.assertEqual(saved.open_answers, [])
 
     def test_a_participant_saves_a_draft_and_sends_it_when_every_statement_is_rated(
         self,
@@ -467,6 +480,131 @@ class ReportPageTests(ReportTestData, TestCase):
                     self.assertIn(self.client.get(url).status_code, (302, 404))
 
 
+def reflect(enrollment, experiment, status=Reflection.Status.SUBMITTED):
+    return Reflection.objects.create(
+        experiment=experiment,
+        author=enrollment,
+        status=status,
+        submitted_at=timezone.now() if status == Reflection.Status.SUBMITTED else None,
+    )
+
+
+class ExperimentsCompletedTests(ReportTestData, TestCase):
+    """Each participant is asked one reflection per gap between sessions,
+    however many options the gap offers."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        # The course plans one experiment after sessions 1 and 2; the first
+        # gap offers a second option.
+        cls.option_a, cls.second_gap = cls.cohort.experiments.order_by("after_session")
+        cls.option_b = Experiment.objects.create(
+            cohort=cls.cohort,
+            title="Option B",
+            instructions="Try another way.",
+            after_session=cls.option_a.after_session,
+            sort_order=5,
+        )
+        p = cls.people
+        for person in p[:6]:
+            reflect(person, cls.option_a)
+        # Written before choices existed: two options of one gap, done once.
+        reflect(p[0], cls.option_b)
+        reflect(p[6], cls.option_b)
+        for person in p[:3]:
+            reflect(person, cls.second_gap)
+        # Neither a draft nor a withdrawn participant's reflection counts.
+        reflect(p[8], cls.second_gap, status=Reflection.Status.DRAFT)
+        reflect(p[7], cls.option_a)
+
+    def test_a_gap_with_two_options_asks_one_reflection_of_each_participant(self):
+        completed = report([self.cohort]).completed
+        # Eight participants, two gaps; seven did the first, three the second.
+        self.assertEqual((completed.part, completed.whole), (10, 16))
+        self.assertEqual(completed.percent, 63)
+        self.client.force_login(self.coordinator)
+        response = self.client.get(reverse("cohorts:impact", args=[self.cohort.pk]))
+        self.assertContains(response, "10 / 16")
+
+    def test_an_enrolment_moved_away_takes_its_reflections_out_of_the_share(self):
+        other = make_cohort(self.course, "Cohort B")
+        Enrollment.objects.filter(pk=self.people[0].pk).update(cohort=other)
+        completed = report([self.cohort]).completed
+        self.assertEqual((completed.part, completed.whole), (8, 14))
+        moved_to = report([other]).completed
+        self.assertEqual((moved_to.part, moved_to.whole), (0, 2))
+
+
+class OpenAnswerTests(ReportTestData, WagtailTestUtils, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        # A response with nothing written keeps no open answers: at the
+        # baseline nobody wrote anything, at the end one more wrote nothing.
+        Response.objects.filter(wave=Wave.BASELINE).update(open_answers=[])
+        Response.objects.filter(enrollment=cls.people[2], wave=Wave.END).update(
+            open_answers=[]
+        )
+
+    def test_only_answers_with_something_written_are_counted_and_shown(self):
+        (end,) = open_answers(self.cohort, shown=1)
+        self.assertEqual(end.label, Wave.END.label)
+        self.assertEqual(end.total, 2)
+        self.assertEqual(len(end.answers), 1)
+
+    def test_a_wave_where_nobody_wrote_anything_has_no_heading(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("cohorts:impact", args=[self.cohort.pk]))
+        section = self.get_soup(response.content).find(id="open-answers").parent
+        self.assertEqual(
+            [heading.get_text() for heading in section.find_all("h3")],
+            ["At the end"],
+        )
+        self.assertIn("Agendas go out a day before.", section.get_text())
+
+    def test_without_any_written_answer_the_section_says_so(self):
+        Response.objects.filter(wave=Wave.END).update(open_answers=[])
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("cohorts:impact", args=[self.cohort.pk]))
+        section = self.get_soup(response.content).find(id="open-answers").parent
+        self.assertEqual(section.find_all("h3"), [])
+        self.assertIn(
+            "Nobody has sent an answer to an open question yet.", section.get_text()
+        )
+
+    def test_answers_saved_before_blank_ones_were_dropped_are_cleared(self):
+        migration = importlib.import_module(
+            "impact.migrations.0003_responses_with_nothing_written_keep_no_open_answers"
+        )
+        blank = [{"question": "One change you made", "answer": "  "}]
+        written = [{"question": "One change you made", "answer": "Shorter meetings"}]
+        Response.objects.filter(wave=Wave.BASELINE).update(open_answers=blank)
+        Response.objects.filter(wave=Wave.END).update(open_answers=written)
+        migration.drop_blank_open_answers(django_apps, None)
+        self.assertFalse(
+            Response.objects.filter(wave=Wave.BASELINE).exclude(open_answers=[])
+        )
+        self.assertFalse(Response.objects.filter(wave=Wave.END, open_answers=[]))
+
+
+class SurveyPrivacyTests(ReportTestData, TestCase):
+    def test_the_survey_names_everyone_who_sees_answers_with_a_name(self):
+        # A coordinator who trains no one sees the success cases, by name.
+        self.client.force_login(self.coordinator)
+        response = self.client.get(reverse("cohorts:impact", args=[self.cohort.pk]))
+        self.assertContains(response, self.people[0].name)
+        # The Finnish page, the site's own: a request leaves its language
+        # active for the tests that follow.
+        self.client.force_login(self.people[0].user)
+        url = reverse("impact:survey", args=[self.cohort.pk, Wave.BASELINE])
+        self.assertContains(
+            self.client.get(url),
+            "nimesi kanssa ne näkevät vain valmentajasi ja valmennuksen "
+            "koordinaattorit",
+        )
+
+
 class RatedStatementTests(ReportTestData, TestCase):
     """A statement people have rated stays in the cohort's plan, with its
     ratings; one nobody has rated yet can go."""
@@ -660,12 +798,23 @@ class ReportQueryCountTests(TestCase):
         make_cohort(cls.course, "Cohort B")
         cls.coordinator = make_coordinator()
         add_generated_participants([cls.cohort], 20)
+        # A gap with two options, each written about.
+        Experiment.objects.create(
+            cohort=cls.cohort,
+            title="Option B",
+            instructions="x",
+            after_session=1,
+            sort_order=5,
+        )
 
     @classmethod
     def answer_everyone(cls):
         statements = list(cls.cohort.impact_statements.all())
-        people = Enrollment.objects.filter(cohort=cls.cohort).exclude(
-            impact_responses__isnull=False
+        experiments = list(cls.cohort.experiments.all())
+        people = list(
+            Enrollment.objects.filter(cohort=cls.cohort).exclude(
+                impact_responses__isnull=False
+            )
         )
         now = timezone.now()
         for wave in [Wave.BASELINE, Wave.END]:
@@ -688,6 +837,17 @@ class ReportQueryCountTests(TestCase):
                 for response in responses
                 for index, statement in enumerate(statements)
             )
+        Reflection.objects.bulk_create(
+            Reflection(
+                experiment=experiment,
+                author=person,
+                status=Reflection.Status.SUBMITTED,
+                submitted_at=now,
+                decision=Reflection.Decision.ADOPT,
+            )
+            for person in people
+            for experiment in experiments
+        )
 
     def test_the_reports_make_as_many_queries_for_2000_participants_as_for_20(self):
         self.answer_everyone()
@@ -708,6 +868,9 @@ class ReportQueryCountTests(TestCase):
         self.assertEqual(
             Response.objects.filter(enrollment__cohort=self.cohort).count(), 4000
         )
+        # Everyone wrote about both options of the first gap: done once.
+        completed = report([self.cohort]).completed
+        self.assertEqual((completed.part, completed.whole), (4000, 4000))
         for url in urls:
             with self.subTest(url=url), self.assertNumQueries(counts[url]):
                 self.assertEqual(self.client.get(url).status_code, 200)
