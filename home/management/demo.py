@@ -517,15 +517,16 @@ def answer_impact_survey(cohort, now):
                 wave=opening.wave,
                 status=Response.Status.SUBMITTED,
                 submitted_at=sent,
+                # Before the training nobody writes an open answer.
                 open_answers=[
                     {
                         "question": question.text_fi,
-                        "answer": IMPACT_ANSWERS[number % len(IMPACT_ANSWERS)]
-                        if gain
-                        else "",
+                        "answer": IMPACT_ANSWERS[number % len(IMPACT_ANSWERS)],
                     }
                     for question in questions
-                ],
+                ]
+                if gain
+                else [],
             )
             Rating.objects.bulk_create(
                 Rating(
