@@ -96,8 +96,8 @@ class CohortSummary:
     choose: tuple | None = None
     #: The cohort page's address, which depends on the site records too.
     page_url: str = ""
-    #: Before the first session: ``current`` are the experiments to get
-    #: ready for, done after it.
+    #: Before the first session: ``current`` (or ``choose``) are the
+    #: experiments to get ready for, done after it.
     before_start: bool = False
 
     @property
@@ -165,10 +165,12 @@ def summarise(enrollment, now, links, items=(), page_url=""):
             )
         current = set(current_experiments(experiments, sessions, now))
         summary.current = [row for row in summary.rows if row.experiment in current]
-        summary.before_start = not under_way(sessions, now)
         gap = next((e.after_session for e in current if e.after_session in gaps), None)
         if gap is not None:
             summary.choose = to_choose[gap]
+        summary.before_start = not under_way(sessions, now) and bool(
+            summary.current or summary.choose
+        )
     summary.steps = programme(
         sessions, experiments, now, reflections, links, items, to_choose
     )
