@@ -48,7 +48,7 @@ class WaveClockTests(SimpleTestCase):
         self.assertEqual(local(follow_up.opens), "2027-06-05 12:30")
         self.assertEqual(local(follow_up.closes), "2027-06-19 12:30")
 
-    def test_the_baseline_opens_at_the_first_sessions_clock_time_before_summer_time_ends(
+    def test_the_baseline_opens_at_the_sessions_clock_time_before_summer_time_ends(
         self,
     ):
         first = session(datetime(2027, 11, 8, 9, 0, tzinfo=HELSINKI))
