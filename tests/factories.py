@@ -3,14 +3,14 @@
 from datetime import date, time
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
 
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from courses.models import CourseIndexPage, CoursePage, ExperimentTemplate, SessionPlan
-from courses.permissions import COORDINATORS
+from courses.permissions import COMMISSIONERS, COORDINATORS
 
 PROMPTS = "What did you try?\nWhat happened?\nWhat did you learn?\nWhat next?"
 
@@ -203,6 +203,14 @@ def place_sessions(cohort, first_start, interval=None):
         Session.objects.filter(pk=session.pk).update(
             start=start, end=start + timedelta(hours=3, minutes=30)
         )
+
+
+def make_commissioner(email="tilaaja@example.fi"):
+    """A member of the Commissioners group, which may use the admin; they
+    read a course's figures once the course names them (``commission``)."""
+    group = Group.objects.get_or_create(name=COMMISSIONERS)[0]
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    return make_user(email, groups=[COMMISSIONERS])
 
 
 def commission(course, user):

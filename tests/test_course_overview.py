@@ -5,22 +5,20 @@ import csv
 import io
 
 import openpyxl
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assignments.models import Experiment
-from courses.permissions import COMMISSIONERS
 
 from . import test_progress
 from .factories import (
     commission,
     make_cohort,
+    make_commissioner,
     make_coordinator,
     make_trainer,
-    make_user,
 )
 from .test_progress import TrainingDataMixin, in_english, reflect
 
@@ -207,9 +205,7 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        group = Group.objects.get_or_create(name=COMMISSIONERS)[0]
-        group.permissions.add(Permission.objects.get(codename="access_admin"))
-        cls.commissioner = make_user("tilaaja@example.fi", groups=[COMMISSIONERS])
+        cls.commissioner = make_commissioner()
         commission(cls.course, cls.commissioner)
         in_english(cls.coordinator)
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import openpyxl
 from django.apps import apps as django_apps
-from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -41,6 +40,7 @@ from .factories import (
     cohort_edit_data,
     commission,
     make_cohort,
+    make_commissioner,
     make_coordinator,
     make_course,
     make_participants,
@@ -689,9 +689,7 @@ class CommissionerTests(ReportTestData, TestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        group = Group.objects.get_or_create(name=COMMISSIONERS)[0]
-        group.permissions.add(Permission.objects.get(codename="access_admin"))
-        cls.commissioner = make_user("tilaaja@example.fi", groups=[COMMISSIONERS])
+        cls.commissioner = make_commissioner()
         in_english(cls.commissioner)
         commission(cls.course, cls.commissioner)
 

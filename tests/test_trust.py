@@ -37,6 +37,7 @@ from .factories import (
     cohort_edit_data,
     commission,
     make_cohort,
+    make_commissioner,
     make_coordinator,
     make_course,
     make_trainer,
@@ -685,11 +686,7 @@ class CourseFiguresTests(WagtailTestUtils, TestCase):
         self.assertContains(self.client.get(url), "secret-room")
 
     def test_a_commissioner_reads_the_overview(self):
-        from django.contrib.auth.models import Group, Permission
-
-        group = Group.objects.get_or_create(name="Commissioners")[0]
-        group.permissions.add(Permission.objects.get(codename="access_admin"))
-        commissioner = make_user("tilaaja@example.fi", groups=["Commissioners"])
+        commissioner = make_commissioner()
         self.client.force_login(commissioner)
         url = reverse("courses:overview", args=[self.course.pk])
         # Only the courses that name them as commissioner.
