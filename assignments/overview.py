@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.auth import user_has_any_page_permission
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
@@ -25,6 +24,7 @@ from cohorts.permissions import cohorts_for_user
 from cohorts.views import CohortIndexView, page_buttons, report_urls
 from courses.models import CoursePage
 from courses.permissions import reads_course_figures
+from courses.views import listing_crumb
 from outbox.listing import counted
 
 from .models import Experiment, Reflection
@@ -218,12 +218,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         # empty one, which would link to this page).
         user = self.request.user
         return self.breadcrumbs_items + [
-            {
-                "url": reverse("courses:index")
-                if user_has_any_page_permission(user)
-                else None,
-                "label": _("Courses"),
-            },
+            listing_crumb(user, "courses:index", _("Courses")),
             {
                 "url": reverse("wagtailadmin_pages:edit", args=[self.course.pk])
                 if self.course.permissions_for_user(user).can_edit()

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from wagtail import hooks
@@ -18,6 +19,16 @@ class PageListingMenuItem(MenuItem):
 
     def is_shown(self, request):
         return user_has_any_page_permission(request.user)
+
+
+def listing_crumb(user, url_name, label):
+    """A breadcrumb to a listing of pages (``courses:index``,
+    ``cohorts:index``): a link only for those its menu item is shown to
+    (``PageListingMenuItem``), plain text for the others (a commissioner)."""
+    return {
+        "url": reverse(url_name) if user_has_any_page_permission(user) else None,
+        "label": label,
+    }
 
 
 class CourseIndexView(IndexView):

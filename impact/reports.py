@@ -26,6 +26,7 @@ from cohorts.models import CohortPage
 from cohorts.views import page_buttons
 from courses.models import CoursePage
 from courses.permissions import reads_course_figures
+from courses.views import listing_crumb
 
 from . import conf
 from .charts import diverging_bars, legend
@@ -197,7 +198,7 @@ class CohortImpactView(ImpactReportView):
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse("cohorts:index"), "label": _("Cohorts")},
+            listing_crumb(self.request.user, "cohorts:index", _("Cohorts")),
             {"url": "", "label": self.cohort.title},
             {"url": "", "label": self.get_page_title()},
         ]
@@ -228,7 +229,7 @@ class CourseImpactView(ImpactReportView):
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse("courses:index"), "label": _("Courses")},
+            listing_crumb(self.request.user, "courses:index", _("Courses")),
             {"url": "", "label": self.course.title},
             {"url": "", "label": self.get_page_title()},
         ]

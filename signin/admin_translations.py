@@ -39,6 +39,8 @@ WAGTAIL_STRINGS = [
     gettext_noop("Go to the first error"),
     gettext_noop("Exploring"),
     gettext_noop("Wagtail %(current_version)s editor guide"),
+    # The page explorer's count, read out with its title column's header.
+    gettext_noop("%(start_index)s-%(end_index)s of %(items_count)s %(model_name)s"),
 ]
 
 #: Wagtail's Finnish reads "Tämä ryhmä on viitattu 0 kertaa" (unpublishing

@@ -212,3 +212,12 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
         )
         self.assertContains(response, "Ryhmä: 0 viittausta.")
         self.assertNotContains(response, "on viitattu")
+
+    def test_the_page_explorer_counts_its_pages_in_finnish(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(
+            reverse("wagtailadmin_explore", args=[self.course.pk])
+        )
+        text = " ".join(self.get_soup(response.content).get_text().split())
+        self.assertNotRegex(text, r"\d+-\d+ of \d+")
+        self.assertRegex(text, r"\d+-\d+ / \d+")

@@ -48,6 +48,7 @@ from .factories import (
     make_user,
     place_sessions,
 )
+from .test_course_overview import breadcrumb_links
 from .test_progress import in_english
 
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
@@ -682,7 +683,7 @@ class RatedStatementTests(ReportTestData, TestCase):
         self.assertFalse(CohortStatement.objects.exists())
 
 
-class CommissionerTests(ReportTestData, TestCase):
+class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
     """A commissioner reads every figure of the courses they commissioned and
     none of the people, and nothing of other courses."""
 
@@ -700,6 +701,26 @@ class CommissionerTests(ReportTestData, TestCase):
             yield person.user.last_name
             yield person.name
         yield "Agendas go out a day before."
+
+    def test_the_reports_breadcrumbs_link_no_listing_a_commissioner_cannot_open(self):
+        reports = [
+            reverse("cohorts:impact", args=[self.cohort.pk]),
+            reverse("courses:impact", args=[self.course.pk]),
+        ]
+        for user, listings in [
+            (self.commissioner, [[], []]),
+            (
+                self.coordinator,
+                [[reverse("cohorts:index")], [reverse("courses:index")]],
+            ),
+        ]:
+            self.client.force_login(user)
+            for url, expected in zip(reports, listings, strict=True):
+                with self.subTest(user=user.email, url=url):
+                    response = self.client.get(url)
+                    self.assertEqual(response.status_code, 200)
+                    links = breadcrumb_links(self.get_soup(response.content))
+                    self.assertEqual(links[1:], expected)
 
     def test_a_commissioner_of_another_course_reads_nothing_of_this_one(self):
         other = make_user("toinen-tilaaja@example.fi", groups=[COMMISSIONERS])

@@ -188,7 +188,9 @@ class MyTrainingTest(ParticipantPageTestCase):
         summary = response.context["summaries"][0]
         self.assertEqual([row.experiment for row in summary.current], [self.experiment])
         self.assertContains(response, "<h3>Your first experiment</h3>", html=True)
-        self.assertContains(response, "You do it after the first session.")
+        self.assertContains(
+            response, "You do your first experiment after the first session."
+        )
         self.assertNotContains(response, "Experiment to do now")
         # In the programme it comes after the first session, which is next.
         states = [
