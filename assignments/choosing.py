@@ -3,7 +3,10 @@ the participant's own experiment, each participant picks one before doing
 it. These rules decide which experiments a participant's pages show and
 which they may write about."""
 
+from django.db.models import Count
 from django.urls import reverse
+
+from .models import Experiment
 
 
 def gaps(experiments):
@@ -12,6 +15,19 @@ def gaps(experiments):
     for experiment in experiments:
         by_gap.setdefault(experiment.after_session, []).append(experiment)
     return by_gap
+
+
+def gaps_by_cohort(cohort_ids):
+    """{cohort id: how many gaps its experiments fill}: what each of its
+    participants is asked to do, one experiment a gap however many options
+    the gap offers. One query."""
+    return dict(
+        Experiment.objects.filter(cohort__in=cohort_ids)
+        .values("cohort_id")
+        .annotate(count=Count("after_session", distinct=True))
+        .values_list("cohort_id", "count")
+        .order_by()
+    )
 
 
 def asks_choice(options):

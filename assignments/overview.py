@@ -27,7 +27,8 @@ from courses.permissions import reads_course_figures
 from courses.views import listing_crumb
 from outbox.listing import counted
 
-from .models import Experiment, Reflection
+from . import choosing
+from .models import Reflection
 
 
 @dataclass
@@ -103,13 +104,7 @@ def figures(cohorts):
     ):
         sessions[session_id].present = present
         sessions[session_id].marked = marked
-    for cohort_id, count in (
-        Experiment.objects.filter(cohort__in=ids)
-        .values("cohort_id")
-        .annotate(count=Count("after_session", distinct=True))
-        .values_list("cohort_id", "count")
-        .order_by()
-    ):
+    for cohort_id, count in choosing.gaps_by_cohort(ids).items():
         result[cohort_id].experiments = count
     submitted = Q(status=Reflection.Status.SUBMITTED)
     author_and_gap = Concat(

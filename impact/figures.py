@@ -12,7 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
-from assignments.models import Experiment, Reflection
+from assignments import choosing
+from assignments.models import Reflection
 from cohorts.models import Attendance, Enrollment
 
 from . import conf
@@ -253,14 +254,10 @@ def report(cohorts):
         .distinct()
         .count()
     )
-    gaps = (
-        Experiment.objects.filter(cohort__in=ids)
-        .values("cohort_id")
-        .annotate(count=Count("after_session", distinct=True))
-        .values_list("cohort_id", "count")
-        .order_by()
+    asked = sum(
+        count * participants.get(cohort, 0)
+        for cohort, count in choosing.gaps_by_cohort(ids).items()
     )
-    asked = sum(count * participants.get(cohort, 0) for cohort, count in gaps)
     responses = dict(
         Response.objects.filter(
             by_person, enrollment__cohort__in=ids, status=Response.Status.SUBMITTED
