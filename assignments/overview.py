@@ -49,8 +49,13 @@ class CohortFigures:
     #: Experiments each participant is asked to do: one per gap between
     #: sessions, however many options the gap offers.
     experiments: int = 0
-    #: Gaps where a participant submitted a reflection, summed over them.
+    #: Reflections submitted by the cohort's participants.
     submitted: int = 0
+    #: Gaps where a participant submitted a reflection, summed over them:
+    #: one who wrote about two options of a gap did it once.
+    done: int = 0
+    #: Reflections submitted and not yet given feedback: never more than
+    #: ``submitted``.
     awaiting_feedback: int = 0
 
     def attendance_percent(self, number):
@@ -68,7 +73,7 @@ class CohortFigures:
         """Gaps done (a reflection submitted) per participant."""
         if not self.participants:
             return 0.0
-        return round(self.submitted / self.participants, 1)
+        return round(self.done / self.participants, 1)
 
 
 def figures(cohorts):
@@ -106,32 +111,30 @@ def figures(cohorts):
         sessions[session_id].marked = marked
     for cohort_id, count in choosing.gaps_by_cohort(ids).items():
         result[cohort_id].experiments = count
-    submitted = Q(status=Reflection.Status.SUBMITTED)
+    # An erased author is no longer among the participants, nor is what
+    # they did.
+    submitted = Q(status=Reflection.Status.SUBMITTED, author__isnull=False)
     author_and_gap = Concat(
         Cast("author_id", CharField()),
         Value(":"),
         Cast("experiment__after_session", CharField()),
         output_field=CharField(),
     )
-    for cohort_id, done, awaiting in (
+    for cohort_id, count, done, awaiting in (
         Reflection.objects.filter(
             experiment__cohort__in=ids, author__withdrawn_at__isnull=True
         )
         .values("experiment__cohort_id")
         .annotate(
-            # An erased author is no longer among the participants, nor
-            # is what they did.
-            done=Count(
-                author_and_gap,
-                distinct=True,
-                filter=submitted & Q(author__isnull=False),
-            ),
+            count=Count("pk", filter=submitted),
+            done=Count(author_and_gap, distinct=True, filter=submitted),
             awaiting=Count("pk", filter=submitted & Q(feedback_at__isnull=True)),
         )
-        .values_list("experiment__cohort_id", "done", "awaiting")
+        .values_list("experiment__cohort_id", "count", "done", "awaiting")
         .order_by()
     ):
-        result[cohort_id].submitted = done
+        result[cohort_id].submitted = count
+        result[cohort_id].done = done
         result[cohort_id].awaiting_feedback = awaiting
     return result
 

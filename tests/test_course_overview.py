@@ -10,7 +10,8 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assignments.models import Experiment
+from assignments.models import Experiment, Reflection
+from assignments.personal_data import erase_reflections
 
 from . import test_progress
 from .factories import (
@@ -92,16 +93,31 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         reflect(self.people[1], option)
         self.client.force_login(self.coordinator)
         a = self.rows(self.client.get(self.url()))["Cohort A"]
-        self.assertEqual(a[7], "3")  # submitted: one per participant and gap
-        self.assertEqual(a[8], "0.8")  # per participant, as before
-        self.assertEqual(a[9], "3")  # each reflection still awaits feedback
+        self.assertEqual(a[7], "4")  # every reflection submitted
+        self.assertEqual(a[8], "0.8")  # but one experiment done, as before
+        self.assertEqual(a[9], "3")  # never more awaiting than submitted
         response = self.client.get(self.url(export="xlsx"))
         sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
         heading, *body = list(sheet.iter_rows(values_only=True))
         a = next(row for row in body if row[0] == "Cohort A")
         exported = dict(zip(heading, a, strict=True))
         self.assertEqual(exported["Experiments asked"], 2)
-        self.assertEqual(exported["Reflections submitted"], 3)
+        self.assertEqual(exported["Reflections submitted"], 4)
+        self.assertEqual(exported["Experiments done per participant"], 0.8)
+
+    def test_a_shared_reflection_whose_author_was_erased_counts_nowhere(self):
+        # The erased participant's shared reflection keeps its place in the
+        # cohort's discussion, without an author: not submitted by anyone
+        # the overview counts, and nobody's to give feedback to.
+        self.submitted.visibility = Reflection.Visibility.COHORT
+        self.submitted.save()
+        erase_reflections(self.people[1].reflections.all(), self.people[1].user)
+        self.people[1].delete()
+        self.client.force_login(self.coordinator)
+        a = self.rows(self.client.get(self.url()))["Cohort A"]
+        self.assertEqual(a[1], "3")  # participants
+        self.assertEqual(a[7], "2")  # submitted
+        self.assertEqual(a[9], "1")  # awaiting feedback
 
     def test_cohort_links_to_its_progress(self):
         self.client.force_login(self.coordinator)
