@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext_lazy, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
@@ -298,7 +298,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             ),
             Column(
                 "withdrawn",
-                label=_("Withdrawn"),
+                label=pgettext_lazy("participants who left", "Withdrawn"),
                 sort_key="withdrawn_count",
                 accessor="figures.withdrawn",
             ),
@@ -369,7 +369,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             "title": gettext("Cohort"),
             "organisations": gettext("Organisations"),
             "participants": gettext("Participants"),
-            "withdrawn": gettext("Withdrawn"),
+            "withdrawn": pgettext("participants who left", "Withdrawn"),
             "experiments": gettext("Experiments asked"),
             "submitted": gettext("Reflections submitted"),
             "experiments_done": gettext("Experiments done per participant"),

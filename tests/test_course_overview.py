@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from wagtail.users.models import UserProfile
 
 from assignments.models import Experiment, Reflection
 from assignments.personal_data import erase_reflections
@@ -170,6 +171,24 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         exported = list(csv.reader(io.StringIO(text.decode())))
         self.assertEqual(exported[0], [str(cell) for cell in heading])
         self.assertEqual({row[0] for row in exported[1:]}, set(screen))
+
+    def test_the_withdrawn_column_counts_people_in_finnish_and_swedish(self):
+        # Not the enrolment's status ("Peruttu", "Återkallad"): a number of
+        # people who left.
+        self.client.force_login(self.coordinator)
+        profile = UserProfile.get_for_user(self.coordinator)
+        for language, heading in (("fi", "Keskeyttäneet"), ("sv", "Avhoppade")):
+            with self.subTest(language):
+                profile.preferred_language = language
+                profile.save()
+                response = self.client.get(self.url())
+                headers = [
+                    th.get_text(strip=True)
+                    for th in self.get_soup(response.content).select(
+                        "table.listing thead th"
+                    )
+                ]
+                self.assertEqual(headers[2], heading)
 
     def test_trainers_get_no_overview(self):
         for trainer in (self.trainer, self.other_trainer):
