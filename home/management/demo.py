@@ -830,3 +830,77 @@ def add_generated_progress(cohort, now):
         for n, (reflection, person) in enumerate(zip(reflections, people, strict=True))
         if n % 7 == 1
     )
+
+
+def add_generated_impact_answers(cohort, now, batch_size=2000):
+    """Answers to the waves of the impact survey that have opened by ``now``
+    for each participant who has none yet, in bulk: the impact survey of
+    ``add_generated_participants``' people, for benchmarks. Returns how many
+    responses it made.
+
+    As ``answer_impact_survey``: about one in seven skips a wave; every
+    statement rated, rising from the baseline, with the rating in retrospect
+    at the end; an open answer on most responses after the baseline. Each
+    person's answers follow from their enrolment alone, so a larger cohort
+    adds answers for the people new to it only.
+    """
+    statements = list(cohort.impact_statements.all())
+    if not statements:
+        return 0
+    questions = list(cohort.impact_questions.all())
+    openings = [
+        opening
+        for opening in schedule(list(cohort.sessions.all()), cohort.zone)
+        if opening.opens <= now
+    ]
+    people = list(
+        cohort_progress.participants(cohort)
+        .filter(impact_responses__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    gains = {Wave.BASELINE: 0, Wave.END: 2, Wave.FOLLOW_UP: 3}
+    made = 0
+    for first in range(0, len(people), batch_size):
+        responses, ratings = [], []
+        for person in people[first : first + batch_size]:
+            rng = random.Random(f"impact-{cohort.slug}-{person}")
+            start = [rng.randint(2, 6) for _statement in statements]
+            written = IMPACT_ANSWERS[person % len(IMPACT_ANSWERS)]
+            for opening in openings:
+                if rng.random() < 0.15:
+                    continue  # did not answer
+                gain = gains[opening.wave]
+                response = Response(
+                    enrollment_id=person,
+                    wave=opening.wave,
+                    status=Response.Status.SUBMITTED,
+                    submitted_at=min(
+                        now, opening.opens + timedelta(hours=rng.randint(2, 120))
+                    ),
+                    # Nothing written before the training, nor by those with
+                    # nothing to say: no open answers at all (``SurveyForm``).
+                    open_answers=[
+                        {"question": question.text_fi, "answer": written}
+                        for question in questions
+                    ]
+                    if gain and written
+                    else [],
+                )
+                responses.append(response)
+                ratings += [
+                    Rating(
+                        response=response,
+                        statement=statement,
+                        value=min(10, max(0, value + gain + rng.randint(-1, 2))),
+                        before=max(0, value - rng.randint(0, 2))
+                        if opening.wave == Wave.END
+                        else None,
+                    )
+                    for statement, value in zip(statements, start, strict=True)
+                ]
+        # The responses get their keys here, which their ratings then take.
+        Response.objects.bulk_create(responses)
+        Rating.objects.bulk_create(ratings, batch_size=batch_size)
+        made += len(responses)
+    return made

@@ -17,6 +17,7 @@ from home.management.benchmark import (
     time_request,
 )
 from home.management.commands.load_demo_data import DEMO_EMAIL_BACKEND
+from impact.waves import schedule
 
 SIZES = (20, 500, 2000)
 BENCHMARK_COHORT = demo.CohortSpec(
@@ -26,9 +27,10 @@ BENCHMARK_COHORT = demo.CohortSpec(
 
 class Command(BaseCommand):
     help = (
-        "Time the cohort progress grid and the course overview at 20, 500 and "
-        "2,000 participants, next to a bare Wagtail admin page measured in the "
-        "same run. Runs in a throwaway test database."
+        "Time the cohort progress grid, the course overview and the cohort's "
+        "and course's impact reports at 20, 500 and 2,000 participants, next "
+        "to a bare Wagtail admin page measured in the same run. Runs in a "
+        "throwaway test database."
     )
 
     def add_arguments(self, parser):
@@ -66,10 +68,21 @@ class Command(BaseCommand):
         cohort, _created = demo.demo_cohort(
             built.course, BENCHMARK_COHORT, timezone.localdate()
         )
+        if not cohort.impact_statements.exists():
+            raise CommandError(
+                f"{cohort.title} has no impact plan: its course "
+                f"{built.course.title} was made without one."
+            )
+        # The survey answered as if it had run its course, all three waves
+        # (the cohort is under way: by today only the baseline has opened),
+        # so that the reports compute every figure of every wave.
+        survey_over = schedule(list(cohort.sessions.all()), cohort.zone)[-1].closes
         client = Client()
         client.force_login(get_user_model().objects.get(username=demo.COORDINATOR[0]))
         session = cohort.sessions.first()
         grid = reverse("cohorts:progress", args=[cohort.pk])
+        cohort_impact = reverse("cohorts:impact", args=[cohort.pk])
+        course_impact = reverse("courses:impact", args=[built.course.pk])
         pages = {
             "Wagtail account page (reference)": reverse("wagtailadmin_account"),
             "Progress grid": grid,
@@ -83,6 +96,12 @@ class Command(BaseCommand):
             "Attendance form": reverse(
                 "cohorts:session_attendance", args=[cohort.pk, session.pk]
             ),
+            "Cohort impact report": cohort_impact,
+            "Cohort impact report, XLSX export": cohort_impact + "?export=xlsx",
+            "Cohort impact report, CSV export": cohort_impact + "?export=csv",
+            "Course impact report": course_impact,
+            "Course impact report, XLSX export": course_impact + "?export=xlsx",
+            "Course impact report, CSV export": course_impact + "?export=csv",
         }
         results = {}
         now = timezone.now()
@@ -90,6 +109,7 @@ class Command(BaseCommand):
             # Person n always goes to the same cohort: this tops it up to size.
             demo.add_generated_participants([cohort], size, progress=progress)
             demo.add_generated_progress(cohort, now)
+            demo.add_generated_impact_answers(cohort, survey_over)
             analyze()
             results[size] = {
                 name: time_request(client, url, runs)[:3] for name, url in pages.items()
@@ -102,7 +122,7 @@ class Command(BaseCommand):
 
     def report(self, results, sizes, runs):
         self.stdout.write(
-            f"\nProgress and course overview as a coordinator on "
+            f"\nProgress, course overview and impact as a coordinator on "
             f"{connection.vendor}, in a throwaway test database; median of "
             f"{runs} runs.\n"
         )
