@@ -33,6 +33,38 @@ class CohortPageForm(WagtailAdminPageForm):
                 session_plan(course)
             )
 
+    def is_valid(self):
+        """Also refuse to remove a part of the cohort that participants'
+        work depends on: a child model says which of its rows those are
+        with ``removal_problems(rows)``, messages to show (the apps above
+        this one add such parts to the cohort)."""
+        valid = super().is_valid()
+        for problem in self.removal_problems():
+            self.add_error(None, problem)
+            valid = False
+        return valid
+
+    def removal_problems(self):
+        if not self.instance.pk:
+            return
+        for formset in self.formsets.values():
+            check = getattr(formset.model, "removal_problems", None)
+            if check is None:
+                continue
+            deleted = set(formset.deleted_forms)
+            kept = [
+                form.instance.pk
+                for form in formset.forms
+                if form.instance.pk and form not in deleted
+            ]
+            # Removed with its delete button, or missing from the form (an
+            # older revision that did not have it).
+            yield from check(
+                formset.model.objects.filter(
+                    **{formset.fk.name: self.instance}
+                ).exclude(pk__in=kept)
+            )
+
     @property
     def media(self):
         media = super().media
