@@ -195,7 +195,9 @@ class EnrollmentForm(WagtailAdminModelForm):
             # The same row again, so that their reflections and attendance
             # are theirs again.
             restored = self.restoring
-            restored.role, restored.organisation = data["role"], data["organisation"]
+            restored.role = data["role"]
+            # Left empty, as the form is for someone new: not erased.
+            restored.organisation = data["organisation"] or restored.organisation
             restored.withdrawn_at = restored.withdrawn_by = None
             self.instance = restored
             if commit:

@@ -436,7 +436,9 @@ def enrol_people(cohort, people):
                 enrollment.role,
                 person.role,
             )
-            enrollment.role, enrollment.organisation = person.role, person.organisation
+            enrollment.role = person.role
+            # An empty cell does not erase what the place had.
+            enrollment.organisation = person.organisation or enrollment.organisation
             enrollment.withdrawn_at = enrollment.withdrawn_by = None
             restored.append(enrollment)
         elif enrollment is None:

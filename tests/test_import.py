@@ -235,6 +235,30 @@ class ImportGoodFileTest(ImportViewTestCase):
                 message = audit.ImportFormatter().format_message(entry)
             self.assertTrue(message.startswith(text), message)
 
+    def test_enrolled_again_with_no_organisation_keeps_the_one_they_had(self):
+        for again in ("import", "form"):
+            with self.subTest(again):
+                email = f"{again}@example.fi"
+                place = enrol(
+                    self.cohort, email, "Anna", "Virtanen", organisation="Lapin AVI"
+                )
+                withdraw(place, by=self.coordinator)
+                if again == "import":
+                    self.post(csv_file([HEADER, ["Anna", email, "", ""]]))
+                else:
+                    self.client.post(
+                        "/admin/training/enrolments/new/",
+                        {
+                            "cohort": self.cohort.pk,
+                            "email": email,
+                            "role": "participant",
+                            "organisation": "",
+                        },
+                    )
+                place.refresh_from_db()
+                self.assertIsNone(place.withdrawn_at)
+                self.assertEqual(place.organisation, "Lapin AVI")
+
     def test_a_withdrawn_trainer_enrolled_again_can_edit_the_cohort_again(self):
         tea = enrol(self.cohort, "tea@example.fi", "Tea", "Trainer", "trainer")
         withdraw(tea, by=self.coordinator)
