@@ -128,8 +128,9 @@ class CourseFiguresPanel(Component):
                     reverse("courses:overview", args=[course.pk]),
                     reverse("courses:impact", args=[course.pk]),
                 )
-                for course in CoursePage.objects.live()
-                .filter(commissioners=user)
-                .order_by("title")
+                # Unpublished too: the figures stay theirs to read.
+                for course in CoursePage.objects.filter(commissioners=user).order_by(
+                    "title"
+                )
             ],
         }

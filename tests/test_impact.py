@@ -744,6 +744,16 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
         other.groups.clear()
         self.assertIn(self.client.get(url).status_code, (302, 404))
 
+    def test_the_dashboard_keeps_an_unpublished_course_with_its_figures(self):
+        self.course.unpublish()
+        self.client.force_login(self.commissioner)
+        dashboard = self.client.get(reverse("wagtailadmin_home"))
+        self.assertNotContains(dashboard, "No course names you")
+        self.assertContains(dashboard, "not published")
+        overview = reverse("courses:overview", args=[self.course.pk])
+        self.assertContains(dashboard, overview)
+        self.assertEqual(self.client.get(overview).status_code, 200)
+
     def test_the_admin_menu_offers_commissioners_no_listing_they_cannot_open(self):
         self.client.force_login(self.commissioner)
         home = self.client.get(reverse("wagtailadmin_home")).content.decode()
