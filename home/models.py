@@ -3,6 +3,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from assignments.participant_views import former_places
 from cohorts.models import Enrollment
 
 
@@ -27,4 +28,7 @@ class HomePage(Page):
                 .select_related("cohort")
                 .order_by("cohort__start_date", "cohort__title", "cohort__pk")
             )
+            if not context["enrollments"]:
+                # Why a cohort they had is not here, as My training says.
+                context["former"] = former_places(request.user)
         return context

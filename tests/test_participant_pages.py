@@ -121,19 +121,24 @@ class MyTrainingTest(ParticipantPageTestCase):
         Enrollment.objects.filter(pk=self.enrollment.pk).update(
             withdrawn_at=datetime(2026, 11, 2, 10, tzinfo=UTC)
         )
-        response = self.client.get(url("my_training"))
-        self.assertContains(
-            response,
-            "You are no longer in Cohort Alpha (since Nov. 2, 2026). What you "
-            "wrote there is kept, and your coordinator can enrol you again.",
-        )
-        self.assertNotContains(response, "not enrolled in any cohort yet")
+        # My training and the front page alike.
+        for page in (url("my_training"), "/en/"):
+            response = self.client.get(page)
+            self.assertContains(
+                response,
+                "You are no longer in Cohort Alpha (since Nov. 2, 2026). What you "
+                "wrote there is kept, and your coordinator can enrol you again.",
+            )
+            self.assertNotContains(response, "not enrolled in any cohort yet")
 
     def test_a_cohort_taken_off_the_site_is_named_to_its_people(self):
         CohortPage.objects.get(pk=self.cohort.pk).unpublish()
-        response = self.client.get(url("my_training"))
-        self.assertContains(response, "Cohort Alpha is not on the site at the moment.")
-        self.assertNotContains(response, "not enrolled in any cohort yet")
+        for page in (url("my_training"), "/en/"):
+            response = self.client.get(page)
+            self.assertContains(
+                response, "Cohort Alpha is not on the site at the moment."
+            )
+            self.assertNotContains(response, "not enrolled in any cohort yet")
 
     def test_a_cohort_never_published_is_not_named(self):
         draft = make_cohort(self.course, "Cohort Draft")
