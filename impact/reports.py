@@ -83,6 +83,9 @@ class ImpactReportView(
         "level",
         "target",
         "figure",
+        "part",
+        "whole",
+        "percent",
         "n",
         *[f"band-{index}" for index in range(len(BANDS))],
         "mean",
@@ -98,6 +101,9 @@ class ImpactReportView(
             "level": gettext("Level"),
             "target": gettext("Target"),
             "figure": gettext("Figure"),
+            "part": gettext("Count"),
+            "whole": gettext("Total"),
+            "percent": gettext("Share, %"),
             "n": gettext("People"),
             **{
                 f"band-{index}": gettext("Rated %(band)s, %%")
@@ -110,6 +116,17 @@ class ImpactReportView(
             "change": gettext("Mean change"),
         }
 
+    @staticmethod
+    def share_row(label, share):
+        """A part of a whole as on the page: only the whole where the share
+        is hidden."""
+        return {
+            "figure": label,
+            "part": share.part if share.percent is not None else None,
+            "whole": share.whole,
+            "percent": share.percent,
+        }
+
     def to_row_dict(self, item):
         return OrderedDict((key, item.get(key)) for key in self.list_export)
 
@@ -118,28 +135,22 @@ class ImpactReportView(
         rows = [
             {"figure": gettext("Participants"), "n": figures.participants},
             *[
-                {
-                    "figure": gettext("Answers sent: %(wave)s") % {"wave": label},
-                    "n": share.whole,
-                    "mean": share.percent,
-                }
+                self.share_row(
+                    gettext("Answers sent: %(wave)s") % {"wave": label}, share
+                )
                 for label, share in figures.waves
             ],
-            {
-                "figure": gettext("Attendance, %"),
-                "n": figures.attendance.whole,
-                "mean": figures.attendance.percent,
-            },
-            {
-                "figure": gettext("Experiments completed, %"),
-                "n": figures.completed.whole,
-                "mean": figures.completed.percent,
-            },
-            {
-                "figure": gettext("Experiments adopted or adapted, %"),
-                "n": figures.adopted.whole,
-                "mean": figures.adopted.percent,
-            },
+            self.share_row(
+                gettext("Attendance (present, of those marked)"), figures.attendance
+            ),
+            self.share_row(
+                gettext("Experiments completed (reflections sent, of those asked)"),
+                figures.completed,
+            ),
+            self.share_row(
+                gettext("Experiments adopted or adapted (of those decided)"),
+                figures.adopted,
+            ),
         ]
         for statement in figures.statements:
             about = {

@@ -462,6 +462,16 @@ class ReportPageTests(ReportTestData, TestCase):
             and row[3] == "From before the training to the end"
         )
         self.assertEqual(change[-3:], (5, 2, 2.4))
+        # A share has its count, its total and its percent, as on the page;
+        # below five, only the total.
+        shares = {row[3]: dict(zip(heading, row, strict=True)) for row in body}
+        sent = shares["Answers sent: Before the training"]
+        self.assertEqual((sent["Count"], sent["Total"], sent["Share, %"]), (6, 8, 75))
+        attendance = shares["Attendance (present, of those marked)"]
+        self.assertEqual(
+            (attendance["Count"], attendance["Total"], attendance["Share, %"]),
+            (None, 0, None),
+        )
         csv = b"".join(self.client.get(self.course_url(export="csv"))).decode()
         self.assertIn("2.4", csv)
 
