@@ -185,8 +185,11 @@ class ReflectionQuerySet(models.QuerySet):
         # reflections included, until they are enrolled again.
         own = live & models.Q(author__user=user, author__withdrawn_at__isnull=True)
         submitted = models.Q(status=Reflection.Status.SUBMITTED)
+        # Shared by someone still in the cohort (or since erased: their
+        # place stays without them); a withdrawn author's come back with them.
         shared = live & models.Q(
             visibility=Reflection.Visibility.COHORT,
+            author__withdrawn_at__isnull=True,
             experiment__cohort__in=Enrollment.objects.active()
             .filter(user=user)
             .values("cohort"),
@@ -222,7 +225,10 @@ class ReflectionQuerySet(models.QuerySet):
         if followed_cohorts(user).filter(pk=cohort.pk).exists():
             readable = submitted
         elif enrolments:
-            readable = submitted & models.Q(visibility=Reflection.Visibility.COHORT)
+            readable = submitted & models.Q(
+                visibility=Reflection.Visibility.COHORT,
+                author__withdrawn_at__isnull=True,
+            )
         else:
             readable = models.Q(pk__in=[])
         return self.filter(readable | models.Q(author__in=enrolments)).filter(

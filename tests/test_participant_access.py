@@ -251,6 +251,22 @@ class ParticipantAccessTest(TestCase):
                 response = self.client.get(self.url("cohort", self.alpha.pk))
                 self.assertEqual(set(response.context["page_obj"]), reflections)
 
+    def test_a_withdrawn_authors_shared_reflection_leaves_the_cohort_with_them(self):
+        # Their peers no longer read it; the trainers still do, and it comes
+        # back when they are enrolled again.
+        author = Enrollment.objects.get(user=self.users["author"], cohort=self.alpha)
+        author.withdraw(by=self.users["coordinator"])
+        page = self.url("shared_reflection", self.shared.pk)
+        self.check(self.expect({"trainer", "coordinator"}), lambda c: c.get(page))
+        self.client.force_login(self.users["peer"])
+        response = self.client.get(self.url("cohort", self.alpha.pk))
+        self.assertEqual(set(response.context["page_obj"]), set())
+        Enrollment.objects.filter(pk=author.pk).update(
+            withdrawn_at=None, withdrawn_by=None
+        )
+        response = self.client.get(self.url("cohort", self.alpha.pk))
+        self.assertEqual(set(response.context["page_obj"]), {self.shared})
+
     def test_one_cohorts_rule_lets_each_person_read_what_the_sites_rule_does(self):
         # visible_in decides once per person what visible_to decides per
         # reflection; a withdrawn author and a withdrawn peer take part too.
