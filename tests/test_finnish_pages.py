@@ -2,6 +2,7 @@
 to slip through (Wagtail's own catalogue has gaps, which ours fill) and
 listing footers in Finnish plural forms."""
 
+import json
 from datetime import timedelta
 
 from django.test import TestCase
@@ -21,6 +22,9 @@ from .factories import make_cohort, make_coordinator, make_course, make_trainer
 #: words of our own pages.
 KNOWN_ENGLISH = [
     *WAGTAIL_STRINGS,
+    # The end of the checkbox under "Unpublish" on a page with subpages.
+    "Unpublish this too",
+    "Unpublish these too",
     "Progress",
     "Participant",
     "Not marked",
@@ -221,3 +225,93 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
         text = " ".join(self.get_soup(response.content).get_text().split())
         self.assertNotRegex(text, r"\d+-\d+ of \d+")
         self.assertRegex(text, r"\d+-\d+ / \d+")
+
+    def test_unpublishing_a_page_with_subpages_offers_them_in_finnish(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(
+            reverse("wagtailadmin_pages:unpublish", args=[self.course.pk])
+        )
+        self.assertContains(
+            response, "Tällä sivulla on 2 alasivua. Piilota myös ne", html=False
+        )
+        self.assertNotContains(response, "Unpublish these too")
+        self.assertNotContains(response, "subpages")
+
+    def test_the_admin_scripts_say_autosave_and_errors_in_finnish_and_swedish(self):
+        # Wagtail's script catalogue lacks them (Swedish showed Finnish for
+        # some, and swapped "Collapse all" and "Expand all"); the site's own
+        # fills them.
+        self.client.force_login(self.coordinator)
+        profile = UserProfile.get_for_user(self.coordinator)
+        for language, texts in (
+            (
+                "fi",
+                {
+                    "Changes have been autosaved.": "Muutokset on tallennettu "
+                    "automaattisesti.",
+                    "A network error occurred.": "Tapahtui verkkovirhe.",
+                },
+            ),
+            (
+                "sv",
+                {
+                    "Changes have been autosaved.": "Ändringarna har sparats "
+                    "automatiskt.",
+                    "Good": "Bra",
+                    "Collapse all": "Fäll ihop alla",
+                },
+            ),
+        ):
+            with self.subTest(language):
+                profile.preferred_language = language
+                profile.save()
+                catalogue = self.client.get(
+                    reverse("wagtailadmin_javascript_catalog")
+                ).content.decode()
+                for english, translated in texts.items():
+                    self.assertIn(
+                        f"{json.dumps(english)}: {json.dumps(translated)}", catalogue
+                    )
+
+    def test_the_explorer_and_the_editor_speak_finnish_in_their_panels(self):
+        explorer = reverse("wagtailadmin_explore", args=[self.course.pk])
+        edit = reverse("wagtailadmin_pages:edit", args=[self.course.pk])
+        self.client.force_login(self.coordinator)
+        responses = {url: self.client.get(url) for url in (explorer, edit)}
+        texts = {
+            url: visible_texts(self.get_soup(response.content))
+            for url, response in responses.items()
+        }
+        # The explorer's filters and the bulk actions' screen-reader label.
+        for finnish in ["Muokkaaja", "On alasivuja", "Piilota valitut sivut"]:
+            self.assertIn(finnish, texts[explorer])
+        # The editor's status, checks and side panels, and its sections.
+        for finnish in [
+            "Julkaistuna kaikkien nähtävissä",
+            "Mitä luvut kertovat",
+            "Tilapaneeli päälle/pois",
+            "Esikatselu päälle/pois",
+            "Tarkistukset päälle/pois",
+            "Avaa tai sulje osio",
+        ]:
+            self.assertIn(finnish, texts[edit])
+        # Dialogs kept in <template> until opened: the keyboard shortcuts, the
+        # checks' explanation, and saving when the connection is lost.
+        for finnish in [
+            "Pienoiskartta päälle/pois",
+            "Sulje ikkunat (kuten tämä)",
+            "Poimimme sivun esikatselusta pääsisällön",
+            "Näytä uusin versio",
+            "Tapahtui verkkovirhe",
+        ]:
+            self.assertContains(responses[edit], finnish)
+        for english in [
+            "Toggle minimap",
+            "Close modal dialogs",
+            "We extract the main content",
+            "View latest version",
+            "A network error occurred",
+        ]:
+            self.assertNotContains(responses[edit], english)
+        self.assertEqual(self.english_on(self.coordinator, explorer), [])
+        self.assertEqual(self.english_on(self.coordinator, edit), [])
