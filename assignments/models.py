@@ -75,19 +75,23 @@ class Experiment(Orderable):
 
     @classmethod
     def removal_problems(cls, experiments):
-        """Why ``experiments`` cannot be removed from their cohort: the
-        reflections written and the choices made on them would go with
-        them (``CohortPageForm``)."""
+        """(id, why) for each of ``experiments`` that cannot be removed from
+        its cohort: the reflections written and the choices made on it would
+        go with it (``CohortPageForm``)."""
         for experiment in experiments.annotate(
             reflection_count=models.Count("reflections", distinct=True),
             choice_count=models.Count("choices", distinct=True),
         ).filter(models.Q(reflection_count__gt=0) | models.Q(choice_count__gt=0)):
-            yield _(
-                "The experiment “%(title)s” cannot be removed: participants "
-                "have already chosen it or written about it, and their work "
-                "would go with it. Keep it, and change its text if it needs "
-                "changing."
-            ) % {"title": experiment.title}
+            yield (
+                experiment.pk,
+                _(
+                    "The experiment “%(title)s” cannot be removed: participants "
+                    "have already chosen it or written about it, and their work "
+                    "would go with it. Keep it, and change its text if it needs "
+                    "changing."
+                )
+                % {"title": experiment.title},
+            )
 
     def __str__(self):
         return self.title

@@ -2,6 +2,7 @@ import json
 import zoneinfo
 
 from django import forms
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -36,34 +37,41 @@ class CohortPageForm(WagtailAdminPageForm):
     def is_valid(self):
         """Also refuse to remove a part of the cohort that participants'
         work depends on: a child model says which of its rows those are
-        with ``removal_problems(rows)``, messages to show (the apps above
-        this one add such parts to the cohort)."""
+        with ``removal_problems(rows)``, (row id, message) pairs (the apps
+        above this one add such parts to the cohort)."""
         valid = super().is_valid()
-        for problem in self.removal_problems():
-            self.add_error(None, problem)
+        for form, message in self.removal_problems():
+            self.add_error(None, message)
+            if form is not None:
+                # Shown again, no longer marked to be deleted, with why.
+                form.data = form.data.copy()
+                form.data[form.add_prefix(DELETION_FIELD_NAME)] = ""
+                form.add_error(None, message)
             valid = False
         return valid
 
     def removal_problems(self):
+        """(the child form, or None where the form has none, message) for
+        each child row the form would remove that may not be removed."""
         if not self.instance.pk:
             return
         for formset in self.formsets.values():
             check = getattr(formset.model, "removal_problems", None)
             if check is None:
                 continue
-            deleted = set(formset.deleted_forms)
+            deleted = {form.instance.pk: form for form in formset.deleted_forms}
             kept = [
                 form.instance.pk
                 for form in formset.forms
-                if form.instance.pk and form not in deleted
+                if form.instance.pk and form.instance.pk not in deleted
             ]
             # Removed with its delete button, or missing from the form (an
             # older revision that did not have it).
-            yield from check(
-                formset.model.objects.filter(
-                    **{formset.fk.name: self.instance}
-                ).exclude(pk__in=kept)
-            )
+            removed = formset.model.objects.filter(
+                **{formset.fk.name: self.instance}
+            ).exclude(pk__in=kept)
+            for pk, message in check(removed):
+                yield deleted.get(pk), message
 
     @property
     def media(self):

@@ -9,6 +9,9 @@ WAGTAIL_STRINGS = [
     gettext_noop("The page could not be created due to validation errors."),
     gettext_noop("The page could not be saved due to validation errors."),
     gettext_noop("Autosave is paused"),
+    # The editor's footer while a form with errors is not autosaved.
+    gettext_noop("Autosave is <span>paused</span>"),
+    gettext_noop("There are validation errors, click save to highlight them."),
     gettext_noop("Saved"),
     gettext_noop("- Select an option -"),
     gettext_noop("Sort by '%(label)s' in ascending order."),

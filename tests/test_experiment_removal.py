@@ -58,6 +58,12 @@ class ExperimentRemovalTest(WagtailTestUtils, TestCase):
         )
         self.assertTrue(Experiment.objects.filter(pk=experiment.pk).exists())
         self.assertTrue(Reflection.objects.filter(pk=reflection.pk).exists())
+        # The form shows it again, no longer marked to be deleted: publishing
+        # again works without reloading and losing other changes.
+        soup = self.get_soup(response.content)
+        index = self.experiments.index(experiment)
+        delete = soup.select_one(f'input[name="experiments-{index}-DELETE"]')
+        self.assertFalse(delete.get("value"))
 
     def test_the_coordinator_is_told_in_finnish(self):
         experiment = self.experiments[0]
@@ -67,6 +73,9 @@ class ExperimentRemovalTest(WagtailTestUtils, TestCase):
         profile.save()
         response = self.post(self.removing(experiment))
         self.assertContains(response, f"Kokeilua ”{experiment.title}” ei voi poistaa")
+        # Nor is the editor's footer English (Wagtail's catalogue lacks it).
+        for english in ("There are validation errors", "Autosave is"):
+            self.assertNotContains(response, english)
 
     def test_a_chosen_experiment_stays_too(self):
         experiment = self.experiments[0]
