@@ -128,6 +128,14 @@ class EnrollmentCreateView(generic.CreateView):
 
 class EnrollmentEditView(CohortScopedEditView):
     success_message = _("Enrolment of %(name)s in %(cohort)s saved.")
+    # "Delete" withdraws the person (``EnrollmentWithdrawView``).
+    delete_item_label = _("Withdraw")
+
+    def get_delete_url(self):
+        # Someone withdrawn already is not offered it again (it would 404).
+        if self.object.withdrawn_at is None:
+            return super().get_delete_url()
+        return None
 
     def get_success_message(self):
         return self.success_message % {

@@ -409,6 +409,18 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
             status=Attendance.Status.PRESENT,
         )
 
+    def test_the_enrolment_editor_offers_to_withdraw_not_to_delete(self):
+        self.client.force_login(self.coordinator)
+        edit = f"{ENROLMENTS}edit/{self.anna.pk}/"
+        withdraw_url = f"{ENROLMENTS}delete/{self.anna.pk}/"
+        soup = self.get_soup(self.client.get(edit).content)
+        link = soup.find("a", href=withdraw_url)
+        self.assertEqual(" ".join(link.get_text().split()), "Withdraw")
+        # Someone withdrawn already is not offered it (it would not be found).
+        withdraw(self.anna, by=self.coordinator)
+        soup = self.get_soup(self.client.get(edit).content)
+        self.assertIsNone(soup.find("a", href=withdraw_url))
+
     def test_removing_in_the_admin_withdraws_and_enrolling_again_restores(self):
         self.client.force_login(self.coordinator)
         url = f"{ENROLMENTS}delete/{self.anna.pk}/"
