@@ -130,9 +130,9 @@ def select_from(queryset, sql, *params):
     """Rows of ``sql``, which reads ``queryset`` as the table ``rows``.
 
     The figures are counted by the database over the rows of a grouped
-    query, which the ORM cannot select from: fetching the ratings instead
-    made the report's time grow with the answers (0.7 s at 10,000
-    participants, against 0.2 s now)."""
+    query, which the ORM cannot select from. Fetching every rating to count
+    it in Python made the report's time grow with the answers
+    (docs/benchmarks.md, "Impact reports")."""
     inner, inner_params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(
