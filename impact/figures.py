@@ -213,7 +213,9 @@ def figures_by_statement(cohort_ids):
         key: row
         for key, *row in select_from(
             per_person(ratings, wording),
-            f"SELECT key, {', '.join(statement_columns())} FROM {{rows}} GROUP BY key",
+            # Columns and bands are the code's own constants, not input.
+            f"SELECT key, {', '.join(statement_columns())} FROM {{rows}} "  # nosec B608
+            "GROUP BY key",
         )
     }
     return [
@@ -336,6 +338,34 @@ class SuccessCase:
     statements: int
 
 
+#: Each person's mean change from the baseline to their latest wave over the
+#: statements they rated in both, for ``success_cases``: the ``%s`` largest
+#: and the ``%s`` smallest. The change is ranked in tenths, rounded half away
+#: from zero as ``one_decimal`` does, in whole numbers so that every database
+#: ranks alike.
+SUCCESS_CASES = """
+SELECT person, tenths, n, high, low FROM (
+    SELECT person, tenths, n,
+        ROW_NUMBER() OVER (ORDER BY tenths DESC, person) AS high,
+        ROW_NUMBER() OVER (ORDER BY tenths, person DESC) AS low
+    FROM (
+        SELECT person, n, CASE
+            WHEN total >= 0 THEN (20 * total + n) / (2 * n)
+            ELSE -((20 * -total + n) / (2 * n))
+        END AS tenths
+        FROM (
+            SELECT person, SUM(COALESCE(f, e) - b) AS total, COUNT(*) AS n
+            FROM {rows}
+            WHERE b IS NOT NULL AND COALESCE(f, e) IS NOT NULL
+            GROUP BY person
+        ) AS by_person
+    ) AS changes
+) AS ranked
+WHERE high <= %s OR low <= %s
+ORDER BY high
+"""
+
+
 def success_cases(cohort, count=3):
     """The participants of ``cohort`` with the largest and the smallest
     change from the baseline to their latest wave, averaged over the
@@ -348,26 +378,8 @@ def success_cases(cohort, count=3):
         response__status=Response.Status.SUBMITTED,
         value__isnull=False,
     )
-    # The mean change in tenths, rounded half away from zero as
-    # ``one_decimal`` does, in whole numbers so that every database ranks
-    # alike.
-    tenths = (
-        "CASE WHEN total >= 0 THEN (20 * total + n) / (2 * n) "
-        "ELSE -((20 * -total + n) / (2 * n)) END"
-    )
     rows = select_from(
-        per_person(ratings, F("statement_id")),
-        "SELECT person, tenths, n, high, low FROM ("
-        f" SELECT person, tenths, n,"
-        "  ROW_NUMBER() OVER (ORDER BY tenths DESC, person) AS high,"
-        "  ROW_NUMBER() OVER (ORDER BY tenths, person DESC) AS low"
-        f" FROM (SELECT person, {tenths} AS tenths, n FROM ("
-        "   SELECT person, SUM(COALESCE(f, e) - b) AS total, COUNT(*) AS n"
-        "   FROM {rows} WHERE b IS NOT NULL AND COALESCE(f, e) IS NOT NULL"
-        "   GROUP BY person) AS by_person) AS changes"
-        ") AS ranked WHERE high <= %s OR low <= %s ORDER BY high",
-        count,
-        count,
+        per_person(ratings, F("statement_id")), SUCCESS_CASES, count, count
     )
     largest = [row for row in rows if row[3] <= count]
     # The smallest first, and nobody among the largest.
