@@ -195,10 +195,7 @@ class EnrollmentForm(WagtailAdminModelForm):
             # The same row again, so that their reflections and attendance
             # are theirs again.
             restored = self.restoring
-            restored.role = data["role"]
-            # Left empty, as the form is for someone new: not erased.
-            restored.organisation = data["organisation"] or restored.organisation
-            restored.withdrawn_at = restored.withdrawn_by = None
+            restored.enrol_again(data["role"], data["organisation"])
             self.instance = restored
             if commit:
                 restored.save()

@@ -436,10 +436,7 @@ def enrol_people(cohort, people):
                 enrollment.role,
                 person.role,
             )
-            enrollment.role = person.role
-            # An empty cell does not erase what the place had.
-            enrollment.organisation = person.organisation or enrollment.organisation
-            enrollment.withdrawn_at = enrollment.withdrawn_by = None
+            enrollment.enrol_again(person.role, person.organisation)
             restored.append(enrollment)
         elif enrollment is None:
             new.append(

@@ -522,6 +522,14 @@ class Enrollment(models.Model):
         """The cohort whose people may read this enrolment's log entries."""
         return self.cohort_id
 
+    def enrol_again(self, role, organisation):
+        """Bring a withdrawn person back to the same row, so that their work
+        and attendance are theirs again; not saved. An empty
+        ``organisation`` keeps the one the place had."""
+        self.role = role
+        self.organisation = organisation or self.organisation
+        self.withdrawn_at = self.withdrawn_by = None
+
     def withdraw(self, by=None, now=None):
         """Take the person out of the cohort, keeping their work."""
         if self.is_withdrawn:

@@ -159,7 +159,10 @@ def statement_columns():
 def statement_figures(statement, row):
     """The figures of ``statement`` from its row of ``statement_columns``."""
     distributions = {}
-    row = list(row or [0, None, *[0] * len(BANDS)] * len(RATED) + [0, None] * 3)
+    # No rating at all: nobody in any column.
+    row = list(
+        row or [0, None, *[0] * len(BANDS)] * len(RATED) + [0, None] * len(CHANGES)
+    )
     for column, key, label in RATED:
         (n, total, *counts), row = row[: 2 + len(BANDS)], row[2 + len(BANDS) :]
         distributions[column] = result = Distribution(key, label, n)
