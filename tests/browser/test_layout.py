@@ -99,6 +99,38 @@ SCROLL_TO_END = """
 """
 
 
+#: Words of a table's headings and cells that the browser broke across
+#: lines ("Keskeyttäne" above "et"), and cells whose figure wrapped ("9 / 9
+#: (100" above "%)"): each word (or part up to a hyphen, where a line may
+#: break), and each whole cell of the body but the names, takes one line.
+BROKEN_TEXT = """
+(table) => {
+  const lines = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  };
+  const broken = [];
+  const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/[^\\s-]+-?/g)) {
+      if (lines(node, match.index, match.index + match[0].length) > 1) {
+        broken.push(match[0]);
+      }
+    }
+  }
+  for (const cell of table.querySelectorAll("tbody td:not(.title)")) {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    if (tops.size > 1) broken.push(cell.textContent.trim());
+  }
+  return broken;
+}
+"""
+
+
 class LayoutTestCase(BrowserTestCase):
     def setUp(self):
         super().setUp()
@@ -307,6 +339,23 @@ class AdminLayoutTests(LayoutTestCase):
             self.check_layout(page, name, 1280, within="main")
             with self.subTest(table=name):
                 self.check_wide_table(page, 1280)
+
+    def test_the_course_overview_fits_1280_without_breaking_words(self):
+        """Ten columns beside the admin menu: the overview fits without
+        scrolling, no heading is cut inside a word and no figure wraps, in
+        Finnish and Swedish (the longest headings)."""
+        for language in ("fi", "sv"):
+            page = self.new_page(language)
+            self.log_in(page, self.coordinator)
+            self.open(page, reverse("courses:overview", args=[self.course.pk]), 1280)
+            table = page.locator("#virtu-report table")
+            with self.subTest(language=language):
+                self.assertEqual(table.evaluate(BROKEN_TEXT), [])
+                box = page.locator("#virtu-report [role=region]")
+                self.assertLessEqual(
+                    box.evaluate("(box) => box.scrollWidth - box.clientWidth"), 1
+                )
+            page.close()
 
     def test_the_attendance_form_fits_a_phone_and_scrolls_in_its_box(self):
         page = self.new_page("sv")
