@@ -448,15 +448,13 @@ def enrol_people(cohort, people):
                 )
             )
             trainers_changed |= person.role == Enrollment.Role.TRAINER
-        elif (enrollment.role, enrollment.organisation) != (
-            person.role,
-            person.organisation,
-        ):
+        elif not _unchanged(enrollment, person):
             trainers_changed |= Enrollment.Role.TRAINER in (
                 enrollment.role,
                 person.role,
             )
-            enrollment.role, enrollment.organisation = person.role, person.organisation
+            enrollment.role = person.role
+            enrollment.organisation = person.organisation or enrollment.organisation
             updated.append(enrollment)
     Enrollment.objects.bulk_create(new)
     Enrollment.objects.bulk_update(updated, ["role", "organisation"])
@@ -487,11 +485,12 @@ def enrol_people(cohort, people):
 
 def _unchanged(enrollment, person):
     """Whether enrolling ``person`` again would change nothing: their role
-    and organisation. (The name in the list is only for a new account: an
-    existing one keeps its own.)"""
-    return (
-        enrollment.role == person.role
-        and enrollment.organisation == person.organisation
+    and organisation, where the list gives one (an empty cell keeps the one
+    stored, as enrolling again does). (The name in the list is only for a new
+    account: an existing one keeps its own.)"""
+    return enrollment.role == person.role and person.organisation in (
+        "",
+        enrollment.organisation,
     )
 
 
@@ -526,8 +525,9 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy(
             "A CSV or Excel (.xlsx) file whose first row names the columns: name, "
             "email, organisation and role (in English, Finnish or Swedish). The "
-            "role is participant or trainer; empty means participant. Only the "
-            "first sheet of a workbook is read."
+            "role is participant or trainer; empty means participant. An empty "
+            "organisation keeps the one already stored. Only the first sheet of "
+            "a workbook is read."
         ),
     )
 

@@ -259,6 +259,41 @@ class ImportGoodFileTest(ImportViewTestCase):
                 self.assertIsNone(place.withdrawn_at)
                 self.assertEqual(place.organisation, "Lapin AVI")
 
+    def test_an_empty_organisation_keeps_the_one_stored(self):
+        """A list without organisations (a column left empty, or none at all)
+        changes nobody's: only a cell with one in it does. (The role is
+        always the list's: empty is a participant.)"""
+        enrol(self.cohort, "anna@example.fi", "Anna", "V", organisation="Lapin AVI")
+        enrol(self.cohort, "pekka@example.fi", "Pekka", "K", organisation="Kela")
+
+        response = self.post(
+            csv_file(
+                [
+                    HEADER,
+                    ["Anna V", "anna@example.fi", "", ""],
+                    ["Pekka K", "pekka@example.fi", "", "trainer"],
+                ]
+            )
+        )
+        self.assertEqual(
+            [str(message) for message in get_messages(response.wsgi_request)],
+            ["Cohort A: 1 updated, 1 unchanged."],
+        )
+        self.post(
+            csv_file(
+                [["name", "email"], ["A", "anna@example.fi"], ["P", "pekka@example.fi"]]
+            )
+        )
+        self.assertEqual(
+            sorted(self.cohort.enrollments.values_list("organisation", "role")),
+            [("Kela", "participant"), ("Lapin AVI", "participant")],
+        )
+        self.post(csv_file([HEADER, ["Anna V", "anna@example.fi", "Lapin ELY", ""]]))
+        self.assertEqual(
+            self.cohort.enrollments.get(user__email="anna@example.fi").organisation,
+            "Lapin ELY",
+        )
+
     def test_a_withdrawn_trainer_enrolled_again_can_edit_the_cohort_again(self):
         tea = enrol(self.cohort, "tea@example.fi", "Tea", "Trainer", "trainer")
         withdraw(tea, by=self.coordinator)
