@@ -12,6 +12,7 @@ from assignments.emails import Kind
 from assignments.feedback import awaiting_feedback, feedback_key, next_awaiting
 from assignments.models import Comment, Reflection
 from outbox.models import OutgoingEmail
+from privacy.erasure import approve, request, run
 
 from .factories import make_participants
 from .test_outbox import SMTPServerMixin
@@ -274,6 +275,30 @@ class CommentTest(TrainingDataMixin, TestCase):
         )
         response = self.client.get(review_url(self.submitted))
         self.assertContains(response, "=1+1 &lt;i&gt;x&lt;/i&gt;")
+
+    def test_a_comment_whose_author_was_erased_shows_neither_name_nor_text(self):
+        """The review page of a reflection someone commented on before being
+        erased: it answered 500 (no author to name)."""
+        commenter = self.people[2].user
+        Comment.objects.create(
+            reflection=self.submitted, author=commenter, text="Secret opinion"
+        )
+        Comment.objects.create(
+            reflection=self.submitted, author=self.trainer, text="Thanks!"
+        )
+        erasure = request(commenter, by=self.coordinator)
+        approve(erasure, self.coordinator, cool_off=timedelta(0))
+        run(erasure.pk)  # Waits for the running cohort for some data, not this.
+        self.assertFalse(Comment.objects.filter(author=commenter).exists())
+
+        self.client.force_login(self.trainer)
+        response = self.client.get(review_url(self.submitted))
+        self.assertEqual(response.status_code, 200)
+        comments = self.get_soup(response.content).select_one("#comments")
+        self.assertIn("Deleted user", comments.get_text())
+        self.assertIn("removed at its author’s request", comments.get_text())
+        self.assertIn("Thanks!", comments.get_text())
+        self.assertNotIn("Secret opinion", comments.get_text())
 
     def test_empty_comment_is_refused_with_a_message(self):
         self.client.force_login(self.trainer)
