@@ -107,6 +107,10 @@ def enrolment_saved(sender, instance, created, raw=False, **kwargs):
     # (a welcome sent already is not sent again: its key is the enrolment's).
     restored = was_withdrawn is not None and instance.withdrawn_at is None
     welcomes = welcome.enrolment_welcomes(instance) if created or restored else []
+    if not created and previous_user != instance.user_id:
+        # The place moved to a corrected address: welcomed there too (the
+        # old address's welcome, if still unsent, is dropped when sent).
+        welcomes += welcome.moved_welcome(instance)
     invites.reconcile(instance.cohort_id, people, also=welcomes)
 
 

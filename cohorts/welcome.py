@@ -14,6 +14,7 @@ from outbox.models import OutgoingEmail
 from outbox.rendering import render_email
 from outbox.sending import queue_emails
 from signin.links import (
+    addressed_to,
     can_reach_admin,
     link_url,
     local_time,
@@ -30,6 +31,25 @@ from .models import Enrollment
 
 def welcome_key(enrollment):
     return f"welcome:{enrollment.pk}"
+
+
+def moved_welcome(enrollment):
+    """The welcome of a place moved to another address (a typo corrected),
+    for ``queue_emails``: the first went to the old address, or was dropped
+    unsent. Keyed by the account as well, so each address is welcomed once."""
+    if not Enrollment.objects.active().filter(
+        pk=enrollment.pk, cohort__live=True
+    ).exists():
+        return []
+    return [
+        OutgoingEmail(
+            key=f"{welcome_key(enrollment)}:to:{enrollment.user_id}",
+            kind=Kind.WELCOME,
+            to=enrollment.user.email,
+            user=enrollment.user,
+            params={"enrollment": enrollment.pk},
+        )
+    ]
 
 
 def enrolment_welcomes(enrollment):
@@ -87,7 +107,13 @@ def render_welcome(email):
         .select_related("user", "cohort")
         .first()
     )
-    if enrollment is None or not enrollment.user.is_active:
+    if (
+        enrollment is None
+        or not enrollment.user.is_active
+        or not addressed_to(email, enrollment.user)
+    ):
+        # Withdrawn, unpublished, or the place moved to a corrected address
+        # (which has a welcome of its own: ``moved_welcome``).
         return None
     user, cohort = enrollment.user, enrollment.cohort
     context = {}

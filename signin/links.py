@@ -83,6 +83,14 @@ def can_reach_admin(user):
     )
 
 
+def addressed_to(email, user):
+    """Whether the outbox row ``email`` is still addressed to ``user``'s
+    address. A link is made when its email is sent, for the account as it is
+    then: an address corrected in between (a typo in the enrolment) must not
+    carry a link to the corrected account to the old mailbox."""
+    return email.to.strip().lower() == (user.email or "").strip().lower()
+
+
 def password_setting_url(user):
     """A link that lets ``user`` set their password: Django's password
     reset, which works once and for ``PASSWORD_RESET_TIMEOUT`` seconds."""
@@ -186,7 +194,7 @@ def render_sign_in(email):
     """The sign-in email, made when it is sent, with a new link in it; for
     someone who can reach the admin, a reminder to use their password."""
     user = email.user
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not addressed_to(email, user):
         return None
     if can_reach_admin(user):
         subject, text, html = render_email(

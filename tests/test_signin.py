@@ -218,6 +218,76 @@ class WelcomeEmailTests(SMTPServerMixin, SignInTestCase):
         )
         self.assertTrue(link_in(self.welcome(enrollment)))
 
+    def test_a_corrected_address_gets_the_welcome_and_the_old_one_no_link(self):
+        """A typo corrected in the enrolment before the welcome went out (the
+        mail server down): the link is for the corrected account, so it goes
+        to the corrected address only, in a welcome of its own."""
+        enrollment = enrol(self.cohort, "anna@typo.example", "Anna", "Virtanen")
+        self.assertEqual(
+            OutgoingEmail.objects.get(key=f"welcome:{enrollment.pk}").state,
+            OutgoingEmail.State.PENDING,
+        )
+        self.client.force_login(make_coordinator())
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("enrollments:edit", args=[enrollment.pk]),
+                {
+                    "cohort": self.cohort.pk,
+                    "role": Enrollment.Role.PARTICIPANT,
+                    "organisation": "",
+                    "email": "anna@right.example",
+                    "first_name": "Anna",
+                    "last_name": "Virtanen",
+                },
+            )
+        self.assertEqual(response.status_code, 302)
+        self.client.logout()
+        send_pending(now=timezone.now() + timedelta(minutes=10))
+
+        self.assertEqual(
+            [
+                message["To"]
+                for message in self.mailbox.messages
+                if LINK.search(message.get_body(("plain",)).get_content())
+            ],
+            ["anna@right.example"],
+        )
+        enrollment.refresh_from_db()
+        [welcome] = [
+            m
+            for m in self.mailbox.messages
+            if m["Message-ID"]
+            == message_id(f"welcome:{enrollment.pk}:to:{enrollment.user_id}")
+        ]
+        self.assertEqual(welcome["To"], "anna@right.example")
+        self.client.post(path_of(link_in(welcome)))
+        self.assertEqual(self.signed_in_user_id(), str(enrollment.user_id))
+        self.assertEqual(
+            OutgoingEmail.objects.get(key=f"welcome:{enrollment.pk}").state,
+            OutgoingEmail.State.DROPPED,
+        )
+
+    def test_a_link_asked_for_goes_nowhere_once_the_address_changed(self):
+        user = self.enrol("bert@example.fi", "Bert").user
+        welcomed = len(self.mailbox.messages)
+        signin.send_link("bert@example.fi")  # queued; the worker is behind
+        user.email = "bert@new.example"
+        user.save()
+        send_pending(now=timezone.now() + timedelta(minutes=10))
+
+        self.assertEqual(
+            OutgoingEmail.objects.get(kind=SignInKind.SIGN_IN).state,
+            OutgoingEmail.State.DROPPED,
+        )
+        self.assertFalse(
+            [
+                m
+                for m in self.mailbox.messages[welcomed:]
+                if m["To"] == "bert@example.fi"
+                and LINK.search(m.get_body(("plain",)).get_content())
+            ]
+        )
+
     def test_a_trainer_is_welcomed_with_a_link_to_set_a_password_not_to_sign_in(self):
         enrollment = self.enrol("tero@example.fi", "Tero", role=Enrollment.Role.TRAINER)
 
