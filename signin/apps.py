@@ -6,3 +6,6 @@ class SigninConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "signin"
     verbose_name = _("Sign-in")
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -266,6 +266,40 @@ class StaffAccountsTests(WagtailTestUtils, TestCase):
         )
         self.assertNotIn("_auth_user_id", self.client.session)
 
+    def test_nor_does_a_link_session_keep_reading_as_a_trainer_on_the_site(self):
+        """Made a trainer while signed in by link: the session ends, so it
+        never reads the cohort's private reflections (a trainer's right) on
+        the public site, where the admin's check does not run."""
+        enrollment = enrol(self.cohort, "anna@example.fi", "Anna", "A")
+        olli = enrol(self.cohort, "olli@example.fi", "Olli", "O")
+        private = Reflection.objects.create(
+            author=olli,
+            experiment=self.cohort.experiments.first(),
+            answers=[{"prompt": "What?", "answer": "Only for the trainers"}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            visibility=Reflection.Visibility.TRAINERS,
+        )
+        path = reverse("participant:shared_reflection", args=[private.pk])
+        self.client.post(self.link_for(enrollment.user))
+        self.assertEqual(self.client.get(path).status_code, 404)
+
+        enrol(self.cohort, "anna@example.fi", role="trainer")
+
+        response = self.client.get(path)
+        self.assertRedirects(
+            response, f"{reverse('login')}?next={path}", fetch_redirect_response=False
+        )
+        self.assertNotIn("_auth_user_id", self.client.session)
+        # An admin account stays as it is: only a link-only account's
+        # password (unusable) is renewed, and a usable one is never touched.
+        coordinator = make_coordinator()
+        coordinator.set_password("a long pass 42")
+        coordinator.save()
+        enrol(self.cohort, coordinator.email, role="trainer")
+        coordinator.refresh_from_db()
+        self.assertTrue(coordinator.check_password("a long pass 42"))
+
     def test_a_coordinator_asking_for_a_link_is_told_to_use_the_password(self):
         from outbox.sending import send_pending
 
