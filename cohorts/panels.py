@@ -11,7 +11,9 @@ from .permissions import cohorts_for_user
 
 class NextSessionsPanel(Component):
     """The next sessions of the cohorts the user trains or coordinates, in
-    their cohort's time, with the join link and the attendance form."""
+    their cohort's time, with the join link and the attendance form. Only
+    live cohorts': a cohort taken off the site has had its sessions
+    cancelled in everyone's calendar, and a draft has not invited anyone."""
 
     name = "next_sessions"
     template_name = "cohorts/admin/next_sessions_panel.html"
@@ -23,7 +25,9 @@ class NextSessionsPanel(Component):
         user = parent_context["request"].user
         sessions = list(
             Session.objects.filter(
-                page__in=cohorts_for_user(user), end__gt=timezone.now()
+                page__in=cohorts_for_user(user),
+                page__live=True,
+                end__gt=timezone.now(),
             )
             .select_related("page")
             .order_by("start", "pk")[: self.limit]

@@ -7,7 +7,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import Session
+from cohorts.models import CohortPage, Session
 
 from .test_progress import TrainingDataMixin, in_english
 
@@ -71,6 +71,11 @@ class AdminHomeTest(TrainingDataMixin, TestCase):
             "cohorts:session_attendance", args=[self.cohort.pk, first.pk]
         )
         self.assertIsNotNone(panel.find("a", href=attendance))
+
+    def test_a_cohort_taken_off_the_site_lists_no_sessions(self):
+        """Its sessions were cancelled in everyone's calendar: no join link."""
+        CohortPage.objects.get(pk=self.cohort.pk).unpublish()
+        self.assertIsNone(self.panel(self.trainer, "next-sessions-section"))
 
     def test_past_sessions_are_not_listed(self):
         Session.objects.filter(page=self.cohort).update(
