@@ -5,6 +5,7 @@ hook, run by ``manage.py send_reminders``)."""
 from datetime import timedelta
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
@@ -84,7 +85,12 @@ def queue_reflection_reminders(now):
                 cohort=cohort,
                 due=f"{date_format(local, 'DATE_FORMAT')} "
                 f"{time_format(local, 'TIME_FORMAT')}",
-                url=cohort.get_full_url() or conf.site_url(),
+                # Where the reflection is written (signing in first if
+                # need be), at the site's address like every other link in
+                # an email: the page's own full URL takes the host of the
+                # Site record, which a site behind a proxy may not answer on.
+                url=conf.site_url()
+                + reverse("participant:reflection", args=[experiment.pk]),
                 person=person.user,
             )
         queue_email(

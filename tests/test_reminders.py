@@ -128,7 +128,9 @@ class ReflectionReminderTests(TestCase):
         )
         self.assertIn("Experiment 1", sent[0].text)
         self.assertIn("29. maaliskuuta 2027", sent[0].text)
-        self.assertIn(self.cohort.get_full_url(), sent[0].text)
+        self.assertIn(
+            f"http://testserver/my/experiments/{self.experiment.pk}/\n", sent[0].text
+        )
 
     def test_a_reflection_due_in_more_than_two_days_is_not_reminded_yet(self):
         queue_reminders(now=helsinki(2027, 3, 27, 8, 0))  # 49 hours before
