@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.log_actions import log
 
+from signin.links import can_reach_admin
+
 from . import audit
 from .models import Enrollment
 from .permissions import cohorts_for_user
@@ -119,8 +121,13 @@ def withdraw(enrollment, by):
 
 class EnrollmentForm(WagtailAdminModelForm):
     """Enrols a person by name and email address; the account is found or
-    created from the email address. The name is used only for a new
-    account, and a person withdrawn from the cohort is enrolled again."""
+    created from the email address. The name is used for a new account, and
+    a person withdrawn from the cohort is enrolled again.
+
+    Editing a place corrects its person's name (a typo in the list), on
+    every place of theirs: it is one account. Not that of an account that
+    can use the admin, which is its owner's to change: its fields are shown
+    but disabled."""
 
     # Capitalised as the model's own fields are on the form.
     email = forms.EmailField(label=capfirst(_("email address")))
@@ -146,6 +153,13 @@ class EnrollmentForm(WagtailAdminModelForm):
             self.initial.update(
                 email=user.email, first_name=user.first_name, last_name=user.last_name
             )
+            if can_reach_admin(user):
+                for name in ("first_name", "last_name"):
+                    self.fields[name].disabled = True
+                self.fields["last_name"].help_text = _(
+                    "This account can use the admin: its owner changes the "
+                    "name in their own account settings."
+                )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -202,9 +216,14 @@ class EnrollmentForm(WagtailAdminModelForm):
                 log(restored, audit.RESTORE)
             return restored
         if self.new_address(data["email"]):
-            # The names are only for a new account: an existing one keeps
-            # its own.
+            # The names are for a new account: an existing one keeps its own.
             self.instance.user = person_for_email(
                 data["email"], data["first_name"], data["last_name"]
             )
+        elif self.instance.pk and not self.fields["first_name"].disabled:
+            user = self.instance.user
+            names = (data["first_name"], data["last_name"])
+            if (user.first_name, user.last_name) != names:
+                user.first_name, user.last_name = names
+                user.save(update_fields=["first_name", "last_name"])
         return super().save(commit)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from unittest import mock
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.core.mail import get_connection
@@ -568,6 +569,41 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         labels = [" ".join(label.get_text().split()) for label in soup.select("label")]
         for name in ["Email address", "First name", "Last name", "Organisation"]:
             self.assertTrue(any(label.startswith(name) for label in labels), labels)
+
+    def test_the_enrolment_form_corrects_a_participants_name_not_an_admins(self):
+        """The name fields were shown and silently ignored: a coordinator had
+        no way to correct a misspelt name."""
+        self.client.force_login(self.coordinator)
+        other_place = enrol(make_cohort(self.course, "Cohort B"), "anna@example.fi")
+        form = {
+            "cohort": self.cohort.pk,
+            "role": Enrollment.Role.PARTICIPANT,
+            "organisation": "",
+            "email": "anna@example.fi",
+            "first_name": "Anna-Maria",
+            "last_name": "Korhonen",
+        }
+        response = self.client.post(f"{ENROLMENTS}edit/{self.anna.pk}/", form)
+        self.assertEqual(response.status_code, 302)
+        anna = get_user_model().objects.get(pk=self.anna.user_id)
+        self.assertEqual(anna.get_full_name(), "Anna-Maria Korhonen")
+        self.assertEqual(other_place.user_id, anna.pk)  # one person, one name
+
+        # A trainer who is also a coordinator: the fields are disabled, and
+        # a name posted anyway changes nothing.
+        tero = enrol(self.cohort, self.coordinator.email, "Tero", "T", "trainer")
+        soup = self.get_soup(self.client.get(f"{ENROLMENTS}edit/{tero.pk}/").content)
+        self.assertTrue(
+            soup.find("input", attrs={"name": "first_name"}).has_attr("disabled")
+        )
+        self.assertIn("own account settings", soup.get_text())
+        response = self.client.post(
+            f"{ENROLMENTS}edit/{tero.pk}/",
+            {**form, "email": self.coordinator.email, "role": "trainer"},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.coordinator.refresh_from_db()
+        self.assertNotEqual(self.coordinator.last_name, "Korhonen")
 
     def test_a_trainer_opens_their_people_to_read_only(self):
         trainer = make_trainer(self.cohort)
