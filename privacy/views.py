@@ -3,19 +3,30 @@ asking for it to be erased (and withdrawing that while it waits).
 
 An export is downloaded by whoever asked for it (the person here, or a
 privacy officer who made it in the admin) until it expires; anything else
-is a 404, so that guessed ids tell nothing."""
+is a 404, so that guessed ids tell nothing.
+
+In the admin, Wagtail's Users screens do not delete an account that holds
+training data: deleting it would take the person's shared reflections and
+their comments in others' discussions with it, and leave no record. Such an
+account goes through an erasure request instead."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.admin import messages as admin_messages
+from wagtail.admin.utils import get_user_display_name
 
-from . import access, erasure
+from . import access, declarations, erasure
 from .conf import export_lifetime
 from .models import (
     AccessibilityStatementPage,
@@ -23,6 +34,7 @@ from .models import (
     ErasureRequest,
     PrivacyNoticePage,
 )
+from .registry import Person
 from .tasks import build_export
 
 
@@ -124,3 +136,85 @@ def privacy_notice(request):
 
 def accessibility_statement(request):
     return statement(AccessibilityStatementPage)
+
+
+def holds_training_data(user):
+    """Whether any app that runs the training (not this one, for Django's
+    and Wagtail's tables) keeps rows about ``user``."""
+    person = Person.of(user)
+    return any(
+        entry.rows(person).exists()
+        for declare in hooks.get_hooks("register_personal_data")
+        if declare is not declarations.personal_data
+        for entry in declare()
+    )
+
+
+def erasure_button(request, user=None):
+    """A link to ``user``'s open erasure request, or to a new one, for
+    those who may handle erasures."""
+    if user is not None:
+        pending = (
+            ErasureRequest.objects.filter(
+                subject=user,
+                state__in=[
+                    ErasureRequest.State.REQUESTED,
+                    ErasureRequest.State.APPROVED,
+                ],
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if pending is not None and request.user.has_perm(
+            "privacy.change_erasurerequest"
+        ):
+            url = reverse("erasure_requests:edit", args=[pending.pk])
+            return [admin_messages.button(url, _("Open the erasure request"))]
+    if request.user.has_perm("privacy.add_erasurerequest"):
+        url = reverse("erasure_requests:add")
+        return [admin_messages.button(url, _("Make an erasure request"))]
+    return []
+
+
+def refuse_deleting_trainees(request, user):
+    """``before_delete_user``: an account with training data is erased, not
+    deleted."""
+    if not holds_training_data(user):
+        return None
+    admin_messages.error(
+        request,
+        _(
+            "%(name)s cannot be deleted here: the account has training data "
+            "(enrolments, reflections or comments), which deleting would remove "
+            "from other people's discussions too. Erase it with an erasure "
+            "request instead."
+        )
+        % {"name": get_user_display_name(user)},
+        buttons=erasure_button(request, user),
+    )
+    return redirect("wagtailusers_users:edit", user.pk)
+
+
+def refuse_bulk_deleting_trainees(request, action_type, objects, action):
+    """``before_bulk_action``: the users listing's bulk delete deletes
+    nothing when any chosen account has training data."""
+    if action_type != "delete" or action.model is not get_user_model():
+        return None
+    held = [user for user in objects if holds_training_data(user)]
+    if not held:
+        return None
+    admin_messages.error(
+        request,
+        ngettext(
+            "Nothing was deleted: %(names)s has training data (enrolments, "
+            "reflections or comments), which deleting would remove from other "
+            "people's discussions too. Erase it with an erasure request instead.",
+            "Nothing was deleted: %(names)s have training data (enrolments, "
+            "reflections or comments), which deleting would remove from other "
+            "people's discussions too. Erase theirs with erasure requests instead.",
+            len(held),
+        )
+        % {"names": ", ".join(get_user_display_name(user) for user in held)},
+        buttons=erasure_button(request, held[0] if len(held) == 1 else None),
+    )
+    return redirect(action.next_url)

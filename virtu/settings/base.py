@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "signin.middleware.LinkSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Wagtail's redirects under the language prefixes too (after Wagtail's
+    # own lookup of the prefixed path).
+    "home.middleware.PrefixedRedirectMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
