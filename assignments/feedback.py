@@ -52,10 +52,13 @@ def next_awaiting(user, after=None):
     waiting = awaiting_feedback(user).select_related("author__user", "experiment")
     if after is None:
         return waiting.first()
-    later = waiting.filter(
-        Q(submitted_at__gt=after.submitted_at)
-        | Q(submitted_at=after.submitted_at, pk__gt=after.pk)
-    ).first()
+    # The first bound is implied by the second, but it lets the database start
+    # reading the awaiting reflections at ``after`` instead of at the first.
+    later = (
+        waiting.filter(submitted_at__gte=after.submitted_at)
+        .filter(Q(submitted_at__gt=after.submitted_at) | Q(pk__gt=after.pk))
+        .first()
+    )
     return later or waiting.exclude(pk=after.pk).first()
 
 

@@ -343,6 +343,15 @@ class Reflection(models.Model):
                 condition=models.Q(status="submitted"),
                 name="reflection_newest_submitted",
             ),
+            # Trainers open the reflections awaiting feedback (``feedback.py``)
+            # the longest waiting first, one or a few at a time, from here.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=models.Q(
+                    status="submitted", feedback_at__isnull=True, author__isnull=False
+                ),
+                name="reflection_awaiting_feedback",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

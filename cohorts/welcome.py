@@ -37,9 +37,11 @@ def moved_welcome(enrollment):
     """The welcome of a place moved to another address (a typo corrected),
     for ``queue_emails``: the first went to the old address, or was dropped
     unsent. Keyed by the account as well, so each address is welcomed once."""
-    if not Enrollment.objects.active().filter(
-        pk=enrollment.pk, cohort__live=True
-    ).exists():
+    if (
+        not Enrollment.objects.active()
+        .filter(pk=enrollment.pk, cohort__live=True)
+        .exists()
+    ):
         return []
     return [
         OutgoingEmail(

@@ -159,6 +159,15 @@ class Story(index.Indexed, models.Model):
     class Meta:
         verbose_name = _("story")
         verbose_name_plural = _("stories")
+        indexes = [
+            # The library lists published stories, the newest approved first,
+            # a page at a time, from here.
+            models.Index(
+                fields=["-approved_at", "-id"],
+                condition=models.Q(approved_at__isnull=False),
+                name="story_newest_approved",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -42,9 +43,18 @@ def search_ids(model, query):
 
 
 def stories_with_details(stories):
+    # Counted per story in a subquery, not by grouping the joined thanks: a
+    # GROUP BY over every published story would come before the ordering and
+    # the page's limit, so that a page costs as much as the whole library.
+    thanks = (
+        Thanks.objects.filter(story=OuterRef("pk"))
+        .values("story")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return stories.select_related(
         "reflection__experiment", "reflection__author__user", "course", "pattern"
-    ).annotate(thanks_count=Count("thanks"))
+    ).annotate(thanks_count=Coalesce(Subquery(thanks), 0))
 
 
 def reviewer_of(user, story):
@@ -82,8 +92,15 @@ def index(request):
     patterns = list(patterns)
     figures = pattern_figures(patterns)
     page = Paginator(
-        stories_with_details(stories).order_by("-approved_at", "-pk"), PER_PAGE
+        stories.order_by("-approved_at", "-pk").values_list("pk", flat=True),
+        PER_PAGE,
     ).get_page(request.GET.get("page"))
+    # The page is found on the stories' ids alone, and only its own stories
+    # are read with their details: sorting every published story with all
+    # its columns made a page deep in the library cost as much as all of it.
+    page.object_list = stories_with_details(
+        Story.objects.filter(pk__in=list(page.object_list))
+    ).order_by("-approved_at", "-pk")
     awaiting = (
         Story.objects.awaiting()
         .filter(reflection__experiment__cohort__in=followed_cohorts(request.user))

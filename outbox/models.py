@@ -70,7 +70,9 @@ class OutgoingEmail(models.Model):
         verbose_name_plural = _("outgoing emails")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="outbox_due_idx")
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due_idx"),
+            # The outbox in the admin lists the newest first, a page at a time.
+            models.Index(fields=["-created_at"], name="outbox_newest_idx"),
         ]
 
     def __str__(self):

@@ -77,6 +77,11 @@ class OutboxIndexView(generic.IndexView):
     )
     send_now_url_name = None
 
+    def get_base_queryset(self):
+        # The listing shows none of the message itself, and its text, HTML and
+        # calendar are most of a row: they are read when one email is opened.
+        return super().get_base_queryset().defer("text", "html", "ics")
+
     @cached_property
     def header_buttons(self):
         return [

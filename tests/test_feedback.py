@@ -250,6 +250,16 @@ class NextAwaitingTest(TrainingDataMixin, TestCase):
         # From one that is not waiting, on from where it stands in the order.
         self.assertEqual(next_awaiting(self.trainer, after=self.answered), self.late)
 
+    def test_next_goes_round_reflections_submitted_together_by_their_order(self):
+        Reflection.objects.filter(pk=self.late.pk).update(
+            submitted_at=self.submitted.submitted_at
+        )
+        first, second = Reflection.objects.filter(
+            pk__in=[self.submitted.pk, self.late.pk]
+        ).order_by("pk")
+        self.assertEqual(next_awaiting(self.trainer, after=first), second)
+        self.assertEqual(next_awaiting(self.trainer, after=second), first)
+
     def test_next_view_opens_the_longest_waiting(self):
         self.client.force_login(self.trainer)
         response = self.client.get(reverse("reflections:next"))

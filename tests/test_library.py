@@ -5,7 +5,7 @@ figures, "Try this" and thanks."""
 import csv
 import io
 from datetime import timedelta
-from unittest import skipUnless
+from unittest import mock, skipUnless
 
 from bs4 import BeautifulSoup
 from django.db import connection
@@ -557,6 +557,33 @@ class LibraryTest(TestCase):
         self.assertContains(response, "1 person thanked the author.")
         self.assertContains(response, "Pat Participant0")  # the reader's name
         self.assertNotContains(response, "Thank the author")
+
+    def test_a_later_page_lists_the_next_stories_newest_approved_first(self):
+        now = timezone.now()
+        older, tied_first, tied_second = (
+            Story.objects.create(
+                reflection=submitted(person, self.camera),
+                course=self.course,
+                approved_at=approved_at,
+            )
+            for person, approved_at in (
+                (self.people[0], now - timedelta(days=1)),
+                (self.people[1], now),
+                (self.people[2], now),
+            )
+        )
+        for person in self.people[3:5]:
+            Thanks.objects.create(story=older, user=person.user)
+
+        with mock.patch("library.views.PER_PAGE", 2):
+            first = self.library().context["page_obj"]
+            second = self.library(page=2)
+
+        # Approved at the same moment: the later story first, on every page.
+        self.assertEqual(list(first), [tied_second, tied_first])
+        self.assertEqual(list(second.context["page_obj"]), [older])
+        self.assertEqual(second.context["page_obj"][0].thanks_count, 2)
+        self.assertContains(second, "2 thanks")
 
     def test_search_and_filters_find_patterns_and_stories(self):
         other = Pattern.objects.create(

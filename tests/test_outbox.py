@@ -20,6 +20,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
@@ -494,6 +495,23 @@ class OutboxAdminTests(WagtailTestUtils, TestCase):
         self.assertContains(response, "Failed")
         self.assertNotContains(response, reverse("outbox:edit", args=[self.failed.pk]))
         self.assertContains(menu, reverse("outbox:index"))
+
+    def test_the_listing_does_not_read_the_messages_themselves(self):
+        self.client.force_login(self.coordinator)
+
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(reverse("outbox:index"))
+
+        self.assertContains(response, "Kutsu")
+        listed = [
+            q["sql"] for q in queries if '"outbox_outgoingemail"."to"' in q["sql"]
+        ]
+        self.assertTrue(listed)
+        for column in ("text", "html", "ics"):
+            with self.subTest(column=column):
+                self.assertFalse(
+                    any(f'"outbox_outgoingemail"."{column}"' in sql for sql in listed)
+                )
 
     def test_coordinators_filter_by_state_and_search_by_recipient(self):
         self.client.force_login(self.coordinator)
