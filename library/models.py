@@ -93,12 +93,15 @@ class StoryQuerySet(models.QuerySet):
     def published(self):
         """The stories everyone signed in reads: approved by a trainer, of a
         submitted reflection its author still shares (with the cohort at
-        least), in a live cohort. Taking the sharing back hides the story."""
+        least), in a live cohort, and still takes part in (the cohort hides a
+        withdrawn author's reflections until they are enrolled again). Taking
+        the sharing back hides the story."""
         return self.filter(
             approved_at__isnull=False,
             reflection__status=Reflection.Status.SUBMITTED,
             reflection__visibility=Reflection.Visibility.COHORT,
             reflection__experiment__cohort__live=True,
+            reflection__author__withdrawn_at__isnull=True,
         )
 
     def awaiting(self):

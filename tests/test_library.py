@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from wagtail.users.models import UserProfile
 
 from assignments.models import Choice, Experiment, Reflection
+from cohorts.enrolment import enrol, withdraw
 from courses.models import CoursePage, ExperimentTemplate
 from library.models import Pattern, Provenance, Story, Thanks, Theme
 from outbox.sending import send_pending
@@ -451,6 +452,23 @@ class LibraryTest(TestCase):
             response = self.client.get(page)
             self.assertContains(response, "A participant (anonymous)")
             self.assertNotContains(response, "Participant0")
+
+    def test_a_withdrawn_authors_story_is_hidden_until_they_are_back(self):
+        """As the cohort hides a withdrawn author's reflections from peers."""
+        reflection = submitted(self.people[0], self.camera)
+        self.share(reflection)
+        story = Story.objects.get()
+        self.approve(story)
+        withdraw(self.people[0], by=self.trainer)
+
+        self.assertEqual(list(self.library().context["page_obj"]), [])
+        self.client.force_login(self.reader.user)
+        self.assertEqual(
+            self.client.get(url("library:story", story.pk)).status_code, 404
+        )
+
+        enrol(self.alpha, self.people[0].user.email)
+        self.assertEqual(list(self.library().context["page_obj"]), [story])
 
     def test_a_trainer_may_decline_a_story(self):
         reflection = submitted(self.people[0], self.camera)
