@@ -6,6 +6,19 @@ them in this app's catalogue: its translations come before Wagtail's
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 WAGTAIL_STRINGS = [
+    # Moving a page, and publishing an older revision of one.
+    gettext_noop("Select a new parent for this page."),
+    gettext_noop(
+        "The slug '%(page_slug)s' is already in use at the selected parent page. "
+        "Make sure the slug is unique and try again."
+    ),
+    gettext_noop(
+        "Version from %(datetime)s of page '%(page_title)s' has been published."
+    ),
+    gettext_noop(
+        "Version from %(previous_revision_datetime)s of page '%(page_title)s' has "
+        "been scheduled for publishing."
+    ),
     gettext_noop("The page could not be created due to validation errors."),
     gettext_noop("The page could not be saved due to validation errors."),
     gettext_noop("Autosave is paused"),

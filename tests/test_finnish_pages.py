@@ -237,6 +237,17 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
         self.assertNotContains(response, "Unpublish these too")
         self.assertNotContains(response, "subpages")
 
+    def test_moving_a_page_asks_for_its_new_parent_in_finnish(self):
+        # Its error (a slug taken there) and the message of publishing an
+        # older version are filled in the same catalogue (signin's
+        # admin_translations, checked complete by test_catalogue_complete).
+        self.client.force_login(self.coordinator)
+        response = self.client.get(
+            reverse("wagtailadmin_pages:move", args=[self.cohort.pk])
+        )
+        self.assertContains(response, "Valitse sivulle uusi yläsivu.")
+        self.assertNotContains(response, "Select a new parent")
+
     def test_the_admin_scripts_say_autosave_and_errors_in_finnish_and_swedish(self):
         # Wagtail's script catalogue lacks them (Swedish showed Finnish for
         # some, and swapped "Collapse all" and "Expand all"); the site's own
