@@ -34,21 +34,27 @@ class CohortPageForm(WagtailAdminPageForm):
                 session_plan(course)
             )
 
+    #: The field by which the parts that the apps above add to a cohort (its
+    #: experiments) name the session they come after, by its number.
+    after_session_field = "after_session"
+
     def is_valid(self):
         """Also refuse to remove a part of the cohort that participants'
         work depends on: a child model says which of its rows those are
         with ``removal_problems(rows)``, (row id, message) pairs (the apps
-        above this one add such parts to the cohort)."""
+        above this one add such parts to the cohort); and to remove the
+        session that a part numbered after it needs to follow it."""
         valid = super().is_valid()
-        for form, message in self.removal_problems():
+        problems = [*self.removal_problems(), *self.session_number_problems()]
+        for message in dict.fromkeys(message for __, message in problems):
             self.add_error(None, message)
+        for form, message in problems:
             if form is not None:
                 # Shown again, no longer marked to be deleted, with why.
                 form.data = form.data.copy()
                 form.data[form.add_prefix(DELETION_FIELD_NAME)] = ""
                 form.add_error(None, message)
-            valid = False
-        return valid
+        return valid and not problems
 
     def removal_problems(self):
         """(the child form, or None where the form has none, message) for
@@ -72,6 +78,48 @@ class CohortPageForm(WagtailAdminPageForm):
             ).exclude(pk__in=kept)
             for pk, message in check(removed):
                 yield deleted.get(pk), message
+
+    def session_number_problems(self):
+        """(form, message) where removing sessions would leave an experiment
+        that a session follows with none after it: it would lose its due
+        date (the next session's start). The forms are the removed
+        sessions' and the experiment's. As when the cohort is built, an
+        experiment after the last session is not refused in itself."""
+        sessions = self.formsets.get("sessions")
+        if not self.instance.pk or sessions is None:
+            return
+        before = sessions.model.objects.filter(
+            **{sessions.fk.name: self.instance}
+        ).count()
+        after = sum(
+            1
+            for form in sessions.forms
+            if not sessions._should_delete_form(form)
+            and (form.instance.pk or form.has_changed())
+        )
+        if after >= before:
+            return
+        for formset in self.formsets.values():
+            if formset is sessions or self.after_session_field not in {
+                field.name for field in formset.model._meta.fields
+            }:
+                continue
+            for form in formset.forms:
+                if formset._should_delete_form(form) or not form.is_valid():
+                    continue
+                number = form.cleaned_data.get(self.after_session_field)
+                if number is None or not after <= number < before:
+                    continue
+                message = _(
+                    "The session cannot be removed: the experiment “%(title)s” "
+                    "comes after session %(number)d, and no session would "
+                    "follow it any more, so it would have no due date. First "
+                    "move the experiment to follow an earlier session, or remove "
+                    "it."
+                ) % {"title": form.instance, "number": number}
+                yield form, message
+                for removed in sessions.deleted_forms:
+                    yield removed, message
 
     @property
     def media(self):

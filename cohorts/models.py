@@ -353,11 +353,60 @@ class Session(Orderable):
     def __str__(self):
         return self.title
 
+    @classmethod
+    def removal_problems(cls, sessions):
+        """(id, why) for each of ``sessions`` that cannot be removed from its
+        cohort (``CohortPageForm``): one whose attendance is marked, as the
+        marks would go with it, and one that has started, as it is part of
+        the cohort's record and the experiments are numbered by the
+        sessions."""
+        now = timezone.now()
+        for session in (
+            sessions.annotate(marks=models.Count("attendances"))
+            .filter(models.Q(marks__gt=0) | models.Q(start__lte=now))
+            .order_by("sort_order")
+        ):
+            if session.marks:
+                message = _(
+                    "The session “%(title)s” cannot be removed: attendance has "
+                    "been marked for it, and the marks would be deleted with it. "
+                    "Keep the session, and change its details if they need "
+                    "changing."
+                )
+            else:
+                message = _(
+                    "The session “%(title)s” cannot be removed: it has already "
+                    "started. A session that has been held stays in the "
+                    "cohort's record."
+                )
+            yield session.pk, message % {"title": session.title}
+
+    def clean_fields(self, exclude=None):
+        """Also check that the session ends after it starts, where both times
+        are checked: a time the form could not read (a local time that a
+        clock change skips) is excluded and the session still holds the saved
+        one, which the entered other time is not to be compared with."""
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        unread = {*(exclude or ()), *errors}
+        if (
+            not {"start", "end"} & unread
+            and self.start
+            and self.end
+            and self.end <= self.start
+        ):
+            errors.setdefault("end", []).append(
+                ValidationError(_("The session must end after it starts."))
+            )
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self):
         super().clean()
         self.title = single_line(self.title)
-        if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": _("The session must end after it starts.")})
         if self.meeting_provider:
             self.clean_meeting_provider()
 

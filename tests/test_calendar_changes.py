@@ -220,7 +220,12 @@ class PublishingTest(CalendarChangeTestCase):
     def test_deleting_a_session_cancels_it_for_everyone(self):
         last = self.sessions()[2]
 
-        self.edit(lambda s: {"DELETE": "1"} if s.pk == last.pk else {})
+        self.edit(
+            lambda s: {"DELETE": "1"} if s.pk == last.pk else {},
+            # Its experiment follows session 1 now: one after the last session
+            # would have no due date (the form refuses that).
+            **{"experiments-1-after_session": "1"},
+        )
 
         self.assertReceived(self.everyone("CANCEL", [last], 1))
         self.edit()
@@ -300,7 +305,12 @@ class RevisionTest(CalendarChangeTestCase):
     def test_reverting_to_a_revision_with_a_deleted_session_restores_it(self):
         original = self.page().live_revision
         last = self.sessions()[2]
-        self.edit(lambda s: {"DELETE": "1"} if s.pk == last.pk else {})
+        self.edit(
+            lambda s: {"DELETE": "1"} if s.pk == last.pk else {},
+            # Its experiment follows session 1 now: one after the last session
+            # would have no due date (the form refuses that).
+            **{"experiments-1-after_session": "1"},
+        )
         self.received()
 
         response = self.revert(original)
@@ -508,7 +518,12 @@ class PageOperationTest(CalendarChangeTestCase):
     def test_an_unpublished_copy_published_later_has_sessions_of_its_own(self):
         copy = self.copy("later")
         last = self.sessions()[2]
-        self.edit(lambda s: {"DELETE": "1"} if s.pk == last.pk else {})
+        self.edit(
+            lambda s: {"DELETE": "1"} if s.pk == last.pk else {},
+            # Its experiment follows session 1 now: one after the last session
+            # would have no due date (the form refuses that).
+            **{"experiments-1-after_session": "1"},
+        )
         self.received()
         copy = CohortPage.objects.get(pk=copy.pk)
         self.publish(copy, cohort_edit_data(copy.get_latest_revision_as_object()))

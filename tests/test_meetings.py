@@ -670,7 +670,11 @@ class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
             self.meeting_of(f"Session {n}").external_id for n in (1, 2, 3)
         )
 
-        self.publish(lambda s: {"DELETE": "1"} if s.title == "Session 3" else {})
+        self.publish(
+            lambda s: {"DELETE": "1"} if s.title == "Session 3" else {},
+            # Experiment 2 follows session 1 now, as the form asks.
+            **{"experiments-1-after_session": "1"},
+        )
         self.assertEqual(
             [r["method"] for r in self.server.requests_to(f"/v2/meetings/{third}")],
             ["DELETE"],
