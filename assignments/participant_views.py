@@ -181,9 +181,9 @@ def summarise(enrollment, now, links, items=(), page_url=""):
 @never_cache
 def my_training(request):
     now = timezone.now()
-    enrollments = (
-        Enrollment.objects.active()
-        .filter(user=request.user, cohort__live=True)
+    # The places shown and, in the same query, the former ones (``places``).
+    enrollments, former = places(
+        Enrollment.objects.filter(user=request.user)
         .select_related("cohort")
         .prefetch_related(
             "cohort__sessions",
@@ -193,7 +193,6 @@ def my_training(request):
         )
         .order_by("cohort__start_date", "cohort__title", "cohort__pk")
     )
-    enrollments = list(enrollments)
     links = join_urls(
         [s for enrollment in enrollments for s in enrollment.cohort.sessions.all()]
     )
@@ -213,24 +212,33 @@ def my_training(request):
         "assignments/participant/my_training.html",
         {
             "summaries": summaries,
-            # Read only for someone with no cohort to show (one query).
-            "former": [] if summaries else former_places(request.user),
+            "former": former,
             **fragment_context(cohorts=(summaries,)),
         },
     )
 
 
-def former_places(user):
-    """The places in cohorts ``user`` had and cannot see now: those they
-    were withdrawn from, and cohorts taken off the site after they were
-    published (not ones never published: those are not theirs to know of
-    yet)."""
-    return list(
-        Enrollment.objects.filter(user=user, cohort__first_published_at__isnull=False)
-        .filter(Q(withdrawn_at__isnull=False) | Q(cohort__live=False))
-        .select_related("cohort")
-        .order_by("cohort__title", "pk")
-    )
+#: A person's places that are theirs to see now: not withdrawn, in a live
+#: cohort.
+CURRENT = Q(withdrawn_at__isnull=True, cohort__live=True)
+#: Their former places: withdrawn, or in a cohort taken off the site after it
+#: was published (not one never published: not theirs to know of yet).
+FORMER = Q(cohort__first_published_at__isnull=False) & ~CURRENT
+
+
+def places(enrollments):
+    """([current], [former]) of a person's ``enrollments``, in one query:
+    the current in the queryset's order, the former by their cohort's
+    title. A cohort that went from someone's list, while others stayed,
+    says why as when it was their only one."""
+    current, former = [], []
+    for enrollment in enrollments.filter(CURRENT | FORMER):
+        if enrollment.withdrawn_at is None and enrollment.cohort.live:
+            current.append(enrollment)
+        else:
+            former.append(enrollment)
+    former.sort(key=lambda place: (place.cohort.title, place.pk))
+    return current, former
 
 
 # Writing a reflection

@@ -3,7 +3,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from assignments.participant_views import former_places
+from assignments.participant_views import places
 from cohorts.models import Enrollment
 
 
@@ -22,13 +22,10 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         if request.user.is_authenticated:
-            context["enrollments"] = (
-                Enrollment.objects.active()
-                .filter(user=request.user, cohort__live=True)
+            # With why a cohort they had is not here, as My training says.
+            context["enrollments"], context["former"] = places(
+                Enrollment.objects.filter(user=request.user)
                 .select_related("cohort")
                 .order_by("cohort__start_date", "cohort__title", "cohort__pk")
             )
-            if not context["enrollments"]:
-                # Why a cohort they had is not here, as My training says.
-                context["former"] = former_places(request.user)
         return context

@@ -140,6 +140,18 @@ class MyTrainingTest(ParticipantPageTestCase):
             )
             self.assertNotContains(response, "not enrolled in any cohort yet")
 
+    def test_a_cohort_gone_from_a_list_of_two_is_named_beside_the_other(self):
+        """It was named only when it had been the person's only cohort."""
+        other = make_cohort(self.course, "Cohort Bravo")
+        enrol(other, self.enrollment.user.email)
+        CohortPage.objects.get(pk=self.cohort.pk).unpublish()
+        for page in (url("my_training"), "/en/"):
+            response = self.client.get(page)
+            self.assertContains(
+                response, "Cohort Alpha is not on the site at the moment."
+            )
+            self.assertContains(response, f'href="{url("cohort", other.pk)}"')
+
     def test_a_cohort_never_published_is_not_named(self):
         draft = make_cohort(self.course, "Cohort Draft")
         Page.objects.filter(pk=draft.pk).update(live=False, first_published_at=None)
