@@ -3,11 +3,14 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models.functions import Lower
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Lower, Substr
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.log_actions import log
+from wagtail.models import Page
 
 from signin.links import can_reach_admin
 
@@ -119,6 +122,33 @@ def withdraw(enrollment, by):
     return False
 
 
+def with_course_title(cohorts):
+    """``cohorts`` with their course's title (their parent page's), read in
+    the same query, for ``CohortChoiceField``."""
+    return cohorts.annotate(
+        course_title=Subquery(
+            Page.objects.filter(
+                path=Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * Page.steplen)
+            ).values("title")[:1]
+        )
+    )
+
+
+class CohortChoiceField(forms.ModelChoiceField):
+    """A cohort by its name, its course's, its start and whether it is a
+    draft: a copied cohort keeps its name (and its course and start), and a
+    coordinator choosing among same-named ones could not tell them apart.
+    The course's title is there where the queryset is ``with_course_title``."""
+
+    def label_from_instance(self, cohort):
+        details = [getattr(cohort, "course_title", "")]
+        if cohort.start_date:
+            details.append(date_format(cohort.start_date, "SHORT_DATE_FORMAT"))
+        if not cohort.live:
+            details.append(str(_("draft")))
+        return f"{cohort.title} ({', '.join(filter(None, details))})"
+
+
 class EnrollmentForm(WagtailAdminModelForm):
     """Enrols a person by name and email address; the account is found or
     created from the email address. The name is used for a new account, and
@@ -141,12 +171,13 @@ class EnrollmentForm(WagtailAdminModelForm):
     class Meta:
         model = Enrollment
         fields = ["cohort", "role", "organisation"]
+        field_classes = {"cohort": CohortChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.for_user is not None:
-            self.fields["cohort"].queryset = cohorts_for_user(self.for_user).order_by(
-                "title"
+            self.fields["cohort"].queryset = with_course_title(
+                cohorts_for_user(self.for_user).order_by("title")
             )
         if self.instance.pk:
             user = self.instance.user

@@ -27,7 +27,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from . import audit
 from .calendar.invites import reconcile
-from .enrolment import people_for_emails, split_name
+from .enrolment import (
+    CohortChoiceField,
+    people_for_emails,
+    split_name,
+    with_course_title,
+)
 from .models import CohortPage, Enrollment
 from .permissions import cohorts_for_user, sync_trainer_access
 from .welcome import welcomes
@@ -517,7 +522,7 @@ def describe(counts):
 class ImportForm(forms.Form):
     """Chooses a cohort and a file; valid only when every row of the file is."""
 
-    cohort = forms.ModelChoiceField(label=gettext_lazy("Cohort"), queryset=None)
+    cohort = CohortChoiceField(label=gettext_lazy("Cohort"), queryset=None)
     file = forms.FileField(
         label=gettext_lazy("File"),
         validators=[FileExtensionValidator(EXTENSIONS)],
@@ -533,7 +538,9 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts_for_user(user).order_by("title")
+        self.fields["cohort"].queryset = with_course_title(
+            cohorts_for_user(user).order_by("title")
+        )
         self.people, self.problems = [], []
 
     def clean_file(self):

@@ -605,6 +605,26 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         self.coordinator.refresh_from_db()
         self.assertNotEqual(self.coordinator.last_name, "Korhonen")
 
+    def test_the_cohort_lists_tell_a_copy_from_its_original(self):
+        """A copy keeps its name, course and start: the lists say which is
+        the draft, and of which course."""
+        copy = self.cohort.copy(update_attrs={"slug": "cohort-a-copy"}, keep_live=False)
+        self.client.force_login(self.coordinator)
+        for path in (f"{ENROLMENTS}new/", f"{ENROLMENTS}import/"):
+            soup = self.get_soup(self.client.get(path).content)
+            options = {
+                option["value"]: option.get_text(strip=True)
+                for option in soup.select("select[name=cohort] option")
+                if option["value"]
+            }
+            with self.subTest(path=path):
+                self.assertEqual(
+                    options[str(self.cohort.pk)], "Cohort A (Virtual work, 03/15/2027)"
+                )
+                self.assertEqual(
+                    options[str(copy.pk)], "Cohort A (Virtual work, 03/15/2027, draft)"
+                )
+
     def test_a_trainer_opens_their_people_to_read_only(self):
         trainer = make_trainer(self.cohort)
         rows = self.listing_rows(trainer)
