@@ -19,6 +19,9 @@ from .models import Choice, DueEntry, Experiment, Reflection
 
 
 def bring_text(title):
+    if title is None:
+        # A gap with options: each participant brings the one they chose.
+        return _("Bring what you learned from the experiment you chose.")
     return _("Bring what you learned from the experiment “%(title)s”.") % {
         "title": title
     }
@@ -26,24 +29,33 @@ def bring_text(title):
 
 def experiments_to_bring(sessions):
     """{session uid: "Bring what you learned from …"} for the sessions that
-    follow an experiment: the one after the previous session. Lazy texts,
-    said in the language of whoever reads them. One query."""
+    follow an experiment: the one after the previous session, or the one
+    each participant chose where that gap offers a choice (the invite is the
+    same for everyone). Lazy texts, said in the language of whoever reads
+    them. One query."""
     cohorts = {session.page_id: session.page for session in sessions}
-    experiments = {}
+    options = {}
     for experiment in Experiment.objects.filter(cohort__in=list(cohorts)).order_by(
         "cohort", "sort_order", "pk"
     ):
-        experiments.setdefault(
-            (experiment.cohort_id, experiment.after_session), experiment
+        options.setdefault((experiment.cohort_id, experiment.after_session), []).append(
+            experiment
         )
+    experiments = {
+        gap: of_gap[0] if not choosing.asks_choice(of_gap) else None
+        for gap, of_gap in options.items()
+    }
     texts = {}
     for session in sessions:
         order = [each.uid for each in cohorts[session.page_id].sessions.all()]
         if session.uid not in order:
             continue  # a deleted session being cancelled
-        experiment = experiments.get((session.page_id, order.index(session.uid)))
-        if experiment is not None:
-            texts[session.uid] = lazy(bring_text, str)(experiment.title)
+        gap = (session.page_id, order.index(session.uid))
+        if gap in experiments:
+            experiment = experiments[gap]
+            texts[session.uid] = lazy(bring_text, str)(
+                experiment.title if experiment is not None else None
+            )
     return texts
 
 

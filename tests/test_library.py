@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 from unittest import mock, skipUnless
 
+import icalendar
 from bs4 import BeautifulSoup
 from django.db import connection
 from django.test import TestCase
@@ -16,6 +17,7 @@ from django.utils import timezone, translation
 from wagtail.users.models import UserProfile
 
 from assignments.models import Choice, Experiment, Reflection
+from cohorts.calendar.ical import session_file
 from cohorts.enrolment import enrol, withdraw
 from courses.models import CoursePage, ExperimentTemplate
 from library.models import Pattern, Provenance, Story, Thanks, Theme
@@ -235,6 +237,17 @@ class ChoiceTest(TestCase):
         # Their trainer follows every option.
         __, summaries = due_summaries(self.trainer, new_token(self.trainer))
         self.assertEqual(len(summaries), 4)
+
+    def test_the_invite_asks_to_bring_the_chosen_experiment_not_the_first(self):
+        """The invite is the same for everyone: it named the gap's first
+        option, whichever one a participant chose."""
+        second = self.cohort.sessions.order_by("sort_order")[1]
+        event = icalendar.Calendar.from_ical(session_file(second)).events[0]
+        self.assertIn(
+            "Bring what you learned from the experiment you chose.",
+            event["DESCRIPTION"],
+        )
+        self.assertNotIn("Experiment 1", event["DESCRIPTION"])
 
     def test_an_own_experiment_needs_its_plan(self):
         self.client.force_login(self.anna.user)
