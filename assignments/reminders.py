@@ -2,18 +2,23 @@
 who have not submitted it (through the cohorts app's ``queue_reminders``
 hook, run by ``manage.py send_reminders``)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from cohorts import conf
-from cohorts.reminders import already_queued, participants
-from outbox.rendering import preferred_languages, render_email
-from outbox.sending import queue_email
+from cohorts.reminders import (
+    participants,
+    queue_new,
+    reminded_participant,
+    reminder,
+)
+from outbox.kinds import Rendered
+from outbox.rendering import render_email
 
 from . import choosing
 from .emails import Kind
@@ -54,50 +59,78 @@ def queue_reflection_reminders(now):
         ).values_list("experiment_id", "author_id")
     )
     reminds = reminded_experiments(due)
-    messages = [
+    reminders = [
         (
-            f"reminder:reflection:{experiment.pk}:{when.isoformat()}:{person.user_id}",
-            person,
-            experiment,
-            when,
+            reminder(
+                f"reminder:reflection:{experiment.pk}:{when.isoformat()}:"
+                f"{person.user_id}",
+                Kind.REFLECTION_REMINDER,
+                person,
+                experiment=experiment.pk,
+                due=when.isoformat(),
+            ),
+            (experiment, when),
         )
         for experiment, when in due.items()
         for person in people.get(experiment.cohort_id, [])
         if (experiment.pk, person.pk) not in submitted and reminds(person, experiment)
     ]
-    queued = already_queued(key for key, *__ in messages)
-    languages = preferred_languages([person.user for __, person, *__ in messages])
-    count = 0
-    for key, person, experiment, when in messages:
-        if key in queued:
-            continue
-        cohort = experiment.cohort
-        with translation.override(languages[person.user_id]):
-            local = when.astimezone(cohort.zone)
-            subject, text, html = render_email(
-                "assignments/email/reflection_reminder",
-                _("Reflection due %(when)s: %(title)s")
-                % {
-                    "when": date_format(local, "DATE_FORMAT"),
-                    "title": experiment.title,
-                },
-                experiment=experiment,
-                cohort=cohort,
-                due=f"{date_format(local, 'DATE_FORMAT')} "
-                f"{time_format(local, 'TIME_FORMAT')}",
-                # Where the reflection is written (signing in first if
-                # need be), at the site's address like every other link in
-                # an email: the page's own full URL takes the host of the
-                # Site record, which a site behind a proxy may not answer on.
-                url=conf.site_url()
-                + reverse("participant:reflection", args=[experiment.pk]),
-                person=person.user,
-            )
-        queue_email(
-            key, Kind.REFLECTION_REMINDER, person.user.email, subject, text, html
-        )
-        count += 1
-    return count
+    return queue_new(reminders, lambda about: reflection_reminder_subject(*about))
+
+
+def reflection_reminder_subject(experiment, when):
+    return _("Reflection due %(when)s: %(title)s") % {
+        "when": date_format(when.astimezone(experiment.cohort.zone), "DATE_FORMAT"),
+        "title": experiment.title,
+    }
+
+
+def render_reflection_reminder(email):
+    """The reminder of a reflection due; None when it has been submitted,
+    is no longer due then (the due time or session moved: the new time has
+    a reminder of its own) or is past due, when the person has chosen
+    another experiment or been withdrawn, or the cohort unpublished."""
+    params = email.params
+    experiment = (
+        Experiment.objects.filter(pk=params["experiment"], cohort__live=True)
+        .select_related("cohort")
+        .prefetch_related("cohort__sessions")
+        .first()
+    )
+    if experiment is None:
+        return None
+    cohort = experiment.cohort
+    when = experiment.due(sessions=list(cohort.sessions.all()))
+    if (
+        when is None
+        or when != datetime.fromisoformat(params["due"])
+        or when <= timezone.now()
+    ):
+        return None
+    person = reminded_participant(email, cohort.pk)
+    if (
+        person is None
+        or Reflection.objects.filter(
+            experiment=experiment, author=person, status=Reflection.Status.SUBMITTED
+        ).exists()
+        or not reminded_experiments({experiment: when})(person, experiment)
+    ):
+        return None
+    local = when.astimezone(cohort.zone)
+    subject, text, html = render_email(
+        "assignments/email/reflection_reminder",
+        reflection_reminder_subject(experiment, when),
+        experiment=experiment,
+        cohort=cohort,
+        due=f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'TIME_FORMAT')}",
+        # Where the reflection is written (signing in first if need be), at
+        # the site's address like every other link in an email: the page's
+        # own full URL takes the host of the Site record, which a site
+        # behind a proxy may not answer on.
+        url=conf.site_url() + reverse("participant:reflection", args=[experiment.pk]),
+        person=person.user,
+    )
+    return Rendered(subject, text, html)
 
 
 def reminded_experiments(due):

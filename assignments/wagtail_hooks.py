@@ -22,7 +22,7 @@ from .panels import AwaitingFeedbackPanel
 from .participant_views import sign_in_destination
 from .permissions import ReflectionPermissionPolicy
 from .personal_data import personal_data
-from .reminders import queue_reflection_reminders
+from .reminders import queue_reflection_reminders, render_reflection_reminder
 from .views import ReflectionViewSet
 
 register_permission_policy(Reflection, ReflectionPermissionPolicy(Reflection))
@@ -50,6 +50,11 @@ def register_training_viewsets():
 @hooks.register("register_email_kinds")
 def reflection_email_kinds():
     return Kind
+
+
+@hooks.register("register_email_renderers")
+def reflection_email_renderers():
+    return {Kind.REFLECTION_REMINDER: render_reflection_reminder}
 
 
 # Feedback on reflections, in the cohorts' log (cohorts.audit).

@@ -3,21 +3,27 @@ apps built on cohorts add (the ``queue_reminders`` hook: a function that
 takes the time and returns {kind: how many it queued}). Run every hour by
 the workers (the "cohorts.reminders" periodic job), or by ``manage.py
 send_reminders``; a key per reminder makes running it again send nothing
-twice."""
+twice.
+
+The job only records who is due which reminder, in a few queries however
+many people there are (``queue_new``); the worker renders each one when it
+sends it, in its reader's language, and drops it if it is no longer due
+(the renderers registered with ``register_email_renderers``)."""
 
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
+from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
 from outbox.rendering import preferred_languages
-from outbox.sending import queue_email
+from outbox.sending import queue_emails
 
-from .emails import Kind, render_session_email
-from .models import CohortPage, Enrollment, Session, join_urls
+from .emails import Kind, local_times, render_session_email
+from .models import Enrollment, Session
 
 
 def queue_reminders(now=None):
@@ -39,49 +45,116 @@ def sessions_tomorrow(now):
         .select_related("page")
         .order_by("start")
     )
-    return [
-        session
-        for session in sessions
-        if session.start.astimezone(session.page.zone).date()
-        == now.astimezone(session.page.zone).date() + timedelta(days=1)
-    ]
+    return [session for session in sessions if is_tomorrow(session, now)]
+
+
+def is_tomorrow(session, now):
+    zone = session.page.zone
+    return session.start.astimezone(zone).date() == now.astimezone(
+        zone
+    ).date() + timedelta(days=1)
 
 
 def queue_session_reminders(now):
-    """Every participant of a session tomorrow, with the join link."""
+    """Every participant of a session tomorrow."""
     sessions = sessions_tomorrow(now)
-    cohorts = CohortPage.objects.prefetch_related("sessions").in_bulk(
-        {session.page_id for session in sessions}
+    people = participants({session.page_id: session.page for session in sessions})
+    reminders = [
+        (
+            reminder(
+                f"reminder:session:{session.uid}:{day}:{person.user_id}",
+                Kind.SESSION_REMINDER,
+                person,
+                session=str(session.uid),
+                day=day.isoformat(),
+            ),
+            session,
+        )
+        for session in sessions
+        for day in [session.start.astimezone(session.page.zone).date()]
+        for person in people.get(session.page_id, [])
+    ]
+    return queue_new(reminders, session_reminder_subject)
+
+
+#: Formatted with the session's title and time (``render_session_email``).
+SESSION_REMINDER_SUBJECT = gettext_lazy("Tomorrow: %(title)s, %(when)s")
+
+
+def session_reminder_subject(session):
+    return str(SESSION_REMINDER_SUBJECT) % {
+        "title": f"{session.page.title} – {session.title}",
+        "when": local_times(session),
+    }
+
+
+def render_session_reminder(email):
+    """The reminder of a session, with its join link; None when the session
+    has been removed (cancelled), moved to another day (which has a
+    reminder of its own) or has started, its cohort unpublished, or the
+    person withdrawn."""
+    params = email.params
+    session = (
+        Session.objects.filter(uid=params["session"], page__live=True)
+        .select_related("page")
+        .prefetch_related("page__sessions")
+        .first()
     )
-    people = participants(cohorts)
-    links = join_urls(sessions)
-    messages = []
-    for session in sessions:
-        session.page = cohorts[session.page_id]
-        day = session.start.astimezone(session.page.zone).date()
-        for person in people.get(session.page_id, []):
-            key = f"reminder:session:{session.uid}:{day}:{person.user_id}"
-            messages.append((key, person, session))
-    queued = already_queued(key for key, __, __ in messages)
-    languages = preferred_languages([person.user for __, person, __ in messages])
-    preparations = Session.preparations(sessions)
-    count = 0
-    for key, person, session in messages:
-        if key in queued:
-            continue
-        with translation.override(languages[person.user_id]):
-            subject, text, html = render_session_email(
-                "session_reminder",
-                _("Tomorrow: %(title)s, %(when)s"),
-                session,
-                join_url=links.get(session.uid, ""),
-                show_join_url=True,
-                preparation=preparations.get(session.uid, ""),
-                person=person.user,
-            )
-        queue_email(key, Kind.SESSION_REMINDER, person.user.email, subject, text, html)
-        count += 1
-    return count
+    if (
+        session is None
+        or session.start <= timezone.now()
+        or session.start.astimezone(session.page.zone).date().isoformat()
+        != params["day"]
+    ):
+        return None
+    person = reminded_participant(email, session.page_id)
+    if person is None:
+        return None
+    subject, text, html = render_session_email(
+        "session_reminder",
+        SESSION_REMINDER_SUBJECT,
+        session,
+        join_url=session.join_url,
+        show_join_url=True,
+        preparation=Session.preparations([session]).get(session.uid, ""),
+        person=person.user,
+    )
+    return Rendered(subject, text, html)
+
+
+def reminder(key, kind, person, **params):
+    """An unsaved outbox row: a reminder to the participant ``person`` (an
+    enrolment), rendered from ``params`` when it is sent."""
+    return OutgoingEmail(
+        key=key,
+        kind=kind,
+        to=person.user.email,
+        user=person.user,
+        params={"enrollment": person.pk, **params},
+    )
+
+
+def queue_new(reminders, subject):
+    """Queue those of ``reminders`` ((unsaved outbox row, what it is about)
+    pairs) that are not queued yet, in a few queries however many there
+    are; returns how many. Each gets ``subject(about)`` in its reader's
+    language, made once per language, for the outbox to list it by until
+    it is sent (the worker renders it again, with the text)."""
+    reminders = list(reminders)
+    queued = already_queued(email.key for email, __ in reminders)
+    reminders = [
+        (email, about) for email, about in reminders if email.key not in queued
+    ]
+    languages = preferred_languages([email.user for email, __ in reminders])
+    subjects = {}
+    for email, about in reminders:
+        language = languages[email.user_id]
+        if (about, language) not in subjects:
+            with translation.override(language):
+                subjects[about, language] = subject(about)[:255]
+        email.subject = subjects[about, language]
+    queue_emails(email for email, __ in reminders)
+    return len(reminders)
 
 
 def participants(cohorts):
@@ -96,6 +169,28 @@ def participants(cohorts):
     ):
         people.setdefault(enrollment.cohort_id, []).append(enrollment)
     return people
+
+
+def reminded_participant(email, cohort_id):
+    """The enrolment an outbox row of a reminder is for, while it is still
+    its recipient's place as a participant in the cohort ``cohort_id``;
+    else None."""
+    user = email.user
+    if user is None or not user.email:
+        return None
+    enrollment = (
+        Enrollment.objects.active()
+        .filter(
+            pk=email.params["enrollment"],
+            cohort_id=cohort_id,
+            user=user,
+            role=Enrollment.Role.PARTICIPANT,
+        )
+        .first()
+    )
+    if enrollment is not None:
+        enrollment.user = user
+    return enrollment
 
 
 def already_queued(keys):

@@ -21,7 +21,7 @@ from .permissions import (
     resync_trainer_access,
 )
 from .planning import plan_new_cohort, remember_start_date
-from .reminders import queue_reminders
+from .reminders import queue_reminders, render_session_reminder
 from .views import cohort_buttons
 from .welcome import render_welcome
 
@@ -51,6 +51,7 @@ def cohort_email_renderers():
         Kind.UPDATE: render_invite,
         Kind.CANCEL: render_invite,
         Kind.REMOVED: render_invite,
+        Kind.SESSION_REMINDER: render_session_reminder,
     }
 
 

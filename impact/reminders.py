@@ -2,20 +2,26 @@
 to the participants who have not sent their answers (through the cohorts
 app's ``queue_reminders`` hook, run every hour by the workers)."""
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from cohorts.models import CohortPage
-from cohorts.reminders import already_queued, participants
+from cohorts.reminders import (
+    participants,
+    queue_new,
+    reminded_participant,
+    reminder,
+)
 from outbox.conf import site_url
-from outbox.rendering import preferred_languages, render_email
-from outbox.sending import queue_email
+from outbox.kinds import Rendered
+from outbox.rendering import render_email
 
-from . import conf
+from . import conf, waves
 from .emails import Kind
-from .models import Response
+from .models import CohortStatement, Response
 from .waves import schedule
 
 
@@ -47,40 +53,68 @@ def queue_survey_reminders(now):
             status=Response.Status.SUBMITTED,
         ).values_list("enrollment_id", "wave")
     )
-    messages = [
+    reminders = [
         (
-            f"reminder:impact:{cohort.pk}:{opening.wave}:{person.user_id}",
-            person,
-            cohort,
-            opening,
+            reminder(
+                f"reminder:impact:{cohort.pk}:{opening.wave}:{person.user_id}",
+                Kind.SURVEY_REMINDER,
+                person,
+                cohort=cohort.pk,
+                wave=opening.wave,
+            ),
+            (cohort, opening),
         )
         for cohort, opening in due
         for person in people.get(cohort.pk, [])
         if (person.pk, opening.wave) not in answered
     ]
-    queued = already_queued(key for key, *__ in messages)
-    languages = preferred_languages([person.user for __, person, *__ in messages])
-    count = 0
-    for key, person, cohort, opening in messages:
-        if key in queued:
-            continue
-        with translation.override(languages[person.user_id]):
-            local = opening.closes.astimezone(cohort.zone)
-            closes = (
-                f"{date_format(local, 'DATE_FORMAT')} "
-                f"{time_format(local, 'TIME_FORMAT')}"
-            )
-            subject, text, html = render_email(
-                "impact/email/survey_reminder",
-                _("Your answers are missing: %(wave)s, %(cohort)s")
-                % {"wave": opening.label, "cohort": cohort.title},
-                cohort=cohort,
-                wave=opening.label,
-                closes=closes,
-                url=site_url()
-                + reverse("impact:survey", args=[cohort.pk, opening.wave]),
-                person=person.user,
-            )
-        queue_email(key, Kind.SURVEY_REMINDER, person.user.email, subject, text, html)
-        count += 1
-    return count
+    return queue_new(reminders, lambda about: survey_reminder_subject(*about))
+
+
+def survey_reminder_subject(cohort, opening):
+    return _("Your answers are missing: %(wave)s, %(cohort)s") % {
+        "wave": opening.label,
+        "cohort": cohort.title,
+    }
+
+
+def render_survey_reminder(email):
+    """The reminder of a wave of the survey; None when the person has sent
+    their answers meanwhile or been withdrawn, the wave has closed (or no
+    longer exists), or the cohort has been unpublished or has no impact
+    plan any more."""
+    params = email.params
+    cohort = (
+        CohortPage.objects.live()
+        .filter(
+            Exists(CohortStatement.objects.filter(cohort=OuterRef("pk"))),
+            pk=params["cohort"],
+        )
+        .prefetch_related("sessions")
+        .first()
+    )
+    if cohort is None:
+        return None
+    found = waves.opening(list(cohort.sessions.all()), cohort.zone, params["wave"])
+    if found is None or found.is_over(timezone.now()):
+        return None
+    person = reminded_participant(email, cohort.pk)
+    if (
+        person is None
+        or Response.objects.filter(
+            enrollment=person, wave=found.wave, status=Response.Status.SUBMITTED
+        ).exists()
+    ):
+        return None
+    local = found.closes.astimezone(cohort.zone)
+    subject, text, html = render_email(
+        "impact/email/survey_reminder",
+        survey_reminder_subject(cohort, found),
+        cohort=cohort,
+        wave=found.label,
+        closes=f"{date_format(local, 'DATE_FORMAT')} "
+        f"{time_format(local, 'TIME_FORMAT')}",
+        url=site_url() + reverse("impact:survey", args=[cohort.pk, found.wave]),
+        person=person.user,
+    )
+    return Rendered(subject, text, html)

@@ -4,7 +4,7 @@ from . import personal_data
 from .emails import Kind
 from .models import plan_impact
 from .panels import CourseFiguresPanel, impact_plan_panels
-from .reminders import queue_survey_reminders
+from .reminders import queue_survey_reminders, render_survey_reminder
 from .reports import cohort_impact_urls, course_impact_urls, impact_buttons
 from .timeline import survey_items
 
@@ -21,6 +21,11 @@ hooks.register("register_course_admin_urls", course_impact_urls)
 @hooks.register("register_email_kinds")
 def impact_email_kinds():
     return Kind
+
+
+@hooks.register("register_email_renderers")
+def impact_email_renderers():
+    return {Kind.SURVEY_REMINDER: render_survey_reminder}
 
 
 @hooks.register("queue_reminders")

@@ -35,6 +35,7 @@ from impact.models import (
 )
 from impact.waves import schedule
 from outbox.models import OutgoingEmail
+from outbox.sending import render
 
 from .factories import (
     cohort_edit_data,
@@ -276,9 +277,10 @@ class SurveyReminderTests(TestCase):
         self.assertEqual(
             [email.to for email in sent], [p.email for p in self.people[1:]]
         )
+        # The worker makes the message when it sends it.
         self.assertIn(
             reverse("impact:survey", args=[self.cohort.pk, Wave.BASELINE]),
-            sent[0].text,
+            render(sent[0]).text,
         )
         # The next hour, and the next day: nothing again.
         queue_reminders(now=now + timedelta(hours=1))

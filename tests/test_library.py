@@ -242,7 +242,8 @@ class ChoiceTest(TestCase):
         """The invite is the same for everyone: it named the gap's first
         option, whichever one a participant chose."""
         second = self.cohort.sessions.order_by("sort_order")[1]
-        event = icalendar.Calendar.from_ical(session_file(second)).events[0]
+        with translation.override("en"):
+            event = icalendar.Calendar.from_ical(session_file(second)).events[0]
         self.assertIn(
             "Bring what you learned from the experiment you chose.",
             event["DESCRIPTION"],

@@ -1,12 +1,19 @@
-"""Reminders the day before a session and before a reflection is due."""
+"""Reminders the day before a session, before a reflection is due and before
+a wave of the impact survey closes. The job records who is due which
+reminder; the worker renders each one as it sends it, or drops it when it
+is no longer due."""
 
 import zoneinfo
 from datetime import datetime, timedelta
 from io import StringIO
 
 from django.core.management import call_command
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from wagtail.users.models import UserProfile
 
 from assignments.emails import Kind as ReflectionKind
 from assignments.models import Reflection
@@ -14,12 +21,17 @@ from cohorts.emails import Kind
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from cohorts.reminders import queue_reminders
+from impact.emails import Kind as SurveyKind
+from impact.models import Wave
 from outbox.models import OutgoingEmail
+from outbox.sending import send_pending
 
 from .factories import make_cohort, make_course, make_participants
+from .test_impact import answer, make_impact_course
 from .test_outbox import SMTPServerMixin
 
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
+State = OutgoingEmail.State
 
 
 def helsinki(*args):
@@ -30,7 +42,33 @@ def reminders(kind):
     return OutgoingEmail.objects.filter(kind=kind).order_by("to")
 
 
-class SessionReminderTests(TestCase):
+class ReminderTestCase(SMTPServerMixin, TestCase):
+    def received(self, kind):
+        """{address: (subject, text)} of the reminders of ``kind`` that the
+        worker sends now."""
+        send_pending()
+        subjects = set(reminders(kind).values_list("subject", flat=True))
+        return {
+            message["To"]: (message["Subject"], body(message))
+            for message in self.mailbox.messages
+            if message["Subject"] in subjects
+        }
+
+    def states(self, kind):
+        return {email.to: email.state for email in reminders(kind)}
+
+    def prefer(self, enrollment, language):
+        UserProfile.get_for_user(enrollment.user)
+        UserProfile.objects.filter(user=enrollment.user).update(
+            preferred_language=language
+        )
+
+
+def body(message):
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+class SessionReminderTests(ReminderTestCase):
     @classmethod
     def setUpTestData(cls):
         # Sessions on 15 and 29 March and 12 April 2027, 9.00 in Helsinki.
@@ -39,24 +77,47 @@ class SessionReminderTests(TestCase):
         enrol(cls.cohort, "tero@example.fi", role=Enrollment.Role.TRAINER)
         OutgoingEmail.objects.all().delete()  # the invites
 
-    def test_participants_get_a_reminder_with_the_join_link_the_day_before(self):
+    def change_first_session(self, change):
         page = self.cohort.get_latest_revision_as_object()
         sessions = list(page.sessions.all())
-        sessions[0].meeting_url = "https://meet.example.fi/virtu-1"
+        change(sessions)
         page.sessions = sessions
         page.save_revision().publish()
+
+    def test_participants_get_a_reminder_with_the_join_link_the_day_before(self):
+        def add_link(sessions):
+            sessions[0].meeting_url = "https://meet.example.fi/virtu-1"
+
+        self.change_first_session(add_link)
         OutgoingEmail.objects.all().delete()
 
         queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
 
-        sent = reminders(Kind.SESSION_REMINDER)
+        queued = reminders(Kind.SESSION_REMINDER)
         self.assertEqual(
-            [email.to for email in sent], [person.email for person in self.people]
+            [email.to for email in queued], [person.email for person in self.people]
         )
-        self.assertIn("https://meet.example.fi/virtu-1", sent[0].text)
-        self.assertIn("15. maaliskuuta 2027", sent[0].text)
-        self.assertIn("Session 1", sent[0].subject)
         self.assertEqual(OutgoingEmail.objects.count(), 3)  # trainers get none
+        # The outbox lists a waiting reminder by its subject.
+        self.assertIn("Session 1", queued[0].subject)
+        received = self.received(Kind.SESSION_REMINDER)
+        self.assertEqual(sorted(received), [person.email for person in self.people])
+        subject, text = received[self.people[0].email]
+        self.assertIn("Session 1", subject)
+        self.assertIn("https://meet.example.fi/virtu-1", text)
+        self.assertIn("15. maaliskuuta 2027", text)
+
+    def test_each_reader_gets_the_reminder_in_their_language(self):
+        self.prefer(self.people[0], "en")
+
+        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+
+        received = self.received(Kind.SESSION_REMINDER)
+        english, finnish = (received[p.email][1] for p in self.people[:2])
+        self.assertIn("Your training session is tomorrow.", english)
+        self.assertIn("March 15, 2027", english)
+        self.assertNotIn("Your training session is tomorrow.", finnish)
+        self.assertIn("15. maaliskuuta 2027", finnish)
 
     def test_tomorrow_is_the_next_day_in_the_cohorts_zone(self):
         # 37 hours before, but two days ahead on the calendar in Helsinki.
@@ -77,18 +138,46 @@ class SessionReminderTests(TestCase):
         self.assertEqual(again[Kind.SESSION_REMINDER], 0)
         self.assertEqual(OutgoingEmail.objects.count(), 3)
 
-    def test_a_moved_session_gets_a_reminder_for_its_new_day(self):
+    def test_a_moved_session_gets_a_reminder_for_its_new_day_alone(self):
         queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
-        page = self.cohort.get_latest_revision_as_object()
-        sessions = list(page.sessions.all())
-        sessions[0].start += timedelta(days=1)
-        sessions[0].end += timedelta(days=1)
-        page.sessions = sessions
-        page.save_revision().publish()
 
+        def move(sessions):
+            sessions[0].start += timedelta(days=1)
+            sessions[0].end += timedelta(days=1)
+
+        self.change_first_session(move)
         queue_reminders(now=helsinki(2027, 3, 15, 8, 0))
 
         self.assertEqual(reminders(Kind.SESSION_REMINDER).count(), 6)
+        received = self.received(Kind.SESSION_REMINDER)
+        self.assertEqual(len(received), 3)
+        self.assertIn("16. maaliskuuta 2027", received[self.people[0].email][1])
+        self.assertEqual(
+            sorted(reminders(Kind.SESSION_REMINDER).values_list("state", flat=True)),
+            [State.DROPPED] * 3 + [State.SENT] * 3,
+        )
+
+    def test_a_session_removed_after_queueing_is_not_reminded(self):
+        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+
+        def remove(sessions):
+            del sessions[0]
+
+        self.change_first_session(remove)
+
+        self.assertEqual(self.received(Kind.SESSION_REMINDER), {})
+        self.assertEqual(set(self.states(Kind.SESSION_REMINDER).values()), {"dropped"})
+
+    def test_a_participant_withdrawn_after_queueing_is_not_reminded(self):
+        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        self.people[0].withdraw()
+
+        received = self.received(Kind.SESSION_REMINDER)
+
+        self.assertEqual(sorted(received), [p.email for p in self.people[1:]])
+        self.assertEqual(
+            self.states(Kind.SESSION_REMINDER)[self.people[0].email], State.DROPPED
+        )
 
     def test_an_unpublished_cohort_sends_no_reminders(self):
         CohortPage.objects.filter(pk=self.cohort.pk).update(live=False)
@@ -97,8 +186,15 @@ class SessionReminderTests(TestCase):
 
         self.assertEqual(OutgoingEmail.objects.count(), 0)
 
+    def test_a_cohort_unpublished_after_queueing_sends_no_reminders(self):
+        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        CohortPage.objects.filter(pk=self.cohort.pk).update(live=False)
 
-class ReflectionReminderTests(TestCase):
+        self.assertEqual(self.received(Kind.SESSION_REMINDER), {})
+        self.assertEqual(set(self.states(Kind.SESSION_REMINDER).values()), {"dropped"})
+
+
+class ReflectionReminderTests(ReminderTestCase):
     @classmethod
     def setUpTestData(cls):
         # Experiment 1 is due when session 2 starts: 29 March 2027, 9.00.
@@ -114,7 +210,7 @@ class ReflectionReminderTests(TestCase):
             status=Reflection.Status.SUBMITTED,
             submitted_at=helsinki(2027, 3, 20, 12, 0),
         )
-        Reflection.objects.create(
+        cls.draft = Reflection.objects.create(
             experiment=cls.experiment, author=cls.drafting, answers=answers
         )
         OutgoingEmail.objects.all().delete()  # the invites
@@ -122,14 +218,30 @@ class ReflectionReminderTests(TestCase):
     def test_only_participants_who_have_not_submitted_are_reminded(self):
         queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
 
-        sent = reminders(ReflectionKind.REFLECTION_REMINDER)
+        queued = reminders(ReflectionKind.REFLECTION_REMINDER)
         self.assertEqual(
-            [email.to for email in sent], [self.drafting.email, self.silent.email]
+            [email.to for email in queued], [self.drafting.email, self.silent.email]
         )
-        self.assertIn("Experiment 1", sent[0].text)
-        self.assertIn("29. maaliskuuta 2027", sent[0].text)
-        self.assertIn(
-            f"http://testserver/my/experiments/{self.experiment.pk}/\n", sent[0].text
+        received = self.received(ReflectionKind.REFLECTION_REMINDER)
+        self.assertEqual(sorted(received), [self.drafting.email, self.silent.email])
+        subject, text = received[self.drafting.email]
+        self.assertIn("Experiment 1", subject)
+        self.assertIn("Experiment 1", text)
+        self.assertIn("29. maaliskuuta 2027", text)
+        self.assertIn(f"http://testserver/my/experiments/{self.experiment.pk}/\n", text)
+
+    def test_a_reflection_submitted_after_queueing_is_not_reminded(self):
+        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
+        self.draft.status = Reflection.Status.SUBMITTED
+        self.draft.submitted_at = timezone.now()
+        self.draft.save()
+
+        received = self.received(ReflectionKind.REFLECTION_REMINDER)
+
+        self.assertEqual(sorted(received), [self.silent.email])
+        self.assertEqual(
+            self.states(ReflectionKind.REFLECTION_REMINDER)[self.drafting.email],
+            State.DROPPED,
         )
 
     def test_a_reflection_due_in_more_than_two_days_is_not_reminded_yet(self):
@@ -145,11 +257,65 @@ class ReflectionReminderTests(TestCase):
 
         self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 2)
 
+    def test_a_due_time_moved_after_queueing_drops_the_reminder(self):
+        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
+        self.experiment.due_at = helsinki(2027, 4, 5, 16, 0)
+        self.experiment.save()
+
+        self.assertEqual(self.received(ReflectionKind.REFLECTION_REMINDER), {})
+
     def test_running_again_sends_nothing_twice(self):
         queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
         queue_reminders(now=helsinki(2027, 3, 28, 12, 0))
 
         self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 2)
+
+
+class SurveyReminderTests(ReminderTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        # The baseline closes when the first session starts: 15 March 2027.
+        cls.cohort = make_cohort(make_impact_course())
+        cls.people = make_participants(cls.cohort, 2)
+        OutgoingEmail.objects.all().delete()
+
+    def test_answers_sent_after_queueing_drop_the_reminder(self):
+        queue_reminders(now=helsinki(2027, 3, 12, 12, 0))
+        answer(self.people[0], Wave.BASELINE, [5, 5, 5])
+
+        received = self.received(SurveyKind.SURVEY_REMINDER)
+
+        self.assertEqual(sorted(received), [self.people[1].email])
+        self.assertIn(
+            reverse("impact:survey", args=[self.cohort.pk, Wave.BASELINE]),
+            received[self.people[1].email][1],
+        )
+        self.assertEqual(
+            self.states(SurveyKind.SURVEY_REMINDER)[self.people[0].email],
+            State.DROPPED,
+        )
+
+
+class ReminderQueryTests(TestCase):
+    def test_the_job_takes_as_many_queries_for_thirty_people_as_for_three(self):
+        # On 14 March: session 1 tomorrow, the baseline closing, and a
+        # reflection due early the next morning.
+        cohort = make_cohort(make_impact_course())
+        make_participants(cohort, 3)
+        cohort.experiments.filter(after_session=1).update(
+            due_at=helsinki(2027, 3, 15, 8, 0)
+        )
+        OutgoingEmail.objects.all().delete()
+        now = helsinki(2027, 3, 14, 12, 0)
+        with CaptureQueriesContext(connection) as few:
+            counts = queue_reminders(now=now)
+        self.assertEqual(set(counts.values()), {3})
+
+        make_participants(cohort, 27, "more")
+        OutgoingEmail.objects.all().delete()
+        with self.assertNumQueries(len(few)):
+            counts = queue_reminders(now=now)
+        self.assertEqual(set(counts.values()), {30})
 
 
 class ReminderCommandTests(SMTPServerMixin, TestCase):
