@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -28,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -155,7 +156,7 @@ def users_who_may_sign_in_by_link():
 # Links asked for on the sign-in page
 
 
-def send_link(email, now=None):
+def send_link(email, now=None, next_path=""):
     """Email a new link to the person with this address, if they may sign
     in by link (``users_who_may_sign_in_by_link``).
 
@@ -165,6 +166,7 @@ def send_link(email, now=None):
     the same little work for any address and no usable link is ever stored.
     At most ``conf.links_per_address()`` links an hour go to one person,
     counted in the outbox, so the limit holds across processes and restarts.
+    ``next_path``, a path on this site, is where the link leads once used.
     """
     now = now or timezone.now()
     user = (
@@ -186,8 +188,21 @@ def send_link(email, now=None):
             Kind.SIGN_IN,
             user.email,
             user=user,
-            params={"asked": now.isoformat()},
+            params={
+                "asked": now.isoformat(),
+                **({"next": next_path} if is_local_path(next_path) else {}),
+            },
         )
+
+
+def is_local_path(path):
+    """Whether ``path`` is a path on this site (not //elsewhere or a URL)."""
+    return (
+        bool(path)
+        and path.startswith("/")
+        and not path.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(path, allowed_hosts=set())
+    )
 
 
 def render_sign_in(email):
@@ -207,11 +222,14 @@ def render_sign_in(email):
         return Rendered(subject, text, html)
     link, token = new_link(user)
     log_link_issued(user, link, "asked")
+    url = link_url(token)
+    if is_local_path(email.params.get("next", "")):
+        url += "?" + urlencode({"next": email.params["next"]})
     subject, text, html = render_email(
         "signin/email/sign_in",
         _("Your sign-in link to Virtu"),
         person=user,
-        url=link_url(token),
+        url=url,
         expires=local_time(link.expires_at),
         sign_in_url=sign_in_url(),
     )

@@ -57,7 +57,10 @@ class SignInView(LoginView):
             if not links.throttled(email, links.client_ip(request)):
                 # Looked up away from the request, so that it takes the
                 # same time whether or not the address is enrolled.
-                request_link.enqueue(email)
+                # The page the person was on the way to (a reminder's link
+                # to their reflection) is where the link leads, as the
+                # password form does; not an address elsewhere.
+                request_link.enqueue(email, self.get_redirect_url())
                 # The same answer whether or not the address is enrolled.
                 messages.success(
                     request,

@@ -2,7 +2,7 @@
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -461,6 +461,37 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
 
         self.assertEqual(self.signed_in_user_id(), str(self.participant.pk))
         self.assertRedirects(response, MY_TRAINING, fetch_redirect_response=False)
+
+    def test_a_link_asked_for_on_the_way_to_a_page_leads_there(self):
+        """A reminder links to the reflection form; someone signed out asks
+        for a link there, and the link brings them back to it."""
+        form = reverse("participant:reflection", args=[1])
+        for next_path, lands in [
+            (form, form),
+            ("//elsewhere.example/", MY_TRAINING),
+            ("https://elsewhere.example/", MY_TRAINING),
+        ]:
+            with self.subTest(next_path):
+                self.client.logout()
+                self.mailbox.messages.clear()
+                cache.clear()
+                with self.captureOnCommitCallbacks(execute=True):
+                    self.client.post(
+                        f"{LOGIN}?{urlencode({'next': next_path})}",
+                        {"link-email": "anna@example.fi"},
+                    )
+                [message] = self.mailbox.messages
+                text = message.get_body(("plain",)).get_content()
+                [url] = re.findall(r"https?://\S+/accounts/link/\S+", text)
+                self.assertNotIn("elsewhere", url)
+                page = self.get_soup(self.client.get(url).content)
+                # The page's own form (the language switch has a next too).
+                button_form = page.find("main").find("form", method="post")
+                hidden = button_form.find("input", attrs={"name": "next"})
+                response = self.client.post(
+                    path_of(url), {"next": hidden["value"]} if hidden else {}
+                )
+                self.assertRedirects(response, lands, fetch_redirect_response=False)
 
     def test_a_requested_link_is_in_the_persons_language(self):
         set_language(self.participant, "en")
