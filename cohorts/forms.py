@@ -45,7 +45,12 @@ class CohortPageForm(WagtailAdminPageForm):
         above this one add such parts to the cohort); and to remove the
         session that a part numbered after it needs to follow it."""
         valid = super().is_valid()
-        problems = [*self.removal_problems(), *self.session_number_problems()]
+        # The sessions' numbers are checked once every removal is allowed:
+        # with a removal refused, they would be counted without it, and the
+        # coordinator told of an experiment the refused one still precedes.
+        problems = list(self.removal_problems()) or list(
+            self.session_number_problems()
+        )
         for message in dict.fromkeys(message for __, message in problems):
             self.add_error(None, message)
         for form, message in problems:

@@ -112,6 +112,9 @@ class PastSessionTest(SessionRemovalTestCase):
         title = self.get_soup(response.content).select_one('input[name="title"]')
         self.assertEqual(title["value"], "Cohort A, spring")
         self.assertEqual(CohortPage.objects.get(pk=self.cohort.pk).title, "Cohort A")
+        # Only why: not also that an experiment would lose the session after
+        # it, which holds only if this one could go.
+        self.assertNotContains(response, "no session would follow it")
 
     def test_nor_is_it_removed_in_a_draft(self):
         response = self.post(self.removing(self.first, draft=True))
