@@ -147,7 +147,14 @@ class ReportColumn(Column):
 
 
 class CohortColumn(ReportColumn, TitleColumn):
-    """The cohort's name, kept in view while the report scrolls sideways."""
+    """The cohort's name, kept in view while the report scrolls sideways;
+    a draft (a copy not yet published keeps its original's name) says so."""
+
+    def get_value(self, instance):
+        title = super().get_value(instance)
+        if instance.live:
+            return title
+        return f"{title} ({gettext('draft')})"
 
 
 class AttendanceColumn(ReportColumn):

@@ -120,6 +120,15 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         self.assertEqual(a[7], "2")  # submitted
         self.assertEqual(a[9], "1")  # awaiting feedback
 
+    def test_a_draft_copy_is_told_from_its_original(self):
+        """A copy keeps its original's name: it was an identical row."""
+        copy = self.cohort.copy(update_attrs={"slug": "cohort-a-copy"}, keep_live=False)
+        self.client.force_login(self.coordinator)
+        rows = self.rows(self.client.get(self.url()))
+        self.assertEqual(rows["Cohort A"][1], "4")
+        self.assertEqual(rows["Cohort A (draft)"][1], "0")
+        self.assertFalse(copy.live)
+
     def test_cohort_links_to_its_progress(self):
         self.client.force_login(self.coordinator)
         response = self.client.get(self.url())
