@@ -691,6 +691,10 @@ def build(now=None):
         username=SUPERUSER, email="admin@example.org"
     )
     admin.is_staff = admin.is_superuser = True
+    # Wagtail's account settings ask for a name before they save anything
+    # else, such as the language.
+    admin.first_name = admin.first_name or "Ylläpitäjä"
+    admin.last_name = admin.last_name or "Virtu"
     admin.set_password(DEMO_PASSWORD)
     admin.save()
 
