@@ -10,6 +10,8 @@ training data: deleting it would take the person's shared reflections and
 their comments in others' discussions with it, and leave no record. Such an
 account goes through an erasure request instead."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -172,6 +174,8 @@ def erasure_button(request, user=None):
             return [admin_messages.button(url, _("Open the erasure request"))]
     if request.user.has_perm("privacy.add_erasurerequest"):
         url = reverse("erasure_requests:add")
+        if user is not None and user.email:
+            url += "?" + urlencode({"email": user.email})
         return [admin_messages.button(url, _("Make an erasure request"))]
     return []
 

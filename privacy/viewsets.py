@@ -136,6 +136,11 @@ class ErasureDecisionForm(WagtailAdminModelForm):
 
 
 class ErasureRequestCreateView(CreateView):
+    def get_initial(self):
+        # The person, where the link here named them (the Users screens'
+        # refusal to delete an account with training data).
+        return {**super().get_initial(), "email": self.request.GET.get("email", "")}
+
     def save_instance(self):
         return erasure.request(
             self.form.subject, self.request.user, self.form.cleaned_data["reason"]

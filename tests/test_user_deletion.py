@@ -77,6 +77,18 @@ class UserDeletionTest(WagtailTestUtils, TestCase):
         response = self.client.get(url, follow=True)
         self.assertRefusal(response)
 
+    def test_its_erasure_request_form_names_the_person_already(self):
+        url = reverse("wagtailusers_users:delete", args=[self.person.pk])
+        response = self.client.post(url, follow=True)
+        link = self.get_soup(response.content).find(
+            "a",
+            href=lambda href: href and href.startswith(reverse("erasure_requests:add")),
+        )
+        form = self.get_soup(self.client.get(link["href"]).content)
+        self.assertEqual(
+            form.find("input", attrs={"name": "email"})["value"], self.person.email
+        )
+
     def test_the_refusal_links_to_the_persons_open_erasure_request(self):
         pending = erasure.request(self.person, self.superuser)
         url = reverse("wagtailusers_users:delete", args=[self.person.pk])
