@@ -116,10 +116,13 @@ def local_input(moment, zone):
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
-def cohort_edit_data(cohort, session_changes=None, extra_sessions=(), **fields):
+def cohort_edit_data(
+    cohort, session_changes=None, extra_sessions=(), experiment_changes=None, **fields
+):
     """The admin edit form of ``cohort`` as it stands, posted to publish.
 
-    ``session_changes(session)`` returns fields to change in a session's form;
+    ``session_changes(session)`` returns fields to change in a session's form,
+    and ``experiment_changes(experiment)`` in an experiment's;
     ``extra_sessions`` are new session forms added after the existing ones.
     """
     zone = cohort.zone
@@ -144,6 +147,7 @@ def cohort_edit_data(cohort, session_changes=None, extra_sessions=(), **fields):
             "prompts": e.prompts,
             "after_session": e.after_session,
             "due_at": "",
+            **(experiment_changes(e) if experiment_changes else {}),
         }
         for e in cohort.experiments.all()
     ]

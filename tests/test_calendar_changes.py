@@ -222,9 +222,11 @@ class PublishingTest(CalendarChangeTestCase):
 
         self.edit(
             lambda s: {"DELETE": "1"} if s.pk == last.pk else {},
-            # Its experiment follows session 1 now: one after the last session
+            # With the experiment it preceded: one after the last session
             # would have no due date (the form refuses that).
-            **{"experiments-1-after_session": "1"},
+            experiment_changes=lambda e: (
+                {"DELETE": "1"} if e.after_session == 2 else {}
+            ),
         )
 
         self.assertReceived(self.everyone("CANCEL", [last], 1))
@@ -303,22 +305,33 @@ class RevisionTest(CalendarChangeTestCase):
         self.assertReceived(self.everyone("REQUEST", [first], 2))
 
     def test_reverting_to_a_revision_with_a_deleted_session_restores_it(self):
-        original = self.page().live_revision
-        last = self.sessions()[2]
+        # A fourth session, which nothing depends on, so it may be removed.
         self.edit(
-            lambda s: {"DELETE": "1"} if s.pk == last.pk else {},
-            # Its experiment follows session 1 now: one after the last session
-            # would have no due date (the form refuses that).
-            **{"experiments-1-after_session": "1"},
+            extra_sessions=[
+                {
+                    "title": "Session 4",
+                    "start": "2027-04-26 09:00",
+                    "end": "2027-04-26 12:30",
+                    "meeting_url": "",
+                    "meeting_provider": "",
+                    "agenda": "",
+                }
+            ]
         )
+        # Published again: a revision holds a new session's id only from the
+        # next one on.
+        self.edit()
+        with_fourth = self.page().live_revision
+        fourth = self.sessions()[3]
+        self.edit(lambda s: {"DELETE": "1"} if s.pk == fourth.pk else {})
         self.received()
 
-        response = self.revert(original)
+        response = self.revert(with_fourth)
 
         self.assertEqual(response.status_code, 302, response.content[-3000:])
-        restored = Session.objects.get(page=self.cohort, title="Session 3")
-        self.assertEqual(restored.uid, last.uid)
-        self.assertReceived(self.everyone("REQUEST", [last], 2))
+        restored = Session.objects.get(page=self.cohort, title="Session 4")
+        self.assertEqual(restored.uid, fourth.uid)
+        self.assertReceived(self.everyone("REQUEST", [fourth], 2))
 
 
 class ScheduledAndWorkflowTest(CalendarChangeTestCase):
@@ -520,9 +533,11 @@ class PageOperationTest(CalendarChangeTestCase):
         last = self.sessions()[2]
         self.edit(
             lambda s: {"DELETE": "1"} if s.pk == last.pk else {},
-            # Its experiment follows session 1 now: one after the last session
+            # With the experiment it preceded: one after the last session
             # would have no due date (the form refuses that).
-            **{"experiments-1-after_session": "1"},
+            experiment_changes=lambda e: (
+                {"DELETE": "1"} if e.after_session == 2 else {}
+            ),
         )
         self.received()
         copy = CohortPage.objects.get(pk=copy.pk)

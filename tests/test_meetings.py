@@ -672,8 +672,10 @@ class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
 
         self.publish(
             lambda s: {"DELETE": "1"} if s.title == "Session 3" else {},
-            # Experiment 2 follows session 1 now, as the form asks.
-            **{"experiments-1-after_session": "1"},
+            # With Experiment 2, as the form asks.
+            experiment_changes=lambda e: (
+                {"DELETE": "1"} if e.after_session == 2 else {}
+            ),
         )
         self.assertEqual(
             [r["method"] for r in self.server.requests_to(f"/v2/meetings/{third}")],
