@@ -124,3 +124,25 @@ def profile_request(client, url, runs, data=None, limit=30):
     stats.sort_stats("tottime").print_stats(limit)
     stats.sort_stats("cumulative").print_stats(limit)
     return out.getvalue()
+
+
+def report_two_sizes(command, heading, results, small, large, runs):
+    """Print ``results`` ({size: {page: (queries, ms, db ms)}}) at the
+    ``small`` and ``large`` sizes side by side, under ``heading``, with a
+    warning where a page's queries grow with the participants."""
+    command.stdout.write(
+        f"\n{heading} on {connection.vendor}, in a throwaway test database; "
+        f"median of {runs} runs.\n"
+    )
+    columns = f"{'queries':>9}{'ms':>9}{'db ms':>9}"
+    command.stdout.write(
+        f"{'':30}{f'{small:,} participants':>27}{f'{large:,} participants':>27}"
+    )
+    command.stdout.write(f"{'Page':30}{columns:>27}{columns:>27}")
+    for name, measured in results[small].items():
+        line = f"{name:30}"
+        for queries, ms, db_ms in (measured, results[large][name]):
+            line += f"{queries:>9}{ms:>9.1f}{db_ms:>9.1f}"
+        if results[large][name][0] != measured[0]:
+            line += command.style.WARNING("  queries grow with participants")
+        command.stdout.write(line)

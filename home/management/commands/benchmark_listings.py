@@ -1,6 +1,5 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -14,6 +13,7 @@ from home.management.benchmark import (
     add_noinput_argument,
     add_runs_argument,
     analyze,
+    report_two_sizes,
     throwaway_database,
     time_request,
 )
@@ -159,21 +159,4 @@ class Command(BaseCommand):
         analyze()
 
     def report(self, results, participants, runs):
-        small, large = results[SMALL], results[participants]
-        self.stdout.write(
-            f"\nListings on {connection.vendor}, in a throwaway test database; "
-            f"median of {runs} runs.\n"
-        )
-        columns = f"{'queries':>9}{'ms':>9}{'db ms':>9}"
-        self.stdout.write(
-            f"{'':30}{f'{SMALL:,} participants':>27}"
-            f"{f'{participants:,} participants':>27}"
-        )
-        self.stdout.write(f"{'Page':30}{columns:>27}{columns:>27}")
-        for name, measured in small.items():
-            line = f"{name:30}"
-            for queries, ms, db_ms in (measured, large[name]):
-                line += f"{queries:>9}{ms:>9.1f}{db_ms:>9.1f}"
-            if large[name][0] != measured[0]:
-                line += self.style.WARNING("  queries grow with participants")
-            self.stdout.write(line)
+        report_two_sizes(self, "Listings", results, SMALL, participants, runs)
