@@ -48,9 +48,7 @@ class CohortPageForm(WagtailAdminPageForm):
         # The sessions' numbers are checked once every removal is allowed:
         # with a removal refused, they would be counted without it, and the
         # coordinator told of an experiment the refused one still precedes.
-        problems = list(self.removal_problems()) or list(
-            self.session_number_problems()
-        )
+        problems = list(self.removal_problems()) or list(self.session_number_problems())
         for message in dict.fromkeys(message for __, message in problems):
             self.add_error(None, message)
         for form, message in problems:
