@@ -21,6 +21,7 @@ from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
 from outbox.rendering import preferred_languages
 from outbox.sending import queue_emails
+from signin.links import addressed_to
 
 from .emails import Kind, local_times, render_session_email
 from .models import Enrollment, Session
@@ -176,7 +177,9 @@ def reminded_participant(email, cohort_id):
     its recipient's place as a participant in the cohort ``cohort_id``;
     else None."""
     user = email.user
-    if user is None or not user.email:
+    if user is None or not user.email or not addressed_to(email, user):
+        # An address corrected since: its join link goes to the right one
+        # only (the next reminder is queued for it).
         return None
     enrollment = (
         Enrollment.objects.active()

@@ -184,6 +184,16 @@ class SessionReminderTests(ReminderTestCase):
             self.states(Kind.SESSION_REMINDER)[self.people[0].email], State.DROPPED
         )
 
+    def test_an_address_corrected_after_queueing_is_not_sent_the_old_one(self):
+        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        user = self.people[0].user
+        user.email = "corrected@example.fi"
+        user.save()
+
+        received = self.received(Kind.SESSION_REMINDER)
+
+        self.assertEqual(sorted(received), [p.email for p in self.people[1:]])
+
     def test_an_unpublished_cohort_sends_no_reminders(self):
         CohortPage.objects.filter(pk=self.cohort.pk).update(live=False)
 
