@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 from contextlib import suppress
 from datetime import timedelta
@@ -366,6 +367,14 @@ class BrowserTestCase(StaticLiveServerTestCase):
             if self.traced:
                 context.tracing.stop()
             context.close()
+        # A request the page sent last (the editor's autosave or its editing
+        # session's ping) may still be running in the live server when the
+        # test's database is flushed, which then fails on SQLite ("no such
+        # savepoint"). The server's request threads are daemons it does not
+        # keep: found by their target's name, and waited for.
+        for thread in threading.enumerate():
+            if thread.name.endswith("(process_request_thread)"):
+                thread.join(timeout=10)
         if self.page_errors and not self.allow_page_errors:
             raise AssertionError(
                 "JavaScript errors in the page:\n" + "\n".join(self.page_errors)
