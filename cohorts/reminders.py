@@ -19,7 +19,7 @@ from wagtail import hooks
 
 from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
-from outbox.rendering import preferred_languages
+from outbox.rendering import in_lists, preferred_languages
 from outbox.sending import queue_emails
 from signin.links import addressed_to
 
@@ -197,5 +197,9 @@ def reminded_participant(email, cohort_id):
 
 
 def already_queued(keys):
-    keys = list(keys)
-    return set(OutgoingEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    queued = set()
+    for some in in_lists(keys):
+        queued.update(
+            OutgoingEmail.objects.filter(key__in=some).values_list("key", flat=True)
+        )
+    return queued

@@ -18,15 +18,30 @@ def render_email(template, subject, **context):
     return subject, re.sub(r"\n{3,}", "\n\n", text).strip() + "\n", html
 
 
+#: Values in one ``IN (…)`` list at most: SQLite refuses a statement of
+#: more than 32,766 parameters.
+IN_LIST_SIZE = 10_000
+
+
+def in_lists(values, size=IN_LIST_SIZE):
+    """``values`` (any iterable) as lists of at most ``size``, for lookups
+    with ``__in`` over however many there are."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def preferred_languages(users):
     """{user id: language}: the language each person chose (on the site or
     in the admin) where it is one the site offers, else the site's own."""
     offered = {code for code, __ in settings.LANGUAGES}
-    chosen = dict(
-        UserProfile.objects.filter(user__in={user.pk for user in users}).values_list(
-            "user_id", "preferred_language"
+    chosen = {}
+    for ids in in_lists({user.pk for user in users}):
+        chosen.update(
+            UserProfile.objects.filter(user__in=ids).values_list(
+                "user_id", "preferred_language"
+            )
         )
-    )
     return {
         user.pk: chosen.get(user.pk)
         if chosen.get(user.pk) in offered

@@ -3,10 +3,12 @@ a wave of the impact survey closes. The job records who is due which
 reminder; the worker renders each one as it sends it, or drops it when it
 is no longer due."""
 
+import sqlite3
 import zoneinfo
 from datetime import datetime, timedelta
 from io import StringIO
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
@@ -20,15 +22,18 @@ from assignments.models import Reflection
 from cohorts.emails import Kind
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
-from cohorts.reminders import queue_reminders
+from cohorts.reminders import already_queued, queue_reminders
 from impact.emails import Kind as SurveyKind
 from impact.models import Wave
 from outbox.models import OutgoingEmail
+from outbox.rendering import preferred_languages
 from outbox.sending import send_pending
 
 from .factories import make_cohort, make_course, make_participants
 from .test_impact import answer, make_impact_course
 from .test_outbox import SMTPServerMixin
+
+User = get_user_model()
 
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 State = OutgoingEmail.State
@@ -331,6 +336,37 @@ class ReminderQueryTests(TestCase):
         with self.assertNumQueries(len(few)):
             counts = queue_reminders(now=now)
         self.assertEqual(set(counts.values()), {30})
+
+    def test_more_reminders_at_once_than_a_statement_takes_parameters(self):
+        # The hourly job across all cohorts can have tens of thousands of
+        # reminders of one kind: more than SQLite takes parameters in one
+        # statement where it is built with its default limit (32,766; this
+        # machine's build allows more, so the test sets the default).
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+            self.addCleanup(
+                connection.connection.setlimit,
+                sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER,
+                limit,
+            )
+        cohort = make_cohort(make_course())
+        person = make_participants(cohort, 1)[0].user
+        UserProfile.objects.update_or_create(
+            user=person, defaults={"preferred_language": "sv"}
+        )
+        OutgoingEmail.objects.create(
+            key="reminder:queued", to="a@example.org", subject="s", text="t"
+        )
+        keys = [f"reminder:{n}" for n in range(40_000)] + ["reminder:queued"]
+        self.assertEqual(already_queued(keys), {"reminder:queued"})
+
+        people = [User(pk=-n) for n in range(1, 40_000)] + [person]
+        languages = preferred_languages(people)
+        self.assertEqual(len(languages), 40_000)
+        self.assertEqual(languages[person.pk], "sv")
+        self.assertEqual(languages[-1], "fi")
 
 
 class ReminderCommandTests(SMTPServerMixin, TestCase):
