@@ -24,8 +24,9 @@ class CohortPageForm(WagtailAdminPageForm):
                 for field in form.fields.values():
                     if isinstance(field, ZonedDateTimeFormField):
                         field.time_zone = zone
+        for formset in self.formsets.values():
+            restore_deleted_rows(formset)
         if "sessions" in self.formsets:
-            restore_deleted_sessions(self.formsets["sessions"])
             show_meetings(self.formsets["sessions"])
         course = self.course()
         if not self.instance.pk and course is not None and "start_date" in self.fields:
@@ -197,11 +198,12 @@ class CohortPageForm(WagtailAdminPageForm):
         return page
 
 
-def restore_deleted_sessions(formset):
-    """Reverting to an older revision brings back sessions deleted since;
-    their rows are gone, so their forms would fail on the hidden id. They
-    are saved as new rows with their old UID, so that calendars that were
-    sent a cancellation get the event back."""
+def restore_deleted_rows(formset):
+    """Reverting to an older revision brings back sessions (and the
+    experiments that the apps above add) deleted since; their rows are gone,
+    so their forms would fail on the hidden id. They are saved as new rows,
+    a session with its old UID, so that calendars that were sent a
+    cancellation get the event back."""
     if not formset.is_bound:
         return
     saved = [form for form in formset.initial_forms if form.instance.pk]

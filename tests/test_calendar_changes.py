@@ -20,6 +20,7 @@ from wagtail.models import (
 )
 from wagtail.test.utils import WagtailTestUtils
 
+from assignments.models import Experiment
 from cohorts import conf
 from cohorts.calendar import ical
 from cohorts.emails import local_times
@@ -332,6 +333,26 @@ class RevisionTest(CalendarChangeTestCase):
         restored = Session.objects.get(page=self.cohort, title="Session 4")
         self.assertEqual(restored.uid, fourth.uid)
         self.assertReceived(self.everyone("REQUEST", [fourth], 2))
+
+    def test_reverting_to_a_revision_with_a_removed_experiment_restores_it(self):
+        # Published once from the admin: a revision holds the experiments'
+        # ids from then on.
+        self.edit()
+        with_all = self.page().live_revision
+        removed = self.cohort.experiments.order_by("sort_order").last()
+        self.edit(
+            experiment_changes=lambda e: {"DELETE": "1"} if e.pk == removed.pk else {}
+        )
+        self.assertFalse(Experiment.objects.filter(pk=removed.pk).exists())
+
+        response = self.revert(with_all)
+
+        self.assertEqual(response.status_code, 302, response.content[-3000:])
+        restored = self.cohort.experiments.get(title=removed.title)
+        self.assertEqual(
+            (restored.after_session, restored.prompts),
+            (removed.after_session, removed.prompts),
+        )
 
 
 class ScheduledAndWorkflowTest(CalendarChangeTestCase):
