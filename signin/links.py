@@ -23,6 +23,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.db import models, transaction
 from django.urls import reverse
@@ -78,10 +79,18 @@ def new_link(user, now=None):
 
 def can_reach_admin(user):
     """Whether ``user`` could use the admin, and so must sign in with a
-    password rather than by a link sent to their email."""
-    return bool(
-        user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin")
-    )
+    password rather than by a link sent to their email. A deactivated
+    account counts as it would be active again: Django gives it no
+    permission, but it keeps its groups."""
+    if user.is_staff or user.is_superuser:
+        return True
+    if user.is_active:
+        return user.has_perm("wagtailadmin.access_admin")
+    return Permission.objects.filter(
+        models.Q(user=user) | models.Q(group__user=user),
+        content_type__app_label="wagtailadmin",
+        codename="access_admin",
+    ).exists()
 
 
 def addressed_to(email, user):

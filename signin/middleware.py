@@ -51,23 +51,35 @@ class PreferredLanguageMiddleware:
 
 
 class LinkSessionMiddleware:
-    """A session opened by a sign-in link never reaches the admin. Links are
-    refused to anyone who can use the admin, but a participant may become
-    a trainer while signed in: the admin then signs them out and asks for
-    their password. Goes after AuthenticationMiddleware."""
+    """A session opened by a sign-in link never reaches the admin, and acts
+    on the public site with no permission at all: links go only to people
+    who cannot use the admin, and so have no more than a participant's
+    rights. A participant may be given more while signed in by link (made
+    a trainer, a group given admin access or reflections to read, a
+    permission of their own): the admin then signs them out and asks for
+    their password, and the public site goes on treating them as a
+    participant (``signals.py`` also ends a link-only account's sessions
+    when it gains the admin). Costs no query: the account is read anyway by
+    the pages it reaches, and its permissions are never read. Goes after
+    AuthenticationMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            request.session.get(LINK_SESSION_KEY)
-            and request.path.startswith(reverse("wagtailadmin_home"))
-            and request.user.is_authenticated
-            and can_reach_admin(request.user)
-        ):
-            logout(request)
-            return redirect_to_login(
-                request.get_full_path(), reverse("wagtailadmin_login")
-            )
+        if request.session.get(LINK_SESSION_KEY) and request.user.is_authenticated:
+            user = request.user
+            if request.path.startswith(reverse("wagtailadmin_home")):
+                if can_reach_admin(user):
+                    logout(request)
+                    return redirect_to_login(
+                        request.get_full_path(), reverse("wagtailadmin_login")
+                    )
+            elif user.is_staff or user.is_superuser:
+                # A superuser has every permission whatever is cached.
+                logout(request)
+            else:
+                # ModelBackend reads these before it queries.
+                user._perm_cache = user._user_perm_cache = set()
+                user._group_perm_cache = set()
         return self.get_response(request)

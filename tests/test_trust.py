@@ -12,6 +12,7 @@ from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.core.mail import get_connection
@@ -20,6 +21,7 @@ from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.models import GroupPagePermission
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
@@ -300,6 +302,80 @@ class StaffAccountsTests(WagtailTestUtils, TestCase):
         enrol(self.cohort, coordinator.email, role="trainer")
         coordinator.refresh_from_db()
         self.assertTrue(coordinator.check_password("a long pass 42"))
+
+    def private_reflection(self, cohort):
+        author = enrol(cohort, "olli@example.fi", "Olli", "O")
+        private = Reflection.objects.create(
+            author=author,
+            experiment=cohort.experiments.first(),
+            answers=[{"prompt": "What?", "answer": "Only for the trainers"}],
+            status=Reflection.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            visibility=Reflection.Visibility.TRAINERS,
+        )
+        return reverse("participant:shared_reflection", args=[private.pk])
+
+    def test_a_link_session_reads_as_a_participant_whatever_it_is_given(self):
+        """Rights given to the account while it is signed in by link, other
+        than by joining a group with admin access (which ends its sessions),
+        do not reach the public site either: a group given admin access or
+        the trainers' permissions, or a permission of the account's own."""
+        other = make_cohort(self.cohort.get_parent().specific, "Other")
+        path = self.private_reflection(other)
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "A").user
+        mentors = Group.objects.create(name="Mentors")
+        mentors.user_set.add(anna)
+        self.client.post(self.link_for(anna))
+        self.assertEqual(self.client.get(path).status_code, 404)
+
+        for app, codename in [
+            ("wagtailadmin", "access_admin"),
+            ("cohorts", "view_enrollment"),
+            ("assignments", "view_reflection"),
+        ]:
+            permission = Permission.objects.get(
+                content_type__app_label=app, codename=codename
+            )
+            mentors.permissions.add(permission)
+            anna.user_permissions.add(permission)
+        GroupPagePermission.objects.create(
+            group=mentors,
+            page=other,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename="change_page"
+            ),
+        )
+        self.assertTrue(
+            signin.can_reach_admin(get_user_model().objects.get(pk=anna.pk))
+        )
+
+        self.assertEqual(self.client.get(path).status_code, 404)
+        # Still signed in, as the participant they are on the site.
+        self.assertEqual(
+            self.client.get(reverse("participant:my_training")).status_code, 200
+        )
+        # The same account signed in with a password reads as a trainer.
+        anna.set_password("a long pass 42")
+        anna.save()
+        password = self.client_class()
+        password.force_login(anna)
+        self.assertContains(password.get(path), "Only for the trainers")
+
+    def test_a_link_session_of_an_account_made_superuser_ends(self):
+        """A superuser has every permission: a link session of an account
+        with a password of its own (whose sessions are not ended on
+        promotion) is signed out when it is made one."""
+        path = self.private_reflection(self.cohort)
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "A").user
+        anna.set_password("a long pass 42")
+        anna.save()
+        self.client.post(self.link_for(anna))
+        self.assertEqual(self.client.get(path).status_code, 404)
+
+        get_user_model().objects.filter(pk=anna.pk).update(is_superuser=True)
+
+        self.assertEqual(self.client.get(path).status_code, 302)
+        self.assertNotIn("_auth_user_id", self.client.session)
 
     def test_a_coordinator_asking_for_a_link_is_told_to_use_the_password(self):
         from outbox.sending import send_pending
@@ -604,6 +680,22 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         self.assertEqual(response.status_code, 302)
         self.coordinator.refresh_from_db()
         self.assertNotEqual(self.coordinator.last_name, "Korhonen")
+
+        # Nor when the account is deactivated: Django gives it no permission
+        # then, but it is an admin account again once reactivated.
+        tina = make_trainer(self.cohort, "tina@example.fi")
+        get_user_model().objects.filter(pk=tina.pk).update(is_active=False)
+        place = Enrollment.objects.get(user=tina, cohort=self.cohort)
+        soup = self.get_soup(self.client.get(f"{ENROLMENTS}edit/{place.pk}/").content)
+        self.assertTrue(
+            soup.find("input", attrs={"name": "first_name"}).has_attr("disabled")
+        )
+        self.client.post(
+            f"{ENROLMENTS}edit/{place.pk}/",
+            {**form, "email": tina.email, "role": "trainer"},
+        )
+        tina.refresh_from_db()
+        self.assertNotEqual(tina.last_name, "Korhonen")
 
     def test_the_cohort_lists_tell_a_copy_from_its_original(self):
         """A copy keeps its name, course and start: the lists say which is
