@@ -159,11 +159,16 @@ def queue_new(reminders, subject):
 
 
 def participants(cohorts):
-    """{cohort id: [participant enrolments with an email address]}."""
+    """{cohort id: [participant enrolments with an email address and an open
+    account]}."""
     people = {}
     for enrollment in (
         Enrollment.objects.active()
-        .filter(cohort_id__in=list(cohorts), role=Enrollment.Role.PARTICIPANT)
+        .filter(
+            cohort_id__in=list(cohorts),
+            role=Enrollment.Role.PARTICIPANT,
+            user__is_active=True,
+        )
         .exclude(user__email="")
         .select_related("user")
         .order_by("pk")
@@ -174,10 +179,15 @@ def participants(cohorts):
 
 def reminded_participant(email, cohort_id):
     """The enrolment an outbox row of a reminder is for, while it is still
-    its recipient's place as a participant in the cohort ``cohort_id``;
-    else None."""
+    its recipient's place as a participant in the cohort ``cohort_id`` and
+    their account is open; else None."""
     user = email.user
-    if user is None or not user.email or not addressed_to(email, user):
+    if (
+        user is None
+        or not user.is_active
+        or not user.email
+        or not addressed_to(email, user)
+    ):
         # An address corrected since: its join link goes to the right one
         # only (the next reminder is queued for it).
         return None

@@ -117,6 +117,19 @@ class SessionReminderTests(ReminderTestCase):
         self.assertIn("https://meet.example.fi/virtu-1", text)
         self.assertIn("15. maaliskuuta 2027", text)
 
+    def test_a_closed_account_gets_no_reminder_with_the_join_link(self):
+        """An account deactivated in the admin (someone who left) is not
+        reminded, nor sent one queued before it was closed."""
+        first, second = (person.user for person in self.people[:2])
+        User.objects.filter(pk=first.pk).update(is_active=False)
+
+        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        self.assertNotIn(first.email, self.states(Kind.SESSION_REMINDER))
+
+        User.objects.filter(pk=second.pk).update(is_active=False)
+        received = self.received(Kind.SESSION_REMINDER)
+        self.assertEqual(sorted(received), [self.people[2].user.email])
+
     def test_each_reader_gets_the_reminder_in_their_language(self):
         self.prefer(self.people[0], "en")
 
