@@ -214,6 +214,16 @@ class EnrollmentForm(WagtailAdminModelForm):
             )
             if others.exists():
                 self.add_error("email", _("This person is already in the cohort."))
+            elif cohort.pk != self.instance.cohort_id and self.holds_work():
+                self.add_error(
+                    "cohort",
+                    _(
+                        "This person already has work in their cohort "
+                        "(reflections, attendance or survey answers), which "
+                        "stays with it. Withdraw them there and enrol them in "
+                        "the other cohort."
+                    ),
+                )
             elif self.new_address(email) and owner.exists():
                 self.add_error(
                     "email",
@@ -226,6 +236,18 @@ class EnrollmentForm(WagtailAdminModelForm):
         return cleaned_data
 
     restoring = None
+
+    def holds_work(self):
+        """Whether anything hangs on the place: the rows of attendance, and
+        of reflections, choices and survey answers that the apps above add.
+        Moving it to another cohort would leave them under sessions and
+        experiments of the first, unseen by the person and counted there."""
+        return any(
+            relation.related_model._default_manager.filter(
+                **{relation.field.name: self.instance}
+            ).exists()
+            for relation in Enrollment._meta.related_objects
+        )
 
     def new_address(self, email):
         """Whether ``email`` is not the address of the enrolment's person

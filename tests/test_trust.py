@@ -646,6 +646,35 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         for name in ["Email address", "First name", "Last name", "Organisation"]:
             self.assertTrue(any(label.startswith(name) for label in labels), labels)
 
+    def test_a_place_with_work_is_not_moved_to_another_cohort(self):
+        """Moving Anna's place to cohort B left her reflection and attendance
+        under cohort A's experiments and sessions: she could not open her
+        own reflection, and cohort A's figures counted Bert's as hers."""
+        self.client.force_login(self.coordinator)
+        other = make_cohort(self.course, "Cohort B")
+        form = {
+            "cohort": other.pk,
+            "role": Enrollment.Role.PARTICIPANT,
+            "organisation": "",
+            "email": "anna@example.fi",
+            "first_name": "Anna",
+            "last_name": "A",
+        }
+        response = self.client.post(f"{ENROLMENTS}edit/{self.anna.pk}/", form)
+        self.assertContains(response, "Withdraw them there and enrol them")
+        self.anna.refresh_from_db()
+        self.assertEqual(self.anna.cohort_id, self.cohort.pk)
+
+        # A place with nothing on it yet is simply moved (enrolled in the
+        # wrong cohort by mistake).
+        response = self.client.post(
+            f"{ENROLMENTS}edit/{self.bert.pk}/",
+            {**form, "email": "bert@example.fi", "first_name": "Bert"},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.bert.refresh_from_db()
+        self.assertEqual(self.bert.cohort_id, other.pk)
+
     def test_the_enrolment_form_corrects_a_participants_name_not_an_admins(self):
         """The name fields were shown and silently ignored: a coordinator had
         no way to correct a misspelt name."""
