@@ -5,9 +5,15 @@ and the Swedish and English addresses follow it with their prefix kept."""
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
 from wagtail.contrib.redirects.models import Redirect
+from wagtail.test.utils import WagtailTestUtils
+from wagtail.users.models import UserProfile
 
-from .factories import make_cohort, make_course
+from cohorts.models import CohortPage
+
+from .factories import cohort_edit_data, make_cohort, make_coordinator, make_course
 
 
 class PrefixedRedirectTest(TestCase):
@@ -82,3 +88,58 @@ class PrefixedRedirectTest(TestCase):
             self.assertEqual(self.client.get(f"/sv{self.new_path}").status_code, 200)
         table = Redirect._meta.db_table
         self.assertFalse([q["sql"] for q in queries if table in q["sql"]])
+
+
+class RedirectUnderAdminLanguageTest(WagtailTestUtils, TestCase):
+    """A coordinator who uses the admin in English or Swedish moves or
+    renames a cohort: Wagtail made the redirect from the old address as
+    their language shows it (/en/…), and the participants' Finnish and
+    Swedish old addresses answered 404."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_course(), title="Cohort A")
+        cls.old_path = cls.cohort.url
+
+    def assertOldAddressesLead(self, new_path):
+        for prefix in ["", "/sv", "/en"]:
+            with self.subTest(prefix=prefix):
+                response = self.client.get(prefix + self.old_path)
+                self.assertRedirects(
+                    response,
+                    prefix + new_path,
+                    status_code=301,
+                    fetch_redirect_response=False,
+                )
+
+    def test_a_cohort_moved_in_the_english_admin(self):
+        coordinator = make_coordinator()
+        UserProfile.objects.update_or_create(
+            user=coordinator, defaults={"preferred_language": "en"}
+        )
+        self.client.force_login(coordinator)
+        other = make_course("Other course")
+        response = self.client.post(
+            reverse("wagtailadmin_pages:move_confirm", args=[self.cohort.pk, other.pk])
+        )
+        self.assertEqual(response.status_code, 302)
+        moved = CohortPage.objects.get(pk=self.cohort.pk)
+        with translation.override("fi"):
+            self.assertOldAddressesLead(moved.url)
+
+    def test_a_cohort_renamed_in_the_swedish_admin(self):
+        coordinator = make_coordinator()
+        UserProfile.objects.update_or_create(
+            user=coordinator, defaults={"preferred_language": "sv"}
+        )
+        self.client.force_login(coordinator)
+        page = self.cohort.get_latest_revision_as_object()
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+                cohort_edit_data(page, slug="cohort-b"),
+            )
+        self.assertEqual(response.status_code, 302)
+        renamed = CohortPage.objects.get(pk=self.cohort.pk)
+        with translation.override("fi"):
+            self.assertOldAddressesLead(renamed.url)
