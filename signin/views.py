@@ -97,7 +97,16 @@ def link(request, token):
     """A sign-in link. Opening it only shows a button: mail scanners that
     open every link must not use it up. The button signs in."""
     found = links.find_link(token)
+    next_url = request.POST.get("next", request.GET.get("next", ""))
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
     if found is None or not found.is_usable():
+        if found is not None and request.user.pk == found.user_id:
+            # Its owner, signed in already, opened it again (an old email
+            # clicked once more): on to where it led.
+            return redirect(next_url or links.destination(found.user))
         return link_not_usable(request, found)
     if links.can_reach_admin(found.user):
         # Email alone never opens the admin; the link stays unused.
@@ -110,11 +119,6 @@ def link(request, token):
             },
             status=403,
         )
-    next_url = request.POST.get("next", request.GET.get("next", ""))
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
     if request.method == "GET":
         return render(request, "signin/link.html", {"next": next_url})
     if not links.use_link(found):

@@ -383,6 +383,24 @@ class SignInLinkTests(WagtailTestUtils, SignInTestCase):
                     fetch_redirect_response=False,
                 )
 
+    def test_a_used_link_opened_again_by_its_signed_in_owner_leads_on(self):
+        """An Outlook user clicks the same email's link a second time: they
+        are signed in already, and go where it leads, not to "this link no
+        longer works"."""
+        path = self.new_link()
+        target = reverse("calendar:subscription")
+        self.client.post(path)
+
+        response = self.client.get(f"{path}?next={target}")
+        self.assertRedirects(response, target, fetch_redirect_response=False)
+        response = self.client.get(path)
+        self.assertRedirects(response, MY_TRAINING, fetch_redirect_response=False)
+        # Someone else signed in on the browser gets the page, as anyone.
+        other = enrol(self.cohort, "olli@example.fi", "Olli").user
+        self.client.force_login(other)
+        self.assertEqual(self.client.get(path).status_code, 410)
+        self.assertEqual(self.signed_in_user_id(), str(other.pk))
+
     def test_a_participant_signed_in_by_link_gets_no_admin(self):
         self.client.post(self.new_link())
 
