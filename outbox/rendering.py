@@ -31,10 +31,12 @@ def in_lists(values, size=IN_LIST_SIZE):
         yield values[start : start + size]
 
 
-def preferred_languages(users):
+def preferred_languages(users, default=None):
     """{user id: language}: the language each person chose (on the site or
-    in the admin) where it is one the site offers, else the site's own."""
+    in the admin) where it is one the site offers, else ``default`` (the
+    site's own unless given)."""
     offered = {code for code, __ in settings.LANGUAGES}
+    default = default if default in offered else settings.LANGUAGE_CODE
     chosen = {}
     for ids in in_lists({user.pk for user in users}):
         chosen.update(
@@ -43,9 +45,7 @@ def preferred_languages(users):
             )
         )
     return {
-        user.pk: chosen.get(user.pk)
-        if chosen.get(user.pk) in offered
-        else settings.LANGUAGE_CODE
+        user.pk: chosen.get(user.pk) if chosen.get(user.pk) in offered else default
         for user in users
     }
 

@@ -241,7 +241,14 @@ def render(email):
     renderer = kinds.renderers().get(email.kind)
     if renderer is None or not email.params:
         return True
-    language = preferred_languages([email.user])[email.user.pk] if email.user else None
+    # The language of the page the email was asked for on, for someone who
+    # has chosen none (``params["language"]``).
+    default = email.params.get("language")
+    language = (
+        preferred_languages([email.user], default)[email.user.pk]
+        if email.user
+        else None
+    )
     with translation.override(language or settings.LANGUAGE_CODE):
         with transaction.atomic():
             rendered = renderer(email)

@@ -165,7 +165,7 @@ def users_who_may_sign_in_by_link():
 # Links asked for on the sign-in page
 
 
-def send_link(email, now=None, next_path=""):
+def send_link(email, now=None, next_path="", language=""):
     """Email a new link to the person with this address, if they may sign
     in by link (``users_who_may_sign_in_by_link``).
 
@@ -175,7 +175,9 @@ def send_link(email, now=None, next_path=""):
     the same little work for any address and no usable link is ever stored.
     At most ``conf.links_per_address()`` links an hour go to one person,
     counted in the outbox, so the limit holds across processes and restarts.
-    ``next_path``, a path on this site, is where the link leads once used.
+    ``next_path``, a path on this site, is where the link leads once used;
+    ``language``, the sign-in page's, is the email's and the link's for
+    someone who has not chosen theirs.
     """
     now = now or timezone.now()
     user = (
@@ -200,6 +202,7 @@ def send_link(email, now=None, next_path=""):
             params={
                 "asked": now.isoformat(),
                 **({"next": next_path} if is_local_path(next_path) else {}),
+                **({"language": language} if language else {}),
             },
         )
 

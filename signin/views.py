@@ -60,7 +60,9 @@ class SignInView(LoginView):
                 # The page the person was on the way to (a reminder's link
                 # to their reflection) is where the link leads, as the
                 # password form does; not an address elsewhere.
-                request_link.enqueue(email, self.get_redirect_url())
+                request_link.enqueue(
+                    email, self.get_redirect_url(), translation.get_language()
+                )
                 # The same answer whether or not the address is enrolled.
                 messages.success(
                     request,

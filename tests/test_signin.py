@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
@@ -478,7 +479,10 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
         response = self.client.post(path_of(link_in(message)))
 
         self.assertEqual(self.signed_in_user_id(), str(self.participant.pk))
-        self.assertRedirects(response, MY_TRAINING, fetch_redirect_response=False)
+        # Asked for on the English page, it opens the site in English.
+        self.assertRedirects(
+            response, english(MY_TRAINING), fetch_redirect_response=False
+        )
 
     def test_a_link_asked_for_on_the_way_to_a_page_leads_there(self):
         """A reminder links to the reflection form; someone signed out asks
@@ -518,6 +522,30 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
 
         [message] = self.mailbox.messages
         self.assertTrue(link_in(message).startswith("http://testserver/en/accounts/"))
+        self.assertEqual(message["Subject"], "Your sign-in link to Virtu")
+
+    def test_a_link_asked_for_on_the_swedish_page_is_in_swedish(self):
+        """Someone who has not chosen a language asks on /sv/: the email and
+        the site its link opens are in Swedish, not in the site's Finnish."""
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/sv{LOGIN}", {"link-email": "anna@example.fi"})
+
+        [message] = self.mailbox.messages
+        url = link_in(message)
+        self.assertTrue(url.startswith("http://testserver/sv/accounts/link/"), url)
+        with translation.override("sv"):
+            self.assertEqual(message["Subject"], gettext("Your sign-in link to Virtu"))
+        response = self.client.post(path_of(url))
+        self.assertRedirects(
+            response, f"/sv{MY_TRAINING}", fetch_redirect_response=False
+        )
+        # A language the person chose wins over the page's.
+        set_language(self.participant, "en")
+        self.mailbox.messages.clear()
+        cache.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/sv{LOGIN}", {"link-email": "anna@example.fi"})
+        [message] = self.mailbox.messages
         self.assertEqual(message["Subject"], "Your sign-in link to Virtu")
 
     def test_an_address_gets_at_most_five_links_an_hour(self):
