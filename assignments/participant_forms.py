@@ -1,9 +1,11 @@
 """Forms of the public site: a participant's reflection and a comment on one."""
 
+from collections import defaultdict
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import TypedTextField, typed_text
+from .forms import TypedTextField, too_long, typed_text
 from .models import (
     MAX_ANSWER_LENGTH,
     MAX_COMMENT_LENGTH,
@@ -56,13 +58,21 @@ class ReflectionForm(forms.Form):
 
     def __init__(self, *args, experiment, reflection=None, **kwargs):
         self.prompts = experiment.prompt_list or [_("Your reflection")]
+        #: Answers to questions removed since they were written: shown, not
+        #: edited, and kept when the reflection is saved.
+        self.removed_answers = []
+        if reflection is not None:
+            matched, rest = match_answers(reflection.answers, self.prompts)
+            self.removed_answers = removed(rest)
         if reflection is not None and "initial" not in kwargs:
-            answers = answers_by_prompt(reflection, self.prompts)
             kwargs["initial"] = {
                 "visibility": reflection.visibility,
                 "decision": reflection.decision,
                 "usefulness": reflection.usefulness,
-                **{field_name(i): answer for i, answer in enumerate(answers)},
+                **{
+                    field_name(i): str(item.get("answer", "")) if item else ""
+                    for i, item in enumerate(matched)
+                },
             }
         super().__init__(*args, **kwargs)
         answer_fields = {
@@ -87,19 +97,56 @@ class ReflectionForm(forms.Form):
     def answer_fields(self):
         return [self[field_name(index)] for index in range(len(self.prompts))]
 
-    def answers(self):
+    def posted_answers(self, stored=()):
+        """The answers as posted, each with the question the page showed it
+        under: a page loaded before the prompts were changed still sends
+        the old ones. Only a question of the experiment or of ``stored``
+        is taken; else (a page without them), the current one there."""
+        known = {str(prompt) for prompt in self.prompts}
+        known.update(str(item.get("prompt", "")) for item in valid_items(stored))
+        known.discard("")
+        posted = []
+        for i in range(len(self.data)):
+            if field_name(i) not in self.data:
+                break
+            prompt = str(self.data.get(prompt_name(i), ""))
+            if prompt not in known:
+                if i >= len(self.prompts):
+                    break
+                prompt = str(self.prompts[i])
+            answer = typed_text(str(self.data.get(field_name(i), "")))
+            posted.append({"prompt": prompt, "answer": answer})
+        return posted
+
+    def answers(self, stored=()):
         """The answers as the model stores them, from the posted text itself:
-        an answer that is too long is still kept as a draft."""
-        return [
-            {
-                "prompt": str(prompt),
-                "answer": typed_text(str(self.data.get(field_name(i), ""))),
-            }
-            for i, prompt in enumerate(self.prompts)
+        an answer that is too long is still kept as a draft. Answers in
+        ``stored`` or posted whose question was removed since are kept after
+        them, marked ``removed``, so that nothing written is lost."""
+        matched, rest = match_answers(self.posted_answers(stored), self.prompts)
+        current = [
+            {"prompt": str(prompt), "answer": item["answer"] if item else ""}
+            for prompt, item in zip(self.prompts, matched, strict=True)
         ]
+        # A page that still had the question sends the newer text.
+        return current + removed([*rest, *match_answers(stored, self.prompts)[1]])
+
+    def clean(self):
+        cleaned = super().clean()
+        # A page from before a question was removed sends more answers than
+        # there are fields: they are kept, so their length is checked too.
+        for i in range(len(self.prompts), len(self.data)):
+            if field_name(i) not in self.data:
+                break
+            length = len(typed_text(str(self.data[field_name(i)])))
+            if length > MAX_ANSWER_LENGTH:
+                raise forms.ValidationError(too_long(MAX_ANSWER_LENGTH, length))
+        return cleaned
 
     def has_text(self):
-        return any(item["answer"].strip() for item in self.answers())
+        return any(
+            item["answer"].strip() for item in self.answers() if not item.get("removed")
+        )
 
     def visibility_value(self):
         value = self.data.get("visibility")
@@ -208,17 +255,60 @@ def field_name(index):
     return f"answer_{index}"
 
 
-def answers_by_prompt(reflection, prompts):
-    """The stored answers in the order of ``prompts``: matched by prompt, so
-    that they follow their question if a trainer reorders the prompts, else
-    by position, if a trainer rewords one."""
-    items = [item for item in reflection.answers or [] if isinstance(item, dict)]
-    by_prompt = {str(item.get("prompt", "")): item for item in items}
-    return [
-        str(
-            (by_prompt.get(str(prompt)) or (items[i] if i < len(items) else {})).get(
-                "answer", ""
-            )
-        )
-        for i, prompt in enumerate(prompts)
-    ]
+def prompt_name(index):
+    """The hidden field that says which question ``field_name(index)``
+    answers on the page sent."""
+    return f"prompt_{index}"
+
+
+def valid_items(answers):
+    return [item for item in answers or [] if isinstance(item, dict)]
+
+
+def match_answers(answers, prompts):
+    """The item of ``answers`` that answers each of ``prompts`` (``None``
+    where none does), and the items no prompt took.
+
+    By the question's text first, so that an answer follows its question
+    when a coordinator reorders the prompts or inserts one. Then, for a
+    question reworded, an answer whose question no longer exists, from the
+    same place: after the same answer matched by text, in order. No answer
+    is used twice, and one already kept as ``removed`` comes back only by
+    its text."""
+    items = valid_items(answers)
+    prompts = [str(prompt) for prompt in prompts]
+    by_text = defaultdict(list)
+    for index, item in enumerate(items):
+        by_text[str(item.get("prompt", ""))].append(index)
+    taken = [by_text[prompt].pop(0) if by_text[prompt] else None for prompt in prompts]
+    matched = set(taken)
+    # The answers of questions gone, by the matched answer before them.
+    gone = defaultdict(list)
+    after = None
+    for index, item in enumerate(items):
+        if index in matched:
+            after = index
+        elif str(item.get("prompt", "")) not in prompts and not item.get("removed"):
+            gone[after].append(index)
+    after = None
+    for position, index in enumerate(taken):
+        if index is not None:
+            after = index
+        elif gone[after]:
+            taken[position] = gone[after].pop(0)
+    used = set(taken)
+    return (
+        [None if index is None else items[index] for index in taken],
+        [item for index, item in enumerate(items) if index not in used],
+    )
+
+
+def removed(items):
+    """``items`` as answers to removed questions: those with text, the
+    first one of each question."""
+    kept = {}
+    for item in items:
+        prompt, answer = str(item.get("prompt", "")), str(item.get("answer", ""))
+        if answer.strip() and prompt not in kept:
+            kept[prompt] = {"prompt": prompt, "answer": answer, "removed": True}
+    return list(kept.values())

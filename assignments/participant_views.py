@@ -462,14 +462,14 @@ def save_reflection(request, experiment, enrollment, sessions):
             # A draft keeps the text even when it cannot be sent yet; a
             # submitted one is not changed by text the trainers cannot take.
             if not was_submitted:
-                reflection.answers = form.answers()
+                reflection.answers = form.answers(reflection.answers)
                 reflection.visibility = form.visibility_value() or reflection.visibility
                 keep_outcome(reflection, form)
                 reflection.save()
             return render_reflection(
                 request, experiment, enrollment, sessions, reflection, form, status=400
             )
-        reflection.answers = form.answers()
+        reflection.answers = form.answers(reflection.answers)
         reflection.visibility = form.cleaned_data["visibility"]
         keep_outcome(reflection, form)
         if submit and not was_submitted:
@@ -533,7 +533,7 @@ def autosave_draft(request, draft):
         errors = [error for errors in form.errors.values() for error in errors]
         return JsonResponse({"error": errors[0]}, status=400)
     keep_outcome(draft, form)
-    draft.answers = form.answers()
+    draft.answers = form.answers(draft.answers)
     draft.visibility = form.cleaned_data["visibility"]
     draft.updated_at = timezone.now()
     saved = Reflection.objects.filter(
@@ -596,7 +596,7 @@ def autosave(request, experiment_id):
                 },
                 status=409,
             )
-        reflection.answers = form.answers()
+        reflection.answers = form.answers(reflection.answers)
         reflection.visibility = form.cleaned_data["visibility"]
         keep_outcome(reflection, form)
         reflection.save()

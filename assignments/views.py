@@ -98,6 +98,10 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
             prompt = item.get("prompt") or (
                 prompts[number] if number < len(prompts) else ""
             )
+            if item.get("removed"):
+                prompt = gettext(
+                    "Answer to a question that was removed: %(question)s"
+                ) % {"question": prompt}
             pairs.append((prompt, str(item.get("answer", ""))))
         return pairs
 

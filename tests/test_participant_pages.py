@@ -36,7 +36,9 @@ except ImportError:  # Django 5.2
 
 from .factories import (
     PROMPTS,
+    cohort_edit_data,
     make_cohort,
+    make_coordinator,
     make_course,
     make_participants,
     make_trainer,
@@ -1256,3 +1258,166 @@ class CohortSpaceScaleTest(ParticipantPageTestCase):
 
     def test_trainers_cohort_space_queries_are_the_same_at_20_and_2000(self):
         self.assertQueriesDoNotGrow(self.trainer)
+
+
+class PromptsChangedTest(ParticipantPageTestCase):
+    """A coordinator edits an experiment's questions while Pat has a draft:
+    each answer stays with its question, and none is lost."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.coordinator = make_coordinator()
+
+    def change_prompts(self, prompts):
+        self.client.force_login(self.coordinator)
+        data = cohort_edit_data(
+            self.cohort,
+            experiment_changes=lambda e: (
+                {"prompts": "\n".join(prompts)} if e.pk == self.experiment.pk else {}
+            ),
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]), data
+            )
+        self.assertEqual(response.status_code, 302)
+        self.experiment.refresh_from_db()
+        self.assertEqual(self.experiment.prompt_list, prompts)
+        self.client.force_login(self.user)
+
+    def form_data(self, response, **changes):
+        """What the page's reflection form posts, with ``changes``."""
+        form = BeautifulSoup(response.content, "html.parser").find(
+            "form", id="reflection-form"
+        )
+        data = {
+            field["name"]: field.get("value", "")
+            for field in form.find_all("input", type="hidden")
+        }
+        data.update(
+            {field["name"]: field.text.lstrip("\n") for field in form("textarea")}
+        )
+        data.update(decision="adapt", usefulness=4, visibility="trainers")
+        return {**data, **changes}
+
+    def answered(self):
+        return [
+            (item["prompt"], item["answer"])
+            for item in self.reflection().answers
+            if item["answer"]
+        ]
+
+    def test_an_inserted_question_shows_no_answer_of_another(self):
+        self.client.post(
+            url("autosave", self.experiment.pk),
+            answers_data("I tried a silent start.", "Two people could not join."),
+        )
+        prompts = [PROMPT_LIST[0], "Who took part?", *PROMPT_LIST[1:]]
+        self.change_prompts(prompts)
+        response = self.client.get(url("reflection", self.experiment.pk))
+        form = response.context["form"]
+        self.assertEqual(
+            [(field.label, field.value()) for field in form.answer_fields()],
+            [
+                ("What did you try?", "I tried a silent start."),
+                ("Who took part?", ""),
+                ("What happened?", "Two people could not join."),
+                ("What did you learn?", ""),
+                ("What next?", ""),
+            ],
+        )
+        self.client.post(
+            url("reflection", self.experiment.pk),
+            self.form_data(response, action="submit"),
+        )
+        self.assertEqual(
+            self.answered(),
+            [
+                ("What did you try?", "I tried a silent start."),
+                ("What happened?", "Two people could not join."),
+            ],
+        )
+
+    def test_a_page_open_while_a_question_is_inserted_saves_under_its_questions(self):
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.change_prompts([PROMPT_LIST[0], "Who took part?", *PROMPT_LIST[1:]])
+        self.client.post(
+            url("autosave", self.experiment.pk),
+            self.form_data(
+                response, answer_0="A silent start.", answer_1="Two could not join."
+            ),
+        )
+        self.assertEqual(
+            self.answered(),
+            [
+                ("What did you try?", "A silent start."),
+                ("What happened?", "Two could not join."),
+            ],
+        )
+
+    def test_a_reworded_question_keeps_its_answer_when_one_is_inserted_first(self):
+        self.client.post(
+            url("autosave", self.experiment.pk), answers_data("A1", "A2", "A3")
+        )
+        prompts = ["Why this one?", PROMPT_LIST[0], "What went on?", *PROMPT_LIST[2:]]
+        self.change_prompts(prompts)
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertEqual(
+            [field.value() for field in response.context["form"].answer_fields()],
+            ["", "A1", "A2", "A3", ""],
+        )
+
+    def test_an_answer_to_a_removed_question_is_kept_shown_and_sent(self):
+        self.client.post(url("autosave", self.experiment.pk), answers_data("A1", "A2"))
+        self.change_prompts([PROMPT_LIST[0], *PROMPT_LIST[2:]])
+        response = self.client.get(url("reflection", self.experiment.pk))
+        removed = "Answer to a question that was removed: What happened?"
+        self.assertContains(response, removed)
+        self.assertContains(response, "<p>A2</p>", html=True)
+
+        # The next autosave (the one-statement path) keeps it.
+        self.client.post(
+            url("autosave", self.experiment.pk),
+            self.form_data(response, answer_0="A1, more"),
+        )
+        self.assertEqual(
+            self.answered(),
+            [("What did you try?", "A1, more"), ("What happened?", "A2")],
+        )
+        # So does submitting it, and the trainer reads it with its question.
+        self.client.post(
+            url("reflection", self.experiment.pk),
+            self.form_data(response, answer_0="A1, more", action="submit"),
+        )
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertEqual(
+            self.answered(),
+            [("What did you try?", "A1, more"), ("What happened?", "A2")],
+        )
+        self.assertContains(
+            self.client.get(url("reflection", self.experiment.pk)), removed
+        )
+        self.client.force_login(self.trainer)
+        review = self.client.get(reverse("reflections:review", args=[reflection.pk]))
+        # In the trainer's language, Finnish.
+        self.assertContains(
+            review,
+            '<h3 class="w-h3">Vastaus poistettuun kysymykseen: What happened?</h3>'
+            '<div class="w-mb-4"><p>A2</p></div>',
+            html=True,
+        )
+
+    def test_an_answer_to_a_question_put_back_returns_to_it(self):
+        self.client.post(url("autosave", self.experiment.pk), answers_data("A1", "A2"))
+        self.change_prompts([PROMPT_LIST[0], *PROMPT_LIST[2:]])
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.client.post(url("autosave", self.experiment.pk), self.form_data(response))
+        self.change_prompts(PROMPT_LIST)
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertEqual(
+            [field.value() for field in response.context["form"].answer_fields()],
+            ["A1", "A2", "", ""],
+        )
+        self.assertNotContains(response, "a question that was removed")
