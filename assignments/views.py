@@ -126,6 +126,16 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
             feedback_form=kwargs.get("feedback_form")
             or FeedbackForm(initial={"feedback": reflection.feedback}),
             comment_form=kwargs.get("comment_form") or CommentForm(),
+            feedback_messages={
+                "restored": gettext(
+                    "Feedback you wrote on this device was not saved, so it "
+                    "was put back. Check it and save."
+                ),
+                "keptLocally": gettext(
+                    "Your feedback is kept on this device until you press "
+                    "“Save feedback”."
+                ),
+            },
             can_comment=self.request.user.has_perm("assignments.add_comment"),
             next_reflection=self.next_reflection,
             next_url=self.next_reflection

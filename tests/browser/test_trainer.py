@@ -2,6 +2,7 @@
 reflection, which emails the participant, and a session's attendance; axe
 checks each of the pages on the way."""
 
+from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -119,6 +120,56 @@ class TrainerTests(BrowserTestCase):
         expect(page.get_by_role("row").filter(has_text="Bertil Berg")).to_contain_text(
             text("Excused", "en")
         )
+
+    def test_feedback_written_while_signed_out_elsewhere_is_not_lost(self):
+        """The trainer is signed out in another tab (or the session ends)
+        while writing: saving leads to the sign-in page, and after signing
+        in the feedback is back in its box, with a note, not gone."""
+        page = self.new_page("en")
+        page.goto(reverse("wagtailadmin_login"))
+        page.locator("input[name=username]").fill("tero@example.fi")
+        page.locator("input[name=password]").fill("correct horse battery")
+        page.locator("form button[type=submit]").click()
+        review = reverse("reflections:review", args=[self.reflection.pk])
+        page.goto(review)
+        feedback = page.get_by_label(text("Feedback", "en"), exact=True)
+        feedback.fill("Well tried: next, ask the team first.")
+        status = page.locator("#autosave-status")
+        expect(status).to_contain_text(
+            text(
+                "Your feedback is kept on this device until you press “Save feedback”.",
+                "en",
+            )
+        )
+
+        # Signed out meanwhile: the session ends, the CSRF cookie stays.
+        page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+        page.get_by_role("button", name=text("Save feedback", "en"), exact=True).click()
+        page.locator("input[name=username]").fill("tero@example.fi")
+        page.locator("input[name=password]").fill("correct horse battery")
+        page.locator("form button[type=submit]").click()
+
+        expect(page).to_have_url(f"{self.live_server_url}{review}")
+        expect(feedback).to_have_value("Well tried: next, ask the team first.")
+        expect(status).to_contain_text(
+            text(
+                "Feedback you wrote on this device was not saved, so it was put "
+                "back. Check it and save.",
+                "en",
+            )
+        )
+        page.get_by_role("button", name=text("Save feedback", "en"), exact=True).click()
+        expect(page.locator(".messages")).to_contain_text(
+            text("Feedback saved. %(name)s gets an email about it.", "en")
+            % {"name": "Anna Aalto"}
+        )
+        self.reflection.refresh_from_db()
+        self.assertEqual(
+            self.reflection.feedback, "Well tried: next, ask the team first."
+        )
+        # Saved: the copy on the device is gone, so nothing comes back.
+        page.reload()
+        expect(status).to_have_text("")
 
 
 class CoordinatorTests(BrowserTestCase):
