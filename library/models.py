@@ -5,13 +5,17 @@ participant's experiment came from when they took it from the library."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.models import Page
 from wagtail.search import index
 
 from assignments.models import Choice, Reflection
-from courses.models import CoursePage, ExperimentTemplate, split_prompts
+from cohorts.models import CohortPage
+from courses.models import ExperimentTemplate, split_prompts
 from outbox.rendering import single_line
 
 #: Below this many tries a pattern's figures are not shown: a few people's
@@ -66,9 +70,11 @@ class Pattern(index.Indexed, models.Model):
     ]
     search_fields = [
         index.SearchField("title", boost=3),
-        index.AutocompleteField("title"),
         index.SearchField("description"),
         index.SearchField("instructions"),
+        index.AutocompleteField("title"),
+        index.AutocompleteField("description"),
+        index.AutocompleteField("instructions"),
         index.RelatedFields("themes", [index.SearchField("name")]),
     ]
 
@@ -112,10 +118,34 @@ class StoryQuerySet(models.QuerySet):
             reflection__visibility=Reflection.Visibility.COHORT,
         )
 
+    def in_course(self, course):
+        """The stories of the cohorts under ``course`` now: a story follows
+        its cohort when the cohort is moved to another course."""
+        return self.filter(
+            reflection__experiment__cohort__in=CohortPage.objects.child_of(course)
+        )
+
+    def with_course_title(self):
+        """With the title of their course (their cohort's parent page), read
+        in the same query."""
+        cohort = "reflection__experiment__cohort__"
+        return self.annotate(
+            course_title=Subquery(
+                Page.objects.filter(
+                    path=Substr(
+                        OuterRef(f"{cohort}path"),
+                        1,
+                        (OuterRef(f"{cohort}depth") - 1) * Page.steplen,
+                    )
+                ).values("title")[:1]
+            )
+        )
+
 
 class Story(index.Indexed, models.Model):
     """A reflection its author asked to publish in the library, beyond their
-    cohort; it appears once one of the cohort's trainers approves it."""
+    cohort; it appears once one of the cohort's trainers approves it. Its
+    course is its cohort's, wherever the cohort is now (``in_course``)."""
 
     reflection = models.OneToOneField(
         Reflection,
@@ -130,13 +160,6 @@ class Story(index.Indexed, models.Model):
         null=True,
         blank=True,
         related_name="stories",
-    )
-    #: The reflection's course, for the library's filter.
-    course = models.ForeignKey(
-        CoursePage,
-        verbose_name=_("course"),
-        on_delete=models.CASCADE,
-        related_name="+",
     )
     anonymous = models.BooleanField(_("without my name"), default=False)
     requested_at = models.DateTimeField(_("asked"), default=timezone.now)
@@ -155,6 +178,8 @@ class Story(index.Indexed, models.Model):
     search_fields = [
         index.SearchField("title", boost=3),
         index.SearchField("text"),
+        index.AutocompleteField("title"),
+        index.AutocompleteField("text"),
     ]
 
     wagtail_reference_index_ignore = True

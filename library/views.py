@@ -37,9 +37,15 @@ MAX_HITS = 500
 
 def search_ids(model, query):
     """The ids of ``model`` objects matching ``query`` (Wagtail's search:
-    PostgreSQL's full text in production, so that inflected words match)."""
-    hits = get_search_backend().search(query, model, operator="and")[:MAX_HITS]
-    return [hit.pk for hit in hits]
+    PostgreSQL's full text in production, so that inflected words match),
+    or whose words start with the last word typed (Wagtail's autocomplete),
+    so that "kävely" finds "Kävelypalaveri"."""
+    backend = get_search_backend()
+    return {
+        hit.pk
+        for search in (backend.search, backend.autocomplete)
+        for hit in search(query, model, operator="and")[:MAX_HITS]
+    }
 
 
 def stories_with_details(stories):
@@ -52,9 +58,11 @@ def stories_with_details(stories):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return stories.select_related(
-        "reflection__experiment", "reflection__author__user", "course", "pattern"
-    ).annotate(thanks_count=Coalesce(Subquery(thanks), 0))
+    return (
+        stories.with_course_title()
+        .select_related("reflection__experiment", "reflection__author__user", "pattern")
+        .annotate(thanks_count=Coalesce(Subquery(thanks), 0))
+    )
 
 
 def reviewer_of(user, story):
@@ -85,7 +93,7 @@ def index(request):
             stories = stories.filter(pattern__themes=theme)
         if course:
             patterns = patterns.filter(templates__course=course).distinct()
-            stories = stories.filter(course=course)
+            stories = stories.in_course(course)
         if decision:
             # A decision is a story's; patterns are not narrowed by it.
             stories = stories.filter(reflection__decision=decision)
@@ -291,7 +299,6 @@ def share(request, reflection_id):
         elif story is None:
             Story.objects.create(
                 reflection=reflection,
-                course=reflection.experiment.cohort.get_parent().specific,
                 pattern=pattern_of(reflection),
                 anonymous=form.cleaned_data["anonymous"],
             )

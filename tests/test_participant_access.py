@@ -325,7 +325,6 @@ class ParticipantAccessTest(TestCase):
 
         return Story.objects.create(
             reflection=reflection,
-            course=reflection.experiment.cohort.get_parent().specific,
             approved_at=timezone.now() if approved else None,
         )
 

@@ -198,7 +198,6 @@ def publish_stories(cohort, patterns, trainer, now):
     """Stories from the cohort's shared reflections: most approved, some
     anonymous, a couple still awaiting the trainer; and thanks from peers."""
     rng = random.Random(f"stories-{cohort.slug}")
-    course = cohort.get_parent().specific
     peers = list(
         cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT).select_related(
             "user"
@@ -231,7 +230,6 @@ def publish_stories(cohort, patterns, trainer, now):
         story, created = Story.objects.get_or_create(
             reflection=reflection,
             defaults={
-                "course": course,
                 "pattern": pattern,
                 "anonymous": rng.random() < 0.3,
                 "requested_at": reflection.submitted_at,

@@ -42,7 +42,6 @@ class LibraryPagesTests(LayoutTestCase):
         self.pattern.themes.add(theme)
         self.story = Story.objects.create(
             reflection=self.shared,
-            course=self.course,
             pattern=self.pattern,
             approved_at=timezone.now(),
         )
@@ -66,7 +65,7 @@ class LibraryPagesTests(LayoutTestCase):
                 self.check_layout(page, name, width)
 
     def test_a_trainer_approves_a_story_on_a_page_that_fits(self):
-        pending = Story.objects.create(reflection=self.own, course=self.course)
+        pending = Story.objects.create(reflection=self.own)
         page = self.new_page("fi")
         self.log_in(page, self.trainer)
         for width in WIDTHS:

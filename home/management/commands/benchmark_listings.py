@@ -74,7 +74,7 @@ class Command(BaseCommand):
         coordinator = User.objects.get(username=demo.COORDINATOR[0])
         results = {}
         for size in (SMALL, participants):
-            self.grow(built.course, cohort, trainer, size, progress)
+            self.grow(cohort, trainer, size, progress)
             reader = User.objects.get(username=demo.generated_email(1))
             pattern = Pattern.objects.order_by("pk").first()
             library = reverse("library:index")
@@ -107,7 +107,7 @@ class Command(BaseCommand):
                 results[size][name] = (queries, ms, db_ms)
         return results
 
-    def grow(self, course, cohort, trainer, size, progress):
+    def grow(self, cohort, trainer, size, progress):
         """Top the cohort up to ``size`` participants, with their progress,
         a published story (thanked by every other reader) for each shared
         reflection and two sent emails each."""
@@ -124,7 +124,6 @@ class Command(BaseCommand):
         stories = Story.objects.bulk_create(
             Story(
                 reflection=reflection,
-                course=course,
                 pattern=patterns[number % len(patterns)],
                 anonymous=number % 3 == 0,
                 approved_at=now,
