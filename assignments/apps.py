@@ -6,3 +6,6 @@ class AssignmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assignments"
     verbose_name = _("Assignments")
+
+    def ready(self):
+        from . import signals  # noqa: F401

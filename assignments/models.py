@@ -142,6 +142,27 @@ class Experiment(Orderable):
             for number, template in enumerate(templates)
         ]
 
+    @classmethod
+    def follow_course(cls, cohorts):
+        """Point the experiments of each of ``cohorts`` at the options of the
+        course the cohort is in now, or at none where it has no such option:
+        a cohort copied (alone or with its course) or moved keeps pointing at
+        the options it was planned from, and the course's figures would
+        count it in neither course."""
+        for cohort in cohorts:
+            course = cohort.get_parent()
+            strays = list(
+                cls.objects.filter(cohort=cohort, template__isnull=False)
+                .exclude(template__course=course.pk)
+                .select_related("template")
+            )
+            if not strays:
+                continue
+            options = list(ExperimentTemplate.objects.filter(course=course.pk))
+            for experiment in strays:
+                experiment.template = experiment.template.counterpart(options)
+            cls.objects.bulk_update(strays, ["template"])
+
 
 class DueEntry(models.Model):
     """What calendars were last told about when an experiment's reflections

@@ -4,6 +4,7 @@ from wagtail.admin.panels import InlinePanel
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from cohorts.models import CohortPage
 from cohorts.views import (
     CohortListingViewSet,
     EnrollmentViewSet,
@@ -72,6 +73,12 @@ hooks.register("register_cohort_admin_urls", progress_urls)
 hooks.register("register_course_admin_urls", overview_urls)
 hooks.register("register_sign_in_destination", sign_in_destination)
 hooks.register("register_personal_data", personal_data)
+
+
+@hooks.register("after_copy_page")
+def follow_copied_cohorts(request, page, new_page):
+    """A cohort copied, alone or with its course, counts in its new course."""
+    Experiment.follow_course(CohortPage.objects.descendant_of(new_page, inclusive=True))
 
 
 @hooks.register("register_cohort_panels")

@@ -248,3 +248,17 @@ class ExperimentTemplate(Orderable):
     @property
     def prompt_list(self):
         return split_prompts(self.prompts)
+
+    def counterpart(self, options):
+        """The option among ``options`` (another course's) that stands for
+        this one: a copy of the course copies its options as new rows, and a
+        cohort moved to another course meets that course's own. The one at
+        the same gap with the same title (at the same place, where several
+        are), or None."""
+        same = [
+            option
+            for option in options
+            if (option.after_session, option.title) == (self.after_session, self.title)
+        ]
+        in_place = [option for option in same if option.sort_order == self.sort_order]
+        return next(iter(in_place or same), None)

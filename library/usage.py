@@ -104,6 +104,23 @@ def course_usage(course):
     return options, sorted(tried.items(), key=lambda row: -row[1].chosen_count)
 
 
+def copy_pattern_links(request, page, new_page):
+    """A copy of a course offers its options based on the same patterns as
+    the original's (the ``after_copy_page`` hook): Wagtail copies the
+    options as new rows, without the patterns that point at them."""
+    if not isinstance(new_page, CoursePage):
+        return
+    copies = list(ExperimentTemplate.objects.filter(course=new_page.pk))
+    for template in (
+        ExperimentTemplate.objects.filter(course=page.pk, patterns__isnull=False)
+        .prefetch_related("patterns")
+        .distinct()
+    ):
+        copy = template.counterpart(copies)
+        if copy is not None:
+            copy.patterns.add(*template.patterns.all())
+
+
 def change_course(course, user, change):
     """Make ``change`` to the course's latest revision, and publish it when
     the course is live and has no other unpublished changes (otherwise the

@@ -6,7 +6,7 @@ from . import personal_data
 from .admin_views import LibraryViewSetGroup
 from .emails import Kind
 from .models import Story
-from .usage import usage_buttons, usage_urls
+from .usage import copy_pattern_links, usage_buttons, usage_urls
 from .views import reviewer_of
 
 # Before assignments' entries: stories point at reflections.
@@ -57,6 +57,7 @@ def library_link(enrollment, gap):
 
 
 hooks.register("register_course_admin_urls", usage_urls)
+hooks.register("after_copy_page", copy_pattern_links)
 
 
 @hooks.register("register_page_header_buttons")

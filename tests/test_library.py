@@ -19,8 +19,10 @@ from wagtail.users.models import UserProfile
 from assignments.models import Choice, Experiment, Reflection
 from cohorts.calendar.ical import session_file
 from cohorts.enrolment import enrol, withdraw
+from cohorts.models import CohortPage
 from courses.models import CoursePage, ExperimentTemplate
 from library.models import Pattern, Provenance, Story, Thanks, Theme
+from library.usage import course_usage
 from outbox.sending import send_pending
 
 from .factories import (
@@ -30,6 +32,7 @@ from .factories import (
     make_course,
     make_participants,
     make_trainer,
+    make_user,
     place_sessions,
 )
 from .test_outbox import SMTPServerMixin
@@ -530,7 +533,6 @@ class LibraryTest(TestCase):
     def test_try_this_makes_a_pattern_ones_own_and_keeps_where_it_came_from(self):
         story = Story.objects.create(
             reflection=submitted(self.people[0], self.camera),
-            course=self.course,
             pattern=self.pattern,
             approved_at=timezone.now(),
         )
@@ -575,7 +577,6 @@ class LibraryTest(TestCase):
     def test_peers_thank_an_author_once_and_the_author_sees_who(self):
         story = Story.objects.create(
             reflection=submitted(self.people[0], self.camera),
-            course=self.course,
             approved_at=timezone.now(),
         )
         page = url("library:story", story.pk)
@@ -595,7 +596,6 @@ class LibraryTest(TestCase):
         older, tied_first, tied_second = (
             Story.objects.create(
                 reflection=submitted(person, self.camera),
-                course=self.course,
                 approved_at=approved_at,
             )
             for person, approved_at in (
@@ -628,7 +628,6 @@ class LibraryTest(TestCase):
         )
         Story.objects.create(
             reflection=reflection,
-            course=self.course,
             pattern=self.pattern,
             approved_at=timezone.now(),
         )
@@ -654,6 +653,28 @@ class LibraryTest(TestCase):
             1,
         )
 
+    def test_search_finds_the_start_of_a_compound_word(self):
+        Pattern.objects.create(
+            title="Kävelypalaveri", description="Palaveri ulkona.", instructions="-"
+        )
+        story = Story.objects.create(
+            reflection=submitted(
+                self.people[0], self.camera, text="Kävelypalaveri toimi hyvin."
+            ),
+            approved_at=timezone.now(),
+        )
+        for query in ("Kävely", "kävely"):
+            with self.subTest(query=query):
+                response = self.library(q=query)
+                self.assertEqual(
+                    [p.title for p, __ in response.context["patterns"]],
+                    ["Kävelypalaveri"],
+                )
+                self.assertEqual(list(response.context["page_obj"]), [story])
+        # The words before the last are whole words, as typed.
+        response = self.library(q="toimi kävely")
+        self.assertEqual(list(response.context["page_obj"]), [story])
+
     @skipUnless(connection.vendor == "postgresql", "Finnish stemming is PostgreSQL's")
     def test_search_finds_finnish_words_in_inflected_forms(self):
         reflection = submitted(
@@ -661,9 +682,7 @@ class LibraryTest(TestCase):
             self.camera,
             text="Kokeilusta tuli hyvä: etäpalavereissa kaikki puhuivat.",
         )
-        Story.objects.create(
-            reflection=reflection, course=self.course, approved_at=timezone.now()
-        )
+        Story.objects.create(reflection=reflection, approved_at=timezone.now())
         Pattern.objects.create(
             title="Kävelypalaverit",
             description="Palaverit kävellen puhelimessa.",
@@ -683,6 +702,57 @@ class LibraryTest(TestCase):
             ],
             ["Kävelypalaverit"],
         )
+
+
+class MovedCohortStoryTest(TestCase):
+    """A story belongs to the course its cohort is under now: moving the
+    cohort to another course takes its stories along, and the old course
+    can then be deleted without them."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.other = make_course("Hybrid work")
+        cls.cohort = make_cohort(cls.course)
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=1))
+        cls.anna, cls.bertil = make_participants(cls.cohort, 2)
+        cls.coordinator = make_coordinator()
+
+    def as_coordinator(self, name, *args):
+        self.client.force_login(self.coordinator)
+        response = self.client.post(reverse(name, args=args))
+        self.assertEqual(response.status_code, 302)
+
+    def listed(self, course):
+        self.client.force_login(self.bertil.user)
+        return self.client.get(url("library:index", course=course.pk))
+
+    def test_a_story_follows_its_cohort_and_outlives_its_old_course(self):
+        reflection = submitted(
+            self.anna, self.cohort.experiments.first(), text="Walking meetings"
+        )
+        self.client.force_login(self.anna.user)
+        self.client.post(
+            url("library:share", reflection.pk), {"publish": "on", "anonymous": "False"}
+        )
+        story = Story.objects.get(reflection=reflection)
+        Story.objects.filter(pk=story.pk).update(approved_at=timezone.now())
+        Thanks.objects.create(story=story, user=self.bertil.user)
+        address = url("library:story", story.pk)
+
+        self.as_coordinator(
+            "wagtailadmin_pages:move_confirm", self.cohort.pk, self.other.pk
+        )
+        self.assertContains(self.listed(self.other), address)
+        self.assertNotContains(self.listed(self.course), address)
+        self.assertContains(self.client.get(address), "Hybrid work")
+
+        self.as_coordinator("wagtailadmin_pages:delete", self.course.pk)
+        self.assertFalse(CoursePage.objects.filter(pk=self.course.pk).exists())
+        self.assertTrue(Thanks.objects.filter(story__reflection=reflection).exists())
+        response = self.listed(self.other)
+        self.assertContains(response, address)
+        self.assertContains(response, "1 thanks")
 
 
 class LibraryQueryCountTest(TestCase):
@@ -710,7 +780,6 @@ class LibraryQueryCountTest(TestCase):
             reflection = submitted(person, self.camera)
             story = Story.objects.create(
                 reflection=reflection,
-                course=self.course,
                 pattern=pattern,
                 approved_at=timezone.now(),
             )
@@ -862,6 +931,113 @@ class UsageReportTest(TestCase):
             submitted(person, self.camera[0], "adapt", 3)
         with self.assertNumQueries(len(few)):
             self.report()
+
+
+class CopiedAndMovedCohortsTest(TestCase):
+    """A course's figures count the reflections of the cohorts in it now:
+    those copied with it or into it, and those moved to it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.pattern = Pattern.objects.create(
+            title="Walking meetings", description="d", instructions="Walk and talk."
+        )
+        cls.pattern.templates.add(cls.course.experiment_templates.get(after_session=1))
+        cls.superuser = make_user("admin@example.fi", is_superuser=True)
+        cls.coordinator = make_coordinator()
+
+    def usage(self, course):
+        options, __ = course_usage(CoursePage.objects.get(pk=course.pk))
+        return {template.title: usage.finished for template, usage in options}
+
+    def reflect(self, cohort, prefix):
+        """One participant's submitted reflection on ``cohort``'s first experiment."""
+        [person] = make_participants(cohort, 1, prefix)
+        submitted(person, cohort.experiments.get(title="Experiment 1"))
+
+    def copy(self, page, parent, slug, **options):
+        self.client.force_login(self.superuser)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:copy", args=[page.pk]),
+                {
+                    "new_title": slug,
+                    "new_slug": slug,
+                    "new_parent_page": parent.pk,
+                    **options,
+                },
+            )
+        self.assertEqual(response.status_code, 302)
+
+    def move(self, cohort, course):
+        self.client.force_login(self.coordinator)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:move_confirm", args=[cohort.pk, course.pk])
+            )
+        self.assertEqual(response.status_code, 302)
+
+    def test_a_course_copied_with_its_cohorts_counts_the_copies_reflections(self):
+        self.reflect(self.cohort, "original")
+        self.copy(
+            self.course,
+            self.course.get_parent(),
+            "copy",
+            copy_subpages="on",
+            publish_copies="on",
+        )
+        new = CoursePage.objects.get(slug="copy")
+        copied = CohortPage.objects.child_of(new).get()
+        self.reflect(copied, "copied")
+        self.reflect(make_cohort(new, "Fresh cohort"), "fresh")
+        self.assertEqual(self.usage(new)["Experiment 1"], 2)
+        self.assertEqual(self.usage(self.course)["Experiment 1"], 1)
+
+    def test_a_copy_of_a_course_offers_its_options_on_the_same_patterns(self):
+        self.copy(self.course, self.course.get_parent(), "copy", copy_subpages="on")
+        option = ExperimentTemplate.objects.get(
+            course__slug="copy", title="Experiment 1"
+        )
+        self.assertEqual(list(option.patterns.all()), [self.pattern])
+
+    def test_a_cohort_copied_into_another_course_counts_there(self):
+        other = make_course("Other course")
+        self.copy(self.cohort, other, "copied-cohort")
+        copied = CohortPage.objects.child_of(other).get()
+        self.reflect(copied, "copied")
+        self.assertEqual(self.usage(other)["Experiment 1"], 1)
+        self.assertEqual(self.usage(self.course)["Experiment 1"], 0)
+
+    def test_a_cohort_moved_to_another_course_counts_there(self):
+        other = make_course("Other course")
+        self.reflect(self.cohort, "moved")
+        self.assertEqual(self.usage(self.course)["Experiment 1"], 1)
+        self.move(self.cohort, other)
+        self.assertEqual(self.usage(other)["Experiment 1"], 1)
+        self.assertEqual(self.usage(self.course)["Experiment 1"], 0)
+
+    def test_a_change_saved_before_a_move_and_published_after_it_still_counts(self):
+        other = make_course("Other course")
+        self.reflect(self.cohort, "moved")
+        # Scheduled publishing and workflow approval publish such a revision.
+        draft = CohortPage.objects.get(pk=self.cohort.pk).save_revision()
+        self.move(self.cohort, other)
+        with self.captureOnCommitCallbacks(execute=True):
+            CohortPage.objects.get(pk=self.cohort.pk).revisions.get(
+                pk=draft.pk
+            ).publish()
+        self.assertEqual(self.usage(other)["Experiment 1"], 1)
+        self.assertEqual(self.usage(self.course)["Experiment 1"], 0)
+
+    def test_a_cohort_moved_to_a_course_without_its_options_counts_in_neither(self):
+        other = make_course("Other course", sessions=1)
+        self.reflect(self.cohort, "moved")
+        self.move(self.cohort, other)
+        self.assertEqual(self.usage(self.course)["Experiment 1"], 0)
+        self.assertEqual(self.usage(other), {})
+        self.assertIsNone(self.cohort.experiments.get(title="Experiment 1").template)
 
 
 class ChoiceReminderTest(TestCase):
