@@ -3,18 +3,18 @@ admin.
 
 Links go only to people who cannot use the admin, but a participant may be
 made a trainer (or given any group with admin access) while signed in by
-one. ``LinkSessionMiddleware`` keeps such a session out of the admin; the
-public site, though, gives trainers more (every reflection of their cohort,
-private ones included), and checking on each of its requests would cost a
-permission query on every participant page. So the account's sessions end
-instead: an account that signs in only by link has an unusable password,
-and a new unusable one changes the hash every session of the account is
-checked against (Django's ``get_session_auth_hash``). From then on they
-sign in with a password, as everyone with admin access does.
+one. ``LinkSessionMiddleware`` keeps such a session out of the admin, and
+has it act on the public site with no permission, as the participant it
+was opened for. Joining a group with admin access (being made a trainer)
+or being made staff also ends the account's sessions, so that they sign in
+again as who they are now: an account that signs in only by link has an
+unusable password, and a new unusable one changes the hash every session of
+the account is checked against (Django's ``get_session_auth_hash``). From
+then on they sign in with a password, as everyone with admin access does.
 
-Someone with a usable password signed in by link keeps that session until
-it expires or they sign out; the middleware still keeps it out of the
-admin."""
+Someone with a usable password signed in by link keeps that session, as a
+participant, until it expires or they sign out (made staff or superuser,
+the middleware signs it out)."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
