@@ -837,6 +837,7 @@ def shared_reflection(request, reflection_id):
         .filter(role=Enrollment.Role.TRAINER)
         .values_list("user_id", flat=True)
     )
+    comments = list(reflection.comments.select_related("author"))
     return render(
         request,
         "assignments/participant/shared_reflection.html",
@@ -850,7 +851,24 @@ def shared_reflection(request, reflection_id):
                 or followed_cohorts(request.user).filter(pk=cohort.pk).exists()
             ),
             "new_feedback": new_feedback,
-            "comments": reflection.comments.select_related("author"),
+            "comments": comments,
+            # A comment being written is kept on the device until it is
+            # posted (reflection.js): one kept from before the person's
+            # latest comment was posted is not put back.
+            "last_comment_at": max(
+                (c.created_at for c in comments if c.author_id == request.user.pk),
+                default=None,
+            ),
+            "comment_messages": {
+                "restored": _(
+                    "A comment you wrote on this device was not posted, so it "
+                    "was put back. Check it and post it."
+                ),
+                "keptLocally": _(
+                    "Your comment is kept on this device until you press "
+                    "“Post comment”."
+                ),
+            },
             "trainer_ids": trainer_ids,
             "trainers_only": Reflection.Visibility.TRAINERS,
             "form": form,

@@ -3,6 +3,7 @@ a comment from a peer; and a draft that survives a lost connection."""
 
 import re
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -37,6 +38,60 @@ class ParticipantJourneyTests(BrowserTestCase):
         self.other_cohort = running_cohort(course, title="Cohort B")
         self.experiment = self.cohort.experiments.get(after_session=1)
         self.next_session = self.cohort.sessions.all()[1]
+
+    def test_a_comment_written_while_signed_out_elsewhere_is_not_lost(self):
+        """Bertil is signed out (in another tab, or the session ended) while
+        writing a comment: posting leads to the sign-in page, and once he is
+        back through a new link the comment is in its box, with a note."""
+        anna = enrol(self.cohort, ANNA, "Anna", "Aalto")
+        reflection = Reflection(
+            experiment=self.experiment,
+            author=anna,
+            answers=[{"prompt": FIRST_PROMPT, "answer": "A walking meeting."}],
+            visibility=Reflection.Visibility.COHORT,
+        )
+        reflection.submit()
+        reflection.save()
+        enrol(self.cohort, BERTIL, "Bertil", "Berg")
+        page = self.new_page()
+        language = self.sign_in_by_link(page, BERTIL)
+        address = reverse("participant:shared_reflection", args=[reflection.pk])
+        page.goto(address)
+        comment = page.get_by_label(text("Your comment", language))
+        comment.fill("I will try it on Friday.")
+        status = page.locator("#autosave-status")
+        expect(status).to_contain_text(
+            text(
+                "Your comment is kept on this device until you press “Post comment”.",
+                language,
+            )
+        )
+
+        # Signed out meanwhile: the session ends, the CSRF cookie stays.
+        page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+        page.get_by_role("button", name=text("Post comment", language)).click()
+        page.get_by_label(text("Email address", language)).fill(BERTIL)
+        page.get_by_role(
+            "button", name=text("Send me a sign-in link", language), exact=True
+        ).click()
+        self.sign_in_by_link(page, BERTIL)
+
+        expect(page).to_have_url(self.live_server_url + address)
+        expect(comment).to_have_value("I will try it on Friday.")
+        expect(status).to_contain_text(
+            text(
+                "A comment you wrote on this device was not posted, so it was "
+                "put back. Check it and post it.",
+                language,
+            )
+        )
+        page.get_by_role("button", name=text("Post comment", language)).click()
+        expect(page.locator("#comments")).to_contain_text("I will try it on Friday.")
+        # Posted: nothing comes back, on this visit or the next.
+        expect(comment).to_have_value("")
+        page.reload()
+        expect(comment).to_have_value("")
+        expect(status).to_have_text("")
 
     def test_a_participant_writes_shares_and_gets_a_comment_from_a_peer(self):
         # A coordinator enrols Anna: her welcome email brings her link.

@@ -8,6 +8,10 @@
  *   back. A copy that the server did not get is put back on the next visit.
  * - on a submitted reflection, changes stay on this device until the
  *   participant presses "Save changes".
+ * - a form with data-storage-key and no autosave URL (a comment, a
+ *   trainer's feedback) keeps its text on this device until it is sent and
+ *   the server has it: signed out meanwhile, it is put back on the next
+ *   visit.
  */
 (function () {
   "use strict";
@@ -199,7 +203,9 @@
         window.localStorage.removeItem(key);
       } else if (
         local.basedOn === serverSavedAt ||
-        local.changedAt > (Date.parse(serverSavedAt) || 0)
+        // Sent, and the server has changed since: it was taken (whatever
+        // this device's clock says).
+        (!local.sent && local.changedAt > (Date.parse(serverSavedAt) || 0))
       ) {
         restore(local.values);
         say(text.restored);
@@ -217,6 +223,17 @@
     form.addEventListener("submit", function () {
       window.clearTimeout(timer);
       url = "";
+      // Kept until the page after this says the server has it; if the
+      // sending fails (signed out meanwhile), the next visit puts it back.
+      var kept = readLocal();
+      if (kept) {
+        kept.sent = true;
+        try {
+          window.localStorage.setItem(key, JSON.stringify(kept));
+        } catch (error) {
+          // As in writeLocal.
+        }
+      }
     });
     window.addEventListener("online", function () {
       if (url && readLocal()) {
