@@ -3,19 +3,17 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Lower, Substr
+from django.db.models.functions import Lower
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.log_actions import log
-from wagtail.models import Page
 
 from signin.links import can_reach_admin
 
 from . import audit
-from .models import Enrollment
+from .models import Enrollment, course_title
 from .permissions import cohorts_for_user
 
 
@@ -125,13 +123,7 @@ def withdraw(enrollment, by):
 def with_course_title(cohorts):
     """``cohorts`` with their course's title (their parent page's), read in
     the same query, for ``CohortChoiceField``."""
-    return cohorts.annotate(
-        course_title=Subquery(
-            Page.objects.filter(
-                path=Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * Page.steplen)
-            ).values("title")[:1]
-        )
-    )
+    return cohorts.annotate(course_title=course_title())
 
 
 class CohortChoiceField(forms.ModelChoiceField):

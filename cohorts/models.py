@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import classproperty
@@ -63,6 +64,21 @@ def zone_named(time_zone):
 
 def time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+def course_title(cohort=""):
+    """The title of a cohort's course (its parent page), as a subquery read
+    with the rows of a query: ``cohort`` leads from them to the cohort
+    ("" for cohorts themselves, ``"experiment__cohort__"`` and the like)."""
+    return models.Subquery(
+        Page.objects.filter(
+            path=Substr(
+                models.OuterRef(f"{cohort}path"),
+                1,
+                (models.OuterRef(f"{cohort}depth") - 1) * Page.steplen,
+            )
+        ).values("title")[:1]
+    )
 
 
 class CohortPageQuerySet(PageQuerySet):

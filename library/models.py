@@ -5,16 +5,13 @@ participant's experiment came from when they took it from the library."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
-from wagtail.models import Page
 from wagtail.search import index
 
 from assignments.models import Choice, Reflection
-from cohorts.models import CohortPage
+from cohorts.models import CohortPage, course_title
 from courses.models import ExperimentTemplate, split_prompts
 from outbox.rendering import single_line
 
@@ -128,17 +125,8 @@ class StoryQuerySet(models.QuerySet):
     def with_course_title(self):
         """With the title of their course (their cohort's parent page), read
         in the same query."""
-        cohort = "reflection__experiment__cohort__"
         return self.annotate(
-            course_title=Subquery(
-                Page.objects.filter(
-                    path=Substr(
-                        OuterRef(f"{cohort}path"),
-                        1,
-                        (OuterRef(f"{cohort}depth") - 1) * Page.steplen,
-                    )
-                ).values("title")[:1]
-            )
+            course_title=course_title("reflection__experiment__cohort__")
         )
 
 
