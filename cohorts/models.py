@@ -711,8 +711,8 @@ class Invitation(models.Model):
     which address, describing which event."""
 
     class Method(models.TextChoices):
-        REQUEST = "REQUEST", "REQUEST"
-        CANCEL = "CANCEL", "CANCEL"
+        REQUEST = "REQUEST", _("Invitation or update")
+        CANCEL = "CANCEL", _("Cancellation")
 
     entry = models.ForeignKey(
         CalendarEntry, on_delete=models.CASCADE, related_name="invitations"
@@ -725,11 +725,11 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
-    email = models.EmailField()
-    method = models.CharField(max_length=10, choices=Method.choices)
-    sequence = models.PositiveIntegerField()
+    email = models.EmailField(_("email address"))
+    method = models.CharField(_("message"), max_length=10, choices=Method.choices)
+    sequence = models.PositiveIntegerField(_("update number"))
     fingerprint = models.CharField(max_length=64, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("last sent"), auto_now=True)
 
     #: Not a page or snippet: saving one queues no update of Wagtail's
     #: reference index.
@@ -804,10 +804,10 @@ class CalendarFeed(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
     )
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now=True)
     #: When anything in the feed last changed: the feed is built once per
     #: change and served from the cache (and as 304) until the next.
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(_("last changed"), default=timezone.now)
 
     #: Not a page or snippet: saving one queues no update of Wagtail's
     #: reference index.

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import kinds
+
 
 class OutgoingEmail(models.Model):
     """One email to send, stored in the same transaction as the change that
@@ -25,7 +27,7 @@ class OutgoingEmail(models.Model):
     key = models.CharField(_("key"), max_length=255, unique=True)
     #: What the message is for: one of the kinds the apps register
     #: (``register_email_kinds``), shown and filtered on in the outbox.
-    kind = models.CharField(_("kind"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=40, choices=kinds.choices)
     to = models.EmailField(_("to"))
     #: The recipient's account, whose language a rendered message speaks.
     user = models.ForeignKey(

@@ -1,35 +1,42 @@
 """A person's data as a zip: ``data.json`` for machines and ``index.html``
 for people, with every registered entry's rows of that person alone."""
 
+import datetime
 import io
 import json
 import zipfile
+import zoneinfo
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template.defaultfilters import yesno
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from wagtail.users.models import UserProfile
 
 from outbox.rendering import preferred_languages
 
 from .conf import export_lifetime
 from .models import DataExport
-from .registry import Person, registered
+from .registry import Person, json_ready, registered
 
 
 def collect(person):
-    """[(entry, rows)] of every registered entry that holds ``person``."""
+    """[(entry, rows)] of every registered entry that holds ``person``, the
+    rows as the database holds them."""
     sections = []
     for entry in registered():
         if not entry.fields:
             continue
-        rows = entry.export(person)
+        rows = entry.values(person)
         if rows:
             sections.append((entry, rows))
     return sections
 
 
 def build_archive(user, now=None):
-    """The zip of ``user``'s data (bytes), its index in their language."""
+    """The zip of ``user``'s data (bytes), its index in their language and
+    time zone."""
     now = now or timezone.now()
     person = Person.of(user)
     sections = collect(person)
@@ -42,31 +49,22 @@ def build_archive(user, now=None):
                 "name": str(entry.display_name),
                 "purpose": str(entry.purpose),
                 "retention": str(entry.retention),
-                "rows": rows,
+                "rows": [json_ready(row) for row in rows],
             }
             for entry, rows in sections
         ],
     }
     language = preferred_languages([user])[user.pk]
-    with translation.override(language):
+    zone = time_zone_of(user)
+    with translation.override(language), timezone.override(zone):
         index = render_to_string(
             "privacy/export_index.html",
             {
                 "person": user,
                 "exported_at": now,
                 "language": language,
-                "sections": [
-                    {
-                        "name": entry.display_name,
-                        "purpose": entry.purpose,
-                        "retention": entry.retention,
-                        "headings": [heading(entry, name) for name in entry.fields],
-                        "rows": [
-                            [row.get(name) for name in entry.fields] for row in rows
-                        ],
-                    }
-                    for entry, rows in sections
-                ],
+                "time_zone": zone.key,
+                "sections": [readable_section(entry, rows) for entry, rows in sections],
             },
         )
     buffer = io.BytesIO()
@@ -79,13 +77,84 @@ def build_archive(user, now=None):
     return buffer.getvalue()
 
 
-def heading(entry, path):
-    """The verbose name of a field (the last one of a path)."""
-    model = entry.model
-    names = path.split("__")
-    for name in names[:-1]:
-        model = model._meta.get_field(name).related_model
-    return model._meta.get_field(names[-1]).verbose_name
+def time_zone_of(user):
+    """The zone the person chose in their profile, else the site's."""
+    name = (
+        UserProfile.objects.filter(user=user)
+        .values_list("current_time_zone", flat=True)
+        .first()
+    )
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def readable_section(entry, rows):
+    """An entry's rows for the index page: each row a list of
+    {"heading", "text" or "answers"}, in the active language and zone."""
+    fields = {path: entry.resolve(path) for path in entry.fields}
+    headings = {path: heading(path, *fields[path]) for path in entry.fields}
+    return {
+        "name": entry.display_name,
+        "purpose": entry.purpose,
+        "retention": entry.retention,
+        "rows": [
+            [
+                {"heading": headings[path], **readable(field, row[path])}
+                for path, (__, field) in fields.items()
+            ]
+            for row in rows
+        ],
+    }
+
+
+def heading(path, model, field):
+    """A field's verbose name; one reached through a key with the name of
+    the model it is on ("experiment", not "title", for ``experiment__title``)."""
+    if "__" not in path:
+        return field.verbose_name
+    if field.name in ("title", "name"):
+        return model._meta.verbose_name
+    return f"{model._meta.verbose_name}: {field.verbose_name}"
+
+
+def readable(field, value):
+    """{"text": …} or {"answers": [(question, answer)]}: ``value`` of
+    ``field`` as its person reads it. A choice reads as its label, a time in
+    the active zone and language, a boolean as yes or no; a list of
+    answers to questions (a reflection's, a survey's) as the pairs; nothing
+    as a dash."""
+    if value in (None, "", [], {}):
+        return {"text": "–"}
+    if field.choices:
+        return {"text": str(dict(field.flatchoices).get(value, value))}
+    if isinstance(value, bool):
+        return {"text": yesno(value)}
+    if isinstance(value, datetime.datetime):
+        return {
+            "text": formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        }
+    if isinstance(value, datetime.date):
+        return {"text": formats.date_format(value, "DATE_FORMAT")}
+    if is_answers(value):
+        return {
+            "answers": [
+                (item.get("question", item.get("prompt", "")), item["answer"] or "–")
+                for item in value
+            ]
+        }
+    if isinstance(value, list | dict):
+        return {"text": json.dumps(value, ensure_ascii=False, indent=2)}
+    return {"text": str(value)}
+
+
+def is_answers(value):
+    """Whether ``value`` holds answers, as ``[{"prompt" or "question": …,
+    "answer": …}]``."""
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and "answer" in item for item in value
+    )
 
 
 def build(export_id, now=None):

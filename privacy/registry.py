@@ -103,17 +103,19 @@ class PersonalData:
             return self.model._default_manager.none()
         return self.model._default_manager.filter(match)
 
-    def export(self, person):
-        """The person's rows as JSON-ready dicts of ``fields``."""
-        rows = self.rows(person).order_by("pk").values(*self.fields)
-        encoder = DjangoJSONEncoder()
-        return [
-            {
-                name: value if _is_plain(value) else encoder.default(value)
-                for name, value in row.items()
-            }
-            for row in rows
-        ]
+    def values(self, person):
+        """The person's rows as dicts of ``fields``, as the database holds
+        them (times as datetimes, choices as their stored values)."""
+        return list(self.rows(person).order_by("pk").values(*self.fields))
+
+    def resolve(self, path):
+        """(model, field) a path of ``fields`` ends in: ``cohort__title`` is
+        the cohort model and its ``title``."""
+        model = self.model
+        *relations, name = path.split("__")
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model, model._meta.get_field(name)
 
     def run_erase(self, person):
         for name in self.references:
@@ -134,6 +136,15 @@ class PersonalData:
     def traces(self, person):
         """How many rows still hold the person (after an erasure: 0)."""
         return self.rows(person).count() + self.referring(person).count()
+
+
+def json_ready(row):
+    """A row of ``values`` for JSON: times and the like as text."""
+    encoder = DjangoJSONEncoder()
+    return {
+        name: value if _is_plain(value) else encoder.default(value)
+        for name, value in row.items()
+    }
 
 
 def _is_plain(value):

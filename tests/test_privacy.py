@@ -4,7 +4,7 @@ leaves the cohort's discussion readable, and the access log."""
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 from django.apps import apps
@@ -13,12 +13,15 @@ from django.contrib.auth.models import Permission
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
 from assignments.models import Comment, Reflection
 from cohorts.models import Attendance, Enrollment, Invitation
+from impact.models import Response
 from outbox.sending import send_pending
 from privacy import erasure
+from privacy.exporting import build_archive
 from privacy.models import AccessLogEntry, DataExport, ErasureRequest
 from privacy.registry import Person, registered
 from signin.links import new_link
@@ -281,6 +284,103 @@ class ExportTest(PrivacyDataMixin, TestCase):
             DataExport.objects.create(subject=self.person, requested_by=self.person)
         with self.assertNumQueries(4):
             self.client.get(url)
+
+
+def shown_under(page, heading):
+    """What the page to read shows under ``heading``, in each row."""
+    return [
+        dt.find_next_sibling("dd").get_text(" ", strip=True)
+        for dt in page.find_all("dt", string=heading)
+    ]
+
+
+class ExportPageTest(PrivacyDataMixin, TestCase):
+    """The archive's index.html, the page a person reads in a browser."""
+
+    def read_export(self, language, time_zone="", now=None):
+        """(index.html as soup, data.json) of the person's archive, as they
+        get it in ``language`` with ``time_zone`` chosen in their profile."""
+        UserProfile.objects.filter(user=self.person).update(
+            preferred_language=language, current_time_zone=time_zone
+        )
+        files = archive_files(build_archive(self.person, now))
+        page = WagtailTestUtils.get_soup(files["index.html"])
+        return page, json.loads(files["data.json"])
+
+    def test_answers_read_as_each_question_and_its_answer(self):
+        Response.objects.create(enrollment=self.me, wave="baseline", open_answers=[])
+
+        page, data = self.read_export("en")
+
+        question = page.find("dt", string="What did you try?")
+        self.assertEqual(question.find_next_sibling("dd").text, "My shared try")
+        self.assertEqual(
+            shown_under(page, "Answers"),
+            ["What did you try? My shared try", "What did you try? My private try"],
+        )
+        self.assertEqual(shown_under(page, "Open answers"), ["–"])
+        self.assertNotIn("prompt", page.text)
+        self.assertNotIn("[", page.text)
+        rows = {s["model"]: s["rows"] for s in data["data"]}
+        self.assertEqual(
+            rows["assignments.Reflection"][0]["answers"],
+            [{"prompt": "What did you try?", "answer": "My shared try"}],
+        )
+        self.assertEqual(rows["impact.Response"][0]["open_answers"], [])
+
+    def test_times_read_in_the_persons_time_zone_and_language(self):
+        sent = datetime(2025, 6, 16, 10, 28, 20, 614000, tzinfo=UTC)
+        Reflection.objects.filter(pk=self.shared.pk).update(submitted_at=sent)
+
+        page, data = self.read_export("fi")
+
+        self.assertIn("16. kesäkuuta 2025 kello 13.28", shown_under(page, "Lähetetty"))
+        self.assertNotIn("2025-06-16T10:28", page.text)
+        rows = {s["model"]: s["rows"] for s in data["data"]}
+        submitted = [r["submitted_at"] for r in rows["assignments.Reflection"]]
+        self.assertIn("2025-06-16T10:28:20.614Z", submitted)
+
+        page, __ = self.read_export("fi", time_zone="Asia/Tokyo")
+
+        self.assertIn("16. kesäkuuta 2025 kello 19.28", shown_under(page, "Lähetetty"))
+
+    def test_the_date_of_the_export_ends_its_sentence_with_one_full_stop(self):
+        now = datetime(2025, 6, 16, 14, 5, tzinfo=UTC)
+
+        page, __ = self.read_export("en", now=now)
+
+        introduction = page.find("h1").find_next("p").get_text(" ", strip=True)
+        self.assertIn("June 16, 2025, 5:05 p.m.", introduction)
+        self.assertNotIn("p.m..", introduction)
+
+    def test_choices_and_yes_or_no_read_as_words_of_the_persons_language(self):
+        Response.objects.create(enrollment=self.me, wave="baseline")
+
+        page, data = self.read_export("sv")
+
+        self.assertIn("Inlämnad", shown_under(page, "Status"))
+        self.assertIn("Delad med gruppen", shown_under(page, "Synlig för"))
+        self.assertEqual(shown_under(page, "Försenad"), ["nej", "nej"])
+        self.assertEqual(shown_under(page, "Närvaro"), ["Närvarande"])
+        self.assertEqual(shown_under(page, "Roll"), ["Deltagare"])
+        self.assertEqual(shown_under(page, "Enkätomgång"), ["Före utbildningen"])
+        self.assertIn("Inbjudan", shown_under(page, "Typ"))
+        self.assertIn("Inbjudan eller uppdatering", shown_under(page, "Meddelande"))
+        shown = {dd.get_text(strip=True) for dd in page.find_all("dd")}
+        for code in [
+            "submitted",
+            "cohort",
+            "False",
+            "present",
+            "participant",
+            "baseline",
+            "invite",
+            "REQUEST",
+        ]:
+            self.assertNotIn(code, shown)
+        rows = {s["model"]: s["rows"] for s in data["data"]}
+        self.assertEqual(rows["assignments.Reflection"][0]["status"], "submitted")
+        self.assertEqual(rows["cohorts.Attendance"][0]["status"], "present")
 
 
 class ErasureTest(SMTPServerMixin, PrivacyDataMixin, TestCase):
