@@ -1,6 +1,6 @@
 """Forms of the public site: a participant's reflection and a comment on one."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -63,7 +63,7 @@ class ReflectionForm(forms.Form):
         self.removed_answers = []
         if reflection is not None:
             matched, rest = match_answers(reflection.answers, self.prompts)
-            self.removed_answers = removed(rest)
+            self.removed_answers = removed((), rest)
         if reflection is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "visibility": reflection.visibility,
@@ -101,7 +101,10 @@ class ReflectionForm(forms.Form):
         """The answers as posted, each with the question the page showed it
         under: a page loaded before the prompts were changed still sends
         the old ones. Only a question of the experiment or of ``stored``
-        is taken; else (a page without them), the current one there."""
+        is taken for one of its boxes; else (a page without them), the
+        current one there. An answer past the experiment's questions (the
+        page had more) keeps the question the page sent, to be kept as the
+        answer to a removed one."""
         known = {str(prompt) for prompt in self.prompts}
         known.update(str(item.get("prompt", "")) for item in valid_items(stored))
         known.discard("")
@@ -110,9 +113,9 @@ class ReflectionForm(forms.Form):
             if field_name(i) not in self.data:
                 break
             prompt = str(self.data.get(prompt_name(i), ""))
-            if prompt not in known:
-                if i >= len(self.prompts):
-                    break
+            if i >= len(self.prompts) + MAX_REMOVED:
+                break
+            if prompt not in known and i < len(self.prompts):
                 prompt = str(self.prompts[i])
             answer = typed_text(str(self.data.get(field_name(i), "")))
             posted.append({"prompt": prompt, "answer": answer})
@@ -129,7 +132,7 @@ class ReflectionForm(forms.Form):
             for prompt, item in zip(self.prompts, matched, strict=True)
         ]
         # A page that still had the question sends the newer text.
-        return current + removed([*rest, *match_answers(stored, self.prompts)[1]])
+        return current + removed(rest, match_answers(stored, self.prompts)[1])
 
     def clean(self):
         cleaned = super().clean()
@@ -303,12 +306,32 @@ def match_answers(answers, prompts):
     )
 
 
-def removed(items):
-    """``items`` as answers to removed questions: those with text, the
-    first one of each question."""
-    kept = {}
-    for item in items:
+#: Answers past the experiment's questions that a page may send (one that
+#: had more questions when it was loaded), and the length kept of the
+#: question each names.
+MAX_REMOVED = 20
+MAX_PROMPT_LENGTH = 1_000
+
+
+def removed(posted, stored):
+    """Answers to removed questions, those with text: the ``posted`` ones
+    (a page loaded before the question was removed sends the newer text),
+    then the ``stored`` ones the page did not send again. Counted by
+    occurrence: two removed questions of the same text keep both answers."""
+    sent = Counter()
+    kept = []
+    for item in posted:
+        prompt, answer = (
+            str(item.get("prompt", ""))[:MAX_PROMPT_LENGTH],
+            str(item.get("answer", "")),
+        )
+        sent[prompt] += 1
+        if answer.strip():
+            kept.append({"prompt": prompt, "answer": answer, "removed": True})
+    seen = Counter()
+    for item in stored:
         prompt, answer = str(item.get("prompt", "")), str(item.get("answer", ""))
-        if answer.strip() and prompt not in kept:
-            kept[prompt] = {"prompt": prompt, "answer": answer, "removed": True}
-    return list(kept.values())
+        seen[prompt] += 1
+        if answer.strip() and seen[prompt] > sent[prompt]:
+            kept.append({"prompt": prompt, "answer": answer, "removed": True})
+    return kept

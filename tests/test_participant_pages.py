@@ -1421,3 +1421,47 @@ class PromptsChangedTest(ParticipantPageTestCase):
             ["A1", "A2", "", ""],
         )
         self.assertNotContains(response, "a question that was removed")
+
+    def test_an_answer_typed_on_a_page_open_while_its_question_was_removed(self):
+        """The page still had the question when the coordinator removed it:
+        what Pat types there is kept as the answer to a removed question."""
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.change_prompts(PROMPT_LIST[:3])
+        self.client.post(
+            url("autosave", self.experiment.pk),
+            self.form_data(response, answer_0="A1", answer_3="What next: more."),
+        )
+        reflection = self.reflection()
+        self.assertEqual(
+            [
+                (item["prompt"], item["answer"], item.get("removed", False))
+                for item in reflection.answers
+                if item["answer"]
+            ],
+            [
+                ("What did you try?", "A1", False),
+                ("What next?", "What next: more.", True),
+            ],
+        )
+
+    def test_two_removed_questions_of_the_same_text_keep_both_answers(self):
+        Reflection.objects.create(
+            experiment=self.experiment,
+            author=self.enrollment,
+            answers=[
+                {"prompt": "Anything else?", "answer": "x1"},
+                {"prompt": "Anything else?", "answer": "x2"},
+                {"prompt": PROMPT_LIST[0], "answer": "A1"},
+            ],
+        )
+        self.change_prompts([PROMPT_LIST[0]])
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.client.post(url("autosave", self.experiment.pk), self.form_data(response))
+        self.assertEqual(
+            self.answered(),
+            [
+                (PROMPT_LIST[0], "A1"),
+                ("Anything else?", "x1"),
+                ("Anything else?", "x2"),
+            ],
+        )
