@@ -16,12 +16,12 @@ Someone with a usable password signed in by link keeps that session, as a
 participant, until it expires or they sign out (made staff or superuser,
 the middleware signs it out)."""
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, user_logged_in
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
-from .links import can_reach_admin
+from .links import LINK_SESSION_KEY, can_reach_admin
 from .models import SignInLink
 
 User = get_user_model()
@@ -67,3 +67,13 @@ def groups_added(sender, instance, action, reverse, pk_set, **kwargs):
 def made_staff(sender, instance, created, raw=False, **kwargs):
     if not raw and not created and (instance.is_staff or instance.is_superuser):
         end_link_sessions([instance])
+
+
+@receiver(user_logged_in)
+def signed_in_again(sender, request, user, **kwargs):
+    """Signing in (with a password) on a browser signed in by link: the
+    session is no longer a link's. Django keeps the session of the same
+    account, flag and all; the link view sets the flag again after it."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(LINK_SESSION_KEY, None)

@@ -361,6 +361,25 @@ class StaffAccountsTests(WagtailTestUtils, TestCase):
         password.force_login(anna)
         self.assertContains(password.get(path), "Only for the trainers")
 
+    def test_signing_in_with_a_password_ends_the_link_sessions_limits(self):
+        """A participant with a password of their own, signed in by link,
+        is made a trainer (their session goes on) and signs in with the
+        password on the same browser: they read as the trainer they are."""
+        path = self.private_reflection(self.cohort)
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "A").user
+        anna.set_password("a long pass 42")
+        anna.save()
+        self.client.post(self.link_for(anna))
+        enrol(self.cohort, "anna@example.fi", role="trainer")
+        self.assertEqual(self.client.get(path).status_code, 404)
+
+        response = self.client.post(
+            reverse("login"), {"username": anna.email, "password": "a long pass 42"}
+        )
+
+        self.assertEqual(response.status_code, 302)
+        self.assertContains(self.client.get(path), "Only for the trainers")
+
     def test_a_link_session_of_an_account_made_superuser_ends(self):
         """A superuser has every permission: a link session of an account
         with a password of its own (whose sessions are not ended on
