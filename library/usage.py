@@ -105,20 +105,28 @@ def course_usage(course):
 
 
 def copy_pattern_links(request, page, new_page):
-    """A copy of a course offers its options based on the same patterns as
-    the original's (the ``after_copy_page`` hook): Wagtail copies the
-    options as new rows, without the patterns that point at them."""
-    if not isinstance(new_page, CoursePage):
+    """A copy of a course (or of a page with courses under it) offers its
+    options based on the same patterns as the original's (the
+    ``after_copy_page`` hook): Wagtail copies the options as new rows,
+    without the patterns that point at them. The copy keeps the tree's
+    order, so each copied course is paired with its original by it."""
+    originals = CoursePage.objects.descendant_of(page, inclusive=True).order_by("path")
+    copies = CoursePage.objects.descendant_of(new_page, inclusive=True).order_by("path")
+    originals, copies = list(originals), list(copies)
+    if len(originals) != len(copies):
         return
-    copies = list(ExperimentTemplate.objects.filter(course=new_page.pk))
-    for template in (
-        ExperimentTemplate.objects.filter(course=page.pk, patterns__isnull=False)
-        .prefetch_related("patterns")
-        .distinct()
-    ):
-        copy = template.counterpart(copies)
-        if copy is not None:
-            copy.patterns.add(*template.patterns.all())
+    for original, course in zip(originals, copies, strict=True):
+        options = list(ExperimentTemplate.objects.filter(course=course.pk))
+        for template in (
+            ExperimentTemplate.objects.filter(
+                course=original.pk, patterns__isnull=False
+            )
+            .prefetch_related("patterns")
+            .distinct()
+        ):
+            copy = template.counterpart(options)
+            if copy is not None:
+                copy.patterns.add(*template.patterns.all())
 
 
 def change_course(course, user, change):

@@ -14,6 +14,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.models import Page
 from wagtail.users.models import UserProfile
 
 from assignments.models import Choice, Experiment, Reflection
@@ -999,6 +1000,17 @@ class CopiedAndMovedCohortsTest(TestCase):
         self.copy(self.course, self.course.get_parent(), "copy", copy_subpages="on")
         option = ExperimentTemplate.objects.get(
             course__slug="copy", title="Experiment 1"
+        )
+        self.assertEqual(list(option.patterns.all()), [self.pattern])
+
+    def test_a_copy_of_the_courses_page_keeps_each_courses_patterns(self):
+        # To another site's root, say: one courses page per parent.
+        index = self.course.get_parent()
+        root = Page.get_first_root_node()
+        self.copy(index, root, "courses-copy", copy_subpages="on")
+        copied = Page.objects.child_of(root).get(slug="courses-copy")
+        option = ExperimentTemplate.objects.get(
+            course__in=CoursePage.objects.child_of(copied), title="Experiment 1"
         )
         self.assertEqual(list(option.patterns.all()), [self.pattern])
 

@@ -208,6 +208,8 @@
         (!local.sent && local.changedAt > (Date.parse(serverSavedAt) || 0))
       ) {
         restore(local.values);
+        // Kept as not sent yet: it was not, or it would not be put back.
+        writeLocal();
         say(text.restored);
         if (url) {
           schedule(DELAY);
