@@ -49,8 +49,15 @@ class SignInTests(BrowserTestCase):
         expect(page.get_by_role("heading", level=1)).to_have_text(
             text("My training", "fi")
         )
+        # Clicked again in the same browser, signed in: on to the training.
         page.goto(link)
-        expect(page.get_by_role("heading", level=1)).to_have_text(
+        expect(page).to_have_url(
+            self.live_server_url + reverse("participant:my_training")
+        )
+        # Anywhere else it is used up.
+        elsewhere = self.new_page()
+        elsewhere.goto(link)
+        expect(elsewhere.get_by_role("heading", level=1)).to_have_text(
             text("This sign-in link no longer works", "fi")
         )
 
