@@ -64,16 +64,18 @@ class ReflectionForm(forms.Form):
         if reflection is not None:
             matched, rest = match_answers(reflection.answers, self.prompts)
             self.removed_answers = removed((), rest)
-        if reflection is not None and "initial" not in kwargs:
-            kwargs["initial"] = {
-                "visibility": reflection.visibility,
-                "decision": reflection.decision,
-                "usefulness": reflection.usefulness,
-                **{
-                    field_name(i): str(item.get("answer", "")) if item else ""
-                    for i, item in enumerate(matched)
+            kwargs.setdefault(
+                "initial",
+                {
+                    "visibility": reflection.visibility,
+                    "decision": reflection.decision,
+                    "usefulness": reflection.usefulness,
+                    **{
+                        field_name(i): str(item.get("answer", "")) if item else ""
+                        for i, item in enumerate(matched)
+                    },
                 },
-            }
+            )
         super().__init__(*args, **kwargs)
         answer_fields = {
             field_name(index): TypedTextField(

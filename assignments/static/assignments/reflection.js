@@ -91,7 +91,8 @@
       }
     }
 
-    function writeLocal() {
+    // ``sent``: the form is being sent with these values.
+    function writeLocal(sent) {
       try {
         window.localStorage.setItem(
           key,
@@ -99,6 +100,7 @@
             changedAt: Date.now(),
             basedOn: serverSavedAt,
             values: values(),
+            sent: Boolean(sent),
           })
         );
       } catch (error) {
@@ -227,14 +229,8 @@
       url = "";
       // Kept until the page after this says the server has it; if the
       // sending fails (signed out meanwhile), the next visit puts it back.
-      var kept = readLocal();
-      if (kept) {
-        kept.sent = true;
-        try {
-          window.localStorage.setItem(key, JSON.stringify(kept));
-        } catch (error) {
-          // As in writeLocal.
-        }
+      if (readLocal()) {
+        writeLocal(true);
       }
     });
     window.addEventListener("online", function () {
