@@ -506,8 +506,11 @@ class EnrollmentQuerySet(models.QuerySet):
         """The enrolments whose people are sent the cohort's calendar invites:
         the one place that says who a cohort's calendars are for: those in
         the cohort (``active``) who have an address (a person without one
-        cannot be sent anything; a withdrawn one gets the cancellations)."""
-        return self.active().exclude(user__email="")
+        cannot be sent anything; a withdrawn one gets the cancellations)
+        and an open account. A closed account's calendar is left as it was,
+        cancellations and all, until it is opened again
+        (``calendar/invites.py``)."""
+        return self.active().exclude(user__email="").filter(user__is_active=True)
 
 
 class Enrollment(models.Model):

@@ -61,7 +61,9 @@ def cohort_deleted(sender, instance, **kwargs):
     # Before the delete: its sessions, people and calendar entries are still
     # there to cancel, and its trainers to leave the admin.
     sync_meetings(instance, cancelled=True)
-    invites.reconcile(instance.pk, live=False)
+    # Closed accounts too: their calendars cannot catch up with a cohort
+    # that is gone.
+    invites.reconcile(instance.pk, live=False, deleting=True)
     # Django sends every pre_delete of a deletion before it deletes a row:
     # who trains nothing any more is known after (``cohort_gone``).
     instance.former_trainers = revoke_trainer_access(instance)
@@ -120,25 +122,35 @@ def enrolment_deleted(sender, instance, **kwargs):
 
 
 @receiver(pre_save, sender=get_user_model())
-def remember_previous_address(
+def remember_previous_account(
     sender, instance, raw=False, update_fields=None, **kwargs
 ):
-    unchanged = update_fields is not None and "email" not in update_fields
-    instance.previous_email = (
+    """The address and whether the account was open, before the save."""
+    unchanged = update_fields is not None and not {"email", "is_active"} & set(
+        update_fields
+    )
+    instance.previous_account = (
         None
         if raw or instance.pk is None or unchanged
         else sender.objects.filter(pk=instance.pk)
-        .values_list("email", flat=True)
+        .values_list("email", "is_active")
         .first()
     )
 
 
 @receiver(post_save, sender=get_user_model())
-def address_changed(sender, instance, created, raw=False, **kwargs):
+def account_changed(sender, instance, created, raw=False, **kwargs):
     """A new address: the old one's calendar loses the events, the new
-    one's gets them."""
-    previous = getattr(instance, "previous_email", None)
-    if raw or created or previous is None or previous == instance.email:
+    one's gets them. An account opened again: its calendar, left as it was
+    while the account was closed (``calendar/invites.py``), gets what it
+    missed, in every cohort it has a place in, withdrawn too (a withdrawal
+    while closed is cancelled now)."""
+    previous = getattr(instance, "previous_account", None)
+    if raw or created or previous is None:
+        return
+    email, was_active = previous
+    reopened = instance.is_active and not was_active
+    if email == instance.email and not reopened:
         return
     cohorts = Enrollment.objects.filter(user=instance).values_list(
         "cohort_id", flat=True

@@ -474,6 +474,118 @@ class PeopleTest(CalendarChangeTestCase):
         self.assertReceived(self.everyone("REQUEST", self.sessions(), 2, [BERTIL]))
 
 
+class ClosedAccountTest(CalendarChangeTestCase):
+    """A closed account (someone who left) is sent nothing about its
+    cohort's sessions, not even a cancellation; opened again, it gets what
+    its calendar missed, once."""
+
+    def bertil(self):
+        return self.page().enrollments.get(user__email=BERTIL).user
+
+    def set_open(self, user, is_open, **fields):
+        with self.captureOnCommitCallbacks(execute=True):
+            user.is_active = is_open
+            for name, value in fields.items():
+                setattr(user, name, value)
+            user.save()
+
+    def move(self, session):
+        self.edit(
+            lambda s: (
+                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                if s.pk == session.pk
+                else {}
+            )
+        )
+
+    def test_a_closed_account_gets_a_moved_session_only_once_opened_again(self):
+        bertil = self.bertil()
+        self.set_open(bertil, False)
+        self.assertReceived([])
+        first = self.sessions()[0]
+
+        self.move(first)
+
+        self.assertReceived([(ANNA, "REQUEST", uid(first), 1)])
+        self.set_open(bertil, True)
+        # Above Anna's SEQUENCE, which his calendar never saw.
+        self.assertReceived([(BERTIL, "REQUEST", uid(first), 2)])
+        self.set_open(bertil, True)
+        self.edit()
+        self.assertReceived([])
+
+    def test_a_closed_account_keeps_a_deleted_session_until_opened_again(self):
+        bertil = self.bertil()
+        self.set_open(bertil, False)
+        last = self.sessions()[2]
+
+        self.edit(
+            lambda s: {"DELETE": "1"} if s.pk == last.pk else {},
+            experiment_changes=lambda e: (
+                {"DELETE": "1"} if e.after_session == 2 else {}
+            ),
+        )
+
+        self.assertReceived([(ANNA, "CANCEL", uid(last), 1)])
+        self.set_open(bertil, True)
+        self.assertReceived([(BERTIL, "CANCEL", uid(last), 2)])
+        self.edit()
+        self.assertReceived([])
+
+    def test_unpublishing_leaves_a_closed_calendar_as_it_was_until_opened(self):
+        bertil = self.bertil()
+        self.set_open(bertil, False)
+        sessions = self.sessions()
+
+        self.unpublish()
+
+        self.assertReceived(self.everyone("CANCEL", sessions, 1, [ANNA]))
+        self.set_open(bertil, True)
+        self.assertReceived(self.everyone("CANCEL", sessions, 2, [BERTIL]))
+        self.edit()
+        self.assertReceived(self.everyone("REQUEST", sessions, 3))
+
+    def test_a_closed_account_withdrawn_gets_the_cancellations_once_opened(self):
+        bertil = self.bertil()
+        self.set_open(bertil, False)
+        place = self.page().enrollments.get(user=bertil)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(reverse("enrollments:delete", args=[place.pk]))
+        self.assertEqual(response.status_code, 302)
+
+        self.assertReceived([])
+        self.set_open(bertil, True)
+        self.assertReceived(self.everyone("CANCEL", self.sessions(), 1, [BERTIL]))
+
+    def test_a_closed_account_whose_address_changed_moves_its_events_when_opened(
+        self,
+    ):
+        bertil = self.bertil()
+        self.set_open(bertil, False)
+
+        self.set_open(bertil, False, email="bertil.berg@example.fi")
+
+        self.assertReceived([])
+        self.set_open(bertil, True)
+        sessions = self.sessions()
+        self.assertReceived(
+            self.everyone("CANCEL", sessions, 1, [BERTIL])
+            + self.everyone("REQUEST", sessions, 1, ["bertil.berg@example.fi"])
+        )
+
+    def test_a_closed_account_enrolled_is_invited_once_opened(self):
+        cecilia = make_user("cecilia@example.fi", is_active=False)
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, "cecilia@example.fi", "Cecilia", "Corte")
+        self.assertReceived([])
+
+        self.set_open(cecilia, True)
+
+        self.assertReceived(
+            self.everyone("REQUEST", self.sessions(), 0, ["cecilia@example.fi"])
+        )
+
+
 class PageOperationTest(CalendarChangeTestCase):
     """Wagtail's page operations beyond editing: an older revision, a copy
     and its revisions. What is not content (the trainers' group, a session's

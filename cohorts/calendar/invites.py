@@ -12,6 +12,13 @@ read them (the VEVENT built from the session), not as typed, so a line
 ending or a trailing space changes nothing. ``signals.py`` runs it after
 every change that can alter a calendar.
 
+A closed account (``is_active`` false) is sent nothing, not even a
+cancellation: its calendar stays as it was, so that closing it does not
+read as a removal from the training, and opening it again (``signals.py``)
+sends what it missed. Only when nothing would be left to catch up from, its
+place in the cohort or the cohort itself deleted (erasure, a deleted
+account), does its calendar get the cancellations at once.
+
 The request only records the messages: one outbox row each, holding what
 the message must say as decided now (UID, SEQUENCE, method and the event),
 all queued with one task. The worker builds each email and its calendar
@@ -26,7 +33,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,13 +60,16 @@ REQUEST, CANCEL = Invitation.Method.REQUEST, Invitation.Method.CANCEL
 DIGEST_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def reconcile(cohort_id, user_ids=None, *, live=None, now=None, also=()):
+def reconcile(
+    cohort_id, user_ids=None, *, live=None, deleting=False, now=None, also=()
+):
     """Send each person exactly what their calendar lacks about the cohort's
     sessions. ``user_ids`` narrows it to those people (a change of
     enrolment); ``live=False`` treats the cohort as unpublished whatever its
-    row says (it is being unpublished or deleted). ``also`` are more unsaved
-    outbox rows (welcomes) to queue in the same batch: one task sends them
-    all. Returns how many messages were queued."""
+    row says (it is being unpublished or deleted); ``deleting`` says it is
+    being deleted, so closed accounts get their cancellations too. ``also``
+    are more unsaved outbox rows (welcomes) to queue in the same batch: one
+    task sends them all. Returns how many messages were queued."""
     now = now or timezone.now()
     with transaction.atomic():
         # The lock keeps two changes of one cohort from announcing twice.
@@ -72,7 +82,13 @@ def reconcile(cohort_id, user_ids=None, *, live=None, now=None, also=()):
         if cohort is None:
             queue_emails(also)
             return len(also)
-        plan = Plan(cohort, user_ids, now, live=cohort.live and live is not False)
+        plan = Plan(
+            cohort,
+            user_ids,
+            now,
+            live=cohort.live and live is not False,
+            deleting=deleting,
+        )
         plan.compare()
         plan.save()
         if user_ids is None:
@@ -88,7 +104,7 @@ def reconcile(cohort_id, user_ids=None, *, live=None, now=None, also=()):
 class Plan:
     """What one run of the rule finds and sends for one cohort."""
 
-    def __init__(self, cohort, user_ids, now, live):
+    def __init__(self, cohort, user_ids, now, live, deleting=False):
         self.cohort, self.now = cohort, now
         self.scoped = user_ids is not None
         #: Sessions that have ended are history: nothing is sent about them.
@@ -112,8 +128,21 @@ class Plan:
             if live
             else {}
         )
+        # Whether the person still has a place (withdrawn or not) in the
+        # cohort: a closed account's calendar waits only while it has one.
+        records = records.annotate(
+            placed=Exists(
+                Enrollment.objects.filter(cohort=cohort, user=OuterRef("user"))
+            )
+        )
         self.records = {}
         for record in records.select_related("entry", "user"):
+            record.frozen = (
+                not deleting
+                and record.placed
+                and record.user is not None
+                and not record.user.is_active
+            )
             self.records.setdefault(record.entry.uid, []).append(record)
         self.entries = {
             entry.uid: entry
@@ -154,7 +183,11 @@ class Plan:
             elif record.fingerprint != digest:
                 messages.append((record, Kind.UPDATE, REQUEST, user.email, user))
         for record in every_record:
-            if record.user_id not in self.people and record.method == REQUEST:
+            if (
+                record.user_id not in self.people
+                and record.method == REQUEST
+                and not record.frozen
+            ):
                 messages.append((record, Kind.REMOVED, CANCEL, record.email, None))
         changed = entry.fingerprint != digest or entry.cancelled_at is not None
         # What the calendars that hold the last version were told before:
@@ -182,7 +215,11 @@ class Plan:
         it for everyone whose calendar has it."""
         if not entry.event:
             return  # announced before events were kept, and cancelled then
-        holders = [r for r in self.records.get(entry.uid, []) if r.method == REQUEST]
+        holders = [
+            r
+            for r in self.records.get(entry.uid, [])
+            if r.method == REQUEST and not r.frozen
+        ]
         if entry.cancelled_at is None:
             entry.cancelled_at = self.now
             entry.sequence += 1
