@@ -41,6 +41,16 @@ def post_comment(reflection, user, text, now=None):
         return comment
 
 
+def last_comment_at(comments, user):
+    """When ``user`` posted the latest of ``comments``, or None. A comment
+    kept on their device (reflection.js) from before then was posted, and
+    is not put back."""
+    return max(
+        (comment.created_at for comment in comments if comment.author_id == user.pk),
+        default=None,
+    )
+
+
 def queue_comment_email(comment):
     """Tell the reflection's author who commented, and what."""
     reflection = comment.reflection

@@ -28,7 +28,7 @@ from cohorts.models import CohortPage, Enrollment, Session, join_urls, zone_name
 from privacy import access
 
 from . import choosing
-from .comments import post_comment
+from .comments import last_comment_at, post_comment
 from .fragments import fingerprint, fragment_context, not_kept
 from .models import Choice, Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
@@ -853,12 +853,8 @@ def shared_reflection(request, reflection_id):
             "new_feedback": new_feedback,
             "comments": comments,
             # A comment being written is kept on the device until it is
-            # posted (reflection.js): one kept from before the person's
-            # latest comment was posted is not put back.
-            "last_comment_at": max(
-                (c.created_at for c in comments if c.author_id == request.user.pk),
-                default=None,
-            ),
+            # posted (reflection.js).
+            "last_comment_at": last_comment_at(comments, request.user),
             "comment_messages": {
                 "restored": _(
                     "A comment you wrote on this device was not posted, so it "

@@ -14,7 +14,7 @@ from cohorts.views import CohortScopedIndexView, CohortScopedViewSet
 from outbox.listing import counted
 from privacy import access
 
-from .comments import post_comment
+from .comments import last_comment_at, post_comment
 from .feedback import give_feedback, longest_waiting, next_awaiting, reviewable
 from .filters import ReflectionFilterSet
 from .forms import CommentForm, FeedbackForm
@@ -113,6 +113,7 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
             .select_related("experiment")
             .order_by("submitted_at", "pk")
         )
+        comments = list(reflection.comments.select_related("author"))
         context = super().get_context_data(**kwargs)
         context.update(
             reflection=reflection,
@@ -122,7 +123,10 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
                 (other, self.answers(other), Reflection.Progress(other.progress).label)
                 for other in earlier
             ],
-            comments=reflection.comments.select_related("author"),
+            comments=comments,
+            # The trainer's comment is kept on the device until it is posted
+            # (reflection.js), as the feedback is.
+            last_comment_at=last_comment_at(comments, self.request.user),
             feedback_form=kwargs.get("feedback_form")
             or FeedbackForm(initial={"feedback": reflection.feedback}),
             comment_form=kwargs.get("comment_form") or CommentForm(),
@@ -134,6 +138,15 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
                 "keptLocally": gettext(
                     "Your feedback is kept on this device until you press "
                     "“Save feedback”."
+                ),
+            },
+            comment_messages={
+                "restored": gettext(
+                    "A comment you wrote on this device was not posted, so it "
+                    "was put back. Check it and post it."
+                ),
+                "keptLocally": gettext(
+                    "Your comment is kept on this device until you press “Add comment”."
                 ),
             },
             can_comment=self.request.user.has_perm("assignments.add_comment"),

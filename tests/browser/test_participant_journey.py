@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from assignments.models import Reflection
+from assignments.models import MAX_COMMENT_LENGTH, Reflection
 from cohorts.enrolment import enrol
 from tests.factories import make_course
 
@@ -90,6 +90,51 @@ class ParticipantJourneyTests(BrowserTestCase):
         # Posted: nothing comes back, on this visit or the next.
         expect(comment).to_have_value("")
         page.reload()
+        expect(comment).to_have_value("")
+        expect(status).to_have_text("")
+
+    def test_a_comment_refused_as_too_long_is_kept_until_it_is_posted(self):
+        """The comment comes back with the error, the same as it was sent:
+        Bertil closes the tab without shortening it, and it is not lost."""
+        anna = enrol(self.cohort, ANNA, "Anna", "Aalto")
+        reflection = Reflection(
+            experiment=self.experiment,
+            author=anna,
+            answers=[{"prompt": FIRST_PROMPT, "answer": "A walking meeting."}],
+            visibility=Reflection.Visibility.COHORT,
+        )
+        reflection.submit()
+        reflection.save()
+        bertil = enrol(self.cohort, BERTIL, "Bertil", "Berg")
+        page = self.new_page()
+        self.log_in(page, bertil.user)
+        address = reverse("participant:shared_reflection", args=[reflection.pk])
+        page.goto(address)
+        too_long = ("I will try it. " * (MAX_COMMENT_LENGTH // 15 + 1)).strip()
+        page.get_by_label(text("Your comment", "fi")).fill(too_long)
+        page.get_by_role("button", name=text("Post comment", "fi")).click()
+        expect(page.locator("[data-error-summary]")).to_be_visible()
+        page.close()
+
+        again = page.context.new_page()
+        again.goto(address)
+
+        comment = again.get_by_label(text("Your comment", "fi"))
+        status = again.locator("#autosave-status")
+        expect(status).to_have_text(
+            text(
+                "A comment you wrote on this device was not posted, so it was "
+                "put back. Check it and post it.",
+                "fi",
+            )
+        )
+        # The note first: a failure on the value prints all of it.
+        expect(comment).to_have_value(too_long)
+        comment.fill("I will try it on Friday.")
+        again.get_by_role("button", name=text("Post comment", "fi")).click()
+        expect(again.locator("#comments")).to_contain_text("I will try it on Friday.")
+        # Posted: the copy on the device is gone, so nothing comes back.
+        again.reload()
         expect(comment).to_have_value("")
         expect(status).to_have_text("")
 

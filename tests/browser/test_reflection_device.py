@@ -1,9 +1,11 @@
-"""What the reflection page leaves on a shared computer, and where it puts
-the focus when a form comes back with errors."""
+"""What the reflection page leaves on a shared computer, what it keeps there
+when the server refuses it, and where it puts the focus when a form comes
+back with errors."""
 
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from assignments.models import MAX_ANSWER_LENGTH, Reflection
 from cohorts.enrolment import enrol
 from tests.factories import make_course
 
@@ -11,6 +13,10 @@ from .base import BrowserTestCase, running_cohort, text
 
 FIRST_PROMPT = "What did you try?"
 PREFIX = "virtu:reflection:"
+RESTORED = (
+    "Text you wrote on this device was not saved yet, so it was put back. "
+    "Check it and save."
+)
 
 
 class ReflectionDeviceTests(BrowserTestCase):
@@ -53,3 +59,42 @@ class ReflectionDeviceTests(BrowserTestCase):
             text("Write something before you submit.", "fi")
         )
         self.axe_check(page)
+
+    def test_changes_refused_as_too_long_are_kept_until_they_are_saved(self):
+        """A submitted reflection is not changed by text the server refuses:
+        the changes come back with the error, and closing the tab without
+        shortening them does not lose them."""
+        reflection = Reflection(
+            experiment=self.experiment,
+            author=self.enrollment,
+            answers=[{"prompt": FIRST_PROMPT, "answer": "A walking meeting."}],
+        )
+        reflection.submit()
+        reflection.save()
+        page = self.new_page()
+        self.log_in(page, self.enrollment.user)
+        url = reverse("participant:reflection", args=[self.experiment.pk])
+        page.goto(url)
+        too_long = ("A walking meeting. " * (MAX_ANSWER_LENGTH // 19 + 1)).strip()
+        page.get_by_label(FIRST_PROMPT).fill(too_long)
+        page.get_by_role("button", name=text("Save changes", "fi")).click()
+        expect(page.locator("[data-error-summary]")).to_be_visible()
+        page.close()
+
+        again = page.context.new_page()
+        again.goto(url)
+
+        answer = again.get_by_label(FIRST_PROMPT)
+        status = again.locator("#autosave-status")
+        expect(status).to_have_text(text(RESTORED, "fi"))
+        # The note first: a failure on the value prints all of it.
+        expect(answer).to_have_value(too_long)
+        answer.fill("A walking meeting, twice.")
+        again.get_by_role("button", name=text("Save changes", "fi")).click()
+        expect(again.locator(".messages")).to_contain_text(
+            text("Your changes were saved.", "fi")
+        )
+        # Saved: the copy on the device is gone, so nothing comes back.
+        again.reload()
+        expect(answer).to_have_value("A walking meeting, twice.")
+        expect(status).to_have_text("")

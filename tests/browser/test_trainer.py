@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from assignments.models import Reflection
+from assignments.models import MAX_ANSWER_LENGTH, Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import Attendance, Enrollment
 from tests.factories import make_coordinator, make_course, make_user
@@ -23,7 +23,9 @@ class TrainerTests(BrowserTestCase):
         self.experiment = self.cohort.experiments.get(after_session=1)
         self.session = self.cohort.sessions.first()
         # A trainer who signs in to the admin with a password.
-        make_user("tero@example.fi", first_name="Tero", last_name="Trainer")
+        self.trainer = make_user(
+            "tero@example.fi", first_name="Tero", last_name="Trainer"
+        )
         enrol(self.cohort, "tero@example.fi", role=Enrollment.Role.TRAINER)
         self.anna = enrol(self.cohort, ANNA, "Anna", "Aalto")
         self.bertil = enrol(self.cohort, "bertil@example.fi", "Bertil", "Berg")
@@ -169,6 +171,89 @@ class TrainerTests(BrowserTestCase):
         )
         # Saved: the copy on the device is gone, so nothing comes back.
         page.reload()
+        expect(status).to_have_text("")
+
+    def test_feedback_refused_as_too_long_is_kept_until_it_is_saved(self):
+        """The feedback comes back with the error, the same as it was sent:
+        the trainer goes on to another page without shortening it, and it is
+        not lost."""
+        page = self.new_page("en")
+        self.log_in(page, self.trainer)
+        review = reverse("reflections:review", args=[self.reflection.pk])
+        page.goto(review)
+        too_long = ("Try it again. " * (MAX_ANSWER_LENGTH // 14 + 1)).strip()
+        page.get_by_label(text("Feedback", "en"), exact=True).fill(too_long)
+        page.get_by_role("button", name=text("Save feedback", "en"), exact=True).click()
+        expect(page.locator(".messages")).to_contain_text(
+            text("The feedback could not be saved.", "en")
+        )
+        page.get_by_role(
+            "link", name=text("Back to the cohort's progress", "en")
+        ).click()
+        page.goto(review)
+
+        feedback = page.get_by_label(text("Feedback", "en"), exact=True)
+        status = page.locator("#autosave-status")
+        expect(status).to_have_text(
+            text(
+                "Feedback you wrote on this device was not saved, so it was put "
+                "back. Check it and save.",
+                "en",
+            )
+        )
+        # The note first: a failure on the value prints all of it.
+        expect(feedback).to_have_value(too_long)
+        feedback.fill("Try it again with the whole team.")
+        page.get_by_role("button", name=text("Save feedback", "en"), exact=True).click()
+        expect(page.locator(".messages")).to_contain_text(
+            text("Feedback saved. %(name)s gets an email about it.", "en")
+            % {"name": "Anna Aalto"}
+        )
+        # Saved: the copy on the device is gone, so nothing comes back.
+        page.reload()
+        expect(feedback).to_have_value("Try it again with the whole team.")
+        expect(status).to_have_text("")
+
+    def test_a_comment_written_while_signed_out_elsewhere_is_not_lost(self):
+        """As the feedback: the trainer's comment is back in its box after
+        signing in again, with a note, and gone from the device once added."""
+        page = self.new_page("en")
+        self.log_in(page, self.trainer)
+        review = reverse("reflections:review", args=[self.reflection.pk])
+        page.goto(review)
+        comment = page.get_by_label(text("Your comment", "en"))
+        comment.fill("Ask Bertil how his went.")
+        status = page.locator("#comment-status")
+        expect(status).to_have_text(
+            text(
+                "Your comment is kept on this device until you press “Add comment”.",
+                "en",
+            )
+        )
+
+        # Signed out meanwhile: the session ends, the CSRF cookie stays.
+        page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+        page.get_by_role("button", name=text("Add comment", "en")).click()
+        page.locator("input[name=username]").fill("tero@example.fi")
+        page.locator("input[name=password]").fill("correct horse battery")
+        page.locator("form button[type=submit]").click()
+
+        expect(page).to_have_url(f"{self.live_server_url}{review}")
+        expect(comment).to_have_value("Ask Bertil how his went.")
+        expect(status).to_have_text(
+            text(
+                "A comment you wrote on this device was not posted, so it was "
+                "put back. Check it and post it.",
+                "en",
+            )
+        )
+        # The feedback box kept nothing, so it says nothing.
+        expect(page.locator("#autosave-status")).to_have_text("")
+        page.get_by_role("button", name=text("Add comment", "en")).click()
+        expect(page.locator("#comments")).to_contain_text("Ask Bertil how his went.")
+        # Added: the copy on the device is gone, so nothing comes back.
+        page.reload()
+        expect(comment).to_have_value("")
         expect(status).to_have_text("")
 
 

@@ -9,9 +9,13 @@
  * - on a submitted reflection, changes stay on this device until the
  *   participant presses "Save changes".
  * - a form with data-storage-key and no autosave URL (a comment, a
- *   trainer's feedback) keeps its text on this device until it is sent and
- *   the server has it: signed out meanwhile, it is put back on the next
- *   visit.
+ *   trainer's feedback or comment) keeps its text on this device until it
+ *   is sent and the server has it: signed out meanwhile, it is put back on
+ *   the next visit.
+ * - a form the server sent back with errors (data-server-refused) keeps
+ *   its copy: what it refused is put back on the next visit too.
+ * Each form says its notes in its own role=status element, in the texts of
+ * the JSON script named by data-messages (else #autosave-messages).
  */
 (function () {
   "use strict";
@@ -46,11 +50,15 @@
   }
 
   function autosave(form) {
-    var status = document.getElementById("autosave-status");
-    var text = JSON.parse(document.getElementById("autosave-messages").textContent);
+    var status = form.querySelector("[role=status]");
+    var messages = form.dataset.messages || "autosave-messages";
+    var text = JSON.parse(document.getElementById(messages).textContent);
     var key = form.dataset.storageKey;
     var url = form.dataset.autosaveUrl;
     var serverSavedAt = form.dataset.serverSavedAt || "";
+    // The page shows the form sent back with its errors: the server did not
+    // take what it holds, so the box being the same proves nothing.
+    var refused = "serverRefused" in form.dataset;
     var timer = null;
     var saving = false;
     var pending = false;
@@ -202,7 +210,12 @@
     var local = readLocal();
     if (local && local.values) {
       if (same(local.values, values())) {
-        window.localStorage.removeItem(key);
+        if (refused) {
+          // Kept as not sent, until the server has it.
+          writeLocal();
+        } else {
+          window.localStorage.removeItem(key);
+        }
       } else if (
         local.basedOn === serverSavedAt ||
         // Sent, and the server has changed since: it was taken (whatever
@@ -244,9 +257,11 @@
   }
 
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
-  // A reflection, or any form that keeps its copy the same way (surveys).
-  var form = document.querySelector("form[data-storage-key]");
-  if (form && form.dataset.storageKey) {
-    autosave(form);
-  }
+  // A reflection, or any form that keeps its copy the same way (surveys,
+  // comments; the review page has a trainer's feedback and comment).
+  document.querySelectorAll("form[data-storage-key]").forEach(function (form) {
+    if (form.dataset.storageKey) {
+      autosave(form);
+    }
+  });
 })();
