@@ -1,3 +1,6 @@
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
@@ -18,4 +21,15 @@ def sign_in_email_renderers():
 def sign_in_log_actions(actions):
     actions.register_action(
         LINK_ISSUED, _("Sign-in link issued"), _("Sign-in link sent by email")
+    )
+
+
+@hooks.register("insert_global_admin_js")
+def forget_kept_text_on_sign_out():
+    """A trainer's feedback and comments kept on the device until saved
+    (reflection.js) are forgotten when they sign out of the admin."""
+    return format_html(
+        '<script src="{}" data-sign-out-action="{}" defer></script>',
+        static("virtu/sign-out.js"),
+        reverse("wagtailadmin_logout"),
     )

@@ -41,6 +41,8 @@ class ReflectionDeviceTests(BrowserTestCase):
         )
         page.context.set_offline(False)
         page.evaluate("localStorage.setItem('unrelated', 'kept')")
+        # A comment kept the same way, not yet posted.
+        page.evaluate("localStorage.setItem('virtu-comment:1:2', '{}')")
 
         page.get_by_role("button", name=text("Sign out", "fi")).click()
         page.wait_for_load_state()

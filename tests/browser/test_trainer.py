@@ -256,6 +256,25 @@ class TrainerTests(BrowserTestCase):
         expect(comment).to_have_value("")
         expect(status).to_have_text("")
 
+    def test_signing_out_of_the_admin_forgets_what_was_kept_on_the_device(self):
+        """A trainer at a shared computer: feedback and a comment written
+        and not saved do not stay for the next person after signing out."""
+        page = self.new_page("en")
+        self.log_in(page, self.trainer)
+        page.goto(reverse("reflections:review", args=[self.reflection.pk]))
+        page.get_by_label(text("Feedback", "en"), exact=True).fill("Only for Anna.")
+        page.get_by_label(text("Your comment", "en")).fill("Only for the team.")
+        kept = "Object.keys(localStorage).filter(k => k.startsWith('virtu'))"
+        page.wait_for_function(f"{kept}.length === 2")
+        page.evaluate("localStorage.setItem('unrelated', 'kept')")
+
+        page.get_by_role("button", name="Tero", exact=True).click()
+        page.get_by_role("button", name=text("Log out", "en")).click()
+        expect(page.locator("input[name=username]")).to_be_visible()
+
+        self.assertEqual(page.evaluate(kept), [])
+        self.assertEqual(page.evaluate("localStorage.getItem('unrelated')"), "kept")
+
 
 class CoordinatorTests(BrowserTestCase):
     def test_the_course_overview_shows_each_cohort_and_meets_wcag(self):
