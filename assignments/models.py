@@ -473,6 +473,18 @@ class Reflection(models.Model):
             self.is_late = bool(due and now > due)
 
 
+def question_of(answer, prompt=""):
+    """The question an item of ``Reflection.answers`` reads under: its own
+    (``prompt`` where it has none), marked when it has been removed from
+    the experiment since."""
+    question = answer.get("prompt") or prompt
+    if answer.get("removed"):
+        return _("Answer to a question that was removed: %(question)s") % {
+            "question": question
+        }
+    return question
+
+
 #: Longest comment.
 MAX_COMMENT_LENGTH = 5_000
 

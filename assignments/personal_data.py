@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from privacy.registry import PersonalData
 
-from .models import Choice, Comment, Reflection
+from .models import Choice, Comment, Reflection, question_of
 
 UNTIL_ERASED = _("Until the person or their cohort is erased.")
 
@@ -29,6 +29,16 @@ def erase_reflections(rows, person):
 
 def erase_comments(rows, person):
     rows.update(author=None, text="")
+
+
+def readable_answers(answers):
+    """A reflection's answers on the export's index page: each under its
+    question, marked where the question was removed."""
+    return [
+        {"prompt": question_of(item), "answer": item.get("answer", "")}
+        for item in answers
+        if isinstance(item, dict)
+    ]
 
 
 def personal_data():
@@ -78,6 +88,7 @@ def personal_data():
                 "feedback",
                 "feedback_at",
             ),
+            read_as={"answers": readable_answers},
             purpose=_("The person's reflections on their experiments."),
             retention=UNTIL_ERASED,
         ),

@@ -18,7 +18,7 @@ from .comments import last_comment_at, post_comment
 from .feedback import give_feedback, longest_waiting, next_awaiting, reviewable
 from .filters import ReflectionFilterSet
 from .forms import CommentForm, FeedbackForm
-from .models import Reflection
+from .models import Reflection, question_of
 
 
 class ReflectionIndexView(CohortScopedIndexView):
@@ -95,14 +95,8 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
         for number, item in enumerate(reflection.answers or []):
             if not isinstance(item, dict):
                 continue
-            prompt = item.get("prompt") or (
-                prompts[number] if number < len(prompts) else ""
-            )
-            if item.get("removed"):
-                prompt = gettext(
-                    "Answer to a question that was removed: %(question)s"
-                ) % {"question": prompt}
-            pairs.append((prompt, str(item.get("answer", ""))))
+            prompt = prompts[number] if number < len(prompts) else ""
+            pairs.append((question_of(item, prompt), str(item.get("answer", ""))))
         return pairs
 
     def get_context_data(self, **kwargs):

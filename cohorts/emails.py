@@ -1,12 +1,18 @@
 """The emails about a cohort: what each is for, and the session details
 they share."""
 
+import zoneinfo
+
 from django.db import models
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from outbox.rendering import render_email
+
+#: Where most colleagues of a cohort's people work: a session in a zone whose
+#: clocks read otherwise is given in Finnish time too.
+FINNISH_TIME = zoneinfo.ZoneInfo("Europe/Helsinki")
 
 
 class Kind(models.TextChoices):
@@ -39,14 +45,15 @@ def render_session_email(template, subject, session, **context):
         session=session,
         cohort=session.page,
         when=when,
+        finnish_when=finnish_times(session),
         **context,
     )
 
 
-def local_times(session):
+def local_times(session, zone=None):
     """'Monday 15 March 2027, 9.00–12.30 (Europe/Helsinki)' in the active
-    language, in the cohort's zone."""
-    zone = session.page.zone
+    language, in ``zone``, else the cohort's."""
+    zone = zone or session.page.zone
     start, end = session.start.astimezone(zone), session.end.astimezone(zone)
     return _("%(day)s %(date)s, %(start)s–%(end)s (%(zone)s)") % {
         "day": date_format(start, "l"),
@@ -55,3 +62,16 @@ def local_times(session):
         "end": time_format(end, "TIME_FORMAT"),
         "zone": zone.key,
     }
+
+
+def finnish_times(session):
+    """'Finnish time: Monday 15 March 2027, 10.00–13.30 (Europe/Helsinki)'
+    where the cohort's clocks read otherwise than Finland's, else ''."""
+    zone = session.page.zone
+    if all(
+        moment.astimezone(zone).utcoffset()
+        == moment.astimezone(FINNISH_TIME).utcoffset()
+        for moment in (session.start, session.end)
+    ):
+        return ""
+    return _("Finnish time: %(when)s") % {"when": local_times(session, FINNISH_TIME)}

@@ -5,7 +5,9 @@ everything that points at it is."""
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Q
+from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import CoursePage
@@ -64,6 +66,27 @@ def export_rows(person):
     return DataExport.objects.filter(
         Q(subject=person.user_id) | Q(requested_by=person.user_id)
     )
+
+
+def language_name(code):
+    """A language's name in the reader's language ("ruotsi" for ``sv`` in
+    Finnish)."""
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
+
+
+def permission_name(codename):
+    """A permission's name, translated where Django or Wagtail translates
+    it. A codename can be two models' (``view_comment``): both names."""
+    names = (
+        Permission.objects.filter(codename=codename)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    return " / ".join(gettext(name) for name in names) or codename
 
 
 def personal_data():
@@ -128,6 +151,7 @@ def personal_data():
             name=_("permissions of their own"),
             subject="user",
             fields=("permission__codename",),
+            read_as={"permission__codename": permission_name},
             purpose=_("Permissions given to the person alone."),
             retention=UNTIL_ERASED,
         ),
@@ -222,6 +246,7 @@ def personal_data():
             model("wagtailusers", "UserProfile"),
             subject="user",
             fields=("preferred_language", "current_time_zone"),
+            read_as={"preferred_language": language_name},
             purpose=_("The language and time zone the person chose."),
             retention=UNTIL_ERASED,
         ),

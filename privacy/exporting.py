@@ -94,14 +94,20 @@ def readable_section(entry, rows):
     """An entry's rows for the index page: each row a list of
     {"heading", "text" or "answers"}, in the active language and zone."""
     fields = {path: entry.resolve(path) for path in entry.fields}
-    headings = {path: heading(path, *fields[path]) for path in entry.fields}
+    headings = {
+        path: heading(path, *fields[path], named=path in entry.read_as)
+        for path in entry.fields
+    }
     return {
         "name": entry.display_name,
         "purpose": entry.purpose,
         "retention": entry.retention,
         "rows": [
             [
-                {"heading": headings[path], **readable(field, row[path])}
+                {
+                    "heading": headings[path],
+                    **readable(field, read_as(entry, path, row[path])),
+                }
                 for path, (__, field) in fields.items()
             ]
             for row in rows
@@ -109,12 +115,22 @@ def readable_section(entry, rows):
     }
 
 
-def heading(path, model, field):
+def read_as(entry, path, value):
+    """``value`` as the entry's ``read_as`` reads it, where it has a reader
+    for ``path`` and there is a value."""
+    read = entry.read_as.get(path)
+    if read is None or value in (None, "", [], {}):
+        return value
+    return read(value)
+
+
+def heading(path, model, field, named=False):
     """A field's verbose name; one reached through a key with the name of
-    the model it is on ("experiment", not "title", for ``experiment__title``)."""
+    the model it is on ("experiment", not "title", for ``experiment__title``),
+    as is one ``named``: read as what it names (``read_as``)."""
     if "__" not in path:
         return field.verbose_name
-    if field.name in ("title", "name"):
+    if named or field.name in ("title", "name"):
         return model._meta.verbose_name
     return f"{model._meta.verbose_name}: {field.verbose_name}"
 

@@ -75,6 +75,11 @@ class PersonalData:
     #: What people read for these rows, where the model's plural name will
     #: not do (a table between two models, another app's untranslated name).
     name: str = ""
+    #: ``{path: read}``: what the export's index page shows of a field,
+    #: ``read(value)``, where the value alone does not say it in words (a
+    #: language's code, an answer to a removed question). ``data.json``
+    #: keeps the value.
+    read_as: dict = field(default_factory=dict, compare=False)
 
     @property
     def label(self):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import icalendar
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import TestCase
@@ -19,6 +20,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 from wagtail.test.utils import WagtailTestUtils
+from wagtail.users.models import UserProfile
 
 from assignments.models import Experiment
 from cohorts import conf
@@ -217,6 +219,46 @@ class PublishingTest(CalendarChangeTestCase):
         self.edit(time_zone="Europe/Stockholm")
 
         self.assertReceived(self.everyone("REQUEST", self.sessions(), 1))
+
+    def test_a_new_time_zone_gives_each_session_in_finnish_time_too(self):
+        profile = UserProfile.get_for_user(get_user_model().objects.get(email=BERTIL))
+        profile.preferred_language = "sv"
+        profile.save()
+        count = len(self.mailbox.messages)
+
+        self.edit(time_zone="Europe/Stockholm")
+        self.received()
+
+        # 9.00 in Stockholm is 10.00 in Finland, in each person's language.
+        texts = {
+            to: text.splitlines()
+            for to, text in self.texts_since(count)
+            if "Session 1" in text
+        }
+        when = texts[ANNA].index(
+            "maanantai 15. maaliskuuta 2027 klo 9.00–12.30 (Europe/Stockholm)"
+        )
+        self.assertEqual(
+            texts[ANNA][when + 1],
+            "Suomen aikaa: maanantai 15. maaliskuuta 2027 klo 10.00–13.30 "
+            "(Europe/Helsinki)",
+        )
+        when = texts[BERTIL].index(
+            "måndag 15 mars 2027 kl. 09:00–12:30 (Europe/Stockholm)"
+        )
+        self.assertEqual(
+            texts[BERTIL][when + 1],
+            "Finländsk tid: måndag 15 mars 2027 kl. 10:00–13:30 (Europe/Helsinki)",
+        )
+        [html, *__] = [
+            message.get_body(("html",)).get_content()
+            for message in self.mailbox.messages[count:]
+            if message["To"] == ANNA
+        ]
+        self.assertIn("<br>Suomen aikaa: ", html)
+        # Invites of a cohort in Finnish time say it once.
+        for message in self.mailbox.messages[:count]:
+            self.assertNotIn("Suomen aikaa", message.get_body(("plain",)).get_content())
 
     def test_deleting_a_session_cancels_it_for_everyone(self):
         last = self.sessions()[2]

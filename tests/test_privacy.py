@@ -382,6 +382,62 @@ class ExportPageTest(PrivacyDataMixin, TestCase):
         self.assertEqual(rows["assignments.Reflection"][0]["status"], "submitted")
         self.assertEqual(rows["cohorts.Attendance"][0]["status"], "present")
 
+    def test_the_chosen_language_reads_as_its_name_in_that_language(self):
+        page, data = self.read_export("fi")
+
+        self.assertEqual(shown_under(page, "Mieluisin kieli"), ["suomi"])
+
+        page, data = self.read_export("sv")
+
+        self.assertEqual(shown_under(page, "Föredraget språk"), ["Svenska"])
+        rows = {s["model"]: s["rows"] for s in data["data"]}
+        self.assertEqual(
+            rows["wagtailusers.UserProfile"][0]["preferred_language"], "sv"
+        )
+
+    def test_permissions_of_ones_own_read_as_their_names(self):
+        # A participant has none: they are given to people in the admin.
+        self.assertFalse(self.person.user_permissions.exists())
+        self.person.user_permissions.add(
+            Permission.objects.get(codename="access_admin"),
+            Permission.objects.get(codename="view_erasurerequest"),
+        )
+        erasures = Permission.objects.get(codename="view_erasurerequest").name
+
+        page, data = self.read_export("fi")
+
+        self.assertEqual(
+            sorted(shown_under(page, "Oikeudet")),
+            [erasures, "Pääsy Wagtail-ylläpitoon"],
+        )
+        self.assertNotIn("access_admin", page.text)
+        self.assertNotIn("view_erasurerequest", page.text)
+        rows = {s["model"]: s["rows"] for s in data["data"]}
+        self.assertEqual(
+            sorted(
+                row["permission__codename"]
+                for row in rows["auth.User_user_permissions"]
+            ),
+            ["access_admin", "view_erasurerequest"],
+        )
+
+    def test_an_answer_to_a_removed_question_says_so(self):
+        answers = [
+            {"prompt": "What did you try?", "answer": "My private try"},
+            {"prompt": "What went wrong?", "answer": "Nothing", "removed": True},
+        ]
+        Reflection.objects.filter(pk=self.private.pk).update(answers=answers)
+
+        page, data = self.read_export("sv")
+
+        question = page.find(
+            "dt", string="Svar på en fråga som har tagits bort: What went wrong?"
+        )
+        self.assertEqual(question.find_next_sibling("dd").text, "Nothing")
+        self.assertIsNone(page.find("dt", string="What went wrong?"))
+        rows = {s["model"]: s["rows"] for s in data["data"]}
+        self.assertEqual(rows["assignments.Reflection"][1]["answers"], answers)
+
 
 class ErasureTest(SMTPServerMixin, PrivacyDataMixin, TestCase):
     def approved_erasure(self):
