@@ -25,13 +25,14 @@ def email_author(reflection, *, key, kind, template, subject, link, **context):
     ``%(title)s`` for the experiment, and ``link`` a lazy path of the page
     to open: both are made in the author's language, as are lazy texts in
     ``context``. Returns the outbox row, or None without an email address
-    or when the author no longer reads the cohort (withdrawn from it, or
-    the cohort unpublished): the email would tell them what they may not
-    open."""
+    or when the author no longer reads the cohort (withdrawn from it, the
+    cohort unpublished, or their account closed): the email would tell them
+    what they may not open."""
     person = reflection.author.user
     experiment = reflection.experiment
     if (
         not person.email
+        or not person.is_active
         or reflection.author.withdrawn_at is not None
         or not experiment.cohort.live
     ):

@@ -121,39 +121,40 @@ def enrolment_deleted(sender, instance, **kwargs):
     invites.reconcile(instance.cohort_id, {instance.user_id})
 
 
-@receiver(pre_save, sender=get_user_model())
-def remember_previous_account(
-    sender, instance, raw=False, update_fields=None, **kwargs
-):
-    """The address and whether the account was open, before the save."""
-    unchanged = update_fields is not None and not {"email", "is_active"} & set(
-        update_fields
-    )
-    instance.previous_account = (
-        None
-        if raw or instance.pk is None or unchanged
-        else sender.objects.filter(pk=instance.pk)
-        .values_list("email", "is_active")
-        .first()
-    )
-
-
 @receiver(post_save, sender=get_user_model())
 def account_changed(sender, instance, created, raw=False, **kwargs):
     """A new address: the old one's calendar loses the events, the new
-    one's gets them. An account opened again: its calendar, left as it was
-    while the account was closed (``calendar/invites.py``), gets what it
-    missed, in every cohort it has a place in, withdrawn too (a withdrawal
-    while closed is cancelled now)."""
+    one's gets them. An account opened again catches up (``reopened``).
+    (``previous_account`` is signin's: the account before the save.)"""
     previous = getattr(instance, "previous_account", None)
     if raw or created or previous is None:
         return
     email, was_active = previous
-    reopened = instance.is_active and not was_active
-    if email == instance.email and not reopened:
-        return
-    cohorts = Enrollment.objects.filter(user=instance).values_list(
+    if instance.is_active and not was_active:
+        reopened([instance])
+    elif email != instance.email:
+        reconcile_people([instance])
+
+
+def reopened(users):
+    """Accounts opened again: their calendars, left as they were while the
+    accounts were closed (``calendar/invites.py``), get what they missed, in
+    every cohort they have a place in, withdrawn too (a withdrawal while
+    closed is cancelled now); a place given while closed gets its welcome."""
+    reconcile_people(users)
+    welcome.queue_welcomes(
+        Enrollment.objects.active()
+        .filter(user__in=[user.pk for user in users], cohort__live=True)
+        .select_related("user")
+    )
+
+
+def reconcile_people(users):
+    """Each calendar of ``users`` made right, in every cohort they have a
+    place in."""
+    people = {user.pk for user in users}
+    cohorts = Enrollment.objects.filter(user__in=people).values_list(
         "cohort_id", flat=True
     )
     for cohort_id in sorted(set(cohorts)):
-        invites.reconcile(cohort_id, {instance.pk})
+        invites.reconcile(cohort_id, people)

@@ -8,6 +8,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.signals import init_new_page
 
 from outbox.scheduling import PeriodicJob
+from signin.signals import opened_and_closed
 
 from . import audit, personal_data, retention
 from .calendar.invites import render_invite
@@ -22,6 +23,7 @@ from .permissions import (
 )
 from .planning import plan_new_cohort, remember_start_date
 from .reminders import queue_reminders, render_session_reminder
+from .signals import reopened
 from .views import cohort_buttons
 from .welcome import render_welcome
 
@@ -113,3 +115,13 @@ def cohort_listing_buttons(page, user, next_url=None):
 @hooks.register("construct_homepage_panels")
 def add_next_sessions_panel(request, panels):
     panels.append(NextSessionsPanel())
+
+
+@hooks.register("after_bulk_action")
+def opened_in_bulk(request, action_type, objects, action):
+    """Wagtail's "Set active state" on the users' list saves no account, so
+    ``signals.account_changed`` does not see an account opened by it."""
+    if action_type == "set_active_state":
+        opened, __ = opened_and_closed(action)
+        if opened:
+            reopened(opened)

@@ -86,7 +86,9 @@ def queue_welcomes(enrollments):
 
 
 def welcomes(enrollments):
-    """Unsaved outbox rows: a welcome for each enrolment with an address."""
+    """Unsaved outbox rows: a welcome for each enrolment with an address
+    and an open account (a closed one is welcomed when opened again:
+    ``signals.reopened``)."""
     return [
         OutgoingEmail(
             key=welcome_key(enrollment),
@@ -96,7 +98,7 @@ def welcomes(enrollments):
             params={"enrollment": enrollment.pk},
         )
         for enrollment in enrollments
-        if enrollment.user.email
+        if enrollment.user.email and enrollment.user.is_active
     ]
 
 

@@ -1,5 +1,5 @@
 """Sessions opened by a sign-in link end when their account gains the
-admin.
+admin, is closed, or changes its address.
 
 Links go only to people who cannot use the admin, but a participant may be
 made a trainer (or given any group with admin access) while signed in by
@@ -14,12 +14,21 @@ then on they sign in with a password, as everyone with admin access does.
 
 Someone with a usable password signed in by link keeps that session, as a
 participant, until it expires or they sign out (made staff or superuser,
-the middleware signs it out)."""
+the middleware signs it out).
+
+An account closed, or given another address, loses its links not yet used
+and, if it signs in only by link, its sessions: a link waiting in a mailbox
+that is no longer the person's (a corrected address, someone who left)
+must not open the account, nor must a browser signed in before, once the
+account is opened again. ``previous_account`` (the address and whether the
+account was open, before a save) is read here once for every app that acts
+on such a change (the cohorts' calendars)."""
 
 from django.contrib.auth import get_user_model, user_logged_in
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from .links import LINK_SESSION_KEY, can_reach_admin
 from .models import SignInLink
@@ -45,6 +54,72 @@ def end_link_sessions(users):
         ):
             user.set_unusable_password()
             User.objects.filter(pk=user.pk).update(password=user.password)
+
+
+def end_sign_in_by_link(users, now=None):
+    """``users``' links not yet used stop working, and those of them who
+    sign in only by link are signed out everywhere."""
+    now = now or timezone.now()
+    SignInLink.objects.filter(
+        user__in=[user.pk for user in users], used_at__isnull=True, expires_at__gt=now
+    ).update(expires_at=now)
+    for user in users:
+        if not user.has_usable_password():
+            user.set_unusable_password()
+            User.objects.filter(pk=user.pk).update(password=user.password)
+
+
+def remember_active_states(action, users):
+    """Before Wagtail's "Set active state" on the users' list, which saves
+    no account (so no receiver here sees it): whether each was open."""
+    action.active_before = dict(
+        User.objects.filter(pk__in=[user.pk for user in users]).values_list(
+            "pk", "is_active"
+        )
+    )
+
+
+def opened_and_closed(action):
+    """After it: the accounts it opened and those it closed."""
+    before = getattr(action, "active_before", {})
+    changed = [
+        user
+        for user in User.objects.filter(pk__in=before)
+        if user.is_active != before[user.pk]
+    ]
+    return (
+        [user for user in changed if user.is_active],
+        [user for user in changed if not user.is_active],
+    )
+
+
+@receiver(pre_save, sender=User)
+def remember_previous_account(
+    sender, instance, raw=False, update_fields=None, **kwargs
+):
+    """The address and whether the account was open, before the save."""
+    unchanged = update_fields is not None and not {"email", "is_active"} & set(
+        update_fields
+    )
+    instance.previous_account = (
+        None
+        if raw or instance.pk is None or unchanged
+        else sender.objects.filter(pk=instance.pk)
+        .values_list("email", "is_active")
+        .first()
+    )
+
+
+@receiver(post_save, sender=User)
+def closed_or_readdressed(sender, instance, created, raw=False, **kwargs):
+    previous = getattr(instance, "previous_account", None)
+    if raw or created or previous is None:
+        return
+    email, was_active = previous
+    if (was_active and not instance.is_active) or (
+        email.casefold() != instance.email.casefold()
+    ):
+        end_sign_in_by_link([instance])
 
 
 @receiver(m2m_changed, sender=User.groups.through)

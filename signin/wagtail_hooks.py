@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
 from .links import LINK_ISSUED, Kind, render_sign_in
+from .signals import end_sign_in_by_link, opened_and_closed, remember_active_states
 
 
 @hooks.register("register_email_kinds")
@@ -33,3 +34,18 @@ def forget_kept_text_on_sign_out():
         static("virtu/sign-out.js"),
         reverse("wagtailadmin_logout"),
     )
+
+
+@hooks.register("before_bulk_action")
+def before_active_state_set(request, action_type, objects, action):
+    if action_type == "set_active_state":
+        remember_active_states(action, objects)
+
+
+@hooks.register("after_bulk_action")
+def closed_in_bulk(request, action_type, objects, action):
+    """Wagtail's "Set active state" on the users' list saves no account, so
+    the receivers of a save (``signals.py``) do not see it."""
+    if action_type == "set_active_state":
+        __, closed = opened_and_closed(action)
+        end_sign_in_by_link(closed)

@@ -4,6 +4,7 @@ each test names who got which method, UID and SEQUENCE."""
 
 from datetime import timedelta
 from unittest import mock
+from urllib.parse import urlencode
 
 import icalendar
 from django.contrib.auth import get_user_model
@@ -530,6 +531,47 @@ class ClosedAccountTest(CalendarChangeTestCase):
             for name, value in fields.items():
                 setattr(user, name, value)
             user.save()
+
+    def set_open_in_bulk(self, user, is_open):
+        """Wagtail's "Set active state" on the users' list, which saves no
+        account."""
+        admin, __ = get_user_model().objects.get_or_create(
+            username="root@example.fi", is_superuser=True, is_staff=True
+        )
+        self.client.force_login(admin)
+        query = urlencode({"next": reverse("wagtailusers_users:index"), "id": user.pk})
+        url = reverse(
+            "wagtail_bulk_action",
+            args=[user._meta.app_label, user._meta.model_name, "set_active_state"],
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                f"{url}?{query}", {"mark_as_active": str(is_open)}
+            )
+        self.assertEqual(response.status_code, 302)
+        user.refresh_from_db()
+        self.assertEqual(user.is_active, is_open)
+        self.client.force_login(self.coordinator)
+
+    def test_an_account_opened_on_the_users_list_catches_up(self):
+        bertil = self.bertil()
+        self.set_open_in_bulk(bertil, False)
+        first = self.sessions()[0]
+        self.move(first)
+        place = self.page().enrollments.get(user=bertil)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("enrollments:delete", args=[place.pk]))
+        self.assertReceived([(ANNA, "REQUEST", uid(first), 1)])
+
+        self.set_open_in_bulk(bertil, True)
+
+        # Withdrawn while closed: his calendar loses the sessions now, the
+        # moved one above Anna's update.
+        first, *others = self.sessions()
+        self.assertReceived(
+            [(BERTIL, "CANCEL", uid(first), 2)]
+            + self.everyone("CANCEL", others, 1, [BERTIL])
+        )
 
     def move(self, session):
         self.edit(

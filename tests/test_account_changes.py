@@ -1,0 +1,198 @@
+"""What closing an account, opening it again or changing its address does
+to signing in and to the emails the person gets: a link in a mailbox that
+is no longer theirs, or a browser signed in before, does not open the
+account; a closed account is sent nothing about its training."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core import mail
+from django.test import Client, TestCase
+from django.urls import reverse
+from django.utils import timezone, translation
+from wagtail.test.utils import WagtailTestUtils
+
+from assignments.comments import post_comment
+from assignments.feedback import queue_feedback_email
+from assignments.models import Reflection
+from cohorts.enrolment import enrol
+from cohorts.models import Enrollment
+from outbox.models import OutgoingEmail
+from outbox.sending import send_pending
+from signin import links as signin
+
+from .factories import make_cohort, make_course, make_trainer, make_user
+
+User = get_user_model()
+NEW_ADDRESS = "anna.aalto@newjob.example.fi"
+
+
+class AccountChangeTestCase(WagtailTestUtils, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_course())
+        cls.place = enrol(cls.cohort, "anna@example.fi", "Anna", "Aalto")
+        cls.anna = cls.place.user
+        cls.admin = make_user("root@example.fi", is_superuser=True, is_staff=True)
+
+    def edit_user(self, user, *, active=True, **changes):
+        """Wagtail's form for one user, as a coordinator saves it."""
+        user = User.objects.get(pk=user.pk)
+        data = {
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "password1": "",
+            "password2": "",
+            "groups": [group.pk for group in user.groups.all()],
+            **({"is_active": "on"} if active else {}),
+            **changes,
+        }
+        client = Client()
+        client.force_login(self.admin)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = client.post(
+                reverse("wagtailusers_users:edit", args=[user.pk]), data
+            )
+        self.assertEqual(response.status_code, 302)
+
+    def set_active_on_the_list(self, user, active):
+        """Wagtail's "Set active state" on the users' list, which saves no
+        account."""
+        client = Client()
+        client.force_login(self.admin)
+        url = reverse(
+            "wagtail_bulk_action",
+            args=[User._meta.app_label, User._meta.model_name, "set_active_state"],
+        )
+        query = urlencode({"next": reverse("wagtailusers_users:index"), "id": user.pk})
+        with self.captureOnCommitCallbacks(execute=True):
+            response = client.post(f"{url}?{query}", {"mark_as_active": str(active)})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(User.objects.get(pk=user.pk).is_active, active)
+
+    def link_path(self, user):
+        __, token = signin.new_link(user)
+        with translation.override("en"):
+            return reverse("signin:link", args=[token])
+
+    def signed_in_by_link(self, path=None, client=None):
+        client = client or Client()
+        client.post(path or self.link_path(self.anna))
+        return client
+
+    def reads_my_training(self, client):
+        return client.get(reverse("participant:my_training")).status_code == 200
+
+
+class SignInTests(AccountChangeTestCase):
+    def test_a_link_mailed_before_the_address_changed_no_longer_signs_in(self):
+        """The address was wrong, or is no longer the person's: the link in
+        that mailbox does not open the account."""
+        path = self.link_path(self.anna)
+
+        self.edit_user(self.anna, email=NEW_ADDRESS)
+
+        client = self.signed_in_by_link(path)
+        self.assertNotIn(SESSION_KEY, client.session)
+        self.assertFalse(self.reads_my_training(client))
+        # A link asked for now goes to the new address and works.
+        self.assertTrue(self.reads_my_training(self.signed_in_by_link()))
+
+    def test_a_browser_signed_in_by_link_is_signed_out_by_a_new_address(self):
+        client = self.signed_in_by_link()
+        self.assertTrue(self.reads_my_training(client))
+
+        self.edit_user(self.anna, email=NEW_ADDRESS)
+
+        self.assertFalse(self.reads_my_training(client))
+
+    def test_a_closed_account_opened_again_does_not_open_an_old_browser(self):
+        """Closed because the wrong person had the link, or a laptop was
+        lost: opening the account again does not sign that browser in."""
+        client = self.signed_in_by_link()
+        path = self.link_path(self.anna)
+
+        self.edit_user(self.anna, active=False)
+        self.edit_user(self.anna, active=True)
+
+        self.assertFalse(self.reads_my_training(client))
+        self.assertFalse(self.reads_my_training(self.signed_in_by_link(path)))
+        self.assertTrue(self.reads_my_training(self.signed_in_by_link()))
+
+    def test_closing_on_the_users_list_signs_out_and_ends_the_links_too(self):
+        client = self.signed_in_by_link()
+        path = self.link_path(self.anna)
+
+        self.set_active_on_the_list(self.anna, False)
+        self.set_active_on_the_list(self.anna, True)
+
+        self.assertFalse(self.reads_my_training(client))
+        self.assertFalse(self.reads_my_training(self.signed_in_by_link(path)))
+
+    def test_a_trainer_with_a_password_keeps_it_when_the_address_changes(self):
+        trainer = make_user("tero@example.fi", first_name="Tero", last_name="Trainer")
+        enrol(self.cohort, "tero@example.fi", role=Enrollment.Role.TRAINER)
+
+        self.edit_user(trainer, email="tero@new.example.fi")
+
+        self.assertTrue(
+            Client().login(username=trainer.username, password="correct horse battery")
+        )
+
+
+class EmailTests(AccountChangeTestCase):
+    def test_a_closed_account_is_not_sent_feedback_or_comments(self):
+        reflection = Reflection(
+            author=self.place, experiment=self.cohort.experiments.first()
+        )
+        reflection.submit()
+        reflection.save()
+        peer = enrol(self.cohort, "pia@example.fi", "Pia", "Peer").user
+        trainer = make_trainer(self.cohort)
+        self.edit_user(self.anna, active=False)
+        send_pending()
+        mail.outbox.clear()
+
+        reflection = Reflection.objects.get(pk=reflection.pk)
+        reflection.feedback, reflection.feedback_by = "Well tried.", trainer
+        reflection.feedback_at = timezone.now()
+        reflection.save()
+        with self.captureOnCommitCallbacks(execute=True):
+            queue_feedback_email(reflection)
+            post_comment(reflection, peer, "I will try it too.")
+        send_pending()
+
+        self.assertEqual([m for m in mail.outbox if "anna@example.fi" in m.to], [])
+
+    def welcomes(self, user):
+        send_pending()
+        return list(
+            OutgoingEmail.objects.filter(user=user, kind="welcome").values_list(
+                "state", flat=True
+            )
+        )
+
+    def test_a_place_given_while_closed_is_welcomed_once_opened(self):
+        cecilia = make_user("cecilia@example.fi", is_active=False)
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, "cecilia@example.fi", "Cecilia", "Corte")
+        self.assertEqual(self.welcomes(cecilia), [])
+
+        self.edit_user(cecilia, first_name="Cecilia", last_name="Corte")
+
+        self.assertEqual(self.welcomes(cecilia), ["sent"])
+        # Closed and opened again: not welcomed twice.
+        self.set_active_on_the_list(cecilia, False)
+        self.set_active_on_the_list(cecilia, True)
+        self.assertEqual(self.welcomes(cecilia), ["sent"])
+
+    def test_opened_on_the_users_list_the_welcome_comes_too(self):
+        cecilia = make_user("cecilia@example.fi", is_active=False)
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, "cecilia@example.fi", "Cecilia", "Corte")
+
+        self.set_active_on_the_list(cecilia, True)
+
+        self.assertEqual(self.welcomes(cecilia), ["sent"])
