@@ -30,6 +30,25 @@ def gaps_by_cohort(cohort_ids):
     )
 
 
+def due_gaps_by_cohort(cohort_ids, sessions, now):
+    """{cohort id: the gaps whose reflections are due by ``now``}: a gap
+    once each of its options is due (``Experiment.due``), so that nobody is
+    counted behind before the due time of the option they chose.
+    ``sessions`` is {cohort id: its sessions in order}. One query."""
+    due = {}
+    for experiment in Experiment.objects.filter(cohort__in=cohort_ids).only(
+        "cohort", "after_session", "due_at"
+    ):
+        when = experiment.due(sessions.get(experiment.cohort_id, []))
+        gap = (experiment.cohort_id, experiment.after_session)
+        due[gap] = due.get(gap, True) and when is not None and when <= now
+    by_cohort = {}
+    for (cohort_id, gap), is_due in due.items():
+        if is_due:
+            by_cohort.setdefault(cohort_id, set()).add(gap)
+    return by_cohort
+
+
 def asks_choice(options):
     """A gap asks its participants to choose when it offers more than one
     experiment, or one of their own."""

@@ -11,14 +11,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connections
 from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assignments import choosing
 from assignments.models import Reflection
-from cohorts.models import Attendance, Enrollment
+from cohorts.models import Attendance, Enrollment, Session
 
 from . import conf
 from .models import CohortStatement, Rating, Response, Wave
+from .waves import schedule
 
 #: The 0–10 scale in five bands, low to high; the middle one is neutral.
 BANDS = [(0, 2), (3, 4), (5, 5), (6, 7), (8, 10)]
@@ -248,22 +250,26 @@ class Report:
     #: Sent reflections whose participant adopts or adapts the experiment,
     #: of those with a decision.
     adopted: Share
-    #: Gaps with a reflection sent, of those asked: each participant is
-    #: asked one reflection per gap between sessions.
-    completed: Share
-    #: Responses sent per wave.
+    #: Gaps with a reflection sent, of those due: each participant is asked
+    #: one reflection per gap between sessions, counted once it is due
+    #: (``choosing.due_gaps_by_cohort``); None while none is due.
+    completed: Share | None
+    #: {wave: Share}: responses sent, of the participants of the cohorts
+    #: the wave has opened for; a wave opened for none is left out.
     responses: dict
-
-    def response_share(self, wave):
-        return Share(self.responses.get(wave, 0), self.participants)
 
     @property
     def waves(self):
-        return [(wave.label, self.response_share(wave.value)) for wave in Wave]
+        """(label, Share) of each wave; the share is None until the wave
+        opens for one of the cohorts."""
+        return [(wave.label, self.responses.get(wave.value)) for wave in Wave]
 
 
-def report(cohorts):
-    """The report of ``cohorts`` (one, or a course's). Eight queries."""
+def report(cohorts, now=None):
+    """The report of ``cohorts`` (one, or a course's). Each share is of
+    those asked by ``now``: a wave's answers of the cohorts it has opened
+    for, experiments of the gaps that are due. Eight queries."""
+    now = now or timezone.now()
     ids = [cohort.pk for cohort in cohorts]
     active = Q(withdrawn_at__isnull=True, role=Enrollment.Role.PARTICIPANT)
     participants = dict(
@@ -282,54 +288,83 @@ def report(cohorts):
         present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
         marked=Count("pk"),
     )
+    sessions = {}
+    for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
+        sessions.setdefault(session.page_id, []).append(session)
+    # Only the cohort's own participants count, as in ``asked``, so the
+    # share stays within 100 %; an erased author is no longer among them,
+    # nor is what they decided (as in the course overview).
     submitted = Reflection.objects.filter(
         experiment__cohort__in=ids,
+        author__isnull=False,
+        author__cohort=F("experiment__cohort"),
+        author__role=Enrollment.Role.PARTICIPANT,
         author__withdrawn_at__isnull=True,
         status=Reflection.Status.SUBMITTED,
     )
-    reflections = submitted.aggregate(
-        decided=Count("pk", filter=~Q(decision="")),
-        kept=Count(
-            "pk",
-            filter=Q(
-                decision__in=[Reflection.Decision.ADOPT, Reflection.Decision.ADAPT]
-            ),
-        ),
-    )
     # Each participant is asked one reflection per gap (``after_session``),
     # whatever options it offers: one who wrote about two options of a gap
-    # (before choices existed) has done one. Only the cohort's own
-    # participants count, as in ``asked``, so the share stays within 100 %.
-    sent = (
-        submitted.filter(
-            author__cohort=F("experiment__cohort"),
-            author__role=Enrollment.Role.PARTICIPANT,
+    # (before choices existed) has done one.
+    sent, decided, kept = {}, 0, 0
+    for cohort_id, gap, people, decisions, keeps in (
+        submitted.values("experiment__cohort_id", "experiment__after_session")
+        .annotate(
+            people=Count("author", distinct=True),
+            decided=Count("pk", filter=~Q(decision="")),
+            kept=Count(
+                "pk",
+                filter=Q(
+                    decision__in=[Reflection.Decision.ADOPT, Reflection.Decision.ADAPT]
+                ),
+            ),
         )
-        .values("author_id", "experiment__after_session")
+        .values_list(
+            "experiment__cohort_id",
+            "experiment__after_session",
+            "people",
+            "decided",
+            "kept",
+        )
         .order_by()
-        .distinct()
-        .count()
-    )
-    asked = sum(
-        count * participants.get(cohort, 0)
-        for cohort, count in choosing.gaps_by_cohort(ids).items()
-    )
-    responses = dict(
-        Response.objects.filter(
+    ):
+        sent[cohort_id, gap] = people
+        decided += decisions
+        kept += keeps
+    due = choosing.due_gaps_by_cohort(ids, sessions, now)
+    completed = None
+    if due:
+        completed = Share(
+            sum(sent.get((c, gap), 0) for c, gaps in due.items() for gap in gaps),
+            sum(len(gaps) * participants.get(c, 0) for c, gaps in due.items()),
+        )
+    answered = {
+        (cohort_id, wave): count
+        for cohort_id, wave, count in Response.objects.filter(
             by_person, enrollment__cohort__in=ids, status=Response.Status.SUBMITTED
         )
-        .values("wave")
+        .values("enrollment__cohort_id", "wave")
         .annotate(count=Count("pk"))
-        .values_list("wave", "count")
+        .values_list("enrollment__cohort_id", "wave", "count")
         .order_by()
-    )
+    }
+    opened = {}
+    for cohort in cohorts:
+        for wave in schedule(sessions.get(cohort.pk, []), cohort.zone):
+            if wave.has_opened(now):
+                opened.setdefault(wave.wave, []).append(cohort.pk)
     return Report(
         participants=sum(participants.values()),
         statements=statements,
         attendance=Share(attendance["present"], attendance["marked"]),
-        adopted=Share(reflections["kept"], reflections["decided"]),
-        completed=Share(sent, asked),
-        responses=responses,
+        adopted=Share(kept, decided),
+        completed=completed,
+        responses={
+            wave: Share(
+                sum(answered.get((c, wave), 0) for c in opened_for),
+                sum(participants.get(c, 0) for c in opened_for),
+            )
+            for wave, opened_for in opened.items()
+        },
     )
 
 

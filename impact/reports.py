@@ -119,7 +119,9 @@ class ImpactReportView(
     @staticmethod
     def share_row(label, share):
         """A part of a whole as on the page: only the whole where the share
-        is hidden."""
+        is hidden, a whole of 0 where nobody has been asked yet."""
+        if share is None:
+            return {"figure": label, "whole": 0}
         return {
             "figure": label,
             "part": share.part if share.percent is not None else None,
@@ -144,7 +146,7 @@ class ImpactReportView(
                 gettext("Attendance (present, of those marked)"), figures.attendance
             ),
             self.share_row(
-                gettext("Experiments completed (reflections sent, of those asked)"),
+                gettext("Experiments completed (reflections sent, of those due)"),
                 figures.completed,
             ),
             self.share_row(

@@ -24,6 +24,9 @@ class Opening:
     def is_open(self, now):
         return self.opens <= now < self.closes
 
+    def has_opened(self, now):
+        return self.opens <= now
+
     def is_over(self, now):
         return self.closes <= now
 

@@ -17,6 +17,7 @@ from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from assignments.models import Experiment, Reflection
+from assignments.personal_data import erase_reflections
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from cohorts.reminders import queue_reminders
@@ -453,6 +454,8 @@ class ReportPageTests(ReportTestData, TestCase):
         self.assertContains(response, "hidden (fewer than 5 people)")
 
     def test_the_export_has_the_figures_of_the_page(self):
+        # The last session began yesterday: the end wave is open.
+        place_sessions(self.cohort, timezone.now() - timedelta(days=15))
         self.client.force_login(self.coordinator)
         rows = self.workbook_rows(self.client.get(self.course_url(export="xlsx")))
         heading, *body = rows
@@ -469,6 +472,12 @@ class ReportPageTests(ReportTestData, TestCase):
         shares = {row[3]: dict(zip(heading, row, strict=True)) for row in body}
         sent = shares["Answers sent: Before the training"]
         self.assertEqual((sent["Count"], sent["Total"], sent["Share, %"]), (6, 8, 75))
+        # Nobody has been asked the follow-up yet.
+        follow_up = shares["Answers sent: Follow-up"]
+        self.assertEqual(
+            (follow_up["Count"], follow_up["Total"], follow_up["Share, %"]),
+            (None, 0, None),
+        )
         attendance = shares["Attendance (present, of those marked)"]
         self.assertEqual(
             (attendance["Count"], attendance["Total"], attendance["Share, %"]),
@@ -530,6 +539,8 @@ class ExperimentsCompletedTests(ReportTestData, TestCase):
         # Neither a draft nor a withdrawn participant's reflection counts.
         reflect(p[8], cls.second_gap, status=Reflection.Status.DRAFT)
         reflect(p[7], cls.option_a)
+        # The last session began yesterday: both gaps are due.
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=15))
 
     def test_a_gap_with_two_options_asks_one_reflection_of_each_participant(self):
         completed = report([self.cohort]).completed
@@ -542,11 +553,99 @@ class ExperimentsCompletedTests(ReportTestData, TestCase):
 
     def test_an_enrolment_moved_away_takes_its_reflections_out_of_the_share(self):
         other = make_cohort(self.course, "Cohort B")
+        place_sessions(other, timezone.now() - timedelta(days=15))
         Enrollment.objects.filter(pk=self.people[0].pk).update(cohort=other)
         completed = report([self.cohort]).completed
         self.assertEqual((completed.part, completed.whole), (8, 14))
         moved_to = report([other]).completed
         self.assertEqual((moved_to.part, moved_to.whole), (0, 2))
+
+
+class AskedSoFarTests(TestCase):
+    """A share is of those asked so far: a wave's answers of the cohorts it
+    has opened for, experiments of those whose reflection is due."""
+
+    @classmethod
+    def setUpTestData(cls):
+        now = timezone.now()
+        cls.course = make_impact_course()
+        # Its last session began 16 days ago: the end wave has been open, the
+        # follow-up has not.
+        cls.ended = make_cohort(cls.course, "Ended")
+        place_sessions(cls.ended, now - timedelta(days=30))
+        cls.waiting = make_cohort(cls.course, "Not started")
+        place_sessions(cls.waiting, now + timedelta(days=60))
+        ended = make_participants(cls.ended, 6, prefix="ended")
+        waiting = make_participants(cls.waiting, 5, prefix="waiting")
+        for person in ended[:5]:
+            answer(person, Wave.END, [7, 7, 7])
+        first_gap, second_gap = cls.ended.experiments.order_by("after_session")
+        for person in ended[:4]:
+            reflect(person, first_gap)
+        # The second gap's reflections are due in three days.
+        Experiment.objects.filter(pk=second_gap.pk).update(
+            due_at=now + timedelta(days=3)
+        )
+        reflect(ended[0], second_gap)
+        # Written early, before the cohort has begun.
+        for person in waiting[:2]:
+            reflect(person, cls.waiting.experiments.order_by("after_session")[0])
+        cls.coordinator = make_coordinator()
+        in_english(cls.coordinator)
+
+    def test_the_end_surveys_share_is_of_the_cohorts_it_has_opened_for(self):
+        waves = dict(report([self.ended, self.waiting]).waves)
+        end = waves[Wave.END.label]
+        self.assertEqual((end.part, end.whole, end.percent), (5, 6, 83))
+
+    def test_a_wave_open_for_no_cohort_reads_not_open_yet(self):
+        waves = dict(report([self.ended, self.waiting]).waves)
+        self.assertIsNone(waves[Wave.FOLLOW_UP.label])
+        self.client.force_login(self.coordinator)
+        response = self.client.get(reverse("courses:impact", args=[self.course.pk]))
+        self.assertContains(response, "not open yet", count=1)
+        # Before its first session, nothing of a cohort has been asked.
+        response = self.client.get(reverse("cohorts:impact", args=[self.waiting.pk]))
+        self.assertContains(response, "not open yet", count=3)
+        self.assertContains(response, "none due yet", count=1)
+        self.assertNotContains(response, "0 / 5")
+
+    def test_experiments_not_yet_due_are_not_in_the_whole(self):
+        completed = report([self.ended, self.waiting]).completed
+        # The first gap of the ended cohort alone: six asked, four sent.
+        self.assertEqual((completed.part, completed.whole), (4, 6))
+        self.assertIsNone(report([self.waiting]).completed)
+
+
+class ErasedDecisionTests(TestCase):
+    """An erased participant's reflection shared with the cohort keeps its
+    place without its author: none of the figures counts it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.cohort = make_cohort(make_impact_course())
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=30))
+        cls.people = make_participants(cls.cohort, 6)
+        experiment = cls.cohort.experiments.order_by("after_session")[0]
+        for person in cls.people:
+            Reflection.objects.create(
+                experiment=experiment,
+                author=person,
+                status=Reflection.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+                visibility=Reflection.Visibility.COHORT,
+                decision=Reflection.Decision.ADOPT,
+            )
+
+    def test_an_erased_participants_decision_is_not_counted(self):
+        for person in self.people[:3]:
+            erase_reflections(Reflection.objects.filter(author=person), person.user)
+        self.assertEqual(
+            Reflection.objects.filter(author=None, decision="adopt").count(), 3
+        )
+        figures = report([self.cohort])
+        self.assertEqual((figures.completed.part, figures.completed.whole), (3, 12))
+        self.assertEqual((figures.adopted.part, figures.adopted.whole), (3, 3))
 
 
 class OpenAnswerTests(ReportTestData, WagtailTestUtils, TestCase):
@@ -839,6 +938,8 @@ class ReportQueryCountTests(TestCase):
         make_cohort(cls.course, "Cohort B")
         cls.coordinator = make_coordinator()
         add_generated_participants([cls.cohort], 20)
+        # Past its last session, beside one that has not begun.
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=100))
         # A gap with two options, each written about.
         Experiment.objects.create(
             cohort=cls.cohort,
