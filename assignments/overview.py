@@ -1,7 +1,9 @@
 """The course overview in the admin, the commissioner's report of a course:
 its cohorts side by side (people enrolled, attendance per session,
 experiments done, reflections awaiting feedback), in a fixed number of
-queries however many people they have."""
+queries however many people they have. A cohort of too few people to tell
+one from another (``cohorts.disclosure``) shows these figures only to
+those who follow its people, who see their names anyway."""
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from cohorts.conf import smallest_group
+from cohorts.disclosure import too_few
 from cohorts.exports import SafeSpreadsheetExportMixin
 from cohorts.models import Attendance, CohortPage, Enrollment, Session
 from cohorts.permissions import cohorts_for_user
@@ -57,6 +61,9 @@ class CohortFigures:
     #: Reflections submitted and not yet given feedback: never more than
     #: ``submitted``.
     awaiting_feedback: int = 0
+    #: Whether the figures of what its people did are hidden from the
+    #: reader (``CourseOverviewView.hides``).
+    hidden: bool = False
 
     def attendance_percent(self, number):
         """Participants present at session ``number`` (from 1) in percent,
@@ -157,6 +164,19 @@ class CohortColumn(ReportColumn, TitleColumn):
         return f"{title} ({gettext('draft')})"
 
 
+#: What a hidden figure reads, as in the impact report.
+HIDDEN = _("hidden (fewer than 5 people)")
+
+
+class FigureColumn(ReportColumn):
+    """A figure of what a cohort's people did, unless it is hidden."""
+
+    def get_value(self, instance):
+        if instance.figures.hidden:
+            return HIDDEN
+        return super().get_value(instance)
+
+
 class AttendanceColumn(ReportColumn):
     """Participants present at a session of the given number."""
 
@@ -177,6 +197,8 @@ class AttendanceColumn(ReportColumn):
         session = super().get_value(instance)
         if session is None:
             return ""
+        if instance.figures.hidden:
+            return HIDDEN
         percent = instance.figures.attendance_percent(self.number)
         if percent is None:
             return gettext("Not marked")
@@ -207,6 +229,9 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
     #: the impact report, which opens for whoever reads the course's figures
     #: (``reads_course_figures``), as this overview does.
     figures_url_name = "cohorts:impact"
+    #: Whether a cohort's figures are hidden on this page (``hides``): the
+    #: page says why.
+    hides_figures = False
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -315,29 +340,46 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
                 label=_("Experiments asked"),
                 accessor="figures.experiments",
             ),
-            Column(
+            FigureColumn(
                 "submitted",
                 label=_("Reflections submitted"),
                 accessor="figures.submitted",
             ),
-            Column(
+            FigureColumn(
                 "experiments_done",
                 label=_("Experiments done per participant"),
                 accessor="figures.experiments_done",
             ),
-            Column(
+            FigureColumn(
                 "awaiting_feedback",
                 label=_("Awaiting feedback"),
                 accessor="figures.awaiting_feedback",
             ),
         ]
 
+    def hides(self, cohort):
+        """Whether the reader sees no figure of what ``cohort``'s people did:
+        they do not follow its people (a commissioner) and it has too few
+        of them to tell one from another. The impact report hides its
+        figures alike."""
+        return cohort.pk not in self.followed_cohorts and too_few(
+            cohort.figures.participants
+        )
+
     def with_figures(self, cohorts):
         cohorts = list(cohorts)
         by_cohort = figures(cohorts)
         for cohort in cohorts:
             cohort.figures = by_cohort[cohort.pk]
+            cohort.figures.hidden = self.hides(cohort)
+        self.hides_figures = any(cohort.figures.hidden for cohort in cohorts)
         return cohorts
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["hides_figures"] = self.hides_figures
+        context["smallest_group"] = smallest_group()
+        return context
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, cohorts, is_paginated = super().paginate_queryset(
@@ -400,7 +442,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             withdrawn=figures.withdrawn,
         )
         for number in range(1, self.session_count + 1):
-            percent = figures.attendance_percent(number)
+            percent = None if figures.hidden else figures.attendance_percent(number)
             row[f"session-{number}-present"] = (
                 figures.sessions[number - 1].present if percent is not None else None
             )
@@ -411,6 +453,9 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             experiments_done=figures.experiments_done,
             awaiting_feedback=figures.awaiting_feedback,
         )
+        if figures.hidden:
+            # Empty cells, as the impact report's export leaves them.
+            row.update(submitted=None, experiments_done=None, awaiting_feedback=None)
         return row
 
 

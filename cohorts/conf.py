@@ -31,3 +31,10 @@ def retention_months():
     """Months after a cohort's last session until its people's content is
     listed for erasure (``VIRTU_RETENTION_MONTHS``, 12)."""
     return int(setting("RETENTION_MONTHS", 12))
+
+
+def smallest_group():
+    """Figures of fewer people than this are hidden from those who read a
+    course's figures without its people's names (``VIRTU_SMALLEST_GROUP``,
+    5; ``VIRTU_IMPACT_SMALLEST_GROUP`` is its former name)."""
+    return int(setting("SMALLEST_GROUP", setting("IMPACT_SMALLEST_GROUP", 5)))

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from cohorts import conf as cohorts_conf
+
 
 def setting(name, default):
     return getattr(settings, f"VIRTU_IMPACT_{name}", default)
@@ -26,5 +28,5 @@ def reminder_notice():
 
 
 def smallest_group():
-    """Figures from fewer people than this are hidden."""
-    return setting("SMALLEST_GROUP", 5)
+    """Figures from fewer people than this are hidden (``cohorts.disclosure``)."""
+    return cohorts_conf.smallest_group()

@@ -2,7 +2,9 @@
 cohorts, in a fixed number of queries however many people answered.
 
 Every figure made from fewer than ``conf.smallest_group()`` people is
-hidden (``None``), so that nobody's answers can be read from it. Changes
+hidden (``None``), so that nobody's answers can be read from it; a
+course's figure also where subtracting its cohorts' figures shown would
+tell those hidden (``cohorts.disclosure``). Changes
 are of matched respondents only: the people who rated a statement in both
 waves compared; those who answered one of them are counted apart."""
 
@@ -16,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments import choosing
 from assignments.models import Reflection
+from cohorts.disclosure import enough, total_shown
 from cohorts.models import Attendance, Enrollment, Session
 
-from . import conf
 from .models import CohortStatement, Rating, Response, Wave
 from .waves import schedule
 
@@ -39,10 +41,6 @@ def one_decimal(number):
 
 def percent(part, whole):
     return int(Decimal(100 * part / whole).quantize(Decimal("1"), ROUND_HALF_UP))
-
-
-def enough(count):
-    return count >= conf.smallest_group()
 
 
 @dataclass
@@ -114,10 +112,14 @@ CHANGES = (
 
 def per_person(ratings, key):
     """One row per person and ``key`` (a statement) of ``ratings``: their
-    rating in each wave, as the columns of ``RATED``."""
+    cohort and their rating in each wave, as the columns of ``RATED``."""
     return (
-        ratings.annotate(person=F("response__enrollment_id"), key=key)
-        .values("person", "key")
+        ratings.annotate(
+            person=F("response__enrollment_id"),
+            key=key,
+            cohort=F("response__enrollment__cohort_id"),
+        )
+        .values("person", "key", "cohort")
         .annotate(
             b=Max("value", filter=Q(response__wave=Wave.BASELINE)),
             r=Max("before", filter=Q(response__wave=Wave.END)),
@@ -158,29 +160,37 @@ def statement_columns():
     return columns
 
 
-def statement_figures(statement, row):
-    """The figures of ``statement`` from its row of ``statement_columns``."""
-    distributions = {}
+def statement_figures(statement, rows):
+    """The figures of ``statement`` from its rows of ``statement_columns``,
+    one a cohort: their sums, each shown as ``total_shown`` allows."""
     # No rating at all: nobody in any column.
-    row = list(
-        row or [0, None, *[0] * len(BANDS)] * len(RATED) + [0, None] * len(CHANGES)
-    )
+    rows = rows or [
+        [0, None, *[0] * len(BANDS)] * len(RATED) + [0, None] * len(CHANGES)
+    ]
+    # Each column's values, one a cohort.
+    columns = [list(values) for values in zip(*rows, strict=True)]
+    distributions = {}
     for column, key, label in RATED:
-        (n, total, *counts), row = row[: 2 + len(BANDS)], row[2 + len(BANDS) :]
+        (people, totals, *counts), columns = (
+            columns[: 2 + len(BANDS)],
+            columns[2 + len(BANDS) :],
+        )
+        n = sum(people)
         distributions[column] = result = Distribution(key, label, n)
-        if enough(n):
-            result.counts = counts
-            result.mean = one_decimal(total / n)
+        if total_shown(people):
+            result.counts = [sum(band) for band in counts]
+            result.mean = one_decimal(sum(filter(None, totals)) / n)
     changes = []
     for before, after, label in CHANGES:
-        (matched, total), row = row[:2], row[2:]
+        (people, totals), columns = columns[:2], columns[2:]
+        matched = sum(people)
         result = Change(
             label,
             matched,
             distributions[before].n + distributions[after].n - 2 * matched,
         )
-        if enough(matched):
-            result.mean = one_decimal(total / matched)
+        if total_shown(people):
+            result.mean = one_decimal(sum(filter(None, totals)) / matched)
         changes.append(result)
     return StatementFigures(statement, list(distributions.values()), changes)
 
@@ -214,15 +224,15 @@ def figures_by_statement(cohort_ids):
         ),
         output_field=IntegerField(),
     )
-    rows = {
-        key: row
-        for key, *row in select_from(
-            per_person(ratings, wording),
-            # Columns and bands are the code's own constants, not input.
-            f"SELECT key, {', '.join(statement_columns())} FROM {{rows}} "  # nosec B608
-            "GROUP BY key",
-        )
-    }
+    rows = {}
+    for key, __, *row in select_from(
+        per_person(ratings, wording),
+        # Columns and bands are the code's own constants, not input.
+        f"SELECT key, cohort, {', '.join(statement_columns())} "  # nosec B608
+        "FROM {rows} GROUP BY key, cohort",
+    ):
+        # A row a cohort, for ``total_shown``.
+        rows.setdefault(key, []).append(row)
     return [
         statement_figures(statement, rows.get(statement.pk))
         for statement in statements.values()
@@ -231,14 +241,22 @@ def figures_by_statement(cohort_ids):
 
 @dataclass
 class Share:
-    """A part of a whole in percent, hidden when the whole is too small."""
+    """A part of a whole in percent, hidden when the whole is too small, or
+    when the people of the cohorts it sums do not allow it
+    (``total_shown``)."""
 
     part: int
     whole: int
+    #: The people of each cohort summed (its participants), where known.
+    cohort_people: list | None = None
 
     @property
     def percent(self):
-        return percent(self.part, self.whole) if enough(self.whole) else None
+        if not enough(self.whole):
+            return None
+        if self.cohort_people is not None and not total_shown(self.cohort_people):
+            return None
+        return percent(self.part, self.whole)
 
 
 @dataclass
@@ -279,15 +297,29 @@ def report(cohorts, now=None):
         .values_list("cohort_id", "count")
         .order_by()
     )
+
+    def people(cohort_ids):
+        """The participants of each of ``cohort_ids``, for a Share."""
+        return [participants.get(cohort_id, 0) for cohort_id in cohort_ids]
+
     statements = figures_by_statement(ids)
     by_person = Q(
         enrollment__withdrawn_at__isnull=True,
         enrollment__role=Enrollment.Role.PARTICIPANT,
     )
-    attendance = Attendance.objects.filter(by_person, session__page__in=ids).aggregate(
-        present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
-        marked=Count("pk"),
-    )
+    attendance = {
+        cohort_id: (present, marked)
+        for cohort_id, present, marked in Attendance.objects.filter(
+            by_person, session__page__in=ids
+        )
+        .values("session__page_id")
+        .annotate(
+            present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
+            marked=Count("pk"),
+        )
+        .values_list("session__page_id", "present", "marked")
+        .order_by()
+    }
     sessions = {}
     for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
         sessions.setdefault(session.page_id, []).append(session)
@@ -305,8 +337,8 @@ def report(cohorts, now=None):
     # Each participant is asked one reflection per gap (``after_session``),
     # whatever options it offers: one who wrote about two options of a gap
     # (before choices existed) has done one.
-    sent, decided, kept = {}, 0, 0
-    for cohort_id, gap, people, decisions, keeps in (
+    sent, decided, kept = {}, {}, {}
+    for cohort_id, gap, authors, decisions, keeps in (
         submitted.values("experiment__cohort_id", "experiment__after_session")
         .annotate(
             people=Count("author", distinct=True),
@@ -327,15 +359,16 @@ def report(cohorts, now=None):
         )
         .order_by()
     ):
-        sent[cohort_id, gap] = people
-        decided += decisions
-        kept += keeps
+        sent[cohort_id, gap] = authors
+        decided[cohort_id] = decided.get(cohort_id, 0) + decisions
+        kept[cohort_id] = kept.get(cohort_id, 0) + keeps
     due = choosing.due_gaps_by_cohort(ids, sessions, now)
     completed = None
     if due:
         completed = Share(
             sum(sent.get((c, gap), 0) for c, gaps in due.items() for gap in gaps),
             sum(len(gaps) * participants.get(c, 0) for c, gaps in due.items()),
+            people(due),
         )
     answered = {
         (cohort_id, wave): count
@@ -355,13 +388,18 @@ def report(cohorts, now=None):
     return Report(
         participants=sum(participants.values()),
         statements=statements,
-        attendance=Share(attendance["present"], attendance["marked"]),
-        adopted=Share(kept, decided),
+        attendance=Share(
+            sum(present for present, __ in attendance.values()),
+            sum(marked for __, marked in attendance.values()),
+            people(attendance),
+        ),
+        adopted=Share(sum(kept.values()), sum(decided.values()), people(decided)),
         completed=completed,
         responses={
             wave: Share(
                 sum(answered.get((c, wave), 0) for c in opened_for),
                 sum(participants.get(c, 0) for c in opened_for),
+                people(opened_for),
             )
             for wave, opened_for in opened.items()
         },

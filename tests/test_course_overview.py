@@ -13,6 +13,7 @@ from wagtail.users.models import UserProfile
 
 from assignments.models import Experiment, Reflection
 from assignments.personal_data import erase_reflections
+from cohorts.models import Attendance
 
 from . import test_progress
 from .factories import (
@@ -20,6 +21,7 @@ from .factories import (
     make_cohort,
     make_commissioner,
     make_coordinator,
+    make_participants,
     make_trainer,
 )
 from .test_progress import TrainingDataMixin, in_english, reflect
@@ -38,17 +40,7 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         return url
 
     def rows(self, response):
-        soup = self.get_soup(response.content)
-        return {
-            row[0]: row
-            for row in (
-                [
-                    " ".join(cell.get_text().split())
-                    for cell in tr.find_all(["td", "th"])
-                ]
-                for tr in soup.select("table.listing tbody tr")
-            )
-        }
+        return overview_rows(self.get_soup(response.content))
 
     def test_cohorts_side_by_side_with_their_figures(self):
         self.client.force_login(self.coordinator)
@@ -226,6 +218,17 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         self.assertContains(response, self.url())
 
 
+def overview_rows(soup):
+    """{cohort: the texts of its row}."""
+    return {
+        row[0]: row
+        for row in (
+            [" ".join(cell.get_text().split()) for cell in tr.find_all(["td", "th"])]
+            for tr in soup.select("table.listing tbody tr")
+        )
+    }
+
+
 def breadcrumb_links(soup):
     """Where the breadcrumbs lead, but for the last, this page."""
     links = soup.select("nav[aria-label=Breadcrumb] a[href]")
@@ -286,6 +289,71 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
                 "Cohort B": reverse("cohorts:impact", args=[self.other.pk]),
             },
         )
+
+    def export(self, kind):
+        response = self.client.get(
+            reverse("courses:overview", args=[self.course.pk]) + f"?export={kind}"
+        )
+        if kind == "csv":
+            text = b"".join(response.streaming_content).decode()
+            heading, *body = csv.reader(io.StringIO(text))
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
+            heading, *body = sheet.iter_rows(values_only=True)
+        return {row[0]: dict(zip(heading, row, strict=True)) for row in body}
+
+    def test_a_commissioner_reads_nothing_of_what_a_cohort_under_five_did(self):
+        # Cohort B's two: one absent, as their impact report would hide.
+        Attendance.objects.create(
+            session=self.other.sessions.first(),
+            enrollment=self.others[0],
+            status="absent",
+        )
+        self.client.force_login(self.coordinator)
+        coordinator = overview_rows(self.overview())
+        # Coordinators follow the cohorts' people by name: every figure.
+        self.assertEqual(coordinator["Cohort A"][3], "1 / 4 (25 %)")
+        self.assertEqual(coordinator["Cohort B"][3], "0 / 2 (0 %)")
+        self.client.force_login(self.commissioner)
+        soup = self.overview()
+        self.assertIn("fewer than 5 participants", soup.get_text())
+        rows = overview_rows(soup)
+        for cohort, participants in [("Cohort A", "4"), ("Cohort B", "2")]:
+            with self.subTest(cohort=cohort):
+                row = rows[cohort]
+                self.assertEqual(row[1], participants)
+                self.assertEqual(row[6], "2")  # experiments asked: the plan's
+                for cell in [row[3], *row[7:]]:
+                    self.assertEqual(cell, "hidden (fewer than 5 people)")
+        for kind in ["xlsx", "csv"]:
+            for cohort, row in self.export(kind).items():
+                with self.subTest(kind=kind, cohort=cohort):
+                    self.assertIn(row["Participants"], (4, 2, "4", "2"))
+                    for heading in [
+                        "Session 1: present",
+                        "Session 1: attendance %",
+                        "Reflections submitted",
+                        "Experiments done per participant",
+                        "Awaiting feedback",
+                    ]:
+                        self.assertIn(row[heading], (None, ""))
+
+    def test_a_commissioner_who_trains_a_cohort_reads_its_figures_alone(self):
+        make_trainer(self.cohort, self.commissioner.email)
+        self.client.force_login(self.commissioner)
+        rows = overview_rows(self.overview())
+        self.assertEqual(rows["Cohort A"][3], "1 / 4 (25 %)")
+        self.assertEqual(rows["Cohort B"][7], "hidden (fewer than 5 people)")
+
+    def test_a_commissioner_reads_the_figures_of_a_cohort_of_five(self):
+        make_participants(self.cohort, 1, prefix="echo")
+        self.client.force_login(self.commissioner)
+        soup = self.overview()
+        rows = overview_rows(soup)
+        self.assertEqual(rows["Cohort A"][3], "1 / 5 (20 %)")
+        self.assertEqual(rows["Cohort A"][7], "3")  # submitted reflections
+        self.assertEqual(rows["Cohort B"][7], "hidden (fewer than 5 people)")
+        self.assertEqual(self.export("xlsx")["Cohort A"]["Session 1: present"], 1)
 
     def assertEveryLinkOpens(self, user):
         self.client.force_login(user)

@@ -19,7 +19,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 from assignments.models import Experiment, Reflection
 from assignments.personal_data import erase_reflections
 from cohorts.enrolment import enrol
-from cohorts.models import CohortPage, Enrollment
+from cohorts.models import Attendance, CohortPage, Enrollment
 from cohorts.reminders import queue_reminders
 from courses.models import CoursePage
 from courses.permissions import COMMISSIONERS
@@ -928,6 +928,101 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
         self.client.force_login(self.commissioner)
         url = reverse("impact:survey", args=[self.cohort.pk, Wave.BASELINE])
         self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class CourseBesideItsCohortsTests(TestCase):
+    """A course's figures sum its cohorts' figures, which a commissioner
+    reads beside it: the course's figure is hidden where the cohorts hidden
+    on their own are together from fewer than five people, whose answers
+    subtracting the cohorts shown would otherwise tell."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_impact_course()
+        cls.large = make_cohort(cls.course, "Cohort A")
+        cls.small = make_cohort(cls.course, "Cohort B")
+        # Both over: every wave has been asked of everyone.
+        for cohort in (cls.large, cls.small):
+            place_sessions(cohort, timezone.now() - timedelta(days=100))
+        session = cls.large.sessions.first()
+        for person in make_participants(cls.large, 5, prefix="alpha"):
+            answer(person, Wave.BASELINE, [5, 5, 5])
+            answer(person, Wave.END, [6, 6, 6])
+            Attendance.objects.create(
+                session=session, enrollment=person, status=Attendance.Status.PRESENT
+            )
+        (cls.lonely,) = make_participants(cls.small, 1, prefix="bravo")
+        answer(cls.lonely, Wave.BASELINE, [0, 10, 9])
+        answer(cls.lonely, Wave.END, [2, 3, 4])
+        Attendance.objects.create(
+            session=cls.small.sessions.first(),
+            enrollment=cls.lonely,
+            status=Attendance.Status.ABSENT,
+        )
+        cls.commissioner = make_commissioner()
+        in_english(cls.commissioner)
+        commission(cls.course, cls.commissioner)
+
+    def export(self, url):
+        """The rows of ``url``'s XLSX export, by statement and figure."""
+        self.client.force_login(self.commissioner)
+        response = self.client.get(url + "?export=xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
+        heading, *body = sheet.iter_rows(values_only=True)
+        return {(row[0], row[3]): dict(zip(heading, row, strict=True)) for row in body}
+
+    def test_a_cohort_of_one_cannot_be_told_by_subtracting_the_others(self):
+        course_url = reverse("courses:impact", args=[self.course.pk])
+        course = self.export(course_url)
+        large = self.export(reverse("cohorts:impact", args=[self.large.pk]))
+        for statement in STATEMENTS:
+            with self.subTest(statement=statement):
+                baseline = course[(statement, "Before the training")]
+                # Who rated is counted; how they rated is not shown.
+                self.assertEqual(baseline["People"], 6)
+                self.assertIsNone(baseline["Mean"])
+                self.assertTrue(
+                    all(baseline[h] is None for h in baseline if "Rated" in h)
+                )
+                change = course[(statement, "From before the training to the end")]
+                self.assertEqual(change["Matched respondents"], 6)
+                self.assertIsNone(change["Mean change"])
+                # Cohort A's own figures stay: five people.
+                self.assertEqual(large[(statement, "Before the training")]["Mean"], 5)
+        for figure in [
+            "Answers sent: Before the training",
+            "Attendance (present, of those marked)",
+        ]:
+            with self.subTest(figure=figure):
+                share = course[(None, figure)]
+                self.assertEqual(share["Total"], 6)
+                self.assertEqual((share["Count"], share["Share, %"]), (None, None))
+        page = self.client.get(course_url)
+        # Neither the means (25 + 0) / 6, (25 + 10) / 6, (25 + 9) / 6, nor
+        # the mean change (5 + 2) / 6, nor attendance 5 / 6.
+        for figure in ["4.2", "5.8", "5.7", "+1.2", "83 %"]:
+            self.assertNotContains(page, figure)
+        self.assertContains(page, "hidden (fewer than 5 people)")
+        self.assertContains(page, "by subtracting the cohorts shown")
+
+    def test_cohorts_hidden_together_from_five_people_leave_the_course_shown(self):
+        # Cohort C's four people and cohort B's one: hidden on their own,
+        # five together, as many as a figure may show.
+        other = make_cohort(self.course, "Cohort C")
+        place_sessions(other, timezone.now() - timedelta(days=100))
+        for person in make_participants(other, 4, prefix="charlie"):
+            answer(person, Wave.BASELINE, [5, 5, 5])
+        course = self.export(reverse("courses:impact", args=[self.course.pk]))
+        baseline = course[(STATEMENTS[0], "Before the training")]
+        self.assertEqual((baseline["People"], baseline["Mean"]), (10, 4.5))
+        sent = course[(None, "Answers sent: Before the training")]
+        self.assertEqual(
+            (sent["Count"], sent["Total"], sent["Share, %"]), (10, 10, 100)
+        )
+        # From before to the end: cohort B alone is hidden, one person.
+        change = course[(STATEMENTS[0], "From before the training to the end")]
+        self.assertEqual(change["Matched respondents"], 6)
+        self.assertIsNone(change["Mean change"])
 
 
 class ReportQueryCountTests(TestCase):
