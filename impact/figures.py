@@ -242,19 +242,19 @@ def figures_by_statement(cohort_ids):
 @dataclass
 class Share:
     """A part of a whole in percent, hidden when the whole is too small, or
-    when the people of the cohorts it sums do not allow it
-    (``total_shown``)."""
+    when the cohorts it sums do not allow it (``total_shown``)."""
 
     part: int
     whole: int
-    #: The people of each cohort summed (its participants), where known.
-    cohort_people: list | None = None
+    #: Where it sums cohorts: what each cohort's own share is hidden by, the
+    #: smaller of its whole and its participants (``report``).
+    cohort_counts: list | None = None
 
     @property
     def percent(self):
         if not enough(self.whole):
             return None
-        if self.cohort_people is not None and not total_shown(self.cohort_people):
+        if self.cohort_counts is not None and not total_shown(self.cohort_counts):
             return None
         return percent(self.part, self.whole)
 
@@ -298,9 +298,15 @@ def report(cohorts, now=None):
         .order_by()
     )
 
-    def people(cohort_ids):
-        """The participants of each of ``cohort_ids``, for a Share."""
-        return [participants.get(cohort_id, 0) for cohort_id in cohort_ids]
+    def share(part, wholes):
+        """The Share of ``part`` in the sum of ``wholes`` ({cohort: whole}):
+        a cohort's own share is hidden by the smaller of its whole and its
+        participants, and so the course's where it would tell it."""
+        return Share(
+            part,
+            sum(wholes.values()),
+            [min(whole, participants.get(c, 0)) for c, whole in wholes.items()],
+        )
 
     statements = figures_by_statement(ids)
     by_person = Q(
@@ -365,10 +371,9 @@ def report(cohorts, now=None):
     due = choosing.due_gaps_by_cohort(ids, sessions, now)
     completed = None
     if due:
-        completed = Share(
+        completed = share(
             sum(sent.get((c, gap), 0) for c, gaps in due.items() for gap in gaps),
-            sum(len(gaps) * participants.get(c, 0) for c, gaps in due.items()),
-            people(due),
+            {c: len(gaps) * participants.get(c, 0) for c, gaps in due.items()},
         )
     answered = {
         (cohort_id, wave): count
@@ -388,18 +393,16 @@ def report(cohorts, now=None):
     return Report(
         participants=sum(participants.values()),
         statements=statements,
-        attendance=Share(
+        attendance=share(
             sum(present for present, __ in attendance.values()),
-            sum(marked for __, marked in attendance.values()),
-            people(attendance),
+            {c: marked for c, (__, marked) in attendance.items()},
         ),
-        adopted=Share(sum(kept.values()), sum(decided.values()), people(decided)),
+        adopted=share(sum(kept.values()), decided),
         completed=completed,
         responses={
-            wave: Share(
+            wave: share(
                 sum(answered.get((c, wave), 0) for c in opened_for),
-                sum(participants.get(c, 0) for c in opened_for),
-                people(opened_for),
+                {c: participants.get(c, 0) for c in opened_for},
             )
             for wave, opened_for in opened.items()
         },

@@ -1025,6 +1025,43 @@ class CourseBesideItsCohortsTests(TestCase):
         self.assertIsNone(change["Mean change"])
 
 
+class ShareBesideItsCohortsTests(TestCase):
+    """A cohort's share is hidden by its whole as well as by its people: a
+    cohort of six where three have decided shows no share of its own, and
+    the course's, beside the other cohort's, would tell it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        course = make_impact_course()
+        cls.few_decided = make_cohort(course, "Cohort A")
+        cls.other = make_cohort(course, "Cohort B")
+        for cohort, prefix, decided, adopted in (
+            (cls.few_decided, "alpha", 3, 2),
+            (cls.other, "bravo", 6, 3),
+        ):
+            place_sessions(cohort, timezone.now() - timedelta(days=60))
+            experiment = cohort.experiments.order_by("after_session")[0]
+            people = make_participants(cohort, 6, prefix=prefix)
+            for number, person in enumerate(people[:decided]):
+                Reflection.objects.create(
+                    experiment=experiment,
+                    author=person,
+                    status=Reflection.Status.SUBMITTED,
+                    submitted_at=timezone.now(),
+                    decision=Reflection.Decision.ADOPT
+                    if number < adopted
+                    else Reflection.Decision.DROP,
+                )
+
+    def test_a_share_hidden_by_its_whole_is_not_told_by_the_course(self):
+        self.assertIsNone(report([self.few_decided]).adopted.percent)
+        self.assertEqual(report([self.other]).adopted.percent, 50)
+        # 5 / 9 would leave (5 - 3) / (9 - 6) for cohort A.
+        course = report([self.few_decided, self.other]).adopted
+        self.assertEqual((course.part, course.whole), (5, 9))
+        self.assertIsNone(course.percent)
+
+
 class ReportQueryCountTests(TestCase):
     @classmethod
     def setUpTestData(cls):
