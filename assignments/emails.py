@@ -17,6 +17,11 @@ class Kind(models.TextChoices):
     FEEDBACK = "feedback", _("Feedback on a reflection")
     COMMENT = "comment", _("Comment on a reflection")
 
+    @property
+    def for_open_accounts(self):
+        """Not sent to an account closed since (``outbox.kinds``)."""
+        return True
+
 
 def email_author(reflection, *, key, kind, template, subject, link, **context):
     """Queue ``template`` (``assignments/email/feedback``: the ``.txt`` and
@@ -47,4 +52,4 @@ def email_author(reflection, *, key, kind, template, subject, link, **context):
             url=site_url() + str(link),
             **context,
         )
-    return queue_email(key, kind, person.email, subject, text, html)
+    return queue_email(key, kind, person.email, subject, text, html, user=person)

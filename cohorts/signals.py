@@ -1,14 +1,15 @@
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils.timezone import now
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
 from . import welcome
 from .calendar import invites
 from .meetings import sync_meetings
-from .models import CohortPage, Enrollment
+from .models import CohortPage, Enrollment, Session
 from .permissions import leave_trainers, revoke_trainer_access, sync_trainer_access
 
 
@@ -140,11 +141,17 @@ def reopened(users):
     """Accounts opened again: their calendars, left as they were while the
     accounts were closed (``calendar/invites.py``), get what they missed, in
     every cohort they have a place in, withdrawn too (a withdrawal while
-    closed is cancelled now); a place given while closed gets its welcome."""
+    closed is cancelled now); a place given while closed gets its welcome,
+    in a cohort not over yet."""
     reconcile_people(users)
+    still_to_come = Session.objects.filter(page=OuterRef("cohort"), end__gt=now())
     welcome.queue_welcomes(
         Enrollment.objects.active()
-        .filter(user__in=[user.pk for user in users], cohort__live=True)
+        .filter(
+            Exists(still_to_come),
+            user__in=[user.pk for user in users],
+            cohort__live=True,
+        )
         .select_related("user")
     )
 

@@ -14,6 +14,11 @@ class Kind(models.TextChoices):
 
     STORY_DECIDED = "story_decided", _("A trainer's decision on a story")
 
+    @property
+    def for_open_accounts(self):
+        """Not sent to an account closed since (``outbox.kinds``)."""
+        return True
+
 
 def email_decision(story, reviewer, published, now):
     """Tell the author of ``story`` what ``reviewer`` decided, once per

@@ -10,7 +10,8 @@ filter them without knowing the apps::
         return Kind
 
 A kind whose member has a true ``holds_sign_in_link`` is an email whose text
-nobody but its recipient may read.
+nobody but its recipient may read; one with a true ``for_open_accounts``
+is not sent to an account closed after it was queued (it is dropped).
 
 A kind may also have a renderer (the ``register_email_renderers`` hook: a
 function that returns {kind: renderer}). A renderer takes the outbox row and
@@ -66,3 +67,7 @@ def choices():
 
 def holds_sign_in_link(value):
     return bool(getattr(registered().get(value), "holds_sign_in_link", False))
+
+
+def for_open_accounts(value):
+    return bool(getattr(registered().get(value), "for_open_accounts", False))

@@ -238,6 +238,12 @@ def render(email):
     sent (in the recipient's language), into ``email``'s fields. Returns
     the ``Rendered`` message, True for a row that holds its message already,
     or None when its renderer says it is not needed any more."""
+    if (
+        email.user is not None
+        and not email.user.is_active
+        and kinds.for_open_accounts(email.kind)
+    ):
+        return None  # closed since it was queued
     renderer = kinds.renderers().get(email.kind)
     if renderer is None or not email.params:
         return True

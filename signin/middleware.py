@@ -59,7 +59,8 @@ class LinkSessionMiddleware:
     permission of their own): the admin then signs them out and asks for
     their password, and the public site goes on treating them as a
     participant (``signals.py`` also ends a link-only account's sessions
-    when it gains the admin). Costs no query: the account is read anyway by
+    when it gains the admin). A session opened at an address the account no
+    longer has is signed out. Costs no query: the account is read anyway by
     the pages it reaches, and its permissions are never read. Goes after
     AuthenticationMiddleware."""
 
@@ -67,9 +68,14 @@ class LinkSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.session.get(LINK_SESSION_KEY) and request.user.is_authenticated:
+        opened_at = request.session.get(LINK_SESSION_KEY)
+        if opened_at and request.user.is_authenticated:
             user = request.user
-            if request.path.startswith(reverse("wagtailadmin_home")):
+            if isinstance(opened_at, str) and opened_at != user.email.casefold():
+                # Opened from a mailbox that is no longer the person's (a
+                # corrected address): whoever read it there is signed out.
+                logout(request)
+            elif request.path.startswith(reverse("wagtailadmin_home")):
                 if can_reach_admin(user):
                     logout(request)
                     return redirect_to_login(

@@ -126,8 +126,9 @@ def link(request, token):
     if not links.use_link(found):
         return link_not_usable(request, found)
     login(request, found.user)
-    # Marks the session as opened by email alone (LinkSessionMiddleware).
-    request.session[links.LINK_SESSION_KEY] = True
+    # Marks the session as opened by email alone, at this address
+    # (LinkSessionMiddleware).
+    request.session[links.LINK_SESSION_KEY] = found.user.email.casefold()
     response = redirect(next_url or links.destination(found.user))
     return remember_language(request, response)
 

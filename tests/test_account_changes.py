@@ -3,6 +3,7 @@ to signing in and to the emails the person gets: a link in a mailbox that
 is no longer theirs, or a browser signed in before, does not open the
 account; a closed account is sent nothing about its training."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth import SESSION_KEY, get_user_model
@@ -21,7 +22,13 @@ from outbox.models import OutgoingEmail
 from outbox.sending import send_pending
 from signin import links as signin
 
-from .factories import make_cohort, make_course, make_trainer, make_user
+from .factories import (
+    make_cohort,
+    make_course,
+    make_trainer,
+    make_user,
+    place_sessions,
+)
 
 User = get_user_model()
 NEW_ADDRESS = "anna.aalto@newjob.example.fi"
@@ -108,6 +115,23 @@ class SignInTests(AccountChangeTestCase):
 
         self.assertFalse(self.reads_my_training(client))
 
+    def test_a_new_address_signs_out_a_link_session_of_one_with_a_password(self):
+        """Whoever opened the link in the old mailbox is signed out, though
+        the person's own password still works."""
+        self.anna.set_password("correct horse battery")
+        self.anna.save()
+        client = self.signed_in_by_link()
+        self.assertTrue(self.reads_my_training(client))
+
+        self.edit_user(self.anna, email=NEW_ADDRESS)
+
+        self.assertFalse(self.reads_my_training(client))
+        self.assertTrue(
+            Client().login(
+                username=self.anna.username, password="correct horse battery"
+            )
+        )
+
     def test_a_closed_account_opened_again_does_not_open_an_old_browser(self):
         """Closed because the wrong person had the link, or a laptop was
         lost: opening the account again does not sign that browser in."""
@@ -166,6 +190,26 @@ class EmailTests(AccountChangeTestCase):
 
         self.assertEqual([m for m in mail.outbox if "anna@example.fi" in m.to], [])
 
+    def test_feedback_queued_before_the_account_was_closed_is_not_sent(self):
+        reflection = Reflection(
+            author=self.place, experiment=self.cohort.experiments.first()
+        )
+        reflection.submit()
+        reflection.feedback, reflection.feedback_by = "Well tried.", self.admin
+        reflection.feedback_at = timezone.now()
+        reflection.save()
+        send_pending()
+        mail.outbox.clear()
+        # Queued, not yet sent (the worker is busy, or the server down).
+        queued = queue_feedback_email(reflection)
+
+        self.edit_user(self.anna, active=False)
+        send_pending()
+
+        self.assertEqual(mail.outbox, [])
+        queued.refresh_from_db()
+        self.assertEqual(queued.state, OutgoingEmail.State.DROPPED)
+
     def welcomes(self, user):
         send_pending()
         return list(
@@ -187,6 +231,16 @@ class EmailTests(AccountChangeTestCase):
         self.set_active_on_the_list(cecilia, False)
         self.set_active_on_the_list(cecilia, True)
         self.assertEqual(self.welcomes(cecilia), ["sent"])
+
+    def test_no_welcome_to_a_cohort_over_before_the_account_was_opened(self):
+        place_sessions(self.cohort, timezone.now() - timedelta(days=400))
+        cecilia = make_user("cecilia@example.fi", is_active=False)
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, "cecilia@example.fi", "Cecilia", "Corte")
+
+        self.set_active_on_the_list(cecilia, True)
+
+        self.assertEqual(self.welcomes(cecilia), [])
 
     def test_opened_on_the_users_list_the_welcome_comes_too(self):
         cecilia = make_user("cecilia@example.fi", is_active=False)
