@@ -69,10 +69,11 @@ def export_rows(person):
 
 
 def language_name(code):
-    """A language's name in the reader's language ("ruotsi" for ``sv`` in
-    Finnish)."""
+    """A language's name as it calls itself ("svenska" for ``sv``): the
+    page is in the person's own language, and Django's Swedish catalogue
+    capitalises the names of languages, which Swedish does not."""
     try:
-        return get_language_info(code)["name_translated"]
+        return get_language_info(code)["name_local"]
     except KeyError:
         return code
 

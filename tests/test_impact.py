@@ -608,6 +608,8 @@ class AskedSoFarTests(TestCase):
         response = self.client.get(reverse("cohorts:impact", args=[self.waiting.pk]))
         self.assertContains(response, "not open yet", count=3)
         self.assertContains(response, "none due yet", count=1)
+        self.assertContains(response, "none marked yet", count=1)
+        self.assertContains(response, "none decided yet", count=1)
         self.assertNotContains(response, "0 / 5")
 
     def test_experiments_not_yet_due_are_not_in_the_whole(self):

@@ -389,7 +389,7 @@ class ExportPageTest(PrivacyDataMixin, TestCase):
 
         page, data = self.read_export("sv")
 
-        self.assertEqual(shown_under(page, "Föredraget språk"), ["Svenska"])
+        self.assertEqual(shown_under(page, "Föredraget språk"), ["svenska"])
         rows = {s["model"]: s["rows"] for s in data["data"]}
         self.assertEqual(
             rows["wagtailusers.UserProfile"][0]["preferred_language"], "sv"
