@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from cohorts.attendance import present_and_marked
 from cohorts.conf import smallest_group
 from cohorts.disclosure import too_few
 from cohorts.exports import SafeSpreadsheetExportMixin
-from cohorts.models import Attendance, CohortPage, Enrollment, Session
+from cohorts.models import CohortPage, Enrollment, Session
 from cohorts.permissions import cohorts_for_user
 from cohorts.views import CohortIndexView, page_buttons, report_urls
 from courses.models import CoursePage
@@ -100,19 +101,8 @@ def figures(cohorts):
         figures_ = SessionFigures(session)
         sessions[session.pk] = figures_
         result[session.page_id].sessions.append(figures_)
-    participants = Q(
-        enrollment__role=Enrollment.Role.PARTICIPANT,
-        enrollment__withdrawn_at__isnull=True,
-    )
-    for session_id, present, marked in (
-        Attendance.objects.filter(participants, session__in=list(sessions))
-        .values("session_id")
-        .annotate(
-            present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
-            marked=Count("pk"),
-        )
-        .values_list("session_id", "present", "marked")
-        .order_by()
+    for session_id, present, marked in present_and_marked(
+        "session_id", session__in=list(sessions)
     ):
         sessions[session_id].present = present
         sessions[session_id].marked = marked

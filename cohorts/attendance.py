@@ -4,9 +4,31 @@ page."""
 
 from django import forms
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attendance
+from .models import Attendance, Enrollment
+
+
+def present_and_marked(by, **where):
+    """(``by``, present, marked) of the attendance ``where`` says, of the
+    participants still in their cohort, for each value of ``by`` (a
+    session, a cohort): one query."""
+    return (
+        Attendance.objects.filter(
+            enrollment__role=Enrollment.Role.PARTICIPANT,
+            enrollment__withdrawn_at__isnull=True,
+            **where,
+        )
+        .values(by)
+        .annotate(
+            present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
+            marked=Count("pk"),
+        )
+        .values_list(by, "present", "marked")
+        .order_by()
+    )
+
 
 #: Participants in one attendance form.
 PER_PAGE = 100

@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments import choosing
 from assignments.models import Reflection
+from cohorts.attendance import present_and_marked
 from cohorts.disclosure import enough, total_shown
-from cohorts.models import Attendance, Enrollment, Session
+from cohorts.models import Enrollment, Session
 
 from .models import CohortStatement, Rating, Response, Wave
 from .waves import schedule
@@ -315,16 +316,9 @@ def report(cohorts, now=None):
     )
     attendance = {
         cohort_id: (present, marked)
-        for cohort_id, present, marked in Attendance.objects.filter(
-            by_person, session__page__in=ids
+        for cohort_id, present, marked in present_and_marked(
+            "session__page_id", session__page__in=ids
         )
-        .values("session__page_id")
-        .annotate(
-            present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
-            marked=Count("pk"),
-        )
-        .values_list("session__page_id", "present", "marked")
-        .order_by()
     }
     sessions = {}
     for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
