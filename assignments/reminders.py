@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cohorts import conf
+from cohorts.emails import local_moment
 from cohorts.reminders import (
     participants,
     queue_new,
@@ -116,13 +117,12 @@ def render_reflection_reminder(email):
         or not reminded_experiments({experiment: when})(person, experiment)
     ):
         return None
-    local = when.astimezone(cohort.zone)
     subject, text, html = render_email(
         "assignments/email/reflection_reminder",
         reflection_reminder_subject(experiment, when),
         experiment=experiment,
         cohort=cohort,
-        due=f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'TIME_FORMAT')}",
+        due=local_moment(when, cohort.zone),
         # Where the reflection is written (signing in first if need be), at
         # the site's address like every other link in an email: the page's
         # own full URL takes the host of the Site record, which a site

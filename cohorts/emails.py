@@ -75,3 +75,33 @@ def finnish_times(session):
     ):
         return ""
     return _("Finnish time: %(when)s") % {"when": local_times(session, FINNISH_TIME)}
+
+
+def local_moment(moment, zone):
+    """'Monday 29 March 2027, 9.00 (Europe/Helsinki)' in the active
+    language, in ``zone``; where its clocks read otherwise than Finland's,
+    with Finnish time too, as session emails give it (a deadline)."""
+    local, finnish = moment.astimezone(zone), moment.astimezone(FINNISH_TIME)
+    values = {
+        "day": date_format(local, "l"),
+        "date": date_format(local, "DATE_FORMAT"),
+        "time": time_format(local, "TIME_FORMAT"),
+        "zone": zone.key,
+        "finnish_time": time_format(finnish, "TIME_FORMAT"),
+        "finnish_day": date_format(finnish, "l"),
+        "finnish_date": date_format(finnish, "DATE_FORMAT"),
+    }
+    if local.utcoffset() == finnish.utcoffset():
+        return _("%(day)s %(date)s, %(time)s (%(zone)s)") % values
+    if local.date() == finnish.date():
+        return (
+            _("%(day)s %(date)s, %(time)s (%(zone)s; Finnish time %(finnish_time)s)")
+            % values
+        )
+    return (
+        _(
+            "%(day)s %(date)s, %(time)s (%(zone)s; Finnish time %(finnish_day)s "
+            "%(finnish_date)s, %(finnish_time)s)"
+        )
+        % values
+    )

@@ -5,9 +5,9 @@ app's ``queue_reminders`` hook, run every hour by the workers)."""
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
+from cohorts.emails import local_moment
 from cohorts.models import CohortPage
 from cohorts.reminders import (
     participants,
@@ -106,14 +106,12 @@ def render_survey_reminder(email):
         ).exists()
     ):
         return None
-    local = found.closes.astimezone(cohort.zone)
     subject, text, html = render_email(
         "impact/email/survey_reminder",
         survey_reminder_subject(cohort, found),
         cohort=cohort,
         wave=found.label,
-        closes=f"{date_format(local, 'DATE_FORMAT')} "
-        f"{time_format(local, 'TIME_FORMAT')}",
+        closes=local_moment(found.closes, cohort.zone),
         url=site_url() + reverse("impact:survey", args=[cohort.pk, found.wave]),
         person=person.user,
     )

@@ -260,8 +260,22 @@ class ReflectionReminderTests(ReminderTestCase):
         subject, text = received[self.drafting.email]
         self.assertIn("Experiment 1", subject)
         self.assertIn("Experiment 1", text)
-        self.assertIn("29. maaliskuuta 2027", text)
+        self.assertIn("maanantai 29. maaliskuuta 2027 klo 9.00 (Europe/Helsinki)", text)
         self.assertIn(f"http://testserver/my/experiments/{self.experiment.pk}/\n", text)
+
+    def test_a_cohort_in_another_zone_is_told_the_due_time_in_finnish_time_too(self):
+        CohortPage.objects.filter(pk=self.cohort.pk).update(
+            time_zone="Europe/Stockholm"
+        )
+        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
+
+        __, text = self.received(ReflectionKind.REFLECTION_REMINDER)[self.silent.email]
+
+        self.assertIn(
+            "maanantai 29. maaliskuuta 2027 klo 8.00 (Europe/Stockholm; Suomen "
+            "aikaa klo 9.00)",
+            " ".join(text.split()),
+        )
 
     def test_a_reflection_submitted_after_queueing_is_not_reminded(self):
         queue_reminders(now=helsinki(2027, 3, 27, 12, 0))

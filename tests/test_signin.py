@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
@@ -292,11 +293,17 @@ class WelcomeEmailTests(SMTPServerMixin, SignInTestCase):
     def test_a_trainer_is_welcomed_with_a_link_to_set_a_password_not_to_sign_in(self):
         enrollment = self.enrol("tero@example.fi", "Tero", role=Enrollment.Role.TRAINER)
 
-        text = self.welcome(enrollment).get_body(("plain",)).get_content()
+        message = self.welcome(enrollment)
+        text = message.get_body(("plain",)).get_content()
 
         self.assertNotRegex(text, LINK)
         self.assertIn("/admin/password_reset/", text)
         self.assertFalse(enrollment.user.sign_in_links.exists())
+        # In the HTML part the addresses are links, each in a paragraph.
+        soup = BeautifulSoup(message.get_body(("html",)).get_content(), "html.parser")
+        hrefs = [a["href"] for a in soup.find_all("a")]
+        self.assertTrue(any("/admin/password_reset/" in h for h in hrefs))
+        self.assertTrue(any(h.endswith("/accounts/login/") for h in hrefs))
 
 
 class SignInLinkTests(WagtailTestUtils, SignInTestCase):
