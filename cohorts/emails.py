@@ -69,9 +69,7 @@ def finnish_times(session):
     where the cohort's clocks read otherwise than Finland's, else ''."""
     zone = session.page.zone
     if all(
-        moment.astimezone(zone).utcoffset()
-        == moment.astimezone(FINNISH_TIME).utcoffset()
-        for moment in (session.start, session.end)
+        reads_as_finnish_time(moment, zone) for moment in (session.start, session.end)
     ):
         return ""
     return _("Finnish time: %(when)s") % {"when": local_times(session, FINNISH_TIME)}
@@ -91,7 +89,7 @@ def local_moment(moment, zone):
         "finnish_day": date_format(finnish, "l"),
         "finnish_date": date_format(finnish, "DATE_FORMAT"),
     }
-    if local.utcoffset() == finnish.utcoffset():
+    if reads_as_finnish_time(moment, zone):
         return _("%(day)s %(date)s, %(time)s (%(zone)s)") % values
     if local.date() == finnish.date():
         return (
@@ -104,4 +102,12 @@ def local_moment(moment, zone):
             "%(finnish_date)s, %(finnish_time)s)"
         )
         % values
+    )
+
+
+def reads_as_finnish_time(moment, zone):
+    """Whether clocks in ``zone`` read at ``moment`` as Finland's do."""
+    return (
+        moment.astimezone(zone).utcoffset()
+        == moment.astimezone(FINNISH_TIME).utcoffset()
     )

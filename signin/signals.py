@@ -52,8 +52,7 @@ def end_link_sessions(users):
             and not user.has_usable_password()
             and can_reach_admin(user)
         ):
-            user.set_unusable_password()
-            User.objects.filter(pk=user.pk).update(password=user.password)
+            sign_out_everywhere(user)
 
 
 def end_sign_in_by_link(users, now=None):
@@ -65,8 +64,14 @@ def end_sign_in_by_link(users, now=None):
     ).update(expires_at=now)
     for user in users:
         if not user.has_usable_password():
-            user.set_unusable_password()
-            User.objects.filter(pk=user.pk).update(password=user.password)
+            sign_out_everywhere(user)
+
+
+def sign_out_everywhere(user):
+    """End every session of ``user``, who signs in only by link: a new
+    unusable password changes the hash each session is checked against."""
+    user.set_unusable_password()
+    User.objects.filter(pk=user.pk).update(password=user.password)
 
 
 def remember_active_states(action, users):
@@ -80,17 +85,20 @@ def remember_active_states(action, users):
 
 
 def opened_and_closed(action):
-    """After it: the accounts it opened and those it closed."""
-    before = getattr(action, "active_before", {})
-    changed = [
-        user
-        for user in User.objects.filter(pk__in=before)
-        if user.is_active != before[user.pk]
-    ]
-    return (
-        [user for user in changed if user.is_active],
-        [user for user in changed if not user.is_active],
-    )
+    """After it: the accounts it opened and those it closed, read once for
+    every app's hook."""
+    if not hasattr(action, "active_changes"):
+        before = getattr(action, "active_before", {})
+        changed = [
+            user
+            for user in User.objects.filter(pk__in=before)
+            if user.is_active != before[user.pk]
+        ]
+        action.active_changes = (
+            [user for user in changed if user.is_active],
+            [user for user in changed if not user.is_active],
+        )
+    return action.active_changes
 
 
 @receiver(pre_save, sender=User)
