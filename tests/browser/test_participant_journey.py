@@ -39,10 +39,8 @@ class ParticipantJourneyTests(BrowserTestCase):
         self.experiment = self.cohort.experiments.get(after_session=1)
         self.next_session = self.cohort.sessions.all()[1]
 
-    def test_a_comment_written_while_signed_out_elsewhere_is_not_lost(self):
-        """Bertil is signed out (in another tab, or the session ended) while
-        writing a comment: posting leads to the sign-in page, and once he is
-        back through a new link the comment is in its box, with a note."""
+    def shared_by_anna(self):
+        """Anna's reflection, submitted and shared with the cohort."""
         anna = enrol(self.cohort, ANNA, "Anna", "Aalto")
         reflection = Reflection(
             experiment=self.experiment,
@@ -52,6 +50,13 @@ class ParticipantJourneyTests(BrowserTestCase):
         )
         reflection.submit()
         reflection.save()
+        return reflection
+
+    def test_a_comment_written_while_signed_out_elsewhere_is_not_lost(self):
+        """Bertil is signed out (in another tab, or the session ended) while
+        writing a comment: posting leads to the sign-in page, and once he is
+        back through a new link the comment is in its box, with a note."""
+        reflection = self.shared_by_anna()
         enrol(self.cohort, BERTIL, "Bertil", "Berg")
         page = self.new_page()
         language = self.sign_in_by_link(page, BERTIL)
@@ -96,15 +101,7 @@ class ParticipantJourneyTests(BrowserTestCase):
     def test_a_comment_refused_as_too_long_is_kept_until_it_is_posted(self):
         """The comment comes back with the error, the same as it was sent:
         Bertil closes the tab without shortening it, and it is not lost."""
-        anna = enrol(self.cohort, ANNA, "Anna", "Aalto")
-        reflection = Reflection(
-            experiment=self.experiment,
-            author=anna,
-            answers=[{"prompt": FIRST_PROMPT, "answer": "A walking meeting."}],
-            visibility=Reflection.Visibility.COHORT,
-        )
-        reflection.submit()
-        reflection.save()
+        reflection = self.shared_by_anna()
         bertil = enrol(self.cohort, BERTIL, "Bertil", "Berg")
         page = self.new_page()
         self.log_in(page, bertil.user)

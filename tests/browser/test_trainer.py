@@ -39,12 +39,16 @@ class TrainerTests(BrowserTestCase):
         self.reflection = reflection
         self.mailbox.messages.clear()
 
-    def test_a_trainer_gives_feedback_and_marks_attendance(self):
-        page = self.new_page("en")
-        page.goto(reverse("wagtailadmin_login"))
+    def sign_in_with_password(self, page):
+        """Tero on the admin's sign-in page that is open."""
         page.locator("input[name=username]").fill("tero@example.fi")
         page.locator("input[name=password]").fill("correct horse battery")
         page.locator("form button[type=submit]").click()
+
+    def test_a_trainer_gives_feedback_and_marks_attendance(self):
+        page = self.new_page("en")
+        page.goto(reverse("wagtailadmin_login"))
+        self.sign_in_with_password(page)
 
         # From the dashboard to the reflection awaiting feedback.
         panel = page.get_by_role(
@@ -129,9 +133,7 @@ class TrainerTests(BrowserTestCase):
         in the feedback is back in its box, with a note, not gone."""
         page = self.new_page("en")
         page.goto(reverse("wagtailadmin_login"))
-        page.locator("input[name=username]").fill("tero@example.fi")
-        page.locator("input[name=password]").fill("correct horse battery")
-        page.locator("form button[type=submit]").click()
+        self.sign_in_with_password(page)
         review = reverse("reflections:review", args=[self.reflection.pk])
         page.goto(review)
         feedback = page.get_by_label(text("Feedback", "en"), exact=True)
@@ -147,9 +149,7 @@ class TrainerTests(BrowserTestCase):
         # Signed out meanwhile: the session ends, the CSRF cookie stays.
         page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
         page.get_by_role("button", name=text("Save feedback", "en"), exact=True).click()
-        page.locator("input[name=username]").fill("tero@example.fi")
-        page.locator("input[name=password]").fill("correct horse battery")
-        page.locator("form button[type=submit]").click()
+        self.sign_in_with_password(page)
 
         expect(page).to_have_url(f"{self.live_server_url}{review}")
         expect(feedback).to_have_value("Well tried: next, ask the team first.")
@@ -234,9 +234,7 @@ class TrainerTests(BrowserTestCase):
         # Signed out meanwhile: the session ends, the CSRF cookie stays.
         page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
         page.get_by_role("button", name=text("Add comment", "en")).click()
-        page.locator("input[name=username]").fill("tero@example.fi")
-        page.locator("input[name=password]").fill("correct horse battery")
-        page.locator("form button[type=submit]").click()
+        self.sign_in_with_password(page)
 
         expect(page).to_have_url(f"{self.live_server_url}{review}")
         expect(comment).to_have_value("Ask Bertil how his went.")
