@@ -25,6 +25,7 @@ class CohortPageForm(WagtailAdminPageForm):
                     if isinstance(field, ZonedDateTimeFormField):
                         field.time_zone = zone
         for formset in self.formsets.values():
+            keep_unsaved_rows(formset)
             restore_deleted_rows(formset)
         if "sessions" in self.formsets:
             show_meetings(self.formsets["sessions"])
@@ -196,6 +197,21 @@ class CohortPageForm(WagtailAdminPageForm):
         if commit:
             page.save()
         return page
+
+
+def keep_unsaved_rows(formset):
+    """A revision saved as a session was added holds it without an id (the
+    row got one when it was published after). Reverting to that revision
+    once the row is gone, its form posts no id, and the formset would make
+    a new session with a new UID: people would be sent a second event and
+    keep the cancelled one. The form keeps the revision's session, with its
+    UID, instead (``CohortPage.with_content_json`` gives it the id of a row
+    that still has it)."""
+    if not formset.is_bound:
+        return
+    for form, row in zip(formset.initial_forms, formset.get_queryset(), strict=False):
+        if form.instance.pk is None and row.pk is None:
+            form.instance = row
 
 
 def restore_deleted_rows(formset):

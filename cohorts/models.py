@@ -227,15 +227,20 @@ class CohortPage(Page):
         providers. A revision copied with the page from another cohort holds
         that cohort's UIDs: a session this cohort has keeps its own, and a
         session it has no more gets a new one if another cohort's calendars
-        know its UID."""
+        know its UID. A session that the revision holds without an id (it
+        was saved as the session was added) is the row that has its UID."""
         page = super().with_content_json(content)
         page.trainer_group_id = self.trainer_group_id
         sessions = list(page.sessions.all())
         if self.pk is not None:
             uids = dict(Session.objects.filter(page=self).values_list("pk", "uid"))
+            rows = {uid: pk for pk, uid in uids.items()}
+            held = {session.pk for session in sessions}
             for session in sessions:
                 if session.pk in uids:
                     session.uid = uids[session.pk]
+                elif session.pk is None and rows.get(session.uid) not in {*held, None}:
+                    session.pk = rows[session.uid]
                 elif session.uid_taken_elsewhere():
                     session.uid = uuid.uuid4()
         if any(session.sort_order is None for session in sessions):

@@ -128,7 +128,9 @@ def cohort_edit_data(
     zone = cohort.zone
     sessions = [
         {
-            "id": s.pk,
+            # Empty, as a browser posts it, for a row a revision holds
+            # from before its first save.
+            "id": s.pk or "",
             "title": s.title,
             "start": local_input(s.start, zone),
             "end": local_input(s.end, zone),
@@ -141,7 +143,7 @@ def cohort_edit_data(
     ]
     experiments = [
         {
-            "id": e.pk,
+            "id": e.pk or "",
             "title": e.title,
             "instructions": e.instructions,
             "prompts": e.prompts,

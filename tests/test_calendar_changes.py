@@ -44,6 +44,15 @@ from .factories import (
 from .test_outbox import SMTPServerMixin
 
 ANNA, BERTIL = "anna@example.fi", "bertil@example.fi"
+#: The form of a session added after the three, which nothing depends on.
+FOURTH_SESSION = {
+    "title": "Session 4",
+    "start": "2027-04-26 09:00",
+    "end": "2027-04-26 12:30",
+    "meeting_url": "",
+    "meeting_provider": "",
+    "agenda": "",
+}
 
 
 def calendar_messages(messages):
@@ -375,6 +384,60 @@ class RevisionTest(CalendarChangeTestCase):
         self.assertEqual(response.status_code, 302, response.content[-3000:])
         restored = Session.objects.get(page=self.cohort, title="Session 4")
         self.assertEqual(restored.uid, fourth.uid)
+        self.assertReceived(self.everyone("REQUEST", [fourth], 2))
+
+    def test_reverting_to_the_revision_that_added_a_removed_session_restores_it(
+        self,
+    ):
+        # The revision published as the session was added holds it without
+        # an id: its row had none yet.
+        self.edit(extra_sessions=[FOURTH_SESSION])
+        adding = self.page().live_revision
+        fourth = self.sessions()[3]
+        self.assertReceived(self.everyone("REQUEST", [fourth], 0))
+        self.edit(lambda s: {"DELETE": "1"} if s.pk == fourth.pk else {})
+        self.assertReceived(self.everyone("CANCEL", [fourth], 1))
+        seen = len(self.mailbox.messages)
+
+        response = self.revert(adding)
+
+        self.assertEqual(response.status_code, 302, response.content[-3000:])
+        restored = Session.objects.get(page=self.cohort, title="Session 4")
+        self.assertEqual(restored.uid, fourth.uid)
+        # The same event is back in each calendar, above its cancellation.
+        self.assertReceived(self.everyone("REQUEST", [fourth], 2))
+        for message in self.mailbox.messages[seen:]:
+            [part] = [
+                p for p in message.walk() if p.get_content_type() == "text/calendar"
+            ]
+            [event] = icalendar.Calendar.from_ical(part.get_content()).events
+            self.assertEqual(event["STATUS"], "CONFIRMED")
+        self.edit()
+        self.assertReceived([])
+
+    def test_reverting_a_moved_session_to_the_revision_that_added_it_updates_it(
+        self,
+    ):
+        self.edit(extra_sessions=[FOURTH_SESSION])
+        adding = self.page().live_revision
+        fourth = self.sessions()[3]
+        self.received()
+        self.edit(
+            lambda s: (
+                {"start": "2027-04-27 09:00", "end": "2027-04-27 12:30"}
+                if s.pk == fourth.pk
+                else {}
+            )
+        )
+        self.assertReceived(self.everyone("REQUEST", [fourth], 1))
+
+        response = self.revert(adding)
+
+        self.assertEqual(response.status_code, 302, response.content[-3000:])
+        self.assertEqual(
+            [(s.pk, s.uid) for s in self.sessions()][3], (fourth.pk, fourth.uid)
+        )
+        # An update of the event they have, not a new one and a cancel.
         self.assertReceived(self.everyone("REQUEST", [fourth], 2))
 
     def test_reverting_to_a_revision_with_a_removed_experiment_restores_it(self):
