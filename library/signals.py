@@ -1,7 +1,10 @@
-"""A published story's search entry follows its reflection: the author may
-still change the text until the next session."""
+"""A published story follows its reflection: the author may still change
+the text until the next session. Changed, it waits for a trainer's approval
+again, as it did at first: the library reaches everyone signed in, beyond
+the cohort, and shows only what a trainer approved. Its search entry
+follows the text."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from wagtail.search import index
 
@@ -10,10 +13,37 @@ from assignments.models import Reflection
 from .models import Story
 
 
-@receiver(post_save, sender=Reflection)
-def reindex_story(sender, instance, **kwargs):
-    if instance.status != Reflection.Status.SUBMITTED:
+@receiver(pre_save, sender=Reflection)
+def remember_approved_answers(sender, instance, update_fields=None, **kwargs):
+    """The answers a trainer approved for the library, before the save; only
+    of a reflection with an approved story whose answers may change."""
+    instance.approved_answers = None
+    if (
+        instance.pk is None
+        or instance.status != Reflection.Status.SUBMITTED
+        or (update_fields is not None and "answers" not in update_fields)
+    ):
         return
-    story = Story.objects.filter(reflection=instance).first()
+    instance.approved_answers = (
+        Reflection.objects.filter(pk=instance.pk, story__approved_at__isnull=False)
+        .values_list("answers", flat=True)
+        .first()
+    )
+
+
+@receiver(post_save, sender=Reflection)
+def follow_reflection(sender, instance, **kwargs):
+    approved = getattr(instance, "approved_answers", None)
+    if approved is not None and approved != instance.answers:
+        Story.objects.filter(reflection=instance).update(
+            approved_at=None, approved_by=None
+        )
+    reindex_story(instance)
+
+
+def reindex_story(reflection):
+    if reflection.status != Reflection.Status.SUBMITTED:
+        return
+    story = Story.objects.filter(reflection=reflection).first()
     if story is not None:
         index.insert_or_update_object(story)

@@ -25,3 +25,10 @@ def access_log_lifetime():
     """How long the access log keeps an entry (``VIRTU_ACCESS_LOG_DAYS``,
     730: two years)."""
     return timedelta(days=float(setting("ACCESS_LOG_DAYS", 730)))
+
+
+def feedback_per_ip():
+    """Accessibility feedback messages one client address may send in an
+    hour (``VIRTU_FEEDBACK_PER_IP``, 5): each is emailed to every
+    coordinator, and anyone may send them."""
+    return int(setting("FEEDBACK_PER_IP", 5))

@@ -19,7 +19,9 @@ from courses.permissions import COORDINATORS
 from outbox.conf import site_url
 from outbox.rendering import preferred_languages, render_email
 from outbox.sending import queue_email
+from signin import throttling
 
+from . import conf
 from .registry import registered
 
 
@@ -351,17 +353,35 @@ class AccessibilityStatementPage(Page):
     def serve(self, request, *args, **kwargs):
         if request.method == "POST":
             form = FeedbackForm(request.POST)
+            status = 400
             if form.is_valid():
-                AccessibilityFeedback.receive(self, **form.cleaned_data)
-                messages.success(request, _("Thank you. We answer within 14 days."))
-                return redirect(self.url + "#feedback")
+                if not feedback_throttled(request):
+                    AccessibilityFeedback.receive(self, **form.cleaned_data)
+                    messages.success(request, _("Thank you. We answer within 14 days."))
+                    return redirect(self.url + "#feedback")
+                form.add_error(
+                    "message",
+                    _(
+                        "Too many messages have been sent from here. Please try "
+                        "again in an hour, or send your feedback by email."
+                    ),
+                )
+                status = 429
             return TemplateResponse(
                 request,
                 self.get_template(request),
                 self.get_context(request, form=form),
-                status=400,
+                status=status,
             )
         return super().serve(request, *args, **kwargs)
+
+
+def feedback_throttled(request):
+    """Count a feedback message against its client's address; True when it
+    has sent too many in the last hour. Anyone may send one, and each is
+    emailed to every coordinator."""
+    key = throttling.key("accessibility-feedback:ip", throttling.client_ip(request))
+    return throttling.count(key) > conf.feedback_per_ip()
 
 
 class FeedbackForm(forms.Form):

@@ -3,8 +3,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm
+from wagtail.admin.forms.auth import PasswordResetForm as WagtailPasswordResetForm
 
-from . import conf, throttling
+from . import conf, links, throttling
 
 
 class LinkRequestForm(forms.Form):
@@ -59,3 +60,18 @@ class AdminLoginForm(ThrottledLoginMixin, LoginForm):
         # Wagtail's field has no label, so Django made one of its name, in
         # English on a Finnish or Swedish page.
         self.fields["password"].label = _("Password")
+
+
+class PasswordResetForm(WagtailPasswordResetForm):
+    """Wagtail's form that emails a password reset link
+    (``WAGTAILADMIN_USER_PASSWORD_RESET_FORM``). Anyone may post it for
+    any address, so it is limited as asking for a sign-in link is, on the
+    same counters; over the limit nothing is sent, and the page answers as
+    it always does, which tells nothing about the address."""
+
+    def save(self, *args, request=None, **kwargs):
+        email = self.cleaned_data["email"]
+        ip = throttling.client_ip(request) if request else "unknown"
+        if links.throttled(email, ip):
+            return
+        super().save(*args, request=request, **kwargs)

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from wagtail.models import Page
 from wagtail.users.models import UserProfile
 
+from assignments.feedback import give_feedback
 from assignments.models import Choice, Experiment, Reflection
 from cohorts.calendar.ical import session_file
 from cohorts.enrolment import enrol, withdraw
@@ -486,6 +487,47 @@ class LibraryTest(TestCase):
         )
 
         enrol(self.alpha, self.people[0].user.email)
+        self.assertEqual(list(self.library().context["page_obj"]), [story])
+
+    def test_a_story_changed_after_its_approval_waits_to_be_approved_again(self):
+        """The library reaches everyone signed in, beyond the cohort: what it
+        shows is what a trainer approved, not text put in its place since."""
+        reflection = submitted(self.people[0], self.camera, text="Cameras helped")
+        self.share(reflection)
+        story = Story.objects.get()
+        self.approve(story)
+        self.assertEqual(list(self.library().context["page_obj"]), [story])
+
+        self.client.force_login(self.people[0].user)
+        response = self.client.post(
+            url("participant:reflection", self.camera.pk),
+            {
+                "answer_0": "Win a prize: sign in at https://prize.example/",
+                "decision": "adopt",
+                "usefulness": "4",
+                "visibility": "cohort",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+
+        self.assertEqual(list(self.library().context["page_obj"]), [])
+        response = self.client.get(url("library:story", story.pk))
+        self.assertNotContains(response, "prize.example", status_code=404)
+        self.assertEqual(self.library(self.trainer).context["awaiting"], [story])
+        self.approve(story)
+        response = self.library()
+        self.assertEqual(list(response.context["page_obj"]), [story])
+
+    def test_feedback_on_an_approved_story_keeps_it_published(self):
+        reflection = submitted(self.people[0], self.camera)
+        self.share(reflection)
+        story = Story.objects.get()
+        self.approve(story)
+
+        give_feedback(reflection, "Well tried!", self.trainer)
+        reflection.refresh_from_db()
+        reflection.save()
+
         self.assertEqual(list(self.library().context["page_obj"]), [story])
 
     def test_a_trainer_may_decline_a_story(self):

@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.core import mail
 from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -686,6 +687,40 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
                     soup.select_one("label[for=id_password]").get_text(" ", strip=True),
                     f"{label} *",
                 )
+
+
+class PasswordResetTests(SignInTestCase):
+    """Anyone may ask the admin for a password reset link for any address,
+    and each is an email to that staff member's mailbox: limited as the
+    sign-in links are."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.coordinator = make_coordinator()
+
+    def ask(self, email, ip="192.0.2.1"):
+        return self.client.post(
+            reverse("wagtailadmin_password_reset"), {"email": email}, REMOTE_ADDR=ip
+        )
+
+    def test_one_client_cannot_flood_a_staff_mailbox_with_reset_links(self):
+        answers = [self.ask(self.coordinator.email) for __ in range(8)]
+
+        # Over the limit the page answers as always: it tells nothing.
+        self.assertEqual({answer.status_code for answer in answers}, {302})
+        self.assertEqual(len(mail.outbox), 5)
+        self.assertEqual(
+            {message.to[0] for message in mail.outbox}, {"coordinator@example.fi"}
+        )
+
+    def test_a_client_may_ask_twenty_times_an_hour_whatever_the_addresses(self):
+        for number in range(20):
+            self.ask(f"person{number}@example.fi")
+
+        self.ask(self.coordinator.email)
+        self.assertEqual(mail.outbox, [])
+        self.ask(self.coordinator.email, ip="192.0.2.9")
+        self.assertEqual(len(mail.outbox), 1)
 
 
 class LanguageTests(WagtailTestUtils, SignInTestCase):

@@ -5,7 +5,8 @@ the date by which to answer."""
 
 from datetime import date, timedelta
 
-from django.test import TestCase
+from django.core.cache import cache
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Site
@@ -243,6 +244,31 @@ class FeedbackTest(SMTPServerMixin, TestCase):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(AccessibilityFeedback.objects.exists())
         self.assertFalse(OutgoingEmail.objects.exists())
+
+    def test_one_visitor_cannot_flood_the_coordinators_with_feedback(self):
+        # Anyone may post the form, and each message is emailed to every
+        # coordinator: a script posting it in a loop would fill their
+        # mailboxes with the site's own trusted emails.
+        cache.clear()  # the limit counts in the cache
+        self.addCleanup(cache.clear)
+        with override_settings(VIRTU_FEEDBACK_PER_IP=3):
+            answers = [
+                self.client.post(self.statement.url, {"message": f"Spam {n}"})
+                for n in range(5)
+            ]
+            elsewhere = self.client.post(
+                self.statement.url,
+                {"message": "The menu is hard to use."},
+                REMOTE_ADDR="10.0.0.2",
+            )
+
+        self.assertEqual(
+            [answer.status_code for answer in answers], [302, 302, 302, 429, 429]
+        )
+        self.assertContains(answers[-1], "liian monta viestiä", status_code=429)
+        self.assertEqual(elsewhere.status_code, 302)
+        self.assertEqual(AccessibilityFeedback.objects.count(), 4)
+        self.assertEqual(OutgoingEmail.objects.count(), 4 * 2)
 
     def test_coordinators_mark_feedback_answered_in_the_admin(self):
         feedback = AccessibilityFeedback.receive(self.statement, "Too small text")

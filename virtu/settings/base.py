@@ -248,8 +248,13 @@ VIRTU_PASSWORD_FAILURES_PER_ACCOUNT = int(
 VIRTU_PASSWORD_FAILURES_PER_IP = int(
     os.environ.get("VIRTU_PASSWORD_FAILURES_PER_IP", "50")
 )
+# Accessibility feedback messages one client may send in an hour: anyone
+# may send one, and each is emailed to every coordinator.
+VIRTU_FEEDBACK_PER_IP = int(os.environ.get("VIRTU_FEEDBACK_PER_IP", "5"))
 # The admin's sign-in form counts wrong passwords too.
 WAGTAILADMIN_USER_LOGIN_FORM = "signin.forms.AdminLoginForm"
+# Asking for a password reset link is limited as asking for a sign-in link.
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "signin.forms.PasswordResetForm"
 # A trainer invited by email sets their password with a link that works
 # for this long (Django's password reset).
 PASSWORD_RESET_TIMEOUT = int(
