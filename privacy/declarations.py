@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import CoursePage
 from outbox.models import OutgoingEmail
-from signin.models import SignInLink
+from signin.models import SignedInSession, SignInLink
 
 from .models import AccessibilityFeedback, AccessLogEntry, DataExport, ErasureRequest
 from .registry import NotYet, PersonalData
@@ -99,6 +99,19 @@ def personal_data():
             fields=("created_at", "expires_at", "used_at"),
             purpose=_("Signing in by a link sent by email."),
             retention=UNTIL_ERASED,
+        ),
+        PersonalData(
+            SignedInSession,
+            subject="user",
+            fields=("signed_in_at",),
+            purpose=_(
+                "Signing out every browser when the account is closed or its "
+                "address changes."
+            ),
+            retention=_(
+                "Until the person signs out or the account is closed; a "
+                "session that has expired, until they next sign in."
+            ),
         ),
         PersonalData(
             model("wagtailcore", "Comment"),

@@ -102,18 +102,18 @@ def addressed_to(email, user):
 
 
 def password_setting_url(user):
-    """A link that lets ``user`` set their password: Django's password
-    reset, which works once and for ``PASSWORD_RESET_TIMEOUT`` seconds."""
+    """A link that lets ``user`` set their password, in the active language:
+    the admin's password reset, which works once and for
+    ``PASSWORD_RESET_TIMEOUT`` seconds."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return site_url() + reverse(
-        "wagtailadmin_password_reset_confirm", args=[uid, token]
-    )
+    return site_url() + reverse("signin:password_reset_confirm", args=[uid, token])
 
 
 def password_reset_url():
-    """Where someone who has forgotten their password asks for a new one."""
-    return site_url() + reverse("wagtailadmin_password_reset")
+    """Where someone who has forgotten their password asks for a new one, in
+    the active language (the admin's page, in that language)."""
+    return site_url() + reverse("signin:password_reset")
 
 
 def link_url(token):

@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .links import LINK_SESSION_KEY, can_reach_admin
+from .models import SignedInSession
 
 
 class PreferredLanguageMiddleware:
@@ -89,3 +90,26 @@ class LinkSessionMiddleware:
                 user._perm_cache = user._user_perm_cache = set()
                 user._group_perm_cache = set()
         return self.get_response(request)
+
+
+class SessionKeyMiddleware:
+    """A session given a new key while signed in (a changed password:
+    Django's ``update_session_auth_hash``) stays recorded under its new key
+    (``SignedInSession``, recorded on signing in), so that closing the
+    account still ends it. Costs no query while the key stays the same.
+    Goes after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        old_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        new_key = request.session.session_key
+        if old_key and old_key != new_key:
+            SignedInSession.objects.filter(session_key=old_key).delete()
+            if new_key and request.user.is_authenticated:
+                SignedInSession.objects.update_or_create(
+                    session_key=new_key, defaults={"user": request.user}
+                )
+        return response

@@ -36,3 +36,31 @@ class SignInLink(models.Model):
 
     def is_usable(self, now=None):
         return self.used_at is None and (now or timezone.now()) < self.expires_at
+
+
+class SignedInSession(models.Model):
+    """A session someone signed in to, so that closing their account or
+    changing its address can end it wherever sessions are kept (the
+    database, a shared cache): Django keeps no index of a person's
+    sessions. Kept from signing in until signing out, or until the session
+    would have expired."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="signed_in_sessions",
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField(_("signed in"), default=timezone.now)
+
+    #: Not a page or snippet: saving one queues no update of Wagtail's
+    #: reference index.
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+
+    def __str__(self):
+        return str(self.user)

@@ -17,21 +17,27 @@ participant, until it expires or they sign out (made staff or superuser,
 the middleware signs it out).
 
 An account closed, or given another address, loses its links not yet used
-and, if it signs in only by link, its sessions: a link waiting in a mailbox
+and every session, with a password or without: a link waiting in a mailbox
 that is no longer the person's (a corrected address, someone who left)
-must not open the account, nor must a browser signed in before, once the
-account is opened again. ``previous_account`` (the address and whether the
-account was open, before a save) is read here once for every app that acts
-on such a change (the cohorts' calendars)."""
+must not open the account, nor must a browser signed in before (a lost
+laptop, a shared computer), once the account is opened again. Each session
+signed in to is recorded (``SignedInSession``) and ended in the session
+store every process shares; a password is never changed for it.
+``previous_account`` (the address and whether the account was open, before
+a save) is read here once for every app that acts on such a change (the
+cohorts' calendars)."""
 
-from django.contrib.auth import get_user_model, user_logged_in
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from .links import LINK_SESSION_KEY, can_reach_admin
-from .models import SignInLink
+from .models import SignedInSession, SignInLink
 
 User = get_user_model()
 
@@ -56,13 +62,15 @@ def end_link_sessions(users):
 
 
 def end_sign_in_by_link(users, now=None):
-    """``users``' links not yet used stop working, and those of them who
-    sign in only by link are signed out everywhere."""
+    """``users``' links not yet used stop working, and every session they
+    signed in to ends."""
     now = now or timezone.now()
     SignInLink.objects.filter(
         user__in=[user.pk for user in users], used_at__isnull=True, expires_at__gt=now
     ).update(expires_at=now)
+    end_sessions(users)
     for user in users:
+        # Also a session signed in to before sessions were recorded.
         if not user.has_usable_password():
             sign_out_everywhere(user)
 
@@ -72,6 +80,17 @@ def sign_out_everywhere(user):
     unusable password changes the hash each session is checked against."""
     user.set_unusable_password()
     User.objects.filter(pk=user.pk).update(password=user.password)
+
+
+def end_sessions(users):
+    """End every recorded session of ``users`` in the configured session
+    store (the database, or a cache all processes share), so that no
+    browser stays signed in, with or without a password."""
+    signed_in = SignedInSession.objects.filter(user__in=[user.pk for user in users])
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    for session_key in signed_in.values_list("session_key", flat=True):
+        store.delete(session_key)
+    signed_in.delete()
 
 
 def remember_active_states(action, users):
@@ -160,3 +179,39 @@ def signed_in_again(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     if session is not None:
         session.pop(LINK_SESSION_KEY, None)
+
+
+@receiver(user_logged_in)
+def remember_session(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        if session.session_key is None:
+            # Signing in as another account empties the session, whose new
+            # key is made when it is saved: made now, to be recorded.
+            session.save()
+        record_session(session, user)
+
+
+def record_session(session, user):
+    """Django keeps no index of a person's sessions: this one is recorded so
+    that closing the account can end it. The person's records of sessions
+    that have ended since (expired, or cleared) are dropped here."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    gone = [
+        session_key
+        for session_key in SignedInSession.objects.filter(user=user)
+        .exclude(session_key=session.session_key)
+        .values_list("session_key", flat=True)
+        if not store.exists(session_key)
+    ]
+    SignedInSession.objects.filter(session_key__in=gone).delete()
+    SignedInSession.objects.update_or_create(
+        session_key=session.session_key, defaults={"user": user}
+    )
+
+
+@receiver(user_logged_out)
+def forget_session(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key is not None:
+        SignedInSession.objects.filter(session_key=session.session_key).delete()

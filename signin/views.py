@@ -133,6 +133,25 @@ def link(request, token):
     return remember_language(request, response)
 
 
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def password_reset(request, **kwargs):
+    """The admin's page where a password is set (``uidb64`` and ``token``)
+    or a new one asked for, in the language of this address. The admin's
+    addresses have no language prefix, so a person not signed in reads them
+    in the language chosen on the browser (PreferredLanguageMiddleware):
+    this address chooses it, for the pages that follow and the email the
+    admin sends, as the language switch does."""
+    view = (
+        "wagtailadmin_password_reset_confirm"
+        if kwargs
+        else "wagtailadmin_password_reset"
+    )
+    response = redirect(view, **kwargs)
+    set_language_cookie(response, translation.get_language())
+    return response
+
+
 def link_not_usable(request, found):
     return render(
         request,

@@ -166,6 +166,110 @@ class SignInTests(AccountChangeTestCase):
         )
 
 
+class PasswordSessionTests(AccountChangeTestCase):
+    """Someone who signs in with a password (a trainer) is signed out
+    everywhere too: a lost laptop or a shared computer signed in before the
+    account was closed is not signed in again when it is opened."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.trainer = make_trainer(cls.cohort, "tero@example.fi")
+        cls.trainer.set_password("correct horse battery")
+        cls.trainer.save()
+
+    def signed_in_with_password(self):
+        client = Client()
+        response = client.post(
+            reverse("wagtailadmin_login"),
+            {"username": self.trainer.username, "password": "correct horse battery"},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(self.reaches_the_admin(client))
+        return client
+
+    def reaches_the_admin(self, client):
+        return client.get(reverse("wagtailadmin_home")).status_code == 200
+
+    def test_a_closed_account_opened_again_does_not_open_an_old_browser(self):
+        client = self.signed_in_with_password()
+
+        self.edit_user(self.trainer, active=False)
+        self.edit_user(self.trainer, active=True)
+
+        self.assertFalse(self.reaches_the_admin(client))
+        # The password still works.
+        self.assertTrue(self.reaches_the_admin(self.signed_in_with_password()))
+
+    def test_closing_on_the_users_list_signs_out_every_browser(self):
+        laptop, phone = self.signed_in_with_password(), self.signed_in_with_password()
+
+        self.set_active_on_the_list(self.trainer, False)
+        self.set_active_on_the_list(self.trainer, True)
+
+        self.assertFalse(self.reaches_the_admin(laptop))
+        self.assertFalse(self.reaches_the_admin(phone))
+
+    def test_a_new_address_signs_out_every_browser(self):
+        client = self.signed_in_with_password()
+
+        self.edit_user(self.trainer, email="tero@new.example.fi")
+
+        self.assertFalse(self.reaches_the_admin(client))
+
+    def test_a_browser_whose_password_was_changed_is_signed_out_too(self):
+        """Changing the password gives the session a new key."""
+        client = self.signed_in_with_password()
+        response = client.post(
+            reverse("wagtailadmin_account"),
+            {
+                "name_email-first_name": self.trainer.first_name,
+                "name_email-last_name": self.trainer.last_name,
+                "name_email-email": self.trainer.email,
+                "theme-theme": "system",
+                "theme-contrast": "system",
+                "theme-density": "default",
+                "password-old_password": "correct horse battery",
+                "password-new_password1": "a new staple battery",
+                "password-new_password2": "a new staple battery",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(self.reaches_the_admin(client))
+
+        self.edit_user(self.trainer, active=False)
+        self.edit_user(self.trainer, active=True)
+
+        self.assertFalse(self.reaches_the_admin(client))
+
+    def test_signing_in_as_another_account_on_the_same_browser(self):
+        client = self.signed_in_with_password()
+        other = make_trainer(self.cohort, "toinen@example.fi")
+        other.set_password("correct horse battery")
+        other.save()
+        client.post(
+            reverse("wagtailadmin_login"),
+            {"username": other.username, "password": "correct horse battery"},
+        )
+        self.assertEqual(int(client.session[SESSION_KEY]), other.pk)
+
+        self.edit_user(self.trainer, active=False)
+
+        self.assertTrue(self.reaches_the_admin(client))
+        self.edit_user(other, active=False)
+        self.edit_user(other, active=True)
+        self.assertFalse(self.reaches_the_admin(client))
+
+    def test_other_accounts_stay_signed_in(self):
+        other = make_trainer(self.cohort, "toinen@example.fi")
+        client = Client()
+        client.force_login(other)
+
+        self.edit_user(self.trainer, active=False)
+
+        self.assertTrue(self.reaches_the_admin(client))
+
+
 class EmailTests(AccountChangeTestCase):
     def test_a_closed_account_is_not_sent_feedback_or_comments(self):
         reflection = Reflection(

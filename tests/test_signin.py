@@ -6,7 +6,7 @@ from urllib.parse import urlencode, urlsplit
 
 from bs4 import BeautifulSoup
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import mail
 from django.core.cache import cache
 from django.test import TestCase, override_settings
@@ -20,7 +20,7 @@ from cohorts.emails import Kind
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from outbox.models import OutgoingEmail
-from outbox.sending import message_id, send_pending
+from outbox.sending import message_id, render, send_pending
 from signin import links as signin
 from signin.links import Kind as SignInKind
 from signin.models import SignInLink
@@ -39,6 +39,9 @@ from .test_outbox import SMTPServerMixin
 LOGIN = "/accounts/login/"
 MY_TRAINING = "/my/"
 LINK = re.compile(r"https?://\S+/accounts/link/\S+/")
+
+
+User = get_user_model()
 
 
 def link_in(message):
@@ -298,12 +301,12 @@ class WelcomeEmailTests(SMTPServerMixin, SignInTestCase):
         text = message.get_body(("plain",)).get_content()
 
         self.assertNotRegex(text, LINK)
-        self.assertIn("/admin/password_reset/", text)
+        self.assertIn("/accounts/password_reset/confirm/", text)
         self.assertFalse(enrollment.user.sign_in_links.exists())
         # In the HTML part the addresses are links, each in a paragraph.
         soup = BeautifulSoup(message.get_body(("html",)).get_content(), "html.parser")
         hrefs = [a["href"] for a in soup.find_all("a")]
-        self.assertTrue(any("/admin/password_reset/" in h for h in hrefs))
+        self.assertTrue(any("/accounts/password_reset/confirm/" in h for h in hrefs))
         self.assertTrue(any(h.endswith("/accounts/login/") for h in hrefs))
 
 
@@ -727,6 +730,7 @@ class LanguageTests(WagtailTestUtils, SignInTestCase):
     @classmethod
     def setUpTestData(cls):
         cohort = make_cohort(make_course())
+        cls.cohort = cohort
         cls.participant = enrol(cohort, "anna@example.fi", "Anna").user
         cls.trainer = make_trainer(cohort)
 
@@ -744,6 +748,59 @@ class LanguageTests(WagtailTestUtils, SignInTestCase):
     def sign_in_by_link(self, user):
         __, token = signin.new_link(user)
         return self.client.post(f"/accounts/link/{token}/")
+
+    def password_link_in_welcome(self, language):
+        """The link a new trainer whose profile speaks ``language`` is sent
+        to set their password."""
+        email = f"tero.{language}@example.fi"
+        set_language(User.objects.create_user(username=email, email=email), language)
+        with self.captureOnCommitCallbacks(execute=True):
+            enrollment = enrol(self.cohort, email, "Tero", "T", Enrollment.Role.TRAINER)
+        welcome = OutgoingEmail.objects.get(key=f"welcome:{enrollment.pk}")
+        render(welcome)
+        [url] = re.findall(r"http://testserver(/\S*password_reset/\S+/)", welcome.text)
+        return url
+
+    def test_a_new_trainer_sets_their_password_on_pages_in_their_language(self):
+        """The admin's password pages have no language prefix: the link
+        opens them in the email's language, not the site's Finnish."""
+        for language in ["sv", "en"]:
+            with self.subTest(language=language):
+                self.client.cookies.clear()
+                url = self.password_link_in_welcome(language)
+
+                response = self.client.get(url, follow=True)
+                soup = self.get_soup(response.content)
+                self.assertEqual(soup.html["lang"], language)
+                self.assertTrue(soup.find("input", attrs={"name": "new_password1"}))
+                response = self.client.post(
+                    response.redirect_chain[-1][0],
+                    {
+                        "new_password1": "a long new pass 42",
+                        "new_password2": "a long new pass 42",
+                    },
+                    follow=True,
+                )
+                self.assertEqual(self.get_soup(response.content).html["lang"], language)
+
+    def test_the_reminder_to_use_a_password_opens_the_reset_page_in_english(self):
+        set_language(self.trainer, "en")
+        self.trainer.set_password("correct horse battery")
+        self.trainer.save()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(LOGIN, {"link-email": self.trainer.email})
+        row = OutgoingEmail.objects.get(user=self.trainer, kind=SignInKind.SIGN_IN)
+        render(row)
+        self.assertEqual(row.subject, "Sign in to Virtu with your password")
+        [url] = re.findall(r"http://testserver(/\S*password_reset/)", row.text)
+        self.client.cookies.clear()
+
+        self.assertEqual(self.lang(url), "en")
+        # The email the admin's page sends is in English too.
+        mail.outbox.clear()
+        self.client.post("/admin/password_reset/", {"email": self.trainer.email})
+        [message] = mail.outbox
+        self.assertEqual(message.subject, "Password reset")
 
     def test_finnish_is_the_default(self):
         self.assertEqual(self.lang("/accounts/login/"), "fi")

@@ -229,7 +229,7 @@ class StaffAccountsTests(WagtailTestUtils, TestCase):
         render(welcome)
         self.assertNotIn("/accounts/link/", welcome.text)
         [url] = re.findall(
-            r"http://testserver(/admin/password_reset/\S+/)", welcome.text
+            r"http://testserver(/accounts/password_reset/\S+/)", welcome.text
         )
         response = self.client.get(url, follow=True)
         form_url = response.redirect_chain[-1][0]

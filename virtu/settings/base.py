@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A session opened by a sign-in link never reaches the admin.
     "signin.middleware.LinkSessionMiddleware",
+    # A signed-in session given a new key stays recorded (closing the
+    # account ends it).
+    "signin.middleware.SessionKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Wagtail's redirects under the language prefixes too (after Wagtail's
