@@ -1,5 +1,8 @@
 from django import forms
 from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, Comment
@@ -12,6 +15,27 @@ def too_long(limit, length):
     ) % {
         "length": number_format(length, force_grouping=True),
         "limit": number_format(limit, force_grouping=True),
+    }
+
+
+def limit_help(limit):
+    """A box's help text that says its limit before it is passed, in the
+    reader's language when it is read."""
+
+    def text():
+        return ngettext(
+            "At most %(limit)s character.", "At most %(limit)s characters.", limit
+        ) % {"limit": number_format(limit, force_grouping=True)}
+
+    return lazy(text, str)()
+
+
+def limit_messages():
+    """What reflection.js says near a box's limit (``data-limit``), in the
+    texts of a form's messages."""
+    return {
+        "charactersLeft": gettext("Characters left: %(count)s"),
+        "charactersOver": gettext("Characters over the limit: %(count)s"),
     }
 
 
@@ -33,6 +57,10 @@ class TypedTextField(forms.CharField):
     def __init__(self, *, limit, **kwargs):
         self.limit = limit
         super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        # For reflection.js, which counts the characters left near it.
+        return {**super().widget_attrs(widget), "data-limit": self.limit}
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -67,9 +95,13 @@ class FeedbackForm(ErrorsDescribeFieldsMixin, forms.Form):
         required=False,
         limit=MAX_ANSWER_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_(
-            "The participant gets an email when you save new or changed "
-            "feedback. Empty the box and save to take feedback back."
+        help_text=format_lazy(
+            "{} {}",
+            _(
+                "The participant gets an email when you save new or changed "
+                "feedback. Empty the box and save to take feedback back."
+            ),
+            limit_help(MAX_ANSWER_LENGTH),
         ),
     )
 
@@ -79,6 +111,7 @@ class CommentForm(ErrorsDescribeFieldsMixin, forms.ModelForm):
         label=_("Your comment"),
         limit=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=limit_help(MAX_COMMENT_LENGTH),
     )
 
     class Meta:

@@ -15,7 +15,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext, ngettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import (
+    gettext,
+    ngettext,
+    ngettext_lazy,
+    pgettext,
+    pgettext_lazy,
+)
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
@@ -154,8 +160,15 @@ class CohortColumn(ReportColumn, TitleColumn):
         return f"{title} ({gettext('draft')})"
 
 
-#: What a hidden figure reads, as in the impact report.
-HIDDEN = _("hidden (fewer than 5 people)")
+def hidden():
+    """What a hidden figure reads, as in the impact report: with the
+    smallest group the site is set to show."""
+    smallest = smallest_group()
+    return ngettext(
+        "hidden (fewer than %(count)s person)",
+        "hidden (fewer than %(count)s people)",
+        smallest,
+    ) % {"count": smallest}
 
 
 class FigureColumn(ReportColumn):
@@ -163,7 +176,7 @@ class FigureColumn(ReportColumn):
 
     def get_value(self, instance):
         if instance.figures.hidden:
-            return HIDDEN
+            return hidden()
         return super().get_value(instance)
 
 
@@ -188,7 +201,7 @@ class AttendanceColumn(ReportColumn):
         if session is None:
             return ""
         if instance.figures.hidden:
-            return HIDDEN
+            return hidden()
         percent = instance.figures.attendance_percent(self.number)
         if percent is None:
             return gettext("Not marked")

@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import TypedTextField, too_long, typed_text
+from .forms import TypedTextField, limit_help, too_long, typed_text
 from .models import (
     MAX_ANSWER_LENGTH,
     MAX_COMMENT_LENGTH,
@@ -191,6 +191,7 @@ class CommentForm(forms.Form):
         label=_("Your comment"),
         limit=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=limit_help(MAX_COMMENT_LENGTH),
         error_messages={"required": _("Write a comment before you post it.")},
     )
 

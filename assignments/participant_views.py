@@ -29,6 +29,7 @@ from privacy import access
 
 from . import choosing
 from .comments import last_comment_at, post_comment
+from .forms import limit_messages
 from .fragments import fingerprint, fragment_context, not_kept
 from .models import Choice, Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
@@ -864,6 +865,7 @@ def shared_reflection(request, reflection_id):
                     "Your comment is kept on this device until you press "
                     "“Post comment”."
                 ),
+                **limit_messages(),
             },
             "trainer_ids": trainer_ids,
             "trainers_only": Reflection.Visibility.TRAINERS,

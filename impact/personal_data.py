@@ -25,6 +25,11 @@ def personal_data():
                 "value",
                 "before",
             ),
+            languages={
+                "statement__text_fi": "fi",
+                "statement__text_sv": "sv",
+                "statement__text_en": "en",
+            },
             purpose=_("The person's ratings in the impact survey."),
             retention=UNTIL_ERASED,
         ),

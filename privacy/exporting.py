@@ -106,6 +106,7 @@ def readable_section(entry, rows):
             [
                 {
                     "heading": headings[path],
+                    "lang": other_language(entry, path, row[path]),
                     **readable(field, read_as(entry, path, row[path])),
                 }
                 for path, (__, field) in fields.items()
@@ -113,6 +114,17 @@ def readable_section(entry, rows):
             for row in rows
         ],
     }
+
+
+def other_language(entry, path, value):
+    """The language of ``value``, where the entry knows it and it is not
+    the active one: the page marks it (``lang``), so that a screen reader
+    reads a Finnish statement on a Swedish page in Finnish."""
+    language = entry.languages.get(path)
+    current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    if language == current or value in (None, ""):
+        return None
+    return language
 
 
 def read_as(entry, path, value):

@@ -80,6 +80,10 @@ class PersonalData:
     #: language's code, an answer to a removed question). ``data.json``
     #: keeps the value.
     read_as: dict = field(default_factory=dict, compare=False)
+    #: ``{path: language code}``: the language a field's text is written in,
+    #: where the model knows it (a statement's Finnish wording). The index
+    #: page marks such text with its language where it is not the page's.
+    languages: dict = field(default_factory=dict, compare=False)
 
     @property
     def label(self):

@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 from django.db import connection
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.users.models import UserProfile
@@ -354,6 +354,28 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
         self.assertEqual(rows["Cohort A"][7], "3")  # submitted reflections
         self.assertEqual(rows["Cohort B"][7], "hidden (fewer than 5 people)")
         self.assertEqual(self.export("xlsx")["Cohort A"]["Session 1: present"], 1)
+
+    @override_settings(VIRTU_SMALLEST_GROUP=3)
+    def test_the_hidden_figures_say_the_smallest_group_the_site_is_set_to(self):
+        self.client.force_login(self.commissioner)
+        soup = self.overview()
+        self.assertIn("fewer than 3 participants", " ".join(soup.get_text().split()))
+        rows = overview_rows(soup)
+        # Cohort A's four are enough; Cohort B's two are not.
+        self.assertEqual(rows["Cohort A"][3], "1 / 4 (25 %)")
+        self.assertEqual(rows["Cohort B"][7], "hidden (fewer than 3 people)")
+        for kind in ["xlsx", "csv"]:
+            with self.subTest(kind=kind):
+                export = self.export(kind)
+                self.assertIn(export["Cohort A"]["Session 1: present"], (1, "1"))
+                self.assertIn(export["Cohort B"]["Reflections submitted"], (None, ""))
+        profile = UserProfile.get_for_user(self.commissioner)
+        profile.preferred_language = "fi"
+        profile.save()
+        soup = self.overview()
+        self.assertIn("alle 3 osallistujaa", " ".join(soup.get_text().split()))
+        rows = overview_rows(soup)
+        self.assertEqual(rows["Cohort B"][7], "piilotettu (alle 3 henkilöä)")
 
     def assertEveryLinkOpens(self, user):
         self.client.force_login(user)

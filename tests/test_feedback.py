@@ -2,6 +2,7 @@
 that emails the participant (through a real SMTP server), comments, and
 moving on to the next reflection awaiting feedback."""
 
+import json
 from datetime import timedelta
 
 from django.test import TestCase
@@ -338,6 +339,20 @@ class CommentTest(TrainingDataMixin, TestCase):
             soup.find(id=error_id).get_text(),
         )
         self.assertFalse(Comment.objects.exists())
+
+    def test_feedback_and_comment_boxes_say_their_limit_before_it_is_passed(self):
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(review_url(self.submitted)).content)
+        for name, limit in [("feedback", "20,000"), ("text", "5,000")]:
+            with self.subTest(name=name):
+                box = soup.find("textarea", attrs={"name": name})
+                help_text = soup.find(id=box["aria-describedby"]).get_text()
+                self.assertIn(f"At most {limit} characters.", help_text)
+                # reflection.js counts down to it, without cutting pasted text.
+                self.assertEqual(box["data-limit"], limit.replace(",", ""))
+                self.assertFalse(box.has_attr("maxlength"))
+        messages = json.loads(soup.find(id="comment-messages").string)
+        self.assertEqual(messages["charactersLeft"], "Characters left: %(count)s")
 
     def test_nul_characters_are_dropped_from_a_comment(self):
         self.client.force_login(self.trainer)

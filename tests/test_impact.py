@@ -9,12 +9,13 @@ from datetime import timedelta
 import openpyxl
 from django.apps import apps as django_apps
 from django.db import connection
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+from wagtail.users.models import UserProfile
 
 from assignments.models import Experiment, Reflection
 from assignments.personal_data import erase_reflections
@@ -428,6 +429,33 @@ class ReportPageTests(ReportTestData, TestCase):
         self.assertIsNone(change["Mean change"])
         baseline = by_figure[(STATEMENTS[0], "Before the training")]
         self.assertEqual(baseline["Mean"], 4.5)
+
+    @override_settings(VIRTU_SMALLEST_GROUP=3)
+    def test_the_hidden_figures_say_the_smallest_group_the_site_is_set_to(self):
+        # Three of the five matched pairs go: the change rests on two people,
+        # the end wave on three.
+        Response.objects.filter(enrollment__in=self.people[:3], wave=Wave.END).delete()
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.cohort_url())
+        self.assertContains(response, "hidden (fewer than 3 people)")
+        self.assertContains(response, "Figures made from fewer than 3 people are")
+        self.assertNotContains(response, "fewer than 5")
+        rows = self.workbook_rows(self.client.get(self.cohort_url(export="xlsx")))
+        heading, *body = rows
+        by_figure = {
+            (row[0], row[3]): dict(zip(heading, row, strict=True)) for row in body
+        }
+        end_row = by_figure[(STATEMENTS[0], "At the end")]
+        self.assertEqual(end_row["People"], 3)
+        self.assertIsNotNone(end_row["Mean"])
+        change = by_figure[(STATEMENTS[0], "From before the training to the end")]
+        self.assertEqual(change["Matched respondents"], 2)
+        self.assertIsNone(change["Mean change"])
+        profile = UserProfile.get_for_user(self.coordinator)
+        profile.preferred_language = "fi"
+        profile.save()
+        response = self.client.get(self.cohort_url())
+        self.assertContains(response, "piilotettu (alle 3 henkilöä)")
 
     def test_trainers_and_coordinators_read_the_open_answers_without_names(self):
         for user in [self.trainer, self.coordinator]:

@@ -1072,6 +1072,24 @@ class CommentTest(ParticipantPageTestCase):
         )
         self.assertFalse(self.shared.comments.exists())
 
+    def test_the_comment_box_says_its_limit_before_it_is_passed(self):
+        response = self.client.get(url("shared_reflection", self.shared.pk))
+        soup = BeautifulSoup(response.content, "html.parser")
+        box = soup.find("textarea", attrs={"name": "text"})
+        help_text = soup.find(id=box["aria-describedby"]).get_text()
+        self.assertEqual(help_text, "At most 5,000 characters.")
+        self.assertEqual(box["data-limit"], "5000")
+        self.assertFalse(box.has_attr("maxlength"))
+        # Refused, the box is described by its limit and by the error.
+        response = self.client.post(
+            url("shared_reflection", self.shared.pk), {"text": "b" * 5001}
+        )
+        soup = BeautifulSoup(response.content, "html.parser")
+        box = soup.find("textarea", attrs={"name": "text"})
+        help_id, error_id = box["aria-describedby"].split()
+        self.assertIn("At most 5,000 characters.", soup.find(id=help_id).get_text())
+        self.assertIn("the limit is 5,000", soup.find(id=error_id).get_text())
+
     def test_a_too_long_comment_gets_a_message_and_keeps_the_text(self):
         text = "b" * 5001
         response = self.client.post(

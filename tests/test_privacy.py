@@ -18,7 +18,7 @@ from wagtail.users.models import UserProfile
 
 from assignments.models import Comment, Reflection
 from cohorts.models import Attendance, Enrollment, Invitation
-from impact.models import Response
+from impact.models import CohortStatement, Rating, Response
 from outbox.sending import send_pending
 from privacy import erasure
 from privacy.exporting import build_archive
@@ -381,6 +381,34 @@ class ExportPageTest(PrivacyDataMixin, TestCase):
         rows = {s["model"]: s["rows"] for s in data["data"]}
         self.assertEqual(rows["assignments.Reflection"][0]["status"], "submitted")
         self.assertEqual(rows["cohorts.Attendance"][0]["status"], "present")
+
+    def test_a_statement_in_another_language_than_the_page_is_marked_with_it(self):
+        statement = CohortStatement.objects.create(
+            cohort=self.cohort,
+            text_fi="Kokouksissani kaikki pääsevät ääneen.",
+            text_sv="På mina möten kommer alla till tals.",
+            text_en="",
+        )
+        response = Response.objects.create(enrollment=self.me, wave="baseline")
+        Rating.objects.create(response=response, statement=statement, value=6)
+
+        page, __ = self.read_export("sv")
+
+        self.assertEqual(page.html["lang"], "sv")
+        finnish = page.find("dd", string="Kokouksissani kaikki pääsevät ääneen.")
+        self.assertEqual(finnish["lang"], "fi")
+        swedish = page.find("dd", string="På mina möten kommer alla till tals.")
+        self.assertFalse(swedish.has_attr("lang"))
+        # Nothing else: not the missing English wording, nor what the
+        # person wrote, whose language nothing records.
+        self.assertEqual(
+            [dd.text for dd in page.find_all("dd", lang=True)], [finnish.text]
+        )
+
+        page, __ = self.read_export("en")
+
+        swedish = page.find("dd", string="På mina möten kommer alla till tals.")
+        self.assertEqual(swedish["lang"], "sv")
 
     def test_the_chosen_language_reads_as_its_name_in_that_language(self):
         page, data = self.read_export("fi")

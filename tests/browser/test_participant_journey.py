@@ -98,6 +98,31 @@ class ParticipantJourneyTests(BrowserTestCase):
         expect(comment).to_have_value("")
         expect(status).to_have_text("")
 
+    def test_the_comment_box_counts_the_characters_left_near_its_limit(self):
+        """The limit is said under the box from the start; near it, a polite
+        live region says how many characters are left, or are too many."""
+        reflection = self.shared_by_anna()
+        bertil = enrol(self.cohort, BERTIL, "Bertil", "Berg")
+        page = self.new_page()
+        self.log_in(page, bertil.user)
+        page.goto(reverse("participant:shared_reflection", args=[reflection.pk]))
+        comment = page.get_by_label(text("Your comment", "fi"))
+        expect(comment).to_have_accessible_description(
+            re.compile(re.escape("Enintään 5\u00a0000 merkkiä."))
+        )
+        count = page.locator("#id_text-count")
+        expect(count).to_have_attribute("aria-live", "polite")
+        comment.fill("Hyvä idea.")
+        page.wait_for_timeout(1500)
+        expect(count).to_have_text("")
+        comment.fill("x" * (MAX_COMMENT_LENGTH - 20))
+        left = text("Characters left: %(count)s", "fi")
+        expect(count).to_have_text(left % {"count": 20})
+        comment.fill("x" * (MAX_COMMENT_LENGTH + 3))
+        over = text("Characters over the limit: %(count)s", "fi")
+        expect(count).to_have_text(over % {"count": 3})
+        self.axe_check(page)
+
     def test_a_comment_refused_as_too_long_is_kept_until_it_is_posted(self):
         """The comment comes back with the error, the same as it was sent:
         Bertil closes the tab without shortening it, and it is not lost."""

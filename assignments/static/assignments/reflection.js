@@ -14,6 +14,9 @@
  *   the next visit.
  * - a form the server sent back with errors (data-server-refused) keeps
  *   its copy: what it refused is put back on the next visit too.
+ * - a box with data-limit, in a form whose messages have charactersLeft,
+ *   says how many characters are left once fewer than a tenth of its limit
+ *   are, or how many are too many, in a polite live region below it.
  * Each form says its notes in its own role=status element, in the texts of
  * the JSON script named by data-messages (else #autosave-messages).
  */
@@ -22,6 +25,15 @@
 
   var DELAY = 1000;
   var RETRY = 15000;
+  // The share of a box's limit left when it starts to count.
+  var NEAR = 0.1;
+
+  function messagesOf(form) {
+    var source = document.getElementById(
+      form.dataset.messages || "autosave-messages"
+    );
+    return source ? JSON.parse(source.textContent) : {};
+  }
 
   function submitOnce(form) {
     var sending = false;
@@ -51,8 +63,7 @@
 
   function autosave(form) {
     var status = form.querySelector("[role=status]");
-    var messages = form.dataset.messages || "autosave-messages";
-    var text = JSON.parse(document.getElementById(messages).textContent);
+    var text = messagesOf(form);
     var key = form.dataset.storageKey;
     var url = form.dataset.autosaveUrl;
     var serverSavedAt = form.dataset.serverSavedAt || "";
@@ -256,6 +267,52 @@
     }
   }
 
+  function countDown(field) {
+    var text = messagesOf(field.form);
+    if (!text.charactersLeft) {
+      return;
+    }
+    var limit = Number(field.dataset.limit);
+    var count = document.createElement("p");
+    count.id = field.id + "-count";
+    count.className = "hint help";
+    count.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", count);
+    var timer = null;
+
+    function say(message, number) {
+      var shown = message
+        ? message.replace(
+            "%(count)s",
+            number.toLocaleString(document.documentElement.lang || undefined)
+          )
+        : "";
+      if (count.textContent !== shown) {
+        count.textContent = shown;
+      }
+    }
+
+    function update() {
+      // As the server counts: each character once, an emoji too.
+      var left = limit - Array.from(field.value).length;
+      if (left < 0) {
+        say(text.charactersOver, -left);
+      } else if (left <= limit * NEAR) {
+        say(text.charactersLeft, left);
+      } else {
+        say("");
+      }
+    }
+
+    field.addEventListener("input", function () {
+      // When typing pauses, so that a screen reader does not read out
+      // every keystroke.
+      window.clearTimeout(timer);
+      timer = window.setTimeout(update, DELAY);
+    });
+    update();
+  }
+
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
   // A reflection, or any form that keeps its copy the same way (surveys,
   // comments; the review page has a trainer's feedback and comment).
@@ -264,4 +321,6 @@
       autosave(form);
     }
   });
+  // After the copies kept on this device are put back, which it counts.
+  document.querySelectorAll("form textarea[data-limit]").forEach(countDown);
 })();
