@@ -36,14 +36,20 @@ def person_for_email(email, first_name="", last_name=""):
     email = User.objects.normalize_email(email.strip()).lower()
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     if user is None:
-        user = User(
-            username=email[:150],
-            email=email,
-            first_name=first_name[:150],
-            last_name=last_name[:150],
-        )
-        user.set_unusable_password()
+        user = new_person(email, first_name[:150], last_name[:150])
         user.save()
+    return user
+
+
+def new_person(email, first_name, last_name):
+    """An unsaved user for an address, with no usable password. Their
+    address is their user name too, where the site's user model has one
+    apart from the address (many sign in by address alone)."""
+    User = get_user_model()
+    user = User(email=email, first_name=first_name, last_name=last_name)
+    if User.USERNAME_FIELD != User.get_email_field_name():
+        setattr(user, User.USERNAME_FIELD, email[:150])
+    user.set_unusable_password()
     return user
 
 
@@ -67,14 +73,7 @@ def people_for_emails(people):
     new = []
     for email, (first_name, last_name) in wanted.items():
         if email not in found:
-            user = User(
-                username=email[:150],
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-            )
-            user.set_unusable_password()
-            new.append(user)
+            new.append(new_person(email, first_name, last_name))
     User.objects.bulk_create(new)  # SQLite and PostgreSQL give back the keys
     found.update((user.email, user) for user in new)
     return found

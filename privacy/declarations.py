@@ -50,6 +50,21 @@ def erase_account(rows, person):
     rows.delete()
 
 
+def account_fields(User):
+    """The fields of an account, of those a user model may have: a site's
+    own may sign in by address alone, with no user name."""
+    names = {field.name for field in User._meta.get_fields()}
+    wanted = (
+        User.USERNAME_FIELD,
+        "first_name",
+        "last_name",
+        User.get_email_field_name(),
+        "date_joined",
+        "last_login",
+    )
+    return tuple(name for name in dict.fromkeys(wanted) if name in names)
+
+
 def access_rows(person):
     return AccessLogEntry.objects.filter(
         Q(subject=person.user_id) | Q(actor=person.user_id)
@@ -268,14 +283,7 @@ def personal_data():
             get_user_model(),
             subject="pk",
             erase=erase_account,
-            fields=(
-                "username",
-                "first_name",
-                "last_name",
-                "email",
-                "date_joined",
-                "last_login",
-            ),
+            fields=account_fields(get_user_model()),
             purpose=_("The person's account: name and email address."),
             retention=UNTIL_ERASED,
         ),

@@ -221,11 +221,11 @@ class EmailKind(models.TextChoices):
 
 def in_reader_language(obj, name):
     """Field ``<name>_<language>`` of ``obj`` in the current language, or
-    in the site's own language where that one is empty."""
+    in the site's own language where that one is empty; either may be a
+    variant ("en-us" reads ``<name>_en``)."""
     current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    return getattr(obj, f"{name}_{current}", "") or getattr(
-        obj, f"{name}_{settings.LANGUAGE_CODE}", ""
-    )
+    site = settings.LANGUAGE_CODE.split("-")[0]
+    return getattr(obj, f"{name}_{current}", "") or getattr(obj, f"{name}_{site}", "")
 
 
 def text_in_languages(label, help_text=""):

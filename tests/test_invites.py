@@ -4,10 +4,11 @@ sessions, and removing people send the REQUESTs and CANCELs calendars need."""
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
-from django.test import TestCase, override_settings
-from django.utils import timezone
+from django.test import SimpleTestCase, TestCase, override_settings
+from django.utils import timezone, translation
 
 from cohorts import conf
+from cohorts.calendar.invites import preparation_in
 from cohorts.emails import Kind
 from cohorts.enrolment import enrol
 from cohorts.models import CalendarEntry, CohortPage, Enrollment, Meeting
@@ -368,3 +369,16 @@ class InviteTextTests(TestCase):
         self.assertNotIn("<script>", email.html)
         self.assertIn("&lt;script&gt;", email.html)
         self.assertIn("<script>alert(1)</script>", email.text)
+
+
+class PreparationLanguageTests(SimpleTestCase):
+    @override_settings(LANGUAGE_CODE="en-us")
+    def test_the_preparation_is_read_in_a_variant_of_an_offered_language(self):
+        """A site whose language is "en-us" (``wagtail start``'s) sends
+        people who chose no language the English preparation."""
+        event = {
+            "preparation": {"fi": "Tuo kokeilusi.", "en": "Bring your experiment."}
+        }
+        with translation.override("en-us"):
+            self.assertEqual(preparation_in(event), "Bring your experiment.")
+        self.assertEqual(preparation_in(event, "sv-fi"), "Bring your experiment.")

@@ -10,12 +10,14 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.models import Site
+from wagtail.test.utils import WagtailTestUtils
 
 from outbox.models import OutgoingEmail
 from privacy.models import (
     AccessibilityFeedback,
     AccessibilityStatementPage,
     PrivacyNoticePage,
+    in_reader_language,
 )
 
 from .factories import make_coordinator, make_user
@@ -109,7 +111,7 @@ SECTIONS = {
 }
 
 
-class StatementTest(TestCase):
+class StatementTest(WagtailTestUtils, TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.notice, cls.statement = make_statements()
@@ -195,6 +197,26 @@ class StatementTest(TestCase):
                 self.assertContains(
                     response, f'href="{reverse("privacy:accessibility")}"'
                 )
+
+    @override_settings(WAGTAIL_SITE_NAME="Valtiokonttori")
+    def test_the_pages_are_framed_with_the_sites_own_name(self):
+        """Another organisation's site calls itself by its own name, as its
+        admin does, not by the apps' name."""
+        response = self.client.get(reverse("privacy:privacy_notice"), follow=True)
+        soup = self.get_soup(response.content)
+        self.assertTrue(soup.title.get_text().endswith(" – Valtiokonttori"))
+        self.assertEqual(soup.select_one(".site-name").get_text(), "Valtiokonttori")
+
+    @override_settings(LANGUAGE_CODE="en-us")
+    def test_an_empty_section_is_read_in_the_sites_language_given_as_a_variant(
+        self,
+    ):
+        """A site whose language is "en-us" (``wagtail start``'s) shows a
+        Finnish reader the English text of a section left empty in Finnish."""
+        notice = PrivacyNoticePage(recipients_en="Recipients: the cohort's trainers.")
+        with translation.override("fi"):
+            recipients = in_reader_language(notice, "recipients")
+        self.assertEqual(recipients, "Recipients: the cohort's trainers.")
 
     def test_an_address_without_a_statement_is_not_found(self):
         PrivacyNoticePage.objects.all().delete()

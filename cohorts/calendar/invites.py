@@ -368,10 +368,20 @@ def in_every_language(text):
 
 
 def preparation_in(event, language=None):
+    """The preparation in ``language`` (the active one unless given), else in
+    the site's own. Either may be a variant of a language the site offers:
+    "en-us" (``wagtail start``'s ``LANGUAGE_CODE``) is read in "en"."""
     texts = event.get("preparation") or {}
-    return texts.get(language or translation.get_language()) or texts.get(
-        settings.LANGUAGE_CODE, ""
-    )
+    for code in filter(
+        None, (language or translation.get_language(), settings.LANGUAGE_CODE)
+    ):
+        try:
+            code = translation.get_supported_language_variant(code)
+        except LookupError:
+            pass
+        if texts.get(code):
+            return texts[code]
+    return ""
 
 
 def session_of(uid, event):
