@@ -34,11 +34,22 @@ def remember_approved_answers(sender, instance, update_fields=None, **kwargs):
 @receiver(post_save, sender=Reflection)
 def follow_reflection(sender, instance, **kwargs):
     approved = getattr(instance, "approved_answers", None)
-    if approved is not None and approved != instance.answers:
+    if approved is not None and written(approved) != written(instance.answers):
         Story.objects.filter(reflection=instance).update(
             approved_at=None, approved_by=None
         )
     reindex_story(instance)
+
+
+def written(answers):
+    """The author's words in ``answers``, in order: what a trainer approved.
+    A question reworded by a coordinator since, or an answer left empty, is
+    no change of theirs."""
+    return [
+        str(item.get("answer", "")).strip()
+        for item in answers or []
+        if isinstance(item, dict) and str(item.get("answer", "")).strip()
+    ]
 
 
 def reindex_story(reflection):

@@ -8,4 +8,4 @@ class SigninConfig(AppConfig):
     verbose_name = _("Sign-in")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

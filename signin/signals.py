@@ -196,13 +196,15 @@ def record_session(session, user):
     """Django keeps no index of a person's sessions: this one is recorded so
     that closing the account can end it. The person's records of sessions
     that have ended since (expired, or cleared) are dropped here."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    engine = import_module(settings.SESSION_ENGINE)
     gone = [
         session_key
         for session_key in SignedInSession.objects.filter(user=user)
         .exclude(session_key=session.session_key)
         .values_list("session_key", flat=True)
-        if not store.exists(session_key)
+        # Loaded, not only looked up: the database keeps an expired
+        # session until it is cleared, and it loads empty.
+        if not engine.SessionStore(session_key).load()
     ]
     SignedInSession.objects.filter(session_key__in=gone).delete()
     SignedInSession.objects.update_or_create(

@@ -49,3 +49,14 @@ def closed_in_bulk(request, action_type, objects, action):
     if action_type == "set_active_state":
         __, closed = opened_and_closed(action)
         end_sign_in_by_link(closed)
+
+
+@hooks.register("after_edit_user")
+def keep_own_session(request, user):
+    """A coordinator who changes their own address in the users' list stays
+    signed in on this browser, as on their account page (which gives the
+    session a new key): the change ended every session of the account
+    (``signals.py``), this one with it. Recorded under its new key
+    (``SessionKeyMiddleware``)."""
+    if user.pk == request.user.pk and user.is_active:
+        request.session.cycle_key()

@@ -6,9 +6,12 @@ account; a closed account is sent nothing about its training."""
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.sessions.models import Session
 from django.core import mail
-from django.test import Client, TestCase
+from django.core.checks import run_checks
+from django.test import Client, SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.test.utils import WagtailTestUtils
@@ -21,6 +24,7 @@ from cohorts.models import Enrollment
 from outbox.models import OutgoingEmail
 from outbox.sending import send_pending
 from signin import links as signin
+from signin.models import SignedInSession
 
 from .factories import (
     make_cohort,
@@ -260,6 +264,61 @@ class PasswordSessionTests(AccountChangeTestCase):
         self.edit_user(other, active=True)
         self.assertFalse(self.reaches_the_admin(client))
 
+    def test_a_coordinator_changing_their_own_address_stays_signed_in_there(self):
+        """As on their account page: the browser they change it in stays
+        signed in (recorded, so that closing the account ends it), and
+        every other one is signed out."""
+        here, elsewhere = Client(), Client()
+        here.force_login(self.admin)
+        elsewhere.force_login(self.admin)
+
+        response = here.post(
+            reverse("wagtailusers_users:edit", args=[self.admin.pk]),
+            {
+                "username": self.admin.username,
+                "email": "root@new.example.fi",
+                "first_name": "Root",
+                "last_name": "Admin",
+                "password1": "",
+                "password2": "",
+            },
+        )
+
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            User.objects.get(pk=self.admin.pk).email, "root@new.example.fi"
+        )
+        self.assertTrue(self.reaches_the_admin(here))
+        self.assertFalse(self.reaches_the_admin(elsewhere))
+        self.assertEqual(
+            list(
+                SignedInSession.objects.filter(user=self.admin).values_list(
+                    "session_key", flat=True
+                )
+            ),
+            [here.cookies[settings.SESSION_COOKIE_NAME].value],
+        )
+
+    def test_the_record_of_an_expired_session_goes_at_the_next_sign_in(self):
+        """As the privacy statement says: the database keeps an expired
+        session until it is cleared, but it signs no one in."""
+        old = self.signed_in_with_password()
+        old_key = old.cookies[settings.SESSION_COOKIE_NAME].value
+        Session.objects.filter(session_key=old_key).update(
+            expire_date=timezone.now() - timedelta(seconds=1)
+        )
+
+        new = self.signed_in_with_password()
+
+        self.assertEqual(
+            list(
+                SignedInSession.objects.filter(user=self.trainer).values_list(
+                    "session_key", flat=True
+                )
+            ),
+            [new.cookies[settings.SESSION_COOKIE_NAME].value],
+        )
+
     def test_other_accounts_stay_signed_in(self):
         other = make_trainer(self.cohort, "toinen@example.fi")
         client = Client()
@@ -268,6 +327,21 @@ class PasswordSessionTests(AccountChangeTestCase):
         self.edit_user(self.trainer, active=False)
 
         self.assertTrue(self.reaches_the_admin(client))
+
+
+class SessionStoreTests(SimpleTestCase):
+    def test_the_default_store_can_end_sessions(self):
+        self.assertNotIn(
+            "signin.E001", [message.id for message in run_checks(tags=["security"])]
+        )
+
+    @override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
+    def test_sessions_kept_in_the_cookie_are_refused(self):
+        """Closing an account could not end them, and signing in would fail
+        on recording one."""
+        self.assertIn(
+            "signin.E001", [message.id for message in run_checks(tags=["security"])]
+        )
 
 
 class EmailTests(AccountChangeTestCase):

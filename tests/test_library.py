@@ -518,6 +518,35 @@ class LibraryTest(TestCase):
         response = self.library()
         self.assertEqual(list(response.context["page_obj"]), [story])
 
+    def test_a_reworded_question_keeps_an_approved_story_published(self):
+        """The author's words are what a trainer approved: a coordinator
+        rewording a question, and the author then changing only their
+        rating, leaves them as they were."""
+        reflection = submitted(self.people[0], self.camera, text="Cameras helped")
+        self.share(reflection)
+        story = Story.objects.get()
+        self.approve(story)
+        self.camera.prompts = self.camera.prompts.replace(
+            "What did you try?", "What did you try out?"
+        )
+        self.camera.save()
+
+        self.client.force_login(self.people[0].user)
+        response = self.client.post(
+            url("participant:reflection", self.camera.pk),
+            {
+                "answer_0": "Cameras helped",
+                "decision": "adopt",
+                "usefulness": "5",
+                "visibility": "cohort",
+            },
+        )
+
+        self.assertEqual(response.status_code, 302)
+        reflection.refresh_from_db()
+        self.assertEqual(reflection.usefulness, 5)
+        self.assertEqual(list(self.library().context["page_obj"]), [story])
+
     def test_feedback_on_an_approved_story_keeps_it_published(self):
         reflection = submitted(self.people[0], self.camera)
         self.share(reflection)
