@@ -66,8 +66,24 @@ class PasswordResetForm(WagtailPasswordResetForm):
     """Wagtail's form that emails a password reset link
     (``WAGTAILADMIN_USER_PASSWORD_RESET_FORM``). Anyone may post it for
     any address, so it is limited as asking for a sign-in link is, on the
-    same counters; over the limit nothing is sent, and the page answers as
-    it always does, which tells nothing about the address."""
+    same counters. An address that has had its links for the hour is told
+    so, as on the sign-in page (the counters count every address alike,
+    so this tells nothing about who has an account); a client over its own
+    limit is sent nothing, and the page answers as it always does."""
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if throttling.reached(
+            throttling.key("sign-in:address", email), conf.links_per_address()
+        ):
+            raise ValidationError(
+                _(
+                    "Too many links have been asked for this address. Please "
+                    "try again in an hour."
+                ),
+                code="throttled",
+            )
+        return email
 
     def save(self, *args, request=None, **kwargs):
         email = self.cleaned_data["email"]

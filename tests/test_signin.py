@@ -709,11 +709,36 @@ class PasswordResetTests(SignInTestCase):
     def test_one_client_cannot_flood_a_staff_mailbox_with_reset_links(self):
         answers = [self.ask(self.coordinator.email) for __ in range(8)]
 
-        # Over the limit the page answers as always: it tells nothing.
-        self.assertEqual({answer.status_code for answer in answers}, {302})
+        self.assertEqual({answer.status_code for answer in answers[:5]}, {302})
         self.assertEqual(len(mail.outbox), 5)
         self.assertEqual(
             {message.to[0] for message in mail.outbox}, {"coordinator@example.fi"}
+        )
+        # Over the limit the person is told, at the field, rather than left
+        # waiting for an email that does not come.
+        for answer in answers[5:]:
+            self.assertEqual(answer.status_code, 200)
+            # In Finnish: the admin's pages, with no language prefix.
+            self.assertFormError(
+                answer.context["form"],
+                "email",
+                "Tähän osoitteeseen on pyydetty liian monta linkkiä. Yritä "
+                "uudelleen tunnin kuluttua.",
+            )
+
+    def test_an_address_nobody_has_is_told_the_same_over_the_limit(self):
+        # The counters count every address alike: the message tells nothing
+        # about who has an account.
+        answers = [self.ask("nobody@example.fi") for __ in range(6)]
+
+        self.assertEqual(mail.outbox, [])
+        self.assertEqual(answers[5].status_code, 200)
+        self.assertEqual(
+            answers[5].context["form"].errors["email"],
+            [
+                "Tähän osoitteeseen on pyydetty liian monta linkkiä. Yritä "
+                "uudelleen tunnin kuluttua."
+            ],
         )
 
     def test_a_client_may_ask_twenty_times_an_hour_whatever_the_addresses(self):
