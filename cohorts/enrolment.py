@@ -44,11 +44,15 @@ def person_for_email(email, first_name="", last_name=""):
 def new_person(email, first_name, last_name):
     """An unsaved user for an address, with no usable password. Their
     address is their user name too, where the site's user model has one
-    apart from the address (many sign in by address alone)."""
+    apart from the address (many sign in by address alone): in the field
+    people sign in by, and in a ``username`` kept beside the address (unique
+    in ``AbstractUser``, so left empty it would clash with the next person)."""
     User = get_user_model()
     user = User(email=email, first_name=first_name, last_name=last_name)
-    if User.USERNAME_FIELD != User.get_email_field_name():
-        setattr(user, User.USERNAME_FIELD, email[:150])
+    names = {field.name for field in User._meta.concrete_fields}
+    for name in dict.fromkeys((User.USERNAME_FIELD, "username")):
+        if name in names and name != User.get_email_field_name():
+            setattr(user, name, email[:150])
     user.set_unusable_password()
     return user
 

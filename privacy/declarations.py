@@ -52,10 +52,12 @@ def erase_account(rows, person):
 
 def account_fields(User):
     """The fields of an account, of those a user model may have: a site's
-    own may sign in by address alone, with no user name."""
+    own may sign in by address alone, with no user name, or keep one beside
+    the address."""
     names = {field.name for field in User._meta.get_fields()}
     wanted = (
         User.USERNAME_FIELD,
+        "username",
         "first_name",
         "last_name",
         User.get_email_field_name(),
