@@ -487,6 +487,10 @@ def save_reflection(request, experiment, enrollment, sessions):
         )
     else:
         messages.success(request, _("Your reflection was sent to the trainers."))
+    # What the save changed elsewhere, told by the app it concerns (the
+    # library: a changed story waits for a trainer's approval again).
+    for hook in hooks.get_hooks("after_save_reflection"):
+        hook(request, reflection)
     return redirect(request.path)
 
 

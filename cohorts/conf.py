@@ -3,9 +3,15 @@ Links in emails and calendar files start with the outbox's ``site_url``."""
 
 from django.conf import settings
 
-from outbox.conf import sender_email, sender_name, site_domain, site_url
+from outbox.conf import sender_email, sender_name, site_domain, site_name, site_url
 
-__all__ = ["calendar_domain", "organizer_email", "organizer_name", "site_url"]
+__all__ = [
+    "calendar_domain",
+    "organizer_email",
+    "organizer_name",
+    "site_name",
+    "site_url",
+]
 
 
 def setting(name, default=None):

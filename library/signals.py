@@ -33,12 +33,18 @@ def remember_approved_answers(sender, instance, update_fields=None, **kwargs):
 
 @receiver(post_save, sender=Reflection)
 def follow_reflection(sender, instance, **kwargs):
-    approved = getattr(instance, "approved_answers", None)
-    if approved is not None and written(approved) != written(instance.answers):
+    if approval_withdrawn(instance):
         Story.objects.filter(reflection=instance).update(
             approved_at=None, approved_by=None
         )
     reindex_story(instance)
+
+
+def approval_withdrawn(reflection):
+    """Whether the last save of ``reflection`` changed the words a trainer
+    had approved, so that its story waits for a trainer's approval again."""
+    approved = getattr(reflection, "approved_answers", None)
+    return approved is not None and written(approved) != written(reflection.answers)
 
 
 def written(answers):

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail import hooks
@@ -6,6 +7,7 @@ from . import personal_data
 from .admin_views import LibraryViewSetGroup
 from .emails import Kind
 from .models import Story
+from .signals import approval_withdrawn
 from .usage import copy_pattern_links, usage_buttons, usage_urls
 from .views import reviewer_of
 
@@ -44,6 +46,20 @@ def story_links(reflection, user):
             }
         ]
     return []
+
+
+@hooks.register("after_save_reflection")
+def story_waits_again(request, reflection):
+    """Its author changed a story a trainer had approved: the library shows
+    it again only once a trainer approves the change."""
+    if approval_withdrawn(reflection):
+        messages.info(
+            request,
+            _(
+                "Your story will be shown in the experiment library again once "
+                "a trainer approves the change."
+            ),
+        )
 
 
 @hooks.register("experiment_choice_links")

@@ -18,6 +18,13 @@ def site_url():
     ).rstrip("/")
 
 
+def site_name():
+    """What the site is called where its people read it: the page frame,
+    email subjects, the calendar's name; the admin's name for it
+    (``WAGTAIL_SITE_NAME``)."""
+    return getattr(settings, "WAGTAIL_SITE_NAME", "") or "Virtu"
+
+
 def site_domain():
     """The site's host name, for Message-IDs and calendar UIDs."""
     return urlsplit(site_url()).hostname or "localhost"
@@ -31,7 +38,9 @@ def sender_email():
 
 
 def sender_name():
-    return setting("ORGANIZER_NAME", "Virtu")
+    """The name every email comes from, and the organiser's in invites
+    (``VIRTU_ORGANIZER_NAME``, else the site's name)."""
+    return setting("ORGANIZER_NAME") or site_name()
 
 
 def outbox_lease():

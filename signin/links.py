@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.log_actions import log
 
-from outbox.conf import site_url
+from outbox.conf import site_name, site_url
 from outbox.kinds import Rendered
 from outbox.models import OutgoingEmail
 from outbox.rendering import render_email
@@ -226,7 +226,7 @@ def render_sign_in(email):
     if can_reach_admin(user):
         subject, text, html = render_email(
             "signin/email/use_password",
-            _("Sign in to Virtu with your password"),
+            _("Sign in to %(site)s with your password") % {"site": site_name()},
             person=user,
             sign_in_url=sign_in_url(),
             password_reset_url=password_reset_url(),
@@ -239,7 +239,7 @@ def render_sign_in(email):
         url += "?" + urlencode({"next": email.params["next"]})
     subject, text, html = render_email(
         "signin/email/sign_in",
-        _("Your sign-in link to Virtu"),
+        _("Your sign-in link to %(site)s") % {"site": site_name()},
         person=user,
         url=url,
         expires=local_time(link.expires_at),

@@ -4,7 +4,7 @@ of the server's bare English text. A withdrawn participant following an old
 link, or anyone after a cohort is unpublished, lands on the first."""
 
 from django.conf import settings
-from django.test import RequestFactory, TestCase
+from django.test import RequestFactory, TestCase, override_settings
 from django.utils import timezone, translation
 from django.views.defaults import server_error
 
@@ -52,3 +52,12 @@ class ServerErrorPageTests(TestCase):
         text = response.content.decode()
         self.assertIn("<h1>Jotain meni vikaan</h1>", text)
         self.assertIn("reflektiosi on tallessa tällä laitteella", text)
+
+    @override_settings(WAGTAIL_SITE_NAME="Oma Akatemia")
+    def test_it_calls_the_site_by_its_name(self):
+        with translation.override("en"):
+            response = server_error(RequestFactory().get("/my/"))
+        self.assertIn(
+            "<title>Something went wrong – Oma Akatemia</title>",
+            response.content.decode(),
+        )

@@ -22,6 +22,7 @@ from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
@@ -733,6 +734,31 @@ class FeedServingTest(CalendarTestCase, WagtailTestUtils):
             "SUMMARY:Itä-Suomi\\, kevät – Session 1", changed.content.decode()
         )
 
+    @override_settings(WAGTAIL_SITE_NAME="Oma Akatemia")
+    def test_the_feed_and_the_organizer_are_called_by_the_sites_name(self):
+        """Outlook and Google list the feed by its name; a site that installs
+        the apps is not called Virtu there, in any language."""
+        names = {}
+        for language in ["fi", "sv", "en"]:
+            with translation.override(language):
+                cal = self.parse(ical.feed_file(self.participant.user), "PUBLISH")
+            names[language] = {str(cal["NAME"]), str(cal["X-WR-CALNAME"])}
+        self.assertEqual(
+            names,
+            {
+                "fi": {"Oma Akatemia: valmennus"},
+                "sv": {"Oma Akatemia: utbildning"},
+                "en": {"Oma Akatemia training"},
+            },
+        )
+        invite = self.parse(
+            ical.invite_calendar(
+                self.sessions()[0], self.participant.user, "REQUEST", sequence=0
+            ),
+            "REQUEST",
+        )
+        self.assertEqual(invite.events[0]["ORGANIZER"].params["CN"], "Oma Akatemia")
+
     def test_a_person_who_leaves_gets_a_new_feed_without_the_cohort(self):
         first = self.client.get(self.url)
         self.participant.delete()
@@ -754,7 +780,7 @@ class FeedServingTest(CalendarTestCase, WagtailTestUtils):
             )
             english = self.client.get(self.url).content.decode()
 
-        self.assertIn("NAME:Virtu-valmennus", finnish)
+        self.assertIn("NAME:Virtu: valmennus", finnish)
         self.assertIn("NAME:Virtu training", english)
         self.assertIn("Reflection due: Experiment 1", english)
         self.assertNotIn("Reflektio", english)

@@ -547,6 +547,48 @@ class LibraryTest(TestCase):
         self.assertEqual(reflection.usefulness, 5)
         self.assertEqual(list(self.library().context["page_obj"]), [story])
 
+    def test_the_author_is_told_a_changed_story_waits_for_approval_again(self):
+        page = url("participant:reflection", self.camera.pk)
+        form = {"decision": "adopt", "usefulness": "4", "visibility": "cohort"}
+        reflection = submitted(self.people[0], self.camera)
+        self.client.force_login(self.people[0].user)
+        self.client.post(page, {**form, "answer_0": "Cameras helped"})
+        self.share(reflection)
+        self.approve(Story.objects.get())
+        self.client.force_login(self.people[0].user)
+        self.client.get(page)  # shows the messages of saving, sharing, approving
+
+        # The approved text as it was, and a new usefulness: still published.
+        response = self.client.post(
+            page, {**form, "answer_0": "Cameras helped", "usefulness": "5"}, follow=True
+        )
+        self.assertEqual(
+            [str(message) for message in response.context["messages"]],
+            ["Your changes were saved."],
+        )
+        self.assertIsNotNone(Story.objects.get().approved_at)
+
+        response = self.client.post(
+            page, {**form, "answer_0": "Cameras helped us all"}, follow=True
+        )
+        self.assertEqual(
+            [str(message) for message in response.context["messages"]],
+            [
+                "Your changes were saved.",
+                "Your story will be shown in the experiment library again once "
+                "a trainer approves the change.",
+            ],
+        )
+
+        # Changed again while it waits: nothing new to tell.
+        response = self.client.post(
+            page, {**form, "answer_0": "Cameras helped us"}, follow=True
+        )
+        self.assertEqual(
+            [str(message) for message in response.context["messages"]],
+            ["Your changes were saved."],
+        )
+
     def test_feedback_on_an_approved_story_keeps_it_published(self):
         reflection = submitted(self.people[0], self.camera)
         self.share(reflection)

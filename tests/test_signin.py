@@ -545,7 +545,10 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
         url = link_in(message)
         self.assertTrue(url.startswith("http://testserver/sv/accounts/link/"), url)
         with translation.override("sv"):
-            self.assertEqual(message["Subject"], gettext("Your sign-in link to Virtu"))
+            self.assertEqual(
+                message["Subject"],
+                gettext("Your sign-in link to %(site)s") % {"site": "Virtu"},
+            )
         response = self.client.post(path_of(url))
         self.assertRedirects(
             response, f"/sv{MY_TRAINING}", fetch_redirect_response=False
@@ -558,6 +561,41 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
             self.client.post(f"/sv{LOGIN}", {"link-email": "anna@example.fi"})
         [message] = self.mailbox.messages
         self.assertEqual(message["Subject"], "Your sign-in link to Virtu")
+
+    @override_settings(WAGTAIL_SITE_NAME="Oma Akatemia")
+    def test_the_sign_in_emails_call_the_site_by_its_name(self):
+        """A site that installs the apps is not called Virtu in its emails;
+        the name stands as it is, for Finnish would inflect it."""
+        trainer = make_trainer(self.cohort)
+        subjects = {}
+        for language in ["fi", "sv", "en"]:
+            set_language(self.participant, language)
+            set_language(trainer, language)
+            self.mailbox.messages.clear()
+            cache.clear()
+            self.ask(self.participant.email)
+            self.ask(trainer.email)
+            subjects[language] = sorted(m["Subject"] for m in self.mailbox.messages)
+
+        self.assertEqual(
+            subjects,
+            {
+                "fi": [
+                    "Kirjaudu palveluun Oma Akatemia salasanallasi",
+                    "Kirjautumislinkkisi palveluun Oma Akatemia",
+                ],
+                "sv": [
+                    "Din inloggningslänk till Oma Akatemia",
+                    "Logga in i Oma Akatemia med ditt lösenord",
+                ],
+                "en": [
+                    "Sign in to Oma Akatemia with your password",
+                    "Your sign-in link to Oma Akatemia",
+                ],
+            },
+        )
+        for message in self.mailbox.messages:
+            self.assertEqual(message["From"].addresses[0].display_name, "Oma Akatemia")
 
     def test_an_address_gets_at_most_five_links_an_hour(self):
         for __ in range(5):

@@ -396,7 +396,7 @@ def feed_file(user):
     events = published_events(sessions)
     for get_events in hooks.get_hooks("calendar_feed_events"):
         events += get_events(cohorts, user)
-    name = _("Virtu training")
+    name = _("%(site)s training") % {"site": conf.site_name()}
     cal = new_calendar("PUBLISH", events, name=name)
     if not events:
         year = timezone.now().year

@@ -2,11 +2,9 @@
 as the admin calls it (``WAGTAIL_SITE_NAME``)."""
 
 from django import template
-from django.conf import settings
+
+from outbox.conf import site_name
 
 register = template.Library()
 
-
-@register.simple_tag
-def site_name():
-    return getattr(settings, "WAGTAIL_SITE_NAME", "") or "Virtu"
+register.simple_tag(site_name, name="site_name")

@@ -38,7 +38,10 @@ class SignInTests(BrowserTestCase):
         self.assertEqual(
             [str(m["To"]) for m in self.mailbox.messages], [ANNA]
         )  # the unknown address got nothing, and was told the same
-        self.assertEqual(message["Subject"], text("Your sign-in link to Virtu", "fi"))
+        self.assertEqual(
+            message["Subject"],
+            text("Your sign-in link to %(site)s", "fi") % {"site": "Virtu"},
+        )
         link = self.link_in(message, "/accounts/link/")
 
         self.sign_in_by_link(page, ANNA)

@@ -254,6 +254,16 @@ VIRTU_PASSWORD_FAILURES_PER_IP = int(
 # Accessibility feedback messages one client may send in an hour: anyone
 # may send one, and each is emailed to every coordinator.
 VIRTU_FEEDBACK_PER_IP = int(os.environ.get("VIRTU_FEEDBACK_PER_IP", "5"))
+# Personal data: days a person's export can be downloaded, days before an
+# approved erasure runs, days the access log keeps an entry, and months after
+# a cohort's last session until its people's content is listed for erasure.
+VIRTU_EXPORT_DAYS = float(os.environ.get("VIRTU_EXPORT_DAYS", "7"))
+VIRTU_ERASURE_COOL_OFF_DAYS = float(os.environ.get("VIRTU_ERASURE_COOL_OFF_DAYS", "14"))
+VIRTU_ACCESS_LOG_DAYS = float(os.environ.get("VIRTU_ACCESS_LOG_DAYS", "730"))
+VIRTU_RETENTION_MONTHS = int(os.environ.get("VIRTU_RETENTION_MONTHS", "12"))
+# Figures of fewer people than this are hidden from those who read a course's
+# figures without its people's names (commissioners: cohorts/disclosure.py).
+VIRTU_SMALLEST_GROUP = int(os.environ.get("VIRTU_SMALLEST_GROUP", "5"))
 # The admin's sign-in form counts wrong passwords too.
 WAGTAILADMIN_USER_LOGIN_FORM = "signin.forms.AdminLoginForm"
 # Asking for a password reset link is limited as asking for a sign-in link.

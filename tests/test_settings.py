@@ -1,0 +1,69 @@
+"""What an operator sets in the environment reaches the apps, as README
+"Configuration" says: "everything an operator may change is an environment
+variable"."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.test import SimpleTestCase
+
+ROOT = Path(settings.BASE_DIR)
+
+#: A variable, a value other than its default, and what the apps read.
+READ_BY_THE_APPS = {
+    "VIRTU_SMALLEST_GROUP": ("3", "cohorts.conf.smallest_group()", 3),
+    "VIRTU_RETENTION_MONTHS": ("6", "cohorts.conf.retention_months()", 6),
+    "VIRTU_EXPORT_DAYS": ("2", "privacy.conf.export_lifetime().days", 2),
+    "VIRTU_ERASURE_COOL_OFF_DAYS": (
+        "30",
+        "privacy.conf.erasure_cool_off().days",
+        30,
+    ),
+    "VIRTU_ACCESS_LOG_DAYS": ("365", "privacy.conf.access_log_lifetime().days", 365),
+}
+
+
+def configuration_table():
+    """The variables README "Configuration" lists."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z_]+)`", section, flags=re.MULTILINE))
+
+
+class EnvironmentTests(SimpleTestCase):
+    def test_the_readme_lists_each_variable(self):
+        self.assertLessEqual(set(READ_BY_THE_APPS), configuration_table())
+
+    def test_each_variable_set_in_the_environment_reaches_the_apps(self):
+        script = (
+            "import json, cohorts.conf, privacy.conf; print(json.dumps({"
+            + ", ".join(
+                f"{name!r}: {expression}"
+                for name, (__, expression, __) in READ_BY_THE_APPS.items()
+            )
+            + "}))"
+        )
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "virtu.settings.production",
+            "SECRET_KEY": "virtu-settings-test",
+            **{name: value for name, (value, __, __) in READ_BY_THE_APPS.items()},
+        }
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", script],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(
+            json.loads(result.stdout.strip().splitlines()[-1]),
+            {name: read for name, (__, __, read) in READ_BY_THE_APPS.items()},
+        )
