@@ -99,12 +99,14 @@ class SafeSpreadsheetExportMixin:
         whole first (see ``cohorts.xlsx``)."""
         filename = self.get_filename()
         headings = [self.get_heading(queryset, field) for field in self.list_export]
+        # Each cell under its heading, as the CSV writer puts it, whatever
+        # order ``to_row_dict`` made the row in.
         rows = (
             [
-                self.preprocess_field_value(field, value, self.FORMAT_XLSX)
-                for field, value in self.to_row_dict(item).items()
+                self.preprocess_field_value(field, row.get(field), self.FORMAT_XLSX)
+                for field in self.list_export
             ]
-            for item in queryset
+            for row in map(self.to_row_dict, queryset)
         )
         response = StreamingHttpResponse(
             in_language(

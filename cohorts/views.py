@@ -42,6 +42,8 @@ class CohortScopedIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     """A listing of only the objects of the cohorts the user may see, with
     exports in which their text cannot turn into formulas."""
 
+    results_template_name = "cohorts/admin/index_results.html"
+
     def get_base_queryset(self):
         return self.permission_policy.in_users_cohorts(
             self.request.user, super().get_base_queryset()

@@ -90,6 +90,20 @@ class ReviewViewTest(TrainingDataMixin, TestCase):
         self.assertContains(response, review_url(self.submitted))
         self.assertNotContains(response, review_url(self.other_reflection))
 
+    def test_listings_scroll_sideways_in_a_labelled_box_the_keyboard_reaches(self):
+        # The admin clips its content at the window's edge: on a phone the
+        # columns past it could not be reached at all.
+        self.client.force_login(self.trainer)
+        for name in ("reflections:index", "enrollments:index"):
+            with self.subTest(name):
+                soup = self.get_soup(self.client.get(reverse(name)).content)
+                table = soup.select_one("table.listing")
+                box = table.find_parent(class_="virtu-scroll")
+                self.assertIsNotNone(box)
+                self.assertEqual(box["role"], "region")
+                self.assertEqual(box["tabindex"], "0")
+                self.assertIn("scroll sideways", box["aria-label"])
+
 
 class FeedbackTest(TrainingDataMixin, TestCase):
     def give(self, reflection, text, action="feedback"):

@@ -279,6 +279,22 @@ class ProgressExportTest(TrainingDataMixin, TestCase):
                     [[cell or None for cell in row] for row in screen],
                 )
 
+    def test_xlsx_cells_stay_under_their_headings_when_experiments_are_reordered(self):
+        # A coordinator put the last gap's experiment first in the list: the
+        # grid still shows the gaps in order, and so must the workbook.
+        last = self.experiments[-1]
+        self.assertNotEqual(last.after_session, self.experiments[0].after_session)
+        last.sort_order = -1
+        last.save()
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.progress_url(export="xlsx"))
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(response)))
+        body = list(book.active.iter_rows(values_only=True))[1:]
+        self.assertEqual(
+            [[row[0], *row[2:]] for row in body],
+            [[cell or None for cell in row] for row in self.screen_rows()],
+        )
+
     def test_csv_export_has_the_rows_of_the_screen_with_formulas_defused(self):
         self.client.force_login(self.trainer)
         response = self.client.get(self.progress_url(export="csv"))

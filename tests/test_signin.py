@@ -470,6 +470,15 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
         self.assertIn("id_password", labels.values())
         self.assertEqual(soup.html["lang"], "en")
 
+    def test_the_pages_messages_are_a_list_inside_a_live_region(self):
+        # A list given a role is no longer a list to a screen reader (axe's
+        # "listitem" rule): the live region holds the list instead.
+        response = self.ask("anna@example.fi")
+        soup = self.get_soup(self.client.get(response.url).content)
+        status = soup.find(role="status")
+        self.assertEqual(len(status.select("ul.messages > li.message")), 1)
+        self.assertEqual(soup.select("ul[role], ol[role]"), [])
+
     def test_an_enrolled_address_gets_a_link_and_the_same_answer_as_any_other(self):
         answers = []
         # Anna is enrolled; nobody is not; the coordinator has a password.
