@@ -20,6 +20,7 @@ from cohorts.emails import Kind
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from outbox.models import OutgoingEmail
+from outbox.rendering import preferred_languages
 from outbox.sending import message_id, render, send_pending
 from signin import links as signin
 from signin.links import Kind as SignInKind
@@ -942,6 +943,30 @@ class LanguageTests(WagtailTestUtils, SignInTestCase):
 
         self.assertNotIn(settings.LANGUAGE_COOKIE_NAME, response.cookies)
         self.assertEqual(self.lang("/accounts/login/"), "fi")
+
+    def test_a_person_with_no_language_takes_the_one_chosen_before_signing_in(self):
+        # Aino reads the sign-in page in English, then signs in by link: her
+        # emails (feedback, reminders) follow her profile, so it says English.
+        self.switch("en")
+
+        self.sign_in_by_link(self.participant)
+
+        self.assertEqual(
+            UserProfile.get_for_user(self.participant).preferred_language, "en"
+        )
+        self.assertEqual(
+            preferred_languages([self.participant]), {self.participant.pk: "en"}
+        )
+
+    def test_a_language_of_ones_own_is_kept_when_the_browser_has_another(self):
+        set_language(self.participant, "sv")
+        self.switch("en")
+
+        self.sign_in_by_link(self.participant)
+
+        self.assertEqual(
+            UserProfile.get_for_user(self.participant).preferred_language, "sv"
+        )
 
     def test_staff_signing_in_with_a_password_bring_their_language_too(self):
         coordinator = make_coordinator()  # English in their profile
