@@ -178,13 +178,22 @@ class EnrollmentIndexView(CohortScopedIndexView):
             return super().get_delete_url(instance)
         return None
 
+    @cached_property
+    def listing_url(self):
+        """This listing as the coordinator sees it, filters and all, also
+        when only its results are asked for (as a filter changes)."""
+        query = self.request.GET.urlencode()
+        return self.index_url + (f"?{query}" if query else "")
+
     def get_list_more_buttons(self, instance):
-        """Wagtail's row actions, with "Delete" named for what it does."""
+        """Wagtail's row actions, with "Delete" named for what it does and
+        leading back to this listing (a cohort's own, say) when done."""
         buttons = super().get_list_more_buttons(instance)
         withdraw_url = self.get_delete_url(instance)
         for button in buttons:
             if withdraw_url and button.url == withdraw_url:
                 button.label = _("Withdraw")
+                button.url += "?" + urlencode({"next": self.listing_url})
         return buttons
 
     @cached_property
@@ -232,6 +241,21 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
         context["submit_button_active_label"] = _("Importing…")
         context["media"] = context["form"].media
         return context
+
+    def form_invalid(self, form):
+        # The admin's messages are read out as the page opens; the list of
+        # the file's problems above the form is not.
+        if form.problems:
+            count = len(form.problems)
+            message = ngettext(
+                "Nobody was imported: the file has a problem, listed below.",
+                "Nobody was imported: the file has %(count)s problems, listed below.",
+                count,
+            ) % {"count": count}
+        else:
+            message = gettext("Nobody was imported: correct the form below.")
+        messages.error(self.request, message)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         cohort, counts = form.cleaned_data["cohort"], form.save()
@@ -329,6 +353,8 @@ class EnrollmentViewSet(CohortScopedViewSet):
 class CohortIndexView(PageIndexView):
     """Cohorts with their head counts and first session, in a fixed number
     of queries however many people they have."""
+
+    results_template_name = "cohorts/admin/cohort_results.html"
 
     paginator_class = counted(
         ngettext_lazy("%(count)s cohort", "%(count)s cohorts", "count")

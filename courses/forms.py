@@ -1,5 +1,7 @@
 """Forms the course and cohort pages share in the admin."""
 
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.forms.pages import CopyForm
 
 
@@ -12,3 +14,31 @@ class CopyWithoutAliasForm(CopyForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.pop("alias", None)
+
+
+class CoursePageForm(WagtailAdminPageForm):
+    """Checks the session plan against the course's own session bounds: a
+    new cohort's sessions are laid out from the plan and must keep to them,
+    so a planned session outside them would stop every cohort being made."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        shortest = cleaned_data.get("min_session_minutes")
+        longest = cleaned_data.get("max_session_minutes")
+        formset = self.formsets.get("session_plans")
+        if not shortest or not longest or formset is None:
+            return cleaned_data
+        for form in formset.forms:
+            if not form.is_valid() or formset._should_delete_form(form):
+                continue
+            length = form.cleaned_data.get("length_minutes")
+            if length is not None and not shortest <= length <= longest:
+                form.add_error(
+                    "length_minutes",
+                    _(
+                        "Sessions of this course last %(shortest)d to "
+                        "%(longest)d minutes."
+                    )
+                    % {"shortest": shortest, "longest": longest},
+                )
+        return cleaned_data

@@ -15,7 +15,7 @@ from wagtail.models import Orderable, Page
 
 from outbox.rendering import single_line
 
-from .forms import CopyWithoutAliasForm
+from .forms import CopyWithoutAliasForm, CoursePageForm
 from .permissions import COMMISSIONERS
 
 #: A half-day session: 9:00–12:30.
@@ -58,6 +58,7 @@ class CourseIndexPage(Page):
 class CoursePage(Page):
     """A training programme, run for one or more cohorts."""
 
+    base_form_class = CoursePageForm
     copy_form_class = CopyWithoutAliasForm
 
     description = RichTextField(_("description"), blank=True)

@@ -1,12 +1,14 @@
 """Creating and editing cohorts through the Wagtail admin page forms."""
 
 import json
+import re
 from datetime import UTC, date, datetime
 
 from django.contrib.auth.models import Group
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
@@ -557,3 +559,42 @@ class PeoplePanelTests(CohortAdminTestCase):
         response = self.client.get(self.add_url())
         self.assertContains(response, "enrolled under Training › Enrolments")
         self.assertNotContains(response, "Open this cohort")
+
+
+class WithdrawFromListingTests(CohortAdminTestCase):
+    def test_withdrawing_from_a_cohorts_list_returns_to_that_list(self):
+        cohort = make_cohort(self.course)
+        make_cohort(self.course, title="Cohort B")
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+        listing = f"{reverse('enrollments:index')}?cohort={cohort.pk}"
+
+        soup = self.get_soup(self.client.get(listing).content)
+        withdraw_link = soup.find("a", href=re.compile(r"/delete/"))
+        confirm = self.get_soup(self.client.get(withdraw_link["href"]).content)
+        form = confirm.select_one("main form[method=POST]")
+        data = {
+            field["name"]: field.get("value", "")
+            for field in form.select("input[name]")
+        }
+        response = self.client.post(form["action"], data)
+
+        self.assertRedirects(response, listing, fetch_redirect_response=False)
+        anna.refresh_from_db()
+        self.assertIsNotNone(anna.withdrawn_at)
+        self.assertEqual(form.select_one("a.button-secondary")["href"], listing)
+
+    def test_a_list_refreshed_by_its_filters_still_returns_to_the_list(self):
+        cohort = make_cohort(self.course)
+        enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+        results = reverse("enrollments:index_results") + f"?cohort={cohort.pk}"
+
+        soup = self.get_soup(self.client.get(results).content)
+
+        withdraw_link = soup.find("a", href=re.compile(r"/delete/"))
+        self.assertTrue(
+            withdraw_link["href"].endswith(
+                "?"
+                + urlencode({"next": f"/admin/training/enrolments/?cohort={cohort.pk}"})
+            ),
+            withdraw_link["href"],
+        )

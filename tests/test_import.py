@@ -492,6 +492,19 @@ class ImportBadFileTest(ImportViewTestCase):
         )
         self.assertFalse(Enrollment.objects.filter(user__email="anna@example.fi"))
 
+    def test_a_refused_file_is_announced_in_the_admins_messages(self):
+        """The admin's message area is read out by screen readers when the
+        page opens; the list of problems alone is not."""
+        response = self.post(csv_file([HEADER, ["No Address", "", "", ""]]))
+
+        [message] = self.get_soup(response.content).select(".messages li")
+        self.assertTrue(
+            " ".join(message.get_text().split()).startswith(
+                "Nobody was imported: the file has a problem, listed below."
+            ),
+            message,
+        )
+
     def test_problems_are_listed_in_the_coordinators_language(self):
         finn = make_user("kaisa@example.fi", groups=[COORDINATORS], language="fi")
         self.client.force_login(finn)
@@ -528,6 +541,7 @@ class ImportBadFileTest(ImportViewTestCase):
             response,
             "File extension “xls” is not allowed. Allowed extensions are: csv, xlsx.",
         )
+        self.assertContains(response, "Nobody was imported: correct the form below.")
 
     def test_damaged_workbook_is_reported_not_a_server_error(self):
         response = self.post(SimpleUploadedFile("people.xlsx", b"not a zip file"))

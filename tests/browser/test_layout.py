@@ -99,6 +99,18 @@ SCROLL_TO_END = """
 """
 
 
+#: Whether a table's last heading is inside its box once the box is
+#: scrolled to its far end.
+LAST_HEADING_AFTER_SCROLL = """
+(box) => {
+  box.scrollLeft = box.scrollWidth;
+  const edge = box.getBoundingClientRect();
+  const last = box.querySelector("thead th:last-child").getBoundingClientRect();
+  return last.left >= edge.left - 1 && last.right <= edge.right + 1;
+}
+"""
+
+
 #: Words of a table's headings and cells that the browser broke across
 #: lines ("Keskeyttäne" above "et"), and cells whose figure wrapped ("9 / 9
 #: (100" above "%)"): each word (or part up to a hyphen, where a line may
@@ -367,6 +379,23 @@ class AdminLayoutTests(LayoutTestCase):
             self.check_layout(page, "attendance", width, within="main")
             with self.subTest(width=width):
                 self.check_wide_table(page, width)
+
+    def test_the_cohorts_and_enrolments_lists_scroll_in_their_box_on_a_phone(self):
+        """Whether someone has been withdrawn is the enrolments list's last
+        column: on a phone the lists scroll sideways in their own box
+        instead of being cut off at the window's edge."""
+        page = self.new_page("fi")
+        self.log_in(page, self.coordinator)
+        for name, path in [
+            ("enrolments", reverse("enrollments:index") + f"?cohort={self.cohort.pk}"),
+            ("cohorts", reverse("cohorts:index")),
+        ]:
+            for width in (320, 390):
+                self.open(page, path, width)
+                self.check_layout(page, name, width, within="#listing-results")
+                with self.subTest(name=name, width=width):
+                    box = page.locator("#listing-results [role=region][tabindex='0']")
+                    self.assertEqual(box.evaluate(LAST_HEADING_AFTER_SCROLL), True)
 
     def test_long_lists_of_options_fit_a_phone(self):
         """The time zones and the cohorts' names are longer than a phone is
