@@ -35,6 +35,7 @@ from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
+from wagtail.users.models import UserProfile
 
 from .links import LINK_SESSION_KEY, can_reach_admin
 from .models import SignedInSession, SignInLink
@@ -179,6 +180,19 @@ def signed_in_again(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     if session is not None:
         session.pop(LINK_SESSION_KEY, None)
+
+
+@receiver(user_logged_in)
+def take_chosen_language(sender, request, user, **kwargs):
+    """A person with no language of their own takes the one chosen on the
+    browser they sign in on: they signed in reading it, and their emails
+    follow the profile's. On every sign-in page alike, the admin's own too."""
+    chosen = getattr(request, "COOKIES", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        profile = UserProfile.get_for_user(user)
+        if not profile.preferred_language:
+            profile.preferred_language = chosen
+            profile.save(update_fields=["preferred_language"])
 
 
 @receiver(user_logged_in)

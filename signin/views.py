@@ -164,20 +164,16 @@ def link_not_usable(request, found):
 def remember_language(request, response):
     """On signing in on a browser where no language has been chosen, the
     person's profile language becomes the choice (PreferredLanguageMiddleware).
-    Where one has, a person with no language of their own takes it: they
-    signed in reading it, and their emails follow the profile's."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    (Where one has, a person with no language of their own takes it, on
+    whichever page they sign in: ``signals.take_chosen_language``.)"""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return response
     language = (
         UserProfile.objects.filter(user=request.user)
         .values_list("preferred_language", flat=True)
         .first()
     )
-    if chosen is not None:
-        if not language and chosen in dict(settings.LANGUAGES):
-            UserProfile.objects.update_or_create(
-                user=request.user, defaults={"preferred_language": chosen}
-            )
-    elif language in dict(settings.LANGUAGES):
+    if language in dict(settings.LANGUAGES):
         set_language_cookie(response, language)
     return response
 

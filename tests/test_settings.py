@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -67,3 +68,38 @@ class EnvironmentTests(SimpleTestCase):
             json.loads(result.stdout.strip().splitlines()[-1]),
             {name: read for name, (__, __, read) in READ_BY_THE_APPS.items()},
         )
+
+    def test_a_site_that_set_the_former_name_of_the_smallest_group_keeps_it(self):
+        # A site's own settings, written before VIRTU_SMALLEST_GROUP had its
+        # name, hide figures of fewer than 10 people; they must not fall to 5.
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "site_settings.py").write_text(
+                "from virtu.settings.production import *  # noqa: F403\n"
+                "VIRTU_IMPACT_SMALLEST_GROUP = 10\n"
+            )
+            env = {
+                **{
+                    name: value
+                    for name, value in os.environ.items()
+                    if name not in READ_BY_THE_APPS
+                },
+                "DJANGO_SETTINGS_MODULE": "site_settings",
+                "PYTHONPATH": folder,
+                "SECRET_KEY": "virtu-settings-test",
+            }
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "shell",
+                    "-c",
+                    "import cohorts.conf; print(cohorts.conf.smallest_group())",
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip().splitlines()[-1], "10")

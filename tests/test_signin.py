@@ -27,6 +27,7 @@ from signin.links import Kind as SignInKind
 from signin.models import SignInLink
 
 from .factories import (
+    COORDINATORS,
     make_cohort,
     make_coordinator,
     make_course,
@@ -966,6 +967,29 @@ class LanguageTests(WagtailTestUtils, SignInTestCase):
 
         self.assertEqual(
             UserProfile.get_for_user(self.participant).preferred_language, "sv"
+        )
+
+    def test_staff_with_no_language_signing_in_to_the_admin_take_the_chosen_one(self):
+        # Kaisa reads the site in Swedish and signs in on the admin's own page:
+        # the emails the site sends her follow her profile, so it says Swedish.
+        coordinator = make_user("kaisa@example.fi", groups=[COORDINATORS], language="")
+        self.switch("sv")
+
+        response = self.client.post(
+            reverse("wagtailadmin_login"),
+            {"username": coordinator.username, "password": "correct horse battery"},
+        )
+
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(preferred_languages([coordinator]), {coordinator.pk: "sv"})
+
+    def test_a_language_the_site_does_not_offer_is_not_taken(self):
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+
+        self.sign_in_by_link(self.participant)
+
+        self.assertEqual(
+            UserProfile.get_for_user(self.participant).preferred_language, ""
         )
 
     def test_staff_signing_in_with_a_password_bring_their_language_too(self):

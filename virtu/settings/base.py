@@ -263,7 +263,10 @@ VIRTU_ACCESS_LOG_DAYS = float(os.environ.get("VIRTU_ACCESS_LOG_DAYS", "730"))
 VIRTU_RETENTION_MONTHS = int(os.environ.get("VIRTU_RETENTION_MONTHS", "12"))
 # Figures of fewer people than this are hidden from those who read a course's
 # figures without its people's names (commissioners: cohorts/disclosure.py).
-VIRTU_SMALLEST_GROUP = int(os.environ.get("VIRTU_SMALLEST_GROUP", "5"))
+# Set only from the environment: unset, a site's own settings may still give
+# it by its former name, VIRTU_IMPACT_SMALLEST_GROUP (cohorts.conf), else 5.
+if "VIRTU_SMALLEST_GROUP" in os.environ:
+    VIRTU_SMALLEST_GROUP = int(os.environ["VIRTU_SMALLEST_GROUP"])
 # The admin's sign-in form counts wrong passwords too.
 WAGTAILADMIN_USER_LOGIN_FORM = "signin.forms.AdminLoginForm"
 # Asking for a password reset link is limited as asking for a sign-in link.
