@@ -36,6 +36,20 @@ def configuration_table():
     return set(re.findall(r"^\| `([A-Z_]+)`", section, flags=re.MULTILINE))
 
 
+def last_line_of_shell(script, env):
+    """What ``manage.py shell -c script`` prints last, in ``env``."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
 class EnvironmentTests(SimpleTestCase):
     def test_the_readme_lists_each_variable(self):
         self.assertLessEqual(set(READ_BY_THE_APPS), configuration_table())
@@ -55,17 +69,8 @@ class EnvironmentTests(SimpleTestCase):
             "SECRET_KEY": "virtu-settings-test",
             **{name: value for name, (value, __, __) in READ_BY_THE_APPS.items()},
         }
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", script],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(
-            json.loads(result.stdout.strip().splitlines()[-1]),
+            json.loads(last_line_of_shell(script, env)),
             {name: read for name, (__, __, read) in READ_BY_THE_APPS.items()},
         )
 
@@ -87,19 +92,7 @@ class EnvironmentTests(SimpleTestCase):
                 "PYTHONPATH": folder,
                 "SECRET_KEY": "virtu-settings-test",
             }
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "shell",
-                    "-c",
-                    "import cohorts.conf; print(cohorts.conf.smallest_group())",
-                ],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
+            smallest = last_line_of_shell(
+                "import cohorts.conf; print(cohorts.conf.smallest_group())", env
             )
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(result.stdout.strip().splitlines()[-1], "10")
+        self.assertEqual(smallest, "10")
