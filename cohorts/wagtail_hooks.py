@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.signals import init_new_page
@@ -93,6 +94,28 @@ def warn_of_meetings_on_publishing(request, page):
             messages.warning(request, str(failure))
         if warning := missing_links_warning(page):
             messages.warning(request, warning)
+
+
+@hooks.register("after_edit_page")
+def warn_of_a_draft_of_a_live_cohort(request, page):
+    """A live cohort saved as a draft (or sent for approval) changes nobody's
+    calendar or pages: only publishing does, and the button for it is one
+    menu away. Said, so that a coordinator who moved a session does not
+    believe its people were told."""
+    if (
+        isinstance(page.specific, CohortPage)
+        and page.live
+        and "action-publish" not in request.POST
+        and page.has_unpublished_changes
+    ):
+        messages.warning(
+            request,
+            _(
+                "Saved as a draft: participants and trainers still see the "
+                "published cohort, and their calendars are not updated, until "
+                "you publish it."
+            ),
+        )
 
 
 @hooks.register("after_unpublish_page")

@@ -481,6 +481,33 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
         self.assertEqual(self.sessions()[0].title, "Opening")
         self.assertReceived(self.everyone("REQUEST", [first], 1))
 
+    def test_a_draft_of_a_live_cohort_says_nobody_is_told_until_it_is_published(
+        self,
+    ):
+        draft = cohort_edit_data(
+            self.page().get_latest_revision_as_object(),
+            lambda s: {"title": "Opening"},
+        )
+        del draft["action-publish"]
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+                draft,
+                follow=True,
+            )
+
+        self.assertReceived([])
+        self.assertIn(
+            "Saved as a draft: participants and trainers still see the published "
+            "cohort, and their calendars are not updated, until you publish it.",
+            [str(message) for message in response.context["messages"]],
+        )
+
+        # Published, it is said no more.
+        response = self.edit()
+        messages = [str(m) for m in self.client.get(response.url).context["messages"]]
+        self.assertFalse([m for m in messages if m.startswith("Saved as a draft")])
+
     def test_approving_a_workflow_publishes_and_sends_the_update(self):
         # Cohorts are approved by another coordinator: a workflow on the
         # course index with a task for the Coordinators group.
