@@ -143,6 +143,7 @@ def render_welcome(email):
         _("Welcome to %(title)s") % {"title": cohort.title},
         person=user,
         cohort=cohort,
+        course=cohort.get_parent(),
         trainer=enrollment.role == Enrollment.Role.TRAINER,
         sign_in_url=sign_in_url(),
         **context,

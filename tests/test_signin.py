@@ -113,6 +113,25 @@ class WelcomeEmailTests(SMTPServerMixin, SignInTestCase):
             Kind.WELCOME,
         )
 
+    def test_the_welcome_names_the_training_and_the_cohort(self):
+        # A cohort's name ("Cohort A", or an office's) is not the training's.
+        course = self.cohort.get_parent().title
+        make_user("bertil@example.fi", language="sv")
+
+        anna = self.welcome(self.enrol()).get_body(("plain",)).get_content()
+        bertil = self.welcome(self.enrol("bertil@example.fi", "Bertil"))
+        bertil = bertil.get_body(("plain",)).get_content()
+
+        self.assertIn(
+            f"Sinut on lisätty osallistujaksi valmennukseen ”{course}”, ryhmään "
+            "”Cohort A”.",
+            " ".join(anna.split()),
+        )
+        self.assertIn(
+            f"Du har anmälts till utbildningen ”{course}”, i gruppen ”Cohort A”.",
+            " ".join(bertil.split()),
+        )
+
     def test_no_usable_link_is_stored_before_or_after_the_email_is_sent(self):
         enrollment = self.enrol()
         url = link_in(self.welcome(enrollment))
