@@ -196,6 +196,7 @@ class EnrollmentForm(WagtailAdminModelForm):
                 self.add_error("email", _("This person is already in the cohort."))
             elif withdrawn := others.order_by("pk").first():
                 self.restoring = withdrawn
+                self.keep_participant(withdrawn, cleaned_data.get("role"))
         elif cohort and email:
             # Another address moves the place, with what its person wrote,
             # to a new account for that address: never to someone else's.
@@ -228,21 +229,44 @@ class EnrollmentForm(WagtailAdminModelForm):
                         "from the cohort and enrol that address instead."
                     ),
                 )
+            self.keep_participant(self.instance, cleaned_data.get("role"))
         return cleaned_data
 
     restoring = None
 
-    def holds_work(self):
-        """Whether anything hangs on the place: the rows of attendance, and
-        of reflections, choices and survey answers that the apps above add.
-        Moving it to another cohort would leave them under sessions and
-        experiments of the first, unseen by the person and counted there."""
+    def holds_work(self, enrollment=None):
+        """Whether anything hangs on the place (``enrollment``, or the one
+        edited): the rows of attendance, and of reflections, choices and
+        survey answers that the apps above add. Moving it to another cohort
+        would leave them under sessions and experiments of the first, unseen
+        by the person and counted there."""
         return any(
             relation.related_model._default_manager.filter(
-                **{relation.field.name: self.instance}
+                **{relation.field.name: enrollment or self.instance}
             ).exists()
             for relation in Enrollment._meta.related_objects
         )
+
+    def keep_participant(self, enrollment, role):
+        """Refuse to make a participant with work a trainer, and say so:
+        their reflections and attendance would leave the trainers' grid, the
+        person's own pages and the cohort's figures, all of which count
+        participants only."""
+        if (
+            enrollment.role == Enrollment.Role.PARTICIPANT
+            and role == Enrollment.Role.TRAINER
+            and self.holds_work(enrollment)
+        ):
+            self.add_error(
+                "role",
+                _(
+                    "This person already has work in the cohort as a "
+                    "participant (reflections, attendance or survey "
+                    "answers): as a trainer, it would drop out of the "
+                    "trainers' grid, their own pages and the cohort's "
+                    "figures. They stay a participant."
+                ),
+            )
 
     def new_address(self, email):
         """Whether ``email`` is not the address of the enrolment's person

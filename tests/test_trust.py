@@ -633,8 +633,10 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         rows = self.listing_rows(self.coordinator)
         anna_link, anna_actions = rows["Anna A"]
         self.assertEqual(anna_link, f"{ENROLMENTS}edit/{self.anna.pk}/")
+        # Back to this listing when done.
         self.assertEqual(
-            anna_actions["Withdraw"], f"{ENROLMENTS}delete/{self.anna.pk}/"
+            anna_actions["Withdraw"],
+            f"{ENROLMENTS}delete/{self.anna.pk}/?next=%2Fadmin%2Ftraining%2Fenrolments%2F",
         )
         self.assertNotIn("Delete", anna_actions)
         # Someone withdrawn already opens, but is not offered it again.
@@ -693,6 +695,43 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
         self.assertEqual(response.status_code, 302)
         self.bert.refresh_from_db()
         self.assertEqual(self.bert.cohort_id, other.pk)
+
+    def test_a_participant_with_work_is_not_made_a_trainer(self):
+        """Making Anna a trainer took her reflection and attendance out of
+        the trainers' grid, her own My training page and the cohort's
+        figures, which all count participants; enrolling her again as a
+        trainer after a withdrawal did the same."""
+        self.client.force_login(self.coordinator)
+        form = {
+            "cohort": self.cohort.pk,
+            "role": Enrollment.Role.TRAINER,
+            "organisation": "",
+            "email": "anna@example.fi",
+            "first_name": "Anna",
+            "last_name": "A",
+        }
+        refused = "They stay a participant."
+        response = self.client.post(f"{ENROLMENTS}edit/{self.anna.pk}/", form)
+        self.assertContains(response, refused)
+        self.anna.refresh_from_db()
+        self.assertEqual(self.anna.role, Enrollment.Role.PARTICIPANT)
+
+        withdraw(self.anna, self.coordinator)
+        response = self.client.post(reverse("enrollments:add"), form)
+        self.assertContains(response, refused)
+        self.anna.refresh_from_db()
+        self.assertEqual(self.anna.role, Enrollment.Role.PARTICIPANT)
+        self.assertIsNotNone(self.anna.withdrawn_at)
+
+        # A place with nothing on it yet takes the role (a trainer listed
+        # as a participant by mistake).
+        response = self.client.post(
+            f"{ENROLMENTS}edit/{self.bert.pk}/",
+            {**form, "email": "bert@example.fi", "first_name": "Bert"},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.bert.refresh_from_db()
+        self.assertEqual(self.bert.role, Enrollment.Role.TRAINER)
 
     def test_the_enrolment_form_corrects_a_participants_name_not_an_admins(self):
         """The name fields were shown and silently ignored: a coordinator had
