@@ -373,6 +373,13 @@ class Reflection(models.Model):
                 ),
                 name="reflection_awaiting_feedback",
             ),
+            # The admin's listing of reflections, newest change first, takes
+            # its page from here instead of sorting every reflection.
+            models.Index(
+                fields=["-updated_at"],
+                condition=models.Q(status="submitted", author__isnull=False),
+                name="reflection_listing",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -31,10 +31,10 @@ BENCHMARK_COHORT = demo.CohortSpec(
 class Command(BaseCommand):
     help = (
         "Time the pages that list what grows with the participants: the "
-        "library, the trainer's next reflection and admin home, and the "
-        "outbox, with one cohort of 200 and of many participants (a story "
-        "for each shared reflection, two sent emails a participant). Runs in "
-        "a throwaway test database, like manage.py test."
+        "library, the trainer's next reflection and admin home, the admin's "
+        "reflections and the outbox, with one cohort of 200 and of many "
+        "participants (a story for each shared reflection, two sent emails a "
+        "participant). Runs in a throwaway test database, like manage.py test."
     )
 
     def add_arguments(self, parser):
@@ -95,6 +95,7 @@ class Command(BaseCommand):
                     302,
                 ),
                 ("Admin home, trainer", trainer, reverse("wagtailadmin_home"), 200),
+                ("Reflections, admin", coordinator, reverse("reflections:index"), 200),
                 ("Outbox", coordinator, reverse("outbox:index"), 200),
             ]
             results[size] = {}
