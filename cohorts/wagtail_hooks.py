@@ -118,6 +118,36 @@ def warn_of_a_draft_of_a_live_cohort(request, page):
         )
 
 
+@hooks.register("before_delete_page")
+def warn_of_work_lost_on_deleting(request, page):
+    """Deleting a cohort deletes what its people did in it (reflections,
+    attendance, answers: the rows that the apps hang on its places, and
+    what hangs on them, library stories too), where Wagtail's confirmation
+    says only that nothing refers to the page. Said before it is done, with
+    the way to end a cohort that keeps them."""
+    if request.method != "GET" or not isinstance(page, CohortPage):
+        return
+    counts = [
+        f"{relation.related_model._meta.verbose_name_plural} ({count})"
+        for relation in Enrollment._meta.related_objects
+        if (
+            count := relation.related_model._default_manager.filter(
+                **{f"{relation.field.name}__cohort": page}
+            ).count()
+        )
+    ]
+    if counts:
+        messages.warning(
+            request,
+            _(
+                "Deleting this cohort also deletes what its people did in it: "
+                "%(work)s, and what hangs on them, such as comments and library "
+                "stories. To end the cohort and keep them, unpublish it instead."
+            )
+            % {"work": ", ".join(counts)},
+        )
+
+
 @hooks.register("after_unpublish_page")
 def warn_of_meetings_on_unpublishing(request, page):
     if isinstance(page.specific, CohortPage):

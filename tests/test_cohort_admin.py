@@ -14,7 +14,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
 
 from cohorts.enrolment import enrol, withdraw
-from cohorts.models import CohortPage, Enrollment
+from cohorts.models import Attendance, CohortPage, Enrollment
 from courses.permissions import TRAINERS
 
 from .factories import (
@@ -598,3 +598,44 @@ class WithdrawFromListingTests(CohortAdminTestCase):
             ),
             withdraw_link["href"],
         )
+
+
+class DeleteCohortTests(CohortAdminTestCase):
+    """Wagtail's confirmation says only how often a page is referred to;
+    deleting a cohort deletes what its people did in it."""
+
+    def warnings(self, cohort):
+        response = self.client.get(
+            reverse("wagtailadmin_pages:delete", args=[cohort.pk])
+        )
+        self.assertEqual(response.status_code, 200)
+        return [
+            str(message)
+            for message in response.context["messages"]
+            if message.level_tag == "warning"
+        ]
+
+    def test_deleting_a_cohort_with_work_says_what_goes_with_it(self):
+        cohort = make_cohort(self.course)
+        anna = enrol(cohort, "anna@example.fi", "Anna")
+        session = cohort.sessions.first()
+        Attendance.objects.create(
+            session=session, enrollment=anna, status=Attendance.Status.PRESENT
+        )
+
+        self.assertEqual(
+            self.warnings(cohort),
+            [
+                # In the coordinator's language (English), as the rest.
+                "Deleting this cohort also deletes what its people did in it: "
+                "attendance (1), and what hangs on them, such as comments and "
+                "library stories. To end the cohort and keep them, unpublish it "
+                "instead."
+            ],
+        )
+
+    def test_deleting_a_cohort_nobody_has_worked_in_says_nothing_more(self):
+        cohort = make_cohort(self.course)
+        enrol(cohort, "anna@example.fi", "Anna")
+
+        self.assertEqual(self.warnings(cohort), [])
