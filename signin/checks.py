@@ -3,16 +3,15 @@
 browser's cookie can end none, and its keys do not fit the record of a
 session (``SignedInSession``), so that signing in would fail."""
 
-from importlib import import_module
-
-from django.conf import settings
 from django.contrib.sessions.backends.signed_cookies import SessionStore as InCookie
 from django.core import checks
+
+from .signals import session_store
 
 
 @checks.register(checks.Tags.security)
 def sessions_can_be_ended(app_configs, **kwargs):
-    if issubclass(import_module(settings.SESSION_ENGINE).SessionStore, InCookie):
+    if issubclass(session_store(), InCookie):
         return [
             checks.Error(
                 "SESSION_ENGINE keeps sessions in the browser's cookie, where "

@@ -83,12 +83,18 @@ def sign_out_everywhere(user):
     User.objects.filter(pk=user.pk).update(password=user.password)
 
 
+def session_store():
+    """The class of the session store every process shares
+    (``SESSION_ENGINE``)."""
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
 def end_sessions(users):
     """End every recorded session of ``users`` in the configured session
     store (the database, or a cache all processes share), so that no
     browser stays signed in, with or without a password."""
     signed_in = SignedInSession.objects.filter(user__in=[user.pk for user in users])
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store = session_store()()
     for session_key in signed_in.values_list("session_key", flat=True):
         store.delete(session_key)
     signed_in.delete()
@@ -210,7 +216,7 @@ def record_session(session, user):
     """Django keeps no index of a person's sessions: this one is recorded so
     that closing the account can end it. The person's records of sessions
     that have ended since (expired, or cleared) are dropped here."""
-    engine = import_module(settings.SESSION_ENGINE)
+    store = session_store()
     gone = [
         session_key
         for session_key in SignedInSession.objects.filter(user=user)
@@ -218,7 +224,7 @@ def record_session(session, user):
         .values_list("session_key", flat=True)
         # Loaded, not only looked up: the database keeps an expired
         # session until it is cleared, and it loads empty.
-        if not engine.SessionStore(session_key).load()
+        if not store(session_key).load()
     ]
     SignedInSession.objects.filter(session_key__in=gone).delete()
     SignedInSession.objects.update_or_create(
