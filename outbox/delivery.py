@@ -10,7 +10,9 @@ claim taken over by another worker, leaves the server nothing to deliver.
 
 What is left is the moment between recording "sent" and writing those three
 bytes: a process killed exactly then leaves a message recorded as sent that
-never arrives. Never twice is kept; at most once is the price.
+never arrives. Never twice is kept; at most once is the price. A process
+sends one message at a time (``sending._sending``), so a worker killed while
+it waits on the mail server has nothing else in that moment.
 """
 
 import re

@@ -16,6 +16,7 @@ import logging
 import os
 import smtplib
 import socket
+import threading
 import uuid
 from collections import Counter
 from contextlib import suppress
@@ -45,6 +46,14 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
 #: Most messages one run claims.
 BATCH = 500
+
+#: Held by the thread of this process that is sending. A worker runs its
+#: tasks and its scheduler in two threads; were both sending, a worker killed
+#: while one waits on the mail server could cut the other off in the moment
+#: between recording its message sent and handing it over (``delivery.py``),
+#: and that message would never arrive. Re-entrant: a message's renderer may
+#: queue another, which the immediate task backend sends in the same thread.
+_sending = threading.RLock()
 
 #: Sent by ``queue_emails`` when it has stored a batch of rows (``signals``
 #: then queues one task to send them).
@@ -106,7 +115,8 @@ def queue_emails(emails):
 
 def send_pending(now=None, limit=BATCH, ids=None):
     """Send the messages that are due (of ``ids`` only, if given) and return
-    how many ended in each state.
+    how many ended in each state; one thread of a process at a time
+    (``_sending``), the others waiting their turn.
 
     Each row is claimed with a conditional UPDATE before it is sent, so two
     workers never send the same row; the claim is a lease the sender renews
@@ -118,6 +128,23 @@ def send_pending(now=None, limit=BATCH, ids=None):
     waiting message waits for the same retry instead of spending a timeout
     of its own. ``now`` fixes the clock (tests).
     """
+    with _sending:
+        return _send_pending(now, limit, ids)
+
+
+def send_due():
+    """The workers' periodic job: send what is due, unless another thread of
+    this process is sending already. That one goes on with what was due
+    when it started; the job's next round, a few seconds on, takes the rest."""
+    if not _sending.acquire(blocking=False):
+        return {}
+    try:
+        return _send_pending(None, BATCH, None)
+    finally:
+        _sending.release()
+
+
+def _send_pending(now, limit, ids):
     clock = (lambda: now) if now else timezone.now
     start = clock()
     rows = OutgoingEmail.objects.filter(due(start))

@@ -1,5 +1,6 @@
 """The email outbox, sending through a real SMTP server on this machine."""
 
+import asyncio
 import email
 import os
 import socket
@@ -8,6 +9,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from email import policy
 from io import StringIO
@@ -30,7 +32,7 @@ from cohorts import conf
 from cohorts.emails import Kind
 from cohorts.models import CohortPage
 from cohorts.welcome import welcome_cohort
-from outbox import tasks
+from outbox import scheduling, tasks
 from outbox.models import OutgoingEmail
 from outbox.sending import MAX_ATTEMPTS, message_id, queue_email, send_pending
 
@@ -63,8 +65,15 @@ class Mailbox:
     def __init__(self, refuse=()):
         self.messages = []
         self.refuse = set(refuse)
+        #: Set ``hold`` to an Event to keep the first sender waiting at its
+        #: recipient (``held`` is set then) until ``hold`` is set.
+        self.hold = self.held = None
 
     async def handle_RCPT(self, server, session, envelope, address, options):
+        if self.hold is not None and not self.held.is_set():
+            self.held.set()
+            while not self.hold.is_set():
+                await asyncio.sleep(0.02)
         if address in self.refuse:
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
@@ -470,6 +479,47 @@ class TwoWorkersTests(SMTPServerMixin, TransactionTestCase):
             self.mailbox.by_id(), {message_id(f"test:{n}"): 1 for n in range(40)}
         )
         self.assertEqual(OutgoingEmail.objects.filter(state=State.SENT).count(), 40)
+
+    def test_a_worker_sends_one_message_at_a_time(self):
+        # A worker's task thread is in the middle of a message when its
+        # scheduler's periodic job comes round: the job sends nothing beside
+        # it. Were both sending, killing the worker while the first waits on
+        # the mail server could cut the second off between being recorded
+        # as sent and being handed over, and it would never arrive.
+        OutgoingEmail.objects.bulk_create(
+            OutgoingEmail(key=f"test:{n}", to=f"p{n}@example.fi", subject="Hei")
+            for n in range(2)
+        )
+        self.mailbox.hold = threading.Event()
+        self.mailbox.held = threading.Event()
+        errors = []
+
+        def task():
+            try:
+                send_pending()
+            except Exception as error:  # reported below, not lost in the thread
+                errors.append(error)
+            finally:
+                connection.close()
+
+        sending = threading.Thread(target=task)
+        sending.start()
+        self.addCleanup(sending.join, 30)
+        self.addCleanup(self.mailbox.hold.set)
+        self.assertTrue(self.mailbox.held.wait(10), "the task sent nothing")
+
+        send_due = scheduling.registered()["outbox.send_due"]
+        self.assertEqual(send_due.run(), {})
+        self.assertEqual(
+            Counter(OutgoingEmail.objects.values_list("state", flat=True)),
+            {State.SENDING: 1, State.PENDING: 1},
+        )
+        self.mailbox.hold.set()
+        sending.join(30)
+        self.assertEqual(errors, [])
+        self.assertEqual(
+            self.mailbox.by_id(), {message_id(f"test:{n}"): 1 for n in range(2)}
+        )
 
 
 class OutboxAdminTests(WagtailTestUtils, TestCase):
