@@ -2,6 +2,7 @@
 as exactly the messages it calls for: a real SMTP server receives them, and
 each test names who got which method, UID and SEQUENCE."""
 
+from collections import Counter
 from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from cohorts.emails import local_times
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Session
 from courses.permissions import COORDINATORS
+from outbox.models import OutgoingEmail
 from outbox.sending import send_pending
 
 from .factories import (
@@ -327,6 +329,117 @@ class PublishingTest(CalendarChangeTestCase):
         self.assertFalse(CohortPage.objects.filter(pk=self.cohort.pk).exists())
 
         self.assertReceived(self.everyone("CANCEL", sessions, 1))
+
+
+class RenamingTest(CalendarChangeTestCase):
+    """A cohort's name is in the SUMMARY of each of its events, and Outlook
+    takes a new SUMMARY only from an update of that event (its UID, a higher
+    SEQUENCE). A REQUEST of several UIDs is read as its first event alone, so
+    each coming session is updated by its own email, one VEVENT each; those
+    emails say that only the name changed."""
+
+    def rename(self, session_changes=None, **fields):
+        """The outbox rows that publishing the cohort under a new name
+        makes, once the worker has sent them."""
+        before = list(OutgoingEmail.objects.values_list("pk", flat=True))
+        self.edit(session_changes, **{"title": "Cohort A, spring", **fields})
+        send_pending()
+        return list(OutgoingEmail.objects.exclude(pk__in=before).order_by("pk"))
+
+    def test_each_person_gets_one_update_per_coming_session_with_the_new_name(self):
+        emails = self.rename()
+
+        self.assertEqual(Counter(email.to for email in emails), {ANNA: 3, BERTIL: 3})
+        expected = sorted(
+            (uid(s), 1, f"Cohort A, spring – {s.title}") for s in self.sessions()
+        )
+        for person in (ANNA, BERTIL):
+            events = []
+            for email in emails:
+                if email.to != person:
+                    continue
+                cal = icalendar.Calendar.from_ical(email.ics)
+                self.assertEqual(cal["METHOD"], "REQUEST")
+                [event] = cal.events
+                events.append(
+                    (str(event["UID"]), event["SEQUENCE"], str(event["SUMMARY"]))
+                )
+            self.assertEqual(sorted(events), expected)
+
+    def test_the_updates_of_a_renamed_cohort_say_its_time_is_the_same(self):
+        emails = self.rename()
+
+        with translation.override("fi"):  # the recipients' language
+            subject = gettext("New name, same time: %(title)s, %(when)s")
+            renamed = gettext(
+                "This session has a new name. Its time and how to join it are "
+                "the same. Accept the update, and your calendar shows the new "
+                "name."
+            )
+            each = gettext(
+                "The cohort has a new name, so you get an update for each of "
+                "its coming sessions."
+            )
+            moved = gettext("The time was %(when)s.").split("%")[0]
+            changed = gettext(
+                "This session has changed. Accept the update, and your "
+                "calendar shows the new details."
+            )
+        for email in emails:
+            self.assertTrue(
+                email.subject.startswith(subject.split("%")[0]), email.subject
+            )
+            self.assertIn("Cohort A, spring – Session", email.subject)
+            for text in (email.text, email.html):
+                self.assertIn(renamed, text)
+                self.assertIn(each, text)
+                self.assertNotIn(moved, text)
+                self.assertNotIn(changed, text)
+
+    def test_a_session_moved_as_the_cohort_is_renamed_is_not_said_to_keep_its_time(
+        self,
+    ):
+        first = self.sessions()[0]
+
+        emails = self.rename(
+            lambda s: (
+                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                if s.pk == first.pk
+                else {}
+            )
+        )
+
+        with translation.override("fi"):
+            same_time = gettext("New name, same time: %(title)s, %(when)s")
+            updated = gettext("Updated: %(title)s, %(when)s")
+            moved = gettext("The time was %(when)s.").split("%")[0]
+        self.assertEqual(len(emails), 6)
+        for email in emails:
+            if email.params["uid"] == str(first.uid):
+                self.assertTrue(email.subject.startswith(updated.split("%")[0]))
+                self.assertIn(moved, email.text)
+            else:
+                self.assertTrue(email.subject.startswith(same_time.split("%")[0]))
+                self.assertNotIn(moved, email.text)
+
+    def test_renaming_one_session_does_not_speak_of_the_others(self):
+        first = self.sessions()[0]
+
+        emails = self.rename(
+            lambda s: {"title": "Opening"} if s.pk == first.pk else {},
+            title=self.cohort.title,
+        )
+
+        with translation.override("fi"):
+            same_time = gettext("New name, same time: %(title)s, %(when)s")
+            each = gettext(
+                "The cohort has a new name, so you get an update for each of "
+                "its coming sessions."
+            )
+        self.assertEqual(Counter(email.to for email in emails), {ANNA: 1, BERTIL: 1})
+        for email in emails:
+            self.assertTrue(email.subject.startswith(same_time.split("%")[0]))
+            self.assertNotIn(each, email.text)
 
 
 class RevisionTest(CalendarChangeTestCase):

@@ -463,6 +463,8 @@ def render_invite(email):
         last_name=person["last_name"],
     )
     preparation = preparation_in(event)
+    previous = params.get("previous")
+    renamed = email.kind == Kind.UPDATE and renamed_only(previous, event)
     ics = invite_calendar(
         session,
         attendee,
@@ -473,16 +475,30 @@ def render_invite(email):
     )
     subject, text, html = render_session_email(
         "invite",
-        SUBJECTS[email.kind],
+        RENAMED_SUBJECT if renamed else SUBJECTS[email.kind],
         session,
         kind=email.kind,
         join_url=event["join_url"],
         show_join_url=method == REQUEST,
         preparation=preparation,
         person=attendee,
-        changes=changes(params.get("previous"), event, params["uid"]),
+        changes=changes(previous, event, params["uid"]),
+        renamed=renamed,
+        cohort_renamed=bool(previous) and previous.get("cohort") != event.get("cohort"),
     )
     return Rendered(subject, text, html, ics.decode(), method)
+
+
+def renamed_only(previous, event):
+    """Whether the names (the cohort's, the session's) are all that differ
+    between the ``previous`` event and ``event``: a renamed cohort updates
+    every coming session, and its emails must not read as a new time."""
+    if not previous:
+        return False
+    names = ("cohort", "title")
+    return any(previous.get(name) != event.get(name) for name in names) and {
+        key: value for key, value in previous.items() if key not in names
+    } == {key: value for key, value in event.items() if key not in names}
 
 
 def changes(previous, event, uid):
@@ -518,3 +534,5 @@ SUBJECTS = {
     Kind.CANCEL: gettext_lazy("Cancelled: %(title)s, %(when)s"),
     Kind.REMOVED: gettext_lazy("Cancelled: %(title)s, %(when)s"),
 }
+#: The subject of an update that only renames the session.
+RENAMED_SUBJECT = gettext_lazy("New name, same time: %(title)s, %(when)s")
