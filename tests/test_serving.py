@@ -138,6 +138,13 @@ class ProductionServerTests(SimpleTestCase):
         )
         get(self.server.url + "/sv/accounts/link/LINKSECRET2/", BEHIND_PROXY)
         get(self.server.url + "/calendar/feed/FEEDSECRET2.ics?t=QSECRET3", BEHIND_PROXY)
+        # Password-setting links: the site's own (in a language) and the admin's.
+        get(
+            self.server.url + "/sv/accounts/password_reset/confirm/MQ/PWSECRET1/",
+            BEHIND_PROXY,
+        )
+        admin_reset = "/admin/password_reset/confirm/MQ/PWSECRET2/"
+        get(self.server.url + admin_reset, BEHIND_PROXY)
         # A request line gunicorn refuses, which its error log quotes.
         with socket.create_connection(("127.0.0.1", self.server_port())) as raw:
             raw.sendall(
@@ -150,7 +157,7 @@ class ProductionServerTests(SimpleTestCase):
         access = self.read(self.access_log, "/calendar/feed/<token>.ics HTTP/1.1")
         errors = self.read(self.error_log, "Invalid request")
 
-        for secret in ["SECRET1", "SECRET2", "SECRET3", "SECRET4"]:
+        for secret in ["SECRET1", "SECRET2", "SECRET3", "SECRET4", "PWSECRET"]:
             self.assertNotIn(secret, access + errors)
         self.assertIn('"GET /accounts/link/<token>/ HTTP/1.1" 404', access)
         self.assertIn("https://virtu.example.org/calendar/feed/<token>.ics", access)
@@ -158,6 +165,12 @@ class ProductionServerTests(SimpleTestCase):
         self.assertIn('"GET /calendar/feed/<token>.ics HTTP/1.1" 404', access)
         self.assertIn("/accounts/link/<token>/", errors)
         self.assertNotIn("/health/live/", access)
+        self.assertIn(
+            '"GET /sv/accounts/password_reset/confirm/MQ/<token>/ HTTP/1.1"', access
+        )
+        self.assertIn(
+            '"GET /admin/password_reset/confirm/MQ/<token>/ HTTP/1.1"', access
+        )
 
     def server_port(self):
         return int(self.server.url.rsplit(":", 1)[1])

@@ -1,13 +1,15 @@
 """gunicorn's logs without secrets.
 
-A sign-in link (``/accounts/link/<token>/``) and a calendar feed
-(``/calendar/feed/<token>.ics``) carry their secret in the path, and a query
-string may carry anything. gunicorn's access log writes the request line and
-the Referer as they came, and some of its error messages quote the request
-line. ``RedactingLogger`` (``logger_class`` in ``virtu/gunicorn_conf.py``)
-writes paths without their query string and with tokens replaced, in both
-logs, whatever ``access_log_format`` asks for. Successful health checks
-(asked every few seconds by a load balancer) are not logged at all.
+A sign-in link (``/accounts/link/<token>/``), a calendar feed
+(``/calendar/feed/<token>.ics``) and a password-setting link
+(``…/password_reset/confirm/<id>/<token>/``) carry their secret in the
+path, and a query string may carry anything. gunicorn's access log writes
+the request line and the Referer as they came, and some of its error
+messages quote the request line. ``RedactingLogger`` (``logger_class`` in
+``virtu/gunicorn_conf.py``) writes paths without their query string and
+with tokens replaced, in both logs, whatever ``access_log_format`` asks
+for. Successful health checks (asked every few seconds by a load balancer)
+are not logged at all.
 """
 
 import logging
@@ -22,6 +24,14 @@ TOKEN_PATHS = [
     (
         re.compile(r"(/calendar/feed/)[^/?#\s\"']+?(\.ics)?(?=[/?#\s\"']|$)"),
         r"\1<token>\2",
+    ),
+    # A password-setting link, the site's and the admin's: the token after
+    # the account's id (Django then moves on to ``…/set-password/``).
+    (
+        re.compile(
+            r"(/password_reset/confirm/[^/?#\s\"']+/)(?!set-password/)[^/?#\s\"']+"
+        ),
+        r"\1<token>",
     ),
 ]
 #: A query string after a path, up to the end of the URL.
