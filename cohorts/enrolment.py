@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.formats import date_format
@@ -83,6 +84,27 @@ def people_for_emails(people):
     return found
 
 
+#: Why a participant with work is not made a trainer, where one is asked.
+PARTICIPANT_WITH_WORK = _(
+    "This person already has work in the cohort as a participant (reflections, "
+    "attendance or survey answers): as a trainer, it would drop out of the "
+    "trainers' grid, their own pages and the cohort's figures. They stay a "
+    "participant."
+)
+
+
+def hides_work(enrollment, role):
+    """Whether giving the place ``role`` makes a participant with work a
+    trainer: their reflections and attendance would leave the trainers'
+    grid, the person's own pages and the cohort's figures, all of which
+    count participants only. A place with nothing on it may change."""
+    return (
+        enrollment.role == Enrollment.Role.PARTICIPANT
+        and role == Enrollment.Role.TRAINER
+        and Enrollment.objects.filter(pk=enrollment.pk).holding_work().exists()
+    )
+
+
 @transaction.atomic
 def enrol(
     cohort,
@@ -93,10 +115,13 @@ def enrol(
     organisation="",
 ):
     """Enrol the person with this address, or update their place in the
-    cohort; a withdrawn person is enrolled again with their earlier work."""
+    cohort; a withdrawn person is enrolled again with their earlier work.
+    A participant with work is not made a trainer (``ValidationError``)."""
     user = person_for_email(email, first_name, last_name)
-    withdrawn = Enrollment.objects.withdrawn().filter(cohort=cohort, user=user)
-    restored = withdrawn.first()
+    place = Enrollment.objects.filter(cohort=cohort, user=user).first()
+    if place is not None and hides_work(place, role):
+        raise ValidationError(PARTICIPANT_WITH_WORK, code="participant_with_work")
+    restored = place if place is not None and place.is_withdrawn else None
     enrollment, _ = Enrollment.objects.update_or_create(
         cohort=cohort,
         user=user,
@@ -234,39 +259,18 @@ class EnrollmentForm(WagtailAdminModelForm):
 
     restoring = None
 
-    def holds_work(self, enrollment=None):
-        """Whether anything hangs on the place (``enrollment``, or the one
-        edited): the rows of attendance, and of reflections, choices and
-        survey answers that the apps above add. Moving it to another cohort
-        would leave them under sessions and experiments of the first, unseen
+    def holds_work(self):
+        """Whether anything hangs on the place edited (see
+        ``EnrollmentQuerySet.holding_work``). Moving it to another cohort
+        would leave it under sessions and experiments of the first, unseen
         by the person and counted there."""
-        return any(
-            relation.related_model._default_manager.filter(
-                **{relation.field.name: enrollment or self.instance}
-            ).exists()
-            for relation in Enrollment._meta.related_objects
-        )
+        places = Enrollment.objects.filter(pk=self.instance.pk)
+        return places.holding_work().exists()
 
     def keep_participant(self, enrollment, role):
-        """Refuse to make a participant with work a trainer, and say so:
-        their reflections and attendance would leave the trainers' grid, the
-        person's own pages and the cohort's figures, all of which count
-        participants only."""
-        if (
-            enrollment.role == Enrollment.Role.PARTICIPANT
-            and role == Enrollment.Role.TRAINER
-            and self.holds_work(enrollment)
-        ):
-            self.add_error(
-                "role",
-                _(
-                    "This person already has work in the cohort as a "
-                    "participant (reflections, attendance or survey "
-                    "answers): as a trainer, it would drop out of the "
-                    "trainers' grid, their own pages and the cohort's "
-                    "figures. They stay a participant."
-                ),
-            )
+        """Refuse to make a participant with work a trainer, and say so."""
+        if hides_work(enrollment, role):
+            self.add_error("role", PARTICIPANT_WITH_WORK)
 
     def new_address(self, email):
         """Whether ``email`` is not the address of the enrolment's person

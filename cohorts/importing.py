@@ -20,6 +20,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -394,6 +395,42 @@ def _xlsx_rows(file):
         workbook.close()
 
 
+def kept_participants(cohort, people):
+    """The problems of the rows that would make a participant with work in
+    ``cohort`` (withdrawn or not) a trainer, as ``enrol`` refuses to."""
+    trainers = {
+        person.email.strip().lower(): person
+        for person in people
+        if person.role == Enrollment.Role.TRAINER
+    }
+    if not trainers:
+        return []
+    addresses = (
+        cohort.enrollments.filter(role=Enrollment.Role.PARTICIPANT)
+        .holding_work()
+        .annotate(address=Lower("user__email"))
+        .filter(address__in=list(trainers))
+        .values_list("address", flat=True)
+    )
+    return sorted(
+        (
+            Problem(
+                _(
+                    "%(email)s already has work in this cohort as a participant "
+                    "(reflections, attendance or survey answers), which would "
+                    "drop out of the trainers' grid and the cohort's figures if "
+                    "they became a trainer. Leave their role as participant, or "
+                    "empty."
+                )
+                % {"email": trainers[address].email},
+                trainers[address].line,
+            )
+            for address in addresses
+        ),
+        key=lambda problem: problem.line,
+    )
+
+
 @transaction.atomic
 def enrol_people(cohort, people):
     """Enrol everyone in ``cohort``, updating the role and organisation of
@@ -405,7 +442,12 @@ def enrol_people(cohort, people):
     enrolments are written in bulk, without the per-person signals of
     ``enrol``, and then the cohort's trainer access, welcomes and calendar
     invites are brought up to date once for all of them (each only recorded:
-    the worker makes and sends the emails)."""
+    the worker makes and sends the emails).
+
+    A participant with work is not made a trainer: the file's form says
+    which rows would, and here nothing is enrolled (``ValidationError``)."""
+    if refused := kept_participants(cohort, people):
+        raise ValidationError([problem.message for problem in refused])
     before = {
         enrollment.user.email.lower(): enrollment
         for enrollment in cohort.enrollments.select_related("user")
@@ -552,15 +594,25 @@ class ImportForm(forms.Form):
             )
         self.people, self.problems = read_people(file)
         if self.problems:
-            raise ValidationError(
-                ngettext(
-                    "The file has a problem, so nobody was imported.",
-                    "The file has %(count)s problems, so nobody was imported.",
-                    len(self.problems),
-                )
-                % {"count": len(self.problems)}
-            )
+            raise ValidationError(self.refusal())
         return file
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # The rows that are wrong for this cohort, once every row is readable.
+        if (cohort := cleaned_data.get("cohort")) and self.people:
+            self.problems = kept_participants(cohort, self.people)
+            if self.problems:
+                self.people = []
+                self.add_error("file", self.refusal())
+        return cleaned_data
+
+    def refusal(self):
+        return ngettext(
+            "The file has a problem, so nobody was imported.",
+            "The file has %(count)s problems, so nobody was imported.",
+            len(self.problems),
+        ) % {"count": len(self.problems)}
 
     def save(self):
         return enrol_people(self.cleaned_data["cohort"], self.people)

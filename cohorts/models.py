@@ -507,6 +507,24 @@ class EnrollmentQuerySet(models.QuerySet):
     def withdrawn(self):
         return self.filter(withdrawn_at__isnull=False)
 
+    def holding_work(self):
+        """The places something hangs on: attendance, and the reflections,
+        choices and survey answers that the apps above add (found through
+        the relations to ``Enrollment``, so that none of them is imported)."""
+        return self.filter(
+            models.Q.create(
+                [
+                    models.Exists(
+                        relation.related_model._default_manager.filter(
+                            **{relation.field.name: models.OuterRef("pk")}
+                        )
+                    )
+                    for relation in self.model._meta.related_objects
+                ],
+                connector=models.Q.OR,
+            )
+        )
+
     def invited(self):
         """The enrolments whose people are sent the cohort's calendar invites:
         the one place that says who a cohort's calendars are for: those in

@@ -11,7 +11,7 @@ from wagtail.signals import init_new_page
 from outbox.scheduling import PeriodicJob
 from signin.signals import opened_and_closed
 
-from . import audit, personal_data, retention
+from . import audit, deletion, personal_data, retention
 from .calendar.invites import render_invite
 from .emails import Kind
 from .meetings import missing_links_warning, take_failures
@@ -120,32 +120,14 @@ def warn_of_a_draft_of_a_live_cohort(request, page):
 
 @hooks.register("before_delete_page")
 def warn_of_work_lost_on_deleting(request, page):
-    """Deleting a cohort deletes what its people did in it (reflections,
-    attendance, answers: the rows that the apps hang on its places, and
-    what hangs on them, library stories too), where Wagtail's confirmation
-    says only that nothing refers to the page. Said before it is done, with
-    the way to end a cohort that keeps them."""
-    if request.method != "GET" or not isinstance(page, CohortPage):
-        return
-    counts = [
-        f"{relation.related_model._meta.verbose_name_plural} ({count})"
-        for relation in Enrollment._meta.related_objects
-        if (
-            count := relation.related_model._default_manager.filter(
-                **{f"{relation.field.name}__cohort": page}
-            ).count()
-        )
-    ]
-    if counts:
-        messages.warning(
-            request,
-            _(
-                "Deleting this cohort also deletes what its people did in it: "
-                "%(work)s, and what hangs on them, such as comments and library "
-                "stories. To end the cohort and keep them, unpublish it instead."
-            )
-            % {"work": ", ".join(counts)},
-        )
+    # A cohort, or a page with cohorts beneath it (a course).
+    if request.method == "GET":
+        deletion.warn_of_work_lost(request, [page])
+
+
+# Wagtail's own "Delete" for pages (registered at order 0) is replaced by one
+# that warns as above, for the pages chosen in the explorer.
+hooks.register("register_bulk_action", deletion.DeleteBulkAction, order=1)
 
 
 @hooks.register("after_unpublish_page")

@@ -25,6 +25,7 @@ from .factories import (
     make_course,
     make_participants,
     make_trainer,
+    make_user,
 )
 
 
@@ -639,3 +640,113 @@ class DeleteCohortTests(CohortAdminTestCase):
         enrol(cohort, "anna@example.fi", "Anna")
 
         self.assertEqual(self.warnings(cohort), [])
+
+
+class DeleteManyCohortsTests(CohortAdminTestCase):
+    """Deleting several pages at once in the page explorer, or a page with
+    cohorts beneath it, deletes those cohorts and what their people did in
+    them too; the confirmation says so first, as deleting one cohort does."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.north = make_cohort(cls.course, title="North")
+        cls.south = make_cohort(cls.course, title="South")
+        cls.empty = make_cohort(cls.course, title="Nobody yet")
+        for cohort in (cls.north, cls.south):
+            anna = enrol(cohort, "anna@example.fi", "Anna")
+            Attendance.objects.create(
+                session=cohort.sessions.first(),
+                enrollment=anna,
+                status=Attendance.Status.PRESENT,
+            )
+
+    def warnings(self, response):
+        self.assertEqual(response.status_code, 200)
+        return [
+            str(message)
+            for message in response.context["messages"]
+            if message.level_tag == "warning"
+        ]
+
+    def bulk_delete_url(self, *pages):
+        return (
+            reverse("wagtail_bulk_action", args=("wagtailcore", "page", "delete"))
+            + "?"
+            + urlencode(
+                {
+                    "id": [page.pk for page in pages],
+                    "next": reverse("wagtailadmin_explore", args=[self.course.pk]),
+                },
+                doseq=True,
+            )
+        )
+
+    def test_deleting_cohorts_in_bulk_says_what_goes_with_them(self):
+        response = self.client.get(
+            self.bulk_delete_url(self.north, self.south, self.empty)
+        )
+
+        self.assertEqual(
+            self.warnings(response),
+            [
+                "The pages to be deleted include 2 cohorts whose people have "
+                "work in them. Deleting them also deletes that work: "
+                "attendance (2), and what hangs on it, such as comments and "
+                "library stories. To end a cohort and keep its people's work, "
+                "unpublish it instead."
+            ],
+        )
+        # Only said: nothing is deleted before the coordinator confirms.
+        self.assertEqual(
+            CohortPage.objects.filter(
+                pk__in=[self.north.pk, self.south.pk, self.empty.pk]
+            ).count(),
+            3,
+        )
+
+    def test_deleting_one_cohort_in_bulk_says_what_goes_with_it(self):
+        response = self.client.get(self.bulk_delete_url(self.north))
+
+        self.assertEqual(
+            self.warnings(response),
+            [
+                "Deleting this cohort also deletes what its people did in it: "
+                "attendance (1), and what hangs on them, such as comments and "
+                "library stories. To end the cohort and keep them, unpublish it "
+                "instead."
+            ],
+        )
+
+    def test_deleting_cohorts_nobody_has_worked_in_says_nothing_more(self):
+        response = self.client.get(self.bulk_delete_url(self.empty))
+
+        self.assertEqual(self.warnings(response), [])
+
+    def test_deleting_a_course_says_what_goes_with_the_cohorts_beneath_it(self):
+        expected = [
+            "The pages to be deleted include 2 cohorts whose people have "
+            "work in them. Deleting them also deletes that work: "
+            "attendance (2), and what hangs on it, such as comments and "
+            "library stories. To end a cohort and keep its people's work, "
+            "unpublish it instead."
+        ]
+        # A page with pages beneath it is deleted by those with Wagtail's
+        # bulk delete permission, which coordinators do not have.
+        self.client.force_login(make_user("admin@example.fi", is_superuser=True))
+        for way, url in [
+            ("alone", reverse("wagtailadmin_pages:delete", args=[self.course.pk])),
+            ("in bulk", self.bulk_delete_url(self.course)),
+        ]:
+            with self.subTest(way):
+                self.assertEqual(self.warnings(self.client.get(url)), expected)
+        self.assertTrue(CohortPage.objects.filter(pk=self.north.pk).exists())
+
+    def test_deleting_in_bulk_still_deletes_when_confirmed(self):
+        response = self.client.post(self.bulk_delete_url(self.north, self.empty))
+
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(
+            CohortPage.objects.filter(pk__in=[self.north.pk, self.empty.pk]).exists()
+        )
+        self.assertTrue(CohortPage.objects.filter(pk=self.south.pk).exists())

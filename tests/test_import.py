@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection
 from django.test import SimpleTestCase, TestCase, override_settings
@@ -25,7 +26,7 @@ from cohorts import audit
 from cohorts.emails import Kind
 from cohorts.enrolment import enrol, withdraw
 from cohorts.importing import MAX_ROWS, enrol_people, read_people
-from cohorts.models import CohortPage, Enrollment, TrainingLogEntry
+from cohorts.models import Attendance, CohortPage, Enrollment, TrainingLogEntry
 from courses.permissions import COORDINATORS
 from outbox.models import OutgoingEmail
 from outbox.sending import send_pending
@@ -492,6 +493,69 @@ class ImportBadFileTest(ImportViewTestCase):
         )
         self.assertFalse(Enrollment.objects.filter(user__email="anna@example.fi"))
 
+    def test_a_participant_with_work_is_not_made_a_trainer_by_a_file(self):
+        """Their reflections, attendance and answers would leave the
+        trainers' grid and the cohort's figures, which count participants:
+        the edit form refused it, a file did it. Someone withdrawn with work
+        is no different, and the rest of the file waits for the fix."""
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
+        bert = enrol(self.cohort, "bert@example.fi", "Bert", "Berg", "participant")
+        for enrollment in (anna, bert):
+            Attendance.objects.create(
+                session=self.cohort.sessions.first(),
+                enrollment=enrollment,
+                status=Attendance.Status.PRESENT,
+            )
+        withdraw(bert, by=self.coordinator)
+        # Nothing on Carl's place yet: a trainer listed as a participant by
+        # mistake is put right.
+        enrol(self.cohort, "carl@example.fi", "Carl", "Carlsson")
+        before = self.enrolled()
+
+        response = self.post(
+            xlsx_file(
+                [
+                    HEADER,
+                    ["Anna Virtanen", "anna@example.fi", "Lapin AVI", "trainer"],
+                    ["Carl Carlsson", "carl@example.fi", "", "trainer"],
+                    ["Bert Berg", "BERT@example.fi", "", "valmentaja"],
+                    ["Liisa Nieminen", "liisa@example.fi", "", ""],
+                ]
+            )
+        )
+
+        self.assertEqual(response.status_code, 200)
+        work = (
+            " already has work in this cohort as a participant (reflections, "
+            "attendance or survey answers), which would drop out of the "
+            "trainers' grid and the cohort's figures if they became a trainer. "
+            "Leave their role as participant, or empty."
+        )
+        self.assertEqual(
+            self.listed_problems(response),
+            [f"Line 2: anna@example.fi{work}", f"Line 4: BERT@example.fi{work}"],
+        )
+        self.assertEqual(self.enrolled(), before)
+        bert.refresh_from_db()
+        self.assertIsNotNone(bert.withdrawn_at)
+        self.assertFalse(Enrollment.objects.filter(user__email="liisa@example.fi"))
+
+        response = self.post(
+            xlsx_file(
+                [
+                    HEADER,
+                    ["Anna Virtanen", "anna@example.fi", "Lapin AVI", ""],
+                    ["Carl Carlsson", "carl@example.fi", "", "trainer"],
+                ]
+            )
+        )
+
+        self.assertRedirects(response, f"{self.index_url}?cohort={self.cohort.pk}")
+        self.assertEqual(
+            Enrollment.objects.get(user__email="carl@example.fi").role,
+            Enrollment.Role.TRAINER,
+        )
+
     def test_a_refused_file_is_announced_in_the_admins_messages(self):
         """The admin's message area is read out by screen readers when the
         page opens; the list of problems alone is not."""
@@ -811,6 +875,61 @@ class EnrolPeopleTest(TestCase):
             enrol_people(cohort, [people[0], broken])
 
         self.assertEqual(cohort.enrollments.count(), 0)
+
+    def test_a_participant_with_work_is_not_made_a_trainer(self):
+        """Whatever reads the list, not only the import form."""
+        cohort = make_cohort(make_course())
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Virtanen")
+        Attendance.objects.create(
+            session=cohort.sessions.first(),
+            enrollment=anna,
+            status=Attendance.Status.PRESENT,
+        )
+        people, found = read_people(
+            csv_file(
+                [HEADER, ["B", "b@example.fi"], ["A", "anna@example.fi", "", "trainer"]]
+            )
+        )
+
+        with self.assertRaises(ValidationError):
+            enrol_people(cohort, people)
+
+        anna.refresh_from_db()
+        self.assertEqual(anna.role, Enrollment.Role.PARTICIPANT)
+        self.assertEqual(cohort.enrollments.count(), 1)
+
+
+class EnrolTest(TestCase):
+    def test_a_participant_with_work_is_not_made_a_trainer(self):
+        """Not by the demo data, a command or anything else that enrols."""
+        course = make_course()
+        cohort, other = make_cohort(course), make_cohort(course, title="Cohort B")
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Virtanen")
+        Attendance.objects.create(
+            session=cohort.sessions.first(),
+            enrollment=anna,
+            status=Attendance.Status.PRESENT,
+        )
+
+        with self.assertRaises(ValidationError):
+            enrol(cohort, "anna@example.fi", role=Enrollment.Role.TRAINER)
+        anna.refresh_from_db()
+        self.assertEqual(anna.role, Enrollment.Role.PARTICIPANT)
+
+        withdraw(anna, by=None)
+        with self.assertRaises(ValidationError):
+            enrol(cohort, "anna@example.fi", role=Enrollment.Role.TRAINER)
+        anna.refresh_from_db()
+        self.assertEqual(anna.role, Enrollment.Role.PARTICIPANT)
+        self.assertIsNotNone(anna.withdrawn_at)
+
+        # Her work is in the first cohort only: she may train in another.
+        enrol(other, "anna@example.fi", role=Enrollment.Role.TRAINER)
+        enrol(other, "anna@example.fi", role=Enrollment.Role.PARTICIPANT)
+        self.assertEqual(
+            enrol(other, "anna@example.fi", role=Enrollment.Role.TRAINER).role,
+            Enrollment.Role.TRAINER,
+        )
 
 
 class LargeImportTest(SMTPServerMixin, ImportViewTestCase):
