@@ -35,7 +35,7 @@ from cohorts.permissions import cohorts_for_user
 from cohorts.views import CohortIndexView, page_buttons, report_urls
 from courses.models import CoursePage
 from courses.permissions import reads_course_figures
-from courses.views import listing_crumb
+from courses.views import listing_crumb, page_crumb
 from outbox.listing import counted
 
 from . import choosing
@@ -247,17 +247,11 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
 
     def get_breadcrumbs_items(self):
         # Commissioners may open neither the listing nor the editor: for
-        # them the course's place is named, not linked (no URL, not an
-        # empty one, which would link to this page).
+        # them the course's place is named, not linked.
         user = self.request.user
         return self.breadcrumbs_items + [
             listing_crumb(user, "courses:index", _("Courses")),
-            {
-                "url": reverse("wagtailadmin_pages:edit", args=[self.course.pk])
-                if self.course.permissions_for_user(user).can_edit()
-                else None,
-                "label": self.course.title,
-            },
+            page_crumb(user, self.course),
             {"url": "", "label": self.get_page_title()},
         ]
 

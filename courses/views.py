@@ -31,6 +31,18 @@ def listing_crumb(user, url_name, label):
     }
 
 
+def page_crumb(user, page):
+    """A breadcrumb naming ``page`` (a course, a cohort): a link to its
+    editor for those who may edit it, plain text for the others (a
+    commissioner). Never an empty URL, which would link to the page it is
+    on."""
+    can_edit = page.permissions_for_user(user).can_edit()
+    return {
+        "url": reverse("wagtailadmin_pages:edit", args=[page.pk]) if can_edit else None,
+        "label": page.title,
+    }
+
+
 class CourseIndexView(IndexView):
     paginator_class = counted(
         ngettext_lazy("%(count)s course", "%(count)s courses", "count")

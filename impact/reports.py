@@ -26,7 +26,7 @@ from cohorts.models import CohortPage
 from cohorts.views import page_buttons
 from courses.models import CoursePage
 from courses.permissions import reads_course_figures
-from courses.views import listing_crumb
+from courses.views import listing_crumb, page_crumb
 
 from . import conf
 from .charts import diverging_bars, legend
@@ -212,7 +212,7 @@ class CohortImpactView(ImpactReportView):
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
             listing_crumb(self.request.user, "cohorts:index", _("Cohorts")),
-            {"url": "", "label": self.cohort.title},
+            page_crumb(self.request.user, self.cohort),
             {"url": "", "label": self.get_page_title()},
         ]
 
@@ -243,7 +243,7 @@ class CourseImpactView(ImpactReportView):
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
             listing_crumb(self.request.user, "courses:index", _("Courses")),
-            {"url": "", "label": self.course.title},
+            page_crumb(self.request.user, self.course),
             {"url": "", "label": self.get_page_title()},
         ]
 

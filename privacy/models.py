@@ -67,7 +67,9 @@ class DataExport(models.Model):
 
     @property
     def file_name(self):
-        return f"personal-data-{self.subject_id}-{self.requested_at:%Y%m%d}.zip"
+        # The day the page names it by, in local time, not UTC's.
+        day = timezone.localtime(self.requested_at)
+        return f"personal-data-{self.subject_id}-{day:%Y%m%d}.zip"
 
 
 class ErasureRequestQuerySet(models.QuerySet):
@@ -358,7 +360,11 @@ class AccessibilityStatementPage(Page):
                 if not feedback_throttled(request):
                     AccessibilityFeedback.receive(self, **form.cleaned_data)
                     messages.success(request, _("Thank you. We answer within 14 days."))
-                    return redirect(self.url + "#feedback")
+                    # To the start of the content, where the thanks is shown:
+                    # at the form, far below it on a phone, nothing would say
+                    # that the message went. (Without a fragment of its own
+                    # the browser would keep the form's "#feedback".)
+                    return redirect(self.url + "#main")
                 form.add_error(
                     "message",
                     _(

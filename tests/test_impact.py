@@ -852,7 +852,16 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
             (self.commissioner, [[], []]),
             (
                 self.coordinator,
-                [[reverse("cohorts:index")], [reverse("courses:index")]],
+                [
+                    [
+                        reverse("cohorts:index"),
+                        reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+                    ],
+                    [
+                        reverse("courses:index"),
+                        reverse("wagtailadmin_pages:edit", args=[self.course.pk]),
+                    ],
+                ],
             ),
         ]:
             self.client.force_login(user)
@@ -862,6 +871,31 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
                     self.assertEqual(response.status_code, 200)
                     links = breadcrumb_links(self.get_soup(response.content))
                     self.assertEqual(links[1:], expected)
+
+    def test_the_reports_breadcrumbs_never_link_back_to_the_report_itself(self):
+        # An empty href is a link to this same page: the course's or cohort's
+        # name is a link to its editor for those who may edit it, plain text
+        # for a commissioner. (The last crumb is this page, as on every
+        # Wagtail page.)
+        reports = [
+            (
+                reverse("cohorts:impact", args=[self.cohort.pk]),
+                reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+            ),
+            (
+                reverse("courses:impact", args=[self.course.pk]),
+                reverse("wagtailadmin_pages:edit", args=[self.course.pk]),
+            ),
+        ]
+        for user in [self.commissioner, self.coordinator]:
+            self.client.force_login(user)
+            for url, editor in reports:
+                with self.subTest(user=user.email, url=url):
+                    soup = self.get_soup(self.client.get(url).content)
+                    crumbs = soup.select("nav[aria-label=Breadcrumb] li")[:-1]
+                    hrefs = [a.get("href") for li in crumbs for a in li.select("a")]
+                    self.assertNotIn("", hrefs)
+                    self.assertEqual(editor in hrefs, user == self.coordinator)
 
     def test_a_commissioner_of_another_course_reads_nothing_of_this_one(self):
         other = make_user("toinen-tilaaja@example.fi", groups=[COMMISSIONERS])

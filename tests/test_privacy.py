@@ -218,6 +218,18 @@ class ExportTest(PrivacyDataMixin, TestCase):
         DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now())
         self.assertEqual(self.client.get(url).status_code, 404)
 
+    def test_the_downloaded_file_is_named_with_the_day_the_page_shows(self):
+        # Asked for at 1.30 on 7 December in Helsinki, still the 6th in UTC:
+        # the page says "7 December", and so does the file's name.
+        asked = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+        with mock.patch("django.utils.timezone.now", return_value=asked):
+            __, response = self.export_as(self.person)
+
+        self.assertIn(
+            f'filename="personal-data-{self.person.pk}-20261207.zip"',
+            response["Content-Disposition"],
+        )
+
     def test_a_privacy_officer_exports_anyones_data_from_the_admin(self):
         self.client.force_login(self.coordinator)
         with self.captureOnCommitCallbacks(execute=True):

@@ -17,7 +17,13 @@ from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from home.management.demo import add_generated_participants
 from signin.links import new_link
-from tests.factories import make_coordinator, make_course, make_trainer
+from tests.factories import (
+    commission,
+    make_commissioner,
+    make_coordinator,
+    make_course,
+    make_trainer,
+)
 from tests.test_statements import make_statements
 
 from .base import BrowserTestCase, artifacts_dir, running_cohort
@@ -139,6 +145,24 @@ BROKEN_TEXT = """
     if (tops.size > 1) broken.push(cell.textContent.trim());
   }
   return broken;
+}
+"""
+
+
+#: Where the text of the overview's note and of its table's first heading
+#: start, in px from the left edge of the main content.
+TEXT_STARTS = """
+() => {
+  const left = document.querySelector("main").getBoundingClientRect().left;
+  const start = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return Math.round(range.getClientRects()[0].left - left);
+  };
+  return [
+    start(document.querySelector("p.help:has(+ #virtu-report)")),
+    start(document.querySelector("#virtu-report thead th:first-child a")),
+  ];
 }
 """
 
@@ -368,6 +392,21 @@ class AdminLayoutTests(LayoutTestCase):
                     box.evaluate("(box) => box.scrollWidth - box.clientWidth"), 1
                 )
             page.close()
+
+    def test_the_overviews_note_on_hidden_figures_lines_up_with_its_table(self):
+        """A commissioner's overview of a course with a cohort too small to
+        show: the note that says why starts where the table's first column
+        does, not against the edge of the phone or of the menu."""
+        commissioner = make_commissioner()
+        commission(self.course, commissioner)
+        page = self.new_page("fi")
+        self.log_in(page, commissioner)
+        for width in WIDTHS:
+            self.open(page, reverse("courses:overview", args=[self.course.pk]), width)
+            note = page.locator("p.help:has(+ #virtu-report)")
+            expect(note).to_be_visible()
+            with self.subTest(width=width):
+                self.assertEqual(page.evaluate(TEXT_STARTS), [20, 20])
 
     def test_the_attendance_form_fits_a_phone_and_scrolls_in_its_box(self):
         page = self.new_page("sv")
