@@ -4,14 +4,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Page
 
@@ -390,9 +393,24 @@ def feedback_throttled(request):
     return throttling.count(key) > conf.feedback_per_ip()
 
 
+#: The longest feedback message, in characters.
+FEEDBACK_LIMIT = 5000
+
+
+def feedback_limit_help():
+    return ngettext(
+        "At most %(limit)s character.", "At most %(limit)s characters.", FEEDBACK_LIMIT
+    ) % {"limit": number_format(FEEDBACK_LIMIT, force_grouping=True)}
+
+
 class FeedbackForm(forms.Form):
+    # Checked here, not with ``max_length``: its ``maxlength`` attribute has
+    # browsers cut pasted text without a word. The box says its limit.
     message = forms.CharField(
-        label=_("Your feedback"), widget=forms.Textarea, max_length=5000
+        label=_("Your feedback"),
+        widget=forms.Textarea,
+        validators=[MaxLengthValidator(FEEDBACK_LIMIT)],
+        help_text=lazy(feedback_limit_help, str)(),
     )
     name = forms.CharField(
         label=_("Your name (optional)"), required=False, max_length=255

@@ -5,6 +5,7 @@ the date by which to answer."""
 
 from datetime import date, timedelta
 
+from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -225,6 +226,10 @@ class StatementTest(WagtailTestUtils, TestCase):
         )
 
 
+def parse(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
 class FeedbackTest(SMTPServerMixin, TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -266,6 +271,30 @@ class FeedbackTest(SMTPServerMixin, TestCase):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(AccessibilityFeedback.objects.exists())
         self.assertFalse(OutgoingEmail.objects.exists())
+
+    def test_a_long_message_is_never_cut_and_the_limit_is_said_first(self):
+        # A browser cuts pasted text at a box's maxlength without a word:
+        # the limit is said beside the box, and a longer message comes back
+        # whole, with why.
+        page = self.client.get(self.statement.url)
+        [box] = parse(page).select("textarea[name=message]")
+        self.assertIsNone(box.get("maxlength"))
+        [help_text] = parse(page).select(f"#{box['aria-describedby']}")
+        self.assertEqual(
+            help_text.get_text(strip=True).replace("\xa0", " "),
+            "Enintään 5 000 merkkiä.",
+        )
+
+        long = "Valikko ei toimi ruudunlukijalla. " * 160
+        response = self.client.post(self.statement.url, {"message": long})
+
+        self.assertEqual(response.status_code, 400)
+        [box] = parse(response).select("textarea[name=message]")
+        self.assertEqual(box.get_text().strip(), long.strip())
+        self.assertEqual(box.get("aria-invalid"), "true")
+        [error] = parse(response).select(".error-summary li")
+        self.assertIn("enintään 5000 merkkiä", error.get_text())
+        self.assertFalse(AccessibilityFeedback.objects.exists())
 
     def test_one_visitor_cannot_flood_the_coordinators_with_feedback(self):
         # Anyone may post the form, and each message is emailed to every
