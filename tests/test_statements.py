@@ -294,6 +294,9 @@ class FeedbackTest(SMTPServerMixin, TestCase):
         self.assertEqual(box.get("aria-invalid"), "true")
         [error] = parse(response).select(".error-summary li")
         self.assertIn("enintään 5000 merkkiä", error.get_text())
+        # Said at the box too, where a screen reader reads it with the box.
+        [at_box] = parse(response).select(f"#{box['id']}_error")
+        self.assertIn("enintään 5000 merkkiä", at_box.get_text())
         self.assertFalse(AccessibilityFeedback.objects.exists())
 
     def test_one_visitor_cannot_flood_the_coordinators_with_feedback(self):
