@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.formats import number_format
-from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from courses.forms import limit_help
 
 from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, Comment
 
@@ -16,18 +17,6 @@ def too_long(limit, length):
         "length": number_format(length, force_grouping=True),
         "limit": number_format(limit, force_grouping=True),
     }
-
-
-def limit_help(limit):
-    """A box's help text that says its limit before it is passed, in the
-    reader's language when it is read."""
-
-    def text():
-        return ngettext(
-            "At most %(limit)s character.", "At most %(limit)s characters.", limit
-        ) % {"limit": number_format(limit, force_grouping=True)}
-
-    return lazy(text, str)()
 
 
 def limit_messages():

@@ -5,7 +5,9 @@ from collections import Counter, defaultdict
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import TypedTextField, limit_help, too_long, typed_text
+from courses.forms import limit_help
+
+from .forms import TypedTextField, too_long, typed_text
 from .models import (
     MAX_ANSWER_LENGTH,
     MAX_COMMENT_LENGTH,

@@ -1,8 +1,24 @@
 """Forms the course and cohort pages share in the admin."""
 
+from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.forms.pages import CopyForm
+
+
+def limit_help(limit):
+    """A box's help text that says its limit before it is passed, in the
+    reader's language when it is read (for every app's boxes of typed text:
+    reflections, comments, accessibility feedback)."""
+
+    def text():
+        return ngettext(
+            "At most %(limit)s character.", "At most %(limit)s characters.", limit
+        ) % {"limit": number_format(limit, force_grouping=True)}
+
+    return lazy(text, str)()
 
 
 class CopyWithoutAliasForm(CopyForm):

@@ -10,14 +10,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
-from django.utils.functional import lazy
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Page
 
+from courses.forms import limit_help
 from courses.permissions import COORDINATORS
 from outbox.conf import site_url
 from outbox.rendering import preferred_languages, render_email
@@ -397,12 +396,6 @@ def feedback_throttled(request):
 FEEDBACK_LIMIT = 5000
 
 
-def feedback_limit_help():
-    return ngettext(
-        "At most %(limit)s character.", "At most %(limit)s characters.", FEEDBACK_LIMIT
-    ) % {"limit": number_format(FEEDBACK_LIMIT, force_grouping=True)}
-
-
 class FeedbackForm(forms.Form):
     # Checked here, not with ``max_length``: its ``maxlength`` attribute has
     # browsers cut pasted text without a word. The box says its limit.
@@ -410,7 +403,7 @@ class FeedbackForm(forms.Form):
         label=_("Your feedback"),
         widget=forms.Textarea,
         validators=[MaxLengthValidator(FEEDBACK_LIMIT)],
-        help_text=lazy(feedback_limit_help, str)(),
+        help_text=limit_help(FEEDBACK_LIMIT),
     )
     name = forms.CharField(
         label=_("Your name (optional)"), required=False, max_length=255
