@@ -1,4 +1,5 @@
-"""The library's pages on the public site, for everyone signed in: patterns
+"""The library's pages on the public site, for everyone signed in
+(``reads_library``: not a commissioner who takes part in no cohort): patterns
 and published stories with search and filters, a pattern with its figures
 and "Try this", a story with its thanks; and, for a reflection's author
 and the cohort's trainers, publishing a story and approving it.
@@ -6,6 +7,8 @@ and the cohort's trainers, publishing a story and approving it.
 What a story shows is decided by ``Story.objects.published``; a story not
 published is seen only by its author and the trainers who approve it, and
 anything else is a 404."""
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +25,8 @@ from django.views.decorators.http import require_http_methods
 from wagtail.search.backends import get_search_backend
 
 from assignments.models import Reflection, followed_cohorts
+from cohorts.models import Enrollment
+from courses.permissions import COMMISSIONERS
 
 from .emails import email_decision
 from .figures import pattern_figures
@@ -73,8 +78,34 @@ def reviewer_of(user, story):
     )
 
 
+def reads_library(user):
+    """Whether ``user`` reads the library: everyone signed in, but a
+    commissioner only where they also take part in a cohort or follow one.
+    Its stories are reflections, most with their authors' names; a
+    commissioner reads a course's figures and nothing about anyone."""
+    if not user.groups.filter(name=COMMISSIONERS).exists():
+        return True
+    return (
+        Enrollment.objects.active().filter(user=user).exists()
+        or followed_cohorts(user).exists()
+    )
+
+
+def for_readers(view):
+    """A library page: 404 for a signed-in person who does not read it."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not reads_library(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @login_required
 @never_cache
+@for_readers
 def index(request):
     form = SearchForm(request.GET or None)
     patterns = Pattern.objects.prefetch_related("themes")
@@ -130,6 +161,7 @@ def index(request):
 
 @login_required
 @never_cache
+@for_readers
 @require_http_methods(["GET", "HEAD", "POST"])
 def pattern(request, pattern_id):
     pattern = get_object_or_404(
@@ -177,6 +209,7 @@ def pattern(request, pattern_id):
 
 @login_required
 @never_cache
+@for_readers
 @require_http_methods(["GET", "HEAD", "POST"])
 def story(request, story_id):
     story = get_object_or_404(
@@ -185,7 +218,15 @@ def story(request, story_id):
         ),
         pk=story_id,
     )
-    is_author = story.reflection.author.user_id == request.user.pk
+    # Its author reads it while the reflection is theirs to read: not once
+    # they are withdrawn from the cohort or it is taken off the site.
+    is_author = (
+        story.reflection.author_id is not None
+        and story.reflection.author.user_id == request.user.pk
+        and Reflection.objects.visible_to(request.user)
+        .filter(pk=story.reflection_id)
+        .exists()
+    )
     published = Story.objects.published().filter(pk=story.pk).exists()
     reviewer = (
         not published
@@ -271,6 +312,7 @@ def pattern_of(reflection):
 
 @login_required
 @never_cache
+@for_readers
 @require_http_methods(["GET", "HEAD", "POST"])
 def share(request, reflection_id):
     """The author's choice to publish their reflection in the library."""

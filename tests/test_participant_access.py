@@ -11,11 +11,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from assignments.models import Comment, Reflection
+from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 
 from .factories import (
     PROMPTS,
+    commission,
     make_cohort,
+    make_commissioner,
     make_coordinator,
     make_course,
     make_participants,
@@ -42,6 +45,9 @@ ROLES = [
     # Wagtail's Editors may edit every page, cohorts included, but follow no
     # cohort: they read no reflection.
     "page_editor",
+    # The course's commissioner reads its figures in the admin: no names,
+    # no reflections, on any page.
+    "commissioner",
 ]
 
 
@@ -86,7 +92,9 @@ class ParticipantAccessTest(TestCase):
             "coordinator": make_coordinator(),
             "unpublished_cohort_participant": hidden_person.user,
             "page_editor": make_user("editor@example.fi", groups=["Editors"]),
+            "commissioner": make_commissioner(),
         }
+        commission(course, cls.users["commissioner"])
         experiment_1, experiment_2 = alpha.experiments.order_by("after_session")
         cls.alpha, cls.bravo, cls.hidden = alpha, bravo, hidden
         cls.experiment, cls.experiment_2 = experiment_1, experiment_2
@@ -328,15 +336,54 @@ class ParticipantAccessTest(TestCase):
             approved_at=timezone.now() if approved else None,
         )
 
-    def test_the_library_is_for_everyone_signed_in(self):
-        everyone = set(ROLES) - {"anonymous"}
-        self.check(self.expect(everyone), lambda c: c.get(self.library_url("index")))
+    def test_the_library_is_for_everyone_signed_in_but_commissioners(self):
+        # Its stories are reflections with their authors' names: a
+        # commissioner reads figures only.
+        from library.models import Pattern
 
-    def test_an_approved_story_is_read_by_everyone_signed_in(self):
+        readers = set(ROLES) - {"anonymous", "commissioner"}
+        self.check(self.expect(readers), lambda c: c.get(self.library_url("index")))
+        pattern = Pattern.objects.create(title="Camera on")
+        page = self.library_url("pattern", pattern.pk)
+        self.check(self.expect(readers), lambda c: c.get(page))
+
+    def test_an_approved_story_is_read_by_everyone_signed_in_but_commissioners(self):
         story = self.story(self.shared)
-        everyone = set(ROLES) - {"anonymous"}
+        readers = set(ROLES) - {"anonymous", "commissioner"}
         page = self.library_url("story", story.pk)
-        self.check(self.expect(everyone), lambda c: c.get(page))
+        self.check(self.expect(readers), lambda c: c.get(page))
+        # Nor do they thank its author (who thanks nobody for their own).
+        self.check(self.expect(readers - {"author"}), lambda c: c.post(page))
+        self.assertNotIn(
+            self.users["commissioner"], [t.user for t in story.thanks.all()]
+        )
+
+    def test_a_commissioner_taking_part_in_a_cohort_reads_the_library(self):
+        commissioner = self.users["commissioner"]
+        enrol(self.bravo, commissioner.email)
+        self.client.force_login(commissioner)
+        response = self.client.get(self.library_url("index"))
+        self.assertEqual(response.status_code, 200)
+
+    def test_a_withdrawn_author_no_longer_reads_their_story(self):
+        """As their own reflections: the cohort is not theirs to read until
+        they are enrolled again."""
+        story = self.story(self.shared, approved=False)
+        page = self.library_url("story", story.pk)
+        author = Enrollment.objects.get(user=self.users["author"], cohort=self.alpha)
+        author.withdraw(by=self.users["coordinator"])
+        self.client.force_login(self.users["author"])
+        self.assertEqual(self.client.get(page).status_code, 404)
+        Enrollment.objects.filter(pk=author.pk).update(
+            withdrawn_at=None, withdrawn_by=None
+        )
+        self.assertEqual(self.client.get(page).status_code, 200)
+
+    def test_the_author_of_a_story_of_an_unpublished_cohort_no_longer_reads_it(self):
+        story = self.story(self.hidden_shared, approved=False)
+        self.client.force_login(self.users["unpublished_cohort_participant"])
+        response = self.client.get(self.library_url("story", story.pk))
+        self.assertEqual(response.status_code, 404)
 
     def test_a_story_waiting_for_approval_is_its_authors_and_reviewers(self):
         story = self.story(self.shared, approved=False)
@@ -347,7 +394,7 @@ class ParticipantAccessTest(TestCase):
 
     def test_a_private_or_cohort_only_reflection_never_appears_in_the_library(self):
         private = self.story(self.private)  # approved, but kept for the trainers
-        for role in set(ROLES) - {"anonymous"}:
+        for role in set(ROLES) - {"anonymous", "commissioner"}:
             with self.subTest(role=role):
                 self.client.force_login(self.users[role])
                 response = self.client.get(self.library_url("index"))
