@@ -10,7 +10,11 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
 
-from cohorts.views import CohortScopedIndexView, CohortScopedViewSet
+from cohorts.views import (
+    CohortScopedIndexView,
+    CohortScopedInspectView,
+    CohortScopedViewSet,
+)
 from outbox.listing import counted
 from privacy import access
 
@@ -221,6 +225,22 @@ class NextAwaitingView(View):
         return redirect(self.review_url_name, reflection.pk)
 
 
+class ReflectionInspectView(CohortScopedInspectView):
+    """A reflection with its answers, as on the review page: the access log
+    records who opened it."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.object.author_id is not None:
+            access.record(
+                request.user,
+                access.Action.VIEW_REFLECTION,
+                self.object.author.user,
+                self.object.experiment.title,
+            )
+        return response
+
+
 class ReflectionViewSet(CohortScopedViewSet):
     """Reflections of the user's cohorts; participants write them on the site."""
 
@@ -231,6 +251,7 @@ class ReflectionViewSet(CohortScopedViewSet):
     add_to_admin_menu = False
     url_prefix = "training/reflections"
     inspect_view_enabled = True
+    inspect_view_class = ReflectionInspectView
     list_display = [
         TitleColumn(
             "experiment",

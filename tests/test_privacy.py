@@ -667,6 +667,19 @@ class AccessLogTest(PrivacyDataMixin, TestCase):
             ).exists()
         )
 
+    def test_a_trainer_opening_a_reflection_in_the_admin_listing_is_logged(self):
+        # "Inspect" in the reflections listing shows the answers as the
+        # review page does, so it is logged as the review page is.
+        self.client.force_login(self.trainer)
+        response = self.client.get(
+            reverse("reflections:inspect", args=[self.private.pk])
+        )
+
+        self.assertEqual(response.status_code, 200)
+        entry = AccessLogEntry.objects.get(action=AccessLogEntry.Action.VIEW_REFLECTION)
+        self.assertEqual((entry.actor, entry.subject), (self.trainer, self.person))
+        self.assertEqual(entry.target, self.private.experiment.title)
+
     def test_an_export_of_a_listing_is_logged(self):
         self.client.force_login(self.coordinator)
         self.client.get(reverse("enrollments:index") + "?export=csv")
