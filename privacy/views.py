@@ -95,6 +95,12 @@ def download(request, export_id):
     )
     if not export.is_ready():
         raise Http404
+    if export.subject_id != request.user.pk and not request.user.has_perm(
+        "privacy.add_dataexport"
+    ):
+        # Someone else's data: only while the requester still holds the
+        # privacy officer's role that made the export.
+        raise Http404
     access.record(request.user, access.Action.DOWNLOAD_DATA, export.subject)
     response = HttpResponse(bytes(export.archive), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'

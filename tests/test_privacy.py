@@ -251,6 +251,24 @@ class ExportTest(PrivacyDataMixin, TestCase):
             ).exists()
         )
 
+    def test_an_officer_who_lost_the_role_no_longer_downloads_anothers_data(self):
+        # The role's permissions come from a group: taken out of it, the
+        # coordinator's export of someone else's data stays theirs to read
+        # no longer, though it has not expired yet.
+        self.client.force_login(self.coordinator)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("data_exports:add"), {"email": self.person.email})
+        url = reverse("privacy:download", args=[DataExport.objects.get().pk])
+        self.assertEqual(self.client.get(url).status_code, 200)
+
+        self.coordinator.groups.clear()
+        self.coordinator = get_user_model().objects.get(pk=self.coordinator.pk)
+
+        self.assertEqual(self.client.get(url).status_code, 404)
+        # Their own data they download whatever their role.
+        __, response = self.export_as(self.coordinator)
+        self.assertEqual(response.status_code, 200)
+
     def test_a_coordinator_cannot_reach_the_account_of_anyone_using_the_admin(self):
         admin = get_user_model().objects.create_superuser(
             "root", "root@example.org", "x"
