@@ -92,12 +92,14 @@ def reads_library(user):
 
 
 def for_readers(view):
-    """A library page: 404 for a signed-in person who does not read it."""
+    """A library page, for those who read it. A commissioner (the header
+    offers everyone signed in the library) is told why not and where their
+    figures are, on every library address alike: nothing about any story."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not reads_library(request.user):
-            raise Http404
+            return render(request, "library/not_for_you.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -31,6 +31,7 @@ from .factories import (
 OK = "ok"  # shown, or done (a redirect after a post, or a refusal that says why)
 HIDDEN = "404"
 SIGN_IN = "sign in"
+REFUSED = "403"  # told why not, nothing shown
 
 ROLES = [
     "anonymous",
@@ -115,6 +116,8 @@ class ParticipantAccessTest(TestCase):
     def outcome(self, response):
         if response.status_code == 404:
             return HIDDEN
+        if response.status_code == 403:
+            return REFUSED
         if response.status_code == 401 or (
             response.status_code == 302 and "/accounts/login/" in response["Location"]
         ):
@@ -328,6 +331,11 @@ class ParticipantAccessTest(TestCase):
         with translation.override("en"):
             return reverse(f"library:{name}", args=args)
 
+    def in_library(self, allowed):
+        """``expect`` on a library page: a commissioner is told it is not
+        theirs, whatever the address, and shown nothing of it."""
+        return self.expect(allowed) | {"commissioner": REFUSED}
+
     def story(self, reflection, approved=True):
         from library.models import Story
 
@@ -342,18 +350,31 @@ class ParticipantAccessTest(TestCase):
         from library.models import Pattern
 
         readers = set(ROLES) - {"anonymous", "commissioner"}
-        self.check(self.expect(readers), lambda c: c.get(self.library_url("index")))
+        expected = self.in_library(readers)
+        self.check(expected, lambda c: c.get(self.library_url("index")))
         pattern = Pattern.objects.create(title="Camera on")
         page = self.library_url("pattern", pattern.pk)
-        self.check(self.expect(readers), lambda c: c.get(page))
+        self.check(expected, lambda c: c.get(page))
+
+    def test_a_commissioner_is_told_where_their_figures_are(self):
+        # The header offers the library to everyone signed in.
+        story = self.story(self.shared)
+        self.client.force_login(self.users["commissioner"])
+        with translation.override("fi"):
+            url = reverse("library:story", args=[story.pk])
+        response = self.client.get(url, headers={"accept-language": "fi"})
+
+        self.assertContains(response, "Tilaajana näet", status_code=403)
+        self.assertContains(response, reverse("wagtailadmin_home"), status_code=403)
+        self.assertNotContains(response, self.experiment.title, status_code=403)
 
     def test_an_approved_story_is_read_by_everyone_signed_in_but_commissioners(self):
         story = self.story(self.shared)
         readers = set(ROLES) - {"anonymous", "commissioner"}
         page = self.library_url("story", story.pk)
-        self.check(self.expect(readers), lambda c: c.get(page))
+        self.check(self.in_library(readers), lambda c: c.get(page))
         # Nor do they thank its author (who thanks nobody for their own).
-        self.check(self.expect(readers - {"author"}), lambda c: c.post(page))
+        self.check(self.in_library(readers - {"author"}), lambda c: c.post(page))
         self.assertNotIn(
             self.users["commissioner"], [t.user for t in story.thanks.all()]
         )
@@ -389,7 +410,8 @@ class ParticipantAccessTest(TestCase):
         story = self.story(self.shared, approved=False)
         page = self.library_url("story", story.pk)
         self.check(
-            self.expect({"author", "trainer", "coordinator"}), lambda c: c.get(page)
+            self.in_library({"author", "trainer", "coordinator"}),
+            lambda c: c.get(page),
         )
 
     def test_a_private_or_cohort_only_reflection_never_appears_in_the_library(self):
@@ -401,15 +423,15 @@ class ParticipantAccessTest(TestCase):
                 # The shared reflection has no story: it stays in the cohort.
                 self.assertEqual(list(response.context["page_obj"]), [])
         page = self.library_url("story", private.pk)
-        self.check(self.expect({"author"}), lambda c: c.get(page))
+        self.check(self.in_library({"author"}), lambda c: c.get(page))
 
     def test_only_the_author_publishes_a_reflection_in_the_library(self):
         page = self.library_url("share", self.shared.pk)
-        self.check(self.expect({"author"}), lambda c: c.get(page))
+        self.check(self.in_library({"author"}), lambda c: c.get(page))
         data = {"publish": "on", "anonymous": "False"}
-        self.check(self.expect({"author"}), lambda c: c.post(page, data))
+        self.check(self.in_library({"author"}), lambda c: c.post(page, data))
         draft = self.library_url("share", self.draft.pk)
-        self.check(self.expect(set()), lambda c: c.get(draft))
+        self.check(self.in_library(set()), lambda c: c.get(draft))
 
     def test_only_the_cohorts_participants_choose_its_experiments(self):
         self.alpha.experiments.filter(pk=self.experiment.pk).update(own=True)
