@@ -16,6 +16,7 @@ from django.utils.functional import classproperty
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from modelcluster.models import get_all_child_relations
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
 from wagtail.models import Orderable, Page, PageManager, PagePermissionTester
@@ -248,7 +249,28 @@ class CohortPage(Page):
             for number, session in enumerate(sessions):
                 session.sort_order = number
             page.sessions = sessions
+        if self.pk is not None:
+            self.keep_what_work_hangs_on(page)
         return page
+
+    def keep_what_work_hangs_on(self, page):
+        """Put back in ``page`` (as a revision holds it) each row it leaves
+        out that may not be removed now (``removal_problems``, as the editor
+        refuses): a revision checked when it was saved may be published
+        later, by schedule or on approval, after a reflection was written on
+        the experiment it removes or attendance was marked for the session."""
+        for relation in get_all_child_relations(self):
+            check = getattr(relation.related_model, "removal_problems", None)
+            if check is None:
+                continue
+            name = relation.get_accessor_name()
+            rows = list(getattr(page, name).all())
+            removed = relation.related_model._default_manager.filter(
+                **{relation.field.name: self}
+            ).exclude(pk__in=[row.pk for row in rows if row.pk is not None])
+            kept = [pk for pk, __ in check(removed)]
+            if kept:
+                setattr(page, name, [*rows, *removed.filter(pk__in=kept)])
 
     def plan_from_course(self, course=None):
         """Give a new cohort the course's sessions, where it has none of its

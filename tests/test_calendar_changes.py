@@ -24,7 +24,7 @@ from wagtail.models import (
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
-from assignments.models import Experiment
+from assignments.models import Experiment, Reflection
 from cohorts import conf
 from cohorts.calendar import ical
 from cohorts.emails import local_times
@@ -32,6 +32,7 @@ from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Session
 from courses.permissions import COORDINATORS
 from outbox.models import OutgoingEmail
+from outbox.scheduling import registered, run_due_jobs
 from outbox.sending import send_pending
 
 from .factories import (
@@ -44,6 +45,7 @@ from .factories import (
     make_user,
 )
 from .test_outbox import SMTPServerMixin
+from .test_progress import reflect
 
 ANNA, BERTIL = "anna@example.fi", "bertil@example.fi"
 #: The form of a session added after the three, which nothing depends on.
@@ -287,6 +289,32 @@ class PublishingTest(CalendarChangeTestCase):
         self.assertReceived(self.everyone("CANCEL", [last], 1))
         self.edit()
         self.assertReceived([])
+
+    def test_a_session_moved_to_a_past_date_leaves_the_weeks_to_come(self):
+        # Held earlier than planned, and its date corrected afterwards: the
+        # calendars that have it still to come are told when it was.
+        first = self.sessions()[0]
+        held = timezone.localtime(timezone.now() - timedelta(days=3))
+        self.edit(
+            lambda s: (
+                {
+                    "start": held.strftime("%Y-%m-%d %H:%M"),
+                    "end": (held + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M"),
+                }
+                if s.pk == first.pk
+                else {}
+            )
+        )
+        self.assertReceived(self.everyone("REQUEST", [first], 1))
+
+        # Past, it is history: nothing more about it, not to newcomers either.
+        self.edit(title="Cohort A, spring")
+        self.received()
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(self.cohort, "cecilia@example.fi", "Cecilia", "Corte")
+        self.assertReceived(
+            self.everyone("REQUEST", self.sessions()[1:], 1, ["cecilia@example.fi"])
+        )
 
     def test_unpublishing_cancels_and_publishing_again_invites_back(self):
         self.unpublish()
@@ -594,6 +622,46 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
         self.assertEqual(self.sessions()[0].title, "Opening")
         self.assertReceived(self.everyone("REQUEST", [first], 1))
 
+    def run_the_workers_jobs(self, hours_later):
+        """The periodic jobs every worker runs (no cron), ``hours_later``."""
+        later = timezone.now() + timedelta(hours=hours_later)
+        with (
+            mock.patch("django.utils.timezone.now", return_value=later),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            run_due_jobs("worker-1", now=later)
+
+    def test_the_workers_publish_a_scheduled_cohort_within_a_minute(self):
+        first = self.sessions()[0]
+        go_live = timezone.localtime(timezone.now() + timedelta(hours=1))
+        self.edit(
+            lambda s: {"title": "Opening"} if s.pk == first.pk else {},
+            go_live_at=go_live.strftime("%Y-%m-%d %H:%M"),
+        )
+        self.assertReceived([])
+
+        self.run_the_workers_jobs(2)
+
+        self.assertEqual(self.sessions()[0].title, "Opening")
+        self.assertReceived(self.everyone("REQUEST", [first], 1))
+        # Scheduled to the minute in the editor, published within it.
+        job = registered()["courses.publish_scheduled"]
+        self.assertLessEqual(job.every, timedelta(minutes=1))
+
+    def test_the_workers_unpublish_a_cohort_when_it_expires_and_cancel(self):
+        expire = timezone.localtime(timezone.now() + timedelta(hours=1))
+        self.edit(expire_at=expire.strftime("%Y-%m-%d %H:%M"))
+        self.assertReceived([])
+
+        self.run_the_workers_jobs(2)
+
+        self.assertFalse(self.page().live)
+        self.assertTrue(self.page().expired)
+        self.assertReceived(self.everyone("CANCEL", self.sessions(), 1))
+        # Published again, everyone is invited again above the cancellation.
+        self.edit(expire_at="")
+        self.assertReceived(self.everyone("REQUEST", self.sessions(), 2))
+
     def test_a_draft_of_a_live_cohort_says_nobody_is_told_until_it_is_published(
         self,
     ):
@@ -621,19 +689,15 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
         messages = [str(m) for m in self.client.get(response.url).context["messages"]]
         self.assertFalse([m for m in messages if m.startswith("Saved as a draft")])
 
-    def test_approving_a_workflow_publishes_and_sends_the_update(self):
-        # Cohorts are approved by another coordinator: a workflow on the
-        # course index with a task for the Coordinators group.
+    def submit_for_approval(self, data):
+        """Cohorts are approved by another coordinator: a workflow on the
+        course index with a task for the Coordinators group. ``data`` (the
+        edit form) is submitted by one coordinator."""
         workflow = Workflow.objects.create(name="Training approval")
         task = GroupApprovalTask.objects.create(name="Coordinator approves")
         task.groups.set([Group.objects.get(name=COORDINATORS)])
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
         WorkflowPage.objects.create(workflow=workflow, page=course_index())
-        first = self.sessions()[0]
-        page = self.page().get_latest_revision_as_object()
-        data = cohort_edit_data(
-            page, lambda s: {"title": "Opening"} if s.pk == first.pk else {}
-        )
         del data["action-publish"]
         data["action-submit"] = "submit"
         editor = make_user("editor@example.fi", groups=[COORDINATORS])
@@ -642,8 +706,9 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
             self.client.post(
                 reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]), data
             )
-        self.assertReceived([])
 
+    def approve(self):
+        """Another coordinator approves what was submitted."""
         approver = make_user("approver@example.fi", groups=[COORDINATORS])
         self.client.force_login(approver)
         state = self.page().current_workflow_task_state
@@ -657,8 +722,40 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
             )
         self.assertEqual(response.status_code, 302)
 
+    def test_approving_a_workflow_publishes_and_sends_the_update(self):
+        first = self.sessions()[0]
+        page = self.page().get_latest_revision_as_object()
+        self.submit_for_approval(
+            cohort_edit_data(
+                page, lambda s: {"title": "Opening"} if s.pk == first.pk else {}
+            )
+        )
+        self.assertReceived([])
+
+        self.approve()
+
         self.assertEqual(self.sessions()[0].title, "Opening")
         self.assertReceived(self.everyone("REQUEST", [first], 1))
+
+    def test_approving_keeps_an_experiment_written_about_while_it_waited(self):
+        second = self.page().experiments.get(after_session=2)
+        self.submit_for_approval(
+            cohort_edit_data(
+                self.page().get_latest_revision_as_object(),
+                experiment_changes=lambda e: (
+                    {"DELETE": "1"} if e.pk == second.pk else {}
+                ),
+            )
+        )
+        anna = self.page().enrollments.get(user__email=ANNA)
+        reflection = reflect(anna, second)
+
+        self.approve()
+
+        self.assertFalse(self.page().has_unpublished_changes)  # published
+        self.assertTrue(Reflection.objects.filter(pk=reflection.pk).exists())
+        self.assertIn(second, self.page().experiments.all())
+        self.assertReceived([])
 
 
 class PeopleTest(CalendarChangeTestCase):

@@ -2,8 +2,13 @@
 have chosen it or written about it: their reflections, with their comments
 and feedback, would be deleted with it."""
 
+from datetime import timedelta
+from unittest import mock
+
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
@@ -106,6 +111,25 @@ class ExperimentRemovalTest(WagtailTestUtils, TestCase):
         response = self.post(data)
         self.assertEqual(response.status_code, 200)
         self.assertTrue(Experiment.objects.filter(pk=experiment.pk).exists())
+
+    def test_a_revision_published_later_keeps_one_written_about_since(self):
+        # Removed in a revision scheduled (or sent for approval) while nobody
+        # had written about it; a reflection comes before it goes live.
+        experiment = self.experiments[-1]
+        go_live = timezone.localtime(timezone.now() + timedelta(hours=1))
+        data = self.removing(experiment)
+        data["go_live_at"] = go_live.strftime("%Y-%m-%d %H:%M")
+        self.assertEqual(self.post(data).status_code, 302)
+        reflection = reflect(self.person, experiment)
+
+        later = timezone.now() + timedelta(hours=2)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            call_command("publish_scheduled", verbosity=0)
+
+        page = CohortPage.objects.get(pk=self.cohort.pk)
+        self.assertIsNone(page.live_revision.approved_go_live_at)  # published
+        self.assertTrue(Reflection.objects.filter(pk=reflection.pk).exists())
+        self.assertIn(experiment, page.experiments.all())
 
     def test_an_experiment_nobody_has_started_is_removed(self):
         written = self.experiments[0]

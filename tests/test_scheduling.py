@@ -96,6 +96,7 @@ class PeriodicJobTests(TestCase):
             "outbox.prune": timedelta(days=1),
             "cohorts.reminders": timedelta(hours=1),
             "cohorts.trainer_access": timedelta(hours=1),
+            "courses.publish_scheduled": timedelta(minutes=1),
         }
 
         jobs = registered()

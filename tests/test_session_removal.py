@@ -5,7 +5,9 @@ they remove the session an experiment's due date comes from. A future session
 nothing depends on is removed and cancelled in calendars, as before."""
 
 from datetime import timedelta
+from unittest import mock
 
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -229,6 +231,34 @@ class FutureSessionTest(SessionRemovalTestCase):
         )
         for email in cancels:
             self.assertIn(str(self.third.uid), email.ics)
+
+    def test_a_revision_published_later_keeps_one_marked_since(self):
+        # Removed, with the experiment before it, in a revision scheduled
+        # while nothing depended on it; attendance is marked (the session
+        # moved forward and held, say) before the revision goes live.
+        go_live = timezone.localtime(timezone.now() + timedelta(hours=1))
+        data = self.removing(self.third, **{"experiments-1-DELETE": "1"})
+        data["go_live_at"] = go_live.strftime("%Y-%m-%d %H:%M")
+        self.assertEqual(self.post(data).status_code, 302)
+        mark = Attendance.objects.create(
+            session=self.third,
+            enrollment=self.cohort.enrollments.first(),
+            status="present",
+        )
+
+        later = timezone.now() + timedelta(hours=2)
+        with (
+            mock.patch("django.utils.timezone.now", return_value=later),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            call_command("publish_scheduled", verbosity=0)
+
+        self.assertTrue(Attendance.objects.filter(pk=mark.pk).exists())
+        self.assertEqual(self.sessions(), [self.first, self.second, self.third])
+        self.assertIn(self.third.uid, self.live_uids())
+        # Nobody's calendar loses it; the experiment removed with it goes.
+        self.assertEqual(emails(ics_method="CANCEL"), [])
+        self.assertEqual(self.cohort.experiments.count(), 1)
 
     def test_a_session_can_go_once_its_experiment_is_moved_before_it(self):
         data = self.removing(self.third, **{"experiments-1-after_session": "1"})

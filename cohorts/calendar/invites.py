@@ -3,14 +3,15 @@ true to their cohort.
 
 ``reconcile`` compares what each person's calendar was last sent about each
 session (``Invitation``; ``CalendarEntry`` holds the SEQUENCE and the event
-last announced) with what it should now show: the sessions, not yet ended,
-of a live cohort, for the people ``Enrollment.objects.invited()`` names. It
-sends exactly the difference: an invite or update (METHOD:REQUEST) for an
-event that is new or changed, a cancellation (METHOD:CANCEL) for one that is
-gone, nothing for one that is the same. Events are compared as calendars
-read them (the VEVENT built from the session), not as typed, so a line
-ending or a trailing space changes nothing. ``signals.py`` runs it after
-every change that can alter a calendar.
+last announced) with what it should now show: the sessions, not yet ended
+(or announced as still to come), of a live cohort, for the people
+``Enrollment.objects.invited()`` names. It sends exactly the difference:
+an invite or update (METHOD:REQUEST) for an event that is new or changed, a
+cancellation (METHOD:CANCEL) for one that is gone, nothing for one that is
+the same. Events are compared as calendars read them (the VEVENT built from
+the session), not as typed, so a line ending or a trailing space changes
+nothing. ``signals.py`` runs it after every change that can alter a
+calendar.
 
 A closed account (``is_active`` false) is sent nothing, not even a
 cancellation: its calendar stays as it was, so that closing it does not
@@ -107,9 +108,23 @@ class Plan:
     def __init__(self, cohort, user_ids, now, live, deleting=False):
         self.cohort, self.now = cohort, now
         self.scoped = user_ids is not None
-        #: Sessions that have ended are history: nothing is sent about them.
-        self.ended = {s.uid for s in cohort.sessions.all() if s.end <= now}
-        sessions = [s for s in cohort.sessions.all() if s.end > now] if live else []
+        self.entries = {
+            entry.uid: entry
+            for entry in CalendarEntry.objects.select_for_update().filter(cohort=cohort)
+        }
+        #: Sessions that have ended are history: nothing is sent about them,
+        #: unless calendars were last told of a time still to come (a session
+        #: moved to the past date it was held on): those get the update.
+        self.ended = {
+            s.uid
+            for s in cohort.sessions.all()
+            if s.end <= now and not self.announced_to_come(s.uid)
+        }
+        sessions = (
+            [s for s in cohort.sessions.all() if s.uid not in self.ended]
+            if live
+            else []
+        )
         for session in sessions:
             session.page = cohort
         self.sessions = {session.uid: session for session in sessions}
@@ -144,10 +159,6 @@ class Plan:
                 and not record.user.is_active
             )
             self.records.setdefault(record.entry.uid, []).append(record)
-        self.entries = {
-            entry.uid: entry
-            for entry in CalendarEntry.objects.select_for_update().filter(cohort=cohort)
-        }
         self.emails, self.changed_records, self.new_records = [], [], []
         self.changed_entries = []
 
@@ -174,6 +185,8 @@ class Plan:
         for user_id, user in self.people.items():
             record = records.get(user_id)
             if record is None or record.method == CANCEL:
+                if session.end <= self.now:
+                    continue  # only calendars that have it hear it is past
                 messages.append((record, Kind.INVITE, REQUEST, user.email, user))
             elif record.email.lower() != user.email.lower():
                 # A new address: the old one's calendar loses the event and
@@ -237,6 +250,15 @@ class Plan:
                 None,
                 entry.fingerprint,
             )
+
+    def announced_to_come(self, uid):
+        entry = self.entries.get(uid)
+        return (
+            entry is not None
+            and bool(entry.event)
+            and entry.cancelled_at is None
+            and not self.has_ended(entry)
+        )
 
     def has_ended(self, entry):
         end = entry.event.get("end")
