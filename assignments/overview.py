@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import (
     gettext,
     ngettext,
@@ -262,7 +263,8 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         return reverse(self.index_results_url_name, args=[self.course.pk])
 
     def get_filename(self):
-        return f"overview-{self.course.slug}-{timezone.localdate():%Y-%m-%d}"
+        name = slugify(self.page_title)  # in the reader's language, a-z only
+        return f"{name}-{self.course.slug}-{timezone.localdate():%Y-%m-%d}"
 
     def get_base_queryset(self):
         return CohortPage.objects.child_of(self.course).annotate(

@@ -88,6 +88,8 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
                 _("Next reflection awaiting feedback"),
                 reverse(self.review_url_name, args=[self.next_reflection.pk]),
                 icon_name="arrow-right",
+                # The page's own link below the form is there on a phone.
+                classname="virtu-header-shortcut",
             )
         ]
 

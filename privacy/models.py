@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.text import format_lazy
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Page
@@ -69,9 +70,12 @@ class DataExport(models.Model):
 
     @property
     def file_name(self):
-        # The day the page names it by, in local time, not UTC's.
+        """'henkilotiedot-12-20261207.zip': in the reader's language, in
+        letters any system takes, and by the day the page names it by (local
+        time, not UTC's)."""
         day = timezone.localtime(self.requested_at)
-        return f"personal-data-{self.subject_id}-{day:%Y%m%d}.zip"
+        name = slugify(gettext("Personal data"))
+        return f"{name}-{self.subject_id}-{day:%Y%m%d}.zip"
 
 
 class ErasureRequestQuerySet(models.QuerySet):

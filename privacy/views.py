@@ -20,6 +20,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -103,7 +104,7 @@ def download(request, export_id):
         raise Http404
     access.record(request.user, access.Action.DOWNLOAD_DATA, export.subject)
     response = HttpResponse(bytes(export.archive), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    response["Content-Disposition"] = content_disposition_header(True, export.file_name)
     return response
 
 

@@ -258,11 +258,11 @@ class PublishingTest(CalendarChangeTestCase):
             "(Europe/Helsinki)",
         )
         when = texts[BERTIL].index(
-            "måndag 15 mars 2027 kl. 09:00–12:30 (Europe/Stockholm)"
+            "måndag 15 mars 2027 kl. 9.00–12.30 (Europe/Stockholm)"
         )
         self.assertEqual(
             texts[BERTIL][when + 1],
-            "Finländsk tid: måndag 15 mars 2027 kl. 10:00–13:30 (Europe/Helsinki)",
+            "Finländsk tid: måndag 15 mars 2027 kl. 10.00–13.30 (Europe/Helsinki)",
         )
         [html, *__] = [
             message.get_body(("html",)).get_content()

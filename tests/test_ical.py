@@ -629,12 +629,12 @@ class CohortPageTest(CalendarTestCase, WagtailTestUtils):
         self.assertEqual(
             times[:2],
             [
-                ("2027-01-11T07:00:00+00:00", "11. tammikuuta 2027 kello 9.00"),
+                ("2027-01-11T07:00:00+00:00", "11. tammikuuta 2027 klo 9.00"),
                 ("2027-01-11T10:30:00+00:00", "12.30"),
             ],
         )
         self.assertEqual(
-            times[6], ("2027-06-07T06:00:00+00:00", "7. kesäkuuta 2027 kello 9.00")
+            times[6], ("2027-06-07T06:00:00+00:00", "7. kesäkuuta 2027 klo 9.00")
         )
         links = {
             a["href"] for a in self.get_soup(response.content).select("a[download]")

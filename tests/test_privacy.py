@@ -226,7 +226,7 @@ class ExportTest(PrivacyDataMixin, TestCase):
             __, response = self.export_as(self.person)
 
         self.assertIn(
-            f'filename="personal-data-{self.person.pk}-20261207.zip"',
+            f'filename="henkilotiedot-{self.person.pk}-20261207.zip"',
             response["Content-Disposition"],
         )
 
@@ -364,7 +364,7 @@ class ExportPageTest(PrivacyDataMixin, TestCase):
 
         page, data = self.read_export("fi")
 
-        self.assertIn("16. kesäkuuta 2025 kello 13.28", shown_under(page, "Lähetetty"))
+        self.assertIn("16. kesäkuuta 2025 klo 13.28", shown_under(page, "Lähetetty"))
         self.assertNotIn("2025-06-16T10:28", page.text)
         rows = {s["model"]: s["rows"] for s in data["data"]}
         submitted = [r["submitted_at"] for r in rows["assignments.Reflection"]]
@@ -372,7 +372,7 @@ class ExportPageTest(PrivacyDataMixin, TestCase):
 
         page, __ = self.read_export("fi", time_zone="Asia/Tokyo")
 
-        self.assertIn("16. kesäkuuta 2025 kello 19.28", shown_under(page, "Lähetetty"))
+        self.assertIn("16. kesäkuuta 2025 klo 19.28", shown_under(page, "Lähetetty"))
 
     def test_the_date_of_the_export_ends_its_sentence_with_one_full_stop(self):
         now = datetime(2025, 6, 16, 14, 5, tzinfo=UTC)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
+from wagtail.users.models import UserProfile
 
 from assignments.models import Comment, Reflection
 from cohorts.enrolment import enrol
@@ -84,6 +85,29 @@ MEASURE = """
   }
   return problems.slice(0, 10);
 }
+"""
+
+#: Buttons and button-like links whose label is cut off: wider than the
+#: button (the admin's buttons keep to one line and hide what does not
+#: fit), or reaching past the edge of a box that hides its overflow.
+CUT_LABELS = """
+() => [...document.querySelectorAll("button, a.button")]
+  .filter((el) => {
+    const rect = el.getBoundingClientRect();
+    if (rect.width <= 1 || getComputedStyle(el).visibility === "hidden") return false;
+    if (el.scrollWidth > el.clientWidth + 1) return true;
+    for (let box = el.parentElement; box; box = box.parentElement) {
+      const x = getComputedStyle(box).overflowX;
+      const edge = box.getBoundingClientRect();
+      if ((x === "hidden" || x === "clip") &&
+          (rect.right > edge.right + 1 || rect.left < edge.left - 1)) return true;
+    }
+    return false;
+  })
+  .map((el) => {
+    const right = Math.round(el.getBoundingClientRect().right);
+    return `${el.textContent.trim()}: ${right}px`;
+  })
 """
 
 #: A wide table's box scrolled to its far end: how far it scrolled, and
@@ -418,6 +442,25 @@ class AdminLayoutTests(LayoutTestCase):
             self.check_layout(page, "attendance", width, within="main")
             with self.subTest(width=width):
                 self.check_wide_table(page, width)
+
+    def test_the_review_page_fits_a_phone_in_swedish(self):
+        """Swedish labels are the longest ("Spara responsen och öppna
+        nästa", "Nästa reflektion som väntar på respons"): on a phone they
+        wrap instead of being cut off at the button's edge."""
+        profile = UserProfile.get_for_user(self.coordinator)
+        profile.preferred_language = "sv"
+        profile.save()
+        # Another reflection awaiting feedback, so the page leads to it.
+        self.reflection(self.anna, self.first_experiment, "Ran a meeting.")
+        page = self.new_page("sv")
+        self.log_in(page, self.coordinator)
+        path = reverse("reflections:review", args=[self.shared.pk])
+        for width in (320, 390):
+            self.open(page, path, width)
+            expect(page.locator("html")).to_have_attribute("lang", "sv")
+            self.check_layout(page, "review", width)
+            with self.subTest(width=width):
+                self.assertEqual(page.evaluate(CUT_LABELS), [])
 
     def test_the_cohorts_and_enrolments_lists_scroll_in_their_box_on_a_phone(self):
         """Whether someone has been withdrawn is the enrolments list's last

@@ -217,6 +217,8 @@ LANGUAGES = [
 ]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way of writing each kind of date and time in Finnish and Swedish.
+FORMAT_MODULE_PATH = ["virtu.formats"]
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True
