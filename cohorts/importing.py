@@ -24,7 +24,7 @@ from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from . import audit
 from .calendar.invites import reconcile
@@ -73,6 +73,12 @@ COLUMNS = {
     "role": ["role", "rooli", "roll"],
 }
 REQUIRED_COLUMNS = ["name", "email"]
+#: A column as a missing one is named to the coordinator: a heading that the
+#: import accepts in their language.
+COLUMN_LABELS = {
+    "name": pgettext_lazy("import column", "name"),
+    "email": pgettext_lazy("import column", "email"),
+}
 
 #: Role names in the three languages; an empty cell means participant.
 ROLES = {
@@ -262,7 +268,10 @@ def _columns(header, line):
                         "The first row has no “%(column)s” column. Accepted names "
                         "for it: %(names)s."
                     )
-                    % {"column": column, "names": ", ".join(COLUMNS[column])},
+                    % {
+                        "column": COLUMN_LABELS[column],
+                        "names": ", ".join(COLUMNS[column]),
+                    },
                     line,
                 )
             )
@@ -564,7 +573,16 @@ def describe(counts):
 class ImportForm(forms.Form):
     """Chooses a cohort and a file; valid only when every row of the file is."""
 
-    cohort = CohortChoiceField(label=gettext_lazy("Cohort"), queryset=None)
+    cohort = CohortChoiceField(
+        label=gettext_lazy("Cohort"),
+        queryset=None,
+        # Many people are emailed at the press of one button: say so first.
+        help_text=gettext_lazy(
+            "Everyone in the file is emailed a welcome and the invitations to "
+            "the sessions as soon as they are imported into a published "
+            "cohort, or when a draft cohort is published."
+        ),
+    )
     file = forms.FileField(
         label=gettext_lazy("File"),
         validators=[FileExtensionValidator(EXTENSIONS)],

@@ -44,6 +44,7 @@ def page_crumb(user, page):
 
 
 class CourseIndexView(IndexView):
+    results_template_name = "courses/admin/course_results.html"
     paginator_class = counted(
         ngettext_lazy("%(count)s course", "%(count)s courses", "count")
     )

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 
 from outbox.scheduling import PeriodicJob
@@ -16,3 +18,10 @@ def publishing_jobs():
             "courses.publish_scheduled", timedelta(minutes=1), publish_scheduled
         )
     ]
+
+
+@hooks.register("insert_global_admin_css")
+def training_admin_css():
+    return format_html(
+        '<link rel="stylesheet" href="{}">', static("courses/admin/admin.css")
+    )

@@ -1,9 +1,12 @@
 """Creating and editing cohorts through the Wagtail admin page forms."""
 
+import csv
+import io
 import json
 import re
 from datetime import UTC, date, datetime
 
+import openpyxl
 from django.contrib.auth.models import Group
 from django.test import TestCase
 from django.urls import reverse
@@ -27,6 +30,7 @@ from .factories import (
     make_trainer,
     make_user,
 )
+from .test_progress import reflect
 
 
 def session(title, start, end, meeting_url="https://meet.example.fi/room", **extra):
@@ -599,6 +603,77 @@ class WithdrawFromListingTests(CohortAdminTestCase):
             ),
             withdraw_link["href"],
         )
+
+
+class ListingExportTests(CohortAdminTestCase):
+    """A coordinator's export says what the listing says, in their language:
+    a role as "Osallistuja", not the code "participant" stored for it."""
+
+    def test_enrolment_export_names_the_role_in_the_coordinators_language(self):
+        UserProfile.objects.filter(user=self.coordinator).update(
+            preferred_language="fi"
+        )
+        cohort = make_cohort(self.course)
+        enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+        enrol(cohort, "tiina@example.fi", "Tiina", "Tamm", role=Enrollment.Role.TRAINER)
+
+        for export_format in ["csv", "xlsx"]:
+            with self.subTest(format=export_format):
+                response = self.client.get(
+                    reverse("enrollments:index"),
+                    {"cohort": cohort.pk, "export": export_format},
+                )
+                rows = exported_rows(response, export_format)
+                role = rows[0].index("Rooli")
+                self.assertEqual(
+                    sorted(row[role] for row in rows[1:]),
+                    ["Osallistuja", "Valmentaja"],
+                )
+
+    def test_enrolment_export_gives_times_in_local_time_to_the_minute(self):
+        cohort = make_cohort(self.course)
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+        withdraw(anna, by=self.coordinator)
+        Enrollment.objects.filter(pk=anna.pk).update(
+            withdrawn_at=utc(2027, 3, 15, 7, 0)
+        )
+
+        for export_format, expected in [
+            ("csv", "2027-03-15 09:00"),
+            ("xlsx", datetime(2027, 3, 15, 9, 0)),
+        ]:
+            with self.subTest(format=export_format):
+                response = self.client.get(
+                    reverse("enrollments:index"),
+                    {"cohort": cohort.pk, "export": export_format},
+                )
+                heading, row = exported_rows(response, export_format)
+                self.assertEqual(row[heading.index("Withdrawn")], expected)
+
+    def test_reflection_export_says_yes_or_no_in_the_coordinators_language(self):
+        UserProfile.objects.filter(user=self.coordinator).update(
+            preferred_language="fi"
+        )
+        cohort = make_cohort(self.course)
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+        reflect(anna, cohort.experiments.first(), is_late=True)
+
+        response = self.client.get(
+            reverse("reflections:index"), {"cohort": cohort.pk, "export": "csv"}
+        )
+
+        heading, row = exported_rows(response, "csv")
+        self.assertEqual(row[heading.index("Myöhässä")], "Kyllä")
+        self.assertEqual(row[heading.index("Tila")], "Lähetetty")
+
+
+def exported_rows(response, export_format):
+    """The rows of a CSV or XLSX export, its heading first."""
+    content = b"".join(response.streaming_content)
+    if export_format == "csv":
+        return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 class DeleteCohortTests(CohortAdminTestCase):

@@ -85,3 +85,20 @@ class CoursePlanEditorTests(WagtailTestUtils, TestCase):
 
         self.assertEqual(self.post_plan([210, 240, 180]).status_code, 302)
         self.assertEqual(self.planned_lengths(), [210, 240, 180])
+
+
+class CourseListingTests(WagtailTestUtils, TestCase):
+    def test_listing_scrolls_sideways_in_a_labelled_box_the_keyboard_reaches(self):
+        # The admin clips its content at the window's edge: on a phone the
+        # courses' status column was cut off and could not be reached.
+        make_course()
+        self.client.force_login(make_coordinator())
+
+        soup = self.get_soup(self.client.get(reverse("courses:index")).content)
+
+        table = soup.select_one("table.listing")
+        box = table.find_parent(class_="virtu-scroll")
+        self.assertIsNotNone(box)
+        self.assertEqual(box["role"], "region")
+        self.assertEqual(box["tabindex"], "0")
+        self.assertIn("scroll sideways", box["aria-label"])

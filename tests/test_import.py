@@ -603,6 +603,29 @@ class ImportBadFileTest(ImportViewTestCase):
         self.assertTrue(problem.startswith("Line 1: The first row has no “email”"))
         self.assertEqual(Enrollment.objects.count(), 0)
 
+    def test_form_says_that_importing_emails_everyone_in_the_file(self):
+        response = self.client.get(reverse("enrollments:import"))
+
+        help_text = self.get_soup(response.content).select_one("#id_cohort-helptext")
+        self.assertIsNotNone(help_text)
+        self.assertIn("emailed a welcome and the invitations", help_text.get_text())
+
+    def test_missing_column_is_named_in_the_coordinators_language(self):
+        """A Finnish coordinator is told which heading to add in Finnish
+        (one the import accepts), not the program's English name for it."""
+        finn = make_user("kaisa@example.fi", groups=[COORDINATORS], language="fi")
+        self.client.force_login(finn)
+
+        response = self.post(
+            csv_file(
+                [["etunimi", "sukunimi", "sähköposti"], ["Anna", "Aalto", "a@x.fi"]]
+            )
+        )
+
+        [problem] = self.listed_problems(response)
+        self.assertIn("”nimi”", problem)
+        self.assertNotIn("name”", problem)
+
     def test_wrong_kind_of_file_is_a_form_error(self):
         response = self.post(SimpleUploadedFile("people.xls", b"\xd0\xcf\x11\xe0"))
 

@@ -462,15 +462,17 @@ class AdminLayoutTests(LayoutTestCase):
             with self.subTest(width=width):
                 self.assertEqual(page.evaluate(CUT_LABELS), [])
 
-    def test_the_cohorts_and_enrolments_lists_scroll_in_their_box_on_a_phone(self):
+    def test_the_courses_cohorts_and_enrolments_lists_scroll_in_their_box(self):
         """Whether someone has been withdrawn is the enrolments list's last
-        column: on a phone the lists scroll sideways in their own box
-        instead of being cut off at the window's edge."""
+        column, and a course's state the courses list's: on a phone the
+        lists scroll sideways in their own box instead of being cut off at
+        the window's edge."""
         page = self.new_page("fi")
         self.log_in(page, self.coordinator)
         for name, path in [
             ("enrolments", reverse("enrollments:index") + f"?cohort={self.cohort.pk}"),
             ("cohorts", reverse("cohorts:index")),
+            ("courses", reverse("courses:index")),
         ]:
             for width in (320, 390):
                 self.open(page, path, width)
