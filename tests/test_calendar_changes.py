@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 import icalendar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -603,25 +602,6 @@ class RevisionTest(CalendarChangeTestCase):
 
 
 class ScheduledAndWorkflowTest(CalendarChangeTestCase):
-    def test_a_scheduled_publish_sends_the_update_when_it_goes_live(self):
-        first = self.sessions()[0]
-        go_live = timezone.localtime(timezone.now() + timedelta(hours=1))
-        self.edit(
-            lambda s: {"title": "Opening"} if s.pk == first.pk else {},
-            go_live_at=go_live.strftime("%Y-%m-%d %H:%M"),
-        )
-        self.assertReceived([])
-
-        two_hours_later = timezone.now() + timedelta(hours=2)
-        with (
-            mock.patch("django.utils.timezone.now", return_value=two_hours_later),
-            self.captureOnCommitCallbacks(execute=True),
-        ):
-            call_command("publish_scheduled", verbosity=0)
-
-        self.assertEqual(self.sessions()[0].title, "Opening")
-        self.assertReceived(self.everyone("REQUEST", [first], 1))
-
     def run_the_workers_jobs(self, hours_later):
         """The periodic jobs every worker runs (no cron), ``hours_later``."""
         later = timezone.now() + timedelta(hours=hours_later)
