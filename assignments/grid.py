@@ -7,9 +7,7 @@ from collections import OrderedDict
 import django_filters
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -345,8 +343,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         return reverse(self.index_results_url_name, args=[self.cohort.pk])
 
     def get_filename(self):
-        name = slugify(self.page_title)  # in the reader's language, a-z only
-        return f"{name}-{self.cohort.slug}-{timezone.localdate():%Y-%m-%d}"
+        return self.dated_filename(self.page_title, self.cohort.slug)
 
     def get_filterset_kwargs(self):
         return {

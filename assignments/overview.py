@@ -13,9 +13,7 @@ from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.text import slugify
 from django.utils.translation import (
     gettext,
     ngettext,
@@ -263,8 +261,7 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         return reverse(self.index_results_url_name, args=[self.course.pk])
 
     def get_filename(self):
-        name = slugify(self.page_title)  # in the reader's language, a-z only
-        return f"{name}-{self.course.slug}-{timezone.localdate():%Y-%m-%d}"
+        return self.dated_filename(self.page_title, self.course.slug)
 
     def get_base_queryset(self):
         return CohortPage.objects.child_of(self.course).annotate(

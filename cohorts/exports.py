@@ -6,6 +6,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
@@ -53,6 +54,14 @@ class SafeSpreadsheetExportMixin:
 
     #: The lookup from an exported row to its cohort, if rows have one.
     export_cohort_path = None
+
+    def dated_filename(self, what, *parts):
+        """'framsteg-ryhma-a-2026-12-07': what the file holds (``what``, in
+        the reader's language, put in letters any system takes), ``parts``
+        as given (a page's slug), and today's date in local time."""
+        return "-".join(
+            [str(slugify(what)), *parts, f"{timezone.localdate():%Y-%m-%d}"]
+        )
 
     #: Times in local time, not Wagtail's UTC: a date-time cell in XLSX, and
     #: in CSV as the pages write it ("16.3.2027 9.00"); yes and no in words.

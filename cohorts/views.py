@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.text import capfirst, slugify
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
@@ -47,19 +47,20 @@ class CohortScopedIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     def get_filename(self):
         """'anmalningar-2026-12-07': what the listing holds, in the reader's
         language and letters any system takes, not the table's name."""
-        name = slugify(self.model._meta.verbose_name_plural)
-        return f"{name}-{timezone.localdate():%Y-%m-%d}"
+        return self.dated_filename(self.model._meta.verbose_name_plural)
+
+    @cached_property
+    def choice_fields(self):
+        """The model's fields of choices, by name (read once for an export,
+        not for every row)."""
+        return {f.name for f in self.model._meta.concrete_fields if f.choices}
 
     def to_row_dict(self, item):
         """A choice by its name in the reader's language ("Osallistuja"),
         not the value stored ("participant")."""
         row = super().to_row_dict(item)
-        for name in row:
-            field = next(
-                (f for f in self.model._meta.concrete_fields if f.name == name), None
-            )
-            if field is not None and field.choices:
-                row[name] = getattr(item, f"get_{name}_display")()
+        for name in self.choice_fields.intersection(row):
+            row[name] = getattr(item, f"get_{name}_display")()
         return row
 
     def get_base_queryset(self):

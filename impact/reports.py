@@ -12,9 +12,7 @@ from collections import OrderedDict
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -187,8 +185,7 @@ class ImpactReportView(
         return rows
 
     def get_filename(self):
-        name = slugify(self.page_title)  # in the reader's language, a-z only
-        return f"{name}-{self.about.slug}-{timezone.localdate():%Y-%m-%d}"
+        return self.dated_filename(self.page_title, self.about.slug)
 
 
 class CohortImpactView(ImpactReportView):
