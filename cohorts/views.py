@@ -24,6 +24,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 
+from courses.exports import ModelListingExportMixin
 from courses.views import PageListingMenuItem
 from outbox.listing import counted
 from privacy import access
@@ -38,30 +39,13 @@ from .models import Attendance, CohortPage, Enrollment, RetentionReview, Session
 from .permissions import cohorts_for_user
 
 
-class CohortScopedIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
+class CohortScopedIndexView(
+    ModelListingExportMixin, SafeSpreadsheetExportMixin, generic.IndexView
+):
     """A listing of only the objects of the cohorts the user may see, with
     exports in which their text cannot turn into formulas."""
 
     results_template_name = "cohorts/admin/index_results.html"
-
-    def get_filename(self):
-        """'anmalningar-2026-12-07': what the listing holds, in the reader's
-        language and letters any system takes, not the table's name."""
-        return self.dated_filename(self.model._meta.verbose_name_plural)
-
-    @cached_property
-    def choice_fields(self):
-        """The model's fields of choices, by name (read once for an export,
-        not for every row)."""
-        return {f.name for f in self.model._meta.concrete_fields if f.choices}
-
-    def to_row_dict(self, item):
-        """A choice by its name in the reader's language ("Osallistuja"),
-        not the value stored ("participant")."""
-        row = super().to_row_dict(item)
-        for name in self.choice_fields.intersection(row):
-            row[name] = getattr(item, f"get_{name}_display")()
-        return row
 
     def get_base_queryset(self):
         return self.permission_policy.in_users_cohorts(

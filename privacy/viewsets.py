@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import CreateView, EditView
+from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from courses.exports import ModelListingExportMixin
 from signin.links import can_reach_admin
 
-from . import erasure
+from . import access, erasure
 from .models import (
     AccessibilityFeedback,
     AccessLogEntry,
@@ -130,6 +131,21 @@ class ErasureDecisionForm(WagtailAdminModelForm):
         State = ErasureRequest.State
         if decision == "approve" and self.instance.state != State.REQUESTED:
             raise forms.ValidationError(_("Only a waiting request can be approved."))
+        # The person may have asked on their own data page: an erasure of
+        # someone who uses the admin closes an account that only a superuser
+        # may reach, as on the form that enters one.
+        if (
+            decision == "approve"
+            and self.instance.subject is not None
+            and can_reach_admin(self.instance.subject)
+            and not getattr(self.for_user, "is_superuser", False)
+        ):
+            raise forms.ValidationError(
+                _(
+                    "Only a superuser can export or erase the data of someone "
+                    "who uses the admin."
+                )
+            )
         if decision == "withdraw" and not self.instance.can_withdraw:
             raise forms.ValidationError(_("The erasure has already begun."))
         return decision
@@ -181,8 +197,24 @@ class ErasureRequestViewSet(ModelViewSet):
         return ErasureDecisionForm if for_update else ErasureRequestForm
 
 
+class AccessLogIndexView(ModelListingExportMixin, IndexView):
+    """The access log, exported for a person who asks who has read their
+    data: in the officer's language and local time, no cell a formula (the
+    names are the people's own), and the export itself logged."""
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        response = super().as_spreadsheet(queryset, spreadsheet_format)
+        access.record(
+            self.request.user,
+            access.Action.EXPORT_LISTING,
+            target=str(self.get_page_title()),
+        )
+        return response
+
+
 class AccessLogViewSet(ModelViewSet):
     model = AccessLogEntry
+    index_view_class = AccessLogIndexView
     icon = "history"
     menu_label = _("Access log")
     url_prefix = "privacy/access-log"

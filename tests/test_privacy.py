@@ -1,6 +1,7 @@
 """Privacy: the registry of personal data, a person's export, erasure that
 leaves the cohort's discussion readable, and the access log."""
 
+import csv
 import io
 import json
 import zipfile
@@ -512,6 +513,33 @@ class ErasureTest(SMTPServerMixin, PrivacyDataMixin, TestCase):
         self.assertEqual(request.state, ErasureRequest.State.APPROVED)
         return request
 
+    def test_only_a_superuser_approves_the_erasure_of_someone_using_the_admin(self):
+        # A trainer asks on their own data page; a privacy officer who is no
+        # superuser may not close an account that reaches the admin.
+        self.client.force_login(self.trainer)
+        self.client.post(reverse("privacy:request_erasure"))
+        request = ErasureRequest.objects.get(subject=self.trainer)
+        url = reverse("erasure_requests:edit", args=[request.pk])
+        self.client.force_login(self.coordinator)
+
+        response = self.client.post(url, {"decision": "approve"})
+
+        self.assertContains(
+            response,
+            "Only a superuser can export or erase the data of someone "
+            "who uses the admin.",
+        )
+        request.refresh_from_db()
+        self.assertEqual(request.state, ErasureRequest.State.REQUESTED)
+        # A superuser may approve it.
+        admin = User.objects.create_superuser("root", "root@example.org", "x")
+        self.client.force_login(admin)
+        response = self.client.post(url, {"decision": "approve"})
+        self.assertEqual(response.status_code, 302)
+        request.refresh_from_db()
+        self.assertEqual(request.state, ErasureRequest.State.APPROVED)
+        self.assertEqual(request.approved_by, admin)
+
     def erase(self, request):
         """Run the erasure after its cool-off, as the periodic job does,
         letting the outbox send what it queued, until it is done."""
@@ -702,6 +730,44 @@ class AccessLogTest(PrivacyDataMixin, TestCase):
         self.client.force_login(self.coordinator)
         self.client.get(reverse("enrollments:index") + "?export=csv")
 
+        self.assertTrue(
+            AccessLogEntry.objects.filter(
+                actor=self.coordinator, action=AccessLogEntry.Action.EXPORT_LISTING
+            ).exists()
+        )
+
+    def test_the_log_exports_in_the_readers_words_and_local_time(self):
+        # A person who asks who has read their data gets the log as a file:
+        # in the officer's language, Helsinki time, no name a formula.
+        User.objects.filter(pk=self.other.user_id).update(
+            first_name='=HYPERLINK("http://example.com")'
+        )
+        self.client.force_login(self.other.user)
+        self.client.get(reverse("participant:shared_reflection", args=[self.shared.pk]))
+        AccessLogEntry.objects.update(timestamp=datetime(2026, 3, 16, 7, 5, tzinfo=UTC))
+        UserProfile.objects.update_or_create(
+            user=self.coordinator, defaults={"preferred_language": "fi"}
+        )
+        self.client.force_login(self.coordinator)
+
+        response = self.client.get(reverse("access_log:index") + "?export=csv")
+        text = b"".join(response.streaming_content).decode("utf-8")
+
+        self.assertEqual(
+            response["Content-Disposition"],
+            f'attachment; filename="kayttoloki-{timezone.localdate():%Y-%m-%d}.csv"',
+        )
+        rows = list(csv.reader(io.StringIO(text)))
+        self.assertEqual(rows[0], ["Aika", "Kuka", "Toiminto", "Kenen tiedot", "Mitä"])
+        self.assertEqual(
+            rows[1][:3],
+            [
+                "16.3.2026 9.05",
+                '\'=HYPERLINK("http://example.com") Otherperson',
+                "Luki toisen henkilön reflektion",
+            ],
+        )
+        # The export is itself in the log.
         self.assertTrue(
             AccessLogEntry.objects.filter(
                 actor=self.coordinator, action=AccessLogEntry.Action.EXPORT_LISTING

@@ -1,4 +1,4 @@
-"""The XLSX workbooks the exports stream (cohorts/xlsx.py), read back by
+"""The XLSX workbooks the exports stream (courses/xlsx.py), read back by
 openpyxl, and checked part by part as a ZIP of well-formed XML."""
 
 import datetime
@@ -11,7 +11,7 @@ import openpyxl
 from django.test import SimpleTestCase
 from python_calamine import CalamineWorkbook
 
-from cohorts.xlsx import MAX_CELL_TEXT, ROWS_PER_CHUNK, stream_xlsx
+from courses.xlsx import MAX_CELL_TEXT, ROWS_PER_CHUNK, stream_xlsx
 
 
 def workbook(headings, rows, name="Sheet1"):
