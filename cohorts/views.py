@@ -19,6 +19,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.views.pages.choose_parent import ChooseParentView
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
@@ -398,9 +399,24 @@ class CohortIndexView(PageIndexView):
         )
 
 
+class ChooseCourseView(ChooseParentView):
+    """Adding a cohort where there are several courses: Wagtail asks for a
+    "parent page"; a coordinator chooses the course the cohort is run for."""
+
+    page_title = _("Choose the course")
+
+    def get_form(self):
+        form = super().get_form()
+        field = form.fields["parent_page"]
+        field.label = _("Course")
+        field.help_text = _("The new cohort is run for this course.")
+        return form
+
+
 class CohortListingViewSet(PageListingViewSet):
     model = CohortPage
     index_view_class = CohortIndexView
+    choose_parent_view_class = ChooseCourseView
     icon = "group"
     menu_label = _("Cohorts")
     menu_item_class = PageListingMenuItem

@@ -105,6 +105,33 @@ class CreateCohortTest(CohortAdminTestCase):
         response = self.client.get(self.add_url())
         self.assertEqual(response.status_code, 200)
 
+    def test_adding_a_cohort_asks_for_its_course_in_the_coordinators_words(self):
+        # With two courses Wagtail asks where the new page goes; Finnish
+        # Wagtail has no words for its "Choose parent".
+        second = make_course("Etätyön johtaminen")
+        UserProfile.objects.update_or_create(
+            user=self.coordinator, defaults={"preferred_language": "fi"}
+        )
+        url = reverse("cohorts:choose_parent")
+
+        page = self.get_soup(self.client.get(url).content)
+
+        self.assertEqual(
+            page.find("h1").get_text(strip=True), "Valitse valmennus: Ryhmä"
+        )
+        label = page.find("label", attrs={"for": "id_parent_page"})
+        self.assertEqual(label.get_text(strip=True), "Valmennus*")
+        self.assertIn("Uusi ryhmä on tämän valmennuksen ryhmä.", page.text)
+        self.assertNotIn("Choose parent", page.text)
+        # The chosen course is where the new cohort's form opens.
+        response = self.client.post(url, {"parent_page": second.pk})
+        self.assertRedirects(
+            response,
+            reverse(
+                "wagtailadmin_pages:add", args=("cohorts", "cohortpage", second.pk)
+            ),
+        )
+
     def test_new_cohort_form_shows_the_planned_sessions_before_the_first_save(self):
         response = self.client.get(self.add_url() + "?start_date=2027-01-11")
         values = form_values(self.get_soup(response.content))
