@@ -208,7 +208,17 @@ class EnrollmentIndexView(CohortScopedIndexView):
             # From a listing filtered to one cohort, import into that cohort.
             if (cohort := self.request.GET.get("cohort", "")).isdigit():
                 url += "?" + urlencode({"cohort": cohort})
-            buttons.append(HeaderButton(_("Import from file"), url, icon_name="upload"))
+            label = _("Import from file")
+            buttons.append(
+                HeaderButton(
+                    label,
+                    url,
+                    icon_name="upload",
+                    # Its icon alone on a phone, where both labels do not fit.
+                    classname="virtu-header-icon",
+                    attrs={"title": label},
+                )
+            )
         return buttons
 
 

@@ -89,9 +89,10 @@ MEASURE = """
 
 #: Buttons and button-like links whose label is cut off: wider than the
 #: button (the admin's buttons keep to one line and hide what does not
-#: fit), or reaching past the edge of a box that hides its overflow.
+#: fit), or reaching past the edge of a box that hides its overflow; those
+#: the selector given finds, if one is.
 CUT_LABELS = """
-() => [...document.querySelectorAll("button, a.button")]
+(selector) => [...document.querySelectorAll(selector || "button, a.button")]
   .filter((el) => {
     const rect = el.getBoundingClientRect();
     if (rect.width <= 1 || getComputedStyle(el).visibility === "hidden") return false;
@@ -466,7 +467,7 @@ class AdminLayoutTests(LayoutTestCase):
         """Whether someone has been withdrawn is the enrolments list's last
         column, and a course's state the courses list's: on a phone the
         lists scroll sideways in their own box instead of being cut off at
-        the window's edge."""
+        the window's edge, and so are none of the buttons above them."""
         page = self.new_page("fi")
         self.log_in(page, self.coordinator)
         for name, path in [
@@ -480,6 +481,9 @@ class AdminLayoutTests(LayoutTestCase):
                 with self.subTest(name=name, width=width):
                     box = page.locator("#listing-results [role=region][tabindex='0']")
                     self.assertEqual(box.evaluate(LAST_HEADING_AFTER_SCROLL), True)
+                    # The header's buttons ("Tuo tiedostosta" beside "Lisää
+                    # ilmoittautuminen") are all within reach.
+                    self.assertEqual(page.evaluate(CUT_LABELS, "header a.button"), [])
 
     def test_long_lists_of_options_fit_a_phone(self):
         """The time zones and the cohorts' names are longer than a phone is
