@@ -12,6 +12,7 @@ from cohorts.views import (
 )
 from courses.views import CourseListingViewSet
 from outbox.views import OutgoingEmailViewSet
+from signin.header import HeaderLink
 
 from .calendar import announce_due_times, due_events, experiments_to_bring
 from .emails import Kind
@@ -107,3 +108,8 @@ def training_listing_buttons(page, user, next_url=None):
 @hooks.register("construct_homepage_panels")
 def add_awaiting_feedback_panel(request, panels):
     panels.append(AwaitingFeedbackPanel())
+
+
+@hooks.register("register_site_header_link", order=10)
+def my_training_link():
+    return HeaderLink("my_training", _("My training"), "participant:my_training")

@@ -91,6 +91,16 @@ def reads_library(user):
     )
 
 
+def offered_library(user):
+    """Whether the site's header offers ``user`` the library: those who read
+    it. Someone who does not use the admin is no commissioner; asked so, the
+    permissions the header reads for its admin link answer for most people
+    without a query more."""
+    if not user.has_perm("wagtailadmin.access_admin"):
+        return True
+    return reads_library(user)
+
+
 def for_readers(view):
     """A library page, for those who read it. A commissioner (the header
     offers everyone signed in the library) is told why not and where their

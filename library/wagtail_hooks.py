@@ -1,7 +1,10 @@
 from django.contrib import messages
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
+
+from signin.header import HeaderLink
 
 from . import personal_data
 from .admin_views import LibraryViewSetGroup
@@ -9,7 +12,7 @@ from .emails import Kind
 from .models import Story
 from .signals import approval_withdrawn
 from .usage import copy_pattern_links, usage_buttons, usage_urls
-from .views import reviewer_of
+from .views import offered_library, reviewer_of
 
 # Before assignments' entries: stories point at reflections.
 hooks.register("register_personal_data", personal_data.personal_data, order=-10)
@@ -84,3 +87,13 @@ def usage_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def usage_listing_buttons(page, user, next_url=None):
     return usage_buttons(page, user)
+
+
+@hooks.register("register_site_header_link", order=20)
+def header_link():
+    return HeaderLink(
+        "library",
+        gettext_lazy("Experiment library"),
+        "library:index",
+        shown_to=offered_library,
+    )

@@ -331,6 +331,25 @@ class ParticipantAccessTest(TestCase):
         with translation.override("en"):
             return reverse(f"library:{name}", args=args)
 
+    def test_the_header_offers_the_library_to_those_it_lets_in(self):
+        # A commissioner who takes part in no cohort was offered a link to
+        # the library's refusal.
+        with translation.override("en"):
+            library = reverse("library:index")
+        for role, user in self.users.items():
+            if user is None:
+                continue
+            with self.subTest(role=role):
+                self.client.force_login(user)
+                reads = self.client.get(library).status_code == 200
+                page = self.client.get(self.url("my_training")).content.decode()
+                self.assertEqual(f'href="{library}"' in page, reads)
+        self.client.logout()
+        self.assertFalse(
+            f'href="{library}"'
+            in self.client.get(self.url("my_training")).content.decode()
+        )
+
     def in_library(self, allowed):
         """``expect`` on a library page: a commissioner is told it is not
         theirs, whatever the address, and shown nothing of it."""
