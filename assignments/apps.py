@@ -8,4 +8,4 @@ class AssignmentsConfig(AppConfig):
     verbose_name = _("Assignments")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import fragments, signals  # noqa: F401

@@ -30,8 +30,11 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Page
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 from django.template.utils import get_app_template_dirs
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -164,3 +167,16 @@ def _plain_model(instance, seen):
                 (name, item if isinstance(item, _PLAIN) else _plain(item, seen))
             )
     return tuple(fields)
+
+
+@receiver(setting_changed)
+def forget_kept_parts(**kwargs):
+    """A part depends on settings its fingerprint does not hold (the site's
+    own language, which decides which addresses have a language prefix; its
+    URLs and templates). Only tests change settings while a process runs:
+    one that does renders anew, and leaves nothing for the next test, whose
+    rows may have the same ids again. (Where parts are kept in the default
+    cache, as when a site has no ``template_fragments`` cache, that is left
+    alone.)"""
+    if "template_fragments" in settings.CACHES:
+        caches["template_fragments"].clear()
