@@ -9,7 +9,7 @@ from .models import Reflection
 
 class ReflectionFilterSet(WagtailFilterSet):
     cohort = django_filters.ModelChoiceFilter(
-        label=_("cohort"), field_name="experiment__cohort", queryset=users_cohorts
+        label=_("Cohort"), field_name="experiment__cohort", queryset=users_cohorts
     )
 
     class Meta:

@@ -35,18 +35,18 @@ class ProgressFilterSet(WagtailFilterSet):
     experiment without a reflection)."""
 
     state = django_filters.ChoiceFilter(
-        label=_("state"),
+        label=_("State"),
         choices=Reflection.Progress.choices,
         empty_label=_("Any state"),
         method="filter_state",
     )
     experiment = django_filters.ChoiceFilter(
-        label=_("in experiment"),
+        label=_("In experiment"),
         empty_label=_("Any experiment"),
         method="filter_experiment",
     )
     organisation = django_filters.ChoiceFilter(
-        label=_("organisation"), empty_label=_("Any organisation")
+        label=_("Organisation"), empty_label=_("Any organisation")
     )
 
     class Meta:

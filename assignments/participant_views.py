@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
 from cohorts.models import CohortPage, Enrollment, Session, join_urls, zone_named
+from courses.permissions import COMMISSIONERS
 from privacy import access
 
 from . import choosing
@@ -214,6 +215,9 @@ def my_training(request):
         {
             "summaries": summaries,
             "former": former,
+            # In no cohort, a commissioner is told where their figures are.
+            "commissioner": not (summaries or former)
+            and request.user.groups.filter(name=COMMISSIONERS).exists(),
             **fragment_context(cohorts=(summaries,)),
         },
     )

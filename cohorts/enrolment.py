@@ -161,12 +161,17 @@ class CohortChoiceField(forms.ModelChoiceField):
     The course's title is there where the queryset is ``with_course_title``."""
 
     def label_from_instance(self, cohort):
-        details = [getattr(cohort, "course_title", "")]
-        if cohort.start_date:
-            details.append(date_format(cohort.start_date, "SHORT_DATE_FORMAT"))
-        if not cohort.live:
-            details.append(str(_("draft")))
-        return f"{cohort.title} ({', '.join(filter(None, details))})"
+        return cohort_label(cohort)
+
+
+def cohort_label(cohort):
+    """'Cohort A (Virtual work, 15.3.2027, draft)': see ``CohortChoiceField``."""
+    details = [getattr(cohort, "course_title", "")]
+    if cohort.start_date:
+        details.append(date_format(cohort.start_date, "SHORT_DATE_FORMAT"))
+    if not cohort.live:
+        details.append(str(_("draft")))
+    return f"{cohort.title} ({', '.join(filter(None, details))})"
 
 
 class EnrollmentForm(WagtailAdminModelForm):

@@ -12,12 +12,12 @@ def users_cohorts(request):
 
 
 class EnrollmentFilterSet(WagtailFilterSet):
-    cohort = django_filters.ModelChoiceFilter(label=_("cohort"), queryset=users_cohorts)
+    cohort = django_filters.ModelChoiceFilter(label=_("Cohort"), queryset=users_cohorts)
     organisation = django_filters.CharFilter(
-        label=_("organisation"), lookup_expr="icontains"
+        label=_("Organisation"), lookup_expr="icontains"
     )
     state = django_filters.ChoiceFilter(
-        label=_("state"),
+        label=_("State"),
         choices=[("active", _("In the cohort")), ("withdrawn", _("Withdrawn"))],
         method="filter_state",
     )

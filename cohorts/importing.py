@@ -5,23 +5,29 @@ column names and roles are understood in all three languages, and a CSV file
 may be separated by commas or semicolons, with or without a byte order mark.
 A file with any bad row enrols nobody: every problem is reported with the row
 number the coordinator sees in their spreadsheet, so they can fix them all at
-once.
+once. A good file is first only shown, with what importing it will do: its
+people wait in the coordinator's session until they confirm it, once.
 """
 
 import codecs
 import csv
+import dataclasses
 import io
 import os
+import secrets
+import time
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
+from django.utils.crypto import constant_time_compare
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
@@ -58,8 +64,28 @@ MAX_COLUMNS = 50
 MAX_CELL_LENGTH = 1_000
 
 #: Accepted column names in English, Finnish and Swedish (compared lowercased).
+#: A person's name is in one column, or in two as HR systems export it.
 COLUMNS = {
     "name": ["name", "full name", "nimi", "koko nimi", "namn", "fullständigt namn"],
+    "first_name": [
+        "first name",
+        "firstname",
+        "given name",
+        "given names",
+        "forename",
+        "etunimi",
+        "etunimet",
+        "förnamn",
+    ],
+    "last_name": [
+        "last name",
+        "lastname",
+        "surname",
+        "family name",
+        "sukunimi",
+        "efternamn",
+        "släktnamn",
+    ],
     "email": [
         "email",
         "e-mail",
@@ -72,11 +98,12 @@ COLUMNS = {
     "organisation": ["organisation", "organization", "organisaatio"],
     "role": ["role", "rooli", "roll"],
 }
-REQUIRED_COLUMNS = ["name", "email"]
 #: A column as a missing one is named to the coordinator: a heading that the
 #: import accepts in their language.
 COLUMN_LABELS = {
     "name": pgettext_lazy("import column", "name"),
+    "first_name": pgettext_lazy("import column", "first name"),
+    "last_name": pgettext_lazy("import column", "last name"),
     "email": pgettext_lazy("import column", "email"),
 }
 
@@ -90,6 +117,17 @@ ROLES = {
     "valmentaja": Enrollment.Role.TRAINER,
     "tränare": Enrollment.Role.TRAINER,
 }
+
+#: What an import does to each person in the file, as ``enrol_people``
+#: counts them: enrolled anew, enrolled again after being withdrawn (with
+#: their earlier work), their role or organisation changed, or nothing.
+ADDED, RESTORED, UPDATED, UNCHANGED = "added", "restored", "updated", "unchanged"
+CHANGES = (ADDED, RESTORED, UPDATED, UNCHANGED)
+
+#: Where a checked file waits in the coordinator's session for them to
+#: confirm it, one file at a time, and for how long (seconds).
+PENDING_KEY = "cohorts.import"
+PENDING_MAX_AGE = 60 * 60
 
 ORGANISATION_MAX_LENGTH = Enrollment._meta.get_field("organisation").max_length
 EMAIL_MAX_LENGTH = 254
@@ -110,6 +148,15 @@ class Problem:
     message: str
     #: The spreadsheet row, or None when the problem is with the whole file.
     line: int | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A checked file waiting for the coordinator to confirm its import."""
+
+    cohort_id: int
+    file_name: str
+    people: list
 
 
 class UnreadableFile(Exception):
@@ -200,7 +247,11 @@ def _people(rows, columns):
                     line,
                 )
             )
-        first_name, last_name = split_name(value["name"])
+        if "first_name" in columns:
+            first_name = " ".join(value["first_name"].split())
+            last_name = " ".join(value["last_name"].split())
+        else:
+            first_name, last_name = split_name(value["name"])
         people.append(
             Person(
                 line,
@@ -260,22 +311,68 @@ def _columns(header, line):
             )
         elif column:
             columns[column] = index
-    for column in REQUIRED_COLUMNS:
-        if column not in columns:
-            problems.append(
-                Problem(
-                    _(
-                        "The first row has no “%(column)s” column. Accepted names "
-                        "for it: %(names)s."
-                    )
-                    % {
-                        "column": COLUMN_LABELS[column],
-                        "names": ", ".join(COLUMNS[column]),
-                    },
-                    line,
+    if problem := _name_columns(columns):
+        problems.append(Problem(problem, line))
+    if "email" not in columns:
+        problems.append(
+            Problem(
+                _(
+                    "The first row has no “%(column)s” column. Accepted names "
+                    "for it: %(names)s."
                 )
+                % {
+                    "column": COLUMN_LABELS["email"],
+                    "names": ", ".join(COLUMNS["email"]),
+                },
+                line,
             )
+        )
     return columns, problems
+
+
+def _name_columns(columns):
+    """Leave in ``columns`` the one way the file gives names, first and last
+    name columns before a full name one; or say what is missing."""
+    first, last = "first_name" in columns, "last_name" in columns
+    if first and last:
+        columns.pop("name", None)
+        return None
+    columns.pop("first_name", None)
+    columns.pop("last_name", None)
+    if "name" in columns:
+        return None
+    names = {
+        column: ", ".join(COLUMNS[column])
+        for column in ("name", "first_name", "last_name")
+    }
+    labels = COLUMN_LABELS
+    if first or last:
+        has, lacks = (
+            ("first_name", "last_name") if first else ("last_name", "first_name")
+        )
+        return _(
+            "The first row has a “%(has)s” column but no “%(lacks)s” column. "
+            "Add a “%(lacks)s” column (accepted names for it: %(names)s), or "
+            "give the whole name in one “%(name)s” column instead."
+        ) % {
+            "has": labels[has],
+            "lacks": labels[lacks],
+            "names": names[lacks],
+            "name": labels["name"],
+        }
+    return _(
+        "The first row has no “%(name)s” column, nor “%(first_name)s” and "
+        "“%(last_name)s” columns. Accepted names for the whole name: "
+        "%(names)s. Or for the name in two columns: %(first_names)s; and "
+        "%(last_names)s."
+    ) % {
+        "name": labels["name"],
+        "first_name": labels["first_name"],
+        "last_name": labels["last_name"],
+        "names": names["name"],
+        "first_names": names["first_name"],
+        "last_names": names["last_name"],
+    }
 
 
 def _rows(file):
@@ -440,6 +537,45 @@ def kept_participants(cohort, people):
     )
 
 
+def _enrolled(cohort):
+    """The cohort's enrolments, withdrawn ones too, by lowercased address."""
+    return {
+        enrollment.user.email.lower(): enrollment
+        for enrollment in cohort.enrollments.select_related("user")
+    }
+
+
+def _change(enrollment, person):
+    """What enrolling ``person`` does to their ``enrollment`` in the cohort
+    (None if they have none): one of CHANGES."""
+    if enrollment is None:
+        return ADDED
+    if enrollment.withdrawn_at is not None:
+        return RESTORED
+    if _unchanged(enrollment, person):
+        # Importing the same list again is common and should be cheap.
+        return UNCHANGED
+    return UPDATED
+
+
+def changes(cohort, people, before=None):
+    """(person, change) for each of ``people``: what ``enrol_people`` would
+    do to them in ``cohort`` now (``before``: its enrolments, if read
+    already). Nothing is written."""
+    if before is None:
+        before = _enrolled(cohort)
+    return [
+        (person, _change(before.get(person.email.lower()), person)) for person in people
+    ]
+
+
+def count_changes(changed):
+    """How many of ``changed`` (as ``changes`` gives them) each change is."""
+    counts = Counter(dict.fromkeys(CHANGES, 0))
+    counts.update(change for person, change in changed)
+    return counts
+
+
 @transaction.atomic
 def enrol_people(cohort, people):
     """Enrol everyone in ``cohort``, updating the role and organisation of
@@ -453,30 +589,20 @@ def enrol_people(cohort, people):
     invites are brought up to date once for all of them (each only recorded:
     the worker makes and sends the emails).
 
+    Two imports into one cohort run one after the other (a confirmation
+    sent twice): the second finds everyone enrolled and changes nothing.
+
     A participant with work is not made a trainer: the file's form says
     which rows would, and here nothing is enrolled (``ValidationError``)."""
+    if not CohortPage.objects.select_for_update().filter(pk=cohort.pk).exists():
+        # Deleted since the coordinator chose it.
+        raise ValidationError(_("The cohort no longer exists."))
     if refused := kept_participants(cohort, people):
         raise ValidationError([problem.message for problem in refused])
-    before = {
-        enrollment.user.email.lower(): enrollment
-        for enrollment in cohort.enrollments.select_related("user")
-    }
-    counts = Counter(added=0, restored=0, updated=0, unchanged=0)
-    changed = []
-    for person in people:
-        old = before.get(person.email.lower())
-        if old is None:
-            counts["added"] += 1
-            changed.append(person)
-        elif old.withdrawn_at is not None:
-            counts["restored"] += 1
-            changed.append(person)
-        elif _unchanged(old, person):
-            # Importing the same list again is common and should be cheap.
-            counts["unchanged"] += 1
-        else:
-            counts["updated"] += 1
-            changed.append(person)
+    before = _enrolled(cohort)
+    planned = changes(cohort, people, before)
+    counts = count_changes(planned)
+    changed = [person for person, change in planned if change != UNCHANGED]
     users = people_for_emails(
         (person.email, person.first_name, person.last_name) for person in changed
     )
@@ -570,6 +696,146 @@ def describe(counts):
     return ", ".join(part % {"count": count} for count, part in parts if count)
 
 
+def account_names(emails):
+    """{lowercased address: full name} of the accounts these addresses
+    already have: an import enrols them under their own names, whatever
+    the file calls them (as ``people_for_emails``)."""
+    addresses = [email.strip().lower() for email in emails]
+    return {
+        user.address: user.get_full_name()
+        for user in get_user_model()
+        .objects.annotate(address=Lower("email"))
+        .filter(address__in=addresses)
+        .order_by("-pk")  # the first of several with one address wins
+    }
+
+
+def keep_pending(session, cohort, file_name, people):
+    """Keep the people read from a file in the coordinator's session, in
+    place of any file kept before, until they confirm its import into
+    ``cohort``; returns the one-time token that confirms it. Only the token
+    goes to the browser: what is imported, and where, stays here."""
+    token = secrets.token_urlsafe(24)
+    session[PENDING_KEY] = {
+        "token": token,
+        "cohort": cohort.pk,
+        "file": file_name,
+        "at": time.time(),
+        "people": [dataclasses.astuple(person) for person in people],
+    }
+    return token
+
+
+def pending(session, token):
+    """The ``Pending`` import that ``token`` confirms, or None when there is
+    none: already imported, replaced by another file, too old, or never."""
+    kept = session.get(PENDING_KEY)
+    if not kept:
+        return None
+    if not 0 <= time.time() - kept["at"] <= PENDING_MAX_AGE:
+        # Too old, whichever token came: it leaves the session.
+        del session[PENDING_KEY]
+        return None
+    if not constant_time_compare(kept["token"], str(token)):
+        return None
+    people = [Person(*fields) for fields in kept["people"]]
+    return Pending(kept["cohort"], kept["file"], people)
+
+
+def forget_pending(session):
+    """A confirmed (or refused) import cannot be confirmed again."""
+    session.pop(PENDING_KEY, None)
+
+
+def foresee(counts, live):
+    """What confirming an import will do, a sentence for each kind of
+    change that is not zero, and who is emailed when."""
+    added, restored = counts[ADDED], counts[RESTORED]
+    updated, unchanged = counts[UPDATED], counts[UNCHANGED]
+    lines = [
+        (
+            added,
+            ngettext(
+                "%(count)s new person will be enrolled.",
+                "%(count)s new people will be enrolled.",
+                added,
+            ),
+        ),
+        (
+            restored,
+            ngettext(
+                "%(count)s person withdrawn earlier will be enrolled again, "
+                "with their earlier work.",
+                "%(count)s people withdrawn earlier will be enrolled again, "
+                "with their earlier work.",
+                restored,
+            ),
+        ),
+        (
+            updated,
+            ngettext(
+                "%(count)s person already enrolled will have their role or "
+                "organisation changed.",
+                "%(count)s people already enrolled will have their role or "
+                "organisation changed.",
+                updated,
+            ),
+        ),
+        (
+            unchanged,
+            ngettext(
+                "%(count)s person is already enrolled as listed and stays as they are.",
+                "%(count)s people are already enrolled as listed and stay as they are.",
+                unchanged,
+            ),
+        ),
+    ]
+    sentences = [line % {"count": count} for count, line in lines if count]
+    if emailed := added + restored:
+        if live:
+            sentence = ngettext(
+                "%(count)s person will be emailed at once: a welcome and the "
+                "invitations to the sessions. Emails cannot be recalled.",
+                "%(count)s people will be emailed at once: a welcome and the "
+                "invitations to the sessions. Emails cannot be recalled.",
+                emailed,
+            )
+        else:
+            sentence = ngettext(
+                "The cohort is a draft: %(count)s person will be emailed a "
+                "welcome and the invitations to the sessions when it is "
+                "published.",
+                "The cohort is a draft: %(count)s people will be emailed a "
+                "welcome and the invitations to the sessions when it is "
+                "published.",
+                emailed,
+            )
+        sentences.append(sentence % {"count": emailed})
+    return sentences
+
+
+def confirm_label(counts, live):
+    """The button that confirms an import says what it does, with the
+    count; None when the import would change nothing."""
+    if emailed := counts[ADDED] + counts[RESTORED]:
+        if live:
+            label = ngettext(
+                "Enrol %(count)s person and email them",
+                "Enrol %(count)s people and email them",
+                emailed,
+            )
+        else:
+            label = ngettext(
+                "Enrol %(count)s person", "Enrol %(count)s people", emailed
+            )
+        return label % {"count": emailed}
+    if updated := counts[UPDATED]:
+        return ngettext(
+            "Update %(count)s person", "Update %(count)s people", updated
+        ) % {"count": updated}
+    return None
+
+
 class ImportForm(forms.Form):
     """Chooses a cohort and a file; valid only when every row of the file is."""
 
@@ -588,11 +854,12 @@ class ImportForm(forms.Form):
         validators=[FileExtensionValidator(EXTENSIONS)],
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
         help_text=gettext_lazy(
-            "A CSV or Excel (.xlsx) file whose first row names the columns: name, "
-            "email, organisation and role (in English, Finnish or Swedish). The "
-            "role is participant or trainer; empty means participant. An empty "
-            "organisation keeps the one already stored. Only the first sheet of "
-            "a workbook is read."
+            "A CSV or Excel (.xlsx) file whose first row names the columns: name "
+            "(or first name and last name), email, organisation and role (in "
+            "English, Finnish or Swedish). The role is participant or trainer; "
+            "empty means participant. An empty organisation keeps the one "
+            "already stored. Only the first sheet of a workbook is read. You "
+            "see who will be enrolled before anyone is, or is emailed."
         ),
     )
 
@@ -631,6 +898,3 @@ class ImportForm(forms.Form):
             "The file has %(count)s problems, so nobody was imported.",
             len(self.problems),
         ) % {"count": len(self.problems)}
-
-    def save(self):
-        return enrol_people(self.cleaned_data["cohort"], self.people)

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -12,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, View
+from django.views.generic import FormView, TemplateView, View
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -28,14 +29,31 @@ from wagtail.admin.widgets import Button, HeaderButton
 from courses.exports import ModelListingExportMixin
 from courses.views import PageListingMenuItem
 from outbox.listing import counted
+from outbox.views import LocalInspectView
 from privacy import access
 
 from . import audit, retention
 from .attendance import CHOICES, PER_PAGE, AttendanceForm
-from .enrolment import EnrollmentForm, withdraw
+from .enrolment import EnrollmentForm, cohort_label, with_course_title, withdraw
 from .exports import SafeSpreadsheetExportMixin
 from .filters import EnrollmentFilterSet
-from .importing import ImportForm, describe
+from .importing import (
+    ADDED,
+    RESTORED,
+    UNCHANGED,
+    UPDATED,
+    ImportForm,
+    account_names,
+    changes,
+    confirm_label,
+    count_changes,
+    describe,
+    enrol_people,
+    foresee,
+    forget_pending,
+    keep_pending,
+    pending,
+)
 from .models import Attendance, CohortPage, Enrollment, RetentionReview, Session
 from .permissions import cohorts_for_user
 
@@ -68,7 +86,7 @@ class CohortScopedDeleteView(generic.DeleteView):
         )
 
 
-class CohortScopedInspectView(generic.InspectView):
+class CohortScopedInspectView(LocalInspectView):
     def get_field_display_value(self, field_name, field):
         # An empty date or person (not withdrawn, say), not Python's "None".
         if getattr(self.object, field_name, "") is None:
@@ -222,16 +240,14 @@ class EnrollmentIndexView(CohortScopedIndexView):
         return buttons
 
 
-class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
-    """Enrols everyone listed in a file, or nobody when any row is wrong."""
+class ImportStepMixin(PermissionCheckedMixin, WagtailAdminTemplateMixin):
+    """The steps of an import: choosing a file, and confirming it."""
 
     model = Enrollment
     permission_required = "add"
-    form_class = ImportForm
-    template_name = "cohorts/enrollment_import.html"
-    page_title = _("Import from file")
     index_url_name = None
     import_url_name = None
+    preview_url_name = None
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
@@ -242,6 +258,19 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
             {"url": "", "label": self.get_page_title()},
         ]
 
+    def import_url(self, cohort_id=None):
+        url = reverse(self.import_url_name)
+        return url + (f"?{urlencode({'cohort': cohort_id})}" if cohort_id else "")
+
+
+class ImportView(ImportStepMixin, FormView):
+    """Reads a file and keeps the people in it for the coordinator to
+    confirm, or lists every problem in it: nobody is enrolled here."""
+
+    form_class = ImportForm
+    template_name = "cohorts/enrollment_import.html"
+    page_title = _("Import from file")
+
     def get_initial(self):
         return {"cohort": self.request.GET.get("cohort")}
 
@@ -251,8 +280,8 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["action_url"] = reverse(self.import_url_name)
-        context["submit_button_label"] = _("Import")
-        context["submit_button_active_label"] = _("Importing…")
+        context["submit_button_label"] = _("Preview the import")
+        context["submit_button_active_label"] = _("Reading the file…")
         context["media"] = context["form"].media
         return context
 
@@ -272,21 +301,129 @@ class ImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        cohort, counts = form.cleaned_data["cohort"], form.save()
-        audit.log_import(
-            cohort,
-            self.request.user,
+        token = keep_pending(
+            self.request.session,
+            form.cleaned_data["cohort"],
             form.cleaned_data["file"].name,
-            len(form.people),
-            counts,
+            form.people,
+        )
+        return redirect(self.preview_url_name, token)
+
+
+class ImportPreviewView(ImportStepMixin, TemplateView):
+    """What importing a checked file will do, and the button that does it.
+
+    What is imported, and into which cohort, is read from the session, never
+    from the browser, and whether the coordinator still manages that cohort
+    is asked again at each step. A confirmation enrols once: the file is
+    then forgotten, and a second one is refused."""
+
+    template_name = "cohorts/enrollment_import_preview.html"
+    page_title = _("Check the import")
+    #: Rows of the file shown before it is imported.
+    SHOWN = 20
+
+    def setup_import(self, token):
+        """The pending import and its cohort, or a response that refuses."""
+        self.pending = pending(self.request.session, token)
+        if self.pending is None:
+            messages.error(
+                self.request,
+                gettext(
+                    "Nobody was imported: this file is no longer waiting to be "
+                    "imported. It was imported already, another file was chosen "
+                    "after it, or more than an hour has passed. Choose the file "
+                    "again to see what it would do."
+                ),
+            )
+            return redirect(self.import_url())
+        self.cohort = (
+            with_course_title(cohorts_for_user(self.request.user))
+            .filter(pk=self.pending.cohort_id)
+            .first()
+        )
+        if self.cohort is None:
+            forget_pending(self.request.session)
+            messages.error(
+                self.request,
+                gettext(
+                    "Nobody was imported: you may no longer enrol people in the "
+                    "cohort the file was for."
+                ),
+            )
+            return redirect(self.import_url())
+        return None
+
+    def get(self, request, *args, token, **kwargs):
+        if refusal := self.setup_import(token):
+            return refusal
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, token, **kwargs):
+        if refusal := self.setup_import(token):
+            return refusal
+        cohort, people = self.cohort, self.pending.people
+        # Forgotten first: a second press finds nothing to confirm.
+        forget_pending(request.session)
+        request.session.save()
+        try:
+            counts = enrol_people(cohort, people)
+        except ValidationError as error:
+            messages.error(
+                request,
+                " ".join(
+                    [gettext("Nobody was imported:"), *error.messages],
+                ),
+            )
+            return redirect(self.import_url(cohort.pk))
+        audit.log_import(
+            cohort, request.user, self.pending.file_name, len(people), counts
         )
         messages.success(
-            self.request,
+            request,
             gettext("%(cohort)s: %(counts)s.")
             % {"cohort": cohort.title, "counts": describe(counts)},
         )
-        query = urlencode({"cohort": cohort.pk})
-        return redirect(reverse(self.index_url_name) + "?" + query)
+        return redirect(
+            reverse(self.index_url_name) + "?" + urlencode({"cohort": cohort.pk})
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        planned = changes(self.cohort, self.pending.people)
+        counts = count_changes(planned)
+        changing = [
+            (person, change) for person, change in planned if change != UNCHANGED
+        ]
+        shown = changing[: self.SHOWN]
+        names = account_names(person.email for person, change in shown)
+        labels = {
+            ADDED: gettext("New"),
+            RESTORED: gettext("Enrolled again"),
+            UPDATED: gettext("Role or organisation changed"),
+        }
+        roles = dict(Enrollment.Role.choices)
+        context.update(
+            cohort=self.cohort,
+            cohort_label=cohort_label(self.cohort),
+            file_name=self.pending.file_name,
+            foreseen=foresee(counts, self.cohort.live),
+            confirm_label=confirm_label(counts, self.cohort.live),
+            changing_count=len(changing),
+            rows=[
+                {
+                    "name": names.get(person.email.lower())
+                    or f"{person.first_name} {person.last_name}".strip(),
+                    "email": person.email,
+                    "role": roles.get(person.role, person.role),
+                    "organisation": person.organisation,
+                    "change": labels[change],
+                }
+                for person, change in shown
+            ],
+            back_url=self.import_url(self.cohort.pk),
+        )
+        return context
 
 
 class EnrollmentInspectView(CohortScopedInspectView):
@@ -351,16 +488,30 @@ class EnrollmentViewSet(CohortScopedViewSet):
             import_url_name=self.get_url_name("import"), **kwargs
         )
 
+    def construct_import_view(self, view_class):
+        return self.construct_view(
+            view_class,
+            import_url_name=self.get_url_name("import"),
+            preview_url_name=self.get_url_name("import_preview"),
+        )
+
     @property
     def import_view(self):
-        return self.construct_view(
-            ImportView, import_url_name=self.get_url_name("import")
-        )
+        return self.construct_import_view(ImportView)
+
+    @property
+    def import_preview_view(self):
+        return self.construct_import_view(ImportPreviewView)
 
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path("import/", self.import_view, name="import"),
+            path(
+                "import/<str:token>/",
+                self.import_preview_view,
+                name="import_preview",
+            ),
         ]
 
 

@@ -50,3 +50,12 @@ def reads_course_figures(user, course):
     if COMMISSIONERS in groups and course.commissioners.filter(pk=user.pk).exists():
         return True
     return COORDINATORS in groups and course.permissions_for_user(user).can_edit()
+
+
+def only_reads_figures(user):
+    """Whether ``user`` reaches the admin only to read the figures of the
+    courses that name them (a commissioner with no page to edit): they
+    choose no page, and are shown none by name."""
+    if user.is_superuser or not user.groups.filter(name=COMMISSIONERS).exists():
+        return False
+    return not GroupPagePermission.objects.filter(group__user=user).exists()

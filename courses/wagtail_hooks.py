@@ -6,6 +6,7 @@ from wagtail import hooks
 
 from outbox.scheduling import PeriodicJob
 
+from .permissions import only_reads_figures
 from .publishing import publish_scheduled
 
 
@@ -25,3 +26,12 @@ def training_admin_css():
     return format_html(
         '<link rel="stylesheet" href="{}">', static("courses/admin/admin.css")
     )
+
+
+@hooks.register("construct_page_chooser_queryset")
+def commissioners_choose_no_page(pages, request):
+    # Wagtail's page chooser, open to everyone in the admin, would list every
+    # course and cohort by name: other organisations' too.
+    if only_reads_figures(request.user):
+        return pages.none()
+    return pages

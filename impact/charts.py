@@ -3,6 +3,7 @@ stacked bar per wave of a statement, low ratings left of the middle and high
 ones right of it. Each chart has a title and a description; the report puts
 a table of the same figures beside it."""
 
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
@@ -45,7 +46,13 @@ def description(figures):
         )
         parts.append(
             _("%(wave)s: %(n)s answers, mean %(mean)s (%(shares)s).")
-            % {"wave": row.label, "n": row.n, "mean": row.mean, "shares": shares}
+            % {
+                "wave": row.label,
+                "n": row.n,
+                # As the table beside it writes it: "4,5" in Finnish.
+                "mean": number_format(row.mean, 1),
+                "shares": shares,
+            }
         )
     return " ".join(parts)
 

@@ -1,5 +1,9 @@
 """The outbox in the admin: coordinators see every email with its state and
-last error, and can have the due ones sent now; nobody changes them."""
+last error, and can have the due ones sent now; nobody changes them. Its
+inspect page (local times, text in its lines) is the one the training
+listings above use too."""
+
+import datetime
 
 import django_filters
 from django.contrib import messages
@@ -8,11 +12,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy, pgettext_lazy
 from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -63,7 +70,7 @@ class TimeColumn(OutboxColumn):
 
 
 class OutgoingEmailFilterSet(WagtailFilterSet):
-    kind = django_filters.ChoiceFilter(label=_("kind"), choices=kinds.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=kinds.choices)
 
     class Meta:
         model = OutgoingEmail
@@ -96,7 +103,40 @@ class OutboxIndexView(generic.IndexView):
         ]
 
 
-class OutboxInspectView(generic.InspectView):
+class Paragraphs(Component):
+    """Text of several lines (an email, a reflection's answers) with its
+    line breaks, which HTML would run together."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def render_html(self, parent_context=None):
+        # linebreaks escapes the text; outbox.css wraps a long link.
+        return format_html(
+            '<div class="outbox-lines">{}</div>',
+            mark_safe(linebreaks(self.text, autoescape=True)),
+        )
+
+
+class LocalInspectView(generic.InspectView):
+    """Wagtail's inspect page, with times in local time (Wagtail's writes
+    them as stored, in UTC), yes and no in words (not "True") and text in
+    its lines."""
+
+    template_name = "outbox/inspect.html"
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, str) and "\n" in value:
+            return Paragraphs(value)
+        if isinstance(value, datetime.datetime):
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        return value
+
+
+class OutboxInspectView(LocalInspectView):
     def get_kind_display_value(self):
         return kind_label(self.object)
 

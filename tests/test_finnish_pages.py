@@ -5,6 +5,7 @@ listing footers in Finnish plural forms."""
 import json
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -126,6 +127,23 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
         urls.append(f"/admin/training/outbox/inspect/{email.pk}/")
         self.assert_finnish(self.coordinator, urls)
 
+    def test_the_import_preview_is_in_finnish(self):
+        self.client.force_login(self.coordinator)
+        file = SimpleUploadedFile(
+            "people.csv",
+            "etunimi,sukunimi,sähköposti,organisaatio\n"
+            "Anna,Aalto,anna@example.fi,Kela\n"
+            "Bertil,Berg,bertil@example.fi,\n"
+            "Cecilia,Carlsson,cecilia@example.fi,\n".encode(),
+        )
+        response = self.client.post(
+            "/admin/training/enrolments/import/",
+            {"cohort": self.cohort.pk, "file": file},
+        )
+        self.assertEqual(response.status_code, 302)
+
+        self.assert_finnish(self.coordinator, [response["Location"]])
+
     def test_the_trainers_admin_pages_are_in_finnish(self):
         self.assert_finnish(
             self.trainer,
@@ -168,6 +186,26 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
             self.client.get(reverse("cohorts:progress", args=[self.cohort.pk])),
             "2 osallistujaa",
         )
+
+    def test_each_filter_of_a_listing_is_named_with_a_capital_as_wagtails(self):
+        # Wagtail's own filters ("Näkyvyys") sit in the same menu as ours.
+        self.client.force_login(self.coordinator)
+        for url in [
+            "/admin/training/reflections/",
+            "/admin/training/enrolments/",
+            reverse("cohorts:progress", args=[self.cohort.pk]),
+            "/admin/training/outbox/",
+        ]:
+            with self.subTest(url=url):
+                menu = self.get_soup(self.client.get(url).content).select_one(
+                    "#filters-drilldown"
+                )
+                names = [
+                    button.get_text(" ", strip=True)
+                    for button in menu.select("[aria-controls^=drilldown-]")
+                ]
+                self.assertTrue(names)
+                self.assertEqual([n for n in names if not n[0].isupper()], [])
 
     def test_an_empty_listing_says_so_in_finnish(self):
         self.client.force_login(self.coordinator)

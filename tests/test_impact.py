@@ -475,11 +475,75 @@ class ReportPageTests(ReportTestData, TestCase):
         response = self.client.get(self.course_url())
         self.assertNotContains(response, "Agendas go out a day before.")
 
-    def test_experiment_outcomes_under_five_are_hidden(self):
+    def row_cells(self, response, caption_id, label):
+        """The cells after the heading of ``label``'s row in a table."""
+        soup = WagtailTestUtils.get_soup(response.content)
+        found = soup.find(id=caption_id)
+        table = found.find_parent("table") or found.find_next("table")
+        row = next(
+            th.parent
+            for th in table.find_all("th", scope="row")
+            if th.get_text(strip=True) == label
+        )
+        return [" ".join(td.get_text().split()) for td in row.find_all("td")]
+
+    def test_a_wave_nobody_has_answered_says_so_rather_than_hidden(self):
+        # Nobody answered the follow-up: nothing is hidden, nothing is there.
         self.client.force_login(self.coordinator)
         response = self.client.get(self.cohort_url())
+        self.assertEqual(
+            self.row_cells(response, "ratings-1", "Follow-up"),
+            ["0", "no answers yet"],
+        )
+        self.assertEqual(
+            self.row_cells(
+                response, "changes-1", "From before the training to the follow-up"
+            ),
+            ["0", "6", "nobody has given both ratings yet"],
+        )
+        # Four who answered are still hidden.
+        Response.objects.filter(enrollment__in=self.people[:2], wave=Wave.END).delete()
+        response = self.client.get(self.cohort_url())
+        self.assertEqual(
+            self.row_cells(response, "ratings-1", "At the end"),
+            ["4", "hidden (fewer than 5 people)"],
+        )
+
+    def test_the_charts_text_writes_the_means_as_the_table_beside_it(self):
+        profile = UserProfile.get_for_user(self.coordinator)
+        profile.preferred_language = "fi"
+        profile.save()
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.cohort_url())
+        soup = WagtailTestUtils.get_soup(response.content)
+        description = soup.find(id="chart-1-desc").get_text()
+        # 27 / 6 at the baseline, 41 / 6 at the end.
+        self.assertIn("keskiarvo 4,5", description)
+        self.assertIn("keskiarvo 6,8", description)
+        self.assertNotIn("4.5", description)
+        self.assertEqual(
+            self.row_cells(response, "ratings-1", "Ennen valmennusta")[-1], "4,5"
+        )
+
+    def test_experiment_outcomes_under_five_are_hidden(self):
+        self.client.force_login(self.coordinator)
+        label = "Experiments adopted or adapted (of those decided)"
+        response = self.client.get(self.cohort_url())
         # No reflections yet: no share of experiments adopted.
-        self.assertContains(response, "hidden (fewer than 5 people)")
+        self.assertEqual(
+            self.row_cells(response, "taking-part", label), ["none decided yet"]
+        )
+        # Four decided: only how many.
+        experiment = self.cohort.experiments.first()
+        for person in self.people[:4]:
+            reflection = reflect(person, experiment)
+            reflection.decision = Reflection.Decision.ADOPT
+            reflection.save(update_fields=["decision"])
+        response = self.client.get(self.cohort_url())
+        self.assertEqual(
+            self.row_cells(response, "taking-part", label),
+            ["4", "hidden (fewer than 5 people)"],
+        )
 
     def test_the_export_has_the_figures_of_the_page(self):
         # The last session began yesterday: the end wave is open.
@@ -918,6 +982,56 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
         self.assertEqual(self.client.get(url).status_code, 200)
         other.groups.clear()
         self.assertIn(self.client.get(url).status_code, (302, 404))
+
+    def test_the_page_chooser_names_no_course_or_cohort_to_a_commissioner(self):
+        other = make_impact_course(title="Another organisation's course")
+        make_cohort(other, title="Their cohort")
+        index = self.course.get_parent().pk
+        urls = [
+            reverse("wagtailadmin_choose_page_child", args=[index]),
+            reverse("wagtailadmin_choose_page_child", args=[self.course.pk]),
+            reverse("wagtailadmin_choose_page_search") + "?q=cohort",
+        ]
+        self.client.force_login(self.commissioner)
+        for url in urls:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertNotContains(response, "Another organisation")
+                self.assertNotContains(response, "Their cohort")
+                self.assertNotContains(response, self.cohort.title)
+        # A coordinator, who links pages, still finds them all.
+        self.client.force_login(self.coordinator)
+        self.assertContains(self.client.get(urls[0]), "Another organisation")
+        self.assertContains(self.client.get(urls[2]), "Their cohort")
+
+    def test_the_sign_in_and_front_pages_tell_a_commissioner_their_way_in(self):
+        soup = self.get_soup(self.client.get("/en/accounts/login/").content)
+        self.assertEqual(
+            soup.find(id="by-password").get_text(strip=True),
+            "Trainers, coordinators and commissioners: sign in with a password",
+        )
+        self.client.force_login(self.commissioner)
+        soup = self.get_soup(self.client.get("/en/").content)
+        link = soup.find("main").find("a", href=reverse("wagtailadmin_home"))
+        self.assertEqual(
+            link.get_text(strip=True),
+            "Coordinators, trainers and commissioners: open the admin",
+        )
+
+    def test_my_training_tells_a_commissioner_in_no_cohort_where_the_figures_are(self):
+        self.client.force_login(self.commissioner)
+        main = self.get_soup(self.client.get("/en/my/").content).find("main")
+        text = " ".join(main.get_text().split())
+        self.assertIn("As a commissioner you read your courses' figures", text)
+        self.assertNotIn("When a coordinator enrols you", text)
+        link = main.find("a", href=reverse("wagtailadmin_home"))
+        self.assertEqual(link.get_text(strip=True), "Go to your courses' figures")
+        # Anyone else in no cohort is told how they will get one.
+        outsider = make_user("outsider@example.fi")
+        self.client.force_login(outsider)
+        response = self.client.get("/en/my/")
+        self.assertContains(response, "When a coordinator enrols you")
+        self.assertNotContains(response, "As a commissioner")
 
     def test_the_dashboard_keeps_an_unpublished_course_with_its_figures(self):
         self.course.unpublish()

@@ -19,10 +19,11 @@ from django.test import SimpleTestCase, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, ngettext, override
+from wagtail.models import GroupPagePermission
 from wagtail.test.utils import WagtailTestUtils
 
-from cohorts import audit
+from cohorts import audit, importing
 from cohorts.emails import Kind
 from cohorts.enrolment import enrol, withdraw
 from cohorts.importing import MAX_ROWS, enrol_people, read_people
@@ -83,8 +84,15 @@ class ImportViewTestCase(WagtailTestUtils, TestCase):
         self.client.force_login(self.coordinator)
 
     def post(self, file, cohort=None):
+        """The first step: a cohort and a file chosen, and sent."""
         cohort_id = (cohort or self.cohort).pk
         return self.client.post(self.url, {"cohort": cohort_id, "file": file})
+
+    def import_file(self, file, cohort=None, **kwargs):
+        """Both steps: the file sent, and what it will do confirmed."""
+        response = self.post(file, cohort)
+        self.assertEqual(response.status_code, 302, self.listed_problems(response))
+        return self.client.post(response["Location"], **kwargs)
 
     def enrolled(self, cohort=None):
         return {
@@ -102,7 +110,7 @@ class ImportViewTestCase(WagtailTestUtils, TestCase):
 
 class ImportGoodFileTest(ImportViewTestCase):
     def test_good_file_enrols_everyone_with_their_roles_and_organisations(self):
-        response = self.post(
+        response = self.import_file(
             csv_file(
                 [
                     HEADER,
@@ -137,20 +145,17 @@ class ImportGoodFileTest(ImportViewTestCase):
     def test_import_ends_on_the_listing_of_that_cohort(self):
         enrol(self.other_cohort, "elsewhere@example.fi", "Eero", "Elsewhere")
 
-        response = self.client.post(
-            self.url,
-            {
-                "cohort": self.cohort.pk,
-                "file": csv_file([HEADER, ["Anna Virtanen", "anna@example.fi"]]),
-            },
-            follow=True,
+        response = self.import_file(
+            csv_file([HEADER, ["Anna Virtanen", "anna@example.fi"]]), follow=True
         )
 
         self.assertContains(response, "anna@example.fi")
         self.assertNotContains(response, "elsewhere@example.fi")
 
     def test_imported_trainer_gets_edit_access_to_the_cohort(self):
-        self.post(csv_file([HEADER, ["Tea Trainer", "tea@example.fi", "", "trainer"]]))
+        self.import_file(
+            csv_file([HEADER, ["Tea Trainer", "tea@example.fi", "", "trainer"]])
+        )
 
         trainer = Enrollment.objects.get(user__email="tea@example.fi").user
         self.assertTrue(self.cohort.permissions_for_user(trainer).can_edit())
@@ -159,7 +164,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen", "participant", "Old")
         enrol(self.cohort, "pekka@example.fi", "Pekka", "Korhonen", "participant", "X")
 
-        response = self.post(
+        response = self.import_file(
             csv_file(
                 [
                     HEADER,
@@ -193,7 +198,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         invited_before = invites.count()
 
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.post(
+            response = self.import_file(
                 csv_file(
                     [
                         HEADER,
@@ -245,7 +250,7 @@ class ImportGoodFileTest(ImportViewTestCase):
                 )
                 withdraw(place, by=self.coordinator)
                 if again == "import":
-                    self.post(csv_file([HEADER, ["Anna", email, "", ""]]))
+                    self.import_file(csv_file([HEADER, ["Anna", email, "", ""]]))
                 else:
                     self.client.post(
                         "/admin/training/enrolments/new/",
@@ -267,7 +272,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         enrol(self.cohort, "anna@example.fi", "Anna", "V", organisation="Lapin AVI")
         enrol(self.cohort, "pekka@example.fi", "Pekka", "K", organisation="Kela")
 
-        response = self.post(
+        response = self.import_file(
             csv_file(
                 [
                     HEADER,
@@ -280,7 +285,7 @@ class ImportGoodFileTest(ImportViewTestCase):
             [str(message) for message in get_messages(response.wsgi_request)],
             ["Cohort A: 1 updated, 1 unchanged."],
         )
-        self.post(
+        self.import_file(
             csv_file(
                 [["name", "email"], ["A", "anna@example.fi"], ["P", "pekka@example.fi"]]
             )
@@ -289,7 +294,9 @@ class ImportGoodFileTest(ImportViewTestCase):
             sorted(self.cohort.enrollments.values_list("organisation", "role")),
             [("Kela", "participant"), ("Lapin AVI", "participant")],
         )
-        self.post(csv_file([HEADER, ["Anna V", "anna@example.fi", "Lapin ELY", ""]]))
+        self.import_file(
+            csv_file([HEADER, ["Anna V", "anna@example.fi", "Lapin ELY", ""]])
+        )
         self.assertEqual(
             self.cohort.enrollments.get(user__email="anna@example.fi").organisation,
             "Lapin ELY",
@@ -300,7 +307,9 @@ class ImportGoodFileTest(ImportViewTestCase):
         withdraw(tea, by=self.coordinator)
         self.assertFalse(self.cohort.permissions_for_user(tea.user).can_edit())
 
-        self.post(csv_file([HEADER, ["Tea Trainer", "tea@example.fi", "", "trainer"]]))
+        self.import_file(
+            csv_file([HEADER, ["Tea Trainer", "tea@example.fi", "", "trainer"]])
+        )
 
         user = get_user_model().objects.get(pk=tea.user_id)  # no cached permissions
         self.assertTrue(self.cohort.permissions_for_user(user).can_edit())
@@ -317,10 +326,10 @@ class ImportGoodFileTest(ImportViewTestCase):
 
         two = withdrawn_people(2, "two")
         with CaptureQueriesContext(connection) as small:
-            self.post(csv_file([HEADER, *two]))
+            self.import_file(csv_file([HEADER, *two]))
         twelve = withdrawn_people(12, "twelve")
         with self.assertNumQueries(len(small)):
-            self.post(csv_file([HEADER, *two, *twelve]))
+            self.import_file(csv_file([HEADER, *two, *twelve]))
         self.assertEqual(self.cohort.enrollments.active().count(), 14)
         self.assertEqual(
             TrainingLogEntry.objects.filter(action=audit.RESTORE).count(), 14
@@ -335,7 +344,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         self.assertFalse(OutgoingEmail.objects.filter(kind=Kind.WELCOME).exists())
 
         with self.captureOnCommitCallbacks(execute=True):
-            self.post(csv_file([HEADER, ["Anna Virtanen", "anna@example.fi"]]))
+            self.import_file(csv_file([HEADER, ["Anna Virtanen", "anna@example.fi"]]))
 
         self.assertEqual(
             OutgoingEmail.objects.filter(
@@ -374,7 +383,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
         withdraw(anna, by=self.coordinator)
 
-        self.post(csv_file([HEADER, ["Pekka Korhonen", "pekka@example.fi"]]))
+        self.import_file(csv_file([HEADER, ["Pekka Korhonen", "pekka@example.fi"]]))
 
         self.assertIsNotNone(Enrollment.objects.get(pk=anna.pk).withdrawn_at)
 
@@ -386,7 +395,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         root.save()
         other = make_coordinator("coordinator.two@example.fi")
         enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
-        response = self.post(
+        response = self.import_file(
             csv_file(
                 [
                     HEADER,
@@ -414,7 +423,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         )
 
     def test_semicolon_csv_with_bom_and_finnish_headings_is_read(self):
-        self.post(
+        self.import_file(
             csv_file(
                 [
                     ["Nimi", "Sähköposti", "Organisaatio", "Rooli"],
@@ -435,7 +444,7 @@ class ImportGoodFileTest(ImportViewTestCase):
         )
 
     def test_excel_workbook_with_swedish_headings_is_read(self):
-        self.post(
+        self.import_file(
             xlsx_file(
                 [
                     ["Namn", "E-post", "Organisation", "Roll"],
@@ -540,7 +549,7 @@ class ImportBadFileTest(ImportViewTestCase):
         self.assertIsNotNone(bert.withdrawn_at)
         self.assertFalse(Enrollment.objects.filter(user__email="liisa@example.fi"))
 
-        response = self.post(
+        response = self.import_file(
             xlsx_file(
                 [
                     HEADER,
@@ -617,9 +626,7 @@ class ImportBadFileTest(ImportViewTestCase):
         self.client.force_login(finn)
 
         response = self.post(
-            csv_file(
-                [["etunimi", "sukunimi", "sähköposti"], ["Anna", "Aalto", "a@x.fi"]]
-            )
+            csv_file([["kutsumanimi", "sähköposti"], ["Anna", "anna@example.fi"]])
         )
 
         [problem] = self.listed_problems(response)
@@ -720,6 +727,415 @@ class ImportAccessTest(ImportViewTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("cohort", response.context["form"].errors)
         self.assertFalse(Enrollment.objects.filter(user__email="a@example.fi"))
+
+
+class ImportPreviewTest(ImportViewTestCase):
+    """A file is first shown, in the coordinator's words, with what importing
+    it will do; nobody is enrolled or emailed until they confirm it, once."""
+
+    FILE = [
+        HEADER,
+        ["Anna Virtanen", "anna@example.fi", "Lapin AVI", "trainer"],
+        ["Pekka Korhonen", "pekka@example.fi", "Kela", ""],
+        ["Olli Old", "old@example.fi", "Vero", ""],
+        ["Uma Unchanged", "uma@example.fi", "", ""],
+    ]
+
+    def setUp(self):
+        super().setUp()
+        enrol(self.cohort, "old@example.fi", "Olli", "Old", organisation="Kela")
+        enrol(self.cohort, "uma@example.fi", "Uma", "Unchanged")
+        self.emails_before = OutgoingEmail.objects.count()
+
+    def new_emails(self):
+        return OutgoingEmail.objects.count() - self.emails_before
+
+    def preview(self, file=None, cohort=None):
+        """The preview page of a file, and its address."""
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.post(file or csv_file(self.FILE), cohort)
+        self.assertEqual(response.status_code, 302, self.listed_problems(response))
+        url = response["Location"]
+        page = self.client.get(url)
+        self.assertIsNotNone(self.get_soup(page.content).select_one("#import-confirm"))
+        return page, url
+
+    def confirm(self, url):
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(url)
+
+    def messages(self, response):
+        return [str(message) for message in get_messages(response.wsgi_request)]
+
+    def test_a_file_is_previewed_and_nobody_is_enrolled_or_emailed(self):
+        response, url = self.preview()
+
+        self.assertEqual(response.status_code, 200)
+        soup = self.get_soup(response.content)
+        self.assertIn("Cohort A", soup.select_one("#import-cohort").get_text())
+        self.assertEqual(
+            [item.get_text(strip=True) for item in soup.select("#import-summary li")],
+            [
+                "2 new people will be enrolled.",
+                "1 person already enrolled will have their role or organisation "
+                "changed.",
+                "1 person is already enrolled as listed and stays as they are.",
+                "2 people will be emailed at once: a welcome and the invitations "
+                "to the sessions. Emails cannot be recalled.",
+            ],
+        )
+        table = soup.select_one("#import-people")
+        self.assertIsNotNone(table.find_parent(class_="virtu-scroll"))
+        rows = [
+            [cell.get_text(strip=True) for cell in row.select("td")]
+            for row in table.select("tbody tr")
+        ]
+        changed = "Role or organisation changed"
+        self.assertEqual(
+            rows,
+            [
+                ["Anna Virtanen", "anna@example.fi", "Trainer", "Lapin AVI", "New"],
+                ["Pekka Korhonen", "pekka@example.fi", "Participant", "Kela", "New"],
+                ["Olli Old", "old@example.fi", "Participant", "Vero", changed],
+            ],
+        )
+        button = soup.select_one("#import-confirm button[type=submit]")
+        self.assertEqual(button.get_text(strip=True), "Enrol 2 people and email them")
+        back = soup.select_one("#import-confirm a")
+        self.assertEqual(back["href"], f"{self.url}?cohort={self.cohort.pk}")
+        self.assertEqual(
+            {e.user.email for e in self.cohort.enrollments.select_related("user")},
+            {"old@example.fi", "uma@example.fi"},
+        )
+        self.assertEqual(
+            self.cohort.enrollments.get(user__email="old@example.fi").organisation,
+            "Kela",
+        )
+        self.assertEqual(self.new_emails(), 0)
+        self.assertFalse(TrainingLogEntry.objects.filter(action=audit.IMPORT))
+
+    def test_the_preview_shows_twenty_people_and_says_how_many_more(self):
+        rows = [[f"P {n}", f"p{n}@example.fi"] for n in range(25)]
+
+        response, url = self.preview(csv_file([HEADER, *rows]))
+
+        soup = self.get_soup(response.content)
+        self.assertEqual(len(soup.select("#import-people tbody tr")), 20)
+        self.assertEqual(
+            " ".join(soup.select_one("#import-people-heading").get_text().split()),
+            "The first 20 of the 25 people to enrol or change",
+        )
+
+    def test_the_preview_is_in_the_coordinators_language(self):
+        finn = make_user("kaisa@example.fi", groups=[COORDINATORS], language="fi")
+        self.client.force_login(finn)
+
+        response, url = self.preview()
+
+        button = self.get_soup(response.content).select_one("#import-confirm button")
+        with override("fi"):
+            expected = ngettext(
+                "Enrol %(count)s person and email them",
+                "Enrol %(count)s people and email them",
+                2,
+            ) % {"count": 2}
+        self.assertNotIn("Enrol", expected)
+        self.assertEqual(button.get_text(strip=True), expected)
+
+    def test_confirming_enrols_and_queues_one_welcome_per_new_person(self):
+        welcomes = OutgoingEmail.objects.filter(kind=Kind.WELCOME)
+        before = Counter(welcomes.values_list("to", flat=True))
+        response, url = self.preview()
+
+        response = self.confirm(url)
+
+        self.assertRedirects(response, f"{self.index_url}?cohort={self.cohort.pk}")
+        self.assertEqual(
+            self.messages(response),
+            ["Cohort A: 2 people added, 1 updated, 1 unchanged."],
+        )
+        self.assertEqual(self.cohort.enrollments.count(), 4)
+        after = Counter(welcomes.values_list("to", flat=True))
+        self.assertEqual(after - before, {"anna@example.fi": 1, "pekka@example.fi": 1})
+        entry = TrainingLogEntry.objects.get(action=audit.IMPORT)
+        self.assertEqual(entry.data["file"], "people.csv")
+        self.assertEqual(entry.data["rows"], 4)
+
+    def test_confirming_twice_enrols_and_emails_once(self):
+        response, url = self.preview()
+        self.confirm(url)
+        queued = self.new_emails()
+        self.assertGreater(queued, 0)
+
+        # A double click, or the back button and the button again.
+        response = self.confirm(url)
+
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        message = self.messages(response)[-1]
+        self.assertIn("this file is no longer waiting to be imported", message)
+        self.assertEqual(self.new_emails(), queued)
+        self.assertEqual(
+            TrainingLogEntry.objects.filter(action=audit.IMPORT).count(), 1
+        )
+        # The preview itself is gone too.
+        response = self.client.get(url)
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+
+    def test_the_same_people_imported_again_change_nothing_and_email_nobody(self):
+        """Even when a second confirmation gets past the session (two tabs,
+        or two presses at once): the enrolment goes by address."""
+        response, first = self.preview()
+        self.confirm(first)
+        queued = self.new_emails()
+
+        response, second = self.preview()
+        self.assertEqual(
+            [
+                li.get_text(strip=True)
+                for li in self.get_soup(response.content).select("#import-summary li")
+            ],
+            ["4 people are already enrolled as listed and stay as they are."],
+        )
+        self.assertIsNone(
+            self.get_soup(response.content).select_one("#import-confirm button")
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            counts = enrol_people(self.cohort, read_people(csv_file(self.FILE))[0])
+
+        self.assertEqual(counts["unchanged"], 4)
+        self.assertEqual(self.new_emails(), queued)
+
+    def test_a_draft_cohort_is_imported_without_emails_and_says_so(self):
+        CohortPage.objects.get(pk=self.cohort.pk).unpublish()
+
+        response, url = self.preview()
+
+        soup = self.get_soup(response.content)
+        self.assertIn(
+            "The cohort is a draft: 2 people will be emailed a welcome and the "
+            "invitations to the sessions when it is published.",
+            [li.get_text(strip=True) for li in soup.select("#import-summary li")],
+        )
+        button = soup.select_one("#import-confirm button")
+        self.assertEqual(button.get_text(strip=True), "Enrol 2 people")
+
+    def test_the_checks_of_the_cohort_are_made_again_on_confirming(self):
+        """Anna was a participant without work when the file was shown; by
+        the time it is confirmed she has some, and is not made a trainer."""
+        anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
+        self.emails_before = OutgoingEmail.objects.count()
+        response, url = self.preview()
+        Attendance.objects.create(
+            session=self.cohort.sessions.first(),
+            enrollment=anna,
+            status=Attendance.Status.PRESENT,
+        )
+
+        response = self.confirm(url)
+
+        self.assertRedirects(
+            response,
+            f"{self.url}?cohort={self.cohort.pk}",
+            fetch_redirect_response=False,
+        )
+        message = self.messages(response)[-1]
+        self.assertTrue(
+            message.startswith(
+                "Nobody was imported: anna@example.fi already has work in this "
+                "cohort as a participant"
+            ),
+            message,
+        )
+        anna.refresh_from_db()
+        self.assertEqual(anna.role, Enrollment.Role.PARTICIPANT)
+        self.assertFalse(Enrollment.objects.filter(user__email="pekka@example.fi"))
+        self.assertEqual(self.new_emails(), 0)
+
+    def log_in_clerk(self):
+        """Someone who may enrol people in Cohort A only, and why."""
+        clerk = make_user("clerk@example.fi")
+        group = Group.objects.create(name="Cohort A clerks")
+        group.permissions.add(
+            *Permission.objects.filter(
+                codename__in=["access_admin", "add_enrollment", "view_enrollment"]
+            )
+        )
+        clerk.groups.add(group)
+        page_permission = GroupPagePermission.objects.create(
+            group=group,
+            page=self.cohort,
+            permission=Permission.objects.get(codename="change_page"),
+        )
+        self.client.force_login(clerk)
+        return group, page_permission
+
+    def test_a_coordinator_who_lost_the_cohort_before_confirming_is_refused(self):
+        group, page_permission = self.log_in_clerk()
+        response, url = self.preview()
+
+        page_permission.delete()
+        response = self.confirm(url)
+
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        self.assertEqual(
+            self.messages(response)[-1],
+            "Nobody was imported: you may no longer enrol people in the "
+            "cohort the file was for.",
+        )
+        self.assertFalse(Enrollment.objects.filter(user__email="anna@example.fi"))
+        self.assertEqual(self.new_emails(), 0)
+
+    def test_a_coordinator_who_may_no_longer_enrol_is_refused(self):
+        group, page_permission = self.log_in_clerk()
+        response, url = self.preview()
+
+        group.permissions.remove(Permission.objects.get(codename="add_enrollment"))
+        response = self.confirm(url)
+
+        self.assertRedirects(
+            response, reverse("wagtailadmin_home"), fetch_redirect_response=False
+        )
+        self.assertFalse(Enrollment.objects.filter(user__email="anna@example.fi"))
+        self.assertEqual(self.new_emails(), 0)
+
+    def test_a_wrong_or_expired_token_is_refused_with_a_message(self):
+        response, url = self.preview()
+        wrong = url.rstrip("/") + "x/"
+
+        for name, address in [("wrong", wrong), ("other", self.url + "abc/")]:
+            with self.subTest(name):
+                response = self.confirm(address)
+                self.assertRedirects(response, self.url, fetch_redirect_response=False)
+                message = self.messages(response)[-1]
+                self.assertTrue(
+                    message.startswith(
+                        "Nobody was imported: this file is no longer waiting"
+                    ),
+                    message,
+                )
+
+        session = self.client.session
+        session[importing.PENDING_KEY]["at"] -= 2 * 60 * 60
+        session.save()
+        response = self.confirm(url)
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        self.assertIn("more than an hour has passed", self.messages(response)[-1])
+        self.assertFalse(Enrollment.objects.filter(user__email="anna@example.fi"))
+        self.assertEqual(self.new_emails(), 0)
+
+    def test_only_the_last_file_chosen_can_be_confirmed(self):
+        response, first = self.preview()
+        response, second = self.preview(cohort=self.other_cohort)
+
+        self.assertRedirects(
+            self.confirm(first), self.url, fetch_redirect_response=False
+        )
+        self.assertEqual(self.other_cohort.enrollments.count(), 0)
+        self.confirm(second)
+        self.assertEqual(self.other_cohort.enrollments.count(), 4)
+        self.assertFalse(
+            self.cohort.enrollments.filter(user__email="anna@example.fi").exists()
+        )
+
+    def test_the_cohort_cannot_be_changed_on_confirming(self):
+        """Only the token is sent back: what is imported, and where, is the
+        session's."""
+        response, url = self.preview()
+
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(url, {"cohort": self.other_cohort.pk})
+
+        self.assertEqual(self.other_cohort.enrollments.count(), 0)
+        self.assertTrue(
+            self.cohort.enrollments.filter(user__email="anna@example.fi").exists()
+        )
+
+
+class ImportNameColumnsTest(ImportViewTestCase):
+    """HR systems export first and last names in two columns."""
+
+    def test_first_and_last_name_columns_are_read_in_every_language(self):
+        files = {
+            "fi csv": csv_file(
+                [
+                    ["Etunimi", "Sukunimi", "Sähköposti"],
+                    ["Anna Maria", "af Virtanen", "anna@example.fi"],
+                ],
+                delimiter=";",
+                encoding="utf-8-sig",
+            ),
+            "sv xlsx": xlsx_file(
+                [
+                    ["Förnamn", "Efternamn", "E-post", "Roll"],
+                    ["Anna Maria", "af Virtanen", "anna@example.fi", "deltagare"],
+                ]
+            ),
+            "en csv": csv_file(
+                [
+                    ["Email", "Given name", "Family name"],
+                    ["anna@example.fi", " Anna  Maria ", "af Virtanen"],
+                ]
+            ),
+            "en xlsx": xlsx_file(
+                [
+                    ["First name", "Last name", "Email"],
+                    ["Anna Maria", "af Virtanen", "anna@example.fi"],
+                ]
+            ),
+            "sv csv, and a full name column too": csv_file(
+                [
+                    ["Namn", "Förnamn", "Efternamn", "E-post"],
+                    ["Virtanen Anna", "Anna Maria", "af Virtanen", "anna@example.fi"],
+                ]
+            ),
+        }
+        for name, file in files.items():
+            with self.subTest(name):
+                self.import_file(file)
+                self.assertEqual(
+                    self.enrolled(),
+                    {
+                        (
+                            "anna@example.fi",
+                            "Anna Maria",
+                            "af Virtanen",
+                            "participant",
+                            "",
+                        )
+                    },
+                )
+                get_user_model().objects.filter(email="anna@example.fi").delete()
+
+    def test_a_first_name_column_without_a_last_name_one_is_refused(self):
+        finn = make_user("kaisa@example.fi", groups=[COORDINATORS], language="fi")
+        for user, header, expected in [
+            (self.coordinator, ["first name", "email"], "“last name”"),
+            (self.coordinator, ["email", "Surname"], "“first name”"),
+            (finn, ["etunimi", "sähköposti"], "”sukunimi”"),
+        ]:
+            with self.subTest(header):
+                self.client.force_login(user)
+                response = self.post(csv_file([header, ["Anna", "anna@example.fi"]]))
+
+                self.assertEqual(response.status_code, 200)
+                [problem] = self.listed_problems(response)
+                self.assertIn(expected, problem)
+                self.assertFalse(
+                    Enrollment.objects.filter(user__email="anna@example.fi")
+                )
+        with override("en"):
+            [problem] = problems([["first name", "email"], ["Anna", "a@x.fi"]])
+        self.assertEqual(
+            problem,
+            (
+                1,
+                "The first row has a “first name” column but no “last name” "
+                "column. Add a “last name” column (accepted names for it: last "
+                "name, lastname, surname, family name, sukunimi, efternamn, "
+                "släktnamn), or give the whole name in one “name” column "
+                "instead.",
+            ),
+        )
 
 
 class ReadPeopleTest(SimpleTestCase):
@@ -974,7 +1390,7 @@ class LargeImportTest(SMTPServerMixin, ImportViewTestCase):
         self.stop_smtp()  # nothing may reach the mail server from the request
         with override_settings(TASKS=queue):
             with self.captureOnCommitCallbacks(execute=True):
-                response = self.post(csv_file([HEADER, *rows]))
+                response = self.import_file(csv_file([HEADER, *rows]))
             tasks = list(task_backends["default"].results)
 
         self.assertEqual(response.status_code, 302)

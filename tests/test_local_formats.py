@@ -7,6 +7,7 @@ import io
 from datetime import UTC, date, datetime
 
 import openpyxl
+from bs4 import BeautifulSoup
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
@@ -128,3 +129,17 @@ class ExportedListingTest(TestCase):
         [headings, row] = list(book.active.values)
 
         self.assertEqual(row[headings.index("Inlämnad")], datetime(2027, 3, 16, 9, 0))
+
+    def test_a_reflection_opened_in_swedish_gives_local_time_and_words(self):
+        # Wagtail's inspect page writes a time as it is stored, in UTC.
+        self.rows("sv", "/admin/training/reflections/")
+        reflection = Reflection.objects.get()
+        response = self.client.get(reverse("reflections:inspect", args=[reflection.pk]))
+        soup = BeautifulSoup(response.content, "html.parser")
+        fields = {
+            dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(strip=True)
+            for dt in soup.select("main dl dt")
+        }
+
+        self.assertEqual(fields["Inlämnad"], "16 mars 2027 kl. 9.00")
+        self.assertEqual(fields["Försenad"], "Nej")

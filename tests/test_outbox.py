@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 from io import StringIO
 from pathlib import Path
@@ -587,6 +587,29 @@ class OutboxAdminTests(WagtailTestUtils, TestCase):
         self.assertRedirects(edit, reverse("wagtailadmin_home"))
         self.assertRedirects(delete, reverse("wagtailadmin_home"))
         self.assertTrue(OutgoingEmail.objects.filter(pk=self.failed.pk).exists())
+
+    def test_an_inspected_message_says_when_it_was_sent_in_local_time(self):
+        # 7.00 UTC is 9.00 in Helsinki; Wagtail's page wrote the UTC time.
+        sent = datetime(2027, 3, 16, 7, 0, tzinfo=UTC)
+        OutgoingEmail.objects.filter(pk=self.waiting.pk).update(sent_at=sent)
+        self.client.force_login(self.coordinator)
+
+        inspect = self.client.get(reverse("outbox:inspect", args=[self.waiting.pk]))
+
+        soup = self.get_soup(inspect.content)
+        sent_at = soup.find("dt", string="Sent").find_next_sibling("dd")
+        self.assertEqual(sent_at.get_text(strip=True), "March 16, 2027, 9 a.m.")
+
+    def test_an_inspected_message_keeps_its_lines_as_the_recipient_reads_them(self):
+        self.client.force_login(self.coordinator)
+
+        inspect = self.client.get(reverse("outbox:inspect", args=[self.waiting.pk]))
+
+        text = self.get_soup(inspect.content).find("dt", string="Text")
+        paragraphs = text.find_next_sibling("dd").find_all("p")
+        self.assertEqual(
+            [p.get_text() for p in paragraphs], ["Hei Anna,", "tervetuloa."]
+        )
 
     def test_inspecting_a_welcome_does_not_show_its_sign_in_link(self):
         link = "https://virtu.example.fi/accounts/link/secret-token/"

@@ -864,7 +864,7 @@ class SiteHistoryTests(WagtailTestUtils, TestCase):
             reverse("cohorts:progress", args=[self.cohort.pk]), {"export": "csv"}
         )
         self.client.force_login(self.coordinator)
-        self.client.post(
+        preview = self.client.post(
             f"{ENROLMENTS}import/",
             {
                 "cohort": self.cohort.pk,
@@ -873,6 +873,7 @@ class SiteHistoryTests(WagtailTestUtils, TestCase):
                 ),
             },
         )
+        self.client.post(preview["Location"])  # the import confirmed
         actions = set(TrainingLogEntry.objects.values_list("action", flat=True))
         self.assertTrue({"virtu.feedback", ATTENDANCE, IMPORT, EXPORT} <= actions)
 

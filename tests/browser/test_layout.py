@@ -13,10 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.users.models import UserProfile
 
+from assignments.emails import Kind
 from assignments.models import Comment, Reflection
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
 from home.management.demo import add_generated_participants
+from outbox.sending import queue_email
 from signin.links import new_link
 from tests.factories import (
     commission,
@@ -484,6 +486,80 @@ class AdminLayoutTests(LayoutTestCase):
                     # The header's buttons ("Tuo tiedostosta" beside "Lisää
                     # ilmoittautuminen") are all within reach.
                     self.assertEqual(page.evaluate(CUT_LABELS, "header a.button"), [])
+
+    def test_the_import_preview_fits_a_phone_and_enrols_on_its_button(self):
+        """A file is first only shown: what importing it will do and the
+        people it enrols, in a table that scrolls in its own box on a phone,
+        with the button that enrols them (Swedish has the longest label)."""
+        profile = UserProfile.get_for_user(self.coordinator)
+        profile.preferred_language = "sv"
+        profile.save()
+        lines = ["Förnamn;Efternamn;E-post;Organisation"] + [
+            f"Åsa-Maria;Lindqvist-Holmström {n};person{n}@example.fi;"
+            "Regionförvaltningsverket i Västra och Inre Finland"
+            for n in range(30)
+        ]
+        page = self.new_page("sv")
+        self.log_in(page, self.coordinator)
+        url = reverse("enrollments:import") + f"?cohort={self.cohort.pk}"
+        self.open(page, url, 390)
+        page.set_input_files(
+            "input[name=file]",
+            files=[
+                {
+                    "name": "personer.csv",
+                    "mimeType": "text/csv",
+                    "buffer": "\n".join(lines).encode(),
+                }
+            ],
+        )
+        page.get_by_role("button", name="Förhandsgranska importen").click()
+        button = page.get_by_role(
+            "button", name="Lägg till 30 personer och skicka e-post"
+        )
+        expect(button).to_be_visible()
+        people = Enrollment.objects.filter(user__email__startswith="person")
+        self.assertFalse(people.exists())
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            self.check_layout(page, "import-preview", width, within="main")
+            with self.subTest(width=width):
+                box = page.locator("main [role=region][tabindex='0']")
+                self.assertEqual(box.evaluate(LAST_HEADING_AFTER_SCROLL), True)
+
+        button.click()
+
+        expect(page.locator(".messages")).to_contain_text("30 personer tillagda")
+        self.assertEqual(people.count(), 30)
+
+    def test_an_email_in_the_outbox_keeps_its_lines_and_link_on_a_phone(self):
+        """A coordinator reads on a phone what a participant was sent: the
+        email in its lines, and its link whole, wrapped at the edge."""
+        link = f"http://virtu.example.fi/sv/my/reflections/{self.shared.pk}/#comments"
+        email = queue_email(
+            "test:comment",
+            Kind.COMMENT,
+            "anna@example.fi",
+            "En kommentar till din reflektion",
+            f"Hej Anna,\n\nLäs och svara på sidan för din reflektion:\n{link}\n",
+        )
+        page = self.new_page("sv")
+        self.log_in(page, self.coordinator)
+        for width in (320, 390):
+            self.open(page, reverse("outbox:inspect", args=[email.pk]), width)
+            self.check_layout(page, "outbox-email", width, within="main")
+            text = page.locator("main dd").filter(has_text="Hej Anna")
+            with self.subTest(width=width):
+                expect(text.locator("p")).to_have_count(2)
+                self.assertLessEqual(
+                    text.evaluate(
+                        "(dd) => { const range = document.createRange();"
+                        " range.selectNodeContents(dd);"
+                        " return Math.max(...[...range.getClientRects()]"
+                        ".map((rect) => rect.right)); }"
+                    ),
+                    width,
+                )
 
     def test_long_lists_of_options_fit_a_phone(self):
         """The time zones and the cohorts' names are longer than a phone is

@@ -273,6 +273,47 @@ class TrainerTests(BrowserTestCase):
         self.assertEqual(page.evaluate(kept), [])
         self.assertEqual(page.evaluate("localStorage.getItem('unrelated')"), "kept")
 
+    def test_leaving_attendance_marked_but_not_saved_asks_first(self):
+        """The sessions' buttons and the pages of a large cohort lead away
+        from the form: marks not yet saved are not lost without a word."""
+        page = self.new_page("en")
+        self.log_in(page, self.trainer)
+        page.goto(
+            reverse(
+                "cohorts:session_attendance", args=[self.cohort.pk, self.session.pk]
+            )
+        )
+        # Wagtail's warning, as on its edit forms: it reads the form as it
+        # was shortly after loading, then notices changes.
+        page.evaluate(
+            "() => { window.edits = [];"
+            " for (const name of ['watch-edits', 'add'])"
+            " document.addEventListener(`w-unsaved:${name}`,"
+            " () => window.edits.push(name)); }"
+        )
+        page.wait_for_function("window.edits.includes('watch-edits')")
+        anna = page.get_by_role("group", name="Anna Aalto")
+        anna.get_by_label(text("Present", "en")).check()
+        page.wait_for_function("window.edits.includes('add')")
+        asked = []
+        page.once(
+            "dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss())
+        )
+        second = self.cohort.sessions.all()[1]
+        page.get_by_role("link", name=second.title).click()
+
+        expect(anna.get_by_label(text("Present", "en"))).to_be_checked()
+        self.assertEqual(asked, ["beforeunload"])
+        page.get_by_role("button", name=text("Save attendance", "en")).click()
+        expect(page.locator(".messages")).to_contain_text(
+            text("Attendance saved for %(session)s: %(count)s change.", "en")
+            % {"session": self.session.title, "count": 1}
+        )
+        page.get_by_role("link", name=second.title).click()
+        expect(page.get_by_role("link", name=second.title)).to_have_attribute(
+            "aria-current", "page"
+        )
+
 
 class CoordinatorTests(BrowserTestCase):
     def test_the_course_overview_shows_each_cohort_and_meets_wcag(self):
