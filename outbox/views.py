@@ -8,12 +8,12 @@ import datetime
 import django_filters
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.template.defaultfilters import linebreaks_filter
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html, linebreaks
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -111,10 +111,11 @@ class Paragraphs(Component):
         self.text = text
 
     def render_html(self, parent_context=None):
-        # linebreaks escapes the text; outbox.css wraps a long link.
+        # The filter escapes the text, then marks its paragraphs safe;
+        # outbox.css wraps a long link.
         return format_html(
             '<div class="outbox-lines">{}</div>',
-            mark_safe(linebreaks(self.text, autoescape=True)),
+            linebreaks_filter(self.text, autoescape=True),
         )
 
 
