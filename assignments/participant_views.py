@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
 from cohorts.models import CohortPage, Enrollment, Session, join_urls, zone_named
-from courses.permissions import COMMISSIONERS
+from courses.permissions import is_commissioner
 from privacy import access
 
 from . import choosing
@@ -216,8 +216,7 @@ def my_training(request):
             "summaries": summaries,
             "former": former,
             # In no cohort, a commissioner is told where their figures are.
-            "commissioner": not (summaries or former)
-            and request.user.groups.filter(name=COMMISSIONERS).exists(),
+            "commissioner": not (summaries or former) and is_commissioner(request.user),
             **fragment_context(cohorts=(summaries,)),
         },
     )

@@ -34,7 +34,7 @@ def person_for_email(email, first_name="", last_name=""):
     owner's (and a coordinator's list may hold a staff account's address).
     """
     User = get_user_model()
-    email = User.objects.normalize_email(email.strip()).lower()
+    email = normalised(email)
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     if user is None:
         user = new_person(email, first_name[:150], last_name[:150])
@@ -58,28 +58,39 @@ def new_person(email, first_name, last_name):
     return user
 
 
+def accounts_for(addresses):
+    """{lowercased address: user} of the accounts ``addresses`` (lowercased)
+    already have; of several with one address, the first made."""
+    return {
+        user.address: user
+        for user in get_user_model()
+        .objects.annotate(address=Lower("email"))
+        .filter(address__in=list(addresses))
+        .order_by("-pk")  # the first of several with one address wins
+    }
+
+
+def normalised(email):
+    """An address as accounts are looked up by: trimmed, lowercased."""
+    return get_user_model().objects.normalize_email(email.strip()).lower()
+
+
 def people_for_emails(people):
     """{lowercased address: user} for many (email, first name, last name):
     the users with these addresses, created (in one query) where there are
     none. As in ``person_for_email``, an existing account is never changed:
     a coordinator's list may hold anyone's address, a superuser's too."""
-    User = get_user_model()
     wanted = {}
     for email, first_name, last_name in people:
-        email = User.objects.normalize_email(email.strip()).lower()
-        wanted[email] = (first_name[:150], last_name[:150])
-    found = {}
-    for user in (
-        User.objects.annotate(address=Lower("email"))
-        .filter(address__in=list(wanted))
-        .order_by("-pk")  # the first of several with one address wins
-    ):
-        found[user.address] = user
+        wanted[normalised(email)] = (first_name[:150], last_name[:150])
+    found = accounts_for(wanted)
     new = []
     for email, (first_name, last_name) in wanted.items():
         if email not in found:
             new.append(new_person(email, first_name, last_name))
-    User.objects.bulk_create(new)  # SQLite and PostgreSQL give back the keys
+    get_user_model().objects.bulk_create(
+        new
+    )  # SQLite and PostgreSQL give back the keys
     found.update((user.email, user) for user in new)
     return found
 

@@ -21,7 +21,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, validate_email
 from django.db import transaction
@@ -36,6 +35,8 @@ from . import audit
 from .calendar.invites import reconcile
 from .enrolment import (
     CohortChoiceField,
+    accounts_for,
+    normalised,
     people_for_emails,
     split_name,
     with_course_title,
@@ -700,14 +701,8 @@ def account_names(emails):
     """{lowercased address: full name} of the accounts these addresses
     already have: an import enrols them under their own names, whatever
     the file calls them (as ``people_for_emails``)."""
-    addresses = [email.strip().lower() for email in emails]
-    return {
-        user.address: user.get_full_name()
-        for user in get_user_model()
-        .objects.annotate(address=Lower("email"))
-        .filter(address__in=addresses)
-        .order_by("-pk")  # the first of several with one address wins
-    }
+    accounts = accounts_for(normalised(email) for email in emails)
+    return {address: user.get_full_name() for address, user in accounts.items()}
 
 
 def keep_pending(session, cohort, file_name, people):

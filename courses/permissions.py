@@ -37,6 +37,11 @@ def grant_coordinators(course_index):
         )
 
 
+def is_commissioner(user):
+    """Whether ``user`` is in the Commissioners group."""
+    return user.groups.filter(name=COMMISSIONERS).exists()
+
+
 def reads_course_figures(user, course):
     """Whether ``user`` may read a course's overview and its exports: the
     coordinators who may edit the course, and the commissioners the course
@@ -56,6 +61,6 @@ def only_reads_figures(user):
     """Whether ``user`` reaches the admin only to read the figures of the
     courses that name them (a commissioner with no page to edit): they
     choose no page, and are shown none by name."""
-    if user.is_superuser or not user.groups.filter(name=COMMISSIONERS).exists():
+    if user.is_superuser or not is_commissioner(user):
         return False
     return not GroupPagePermission.objects.filter(group__user=user).exists()

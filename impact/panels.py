@@ -12,7 +12,7 @@ from wagtail.admin.panels import InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.components import Component
 
 from courses.models import CoursePage
-from courses.permissions import COMMISSIONERS
+from courses.permissions import is_commissioner
 
 from .models import CohortStatement
 
@@ -118,7 +118,7 @@ class CourseFiguresPanel(Component):
 
     def get_context_data(self, parent_context):
         user = parent_context["request"].user
-        if not user.groups.filter(name=COMMISSIONERS).exists():
+        if not is_commissioner(user):
             return {"commissioner": False}
         return {
             "commissioner": True,

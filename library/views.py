@@ -26,7 +26,7 @@ from wagtail.search.backends import get_search_backend
 
 from assignments.models import Reflection, followed_cohorts
 from cohorts.models import Enrollment
-from courses.permissions import COMMISSIONERS
+from courses.permissions import is_commissioner
 
 from .emails import email_decision
 from .figures import pattern_figures
@@ -83,7 +83,7 @@ def reads_library(user):
     commissioner only where they also take part in a cohort or follow one.
     Its stories are reflections, most with their authors' names; a
     commissioner reads a course's figures and nothing about anyone."""
-    if not user.groups.filter(name=COMMISSIONERS).exists():
+    if not is_commissioner(user):
         return True
     return (
         Enrollment.objects.active().filter(user=user).exists()

@@ -43,8 +43,3 @@ class HeaderLink:
 
 def header_links():
     return [link() for link in hooks.get_hooks(HOOK)]
-
-
-def offered(user):
-    """{name: whether ``user`` is offered it} of every header link."""
-    return {link.name: bool(link.shown_to(user)) for link in header_links()}

@@ -13,7 +13,7 @@ import time
 
 from django import template
 
-from ..header import header_links, offered
+from ..header import header_links
 
 register = template.Library()
 
@@ -26,37 +26,45 @@ LINKS_SESSION_KEY = "virtu_header_links"
 KEEP_SECONDS = 300
 
 
-@register.simple_tag(takes_context=True)
-def admin_link_shown(context):
+def kept_answer(context, key, decide, still_fits=lambda answer: True):
+    """``decide()``, kept in the session under ``key`` for KEEP_SECONDS (as
+    [answer, when]) while it ``still_fits``; for no one signed in, None."""
     request = context.get("request")
     user = context.get("user")
     if user is None or not user.is_authenticated:
-        return False
+        return None
     if request is None or not hasattr(request, "session"):
-        return user.has_perm("wagtailadmin.access_admin")
-    kept = request.session.get(SESSION_KEY)
+        return decide()
+    kept = request.session.get(key)
     now = time.time()
-    if not kept or not 0 <= now - kept[1] < KEEP_SECONDS:
-        kept = [user.has_perm("wagtailadmin.access_admin"), now]
-        request.session[SESSION_KEY] = kept
+    if not kept or not 0 <= now - kept[1] < KEEP_SECONDS or not still_fits(kept[0]):
+        kept = [decide(), now]
+        request.session[key] = kept
     return kept[0]
+
+
+@register.simple_tag(takes_context=True)
+def admin_link_shown(context):
+    user = context.get("user")
+    return bool(
+        kept_answer(
+            context, SESSION_KEY, lambda: user.has_perm("wagtailadmin.access_admin")
+        )
+    )
 
 
 @register.simple_tag(takes_context=True)
 def site_header_links(context):
     """The header links (``signin.header.HeaderLink``) offered to the
     signed-in person, in order."""
-    request = context.get("request")
     user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return []
     links = header_links()
-    if request is None or not hasattr(request, "session"):
-        return [link for link in links if link.shown_to(user)]
-    kept = request.session.get(LINKS_SESSION_KEY)
-    now = time.time()
     names = {link.name for link in links}
-    if not kept or not 0 <= now - kept[1] < KEEP_SECONDS or set(kept[0]) != names:
-        kept = [offered(user), now]
-        request.session[LINKS_SESSION_KEY] = kept
-    return [link for link in links if kept[0][link.name]]
+    shown = kept_answer(
+        context,
+        LINKS_SESSION_KEY,
+        lambda: {link.name: bool(link.shown_to(user)) for link in links},
+        # Kept answers name the links there are (none added or gone since).
+        still_fits=lambda answer: set(answer) == names,
+    )
+    return [link for link in links if shown and shown[link.name]]
