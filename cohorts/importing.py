@@ -538,11 +538,16 @@ def kept_participants(cohort, people):
     )
 
 
-def _enrolled(cohort):
-    """The cohort's enrolments, withdrawn ones too, by lowercased address."""
+def _enrolled(cohort, people):
+    """The cohort's enrolments of ``people``'s addresses, withdrawn ones too,
+    by lowercased address: only these are read, however many the cohort
+    has."""
+    addresses = {person.email.lower() for person in people}
     return {
-        enrollment.user.email.lower(): enrollment
+        enrollment.address: enrollment
         for enrollment in cohort.enrollments.select_related("user")
+        .annotate(address=Lower("user__email"))
+        .filter(address__in=addresses)
     }
 
 
@@ -564,7 +569,7 @@ def changes(cohort, people, before=None):
     do to them in ``cohort`` now (``before``: its enrolments, if read
     already). Nothing is written."""
     if before is None:
-        before = _enrolled(cohort)
+        before = _enrolled(cohort, people)
     return [
         (person, _change(before.get(person.email.lower()), person)) for person in people
     ]
@@ -600,7 +605,7 @@ def enrol_people(cohort, people):
         raise ValidationError(_("The cohort no longer exists."))
     if refused := kept_participants(cohort, people):
         raise ValidationError([problem.message for problem in refused])
-    before = _enrolled(cohort)
+    before = _enrolled(cohort, people)
     planned = changes(cohort, people, before)
     counts = count_changes(planned)
     changed = [person for person, change in planned if change != UNCHANGED]

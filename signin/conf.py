@@ -20,8 +20,11 @@ def links_per_address():
 
 
 def requests_per_ip():
-    """Link requests one client address may make in an hour."""
-    return int(setting("SIGN_IN_REQUESTS_PER_IP", 20))
+    """Link requests one client address may make in an hour. Generous: a
+    whole organisation's staff may reach the site from one address, and a
+    cohort or several ask for links when a session begins; each address
+    asked for has its own, tighter limit (``links_per_address``)."""
+    return int(setting("SIGN_IN_REQUESTS_PER_IP", 200))
 
 
 def password_failures_per_account():

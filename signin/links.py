@@ -264,21 +264,29 @@ LINK_ISSUED = "virtu.sign_in_link"
 client_ip = throttling.client_ip
 
 
+#: Which limit a link request passed (``throttled``): its client's
+#: address, which a whole organisation's staff may share, or the address
+#: asked for.
+CLIENT, ADDRESS = "client", "address"
+
+
 def throttled(email, ip):
     """Count a link request against its address and its client's address;
-    True when either has made too many in the last hour.
+    the limit passed in the last hour (``CLIENT`` or ``ADDRESS``), or None.
 
     Counted in Django's cache shared by every process (``throttling``), for
     every request alike: a limit on an address that counted only enrolled
     people would tell who is enrolled. ``send_link`` keeps its own exact
     limit per person in the database.
     """
-    over = [
-        throttling.count(throttling.key("sign-in:ip", ip)) > conf.requests_per_ip(),
-        throttling.count(throttling.key("sign-in:address", email))
-        > conf.links_per_address(),
-    ]
-    return any(over)
+    # Both are counted, whichever is passed.
+    client = throttling.count(throttling.key("sign-in:ip", ip))
+    address = throttling.count(throttling.key("sign-in:address", email))
+    if client > conf.requests_per_ip():
+        return CLIENT
+    if address > conf.links_per_address():
+        return ADDRESS
+    return None
 
 
 # Emails

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +21,24 @@ from .forms import LinkRequestForm, PasswordSignInForm
 from .tasks import request_link
 
 LINK_PREFIX = "link"
+
+#: What a person is told when a limit on link requests stops theirs: each
+#: says what they can do now. Neither tells whether an address is enrolled:
+#: every address, and every client, is counted alike.
+LIMIT_MESSAGES = {
+    # A whole organisation's staff may share one address on the internet.
+    links.CLIENT: gettext_lazy(
+        "Too many sign-in links have been asked for from your network in the "
+        "last hour. A link in your email that you have not used yet still "
+        "works; otherwise please try again in a while."
+    ),
+    links.ADDRESS: gettext_lazy(
+        "Too many sign-in links have been asked for this address in the last "
+        "hour. If it is enrolled, use a link in your email that you have not "
+        "used yet (look in the junk email folder too), or try again in an "
+        "hour."
+    ),
+}
 
 
 class SignInView(LoginView):
@@ -54,7 +73,8 @@ class SignInView(LoginView):
         status = 400
         if form.is_valid():
             email = form.cleaned_data["email"]
-            if not links.throttled(email, links.client_ip(request)):
+            limit = links.throttled(email, links.client_ip(request))
+            if limit is None:
                 # Looked up away from the request, so that it takes the
                 # same time whether or not the address is enrolled.
                 # The page the person was on the way to (a reminder's link
@@ -72,13 +92,7 @@ class SignInView(LoginView):
                     ),
                 )
                 return redirect(request.get_full_path())
-            form.add_error(
-                "email",
-                _(
-                    "Too many sign-in links have been asked for. Please try "
-                    "again in an hour."
-                ),
-            )
+            form.add_error("email", LIMIT_MESSAGES[limit])
             status = 429
         context = self.get_context_data(link_form=form, form=self.get_form(bound=False))
         return self.render_to_response(context, status=status)

@@ -752,18 +752,18 @@ def generated_email(number):
 
 
 @transaction.atomic
-def add_generated_participants(cohorts, count, progress=False, batch_size=500):
-    """Enrol generated participants number 0 to ``count`` - 1 round the
-    ``cohorts``, in bulk.
+def add_generated_participants(cohorts, count, progress=False, batch_size=500, start=0):
+    """Enrol generated participants number ``start`` (0) to ``count`` - 1
+    round the ``cohorts``, in bulk.
 
     Person ``n`` always has the same email address and cohort, so the same
     count again adds nothing and a larger one adds only the difference. Bulk
     inserts send no signals, which is fine: only trainers need access synced.
     """
     User = get_user_model()
-    with tqdm(total=count, unit=" people", disable=not progress) as bar:
-        for start in range(0, count, batch_size):
-            numbers = range(start, min(start + batch_size, count))
+    with tqdm(total=count - start, unit=" people", disable=not progress) as bar:
+        for first in range(start, count, batch_size):
+            numbers = range(first, min(first + batch_size, count))
             emails = [generated_email(number) for number in numbers]
             existing = set(
                 User.objects.filter(username__in=emails).values_list(

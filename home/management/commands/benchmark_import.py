@@ -43,11 +43,21 @@ class Command(BaseCommand):
             default=3,
             help="Imports timed, each of new people into a new cohort.",
         )
+        parser.add_argument(
+            "--enrolled",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Participants each cohort already has when the file is "
+            "imported (default 0): the import's cost should not grow with them.",
+        )
         add_noinput_argument(parser)
 
-    def handle(self, *args, runs, interactive, **options):
+    def handle(self, *args, runs, enrolled, interactive, **options):
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
+        if enrolled < 0:
+            raise CommandError("--enrolled must not be negative.")
         with (
             throwaway_database(interactive),
             override_settings(
@@ -57,17 +67,23 @@ class Command(BaseCommand):
                 TASKS=QUEUE,
             ),
         ):
-            results = [self.measure(run) for run in range(runs)]
-        self.report(results)
+            results = [self.measure(run, enrolled) for run in range(runs)]
+        self.report(results, enrolled)
 
-    def measure(self, run):
+    def measure(self, run, enrolled):
         """(import s: both steps, rows queued, again s, worker s, emails sent)
-        of one import of MAX_ROWS new people."""
+        of one import of MAX_ROWS new people into a cohort of ``enrolled``."""
         built = demo.build()
         cohort = CohortPage(title=f"Import {run}", start_date=date(2030, 1, 8))
         cohort.plan_from_course(built.course)
         built.course.add_child(instance=cohort)
         cohort.save_revision().publish()
+        if enrolled:
+            # Other cohorts' generated people are not these: each run's
+            # cohort gets its own by numbering on from the ones before.
+            demo.add_generated_participants(
+                [cohort], enrolled * (run + 1), start=enrolled * run
+            )
         client = Client()
         client.force_login(get_user_model().objects.get(username=demo.COORDINATOR[0]))
         text = io.StringIO()
@@ -109,10 +125,11 @@ class Command(BaseCommand):
         worker = time.perf_counter() - start
         return seconds, queued, again, worker, sent
 
-    def report(self, results):
+    def report(self, results, enrolled):
         self.stdout.write(
-            f"\nImport of {MAX_ROWS} people through the admin on "
-            f"{connection.vendor}, in a throwaway test database.\n"
+            f"\nImport of {MAX_ROWS} people through the admin into a cohort of "
+            f"{enrolled:,} participants on {connection.vendor}, in a throwaway "
+            "test database.\n"
         )
         self.stdout.write(
             f"{'run':>4}{'import s':>11}{'emails queued':>15}"
