@@ -680,6 +680,18 @@ ParticipantPaginator = counted(
 )
 
 
+def marked_present(count):
+    """What the button that marks everyone not yet marked present says once
+    it has marked ``count`` people, with the count left for the browser."""
+    return ngettext(
+        "%(count)s participant who was not marked is now marked present. "
+        "Nothing is saved until you press “Save attendance”.",
+        "%(count)s participants who were not marked are now marked present. "
+        "Nothing is saved until you press “Save attendance”.",
+        count,
+    )
+
+
 class AttendanceView(
     PermissionCheckedMixin, CohortBreadcrumbsMixin, WagtailAdminTemplateMixin, FormView
 ):
@@ -737,6 +749,11 @@ class AttendanceView(
             ],
             progress_url=cohort_admin_url(self.cohort),
             choices=CHOICES,
+            present=Attendance.Status.PRESENT,
+            # The forms of the message, for one and for more; the browser
+            # puts in the count (cohorts/admin/attendance.js).
+            marked_one=marked_present(1),
+            marked_other=marked_present(2),
             page_obj=self.page,
             elided_page_range=self.page.paginator.get_elided_page_range(
                 self.page.number

@@ -40,25 +40,25 @@ class OutgoingEmail(models.Model):
     )
     #: What the kind's renderer makes the message from (primary keys, and
     #: what the message must say as it was when it was queued).
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     subject = models.CharField(_("subject"), max_length=255)
     text = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
     #: iCalendar text; sent as a text/calendar part and an .ics attachment.
-    ics = models.TextField(blank=True)
-    ics_method = models.CharField(max_length=20, blank=True)
+    ics = models.TextField(_("calendar file"), blank=True)
+    ics_method = models.CharField(_("calendar method"), max_length=20, blank=True)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.PENDING
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     #: The claim of the process sending the message: who (host, process and
     #: a token of that one claim) and until when. The sender renews the lease
     #: while it works; once it lapses another worker takes the message over,
     #: and only the holder of the current claim may mark it sent.
-    claimed_by = models.CharField(max_length=100, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+    lease_until = models.DateTimeField(_("claim expires"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

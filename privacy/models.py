@@ -49,7 +49,7 @@ class DataExport(models.Model):
     ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     #: The zip itself, kept in the database: never among public media files.
-    archive = models.BinaryField(null=True, blank=True, editable=False)
+    archive = models.BinaryField(_("archive"), null=True, blank=True, editable=False)
 
     wagtail_reference_index_ignore = True
 
@@ -114,8 +114,10 @@ class ErasureRequest(models.Model):
         related_name="+",
     )
     #: The account's id and address, for a rerun after the account is gone.
-    subject_user_id = models.PositiveBigIntegerField(editable=False)
-    subject_email = models.EmailField(blank=True, editable=False)
+    subject_user_id = models.PositiveBigIntegerField(_("account ID"), editable=False)
+    subject_email = models.EmailField(
+        _("their email address"), blank=True, editable=False
+    )
     reason = models.TextField(_("reason"), blank=True)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.REQUESTED
@@ -141,8 +143,8 @@ class ErasureRequest(models.Model):
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     run_after = models.DateTimeField(_("erased after"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0, editable=False)
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
 
     objects = ErasureRequestQuerySet.as_manager()
 
@@ -422,7 +424,10 @@ class AccessibilityFeedback(models.Model):
     answered within 14 days."""
 
     page = models.ForeignKey(
-        AccessibilityStatementPage, on_delete=models.CASCADE, related_name="+"
+        AccessibilityStatementPage,
+        verbose_name=_("accessibility statement"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     name = models.CharField(_("name"), max_length=255, blank=True)
     email = models.EmailField(_("email address"), blank=True)

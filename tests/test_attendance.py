@@ -48,6 +48,20 @@ class AttendanceFormTest(TrainingDataMixin, TestCase):
         button = soup.select_one('form button[type="submit"]')
         self.assertEqual(button.get_text(strip=True), "Save attendance")
 
+    def test_marking_everyone_present_is_offered_only_with_javascript(self):
+        """The button works in the browser (tests/browser/test_attendance):
+        without JavaScript it stays hidden, and it never sends the form."""
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(self.url()).content)
+        button = soup.find(
+            "button",
+            string=lambda label: (
+                "Mark everyone not yet marked as present" in (label or "")
+            ),
+        )
+        self.assertEqual(button["type"], "button")
+        self.assertIsNotNone(button.find_parent(hidden=True))
+
     def test_each_row_is_a_group_named_by_the_participant(self):
         self.client.force_login(self.trainer)
         soup = self.get_soup(self.client.get(self.url()).content)

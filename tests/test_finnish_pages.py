@@ -6,18 +6,30 @@ import json
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.utils import pretty_name
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
 from assignments.models import Reflection
 from cohorts.enrolment import enrol
+from cohorts.models import Enrollment
 from outbox.models import OutgoingEmail
+from privacy.erasure import request as erasure_request
+from privacy.models import AccessibilityFeedback, ErasureRequest
 from signin.admin_translations import WAGTAIL_STRINGS
 
-from .factories import make_cohort, make_coordinator, make_course, make_trainer
+from .factories import (
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_trainer,
+    make_user,
+)
+from .test_statements import make_statements
 
 #: English that has shown on Finnish pages: Wagtail's and Django's gaps, and
 #: words of our own pages.
@@ -126,6 +138,48 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
         email = OutgoingEmail.objects.first()
         urls.append(f"/admin/training/outbox/inspect/{email.pk}/")
         self.assert_finnish(self.coordinator, urls)
+
+    def test_inspect_pages_name_every_field_in_finnish(self):
+        """No label made of a field's name ("Ics"), which a field without a
+        translated verbose name gets in every language."""
+        self.client.force_login(self.coordinator)
+        email = OutgoingEmail.objects.first()
+        for model, url in [
+            (OutgoingEmail, reverse("outbox:inspect", args=[email.pk])),
+            (Enrollment, reverse("enrollments:inspect", args=[self.anna.pk])),
+            (Reflection, reverse("reflections:inspect", args=[self.reflection.pk])),
+        ]:
+            with self.subTest(url=url):
+                self.assert_no_label_from_a_name(url, model)
+
+    def assert_no_label_from_a_name(self, url, model):
+        from_names = {
+            capfirst(pretty_name(field.name)) for field in model._meta.get_fields()
+        }
+        soup = self.get_soup(self.client.get(url).content)
+        labels = [dt.get_text(strip=True) for dt in soup.find_all("dt")]
+        self.assertTrue(labels)
+        self.assertEqual([label for label in labels if label in from_names], [])
+
+    def test_the_privacy_inspect_pages_name_every_field_in_finnish(self):
+        officer = make_user("tietosuoja@example.fi", language="fi", is_superuser=True)
+        self.client.force_login(officer)
+        erasure = erasure_request(self.anna.user, officer, "Pyysi poistoa.")
+        __, statement = make_statements()
+        feedback = AccessibilityFeedback.objects.create(
+            page=statement,
+            message="Painike ei toimi näppäimistöllä.",
+            answer_by=timezone.localdate() + timedelta(days=14),
+        )
+        for model, url in [
+            (ErasureRequest, reverse("erasure_requests:inspect", args=[erasure.pk])),
+            (
+                AccessibilityFeedback,
+                reverse("accessibility_feedback:inspect", args=[feedback.pk]),
+            ),
+        ]:
+            with self.subTest(url=url):
+                self.assert_no_label_from_a_name(url, model)
 
     def test_the_import_preview_is_in_finnish(self):
         self.client.force_login(self.coordinator)

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.test.utils import WagtailTestUtils
+from wagtail.users.models import UserProfile
 
 from cohorts import conf
 from cohorts.emails import Kind
@@ -610,6 +611,30 @@ class OutboxAdminTests(WagtailTestUtils, TestCase):
         self.assertEqual(
             [p.get_text() for p in paragraphs], ["Hei Anna,", "tervetuloa."]
         )
+
+    def test_an_inspected_message_names_its_calendar_file_in_the_readers_language(
+        self,
+    ):
+        # Wagtail made "Ics" of the field's name, in every language.
+        profile = UserProfile.get_for_user(self.coordinator)
+        for language, label in [
+            ("en", "Calendar file"),
+            ("fi", "Kalenteritiedosto"),
+            ("sv", "Kalenderfil"),
+        ]:
+            profile.preferred_language = language
+            profile.save()
+            self.client.force_login(self.coordinator)
+
+            inspect = self.client.get(reverse("outbox:inspect", args=[self.waiting.pk]))
+
+            labels = [
+                dt.get_text(strip=True)
+                for dt in self.get_soup(inspect.content).find_all("dt")
+            ]
+            with self.subTest(language=language):
+                self.assertIn(label, labels)
+                self.assertNotIn("Ics", labels)
 
     def test_inspecting_a_welcome_does_not_show_its_sign_in_link(self):
         link = "https://virtu.example.fi/accounts/link/secret-token/"
