@@ -3,7 +3,6 @@ the participant's own experiment, each participant picks one before doing
 it. These rules decide which experiments a participant's pages show and
 which they may write about."""
 
-from django.db.models import Count
 from django.urls import reverse
 
 from .models import Experiment
@@ -17,35 +16,32 @@ def gaps(experiments):
     return by_gap
 
 
-def gaps_by_cohort(cohort_ids):
-    """{cohort id: how many gaps its experiments fill}: what each of its
-    participants is asked to do, one experiment a gap however many options
-    the gap offers. One query."""
-    return dict(
-        Experiment.objects.filter(cohort__in=cohort_ids)
-        .values("cohort_id")
-        .annotate(count=Count("after_session", distinct=True))
-        .values_list("cohort_id", "count")
-        .order_by()
-    )
-
-
-def due_gaps_by_cohort(cohort_ids, sessions, now):
-    """{cohort id: the gaps whose reflections are due by ``now``}: a gap
-    once each of its options is due (``Experiment.due``), so that nobody is
-    counted behind before the due time of the option they chose.
-    ``sessions`` is {cohort id: its sessions in order}. One query."""
-    due = {}
+def gaps_by_cohort(cohort_ids, sessions, now):
+    """{cohort id: {gap: whether its reflections are due by ``now``}}: what
+    each of its participants is asked to do, one experiment a gap however
+    many options the gap offers. A gap is due once each of its options is
+    due (``Experiment.due``), so that nobody is counted behind before the
+    due time of the option they chose. ``sessions`` is {cohort id: its
+    sessions in order}. One query."""
+    by_cohort = {}
     for experiment in Experiment.objects.filter(cohort__in=cohort_ids).only(
         "cohort", "after_session", "due_at"
     ):
         when = experiment.due(sessions.get(experiment.cohort_id, []))
-        gap = (experiment.cohort_id, experiment.after_session)
-        due[gap] = due.get(gap, True) and when is not None and when <= now
+        gaps = by_cohort.setdefault(experiment.cohort_id, {})
+        gap = experiment.after_session
+        gaps[gap] = gaps.get(gap, True) and when is not None and when <= now
+    return by_cohort
+
+
+def due_gaps_by_cohort(cohort_ids, sessions, now):
+    """{cohort id: the gaps whose reflections are due by ``now``}, of the
+    cohorts where one is (``gaps_by_cohort``). One query."""
     by_cohort = {}
-    for (cohort_id, gap), is_due in due.items():
-        if is_due:
-            by_cohort.setdefault(cohort_id, set()).add(gap)
+    for cohort_id, gaps in gaps_by_cohort(cohort_ids, sessions, now).items():
+        due = {gap for gap, is_due in gaps.items() if is_due}
+        if due:
+            by_cohort[cohort_id] = due
     return by_cohort
 
 

@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import (
     gettext,
@@ -59,6 +60,8 @@ class CohortFigures:
     #: Experiments each participant is asked to do: one per gap between
     #: sessions, however many options the gap offers.
     experiments: int = 0
+    #: Of those, the experiments whose reflections are due by now.
+    due: int = 0
     #: Reflections submitted by the cohort's participants.
     submitted: int = 0
     #: Gaps where a participant submitted a reflection, summed over them:
@@ -71,27 +74,44 @@ class CohortFigures:
     #: reader (``CourseOverviewView.hides``).
     hidden: bool = False
 
-    def attendance_percent(self, number):
-        """Participants present at session ``number`` (from 1) in percent,
-        or None while nobody is marked for it."""
-        if number > len(self.sessions) or not self.sessions[number - 1].marked:
+    def session(self, number):
+        """The SessionFigures of session ``number`` (from 1), or None."""
+        if number > len(self.sessions):
             return None
-        figures = self.sessions[number - 1]
-        return (
-            round(100 * figures.present / self.participants) if self.participants else 0
-        )
+        return self.sessions[number - 1]
+
+    def attendance_percent(self, number):
+        """Participants present at session ``number`` (from 1) in percent of
+        those marked for it, or None while nobody is. Those not marked yet
+        (``not_marked``) are not counted absent: a trainer may mark a
+        session in parts."""
+        figures = self.session(number)
+        if figures is None or not figures.marked:
+            return None
+        return round(100 * figures.present / figures.marked)
+
+    def not_marked(self, number):
+        """Participants not marked for session ``number`` (from 1) yet."""
+        figures = self.session(number)
+        if figures is None:
+            return None
+        return max(self.participants - figures.marked, 0)
 
     @property
     def experiments_done(self):
-        """Gaps done (a reflection submitted) per participant."""
+        """Gaps done (a reflection submitted) per participant; None while no
+        experiment is due and nobody has done one, so that a cohort that has
+        not started does not read as one where nobody did anything."""
+        if not self.due and not self.done:
+            return None
         if not self.participants:
             return 0.0
         return round(self.done / self.participants, 1)
 
 
-def figures(cohorts):
+def figures(cohorts, now=None):
     """{cohort id: CohortFigures} for ``cohorts`` annotated with
-    ``participant_count``. Four queries.
+    ``participant_count``, experiments due by ``now``. Four queries.
 
     A gap between sessions that offers several experiments (``choosing``)
     asks each participant for one of them: it counts once, and so does a
@@ -111,8 +131,13 @@ def figures(cohorts):
     ):
         sessions[session_id].present = present
         sessions[session_id].marked = marked
-    for cohort_id, count in choosing.gaps_by_cohort(ids).items():
-        result[cohort_id].experiments = count
+    for cohort_id, gaps in choosing.gaps_by_cohort(
+        ids,
+        {pk: [figures_.session for figures_ in result[pk].sessions] for pk in ids},
+        now or timezone.now(),
+    ).items():
+        result[cohort_id].experiments = len(gaps)
+        result[cohort_id].due = sum(gaps.values())
     # An erased author is no longer among the participants, nor is what
     # they did.
     submitted = Q(status=Reflection.Status.SUBMITTED, author__isnull=False)
@@ -171,16 +196,25 @@ def hidden():
 
 
 class FigureColumn(ReportColumn):
-    """A figure of what a cohort's people did, unless it is hidden."""
+    """A figure of what a cohort's people did, unless it is hidden; ``none``
+    says why a figure is missing (None)."""
+
+    def __init__(self, name, none="", **kwargs):
+        super().__init__(name, **kwargs)
+        self.none = none
 
     def get_value(self, instance):
         if instance.figures.hidden:
             return hidden()
-        return super().get_value(instance)
+        value = super().get_value(instance)
+        return self.none if value is None else value
 
 
 class AttendanceColumn(ReportColumn):
-    """Participants present at a session of the given number."""
+    """Participants present at a session of the given number, of those
+    marked; where some are not marked yet, how many, on a line of its own."""
+
+    cell_template_name = "assignments/admin/overview_attendance_cell.html"
 
     def __init__(self, number, **kwargs):
         super().__init__(
@@ -206,9 +240,26 @@ class AttendanceColumn(ReportColumn):
             return gettext("Not marked")
         return gettext("%(present)s / %(participants)s (%(percent)s %%)") % {
             "present": session.present,
-            "participants": instance.figures.participants,
+            "participants": session.marked,
             "percent": percent,
         }
+
+    def not_marked(self, instance):
+        """How many are not marked yet, in words, where others are."""
+        figures = instance.figures
+        if figures.hidden or figures.attendance_percent(self.number) is None:
+            return ""
+        count = figures.not_marked(self.number)
+        if not count:
+            return ""
+        return ngettext("%(count)s not marked", "%(count)s not marked", count) % {
+            "count": count
+        }
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["not_marked"] = self.not_marked(instance)
+        return context
 
 
 class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
@@ -345,6 +396,8 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
                 "experiments_done",
                 label=_("Experiments done per participant"),
                 accessor="figures.experiments_done",
+                none=_("none due yet"),
+                classname="virtu-words",
             ),
             FigureColumn(
                 "awaiting_feedback",
@@ -394,7 +447,11 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         sessions = [
             key
             for number in range(1, self.session_count + 1)
-            for key in (f"session-{number}-present", f"session-{number}-percent")
+            for key in (
+                f"session-{number}-present",
+                f"session-{number}-percent",
+                f"session-{number}-not-marked",
+            )
         ]
         return [
             "title",
@@ -425,7 +482,10 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
                 "Session %(number)s: present"
             ) % {"number": number}
             headings[f"session-{number}-percent"] = gettext(
-                "Session %(number)s: attendance %%"
+                "Session %(number)s: attendance %% of those marked"
+            ) % {"number": number}
+            headings[f"session-{number}-not-marked"] = gettext(
+                "Session %(number)s: not marked"
             ) % {"number": number}
         return headings
 
@@ -443,6 +503,9 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
                 figures.sessions[number - 1].present if percent is not None else None
             )
             row[f"session-{number}-percent"] = percent
+            row[f"session-{number}-not-marked"] = (
+                None if figures.hidden else figures.not_marked(number)
+            )
         row.update(
             experiments=figures.experiments,
             submitted=figures.submitted,

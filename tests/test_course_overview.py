@@ -3,12 +3,14 @@ and the course's commissioners."""
 
 import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.users.models import UserProfile
 
 from assignments.models import Experiment, Reflection
@@ -42,6 +44,9 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
     def rows(self, response):
         return overview_rows(self.get_soup(response.content))
 
+    def export(self, kind):
+        return export_rows(self.client, self.url(export=kind))
+
     def test_cohorts_side_by_side_with_their_figures(self):
         self.client.force_login(self.coordinator)
         response = self.client.get(self.url())
@@ -51,7 +56,8 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         a = rows["Cohort A"]
         self.assertEqual(a[1], "4")  # participants
         self.assertEqual(a[2], "0")  # withdrawn
-        self.assertEqual(a[3], "1 / 4 (25 %)")  # session 1: one present
+        # Session 1: one present, one absent, two not marked yet.
+        self.assertEqual(a[3], "1 / 2 (50 %) 2 not marked")
         self.assertEqual(a[4], "Not marked")
         self.assertEqual(a[6], "2")  # experiments
         self.assertEqual(a[7], "3")  # submitted reflections
@@ -166,12 +172,89 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
             )
         a = next(row for row in body if row[0] == "Cohort A")
         self.assertEqual(a[3], 0)  # withdrawn
-        self.assertEqual((a[4], a[5]), (1, 25))  # session 1: present, percent
-        self.assertEqual((a[6], a[7]), (None, None))  # session 2: not marked
+        # Session 1: present, percent of those marked, not marked.
+        self.assertEqual(a[4:7], (1, 50, 2))
+        # Session 2: nobody marked yet.
+        self.assertEqual(a[7:10], (None, None, 4))
         text = b"".join(self.client.get(self.url(export="csv")).streaming_content)
         exported = list(csv.reader(io.StringIO(text.decode())))
         self.assertEqual(exported[0], [str(cell) for cell in heading])
         self.assertEqual({row[0] for row in exported[1:]}, set(screen))
+
+    def test_a_partly_marked_session_tells_those_not_marked_from_the_absent(self):
+        # Session 1 of cohort A: one of four present, one absent, and two not
+        # marked yet, who may well have been there.
+        self.client.force_login(self.coordinator)
+        a = self.rows(self.client.get(self.url()))["Cohort A"]
+        self.assertEqual(a[3], "1 / 2 (50 %) 2 not marked")
+        for kind in ["xlsx", "csv"]:
+            with self.subTest(kind=kind):
+                row = self.export(kind)["Cohort A"]
+                numbers = [
+                    row["Session 1: present"],
+                    row["Session 1: attendance % of those marked"],
+                    row["Session 1: not marked"],
+                ]
+                if kind == "csv":
+                    numbers = [int(number) for number in numbers]
+                self.assertEqual(numbers, [1, 50, 2])
+        profile = UserProfile.get_for_user(self.coordinator)
+        for language, text in (
+            ("fi", "1 / 2 (50 %) 2 merkitsemättä"),
+            ("sv", "1 / 2 (50 %) 2 omarkerade"),
+        ):
+            with self.subTest(language):
+                profile.preferred_language = language
+                profile.save()
+                a = self.rows(self.client.get(self.url()))["Cohort A"]
+                self.assertEqual(a[3], text)
+
+    def test_a_fully_marked_session_reads_as_before(self):
+        session = self.sessions[1]
+        for person, status in zip(
+            self.people, ["present", "present", "excused", "present"], strict=True
+        ):
+            Attendance.objects.create(session=session, enrollment=person, status=status)
+        self.client.force_login(self.coordinator)
+        a = self.rows(self.client.get(self.url()))["Cohort A"]
+        self.assertEqual(a[4], "3 / 4 (75 %)")
+        row = self.export("xlsx")["Cohort A"]
+        self.assertEqual(row["Session 2: present"], 3)
+        self.assertEqual(row["Session 2: attendance % of those marked"], 75)
+        self.assertEqual(row["Session 2: not marked"], 0)
+
+    def test_a_cohort_that_has_not_started_has_no_experiment_due_yet(self):
+        today = timezone.localdate()
+        later = make_cohort(
+            self.course, "Cohort C", start_date=today + timedelta(days=60)
+        )
+        make_participants(later, 5, prefix="charlie")
+        # Begun long enough ago for its experiments to be due: nobody
+        # reflecting is a figure.
+        begun = make_cohort(
+            self.course, "Cohort D", start_date=today - timedelta(days=120)
+        )
+        make_participants(begun, 5, prefix="delta")
+        self.client.force_login(self.coordinator)
+        rows = self.rows(self.client.get(self.url()))
+        self.assertEqual(rows["Cohort C"][8], "none due yet")
+        self.assertEqual(rows["Cohort D"][8], "0.0")
+        # Cohort A has not started either, but some of its people wrote early.
+        self.assertEqual(rows["Cohort A"][8], "0.8")
+        heading = "Experiments done per participant"
+        self.assertIsNone(self.export("xlsx")["Cohort C"][heading])
+        self.assertEqual(self.export("xlsx")["Cohort D"][heading], 0)
+        self.assertEqual(self.export("csv")["Cohort C"][heading], "")
+        profile = UserProfile.get_for_user(self.coordinator)
+        for language, text in (
+            ("fi", "yksikään määräaika ei ole vielä mennyt"),
+            ("sv", "ingen tidsfrist har gått ut ännu"),
+        ):
+            with self.subTest(language):
+                profile.preferred_language = language
+                profile.save()
+                rows = self.rows(self.client.get(self.url()))
+                self.assertEqual(rows["Cohort C"][8], text)
 
     def test_the_withdrawn_column_counts_people_in_finnish_and_swedish(self):
         # Not the enrolment's status ("Peruttu", "Återkallad"): a number of
@@ -227,6 +310,18 @@ def overview_rows(soup):
             for tr in soup.select("table.listing tbody tr")
         )
     }
+
+
+def export_rows(client, url):
+    """{cohort: {heading: cell}} of the export at ``url``."""
+    response = client.get(url)
+    if "export=csv" in url:
+        text = b"".join(response.streaming_content).decode()
+        heading, *body = csv.reader(io.StringIO(text))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
+        heading, *body = sheet.iter_rows(values_only=True)
+    return {row[0]: dict(zip(heading, row, strict=True)) for row in body}
 
 
 def breadcrumb_links(soup):
@@ -291,16 +386,10 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
         )
 
     def export(self, kind):
-        response = self.client.get(
-            reverse("courses:overview", args=[self.course.pk]) + f"?export={kind}"
+        return export_rows(
+            self.client,
+            reverse("courses:overview", args=[self.course.pk]) + f"?export={kind}",
         )
-        if kind == "csv":
-            text = b"".join(response.streaming_content).decode()
-            heading, *body = csv.reader(io.StringIO(text))
-        else:
-            sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).active
-            heading, *body = sheet.iter_rows(values_only=True)
-        return {row[0]: dict(zip(heading, row, strict=True)) for row in body}
 
     def test_a_commissioner_reads_nothing_of_what_a_cohort_under_five_did(self):
         # Cohort B's two: one absent, as their impact report would hide.
@@ -312,8 +401,8 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
         self.client.force_login(self.coordinator)
         coordinator = overview_rows(self.overview())
         # Coordinators follow the cohorts' people by name: every figure.
-        self.assertEqual(coordinator["Cohort A"][3], "1 / 4 (25 %)")
-        self.assertEqual(coordinator["Cohort B"][3], "0 / 2 (0 %)")
+        self.assertEqual(coordinator["Cohort A"][3], "1 / 2 (50 %) 2 not marked")
+        self.assertEqual(coordinator["Cohort B"][3], "0 / 1 (0 %) 1 not marked")
         self.client.force_login(self.commissioner)
         soup = self.overview()
         self.assertIn("fewer than 5 participants", soup.get_text())
@@ -331,7 +420,8 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
                     self.assertIn(row["Participants"], (4, 2, "4", "2"))
                     for heading in [
                         "Session 1: present",
-                        "Session 1: attendance %",
+                        "Session 1: attendance % of those marked",
+                        "Session 1: not marked",
                         "Reflections submitted",
                         "Experiments done per participant",
                         "Awaiting feedback",
@@ -342,7 +432,7 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
         make_trainer(self.cohort, self.commissioner.email)
         self.client.force_login(self.commissioner)
         rows = overview_rows(self.overview())
-        self.assertEqual(rows["Cohort A"][3], "1 / 4 (25 %)")
+        self.assertEqual(rows["Cohort A"][3], "1 / 2 (50 %) 2 not marked")
         self.assertEqual(rows["Cohort B"][7], "hidden (fewer than 5 people)")
 
     def test_a_commissioner_reads_the_figures_of_a_cohort_of_five(self):
@@ -350,7 +440,7 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
         self.client.force_login(self.commissioner)
         soup = self.overview()
         rows = overview_rows(soup)
-        self.assertEqual(rows["Cohort A"][3], "1 / 5 (20 %)")
+        self.assertEqual(rows["Cohort A"][3], "1 / 2 (50 %) 3 not marked")
         self.assertEqual(rows["Cohort A"][7], "3")  # submitted reflections
         self.assertEqual(rows["Cohort B"][7], "hidden (fewer than 5 people)")
         self.assertEqual(self.export("xlsx")["Cohort A"]["Session 1: present"], 1)
@@ -362,7 +452,7 @@ class CommissionerOverviewTest(TrainingDataMixin, TestCase):
         self.assertIn("fewer than 3 participants", " ".join(soup.get_text().split()))
         rows = overview_rows(soup)
         # Cohort A's four are enough; Cohort B's two are not.
-        self.assertEqual(rows["Cohort A"][3], "1 / 4 (25 %)")
+        self.assertEqual(rows["Cohort A"][3], "1 / 2 (50 %) 2 not marked")
         self.assertEqual(rows["Cohort B"][7], "hidden (fewer than 3 people)")
         for kind in ["xlsx", "csv"]:
             with self.subTest(kind=kind):
