@@ -111,7 +111,7 @@ class ImpactReportView(
             },
             "mean": gettext("Mean"),
             "matched": gettext("Matched respondents"),
-            "excluded": gettext("Excluded (answered one wave only)"),
+            "excluded": gettext("Answered one wave only"),
             "change": gettext("Mean change"),
         }
 

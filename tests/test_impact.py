@@ -429,6 +429,12 @@ class ReportPageTests(ReportTestData, TestCase):
         self.assertIsNone(change["Mean change"])
         baseline = by_figure[(STATEMENTS[0], "Before the training")]
         self.assertEqual(baseline["Mean"], 4.5)
+        # Those left out of the change are named by what they did, not as
+        # if they had dropped out.
+        self.assertEqual(
+            change["Answered one wave only"],
+            baseline["People"] + end_row["People"] - 2 * 3,
+        )
 
     @override_settings(VIRTU_SMALLEST_GROUP=3)
     def test_the_hidden_figures_say_the_smallest_group_the_site_is_set_to(self):
