@@ -6,7 +6,7 @@ meeting a session has is ``meetings.py``'s business.
 """
 
 import secrets
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import requests
 from django.db import models
@@ -270,7 +270,12 @@ class Zoom(Provider):
             "topic": f"{cohort.title}: {session.title}"[:200],
             "start_time": start.strftime("%Y-%m-%dT%H:%M:%S"),
             "timezone": cohort.time_zone,
-            "duration": int((session.end - session.start).total_seconds() // 60),
+            # In UTC: two times of one zone subtract by their clock faces,
+            # an hour off across a daylight-saving change.
+            "duration": int(
+                (session.end.astimezone(UTC) - session.start.astimezone(UTC))
+                // timedelta(minutes=1)
+            ),
             "agenda": session.agenda[:2000],
         }
 

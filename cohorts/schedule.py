@@ -1,6 +1,6 @@
 """How a cohort's sessions are laid out and which layouts are allowed."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -59,6 +59,10 @@ def schedule_errors(sessions, min_minutes, max_minutes):
         if start is None or end is None:
             previous = None
             continue
+        # Compared as instants: Python subtracts and compares two times of
+        # one zone by their clock faces, an hour off across a
+        # daylight-saving change.
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             messages.append(_("The session must end after it starts."))
         else:

@@ -142,12 +142,16 @@ class EnrollmentWithdrawView(CohortScopedDeleteView):
 class EnrollmentCreateView(generic.CreateView):
     # Wagtail's "<model> '<object>' created" reads badly in Finnish.
     success_message = _("%(name)s enrolled in %(cohort)s.")
+    # Enrolling a withdrawn person restores their place (``EnrollmentForm``).
+    restored_message = _(
+        "%(name)s enrolled in %(cohort)s again, with their earlier reflections, "
+        "comments and attendance."
+    )
 
     def get_success_message(self, instance):
-        return self.success_message % {
-            "name": instance.name,
-            "cohort": instance.cohort.title,
-        }
+        restored = self.form.restoring is not None  # set by ``form_valid``
+        message = self.restored_message if restored else self.success_message
+        return message % {"name": instance.name, "cohort": instance.cohort.title}
 
 
 class EnrollmentEditView(CohortScopedEditView):
@@ -160,6 +164,24 @@ class EnrollmentEditView(CohortScopedEditView):
         if self.object.withdrawn_at is None:
             return super().get_delete_url()
         return None
+
+    def get(self, request, *args, **kwargs):
+        # Nothing else on the form tells a withdrawn place from an active
+        # one, and saving it does not restore it: enrolling them again does.
+        # (Said before the page, a TemplateResponse, is rendered.)
+        response = super().get(request, *args, **kwargs)
+        if self.object.withdrawn_at is not None:
+            messages.warning(
+                request,
+                gettext(
+                    "%(name)s has been withdrawn from %(cohort)s. Saving this "
+                    "form does not enrol them again: add an enrolment for their "
+                    "email address in %(cohort)s, and their earlier work comes "
+                    "back."
+                )
+                % {"name": self.object.name, "cohort": self.object.cohort.title},
+            )
+        return response
 
     def get_success_message(self):
         return self.success_message % {

@@ -12,6 +12,9 @@ WAGTAIL_STRINGS = [
         "The slug '%(page_slug)s' is already in use at the selected parent page. "
         "Make sure the slug is unique and try again."
     ),
+    # Saving a page whose slug another page under its parent has (two
+    # cohorts of a course named alike).
+    gettext_noop("The slug '%(page_slug)s' is already in use within the parent page."),
     gettext_noop(
         "Version from %(datetime)s of page '%(page_title)s' has been published."
     ),

@@ -395,6 +395,23 @@ class DaylightSavingTest(CohortAdminTestCase):
             self.created_cohort().sessions.get().start, utc(2027, 1, 12, 8, 0)
         )
 
+    def test_session_across_spring_change_lasts_the_time_that_passes(self):
+        # 00:30 EET to 05:45 EEST is 4 h 15 min, not the 5 h 15 min the
+        # clock faces differ by: within the course's 300 minutes.
+        self.post_cohort([session("S", "2027-03-28 00:30", "2027-03-28 05:45")])
+        self.assertEqual(
+            self.created_cohort().sessions.get().end, utc(2027, 3, 28, 2, 45)
+        )
+
+    def test_session_across_autumn_change_lasts_the_time_that_passes(self):
+        # 01:00 EEST to 05:30 EET is 5 h 30 min, longer than the course's
+        # 300 minutes, though the clock faces differ by 4 h 30 min.
+        response = self.post_cohort(
+            [session("S", "2027-10-31 01:00", "2027-10-31 05:30")]
+        )
+        self.assertNotCreated(response)
+        self.assertContains(response, "A session lasts at most 300 minutes.")
+
     def test_time_that_does_not_exist_locally_is_refused(self):
         # 03:30 on 28 March 2027 is skipped when Helsinki clocks jump to 04:00.
         response = self.post_cohort(
@@ -630,6 +647,87 @@ class WithdrawFromListingTests(CohortAdminTestCase):
             ),
             withdraw_link["href"],
         )
+
+
+class EnrolAgainTests(CohortAdminTestCase):
+    """A withdrawn person is enrolled again by enrolling them anew; the
+    admin says so where a coordinator would look for it."""
+
+    def messages_of(self, response):
+        # The text, without the "Edit" button Wagtail adds after it.
+        return [
+            str(message).partition("\n")[0] for message in response.context["messages"]
+        ]
+
+    def test_editing_a_withdrawn_place_says_it_is_withdrawn_and_how_to_undo_it(self):
+        cohort = make_cohort(self.course, title="Kevät")
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+        withdraw(anna, self.coordinator)
+
+        response = self.client.get(reverse("enrollments:edit", args=[anna.pk]))
+
+        self.assertEqual(
+            self.messages_of(response),
+            [
+                "Anna Aalto has been withdrawn from Kevät. Saving this form "
+                "does not enrol them again: add an enrolment for their email "
+                "address in Kevät, and their earlier work comes back."
+            ],
+        )
+
+    def test_editing_an_active_place_says_nothing_of_withdrawal(self):
+        cohort = make_cohort(self.course, title="Kevät")
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+
+        response = self.client.get(reverse("enrollments:edit", args=[anna.pk]))
+
+        self.assertEqual(self.messages_of(response), [])
+
+    def test_enrolling_a_withdrawn_person_says_they_are_back(self):
+        cohort = make_cohort(self.course, title="Kevät")
+        anna = enrol(cohort, "anna@example.fi", "Anna", "Aalto")
+        withdraw(anna, self.coordinator)
+
+        response = self.client.post(
+            reverse("enrollments:add"),
+            {
+                "cohort": cohort.pk,
+                "role": Enrollment.Role.PARTICIPANT,
+                "organisation": "",
+                "email": "anna@example.fi",
+                "first_name": "",
+                "last_name": "",
+            },
+            follow=True,
+        )
+
+        self.assertEqual(
+            self.messages_of(response),
+            [
+                "Anna Aalto enrolled in Kevät again, with their earlier "
+                "reflections, comments and attendance."
+            ],
+        )
+        anna.refresh_from_db()
+        self.assertIsNone(anna.withdrawn_at)
+
+    def test_enrolling_a_new_person_says_they_are_enrolled(self):
+        cohort = make_cohort(self.course, title="Kevät")
+
+        response = self.client.post(
+            reverse("enrollments:add"),
+            {
+                "cohort": cohort.pk,
+                "role": Enrollment.Role.PARTICIPANT,
+                "organisation": "",
+                "email": "bertil@example.fi",
+                "first_name": "Bertil",
+                "last_name": "Berg",
+            },
+            follow=True,
+        )
+
+        self.assertEqual(self.messages_of(response), ["Bertil Berg enrolled in Kevät."])
 
 
 class ListingExportTests(CohortAdminTestCase):

@@ -16,13 +16,14 @@ from wagtail.users.models import UserProfile
 
 from assignments.models import Reflection
 from cohorts.enrolment import enrol
-from cohorts.models import Enrollment
+from cohorts.models import CohortPage, Enrollment
 from outbox.models import OutgoingEmail
 from privacy.erasure import request as erasure_request
 from privacy.models import AccessibilityFeedback, ErasureRequest
 from signin.admin_translations import WAGTAIL_STRINGS
 
 from .factories import (
+    cohort_edit_data,
     make_cohort,
     make_coordinator,
     make_course,
@@ -328,6 +329,22 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
         )
         self.assertNotContains(response, "Unpublish these too")
         self.assertNotContains(response, "subpages")
+
+    def test_a_cohort_address_taken_in_its_course_is_refused_in_finnish(self):
+        # Two cohorts of a course named alike get the same slug from their
+        # titles; Wagtail's catalogue lacks the error that says so.
+        self.client.force_login(self.coordinator)
+        other = CohortPage.objects.get(title="Cohort B")
+        response = self.client.post(
+            reverse("wagtailadmin_pages:edit", args=[other.pk]),
+            cohort_edit_data(other, slug=self.cohort.slug),
+        )
+        self.assertContains(
+            response,
+            f"Lyhytnimi &#x27;{self.cohort.slug}&#x27; on jo käytössä yläsivun "
+            "alla. Anna sivulle yksilöllinen lyhytnimi.",
+        )
+        self.assertNotContains(response, "is already in use")
 
     def test_moving_a_page_asks_for_its_new_parent_in_finnish(self):
         # Its error (a slug taken there) and the message of publishing an

@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 from urllib.parse import parse_qs
@@ -27,7 +27,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cohorts.meetings import ensure_meeting, ensure_meetings, sync_meetings
 from cohorts.models import CohortPage, Meeting, Session, join_urls
-from cohorts.providers import Jitsi, MeetingError
+from cohorts.providers import Jitsi, MeetingError, Zoom
 
 from .factories import (
     cohort_edit_data,
@@ -330,6 +330,21 @@ class ZoomTest(ProviderTestCase):
         self.assertEqual(
             join_urls([session])[session.uid], "https://zoom.us/j/85746065432?pwd=x"
         )
+
+    def test_a_meeting_across_the_clock_change_lasts_the_time_that_passes(self):
+        # 00:30-05:45 on the night clocks go forward: 4 h 15 min, not 5 h 15.
+        cohort = self.cohort
+        helsinki = cohort.zone
+        session = Session(
+            title="Yöllinen",
+            start=datetime(2027, 3, 28, 0, 30, tzinfo=helsinki),
+            end=datetime(2027, 3, 28, 5, 45, tzinfo=helsinki),
+        )
+
+        details = Zoom.details(session, cohort)
+
+        self.assertEqual(details["duration"], 255)
+        self.assertEqual(details["start_time"], "2027-03-28T00:30:00")
 
     def test_second_ensure_asks_zoom_for_nothing(self):
         session = self.sessions("zoom")[0]
