@@ -45,6 +45,9 @@ from .timeline import (
 
 #: Reflections per page of the cohort space.
 PER_PAGE = 20
+#: The tag of the message that says a comment was posted: the page after it
+#: tells reflection.js that the server has the comment kept on the device.
+COMMENT_TAKEN = "comment-taken"
 
 
 # My training
@@ -404,6 +407,7 @@ def render_reflection(
             "server_saved_at": reflection.updated_at.isoformat() if reflection else "",
             "autosave_messages": {
                 "notSaved": _("Not saved — your text is kept on this device."),
+                "offline": offline_message(),
                 "restored": _(
                     "Text you wrote on this device was not saved yet, so it was "
                     "put back. Check it and save."
@@ -483,6 +487,19 @@ def save_reflection(request, experiment, enrollment, sessions):
         messages.success(request, _("Your changes were saved."))
     elif not submit:
         messages.success(request, saved_message(reflection, experiment.cohort.zone))
+    elif reflection.visibility == Reflection.Visibility.COHORT:
+        # Said in full: "sent to the trainers" alone reads as private.
+        messages.success(
+            request,
+            _(
+                "Your reflection was sent to the trainers and shared with your "
+                "cohort. It was marked late."
+            )
+            if reflection.is_late
+            else _(
+                "Your reflection was sent to the trainers and shared with your cohort."
+            ),
+        )
     elif reflection.is_late:
         messages.success(
             request,
@@ -803,6 +820,14 @@ def cohort(request, cohort_id):
     )
 
 
+def offline_message():
+    """Said by reflection.js where a form is sent while the device is offline."""
+    return _(
+        "You are offline, so nothing was sent. Your text is kept on this "
+        "device: send it again when you are back online."
+    )
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -832,8 +857,18 @@ def shared_reflection(request, reflection_id):
     if request.method == "POST":
         form = CommentForm(request.POST)
         if form.is_valid():
-            post_comment(reflection, request.user, form.cleaned_data["text"])
-            messages.success(request, _("Your comment was posted."))
+            if post_comment(reflection, request.user, form.cleaned_data["text"]):
+                messages.success(
+                    request, _("Your comment was posted."), extra_tags=COMMENT_TAKEN
+                )
+            else:
+                # Sent again within a minute (comments.REPEAT_WINDOW): it is
+                # there once, and is not to be put back as "not posted".
+                messages.info(
+                    request,
+                    _("You had already posted this comment; it is shown once."),
+                    extra_tags=COMMENT_TAKEN,
+                )
             return redirect(request.path + "#comments")
     new_feedback = is_author and reflection.has_new_feedback
     if new_feedback:
@@ -863,6 +898,12 @@ def shared_reflection(request, reflection_id):
             # A comment being written is kept on the device until it is
             # posted (reflection.js).
             "last_comment_at": last_comment_at(comments, request.user),
+            # The page after a post: the server has the comment the device
+            # kept, whether it was new or a repeat.
+            "comment_taken": any(
+                COMMENT_TAKEN in message.extra_tags.split()
+                for message in messages.get_messages(request)
+            ),
             "comment_messages": {
                 "restored": _(
                     "A comment you wrote on this device was not posted, so it "
@@ -872,6 +913,7 @@ def shared_reflection(request, reflection_id):
                     "Your comment is kept on this device until you press "
                     "“Post comment”."
                 ),
+                "offline": offline_message(),
                 **limit_messages(),
             },
             "trainer_ids": trainer_ids,

@@ -177,16 +177,17 @@ def link_not_usable(request, found):
 
 def remember_language(request, response):
     """On signing in on a browser where no language has been chosen, the
-    person's profile language becomes the choice (PreferredLanguageMiddleware).
+    person's profile language becomes the choice (PreferredLanguageMiddleware);
+    without one, the language of the page signed in on, where its address
+    has one: a link asked for on /sv/ and opened on another device (Outlook
+    on a phone) leads on to /my/ in Swedish, not in the site's Finnish.
     (Where one has, a person with no language of their own takes it, on
     whichever page they sign in: ``signals.take_chosen_language``.)"""
     if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
         return response
-    language = (
-        UserProfile.objects.filter(user=request.user)
-        .values_list("preferred_language", flat=True)
-        .first()
-    )
+    language = UserProfile.objects.filter(user=request.user).values_list(
+        "preferred_language", flat=True
+    ).first() or translation.get_language_from_path(request.path_info)
     if language in dict(settings.LANGUAGES):
         set_language_cookie(response, language)
     return response

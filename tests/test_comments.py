@@ -101,6 +101,31 @@ class CommentEmailTest(SMTPServerMixin, TrainingDataMixin, TestCase):
         self.assertEqual(Comment.objects.count(), 1)
         self.assertEqual(len(comment_emails()), 1)
 
+    def test_a_repeated_comment_is_said_to_be_posted_already(self):
+        """Posted again within a minute, the page says so, and tells the
+        comment box that the server has it (reflection.js then does not put
+        it back as "not posted")."""
+        self.client.force_login(self.peer)
+        self.client.post(self.shared_page(), {"text": "Nice."}, follow=True)
+
+        response = self.client.post(self.shared_page(), {"text": "Nice."}, follow=True)
+
+        self.assertContains(
+            response, "You had already posted this comment; it is shown once."
+        )
+        self.assertNotContains(response, "Your comment was posted.")
+        self.assertContains(response, "data-server-took")
+        self.assertEqual(Comment.objects.count(), 1)
+
+    def test_only_the_page_after_posting_says_the_server_took_the_comment(self):
+        self.client.force_login(self.peer)
+
+        posted = self.client.post(self.shared_page(), {"text": "Nice."}, follow=True)
+        later = self.client.get(self.shared_page())
+
+        self.assertContains(posted, "data-server-took")
+        self.assertNotContains(later, "data-server-took")
+
     def test_a_commenter_without_a_name_is_not_shown_by_address(self):
         self.peer.first_name = self.peer.last_name = ""
         self.peer.save()

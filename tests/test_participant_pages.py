@@ -342,7 +342,10 @@ class ReflectionFormTest(ParticipantPageTestCase):
             ),
             follow=True,
         )
-        self.assertContains(response, "Your reflection was sent to the trainers.")
+        self.assertContains(
+            response,
+            "Your reflection was sent to the trainers and shared with your cohort.",
+        )
         reflection = self.reflection()
         self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
         self.assertEqual(reflection.visibility, Reflection.Visibility.COHORT)
@@ -388,6 +391,26 @@ class ReflectionFormTest(ParticipantPageTestCase):
         reflection = self.reflection()
         self.assertEqual(reflection.status, Reflection.Status.DRAFT)
         self.assertEqual(reflection.answers[1]["answer"], long_text)
+
+    def test_the_message_on_submitting_says_who_can_read_the_reflection(self):
+        """Shared with the cohort, the message does not read as if only the
+        trainers would see it."""
+        for visibility, message in [
+            ("trainers", "Your reflection was sent to the trainers.</li>"),
+            (
+                "cohort",
+                "Your reflection was sent to the trainers and shared with "
+                "your cohort.</li>",
+            ),
+        ]:
+            with self.subTest(visibility):
+                Reflection.objects.all().delete()
+                response = self.client.post(
+                    url("reflection", self.experiment.pk),
+                    answers_data("Tried.", visibility=visibility, action="submit"),
+                    follow=True,
+                )
+                self.assertContains(response, message, html=False)
 
     def test_a_reflection_submitted_after_the_due_time_is_late(self):
         self.experiment.due_at = timezone.now() - timedelta(hours=1)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import mail
 from django.core.cache import cache
-from django.test import TestCase, override_settings
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -591,6 +591,30 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
             self.client.post(f"/sv{LOGIN}", {"link-email": "anna@example.fi"})
         [message] = self.mailbox.messages
         self.assertEqual(message["Subject"], "Your sign-in link to Virtu")
+
+    def test_a_swedish_link_to_an_unprefixed_page_opens_it_in_swedish(self):
+        """Asked for on the Swedish sign-in page on the way to /my/ (an
+        address with no language), and opened on another device, such as
+        Outlook on a phone: the link leads to the Swedish page, and the
+        pages after it stay Swedish."""
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                f"/sv{LOGIN}?{urlencode({'next': MY_TRAINING})}",
+                {"link-email": "anna@example.fi"},
+            )
+        [message] = self.mailbox.messages
+        [url] = re.findall(
+            r"https?://\S+/accounts/link/\S+",
+            message.get_body(("plain",)).get_content(),
+        )
+        url = urlsplit(url)
+        phone = Client()
+
+        response = phone.post(f"{url.path}?{url.query}", follow=True)
+
+        self.assertEqual(response.request["PATH_INFO"], f"/sv{MY_TRAINING}")
+        self.assertEqual(response.wsgi_request.LANGUAGE_CODE, "sv")
+        self.assertEqual(phone.get(MY_TRAINING).url, f"/sv{MY_TRAINING}")
 
     @override_settings(WAGTAIL_SITE_NAME="Oma Akatemia")
     def test_the_sign_in_emails_call_the_site_by_its_name(self):

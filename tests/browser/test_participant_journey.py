@@ -98,6 +98,71 @@ class ParticipantJourneyTests(BrowserTestCase):
         expect(comment).to_have_value("")
         expect(status).to_have_text("")
 
+    def test_the_same_comment_posted_twice_is_said_to_be_posted_already(self):
+        """Bertil posts "Thanks!" and, within a minute, "Thanks!" again: it
+        is shown once, the page says he had posted it already, and it is not
+        put back in the box as "not posted", on this visit or the next."""
+        reflection = self.shared_by_anna()
+        bertil = enrol(self.cohort, BERTIL, "Bertil", "Berg")
+        page = self.new_page()
+        self.log_in(page, bertil.user)
+        page.goto(reverse("participant:shared_reflection", args=[reflection.pk]))
+        comment = page.get_by_label(text("Your comment", "fi"))
+        post = page.get_by_role("button", name=text("Post comment", "fi"))
+        status = page.locator("#autosave-status")
+        comment.fill("Kiitos!")
+        post.click()
+        expect(page.locator("#comments li")).to_have_count(1)
+
+        comment.fill("Kiitos!")
+        post.click()
+
+        expect(page.locator(".messages")).to_have_text(
+            text("You had already posted this comment; it is shown once.", "fi")
+        )
+        expect(page.locator("#comments li")).to_have_count(1)
+        expect(comment).to_have_value("")
+        expect(status).to_have_text("")
+        page.reload()
+        expect(comment).to_have_value("")
+        expect(status).to_have_text("")
+        self.axe_check(page)
+
+    def test_a_comment_posted_offline_stays_on_the_page_and_says_so(self):
+        """On a phone that lost its connection, "Post comment" does not lead
+        to the browser's own "no internet" page: the comment stays in its box
+        with a note, and is posted once the connection is back."""
+        reflection = self.shared_by_anna()
+        bertil = enrol(self.cohort, BERTIL, "Bertil", "Berg")
+        page = self.new_page()
+        page.set_viewport_size({"width": 320, "height": 700})
+        self.log_in(page, bertil.user)
+        address = reverse("participant:shared_reflection", args=[reflection.pk])
+        page.goto(address)
+        comment = page.get_by_label(text("Your comment", "fi"))
+        post = page.get_by_role("button", name=text("Post comment", "fi"))
+        comment.fill("Kokeilen tätä perjantaina.")
+        page.context.set_offline(True)
+
+        post.click()
+
+        expect(page.locator("#autosave-status")).to_have_text(
+            text(
+                "You are offline, so nothing was sent. Your text is kept on "
+                "this device: send it again when you are back online.",
+                "fi",
+            )
+        )
+        expect(page).to_have_url(self.live_server_url + address)
+        expect(comment).to_have_value("Kokeilen tätä perjantaina.")
+        self.axe_check(page)
+        page.context.set_offline(False)
+        post.click()
+        expect(page.locator("#comments li")).to_contain_text(
+            "Kokeilen tätä perjantaina."
+        )
+        expect(comment).to_have_value("")
+
     def test_the_comment_box_counts_the_characters_left_near_its_limit(self):
         """The limit is said under the box from the start; near it, a polite
         live region says how many characters are left, or are too many."""
@@ -203,7 +268,10 @@ class ParticipantJourneyTests(BrowserTestCase):
         anna.get_by_label(text("Shared with my cohort", language)).check()
         anna.get_by_role("button", name=text("Submit", language), exact=True).click()
         expect(anna.locator(".messages")).to_contain_text(
-            text("Your reflection was sent to the trainers.", language)
+            text(
+                "Your reflection was sent to the trainers and shared with your cohort.",
+                language,
+            )
         )
         reflection = Reflection.objects.get()
         self.assertEqual(

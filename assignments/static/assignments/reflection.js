@@ -1,7 +1,8 @@
 /*
  * Reflections and comments on the public site. The forms work without this
  * file; with it:
- * - a form marked data-submit-once is sent once, however often it is clicked;
+ * - a form marked data-submit-once is sent once, however often it is clicked,
+ *   and not while the device is offline: its status says so instead;
  * - the reflection form keeps a copy of what is typed on this device
  *   (localStorage), saves the draft to the server a second after typing
  *   stops, says so in #autosave-status, and retries when the connection is
@@ -14,6 +15,8 @@
  *   the next visit.
  * - a form the server sent back with errors (data-server-refused) keeps
  *   its copy: what it refused is put back on the next visit too.
+ * - the page after a form was sent and taken (data-server-took) forgets the
+ *   copy sent: a comment posted twice is there once, and was posted.
  * - a box with data-limit, in a form whose messages have charactersLeft,
  *   says how many characters are left once fewer than a tenth of its limit
  *   are, or how many are too many, in a polite live region below it.
@@ -40,6 +43,17 @@
     form.addEventListener("submit", function (event) {
       if (sending) {
         event.preventDefault();
+        return;
+      }
+      var offline = messagesOf(form).offline;
+      var status = form.querySelector("[role=status]");
+      if (navigator.onLine === false && offline && status) {
+        // Sent now, the form would give way to the browser's own "no
+        // internet" page. It stays, and so does its copy on this device,
+        // not marked as sent (the autosave's listener is not told).
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        status.textContent = offline;
         return;
       }
       sending = true;
@@ -70,6 +84,9 @@
     // The page shows the form sent back with its errors: the server did not
     // take what it holds, so the box being the same proves nothing.
     var refused = "serverRefused" in form.dataset;
+    // The page after the server took what was sent, even where that changed
+    // nothing it holds (a comment repeated is kept once).
+    var took = "serverTook" in form.dataset;
     var timer = null;
     var saving = false;
     var pending = false;
@@ -220,7 +237,9 @@
     );
     var local = readLocal();
     if (local && local.values) {
-      if (same(local.values, values())) {
+      if (took && local.sent) {
+        window.localStorage.removeItem(key);
+      } else if (same(local.values, values())) {
         if (refused) {
           // Kept as not sent, until the server has it.
           writeLocal();
