@@ -401,7 +401,8 @@ def render_reflection(
             "form": form,
             "outcome_hint": _(
                 "After trying it: adopt it as it is, adapt it to fit your work, "
-                "or drop it. All three are good answers; needed when you submit."
+                "or drop it. All three are good answers. Choose one before you "
+                "submit."
             ),
             "storage_key": f"virtu:reflection:{request.user.pk}:{experiment.pk}",
             "server_saved_at": reflection.updated_at.isoformat() if reflection else "",
