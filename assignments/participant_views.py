@@ -45,9 +45,10 @@ from .timeline import (
 
 #: Reflections per page of the cohort space.
 PER_PAGE = 20
-#: The tag of the message that says a comment was posted: the page after it
-#: tells reflection.js that the server has the comment kept on the device.
-COMMENT_TAKEN = "comment-taken"
+#: The tag of the message that says a comment on a reflection (its id
+#: follows) was posted: the page of that reflection after it tells
+#: reflection.js that the server has the comment kept on the device.
+COMMENT_TAKEN = "comment-taken-%s"
 
 
 # My training
@@ -860,7 +861,9 @@ def shared_reflection(request, reflection_id):
         if form.is_valid():
             if post_comment(reflection, request.user, form.cleaned_data["text"]):
                 messages.success(
-                    request, _("Your comment was posted."), extra_tags=COMMENT_TAKEN
+                    request,
+                    _("Your comment was posted."),
+                    extra_tags=COMMENT_TAKEN % reflection.pk,
                 )
             else:
                 # Sent again within a minute (comments.REPEAT_WINDOW): it is
@@ -868,7 +871,7 @@ def shared_reflection(request, reflection_id):
                 messages.info(
                     request,
                     _("You had already posted this comment; it is shown once."),
-                    extra_tags=COMMENT_TAKEN,
+                    extra_tags=COMMENT_TAKEN % reflection.pk,
                 )
             return redirect(request.path + "#comments")
     new_feedback = is_author and reflection.has_new_feedback
@@ -901,8 +904,9 @@ def shared_reflection(request, reflection_id):
             "last_comment_at": last_comment_at(comments, request.user),
             # The page after a post: the server has the comment the device
             # kept, whether it was new or a repeat.
-            "comment_taken": any(
-                COMMENT_TAKEN in message.extra_tags.split()
+            "comment_taken": request.method == "GET"
+            and any(
+                COMMENT_TAKEN % reflection.pk in message.extra_tags.split()
                 for message in messages.get_messages(request)
             ),
             "comment_messages": {

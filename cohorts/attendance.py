@@ -72,21 +72,29 @@ class AttendanceForm(forms.Form):
 
     @transaction.atomic
     def save(self, user):
-        """Store the changed marks in two queries; returns how many changed."""
+        """Store the changed marks in two queries; returns how many changed.
+
+        A mark someone else changed since this trainer's page was loaded is
+        kept, not overwritten: those people are in ``kept``."""
         changed = set(self.changed_data)
         marks, cleared = [], []
         #: (participant, status before, status after) of each change.
         self.changes = []
+        #: Participants whose mark another trainer changed meanwhile.
+        self.kept = []
         for person in self.people:
             name = self.field_name(person)
             if name not in changed:
                 continue
             status = self.cleaned_data[name]
-            if status == self.marked.get(person.pk, NOT_MARKED):
+            stored = self.marked.get(person.pk, NOT_MARKED)
+            if status == stored:
                 continue
-            self.changes.append(
-                (person, self.marked.get(person.pk, NOT_MARKED), status)
-            )
+            if self.data.get(self[name].html_initial_name, NOT_MARKED) != stored:
+                # Marked by another trainer since this page was loaded.
+                self.kept.append(person)
+                continue
+            self.changes.append((person, stored, status))
             if status:
                 marks.append(
                     Attendance(

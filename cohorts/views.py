@@ -144,8 +144,7 @@ class EnrollmentCreateView(generic.CreateView):
     success_message = _("%(name)s enrolled in %(cohort)s.")
     # Enrolling a withdrawn person restores their place (``EnrollmentForm``).
     restored_message = _(
-        "%(name)s enrolled in %(cohort)s again, with their earlier reflections, "
-        "comments and attendance."
+        "%(name)s enrolled in %(cohort)s again, with their earlier work."
     )
 
     def get_success_message(self, instance):
@@ -795,6 +794,18 @@ class AttendanceView(
             )
             % {"session": self.session.title, "count": changed},
         )
+        if form.kept:
+            messages.warning(
+                self.request,
+                ngettext(
+                    "Someone else changed the mark of %(names)s while you were "
+                    "marking. Their mark was kept: check it below.",
+                    "Someone else changed the marks of %(names)s while you were "
+                    "marking. Their marks were kept: check them below.",
+                    len(form.kept),
+                )
+                % {"names": ", ".join(person.name for person in form.kept)},
+            )
         return redirect(self.request.get_full_path())
 
     def form_invalid(self, form):

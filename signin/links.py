@@ -279,12 +279,14 @@ def throttled(email, ip):
     people would tell who is enrolled. ``send_link`` keeps its own exact
     limit per person in the database.
     """
-    # Both are counted, whichever is passed.
-    client = throttling.count(throttling.key("sign-in:ip", ip))
-    address = throttling.count(throttling.key("sign-in:address", email))
-    if client > conf.requests_per_ip():
+    if throttling.count(throttling.key("sign-in:ip", ip)) > conf.requests_per_ip():
+        # Not counted against the address too: a client past its own limit
+        # cannot use up the allowance of address after address.
         return CLIENT
-    if address > conf.links_per_address():
+    if (
+        throttling.count(throttling.key("sign-in:address", email))
+        > conf.links_per_address()
+    ):
         return ADDRESS
     return None
 

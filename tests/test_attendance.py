@@ -115,6 +115,33 @@ class AttendanceFormTest(TrainingDataMixin, TestCase):
             Attendance.objects.get(enrollment=self.people[3]).status, "absent"
         )
 
+    def test_a_mark_another_trainer_changed_meanwhile_is_kept_and_said(self):
+        # This trainer's page shows people[2] not marked; another trainer
+        # marks them absent and saves; this one then marks them present
+        # (as "mark everyone not yet marked" does) and saves.
+        self.client.force_login(self.trainer)
+        data = self.form_data(self.client.get(self.url()))
+        Attendance.objects.create(
+            session=self.sessions[0], enrollment=self.people[2], status="absent"
+        )
+        data[self.field(self.people[2])] = "present"
+        data[self.field(self.people[3])] = "present"
+
+        response = self.client.post(self.url(), data, follow=True)
+
+        self.assertEqual(
+            Attendance.objects.get(enrollment=self.people[2]).status, "absent"
+        )
+        self.assertEqual(
+            Attendance.objects.get(enrollment=self.people[3]).status, "present"
+        )
+        self.assertContains(response, "Attendance saved for")
+        self.assertContains(
+            response,
+            f"Someone else changed the mark of {self.people[2].name} while you "
+            "were marking. Their mark was kept",
+        )
+
     def test_a_bad_value_is_refused_with_a_message_and_nothing_is_lost(self):
         self.client.force_login(self.trainer)
         data = self.form_data(self.client.get(self.url()))

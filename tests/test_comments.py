@@ -126,6 +126,27 @@ class CommentEmailTest(SMTPServerMixin, TrainingDataMixin, TestCase):
         self.assertContains(posted, "data-server-took")
         self.assertNotContains(later, "data-server-took")
 
+    def test_another_reflections_page_does_not_say_the_server_took_its_comment(self):
+        # The page after a post never loaded (the connection dropped); the
+        # next page opened is another reflection, where a comment is kept.
+        other, __ = Reflection.objects.get_or_create(
+            experiment=self.submitted.experiment,
+            author=self.people[3],
+            defaults={"answers": [{"prompt": "?", "answer": "Tried it."}]},
+        )
+        other.visibility = Reflection.Visibility.COHORT
+        other.submit()
+        other.save()
+        self.client.force_login(self.peer)
+        self.client.post(self.shared_page(), {"text": "Nice."})
+
+        response = self.client.get(
+            reverse("participant:shared_reflection", args=[other.pk])
+        )
+
+        self.assertContains(response, "Your comment was posted.")
+        self.assertNotContains(response, "data-server-took")
+
     def test_a_commenter_without_a_name_is_not_shown_by_address(self):
         self.peer.first_name = self.peer.last_name = ""
         self.peer.save()

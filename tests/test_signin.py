@@ -680,6 +680,19 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
 
         self.assertEqual({answer.status_code for answer in answers}, {302})
 
+    @override_settings(VIRTU_SIGN_IN_REQUESTS_PER_IP=2)
+    def test_a_client_past_its_limit_does_not_use_up_an_addresss_links(self):
+        for __ in range(2):
+            self.assertEqual(self.ask("anna@example.fi").status_code, 302)
+        for __ in range(10):
+            self.assertEqual(self.ask("anna@example.fi").status_code, 429)
+
+        # From elsewhere, Anna still has three of her five links an hour.
+        answers = [self.ask("anna@example.fi", ip=f"192.0.2.{n}") for n in (7, 8, 9)]
+
+        self.assertEqual([answer.status_code for answer in answers], [302] * 3)
+        self.assertEqual(len(self.mailbox.messages), 5)
+
     @override_settings(VIRTU_SIGN_IN_REQUESTS_PER_IP=20)
     def test_a_client_may_ask_as_many_times_an_hour_as_set(self):
         for number in range(20):

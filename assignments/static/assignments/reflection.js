@@ -53,7 +53,11 @@
         // not marked as sent (the autosave's listener is not told).
         event.preventDefault();
         event.stopImmediatePropagation();
-        status.textContent = offline;
+        // Emptied first, so that pressing again says it again.
+        status.textContent = "";
+        window.setTimeout(function () {
+          status.textContent = offline;
+        }, 100);
         return;
       }
       sending = true;
