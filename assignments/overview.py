@@ -48,6 +48,9 @@ class SessionFigures:
     present: int = 0
     #: Participants marked present, absent or excused.
     marked: int = 0
+    #: Whether its figures are hidden from the reader: marked for too few
+    #: people to tell one from another (``CourseOverviewView.hides``).
+    hidden: bool = False
 
 
 @dataclass
@@ -233,7 +236,7 @@ class AttendanceColumn(ReportColumn):
         session = super().get_value(instance)
         if session is None:
             return ""
-        if instance.figures.hidden:
+        if session.hidden:
             return hidden()
         percent = instance.figures.attendance_percent(self.number)
         if percent is None:
@@ -247,7 +250,9 @@ class AttendanceColumn(ReportColumn):
     def not_marked(self, instance):
         """How many are not marked yet, in words, where others are."""
         figures = instance.figures
-        if figures.hidden or figures.attendance_percent(self.number) is None:
+        if figures.attendance_percent(self.number) is None:
+            return ""
+        if figures.hidden or figures.session(self.number).hidden:
             return ""
         count = figures.not_marked(self.number)
         if not count:
@@ -421,6 +426,11 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
         for cohort in cohorts:
             cohort.figures = by_cohort[cohort.pk]
             cohort.figures.hidden = self.hides(cohort)
+            for session in cohort.figures.sessions:
+                # "1 / 1" would tell what the one marked so far did.
+                session.hidden = cohort.figures.hidden or (
+                    cohort.pk not in self.followed_cohorts and too_few(session.marked)
+                )
         self.hides_figures = any(cohort.figures.hidden for cohort in cohorts)
         return cohorts
 
@@ -498,13 +508,15 @@ class CourseOverviewView(SafeSpreadsheetExportMixin, ReportView):
             withdrawn=figures.withdrawn,
         )
         for number in range(1, self.session_count + 1):
-            percent = None if figures.hidden else figures.attendance_percent(number)
+            session = figures.session(number)
+            shown = session is not None and not session.hidden
+            percent = figures.attendance_percent(number) if shown else None
             row[f"session-{number}-present"] = (
-                figures.sessions[number - 1].present if percent is not None else None
+                session.present if percent is not None else None
             )
             row[f"session-{number}-percent"] = percent
             row[f"session-{number}-not-marked"] = (
-                None if figures.hidden else figures.not_marked(number)
+                figures.not_marked(number) if shown else None
             )
         row.update(
             experiments=figures.experiments,
