@@ -1,7 +1,11 @@
+from datetime import UTC, timedelta
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,7 +25,54 @@ class ZonedDateTimeFormField(forms.DateTimeField):
         if self.time_zone is None:
             return super().to_python(value)
         with timezone.override(self.time_zone):
-            return super().to_python(value)
+            try:
+                return super().to_python(value)
+            except ValidationError as error:
+                if getattr(error, "code", None) != "ambiguous_timezone":
+                    raise
+                raise clock_change_error(
+                    error.params["datetime"], self.time_zone
+                ) from error
+
+
+def clock_change_error(value, zone):
+    """Why the naive ``value`` names no one moment in ``zone``: the clocks
+    skip it, going forward, or pass it twice, going back. Said in the
+    cohort's zone, where the coordinator entered it, instead of Django's
+    "may be ambiguous or it may not exist"."""
+    params = {
+        "date": date_format(value, "SHORT_DATE_FORMAT"),
+        "time": time_format(value, "TIME_FORMAT"),
+        "zone": str(zone),
+    }
+    if exists(value, zone):
+        return ValidationError(
+            _(
+                "%(date)s at %(time)s happens twice in %(zone)s as clocks go "
+                "back. Choose another time."
+            ),
+            code="ambiguous_timezone",
+            params=params,
+        )
+    # The gap begins the minute after the last time that exists before it.
+    change = value.replace(second=0, microsecond=0)
+    while not exists(change - timedelta(minutes=1), zone):
+        change -= timedelta(minutes=1)
+    return ValidationError(
+        _(
+            # Not "at %(change)s." in English, whose times end "a.m.".
+            "%(date)s at %(time)s does not exist in %(zone)s: clocks go forward "
+            "at %(change)s that night. Choose another time."
+        ),
+        code="ambiguous_timezone",
+        params={**params, "change": time_format(change, "TIME_FORMAT")},
+    )
+
+
+def exists(value, zone):
+    """Whether the clocks in ``zone`` show the naive ``value`` at all."""
+    aware = value.replace(tzinfo=zone)
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == value
 
 
 class ZonedDateTimeField(models.DateTimeField):

@@ -547,6 +547,18 @@ class EnrollmentQuerySet(models.QuerySet):
             )
         )
 
+    def people(self):
+        """How many people these enrolments are, by role: {"participants": n,
+        "trainers": n}. People, not places: a trainer of two cohorts is one."""
+        return self.aggregate(
+            participants=models.Count(
+                "user", distinct=True, filter=models.Q(role=Enrollment.Role.PARTICIPANT)
+            ),
+            trainers=models.Count(
+                "user", distinct=True, filter=models.Q(role=Enrollment.Role.TRAINER)
+            ),
+        )
+
     def invited(self):
         """The enrolments whose people are sent the cohort's calendar invites:
         the one place that says who a cohort's calendars are for: those in

@@ -119,10 +119,10 @@ def warn_of_a_draft_of_a_live_cohort(request, page):
 
 
 @hooks.register("before_delete_page")
-def warn_of_work_lost_on_deleting(request, page):
+def warn_of_what_deleting_takes(request, page):
     # A cohort, or a page with cohorts beneath it (a course).
     if request.method == "GET":
-        deletion.warn_of_work_lost(request, [page])
+        deletion.warn(request, [page])
 
 
 # Wagtail's own "Delete" for pages (registered at order 0) is replaced by one

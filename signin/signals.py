@@ -34,7 +34,7 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.users.models import UserProfile
 
 from .links import LINK_SESSION_KEY, can_reach_admin
@@ -191,9 +191,13 @@ def signed_in_again(sender, request, user, **kwargs):
 @receiver(user_logged_in)
 def take_chosen_language(sender, request, user, **kwargs):
     """A person with no language of their own takes the one chosen on the
-    browser they sign in on: they signed in reading it, and their emails
-    follow the profile's. On every sign-in page alike, the admin's own too."""
-    chosen = getattr(request, "COOKIES", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    browser they sign in on, or else that of the page's address (a link
+    asked for on /sv/, opened on a phone that has chosen none): they signed
+    in reading it, and their emails follow the profile's. On every sign-in
+    page alike, the admin's own too."""
+    chosen = getattr(request, "COOKIES", {}).get(
+        settings.LANGUAGE_COOKIE_NAME
+    ) or translation.get_language_from_path(getattr(request, "path_info", ""))
     if chosen in dict(settings.LANGUAGES):
         profile = UserProfile.get_for_user(user)
         if not profile.preferred_language:

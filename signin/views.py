@@ -181,8 +181,9 @@ def remember_language(request, response):
     without one, the language of the page signed in on, where its address
     has one: a link asked for on /sv/ and opened on another device (Outlook
     on a phone) leads on to /my/ in Swedish, not in the site's Finnish.
-    (Where one has, a person with no language of their own takes it, on
-    whichever page they sign in: ``signals.take_chosen_language``.)"""
+    (A person with no language of their own takes the browser's, or else
+    the address's, as theirs: ``signals.take_chosen_language``, so that
+    their emails follow it too.)"""
     if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
         return response
     language = UserProfile.objects.filter(user=request.user).values_list(

@@ -412,13 +412,77 @@ class DaylightSavingTest(CohortAdminTestCase):
         self.assertNotCreated(response)
         self.assertContains(response, "A session lasts at most 300 minutes.")
 
-    def test_time_that_does_not_exist_locally_is_refused(self):
+    def field_errors(self, response, name):
+        """The error messages shown on the session field ``name``."""
+        field = self.get_soup(response.content).find("input", {"name": name})
+        wrapper = field.find_parent(attrs={"data-field-wrapper": True})
+        return [
+            error.get_text(strip=True) for error in wrapper.select(".error-message")
+        ]
+
+    def test_time_that_does_not_exist_locally_is_refused_saying_why(self):
         # 03:30 on 28 March 2027 is skipped when Helsinki clocks jump to 04:00.
         response = self.post_cohort(
             [session("S", "2027-03-28 03:30", "2027-03-28 07:00")]
         )
         self.assertNotCreated(response)
-        self.assertContains(response, "couldn’t be interpreted in time zone")
+        self.assertEqual(
+            self.field_errors(response, "sessions-0-start"),
+            [
+                "2027-03-28 at 3:30 a.m. does not exist in Europe/Helsinki: "
+                "clocks go forward at 3 a.m. that night. Choose another time."
+            ],
+        )
+
+    def test_time_that_happens_twice_locally_is_refused_saying_why(self):
+        # 03:30 on 31 October 2027 comes twice as Helsinki clocks go back
+        # from 04:00 to 03:00: which of them is meant cannot be told.
+        cohort = make_cohort(self.course)
+        url = reverse("wagtailadmin_pages:edit", args=(cohort.pk,))
+        values = form_values(self.get_soup(self.client.get(url).content))
+        values["sessions-0-start"] = "2027-10-31 01:00"
+        values["sessions-0-end"] = "2027-10-31 03:30"
+
+        response = self.client.post(url, values)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            self.field_errors(response, "sessions-0-end"),
+            [
+                "2027-10-31 at 3:30 a.m. happens twice in Europe/Helsinki as "
+                "clocks go back. Choose another time."
+            ],
+        )
+        self.assertEqual(cohort.sessions.first().start, utc(2027, 3, 15, 7, 0))
+
+    def test_a_time_that_does_not_exist_is_told_in_the_cohorts_own_zone(self):
+        # Stockholm's clocks go forward an hour before Helsinki's, at 02:00
+        # local time; the coordinator reads Finnish or Swedish.
+        for language, expected in [
+            (
+                "fi",
+                "Aikaa 28.3.2027 klo 2.30 ei ole aikavyöhykkeellä "
+                "Europe/Stockholm: kellot siirretään eteenpäin klo 2.00. "
+                "Valitse toinen aika.",
+            ),
+            (
+                "sv",
+                "28.3.2027 kl. 2.30 finns inte i tidszonen Europe/Stockholm: "
+                "klockan ställs fram kl. 2.00. Välj en annan tid.",
+            ),
+        ]:
+            with self.subTest(language):
+                UserProfile.objects.filter(user=self.coordinator).update(
+                    preferred_language=language
+                )
+                response = self.post_cohort(
+                    [session("S", "2027-03-28 02:30", "2027-03-28 05:00")],
+                    time_zone="Europe/Stockholm",
+                )
+                self.assertNotCreated(response)
+                self.assertEqual(
+                    self.field_errors(response, "sessions-0-start"), [expected]
+                )
 
     def test_cohort_starting_on_summer_monday_is_stored_in_utc(self):
         self.post_cohort([], start_date=str(date(2027, 6, 7)))
@@ -798,9 +862,25 @@ def exported_rows(response, export_format):
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
+#: What the confirmation of deleting cohorts says of the people in them,
+#: with (participants, trainers).
+PLACES_LOST_IN_ONE = (
+    "Everyone enrolled in this cohort (participants: %s, trainers: %s) loses "
+    "their place in it when it is deleted, and they are sent a cancellation of "
+    "each of its sessions still to come."
+)
+PLACES_LOST_IN_MANY = (
+    "The cohorts among the pages to be deleted have people enrolled "
+    "(participants: %s, trainers: %s). They lose their places when the cohorts "
+    "are deleted, and those in published cohorts are sent a cancellation of "
+    "each of their sessions still to come."
+)
+
+
 class DeleteCohortTests(CohortAdminTestCase):
     """Wagtail's confirmation says only how often a page is referred to;
-    deleting a cohort deletes what its people did in it."""
+    deleting a cohort deletes what its people did in it, and their places,
+    and cancels its sessions in their calendars."""
 
     def warnings(self, cohort):
         response = self.client.get(
@@ -828,13 +908,58 @@ class DeleteCohortTests(CohortAdminTestCase):
                 "Deleting this cohort also deletes what its people did in it: "
                 "attendance (1), and what hangs on them, such as comments and "
                 "library stories. To end the cohort and keep them, unpublish it "
-                "instead."
+                "instead.",
+                PLACES_LOST_IN_ONE % (1, 0),
             ],
         )
 
-    def test_deleting_a_cohort_nobody_has_worked_in_says_nothing_more(self):
+    def test_deleting_a_cohort_nobody_has_worked_in_says_who_loses_their_place(
+        self,
+    ):
+        # Nothing of theirs is deleted, but their places are, and their
+        # calendars are sent a cancellation of every session to come.
         cohort = make_cohort(self.course)
         enrol(cohort, "anna@example.fi", "Anna")
+        enrol(cohort, "bertil@example.fi", "Bertil")
+        enrol(cohort, "tero@example.fi", "Tero", role=Enrollment.Role.TRAINER)
+        withdraw(enrol(cohort, "cecilia@example.fi", "Cecilia"), by=self.coordinator)
+
+        self.assertEqual(self.warnings(cohort), [PLACES_LOST_IN_ONE % (2, 1)])
+
+    def test_the_coordinator_is_told_who_loses_their_place_in_their_language(self):
+        UserProfile.objects.filter(user=self.coordinator).update(
+            preferred_language="fi"
+        )
+        cohort = make_cohort(self.course)
+        enrol(cohort, "anna@example.fi", "Anna")
+
+        self.assertEqual(
+            self.warnings(cohort),
+            [
+                "Kaikki tähän ryhmään ilmoittautuneet (osallistujia: 1, "
+                "valmentajia: 0) menettävät paikkansa siinä, kun ryhmä "
+                "poistetaan, ja heille lähetetään peruutus jokaisesta sen "
+                "tulevasta tuokiosta."
+            ],
+        )
+
+    def test_deleting_a_draft_cohort_sends_no_cancellations_and_says_none(self):
+        # Nobody was invited to a cohort never published.
+        cohort = make_cohort(self.course)
+        enrol(cohort, "anna@example.fi", "Anna")
+        cohort.unpublish()
+
+        self.assertEqual(
+            self.warnings(cohort),
+            [
+                "Everyone enrolled in this cohort (participants: 1, trainers: 0) "
+                "loses their place in it when it is deleted."
+            ],
+        )
+
+    def test_deleting_a_cohort_nobody_is_in_says_nothing_more(self):
+        cohort = make_cohort(self.course)
+        withdraw(enrol(cohort, "anna@example.fi", "Anna"), by=self.coordinator)
 
         self.assertEqual(self.warnings(cohort), [])
 
@@ -857,6 +982,7 @@ class DeleteManyCohortsTests(CohortAdminTestCase):
                 enrollment=anna,
                 status=Attendance.Status.PRESENT,
             )
+        enrol(cls.south, "tero@example.fi", "Tero", role=Enrollment.Role.TRAINER)
 
     def warnings(self, response):
         self.assertEqual(response.status_code, 200)
@@ -891,7 +1017,9 @@ class DeleteManyCohortsTests(CohortAdminTestCase):
                 "work in them. Deleting them also deletes that work: "
                 "attendance (2), and what hangs on it, such as comments and "
                 "library stories. To end a cohort and keep its people's work, "
-                "unpublish it instead."
+                "unpublish it instead.",
+                # Anna, in both, is one person; Tero trains South.
+                PLACES_LOST_IN_MANY % (1, 1),
             ],
         )
         # Only said: nothing is deleted before the coordinator confirms.
@@ -911,11 +1039,12 @@ class DeleteManyCohortsTests(CohortAdminTestCase):
                 "Deleting this cohort also deletes what its people did in it: "
                 "attendance (1), and what hangs on them, such as comments and "
                 "library stories. To end the cohort and keep them, unpublish it "
-                "instead."
+                "instead.",
+                PLACES_LOST_IN_ONE % (1, 0),
             ],
         )
 
-    def test_deleting_cohorts_nobody_has_worked_in_says_nothing_more(self):
+    def test_deleting_cohorts_nobody_is_in_says_nothing_more(self):
         response = self.client.get(self.bulk_delete_url(self.empty))
 
         self.assertEqual(self.warnings(response), [])
@@ -926,7 +1055,8 @@ class DeleteManyCohortsTests(CohortAdminTestCase):
             "work in them. Deleting them also deletes that work: "
             "attendance (2), and what hangs on it, such as comments and "
             "library stories. To end a cohort and keep its people's work, "
-            "unpublish it instead."
+            "unpublish it instead.",
+            PLACES_LOST_IN_MANY % (1, 1),
         ]
         # A page with pages beneath it is deleted by those with Wagtail's
         # bulk delete permission, which coordinators do not have.

@@ -1,7 +1,8 @@
 """Signing in by a personal link sent by email, and the language switch."""
 
 import re
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from bs4 import BeautifulSoup
@@ -19,6 +20,7 @@ from wagtail.users.models import UserProfile
 from cohorts.emails import Kind
 from cohorts.enrolment import enrol
 from cohorts.models import CohortPage, Enrollment
+from cohorts.reminders import queue_reminders
 from outbox.models import OutgoingEmail
 from outbox.rendering import preferred_languages
 from outbox.sending import message_id, render, send_pending
@@ -41,6 +43,7 @@ from .test_outbox import SMTPServerMixin
 LOGIN = "/accounts/login/"
 MY_TRAINING = "/my/"
 LINK = re.compile(r"https?://\S+/accounts/link/\S+/")
+HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 
 
 User = get_user_model()
@@ -615,6 +618,27 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
         self.assertEqual(response.request["PATH_INFO"], f"/sv{MY_TRAINING}")
         self.assertEqual(response.wsgi_request.LANGUAGE_CODE, "sv")
         self.assertEqual(phone.get(MY_TRAINING).url, f"/sv{MY_TRAINING}")
+
+    def test_signing_in_by_a_swedish_link_makes_the_emails_after_it_swedish(self):
+        """Anna, with no language of her own, asks for a link on /sv/ and
+        opens it on her phone: the reminder of her next session, sent when
+        she is not signed in anywhere, is in Swedish too, not in Finnish."""
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/sv{LOGIN}", {"link-email": "anna@example.fi"})
+        [message] = self.mailbox.messages
+        Client().post(path_of(link_in(message)))
+        self.mailbox.messages.clear()
+
+        # The day before the first session, 15 March 2027 at 9.00.
+        queue_reminders(now=datetime(2027, 3, 14, 8, 0, tzinfo=HELSINKI))
+        send_pending()
+
+        [reminder] = self.mailbox.messages
+        self.assertEqual(reminder["To"], "anna@example.fi")
+        self.assertIn('<html lang="sv">', reminder.get_body(("html",)).get_content())
+        self.assertEqual(
+            UserProfile.get_for_user(self.participant).preferred_language, "sv"
+        )
 
     @override_settings(WAGTAIL_SITE_NAME="Oma Akatemia")
     def test_the_sign_in_emails_call_the_site_by_its_name(self):

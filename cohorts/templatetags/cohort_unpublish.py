@@ -2,7 +2,6 @@
 people, said on Wagtail's confirmation page before it is done."""
 
 from django import template
-from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from ..models import CohortPage, Enrollment
@@ -32,14 +31,7 @@ def unpublish_warning(page):
             "cohorts' pages or write reflections, and the sessions still to "
             "come are cancelled in their calendars."
         )
-    people = Enrollment.objects.active().filter(cohort__in=cohorts)
-    # People, not places: a trainer of two of the course's cohorts is one.
-    counts = people.aggregate(
-        participants=Count(
-            "user", distinct=True, filter=Q(role=Enrollment.Role.PARTICIPANT)
-        ),
-        trainers=Count("user", distinct=True, filter=Q(role=Enrollment.Role.TRAINER)),
-    )
+    counts = Enrollment.objects.active().filter(cohort__in=cohorts).people()
     if not counts["participants"] and not counts["trainers"]:
         return ""
     return text % counts
