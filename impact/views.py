@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assignments.participant_views import offline_message
 from cohorts.models import Enrollment
 
 from .forms import SurveyForm
@@ -94,6 +95,8 @@ def render_survey(request, enrollment, when, response, form, status=200):
                     "Your changes are kept on this device until you press "
                     "“Save changes”."
                 ),
+                # Sent offline, the form stays on the page and says so.
+                "offline": offline_message(),
             },
         },
         status=status,

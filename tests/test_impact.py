@@ -3,6 +3,7 @@ survey a participant answers, its reminders and the report's arithmetic."""
 
 import importlib
 import io
+import json
 import zoneinfo
 from datetime import timedelta
 
@@ -188,6 +189,21 @@ class SurveyTests(TestCase):
         saved.refresh_from_db()
         self.assertEqual(saved.status, Response.Status.SUBMITTED)
         self.assertIsNotNone(saved.submitted_at)
+
+    def test_the_survey_sent_offline_says_so_in_the_persons_language(self):
+        # reflection.js shows it instead of the browser's "no internet" page.
+        self.client.force_login(self.anna.user)
+        page = self.client.get(self.url).content.decode()
+        said = json.loads(
+            page.split('<script id="autosave-messages" type="application/json">')[
+                1
+            ].split("</script>")[0]
+        )
+        self.assertEqual(
+            said["offline"],
+            "Verkkoyhteys puuttuu, joten mitään ei lähetetty. Tekstisi on tallessa "
+            "tällä laitteella: lähetä se uudelleen, kun yhteys palaa.",
+        )
 
     def test_autosave_keeps_a_draft_and_answers_in_json(self):
         self.client.force_login(self.anna.user)
