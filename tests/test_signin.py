@@ -453,6 +453,68 @@ class SignInLinkTests(WagtailTestUtils, SignInTestCase):
                 )
         self.assertEqual(self.signed_in_user_id(), str(self.participant.pk))
 
+    def test_a_participant_who_opens_the_admin_is_shown_the_way_to_their_training(
+        self,
+    ):
+        """Kept out of the admin, a participant signed in by link lands on
+        Wagtail's sign-in page: it tells them, in their language, that
+        their training is on the site, and links to My training."""
+        for language, note, label in [
+            (
+                "fi",
+                "Osallistutko valmennukseen? Valmennuksesi on sivustolla:",
+                "Oma valmennukseni",
+            ),
+            (
+                "sv",
+                "Deltar du i en utbildning? Din utbildning finns på webbplatsen:",
+                "Min utbildning",
+            ),
+        ]:
+            with self.subTest(language=language):
+                self.client.post(self.new_link(language))
+                self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+                response = self.client.get(reverse("wagtailadmin_home"), follow=True)
+
+                self.assertEqual(
+                    response.redirect_chain[-1][0],
+                    f"{reverse('wagtailadmin_login')}?next=/admin/",
+                )
+                soup = self.get_soup(response.content)
+                self.assertEqual(soup.html["lang"], language)
+                link = soup.select_one("main a[href$='/my/']")
+                self.assertIsNotNone(link, soup.select_one("main"))
+                self.assertEqual(link.get_text(strip=True), label)
+                self.assertEqual(
+                    link.parent.get_text(" ", strip=True), f"{note} {label}"
+                )
+                with translation.override(language):
+                    self.assertEqual(link["href"], reverse("participant:my_training"))
+
+    def test_the_admin_sign_in_page_shows_everyone_the_way_to_my_training(self):
+        """Not only a link session: a participant not signed in who finds
+        the admin is shown the way too (My training asks them to sign in on
+        the site's own page)."""
+        response = self.client.get("/sv" + MY_TRAINING)
+        self.assertRedirects(
+            response, f"/sv{LOGIN}?next=/sv{MY_TRAINING}", fetch_redirect_response=False
+        )
+        soup = self.get_soup(self.client.get(reverse("wagtailadmin_login")).content)
+        self.assertEqual(
+            soup.select_one(f"main a[href='{MY_TRAINING}']").get_text(strip=True),
+            "Oma valmennukseni",
+        )
+
+    @override_settings(ROOT_URLCONF="tests.urls_admin_only")
+    def test_a_site_without_my_training_has_no_note_on_the_admin_sign_in(self):
+        response = self.client.get(reverse("wagtailadmin_login"))
+
+        self.assertEqual(response.status_code, 200)
+        soup = self.get_soup(response.content)
+        self.assertIsNotNone(soup.select_one("form.login-form"))
+        self.assertNotIn("Osallistutko valmennukseen?", soup.get_text())
+
     def test_signing_out_goes_back_to_the_sign_in_page_with_a_message(self):
         self.client.post(self.new_link())
 

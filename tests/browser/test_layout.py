@@ -114,6 +114,61 @@ CUT_LABELS = """
   })
 """
 
+#: Text that a person cannot read in full: cut off by a box that hides its
+#: overflow (or scrolls it out of view) or by the window's edge, or covered
+#: by another element (probed at the start, middle and end of each line);
+#: of the elements the selector finds, each of which must show some text.
+HIDDEN_TEXT = """
+(selector) => {
+  const name = (el) => el.tagName.toLowerCase() + ` "${
+    (el.textContent.trim() || el.getAttribute("aria-label") || "")
+      .replace(/\\s+/g, " ").slice(0, 40)}"`;
+  const clips = (el) => {
+    const style = getComputedStyle(el);
+    return style.overflowX !== "visible" || style.overflowY !== "visible";
+  };
+  const problems = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const lines = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.data.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      lines.push(...[...range.getClientRects()].filter((rect) => rect.width > 0));
+    }
+    if (!lines.length) {
+      problems.push(`${name(el)} shows no text`);
+      continue;
+    }
+    const boxes = [];
+    for (let box = el.parentElement; box; box = box.parentElement) {
+      if (clips(box)) boxes.push(box.getBoundingClientRect());
+    }
+    const width = document.documentElement.clientWidth;
+    for (const line of lines) {
+      const outside = (edge) => line.left < edge.left - 1 ||
+        line.right > edge.right + 1 || line.top < edge.top - 1 ||
+        line.bottom > edge.bottom + 1;
+      if (line.left < -1 || line.right > width + 1 || boxes.some(outside)) {
+        const [left, right] = [line.left, line.right].map(Math.round);
+        problems.push(`${name(el)}: a line at ${left}-${right}px is cut off`);
+        break;
+      }
+      const y = (line.top + line.bottom) / 2;
+      const cover = [line.left + 1, (line.left + line.right) / 2, line.right - 1]
+        .map((x) => document.elementFromPoint(x, y))
+        .find((hit) => hit && !el.contains(hit));
+      if (cover) {
+        problems.push(`${name(cover)} covers ${name(el)} at ${Math.round(y)}px`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+"""
+
 #: A wide table's box scrolled to its far end: how far it scrolled, and
 #: whether each row's first cell is still inside the box.
 SCROLL_TO_END = """
@@ -513,6 +568,73 @@ class AdminLayoutTests(LayoutTestCase):
                     # The header's buttons ("Tuo tiedostosta" beside "Lisää
                     # ilmoittautuminen") are all within reach.
                     self.assertEqual(page.evaluate(CUT_LABELS, "header a.button"), [])
+
+    def test_a_long_message_is_readable_beside_the_menu_button(self):
+        """Wagtail's menu button on a phone sits where a one-line message
+        ends: the warning on a withdrawn person's enrolment is longer, and
+        the button covered four of its lines at 320 px. It is on the
+        page's header instead, and the whole message can be read."""
+        bertil = Enrollment.objects.get(user__email="bertil@example.fi")
+        Enrollment.objects.filter(pk=bertil.pk).update(withdrawn_at=timezone.now())
+        profile = UserProfile.get_for_user(self.coordinator)
+        profile.preferred_language = "fi"
+        profile.save()
+        page = self.new_page("fi")
+        self.log_in(page, self.coordinator)
+        path = reverse("enrollments:edit", args=[bertil.pk])
+        message = page.locator(".messages li")
+        for width in WIDTHS:
+            self.open(page, path, width)
+            expect(message).to_contain_text("Bertil Berg on poistettu ryhmästä")
+            # Once the messages have slid into place.
+            page.wait_for_function(
+                "() => getComputedStyle(document.querySelector('.messages > ul'))"
+                ".top === '0px'"
+            )
+            with self.subTest(width=width):
+                self.assertEqual(page.evaluate(HIDDEN_TEXT, ".messages li"), [])
+                if width < 800:
+                    header = page.locator(".w-slim-header").bounding_box()
+                    button = page.locator(".sidebar-nav-toggle--mobile")
+                    self.assertEqual(button.bounding_box()["y"], header["y"])
+
+    def test_the_apps_admin_pages_show_their_titles_in_full_on_a_phone(self):
+        """A page's title is the last of its breadcrumbs: on a phone it
+        wraps, and the header's buttons go below it, instead of the title
+        being cut to "Lä" beside the outbox's button or to nothing beside
+        the enrolments list's; no button is cut off either. In Finnish and
+        in Swedish, whose titles are longer."""
+        bertil = Enrollment.objects.get(user__email="bertil@example.fi")
+        pages = [
+            reverse("courses:index"),
+            reverse("cohorts:index"),
+            reverse("enrollments:index"),
+            reverse("enrollments:edit", args=[bertil.pk]),
+            reverse("reflections:index"),
+            reverse("outbox:index"),
+            reverse("retention:index"),
+            reverse("data_exports:index"),
+            reverse("erasure_requests:index"),
+            reverse("access_log:index"),
+            reverse("accessibility_feedback:index"),
+        ]
+        title = "[data-w-breadcrumbs] li:last-child"
+        profile = UserProfile.get_for_user(self.coordinator)
+        for language in ("fi", "sv"):
+            profile.preferred_language = language
+            profile.save()
+            page = self.new_page(language)
+            self.log_in(page, self.coordinator)
+            for path in pages:
+                for width in (320, 390):
+                    self.open(page, path, width)
+                    with self.subTest(language=language, path=path, width=width):
+                        self.assertEqual(page.evaluate(HIDDEN_TEXT, title), [])
+                        self.assertEqual(
+                            page.evaluate(CUT_LABELS, "header a.button, header button"),
+                            [],
+                        )
+            page.close()
 
     def test_the_import_preview_fits_a_phone_and_enrols_on_its_button(self):
         """A file is first only shown: what importing it will do and the
