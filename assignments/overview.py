@@ -48,8 +48,9 @@ class SessionFigures:
     present: int = 0
     #: Participants marked present, absent or excused.
     marked: int = 0
-    #: Whether its figures are hidden from the reader: marked for too few
-    #: people to tell one from another (``CourseOverviewView.hides``).
+    #: Whether its figures are hidden from the reader: with the cohort's, or
+    #: marked for too few people to tell one from another
+    #: (``CourseOverviewView.with_figures``).
     hidden: bool = False
 
 
@@ -250,9 +251,10 @@ class AttendanceColumn(ReportColumn):
     def not_marked(self, instance):
         """How many are not marked yet, in words, where others are."""
         figures = instance.figures
+        # Hidden with the cohort's figures too (``with_figures``).
         if figures.attendance_percent(self.number) is None:
             return ""
-        if figures.hidden or figures.session(self.number).hidden:
+        if figures.session(self.number).hidden:
             return ""
         count = figures.not_marked(self.number)
         if not count:

@@ -177,18 +177,18 @@ def link_not_usable(request, found):
 
 def remember_language(request, response):
     """On signing in on a browser where no language has been chosen, the
-    person's profile language becomes the choice (PreferredLanguageMiddleware);
-    without one, the language of the page signed in on, where its address
-    has one: a link asked for on /sv/ and opened on another device (Outlook
-    on a phone) leads on to /my/ in Swedish, not in the site's Finnish.
-    (A person with no language of their own takes the browser's, or else
-    the address's, as theirs: ``signals.take_chosen_language``, so that
-    their emails follow it too.)"""
+    person's profile language becomes the choice (PreferredLanguageMiddleware).
+    A person with no language of their own has just taken the browser's, or
+    else that of the page signed in on (``signals.take_chosen_language``):
+    a link asked for on /sv/ and opened on another device (Outlook on a
+    phone) leads on to /my/ in Swedish, not in the site's Finnish."""
     if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
         return response
-    language = UserProfile.objects.filter(user=request.user).values_list(
-        "preferred_language", flat=True
-    ).first() or translation.get_language_from_path(request.path_info)
+    language = (
+        UserProfile.objects.filter(user=request.user)
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
     if language in dict(settings.LANGUAGES):
         set_language_cookie(response, language)
     return response

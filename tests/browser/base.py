@@ -89,6 +89,19 @@ def local_path(url):
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def watch_unsaved_changes(page):
+    """Wait until Wagtail's unsaved-changes warning on ``page`` has read the
+    form (shortly after loading); from then on ``window.edits`` holds
+    "add" once it has noticed a change."""
+    page.evaluate(
+        "() => { window.edits = [];"
+        " for (const name of ['watch-edits', 'add'])"
+        " document.addEventListener(`w-unsaved:${name}`,"
+        " () => window.edits.push(name)); }"
+    )
+    page.wait_for_function("window.edits.includes('watch-edits')")
+
+
 def describe_violations(url, violations):
     lines = [f"{len(violations)} WCAG 2.1 A/AA violation(s) on {url}:"]
     for violation in violations:

@@ -10,7 +10,7 @@ from cohorts.enrolment import enrol
 from cohorts.models import Attendance
 from tests.factories import make_course, make_trainer
 
-from .base import BrowserTestCase, running_cohort, text
+from .base import BrowserTestCase, running_cohort, text, watch_unsaved_changes
 from .test_layout import MEASURE
 
 MARK_ALL = "Mark everyone not yet marked as present"
@@ -56,15 +56,7 @@ class MarkEveryoneTests(BrowserTestCase):
                 "cohorts:session_attendance", args=[self.cohort.pk, self.session.pk]
             )
         )
-        # Wagtail's unsaved-changes warning reads the form shortly after
-        # loading, then notices changes.
-        page.evaluate(
-            "() => { window.edits = [];"
-            " for (const name of ['watch-edits', 'add'])"
-            " document.addEventListener(`w-unsaved:${name}`,"
-            " () => window.edits.push(name)); }"
-        )
-        page.wait_for_function("window.edits.includes('watch-edits')")
+        watch_unsaved_changes(page)
         return page
 
     def mark_everyone_not_yet_marked(self, language, width, key):

@@ -11,7 +11,7 @@ from cohorts.enrolment import enrol
 from cohorts.models import Attendance, Enrollment
 from tests.factories import make_coordinator, make_course, make_user
 
-from .base import BrowserTestCase, running_cohort, text
+from .base import BrowserTestCase, running_cohort, text, watch_unsaved_changes
 
 ANNA = "anna@example.fi"
 
@@ -283,15 +283,8 @@ class TrainerTests(BrowserTestCase):
                 "cohorts:session_attendance", args=[self.cohort.pk, self.session.pk]
             )
         )
-        # Wagtail's warning, as on its edit forms: it reads the form as it
-        # was shortly after loading, then notices changes.
-        page.evaluate(
-            "() => { window.edits = [];"
-            " for (const name of ['watch-edits', 'add'])"
-            " document.addEventListener(`w-unsaved:${name}`,"
-            " () => window.edits.push(name)); }"
-        )
-        page.wait_for_function("window.edits.includes('watch-edits')")
+        # Wagtail's warning, as on its edit forms.
+        watch_unsaved_changes(page)
         anna = page.get_by_role("group", name="Anna Aalto")
         anna.get_by_label(text("Present", "en")).check()
         page.wait_for_function("window.edits.includes('add')")
