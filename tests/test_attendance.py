@@ -217,6 +217,11 @@ class AttendanceFormTest(TrainingDataMixin, TestCase):
         soup = self.get_soup(response.content)
         self.assertEqual(len(soup.select("form fieldset")), PER_PAGE)
         self.assertIn("250 participants", soup.select_one("nav.pagination").text)
+        # The button marks only the rows shown, and says so.
+        self.assertIn(
+            "Mark everyone on this page not yet marked as present",
+            soup.select_one("[data-virtu-attendance-target=tools] button").text,
+        )
 
         last = self.url() + "?p=3"
         response = self.client.get(last)
