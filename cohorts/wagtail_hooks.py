@@ -11,8 +11,8 @@ from wagtail.signals import init_new_page
 from outbox.scheduling import PeriodicJob
 from signin.signals import opened_and_closed
 
-from . import audit, deletion, personal_data, retention
-from .calendar.invites import render_invite
+from . import audit, deletion, moving, personal_data, retention
+from .calendar.invites import render_invite, take_told
 from .emails import Kind
 from .meetings import missing_links_warning, take_failures
 from .models import Attendance, CohortPage, Enrollment
@@ -94,6 +94,7 @@ def warn_of_meetings_on_publishing(request, page):
             messages.warning(request, str(failure))
         if warning := missing_links_warning(page):
             messages.warning(request, warning)
+        tell_who_is_told(request, page)
 
 
 @hooks.register("after_edit_page")
@@ -135,6 +136,20 @@ def warn_of_meetings_on_unpublishing(request, page):
     if isinstance(page.specific, CohortPage):
         for failure in take_failures(page):
             messages.warning(request, str(failure))
+        tell_who_is_told(request, page)
+
+
+def tell_who_is_told(request, page):
+    # Wagtail says only "Page published": whether anybody's calendar was
+    # sent the change is said from what the sync queued (signals.py).
+    if told := take_told(page):
+        messages.success(request, told)
+
+
+@hooks.register("before_move_page")
+def warn_of_who_reads_a_moved_cohort(request, page, destination):
+    if request.method == "GET":
+        moving.warn(request, page, destination)
 
 
 @hooks.register("register_page_header_buttons")

@@ -22,14 +22,17 @@ from courses.permissions import TRAINERS
 
 from .factories import (
     cohort_edit_data,
+    commission,
     impact_plan_data,
     make_cohort,
+    make_commissioner,
     make_coordinator,
     make_course,
     make_participants,
     make_trainer,
     make_user,
 )
+from .test_outbox import SMTPServerMixin
 from .test_progress import reflect
 
 
@@ -1077,3 +1080,152 @@ class DeleteManyCohortsTests(CohortAdminTestCase):
             CohortPage.objects.filter(pk__in=[self.north.pk, self.empty.pk]).exists()
         )
         self.assertTrue(CohortPage.objects.filter(pk=self.south.pk).exists())
+
+
+class PublishSaysWhoIsToldTests(SMTPServerMixin, CohortAdminTestCase):
+    """Publishing (or unpublishing) a cohort sends its people's calendars the
+    difference; Wagtail says only "Page published", so the coordinator is
+    told how many people the updates and cancellations go to."""
+
+    def setUp(self):
+        super().setUp()
+        self.cohort = make_cohort(self.course)
+        make_participants(self.cohort, 2, "told")
+        make_trainer(self.cohort)
+
+    def publish(self, session_changes=None, language="en", **changes):
+        UserProfile.objects.filter(user=self.coordinator).update(
+            preferred_language=language
+        )
+        page = CohortPage.objects.get(pk=self.cohort.pk)
+        edit = reverse("wagtailadmin_pages:edit", args=[page.pk])
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                edit, cohort_edit_data(page, session_changes, **changes), follow=True
+            )
+        self.assertEqual(response.status_code, 200)
+        return successes(response)
+
+    def test_moving_a_session_and_deleting_another_says_who_is_told(self):
+        first, second, __ = self.cohort.sessions.all()
+
+        def move_one_delete_another(session):
+            if session == first:
+                return {"start": "2027-03-16 09:00", "end": "2027-03-16 12:30"}
+            if session == second:
+                return {"DELETE": "1"}
+            return {}
+
+        seen = len(self.mailbox.messages)
+        self.assertIn(
+            "Updated invitations are on their way to 3 people. "
+            "Cancellations are on their way to 3 people.",
+            # The experiment that followed the deleted session goes too.
+            self.publish(
+                move_one_delete_another,
+                experiment_changes=lambda e: {"DELETE": "1"} if "2" in e.title else {},
+            ),
+        )
+        # As many cancellations reached the mail server.
+        cancelled = {
+            message["To"]
+            for message in self.mailbox.messages[seen:]
+            if any(
+                part.get_param("method") == "CANCEL"
+                for part in message.walk()
+                if part.get_content_type() == "text/calendar"
+            )
+        }
+        self.assertEqual(len(cancelled), 3)
+
+    def test_the_coordinator_is_told_in_their_language(self):
+        def rename(session):
+            return {"title": f"{session.title} (renamed)"}
+
+        self.assertIn(
+            "Päivitetyt kalenterikutsut lähetetään 3 henkilölle.",
+            self.publish(rename, language="fi"),
+        )
+        self.assertIn(
+            "Uppdaterade kalenderinbjudningar skickas till 3 personer.",
+            self.publish(
+                lambda session: {"title": f"{session.title} (2)"}, language="sv"
+            ),
+        )
+
+    def test_publishing_what_no_calendar_shows_says_nothing_more(self):
+        # Wagtail's "Page published" alone.
+        self.assertEqual(len(self.publish()), 1)
+
+    def test_publishing_a_cohort_nobody_is_in_says_nothing_more(self):
+        Enrollment.objects.filter(cohort=self.cohort).delete()
+
+        def rename(session):
+            return {"title": f"{session.title} (renamed)"}
+
+        self.assertEqual(len(self.publish(rename)), 1)
+
+    def test_unpublishing_says_who_gets_cancellations(self):
+        url = reverse("wagtailadmin_pages:unpublish", args=[self.cohort.pk])
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(url, follow=True)
+        self.assertIn(
+            "Cancellations are on their way to 3 people.", successes(response)
+        )
+
+
+def successes(response):
+    return [
+        str(message).partition("\n")[0].strip()
+        for message in response.context["messages"]
+        if message.level_tag == "success"
+    ]
+
+
+class MoveCohortWarningTests(CohortAdminTestCase):
+    """A cohort's figures are read by its course's commissioners: moving it
+    to another course changes who reads them, said before it is moved."""
+
+    def setUp(self):
+        super().setUp()
+        self.cohort = make_cohort(self.course)
+        self.other = make_course("Hybrid work")
+
+    def warnings(self, destination):
+        url = reverse(
+            "wagtailadmin_pages:move_confirm", args=[self.cohort.pk, destination.pk]
+        )
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        return [
+            str(message)
+            for message in response.context["messages"]
+            if message.level_tag == "warning"
+        ]
+
+    def test_moving_a_cohort_says_how_many_commissioners_gain_and_lose_it(self):
+        shared = make_commissioner("shared@example.fi")
+        commission(self.course, shared)
+        commission(self.course, make_commissioner("old@example.fi"))
+        commission(self.other, shared)
+        commission(self.other, make_commissioner("new1@example.fi"))
+        commission(self.other, make_commissioner("new2@example.fi"))
+
+        [warning] = self.warnings(self.other)
+        self.assertIn("2 commissioners of “Hybrid work”", warning)
+        self.assertIn("1 commissioner of “Virtual work”", warning)
+        self.assertNotIn("new1@example.fi", warning)
+
+    def test_moving_between_courses_with_the_same_commissioners_says_nothing(self):
+        shared = make_commissioner("shared@example.fi")
+        commission(self.course, shared)
+        commission(self.other, shared)
+        self.assertEqual(self.warnings(self.other), [])
+
+    def test_the_warning_is_in_the_coordinators_language(self):
+        commission(self.other, make_commissioner())
+        UserProfile.objects.filter(user=self.coordinator).update(
+            preferred_language="fi"
+        )
+        [warning] = self.warnings(self.other)
+        self.assertIn("1 valmennuksen ”Hybrid work” tilaaja", warning)

@@ -29,6 +29,7 @@ file in the recipient's language when it sends it (``render_invite``).
 import hashlib
 import json
 import uuid
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -37,7 +38,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
 
 from outbox.kinds import Rendered
@@ -59,6 +60,10 @@ from .ical import invite_calendar, session_event
 REQUEST, CANCEL = Invitation.Method.REQUEST, Invitation.Method.CANCEL
 #: The DTSTAMP of the event whose digest is compared: any fixed moment.
 DIGEST_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
+#: {cohort pk: {kind: recipients}} of the last run for a whole cohort in
+#: this thread, for the admin view that published or unpublished it to say
+#: (``take_told``); the signal that queues the messages has no request.
+last_told = ContextVar("last_told", default=None)
 
 
 def reconcile(
@@ -99,7 +104,58 @@ def reconcile(
         for email in emails:  # sent in this order: invites, then welcomes
             email.next_attempt_at = now
         queue_emails(emails)
+        if user_ids is None:
+            remember_told(cohort.pk, plan.emails)
         return len(emails)
+
+
+def remember_told(cohort_id, emails):
+    """Keep who ``emails`` (a cohort's queued invites) go to, by kind."""
+    told = {}
+    for email in emails:
+        who = email.user_id or email.to.lower()
+        told.setdefault(email.kind, set()).add(who)
+    kept = dict(last_told.get() or {})
+    kept[cohort_id] = told
+    last_told.set(kept)
+
+
+def take_told(cohort):
+    """What the last run for the whole ``cohort`` in this thread queued, in
+    words for the coordinator, once; "" when it queued nothing."""
+    kept = dict(last_told.get() or {})
+    told = kept.pop(cohort.pk, {})
+    last_told.set(kept)
+    cancelled = told.get(Kind.CANCEL, set()) | told.get(Kind.REMOVED, set())
+    return " ".join(
+        told_sentences(
+            len(told.get(Kind.INVITE, ())),
+            len(told.get(Kind.UPDATE, ())),
+            len(cancelled),
+        )
+    )
+
+
+def told_sentences(invited, updated, cancelled):
+    """A sentence for each kind of message queued, none for a kind not."""
+    if invited:
+        yield ngettext(
+            "Invitations are on their way to %(count)s person.",
+            "Invitations are on their way to %(count)s people.",
+            invited,
+        ) % {"count": invited}
+    if updated:
+        yield ngettext(
+            "Updated invitations are on their way to %(count)s person.",
+            "Updated invitations are on their way to %(count)s people.",
+            updated,
+        ) % {"count": updated}
+    if cancelled:
+        yield ngettext(
+            "Cancellations are on their way to %(count)s person.",
+            "Cancellations are on their way to %(count)s people.",
+            cancelled,
+        ) % {"count": cancelled}
 
 
 class Plan:
