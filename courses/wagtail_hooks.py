@@ -6,7 +6,7 @@ from wagtail import hooks
 
 from outbox.scheduling import PeriodicJob
 
-from .permissions import only_reads_figures
+from .choosing import chooser_pages
 from .publishing import publish_scheduled
 
 
@@ -29,9 +29,7 @@ def training_admin_css():
 
 
 @hooks.register("construct_page_chooser_queryset")
-def commissioners_choose_no_page(pages, request):
-    # Wagtail's page chooser, open to everyone in the admin, would list every
-    # course and cohort by name: other organisations' too.
-    if only_reads_figures(request.user):
-        return pages.none()
-    return pages
+def choose_only_pages_one_may_see(pages, request):
+    # Wagtail's page chooser, open to everyone in the admin, would list
+    # every course and cohort by name, other organisations' too.
+    return chooser_pages(pages, request)

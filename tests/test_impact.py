@@ -1017,14 +1017,51 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
         self.client.force_login(self.commissioner)
         for url in urls:
             with self.subTest(url=url):
-                response = self.client.get(url)
-                self.assertNotContains(response, "Another organisation")
-                self.assertNotContains(response, "Their cohort")
-                self.assertNotContains(response, self.cohort.title)
+                text = self.client.get(url).content.decode()
+                self.assertNotIn("Another organisation", text)
+                self.assertNotIn("Their cohort", text)
+                self.assertNotIn(self.cohort.title, text)
         # A coordinator, who links pages, still finds them all.
         self.client.force_login(self.coordinator)
         self.assertContains(self.client.get(urls[0]), "Another organisation")
         self.assertContains(self.client.get(urls[2]), "Their cohort")
+
+    def test_no_chooser_view_names_a_page_a_commissioner_types_in(self):
+        # The listing is empty, but the page whose number is in the address
+        # heads the browse view, with its ancestors in the breadcrumbs.
+        self.client.force_login(self.commissioner)
+        for page in [self.course, self.cohort]:
+            url = reverse("wagtailadmin_choose_page_child", args=[page.pk])
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 404)
+                self.assertNotContains(response, self.course.title, status_code=404)
+
+    def test_confirming_a_chosen_page_names_none_to_a_commissioner(self):
+        self.client.force_login(self.commissioner)
+        chosen = reverse("wagtailadmin_choose_page_chosen_multiple")
+        response = self.client.get(f"{chosen}?id={self.cohort.pk}")
+        self.assertEqual(response.status_code, 404)
+        self.assertNotContains(response, self.cohort.title, status_code=404)
+
+    def test_page_searches_refuse_a_commissioner(self):
+        # Wagtail's dashboard offers everyone its page search box; for a
+        # commissioner the search is refused, not answered with titles.
+        self.client.force_login(self.commissioner)
+        explorer = reverse("wagtailadmin_explore", args=[self.course.get_parent().pk])
+        for url in [
+            reverse("wagtailadmin_pages:search") + "?q=cohort",
+            reverse("wagtailadmin_pages:search_results") + "?q=cohort",
+            explorer + "?q=cohort",
+            reverse("wagtailadmin_explore_root") + "?q=cohort",
+        ]:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertRedirects(
+                    response,
+                    reverse("wagtailadmin_home"),
+                    fetch_redirect_response=False,
+                )
 
     def test_the_sign_in_and_front_pages_tell_a_commissioner_their_way_in(self):
         soup = self.get_soup(self.client.get("/en/accounts/login/").content)

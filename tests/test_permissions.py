@@ -20,7 +20,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from wagtail.models import GroupPagePermission
+from wagtail.models import GroupPagePermission, Site
 from wagtail.test.utils import WagtailTestUtils
 
 from assignments.models import Reflection
@@ -42,6 +42,7 @@ from .factories import (
     make_participants,
     make_trainer,
 )
+from .test_statements import make_statements
 
 PERMISSION_DENIED = "Sorry, you do not have permission to access this area."
 ENROLMENTS = "/admin/training/enrolments/"
@@ -317,6 +318,81 @@ class TrainerCohortPageTest(PermissionTestCase):
         self.assertPermissionDenied(client.get(url))
         self.assertPermissionDenied(client.post(url, {"title": "Cohort Delta"}))
         self.assertFalse(CohortPage.objects.filter(title="Cohort Delta").exists())
+
+
+class TrainerPageChooserTest(PermissionTestCase):
+    """What a trainer is shown when choosing a page (a link in their
+    cohort's text): their own course and cohort, and the site's public
+    pages, never another cohort or another organisation's course."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.other_course = make_course("Another organisation's course")
+        cls.other_cohort = make_cohort(cls.other_course, "Their cohort")
+
+    def chooser_text(self, user, url):
+        response = self.login(user).get(url)
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    def test_the_chooser_lists_a_trainer_their_own_cohort_and_no_other(self):
+        browse = reverse("wagtailadmin_choose_page_child", args=[self.course.pk])
+        text = self.chooser_text(self.trainer_a, browse)
+        self.assertIn("Cohort Alpha", text)
+        self.assertNotIn("Cohort Bravo", text)
+        text = self.chooser_text(self.coordinator, browse)
+        self.assertIn("Cohort Bravo", text)
+
+    def test_the_chooser_names_no_other_organisations_course_to_a_trainer(self):
+        index = reverse("wagtailadmin_choose_page_child", args=[course_index().pk])
+        text = self.chooser_text(self.trainer_a, index)
+        self.assertIn(self.course.title, text)
+        self.assertNotIn("Another organisation", text)
+        self.assertIn(
+            "Another organisation", self.chooser_text(self.coordinator, index)
+        )
+
+    def test_the_chooser_search_finds_a_trainer_their_own_cohort_only(self):
+        search = reverse("wagtailadmin_choose_page_search") + "?q=cohort"
+        text = self.chooser_text(self.trainer_a, search)
+        self.assertIn("Cohort Alpha", text)
+        self.assertNotIn("Cohort Bravo", text)
+        self.assertNotIn("Their cohort", text)
+        self.assertIn("Their cohort", self.chooser_text(self.coordinator, search))
+
+    def test_the_chooser_finds_a_trainer_the_sites_public_pages(self):
+        # What a link in a cohort's text legitimately points to.
+        make_statements()
+        search = reverse("wagtailadmin_choose_page_search") + "?q=privacy"
+        home = Site.objects.get(is_default_site=True).root_page
+        browse = reverse("wagtailadmin_choose_page_child", args=[home.pk])
+        for url in [search, browse]:
+            with self.subTest(url=url):
+                self.assertIn("Privacy", self.chooser_text(self.trainer_a, url))
+
+    def test_browsing_another_cohort_in_the_chooser_names_it_to_no_trainer(self):
+        for page in [self.bravo, self.other_cohort, self.other_course]:
+            url = reverse("wagtailadmin_choose_page_child", args=[page.pk])
+            with self.subTest(page=page.title):
+                response = self.login(self.trainer_a).get(url)
+                self.assertEqual(response.status_code, 404)
+                self.assertNotContains(response, page.title, status_code=404)
+
+    def test_confirming_a_chosen_page_names_no_page_the_chooser_hides(self):
+        # The chooser's "Confirm selection" answers with each page's title
+        # and address, for whatever ids the address holds.
+        chosen = reverse("wagtailadmin_choose_page_chosen_multiple")
+        response = self.login(self.trainer_a).get(f"{chosen}?id={self.alpha.pk}")
+        self.assertContains(response, "Cohort Alpha")
+        for page in [self.bravo, self.other_cohort, self.other_course]:
+            url = f"{chosen}?id={self.alpha.pk}&id={page.pk}"
+            with self.subTest(page=page.title):
+                response = self.login(self.trainer_a).get(url)
+                self.assertEqual(response.status_code, 404)
+                self.assertNotContains(response, page.title, status_code=404)
+        url = f"{chosen}?id={self.other_cohort.pk}"
+        self.assertContains(self.login(self.coordinator).get(url), "Their cohort")
 
 
 class EnrolmentAddressTest(PermissionTestCase):

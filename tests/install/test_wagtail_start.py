@@ -59,6 +59,10 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
     "signin.middleware.PreferredLanguageMiddleware",
 )
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "courses.middleware.PageChooserMiddleware",
+)
 # LANGUAGE_CODE stays wagtail start's "en-us".
 LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
 LOGIN_URL = "login"

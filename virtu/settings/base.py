@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Wagtail's page chooser confirms no page by id that it does not show.
+    "courses.middleware.PageChooserMiddleware",
     # A session opened by a sign-in link never reaches the admin.
     "signin.middleware.LinkSessionMiddleware",
     # A signed-in session given a new key stays recorded (closing the

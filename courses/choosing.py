@@ -1,0 +1,48 @@
+"""Which pages Wagtail's page chooser names to whom."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length, Substr
+from django.http import Http404
+from wagtail.models import Page
+from wagtail.permissions import policy_registry
+
+from .models import CoursePage
+from .permissions import only_reads_figures
+
+
+def chooser_pages(pages, request):
+    """``pages`` narrowed to those shown to the user. The browse view names
+    its parent page and the parent's ancestors whatever it lists, so a
+    parent the user may not be shown is not browsed at all."""
+    parent_id = request.resolver_match.kwargs.get("parent_page_id")
+    if parent_id:
+        parent = Page.objects.filter(pk=parent_id)
+        if not pages_shown_in_chooser(parent, request.user).exists():
+            raise Http404
+    return pages_shown_in_chooser(pages, request.user)
+
+
+def pages_shown_in_chooser(pages, user):
+    """Of ``pages``, those Wagtail's page chooser may name to ``user``.
+
+    A commissioner who only reads figures chooses no page. Anyone else is
+    shown the pages they may explore (those they may edit, and the pages
+    above them), and the site's other live, public pages: a trainer links
+    their cohort's text to their own course and cohort and to the site's
+    public pages, never to another cohort or another organisation's course.
+    Coordinators explore every course, so they are shown them all.
+    """
+    if only_reads_figures(user):
+        return pages.none()
+    explorable = policy_registry.get_by_type(Page).explorable_instances(user)
+    public = Page.objects.live().public().exclude(in_a_course())
+    return pages.filter(
+        Q(pk__in=explorable.values("pk")) | Q(pk__in=public.values("pk"))
+    )
+
+
+def in_a_course():
+    """A filter for the pages that are a course or inside one (its cohorts)."""
+    # A page is in a course when the course's tree path begins its own.
+    page_path_start = Substr(OuterRef("path"), 1, Length("path"))
+    return Exists(CoursePage.objects.filter(path=page_path_start))
