@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db.models import Q
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from wagtail import hooks
+from wagtail.models import Page
 from wagtail.permissions import register_permission_policy
 from wagtail.signals import init_new_page
 
@@ -94,7 +96,7 @@ def warn_of_meetings_on_publishing(request, page):
             messages.warning(request, str(failure))
         if warning := missing_links_warning(page):
             messages.warning(request, warning)
-        tell_who_is_told(request, page)
+        tell_who_is_told(request, [page])
 
 
 @hooks.register("after_edit_page")
@@ -133,16 +135,34 @@ hooks.register("register_bulk_action", deletion.DeleteBulkAction, order=1)
 
 @hooks.register("after_unpublish_page")
 def warn_of_meetings_on_unpublishing(request, page):
-    if isinstance(page.specific, CohortPage):
-        for failure in take_failures(page):
+    # A course's cohorts are unpublished with it where "Unpublish these
+    # too" was ticked.
+    cohorts = list(CohortPage.objects.descendant_of(page, inclusive=True))
+    for cohort in cohorts:
+        for failure in take_failures(cohort):
             messages.warning(request, str(failure))
-        tell_who_is_told(request, page)
+    tell_who_is_told(request, cohorts)
 
 
-def tell_who_is_told(request, page):
+@hooks.register("after_bulk_action")
+def tell_who_is_told_in_bulk(request, action_type, objects, action):
+    """Cohorts published or unpublished in the explorer, with the pages
+    beneath those chosen where the unpublish took them too."""
+    if action_type in ("publish", "unpublish"):
+        beneath = [
+            CohortPage.objects.descendant_of_q(page, inclusive=True)
+            for page in objects
+            if isinstance(page, Page)
+        ]
+        if beneath:
+            cohorts = CohortPage.objects.filter(Q.create(beneath, connector=Q.OR))
+            tell_who_is_told(request, list(cohorts))
+
+
+def tell_who_is_told(request, cohorts):
     # Wagtail says only "Page published": whether anybody's calendar was
     # sent the change is said from what the sync queued (signals.py).
-    if told := take_told(page):
+    if told := take_told(cohorts):
         messages.success(request, told)
 
 

@@ -1173,6 +1173,29 @@ class PublishSaysWhoIsToldTests(SMTPServerMixin, CohortAdminTestCase):
             "Cancellations are on their way to 3 people.", successes(response)
         )
 
+    def test_unpublishing_a_course_with_its_cohorts_says_who_gets_cancellations(self):
+        # A second cohort of the course; one person is in both.
+        other = make_cohort(self.course, "Second cohort")
+        make_participants(other, 1, "other")
+        make_participants(other, 1, "told")  # told0@, in both cohorts
+        url = reverse("wagtailadmin_pages:unpublish", args=[self.course.pk])
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(url, {"include_descendants": "on"}, follow=True)
+        self.assertIn(
+            "Cancellations are on their way to 4 people.", successes(response)
+        )
+
+    def test_unpublishing_cohorts_in_the_explorer_says_who_gets_cancellations(self):
+        url = (
+            reverse("wagtail_bulk_action", args=["wagtailcore", "page", "unpublish"])
+            + f"?id={self.cohort.pk}"
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(url, follow=True)
+        self.assertIn(
+            "Cancellations are on their way to 3 people.", successes(response)
+        )
+
 
 def successes(response):
     return [

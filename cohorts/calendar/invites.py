@@ -120,11 +120,15 @@ def remember_told(cohort_id, emails):
     last_told.set(kept)
 
 
-def take_told(cohort):
-    """What the last run for the whole ``cohort`` in this thread queued, in
-    words for the coordinator, once; "" when it queued nothing."""
+def take_told(cohorts):
+    """What the last run for each of ``cohorts`` (whole) in this thread
+    queued, in words for the coordinator, once; "" when it queued nothing.
+    A person told of two cohorts counts once."""
     kept = dict(last_told.get() or {})
-    told = kept.pop(cohort.pk, {})
+    told = {}
+    for cohort in cohorts:
+        for kind, people in kept.pop(cohort.pk, {}).items():
+            told.setdefault(kind, set()).update(people)
     last_told.set(kept)
     cancelled = told.get(Kind.CANCEL, set()) | told.get(Kind.REMOVED, set())
     return " ".join(
