@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
-from cohorts.attendance import present_and_marked
+from cohorts.attendance import not_marked, present_and_marked
 from cohorts.conf import smallest_group
 from cohorts.disclosure import too_few
 from cohorts.exports import SafeSpreadsheetExportMixin
@@ -99,7 +99,7 @@ class CohortFigures:
         figures = self.session(number)
         if figures is None:
             return None
-        return max(self.participants - figures.marked, 0)
+        return not_marked(self.participants, figures.marked)
 
     @property
     def experiments_done(self):

@@ -10,16 +10,22 @@ from django.utils.translation import gettext_lazy as _
 from .models import Attendance, Enrollment
 
 
+def of_participants(**where):
+    """The attendance ``where`` says, of the participants still in their
+    cohort."""
+    return Attendance.objects.filter(
+        enrollment__role=Enrollment.Role.PARTICIPANT,
+        enrollment__withdrawn_at__isnull=True,
+        **where,
+    )
+
+
 def present_and_marked(by, **where):
     """(``by``, present, marked) of the attendance ``where`` says, of the
     participants still in their cohort, for each value of ``by`` (a
     session, a cohort): one query."""
     return (
-        Attendance.objects.filter(
-            enrollment__role=Enrollment.Role.PARTICIPANT,
-            enrollment__withdrawn_at__isnull=True,
-            **where,
-        )
+        of_participants(**where)
         .values(by)
         .annotate(
             present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
@@ -28,6 +34,26 @@ def present_and_marked(by, **where):
         .values_list(by, "present", "marked")
         .order_by()
     )
+
+
+def people_marked(by, **where):
+    """{``by``: participants marked at least once} of the attendance
+    ``where`` says: how many people a figure of many sessions' marks rests
+    on. One query."""
+    return dict(
+        of_participants(**where)
+        .values(by)
+        .annotate(people=Count("enrollment", distinct=True))
+        .values_list(by, "people")
+        .order_by()
+    )
+
+
+def not_marked(participants, marked):
+    """Marks not made yet of a session's ``participants``, ``marked`` of
+    whom are: a trainer may mark a session in parts, and those not marked
+    are not absent."""
+    return max(participants - marked, 0)
 
 
 #: Participants in one attendance form.

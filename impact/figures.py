@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments import choosing
 from assignments.models import Reflection
-from cohorts.attendance import present_and_marked
+from cohorts.attendance import not_marked, people_marked, present_and_marked
 from cohorts.disclosure import enough, total_shown
 from cohorts.models import Enrollment, Session
 
@@ -266,6 +266,9 @@ class Report:
     statements: list
     #: Participants present at a session, of those marked.
     attendance: Share
+    #: Marks not made yet at the sessions that have started: each
+    #: participant once a session, less those marked (``not_marked``).
+    not_marked: int
     #: Sent reflections whose participant adopts or adapts the experiment,
     #: of those with a decision.
     adopted: Share
@@ -284,10 +287,13 @@ class Report:
         return [(wave.label, self.responses.get(wave.value)) for wave in Wave]
 
 
-def report(cohorts, now=None):
+def report(cohorts, now=None, followed=()):
     """The report of ``cohorts`` (one, or a course's). Each share is of
     those asked by ``now``: a wave's answers of the cohorts it has opened
-    for, experiments of the gaps that are due. Eight queries."""
+    for, experiments of the gaps that are due. Attendance sums marks, many
+    a person: of a cohort not in ``followed`` (whose people the reader does
+    not see anyway, as a commissioner) it is hidden also by the people
+    marked, as the course overview hides a session's. Nine queries."""
     now = now or timezone.now()
     ids = [cohort.pk for cohort in cohorts]
     active = Q(withdrawn_at__isnull=True, role=Enrollment.Role.PARTICIPANT)
@@ -299,14 +305,15 @@ def report(cohorts, now=None):
         .order_by()
     )
 
-    def share(part, wholes):
+    def share(part, wholes, people=participants):
         """The Share of ``part`` in the sum of ``wholes`` ({cohort: whole}):
         a cohort's own share is hidden by the smaller of its whole and its
-        participants, and so the course's where it would tell it."""
+        ``people`` (by default its participants), and so the course's where
+        it would tell it."""
         return Share(
             part,
             sum(wholes.values()),
-            [min(whole, participants.get(c, 0)) for c, whole in wholes.items()],
+            [min(whole, people.get(c, 0)) for c, whole in wholes.items()],
         )
 
     statements = figures_by_statement(ids)
@@ -314,15 +321,29 @@ def report(cohorts, now=None):
         enrollment__withdrawn_at__isnull=True,
         enrollment__role=Enrollment.Role.PARTICIPANT,
     )
-    attendance = {
-        cohort_id: (present, marked)
-        for cohort_id, present, marked in present_and_marked(
-            "session__page_id", session__page__in=ids
-        )
-    }
-    sessions = {}
+    sessions, held = {}, {}
     for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
         sessions.setdefault(session.page_id, []).append(session)
+        held[session.pk] = (session.page_id, session.start <= now)
+    present, marked, marked_at = {}, {}, {}
+    for session_id, here, marks in present_and_marked(
+        "session_id", session__page__in=ids
+    ):
+        cohort_id = held[session_id][0]
+        present[cohort_id] = present.get(cohort_id, 0) + here
+        marked[cohort_id] = marked.get(cohort_id, 0) + marks
+        marked_at[session_id] = marks
+    # A mark of each participant is asked of each session held.
+    unmarked = sum(
+        not_marked(participants.get(cohort_id, 0), marked_at.get(session_id, 0))
+        for session_id, (cohort_id, started) in held.items()
+        if started
+    )
+    # The reader sees the names of the people of the cohorts they follow.
+    people = {
+        **people_marked("session__page_id", session__page__in=ids),
+        **{c: participants.get(c, 0) for c in followed},
+    }
     # Only the cohort's own participants count, as in ``asked``, so the
     # share stays within 100 %; an erased author is no longer among them,
     # nor is what they decided (as in the course overview).
@@ -387,10 +408,8 @@ def report(cohorts, now=None):
     return Report(
         participants=sum(participants.values()),
         statements=statements,
-        attendance=share(
-            sum(present for present, __ in attendance.values()),
-            {c: marked for c, (__, marked) in attendance.items()},
-        ),
+        attendance=share(sum(present.values()), marked, people),
+        not_marked=unmarked,
         adopted=share(sum(kept.values()), decided),
         completed=completed,
         responses={

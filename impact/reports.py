@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -22,6 +22,7 @@ from wagtail.admin.widgets import Button
 
 from cohorts.exports import SafeSpreadsheetExportMixin
 from cohorts.models import CohortPage
+from cohorts.permissions import cohorts_for_user
 from cohorts.views import page_buttons
 from courses.models import CoursePage
 from courses.permissions import reads_course_figures
@@ -57,9 +58,15 @@ class ImpactReportView(
     def get_page_subtitle(self):
         return self.about.title
 
+    def followed_cohorts(self):
+        """The ids of the cohorts whose people the reader follows, and so
+        sees by name anyway: figures of few of them are not hidden from
+        them beyond what every reader's are (``report``)."""
+        return []
+
     @cached_property
     def figures(self):
-        return report(self.cohorts())
+        return report(self.cohorts(), followed=self.followed_cohorts())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -85,6 +92,7 @@ class ImpactReportView(
         "part",
         "whole",
         "percent",
+        "not-marked",
         "n",
         *[f"band-{index}" for index in range(len(BANDS))],
         "mean",
@@ -103,6 +111,7 @@ class ImpactReportView(
             "part": gettext("Count"),
             "whole": gettext("Total"),
             "percent": gettext("Share, %"),
+            "not-marked": pgettext("attendance marks missing", "Not marked"),
             "n": gettext("People"),
             **{
                 f"band-{index}": gettext("Rated %(band)s, %%")
@@ -141,9 +150,16 @@ class ImpactReportView(
                 )
                 for label, share in figures.waves
             ],
-            self.share_row(
-                gettext("Attendance (present, of those marked)"), figures.attendance
-            ),
+            {
+                **self.share_row(
+                    gettext("Attendance (present, of those marked)"),
+                    figures.attendance,
+                ),
+                # Hidden with the share, as in the course overview.
+                "not-marked": figures.not_marked
+                if figures.attendance.percent is not None
+                else None,
+            },
             self.share_row(
                 gettext("Experiments completed (reflections sent, of those due)"),
                 figures.completed,
@@ -208,6 +224,9 @@ class CohortImpactView(ImpactReportView):
     def cohorts(self):
         return [self.cohort]
 
+    def followed_cohorts(self):
+        return [self.cohort.pk] if self.manages else []
+
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
             listing_crumb(self.request.user, "cohorts:index", _("Cohorts")),
@@ -238,6 +257,15 @@ class CourseImpactView(ImpactReportView):
 
     def cohorts(self):
         return list(CohortPage.objects.child_of(self.course).order_by("path"))
+
+    def followed_cohorts(self):
+        """The course's cohorts whose people the reader follows, as in the
+        course overview: one query."""
+        return list(
+            cohorts_for_user(self.request.user)
+            .child_of(self.course)
+            .values_list("pk", flat=True)
+        )
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [

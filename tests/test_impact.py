@@ -1463,3 +1463,96 @@ class ImpactPlanEditorTests(TestCase):
         for text in STATEMENTS:
             self.assertContains(response, f'value="{text}"')
         self.assertContains(response, 'value="One change you made"')
+
+
+class AttendanceNotMarkedTests(TestCase):
+    """The attendance share is of those marked; beside it, how many marks
+    of the sessions held so far are still missing, so that a session marked
+    in parts does not read as if everyone was counted. A share marked for
+    fewer than five people is hidden from commissioners, however many marks
+    it sums."""
+
+    LABEL = "Attendance (present, of those marked)"
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.course = make_impact_course()
+        cls.cohort = make_cohort(cls.course)
+        cls.people = make_participants(cls.cohort, 10)
+        # Sessions 1 and 2 have been held; session 3 is next week.
+        place_sessions(cls.cohort, timezone.now() - timedelta(days=8))
+        cls.sessions = list(cls.cohort.sessions.order_by("sort_order"))
+        cls.trainer = make_trainer(cls.cohort)
+        cls.commissioner = make_commissioner()
+        commission(cls.course, cls.commissioner)
+        in_english(cls.trainer, cls.commissioner)
+
+    def mark(self, session, people, status=Attendance.Status.PRESENT):
+        for person in people:
+            Attendance.objects.create(session=session, enrollment=person, status=status)
+
+    def cells(self, user, url):
+        self.client.force_login(user)
+        return ReportPageTests.row_cells(
+            self, self.client.get(url), "taking-part", self.LABEL
+        )
+
+    def exported(self, user, url):
+        self.client.force_login(user)
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(b"".join(self.client.get(url + "?export=xlsx")))
+        ).active
+        heading, *body = sheet.iter_rows(values_only=True)
+        row = next(row for row in body if row[3] == self.LABEL)
+        return dict(zip(heading, row, strict=True))
+
+    def test_the_share_says_how_many_marks_of_the_sessions_held_are_missing(self):
+        # Session 1 marked for six of ten, four present; one excused ahead
+        # for session 3, which has not been held.
+        self.mark(self.sessions[0], self.people[:4])
+        self.mark(self.sessions[0], self.people[4:6], Attendance.Status.ABSENT)
+        self.mark(self.sessions[2], self.people[6:7], Attendance.Status.EXCUSED)
+        cohort_url = reverse("cohorts:impact", args=[self.cohort.pk])
+        course_url = reverse("courses:impact", args=[self.course.pk])
+        for url in (cohort_url, course_url):
+            with self.subTest(url=url):
+                # Ten people in each of the two sessions held, six marked.
+                self.assertEqual(
+                    self.cells(self.commissioner, url), ["4 / 7", "57 % 14 not marked"]
+                )
+                row = self.exported(self.commissioner, url)
+                self.assertEqual(
+                    (row["Count"], row["Total"], row["Share, %"], row["Not marked"]),
+                    (4, 7, 57, 14),
+                )
+        profile = UserProfile.get_for_user(self.commissioner)
+        profile.preferred_language = "fi"
+        profile.save()
+        self.client.force_login(self.commissioner)
+        self.assertContains(self.client.get(cohort_url), "14 merkitsemättä")
+        export = self.client.get(cohort_url + "?export=csv")
+        self.assertIn("Merkitsemättä", b"".join(export).decode())
+
+    def test_a_share_of_many_marks_of_three_people_is_hidden_from_commissioners(self):
+        # Three people marked at both sessions held: six marks.
+        for session in self.sessions[:2]:
+            self.mark(session, self.people[:3])
+        self.assertEqual(report([self.cohort]).attendance.whole, 6)
+        cohort_url = reverse("cohorts:impact", args=[self.cohort.pk])
+        course_url = reverse("courses:impact", args=[self.course.pk])
+        for url in (cohort_url, course_url):
+            with self.subTest(url=url):
+                self.assertEqual(
+                    self.cells(self.commissioner, url),
+                    ["6", "hidden (fewer than 5 people)"],
+                )
+                row = self.exported(self.commissioner, url)
+                self.assertEqual(
+                    (row["Count"], row["Total"], row["Share, %"], row["Not marked"]),
+                    (None, 6, None, None),
+                )
+        # Their trainer, who marked them, reads it as before.
+        self.assertEqual(
+            self.cells(self.trainer, cohort_url), ["6 / 6", "100 % 14 not marked"]
+        )
+        self.assertEqual(self.exported(self.trainer, cohort_url)["Share, %"], 100)
