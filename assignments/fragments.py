@@ -29,6 +29,7 @@ import hashlib
 import uuid
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Page
@@ -98,21 +99,37 @@ def fragment_seconds():
 
 @functools.cache
 def templates_digest():
-    """A digest of every template file the apps and the site have, read once
-    a process, and of ``VIRTU_RELEASE``: a release that changes how a part
-    looks renders it anew. (Each process's own cache starts empty anyway; a
-    cache shared between processes outlives a release, so a release that
-    changes code but no template sets ``VIRTU_RELEASE``.)"""
+    """A digest of every template file the apps and the site have, of their
+    compiled translations, read once a process, and of ``VIRTU_RELEASE``: a
+    release that changes how a part looks or reads renders it anew. (Each
+    process's own cache starts empty anyway; a cache shared between
+    processes outlives a release, so a release that changes code but no
+    template or translation sets ``VIRTU_RELEASE``.)"""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(str(getattr(settings, "VIRTU_RELEASE", "")).encode())
     folders = [*get_app_template_dirs("templates")]
     for engine in settings.TEMPLATES:
         folders.extend(Path(folder) for folder in engine.get("DIRS", ()))
-    for folder in folders:
-        for path in sorted(Path(folder).rglob("*.html")):
+    for folder, pattern in [
+        *((folder, "*.html") for folder in folders),
+        *(
+            (folder, f"{language}/LC_MESSAGES/*.mo")
+            for folder in translation_folders()
+            for language, __ in settings.LANGUAGES
+        ),
+    ]:
+        for path in sorted(Path(folder).rglob(pattern)):
             digest.update(str(path).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def translation_folders():
+    """Where the site's and the apps' translations are, as Django looks."""
+    return [
+        *(Path(folder) for folder in settings.LOCALE_PATHS),
+        *(Path(app.path) / "locale" for app in apps.get_app_configs()),
+    ]
 
 
 def _plain(value, seen):

@@ -4,9 +4,11 @@ at once, however it was made, and a repeated request does not render the
 part again."""
 
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -97,6 +99,21 @@ class FingerprintTest(SimpleTestCase):
         fingerprints = []
         for release in ("2026.12.1", "2026.12.2"):
             with override_settings(VIRTU_RELEASE=release):
+                templates_digest.cache_clear()
+                fingerprints.append(fingerprint("same"))
+        self.assertNotEqual(*fingerprints)
+
+    def test_a_release_that_changes_only_a_translation_gives_new_fingerprints(self):
+        # A kept part in a shared cache would otherwise show the old words
+        # until it expired.
+        self.addCleanup(templates_digest.cache_clear)
+        folder = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        catalogue = folder / "fi" / "LC_MESSAGES" / "django.mo"
+        catalogue.parent.mkdir(parents=True)
+        fingerprints = []
+        with override_settings(LOCALE_PATHS=[folder]):
+            for words in (b"needed when you submit", b"choose one before"):
+                catalogue.write_bytes(words)
                 templates_digest.cache_clear()
                 fingerprints.append(fingerprint("same"))
         self.assertNotEqual(*fingerprints)
