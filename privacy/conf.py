@@ -28,7 +28,7 @@ def access_log_lifetime():
 
 
 def feedback_per_ip():
-    """Accessibility feedback messages one client address may send in an
-    hour (``VIRTU_FEEDBACK_PER_IP``, 5): each is emailed to every
-    coordinator, and anyone may send them."""
+    """Accessibility feedback messages one client address, or one
+    signed-in person, may send in an hour (``VIRTU_FEEDBACK_PER_IP``, 5):
+    each is emailed to every coordinator, and anyone may send them."""
     return int(setting("FEEDBACK_PER_IP", 5))

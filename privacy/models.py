@@ -373,13 +373,7 @@ class AccessibilityStatementPage(Page):
                     # that the message went. (Without a fragment of its own
                     # the browser would keep the form's "#feedback".)
                     return redirect(self.url + "#main")
-                form.add_error(
-                    "message",
-                    _(
-                        "Too many messages have been sent from here. Please try "
-                        "again in an hour, or send your feedback by email."
-                    ),
-                )
+                form.add_error("message", feedback_limit_message(request))
                 status = 429
             return TemplateResponse(
                 request,
@@ -391,11 +385,30 @@ class AccessibilityStatementPage(Page):
 
 
 def feedback_throttled(request):
-    """Count a feedback message against its client's address; True when it
-    has sent too many in the last hour. Anyone may send one, and each is
-    emailed to every coordinator."""
-    key = throttling.key("accessibility-feedback:ip", throttling.client_ip(request))
+    """Count a feedback message against its sender; True when they have
+    sent too many in the last hour. Anyone may send one, and each is emailed
+    to every coordinator. A signed-in person counts on their own: a whole
+    organisation may reach the site from one address, and one person's
+    messages must not use up their colleagues'. Anyone else counts by their
+    client's address."""
+    if request.user.is_authenticated:
+        key = throttling.key("accessibility-feedback:user", str(request.user.pk))
+    else:
+        key = throttling.key("accessibility-feedback:ip", throttling.client_ip(request))
     return throttling.count(key) > conf.feedback_per_ip()
+
+
+def feedback_limit_message(request):
+    """Why ``feedback_throttled`` refused a message, and what to do now."""
+    if request.user.is_authenticated:
+        return _(
+            "You have sent several messages in the last hour. Please try "
+            "again in an hour, or send your feedback by email."
+        )
+    return _(
+        "Too many messages have been sent from here. Please try again in an "
+        "hour, or send your feedback by email."
+    )
 
 
 #: The longest feedback message, in characters.

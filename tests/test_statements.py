@@ -21,7 +21,13 @@ from privacy.models import (
     in_reader_language,
 )
 
-from .factories import make_coordinator, make_user
+from .factories import (
+    make_cohort,
+    make_coordinator,
+    make_course,
+    make_participants,
+    make_user,
+)
 from .test_outbox import SMTPServerMixin
 
 
@@ -327,6 +333,32 @@ class FeedbackTest(SMTPServerMixin, TestCase):
         self.assertEqual(elsewhere.status_code, 302)
         self.assertEqual(AccessibilityFeedback.objects.count(), 4)
         self.assertEqual(OutgoingEmail.objects.count(), 4 * 2)
+
+    def test_signed_in_colleagues_behind_one_address_each_send_their_own(self):
+        # A whole organisation may reach the site from one address: one
+        # person's messages do not use up their colleagues'.
+        cache.clear()
+        self.addCleanup(cache.clear)
+        first, second = make_participants(make_cohort(make_course()), 2, "colleague")
+        answers = {}
+        with override_settings(VIRTU_FEEDBACK_PER_IP=2):
+            for enrollment in (first, second):
+                self.client.force_login(enrollment.user)
+                answers[enrollment.user.email] = [
+                    self.client.post(self.statement.url, {"message": f"Note {n}"})
+                    for n in range(3)
+                ]
+            self.client.logout()
+            anonymous = self.client.post(self.statement.url, {"message": "Hi"})
+
+        for address, sent in answers.items():
+            with self.subTest(address=address):
+                self.assertEqual(
+                    [answer.status_code for answer in sent], [302, 302, 429]
+                )
+        self.assertContains(sent[-1], "lähettänyt useita viestejä", status_code=429)
+        self.assertEqual(anonymous.status_code, 302)
+        self.assertEqual(AccessibilityFeedback.objects.count(), 5)
 
     def test_coordinators_mark_feedback_answered_in_the_admin(self):
         feedback = AccessibilityFeedback.receive(self.statement, "Too small text")
