@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from assignments import choosing
 from assignments.models import Reflection
 from cohorts.attendance import not_marked, people_marked, present_and_marked
-from cohorts.disclosure import enough, total_shown
+from cohorts.disclosure import enough, too_few, total_shown
 from cohorts.models import Enrollment, Session
 
 from .models import CohortStatement, Rating, Response, Wave
@@ -267,7 +267,9 @@ class Report:
     #: Participants present at a session, of those marked.
     attendance: Share
     #: Marks not made yet at the sessions that have started: each
-    #: participant once a session, less those marked (``not_marked``).
+    #: participant once a session, less those marked (``not_marked``). Of
+    #: the participants enrolled now, as the course overview and the
+    #: attendance form list them, one who joined later included.
     not_marked: int
     #: Sent reflections whose participant adopts or adapts the experiment,
     #: of those with a decision.
@@ -285,6 +287,26 @@ class Report:
         """(label, Share) of each wave; the share is None until the wave
         opens for one of the cohorts."""
         return [(wave.label, self.responses.get(wave.value)) for wave in Wave]
+
+
+def hidden_by_sessions(people, cohort_of, marked_at):
+    """{cohort: people} of the cohorts' attendance, ``people`` marked in
+    each, made smaller where the course overview hides some of its
+    sessions (each marked for too few people, ``marked_at``): subtracting
+    the sessions it shows from the cohort's sum would tell those it hides,
+    unless those together are from enough people. A cohort's sum is then
+    hidden as one from as few people as its hidden sessions are."""
+    hidden = {}
+    for session_id, marks in marked_at.items():
+        if too_few(marks):
+            cohort_id = cohort_of[session_id]
+            hidden[cohort_id] = hidden.get(cohort_id, 0) + marks
+    return {
+        cohort_id: min(count, hidden[cohort_id])
+        if too_few(hidden.get(cohort_id, 0))
+        else count
+        for cohort_id, count in people.items()
+    }
 
 
 def report(cohorts, now=None, followed=()):
@@ -341,7 +363,11 @@ def report(cohorts, now=None, followed=()):
     )
     # The reader sees the names of the people of the cohorts they follow.
     people = {
-        **people_marked("session__page_id", session__page__in=ids),
+        **hidden_by_sessions(
+            people_marked("session__page_id", session__page__in=ids),
+            {session_id: held[session_id][0] for session_id in marked_at},
+            marked_at,
+        ),
         **{c: participants.get(c, 0) for c in followed},
     }
     # Only the cohort's own participants count, as in ``asked``, so the

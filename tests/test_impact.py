@@ -1507,23 +1507,24 @@ class AttendanceNotMarkedTests(TestCase):
         return dict(zip(heading, row, strict=True))
 
     def test_the_share_says_how_many_marks_of_the_sessions_held_are_missing(self):
-        # Session 1 marked for six of ten, four present; one excused ahead
+        # Session 1 marked for six of ten, four present; five excused ahead
         # for session 3, which has not been held.
         self.mark(self.sessions[0], self.people[:4])
         self.mark(self.sessions[0], self.people[4:6], Attendance.Status.ABSENT)
-        self.mark(self.sessions[2], self.people[6:7], Attendance.Status.EXCUSED)
+        self.mark(self.sessions[2], self.people[5:], Attendance.Status.EXCUSED)
         cohort_url = reverse("cohorts:impact", args=[self.cohort.pk])
         course_url = reverse("courses:impact", args=[self.course.pk])
         for url in (cohort_url, course_url):
             with self.subTest(url=url):
                 # Ten people in each of the two sessions held, six marked.
                 self.assertEqual(
-                    self.cells(self.commissioner, url), ["4 / 7", "57 % 14 not marked"]
+                    self.cells(self.commissioner, url),
+                    ["4 / 11", "36 % 14 not marked"],
                 )
                 row = self.exported(self.commissioner, url)
                 self.assertEqual(
                     (row["Count"], row["Total"], row["Share, %"], row["Not marked"]),
-                    (4, 7, 57, 14),
+                    (4, 11, 36, 14),
                 )
         profile = UserProfile.get_for_user(self.commissioner)
         profile.preferred_language = "fi"
@@ -1556,3 +1557,27 @@ class AttendanceNotMarkedTests(TestCase):
             self.cells(self.trainer, cohort_url), ["6 / 6", "100 % 14 not marked"]
         )
         self.assertEqual(self.exported(self.trainer, cohort_url)["Share, %"], 100)
+
+    def test_a_sum_that_would_tell_a_session_the_overview_hides_is_hidden(self):
+        # Session 1 marked for all ten, eight present, which the course
+        # overview shows; session 2 for one person, absent, which it hides.
+        # The cohort's 8 / 11 less session 1's 8 / 10 would tell that one.
+        self.mark(self.sessions[0], self.people[:8])
+        self.mark(self.sessions[0], self.people[8:], Attendance.Status.ABSENT)
+        self.mark(self.sessions[1], self.people[:1], Attendance.Status.ABSENT)
+        cohort_url = reverse("cohorts:impact", args=[self.cohort.pk])
+        course_url = reverse("courses:impact", args=[self.course.pk])
+        for url in (cohort_url, course_url):
+            with self.subTest(url=url):
+                self.assertEqual(
+                    self.cells(self.commissioner, url),
+                    ["11", "hidden (fewer than 5 people)"],
+                )
+        self.assertEqual(
+            self.cells(self.trainer, cohort_url), ["8 / 11", "73 % 9 not marked"]
+        )
+        # With session 2 marked for five, both are shown, and so is the sum.
+        self.mark(self.sessions[1], self.people[1:5])
+        self.assertEqual(
+            self.cells(self.commissioner, cohort_url), ["12 / 15", "80 % 5 not marked"]
+        )
