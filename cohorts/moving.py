@@ -20,8 +20,8 @@ def warn(request, page, destination):
     source = page.get_parent().specific
     if not isinstance(source, CoursePage):
         return
-    before = set(source.commissioners.values_list("pk", flat=True))
-    after = set(destination.commissioners.values_list("pk", flat=True))
+    before = set(readers(source))
+    after = set(readers(destination))
     sentences = []
     if gained := len(after - before):
         sentences.append(
@@ -45,3 +45,8 @@ def warn(request, page, destination):
         )
     if sentences:
         messages.warning(request, " ".join(sentences))
+
+
+def readers(course):
+    """The ids of ``course``'s commissioners who can sign in."""
+    return course.commissioners.filter(is_active=True).values_list("pk", flat=True)

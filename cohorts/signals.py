@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.core.signals import request_started
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
@@ -6,7 +7,7 @@ from django.utils.timezone import now
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
-from . import welcome
+from . import meetings, welcome
 from .calendar import invites
 from .meetings import sync_meetings
 from .models import CohortPage, Enrollment, Session
@@ -40,6 +41,17 @@ def keep_trainer_access_in_step(sender, instance, raw=False, origin=None, **kwar
 # cohort's name and time zone. Scheduled publishing, workflow approval and
 # reverting all publish. Provider meetings follow their sessions first, so
 # that the invites carry their join links.
+
+
+@receiver(request_started)
+def forget_earlier_requests_syncs(sender, **kwargs):
+    """What a sync keeps for the admin view to say (who was told,
+    ``invites.take_told``; which meetings failed, ``meetings.take_failures``)
+    is of this request's syncs only: a worker thread serves one request
+    after another, and a sync no admin view follows (a workflow approval, a
+    scheduled publish, a deletion) leaves what it kept untaken."""
+    invites.last_told.set(None)
+    meetings.last_failures.set(None)
 
 
 @receiver(page_published, sender=CohortPage)

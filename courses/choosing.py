@@ -26,18 +26,19 @@ def pages_shown_in_chooser(pages, user):
     """Of ``pages``, those Wagtail's page chooser may name to ``user``.
 
     A commissioner who only reads figures chooses no page. Anyone else is
-    shown the pages they may explore (those they may edit, and the pages
-    above them), and the site's other live, public pages: a trainer links
-    their cohort's text to their own course and cohort and to the site's
-    public pages, never to another cohort or another organisation's course.
-    Coordinators explore every course, so they are shown them all.
+    shown the courses and cohorts they may explore (those they may edit,
+    and the pages above them), and every other page, as Wagtail shows them:
+    a trainer links to their own course and cohort and to the site's pages,
+    never to another cohort or another organisation's course. Coordinators
+    explore every course, so they are shown them all.
     """
     if only_reads_figures(user):
         return pages.none()
     explorable = policy_registry.get_by_type(Page).explorable_instances(user)
-    public = Page.objects.live().public().exclude(in_a_course())
+    # By id: Wagtail's search filters its queryset by fields only.
+    outside = Page.objects.exclude(in_a_course())
     return pages.filter(
-        Q(pk__in=explorable.values("pk")) | Q(pk__in=public.values("pk"))
+        Q(pk__in=outside.values("pk")) | Q(pk__in=explorable.values("pk"))
     )
 
 

@@ -1,10 +1,13 @@
-"""The one page chooser view no hook narrows."""
+"""What the page chooser's hook cannot do for ``courses.choosing``."""
 
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from wagtail.models import Page
 
 from .choosing import pages_shown_in_chooser
 
+BROWSE = "wagtailadmin_choose_page_child"
 CHOSEN_MULTIPLE = "wagtailadmin_choose_page_chosen_multiple"
 
 
@@ -14,7 +17,11 @@ class PageChooserMiddleware:
     address, without asking the ``construct_page_chooser_queryset`` hook
     that ``courses.choosing`` narrows the chooser with. So anyone in the
     admin could read any page's title, drafts included, by trying ids. A
-    page the chooser does not show the user is not confirmed either."""
+    page the chooser does not show the user is not confirmed either.
+
+    A chooser opened at a page the user is not shown (a link made by
+    someone else) opens at the top instead, where the hook alone would
+    refuse it with an error in the chooser's window."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,10 +30,22 @@ class PageChooserMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.resolver_match.url_name != CHOSEN_MULTIPLE:
+        name = request.resolver_match.url_name
+        # The admin sends anyone else to its sign-in page.
+        if name not in (BROWSE, CHOSEN_MULTIPLE) or not request.user.is_authenticated:
             return None
-        ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
-        pages = Page.objects.filter(pk__in=ids)
-        if pages_shown_in_chooser(pages, request.user).count() != pages.count():
+        if name == BROWSE:
+            if not shown(request.user, [view_kwargs["parent_page_id"]]):
+                query = request.META.get("QUERY_STRING")
+                top = reverse("wagtailadmin_choose_page")
+                return redirect(f"{top}?{query}" if query else top)
+            return None
+        if not shown(request.user, request.GET.getlist("id")):
             raise Http404
         return None
+
+
+def shown(user, ids):
+    """Whether the chooser shows ``user`` every page of ``ids`` there is."""
+    pages = Page.objects.filter(pk__in=[pk for pk in map(str, ids) if pk.isdigit()])
+    return pages_shown_in_chooser(pages, user).count() == pages.count()

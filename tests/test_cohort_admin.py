@@ -16,9 +16,11 @@ from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
 
+from cohorts.emails import Kind
 from cohorts.enrolment import enrol, withdraw
 from cohorts.models import Attendance, CohortPage, Enrollment
 from courses.permissions import TRAINERS
+from outbox.models import OutgoingEmail
 
 from .factories import (
     cohort_edit_data,
@@ -1185,6 +1187,25 @@ class PublishSaysWhoIsToldTests(SMTPServerMixin, CohortAdminTestCase):
             "Cancellations are on their way to 4 people.", successes(response)
         )
 
+    def test_a_sync_no_admin_view_followed_is_not_told_to_a_later_request(self):
+        # A publish outside the admin's views (scheduled, or a workflow's
+        # approval) in this thread, then the course alone unpublished: its
+        # cohort stays live and nobody is sent anything.
+        page = CohortPage.objects.get(pk=self.cohort.pk)
+        sessions = list(page.sessions.all())
+        sessions[0].title = "Renamed by the schedule"
+        page.sessions = sessions
+        with self.captureOnCommitCallbacks(execute=True):
+            page.save_revision().publish()
+        self.assertTrue(OutgoingEmail.objects.filter(kind=Kind.UPDATE).exists())
+        url = reverse("wagtailadmin_pages:unpublish", args=[self.course.pk])
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(url, follow=True)
+        self.assertTrue(CohortPage.objects.get(pk=self.cohort.pk).live)
+        self.assertEqual(
+            [told for told in successes(response) if "on their way" in told], []
+        )
+
     def test_unpublishing_cohorts_in_the_explorer_says_who_gets_cancellations(self):
         url = (
             reverse("wagtail_bulk_action", args=["wagtailcore", "page", "unpublish"])
@@ -1243,6 +1264,11 @@ class MoveCohortWarningTests(CohortAdminTestCase):
         shared = make_commissioner("shared@example.fi")
         commission(self.course, shared)
         commission(self.other, shared)
+        # A commissioner whose account is closed reads nothing.
+        closed = make_commissioner("closed@example.fi")
+        closed.is_active = False
+        closed.save()
+        commission(self.other, closed)
         self.assertEqual(self.warnings(self.other), [])
 
     def test_the_warning_is_in_the_coordinators_language(self):

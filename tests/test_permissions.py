@@ -20,7 +20,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from wagtail.models import GroupPagePermission, Site
+from wagtail.models import GroupPagePermission, Page, Site
 from wagtail.test.utils import WagtailTestUtils
 
 from assignments.models import Reflection
@@ -372,12 +372,36 @@ class TrainerPageChooserTest(PermissionTestCase):
                 self.assertIn("Privacy", self.chooser_text(self.trainer_a, url))
 
     def test_browsing_another_cohort_in_the_chooser_names_it_to_no_trainer(self):
+        # The browse view heads its listing with the page in its address:
+        # the chooser opens at the top instead.
+        client = self.login(self.trainer_a)
         for page in [self.bravo, self.other_cohort, self.other_course]:
             url = reverse("wagtailadmin_choose_page_child", args=[page.pk])
             with self.subTest(page=page.title):
-                response = self.login(self.trainer_a).get(url)
-                self.assertEqual(response.status_code, 404)
-                self.assertNotContains(response, page.title, status_code=404)
+                response = client.get(url + "?page_type=wagtailcore.page")
+                self.assertRedirects(
+                    response,
+                    reverse("wagtailadmin_choose_page") + "?page_type=wagtailcore.page",
+                    fetch_redirect_response=False,
+                )
+                response = client.get(url, follow=True)
+                self.assertNotContains(response, page.title)
+
+    def test_the_chooser_shows_a_coordinator_the_sites_draft_pages(self):
+        # Coordinators edit the course index only; other pages are shown
+        # to them as Wagtail shows them, drafts too.
+        home = Site.objects.get(is_default_site=True).root_page
+        home.add_child(instance=Page(title="Zdraft news", live=False))
+        search = reverse("wagtailadmin_choose_page_search") + "?q=Zdraft"
+        self.assertIn("Zdraft news", self.chooser_text(self.coordinator, search))
+
+    def test_the_chooser_leaves_anonymous_visitors_to_the_sign_in(self):
+        chosen = reverse("wagtailadmin_choose_page_chosen_multiple")
+        for page_id in [self.bravo.pk, 999999]:
+            with self.subTest(page_id=page_id):
+                response = Client().get(f"{chosen}?id={page_id}")
+                self.assertEqual(response.status_code, 302)
+                self.assertIn(reverse("wagtailadmin_login"), response["Location"])
 
     def test_confirming_a_chosen_page_names_no_page_the_chooser_hides(self):
         # The chooser's "Confirm selection" answers with each page's title
