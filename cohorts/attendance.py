@@ -36,19 +36,6 @@ def present_and_marked(by, **where):
     )
 
 
-def people_marked(by, **where):
-    """{``by``: participants marked at least once} of the attendance
-    ``where`` says: how many people a figure of many sessions' marks rests
-    on. One query."""
-    return dict(
-        of_participants(**where)
-        .values(by)
-        .annotate(people=Count("enrollment", distinct=True))
-        .values_list(by, "people")
-        .order_by()
-    )
-
-
 def not_marked(participants, marked):
     """Marks not made yet of a session's ``participants``, ``marked`` of
     whom are: a trainer may mark a session in parts, and those not marked

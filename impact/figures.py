@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assignments import choosing
 from assignments.models import Reflection
-from cohorts.attendance import not_marked, people_marked, present_and_marked
+from cohorts.attendance import not_marked, present_and_marked
 from cohorts.disclosure import enough, too_few, total_shown
 from cohorts.models import Enrollment, Session
 
@@ -271,6 +271,9 @@ class Report:
     #: the participants enrolled now, as the course overview and the
     #: attendance form list them, one who joined later included.
     not_marked: int
+    #: Sessions left out of both, as the course overview hides them from
+    #: the reader: each marked for too few people.
+    attendance_left_out: int
     #: Sent reflections whose participant adopts or adapts the experiment,
     #: of those with a decision.
     adopted: Share
@@ -289,33 +292,14 @@ class Report:
         return [(wave.label, self.responses.get(wave.value)) for wave in Wave]
 
 
-def hidden_by_sessions(people, cohort_of, marked_at):
-    """{cohort: people} of the cohorts' attendance, ``people`` marked in
-    each, made smaller where the course overview hides some of its
-    sessions (each marked for too few people, ``marked_at``): subtracting
-    the sessions it shows from the cohort's sum would tell those it hides,
-    unless those together are from enough people. A cohort's sum is then
-    hidden as one from as few people as its hidden sessions are."""
-    hidden = {}
-    for session_id, marks in marked_at.items():
-        if too_few(marks):
-            cohort_id = cohort_of[session_id]
-            hidden[cohort_id] = hidden.get(cohort_id, 0) + marks
-    return {
-        cohort_id: min(count, hidden[cohort_id])
-        if too_few(hidden.get(cohort_id, 0))
-        else count
-        for cohort_id, count in people.items()
-    }
-
-
 def report(cohorts, now=None, followed=()):
     """The report of ``cohorts`` (one, or a course's). Each share is of
     those asked by ``now``: a wave's answers of the cohorts it has opened
     for, experiments of the gaps that are due. Attendance sums marks, many
     a person: of a cohort not in ``followed`` (whose people the reader does
-    not see anyway, as a commissioner) it is hidden also by the people
-    marked, as the course overview hides a session's. Nine queries."""
+    not see anyway, as a commissioner) the sessions the course overview
+    hides are left out, each marked for too few people, or subtracting the
+    sessions it shows from the sum would tell them. Eight queries."""
     now = now or timezone.now()
     ids = [cohort.pk for cohort in cohorts]
     active = Q(withdrawn_at__isnull=True, role=Enrollment.Role.PARTICIPANT)
@@ -327,15 +311,14 @@ def report(cohorts, now=None, followed=()):
         .order_by()
     )
 
-    def share(part, wholes, people=participants):
+    def share(part, wholes):
         """The Share of ``part`` in the sum of ``wholes`` ({cohort: whole}):
         a cohort's own share is hidden by the smaller of its whole and its
-        ``people`` (by default its participants), and so the course's where
-        it would tell it."""
+        participants, and so the course's where it would tell it."""
         return Share(
             part,
             sum(wholes.values()),
-            [min(whole, people.get(c, 0)) for c, whole in wholes.items()],
+            [min(whole, participants.get(c, 0)) for c, whole in wholes.items()],
         )
 
     statements = figures_by_statement(ids)
@@ -347,11 +330,15 @@ def report(cohorts, now=None, followed=()):
     for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
         sessions.setdefault(session.page_id, []).append(session)
         held[session.pk] = (session.page_id, session.start <= now)
-    present, marked, marked_at = {}, {}, {}
+    present, marked, marked_at, left_out = {}, {}, {}, set()
     for session_id, here, marks in present_and_marked(
         "session_id", session__page__in=ids
     ):
         cohort_id = held[session_id][0]
+        # The reader sees the names of the people of the cohorts they follow.
+        if cohort_id not in followed and too_few(marks):
+            left_out.add(session_id)
+            continue
         present[cohort_id] = present.get(cohort_id, 0) + here
         marked[cohort_id] = marked.get(cohort_id, 0) + marks
         marked_at[session_id] = marks
@@ -359,17 +346,8 @@ def report(cohorts, now=None, followed=()):
     unmarked = sum(
         not_marked(participants.get(cohort_id, 0), marked_at.get(session_id, 0))
         for session_id, (cohort_id, started) in held.items()
-        if started
+        if started and session_id not in left_out
     )
-    # The reader sees the names of the people of the cohorts they follow.
-    people = {
-        **hidden_by_sessions(
-            people_marked("session__page_id", session__page__in=ids),
-            {session_id: held[session_id][0] for session_id in marked_at},
-            marked_at,
-        ),
-        **{c: participants.get(c, 0) for c in followed},
-    }
     # Only the cohort's own participants count, as in ``asked``, so the
     # share stays within 100 %; an erased author is no longer among them,
     # nor is what they decided (as in the course overview).
@@ -434,8 +412,9 @@ def report(cohorts, now=None, followed=()):
     return Report(
         participants=sum(participants.values()),
         statements=statements,
-        attendance=share(sum(present.values()), marked, people),
+        attendance=share(sum(present.values()), marked),
         not_marked=unmarked,
+        attendance_left_out=len(left_out),
         adopted=share(sum(kept.values()), decided),
         completed=completed,
         responses={

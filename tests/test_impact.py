@@ -1233,14 +1233,13 @@ class CourseBesideItsCohortsTests(TestCase):
                 self.assertIsNone(change["Mean change"])
                 # Cohort A's own figures stay: five people.
                 self.assertEqual(large[(statement, "Before the training")]["Mean"], 5)
-        for figure in [
-            "Answers sent: Before the training",
-            "Attendance (present, of those marked)",
-        ]:
-            with self.subTest(figure=figure):
-                share = course[(None, figure)]
-                self.assertEqual(share["Total"], 6)
-                self.assertEqual((share["Count"], share["Share, %"]), (None, None))
+        share = course[(None, "Answers sent: Before the training")]
+        self.assertEqual(share["Total"], 6)
+        self.assertEqual((share["Count"], share["Share, %"]), (None, None))
+        # Cohort B's session, marked for one, is left out, as the course
+        # overview hides it: the course's attendance is cohort A's.
+        share = course[(None, "Attendance (present, of those marked)")]
+        self.assertEqual((share["Count"], share["Total"]), (5, 5))
         page = self.client.get(course_url)
         # Neither the means (25 + 0) / 6, (25 + 10) / 6, (25 + 9) / 6, nor
         # the mean change (5 + 2) / 6, nor attendance 5 / 6.
@@ -1542,22 +1541,28 @@ class AttendanceNotMarkedTests(TestCase):
         self.assertIn("Merkitsemättä", b"".join(export).decode())
 
     def test_a_share_of_many_marks_of_three_people_is_hidden_from_commissioners(self):
-        # Three people marked at both sessions held: six marks.
+        # Three people marked at both sessions held: six marks, from three.
         for session in self.sessions[:2]:
             self.mark(session, self.people[:3])
-        self.assertEqual(report([self.cohort]).attendance.whole, 6)
+        self.assertEqual(
+            report([self.cohort], followed=[self.cohort.pk]).attendance.whole, 6
+        )
         cohort_url = reverse("cohorts:impact", args=[self.cohort.pk])
         course_url = reverse("courses:impact", args=[self.course.pk])
         for url in (cohort_url, course_url):
             with self.subTest(url=url):
+                # As the course overview hides each session.
                 self.assertEqual(
                     self.cells(self.commissioner, url),
-                    ["6", "hidden (fewer than 5 people)"],
+                    [
+                        "hidden (fewer than 5 people) 2 sessions marked for "
+                        "fewer than 5 people left out"
+                    ],
                 )
                 row = self.exported(self.commissioner, url)
                 self.assertEqual(
                     (row["Count"], row["Total"], row["Share, %"], row["Not marked"]),
-                    (None, 6, None, None),
+                    (None, 0, None, None),
                 )
         # Their trainer, who marked them, reads it as before.
         self.assertEqual(
@@ -1565,10 +1570,10 @@ class AttendanceNotMarkedTests(TestCase):
         )
         self.assertEqual(self.exported(self.trainer, cohort_url)["Share, %"], 100)
 
-    def test_a_sum_that_would_tell_a_session_the_overview_hides_is_hidden(self):
+    def test_a_session_the_overview_hides_is_left_out_of_the_sum(self):
         # Session 1 marked for all ten, eight present, which the course
         # overview shows; session 2 for one person, absent, which it hides.
-        # The cohort's 8 / 11 less session 1's 8 / 10 would tell that one.
+        # A sum of both, 8 / 11, less session 1's 8 / 10 would tell that one.
         self.mark(self.sessions[0], self.people[:8])
         self.mark(self.sessions[0], self.people[8:], Attendance.Status.ABSENT)
         self.mark(self.sessions[1], self.people[:1], Attendance.Status.ABSENT)
@@ -1578,13 +1583,29 @@ class AttendanceNotMarkedTests(TestCase):
             with self.subTest(url=url):
                 self.assertEqual(
                     self.cells(self.commissioner, url),
-                    ["11", "hidden (fewer than 5 people)"],
+                    [
+                        "8 / 10",
+                        "80 % 1 session marked for fewer than 5 people left out",
+                    ],
                 )
         self.assertEqual(
             self.cells(self.trainer, cohort_url), ["8 / 11", "73 % 9 not marked"]
         )
-        # With session 2 marked for five, both are shown, and so is the sum.
-        self.mark(self.sessions[1], self.people[1:5])
+        # Three more marked at session 2, the same person again at session
+        # 3 (ahead): marks from four people in all, each session still
+        # hidden, so both are still left out.
+        self.mark(self.sessions[1], self.people[1:3])
+        self.mark(self.sessions[2], self.people[:1], Attendance.Status.EXCUSED)
         self.assertEqual(
-            self.cells(self.commissioner, cohort_url), ["12 / 15", "80 % 5 not marked"]
+            self.cells(self.commissioner, cohort_url),
+            ["8 / 10", "80 % 2 sessions marked for fewer than 5 people left out"],
+        )
+        # With session 2 marked for five, it is shown, and so is the sum.
+        self.mark(self.sessions[1], self.people[3:5])
+        self.assertEqual(
+            self.cells(self.commissioner, cohort_url),
+            [
+                "12 / 15",
+                "80 % 5 not marked 1 session marked for fewer than 5 people left out",
+            ],
         )
