@@ -26,6 +26,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 
+from courses.choosing import ShownParentsMixin
 from courses.exports import ModelListingExportMixin
 from courses.views import PageListingMenuItem
 from outbox.listing import counted
@@ -581,7 +582,7 @@ class CohortIndexView(PageIndexView):
         )
 
 
-class ChooseCourseView(ChooseParentView):
+class ChooseCourseView(ShownParentsMixin, ChooseParentView):
     """Adding a cohort where there are several courses: Wagtail asks for a
     "parent page"; a coordinator chooses the course the cohort is run for."""
 

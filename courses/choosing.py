@@ -47,3 +47,16 @@ def in_a_course():
     # A page is in a course when the course's tree path begins its own.
     page_path_start = Substr(OuterRef("path"), 1, Length("path"))
     return Exists(CoursePage.objects.filter(path=page_path_start))
+
+
+class ShownParentsMixin:
+    """For Wagtail's "choose a parent page" step of adding a page (a course
+    under a course index, a cohort under a course): a page the chooser does
+    not show the user is no choice at all. Wagtail's form would name it in
+    its "no permission to create a page under …", for any id posted."""
+
+    def get_form(self):
+        form = super().get_form()
+        field = form.fields["parent_page"]
+        field.queryset = pages_shown_in_chooser(field.queryset, self.request.user)
+        return form

@@ -4,11 +4,13 @@ from django.utils.translation import ngettext_lazy
 from wagtail import hooks
 from wagtail.admin.auth import user_has_any_page_permission
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.pages.choose_parent import ChooseParentView
 from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
 
 from outbox.listing import counted
 
+from .choosing import ShownParentsMixin
 from .models import CoursePage
 
 
@@ -50,9 +52,14 @@ class CourseIndexView(IndexView):
     )
 
 
+class ChooseCourseIndexView(ShownParentsMixin, ChooseParentView):
+    """Adding a course: Wagtail asks for its parent page."""
+
+
 class CourseListingViewSet(PageListingViewSet):
     model = CoursePage
     index_view_class = CourseIndexView
+    choose_parent_view_class = ChooseCourseIndexView
     icon = "list-ul"
     menu_label = _("Courses")
     menu_item_class = PageListingMenuItem

@@ -387,6 +387,21 @@ class TrainerPageChooserTest(PermissionTestCase):
                 response = client.get(url, follow=True)
                 self.assertNotContains(response, page.title)
 
+    def test_choosing_where_to_add_a_page_names_no_hidden_page(self):
+        # Wagtail's "no permission to create a page under …" named any page
+        # whose id was posted.
+        client = self.login(self.trainer_a)
+        for name in ["cohorts:choose_parent", "courses:choose_parent"]:
+            for page in [self.other_course, self.other_cohort, self.bravo]:
+                with self.subTest(view=name, page=page.title):
+                    response = client.post(reverse(name), {"parent_page": page.pk})
+                    self.assertNotContains(response, page.title)
+        # A coordinator still chooses any course.
+        response = self.login(self.coordinator).post(
+            reverse("cohorts:choose_parent"), {"parent_page": self.other_course.pk}
+        )
+        self.assertEqual(response.status_code, 302)
+
     def test_the_chooser_shows_a_coordinator_the_sites_draft_pages(self):
         # Coordinators edit the course index only; other pages are shown
         # to them as Wagtail shows them, drafts too.
