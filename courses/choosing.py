@@ -15,11 +15,16 @@ def chooser_pages(pages, request):
     its parent page and the parent's ancestors whatever it lists, so a
     parent the user may not be shown is not browsed at all."""
     parent_id = request.resolver_match.kwargs.get("parent_page_id")
-    if parent_id:
-        parent = Page.objects.filter(pk=parent_id)
-        if not pages_shown_in_chooser(parent, request.user).exists():
-            raise Http404
+    if parent_id and not browsable(parent_id, request.user):
+        raise Http404
     return pages_shown_in_chooser(pages, request.user)
+
+
+def browsable(page_id, user):
+    """Whether the chooser may be opened at ``page_id`` for ``user``: a
+    page it shows them, or the tree's root, which names nobody's page."""
+    page = Page.objects.filter(pk=page_id)
+    return page.filter(depth=1).exists() or pages_shown_in_chooser(page, user).exists()
 
 
 def pages_shown_in_chooser(pages, user):

@@ -1044,6 +1044,18 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
                 self.assertNotContains(response, self.course.title)
                 self.assertNotContains(response, self.cohort.title)
 
+    def test_a_chooser_of_cohorts_opens_at_no_course_for_a_commissioner(self):
+        # Wagtail opens it where all cohorts meet: here, the one course.
+        self.client.force_login(self.commissioner)
+        url = reverse("wagtailadmin_choose_page") + "?page_type=cohorts.cohortpage"
+        response = self.client.get(url, follow=True)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, self.course.title)
+        self.assertNotContains(response, self.cohort.title)
+        # A coordinator's opens there.
+        self.client.force_login(self.coordinator)
+        self.assertContains(self.client.get(url), self.cohort.title)
+
     def test_confirming_a_chosen_page_names_none_to_a_commissioner(self):
         self.client.force_login(self.commissioner)
         chosen = reverse("wagtailadmin_choose_page_chosen_multiple")
