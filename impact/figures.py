@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -111,22 +122,29 @@ CHANGES = (
 )
 
 
-def per_person(ratings, key):
+#: How each column of ``RATED`` is read from a person's ratings.
+PIVOT = {
+    "b": Max("value", filter=Q(response__wave=Wave.BASELINE)),
+    "r": Max("before", filter=Q(response__wave=Wave.END)),
+    "e": Max("value", filter=Q(response__wave=Wave.END)),
+    "f": Max("value", filter=Q(response__wave=Wave.FOLLOW_UP)),
+}
+
+
+def per_person(ratings, key, columns=tuple(PIVOT), by_cohort=True):
     """One row per person and ``key`` (a statement) of ``ratings``: their
-    cohort and their rating in each wave, as the columns of ``RATED``."""
+    cohort (unless not ``by_cohort``) and their rating in each wave, as the
+    ``columns`` of ``RATED``. A query that needs fewer columns asks for
+    fewer: each is an aggregate over every rating of the cohorts."""
+    fields = ("person", "key", "cohort") if by_cohort else ("person", "key")
     return (
         ratings.annotate(
             person=F("response__enrollment_id"),
             key=key,
             cohort=F("response__enrollment__cohort_id"),
         )
-        .values("person", "key", "cohort")
-        .annotate(
-            b=Max("value", filter=Q(response__wave=Wave.BASELINE)),
-            r=Max("before", filter=Q(response__wave=Wave.END)),
-            e=Max("value", filter=Q(response__wave=Wave.END)),
-            f=Max("value", filter=Q(response__wave=Wave.FOLLOW_UP)),
-        )
+        .values(*fields)
+        .annotate(**{column: PIVOT[column] for column in columns})
         .order_by()
     )
 
@@ -211,7 +229,9 @@ def figures_by_statement(cohort_ids):
     ratings = Rating.objects.filter(
         # Ratings of these cohorts' statements: not those an enrolment moved
         # here brought from its former cohort, nor those of a statement gone.
-        statement__cohort__in=cohort_ids,
+        # By the statements just read, so that the database need not join
+        # every rating to its statement to find its cohort.
+        statement__in=[pk for ids in same_wording.values() for pk in ids],
         response__enrollment__cohort__in=cohort_ids,
         response__enrollment__withdrawn_at__isnull=True,
         response__enrollment__role=Enrollment.Role.PARTICIPANT,
@@ -476,7 +496,11 @@ def success_cases(cohort, count=3):
         value__isnull=False,
     )
     rows = select_from(
-        per_person(ratings, F("statement_id")), SUCCESS_CASES, count, count
+        # Only the columns ``SUCCESS_CASES`` reads: the cohort is one.
+        per_person(ratings, F("statement_id"), "bef", by_cohort=False),
+        SUCCESS_CASES,
+        count,
+        count,
     )
     largest = [row for row in rows if row[3] <= count]
     # The smallest first, and nobody among the largest.
@@ -515,28 +539,40 @@ class OpenAnswers:
 def open_answers(cohort, shown=OPEN_ANSWERS_SHOWN):
     """The open answers of ``cohort`` in each wave where someone wrote one,
     without names: for its trainers and coordinators, never for
-    commissioners. Two queries a wave, however many answered. (A response
-    with nothing written keeps no open answers: ``SurveyForm``.)"""
-    waves = []
-    for wave in Wave:
-        sent = (
-            Response.objects.filter(
-                enrollment__cohort=cohort,
-                enrollment__withdrawn_at__isnull=True,
-                status=Response.Status.SUBMITTED,
-                wave=wave,
-            )
-            .exclude(open_answers=[])
-            .order_by("-submitted_at", "-pk")
+    commissioners. One query, however many answered: each wave's count and
+    its newest answers from one reading of the responses, not a count and a
+    list of each wave apart. (A response with nothing written keeps no open
+    answers: ``SurveyForm``.)"""
+    by_wave = {"partition_by": F("wave")}
+    sent = (
+        Response.objects.filter(
+            enrollment__cohort=cohort,
+            enrollment__withdrawn_at__isnull=True,
+            status=Response.Status.SUBMITTED,
         )
-        total = sent.count()
-        if not total:
-            continue
-        answers = [
+        .exclude(open_answers=[])
+        .annotate(
+            total=Window(Count("pk"), **by_wave),
+            newest=Window(
+                RowNumber(),
+                order_by=(F("submitted_at").desc(), F("pk").desc()),
+                **by_wave,
+            ),
+        )
+        .filter(newest__lte=shown)
+        .order_by("wave", "newest")
+        .values_list("wave", "total", "open_answers")
+    )
+    totals, answers = {}, {}
+    for wave, total, items in sent:
+        totals[wave] = total
+        answers.setdefault(wave, []).extend(
             (item.get("question", ""), item["answer"].strip())
-            for items in sent.values_list("open_answers", flat=True)[:shown]
             for item in items
             if isinstance(item, dict) and str(item.get("answer", "")).strip()
-        ]
-        waves.append(OpenAnswers(Wave(wave).label, total, answers))
-    return waves
+        )
+    return [
+        OpenAnswers(wave.label, totals[wave], answers[wave])
+        for wave in Wave
+        if wave in totals
+    ]
