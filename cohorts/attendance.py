@@ -10,22 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from .models import Attendance, Enrollment
 
 
-def of_participants(**where):
-    """The attendance ``where`` says, of the participants still in their
-    cohort."""
-    return Attendance.objects.filter(
-        enrollment__role=Enrollment.Role.PARTICIPANT,
-        enrollment__withdrawn_at__isnull=True,
-        **where,
-    )
-
-
 def present_and_marked(by, **where):
     """(``by``, present, marked) of the attendance ``where`` says, of the
     participants still in their cohort, for each value of ``by`` (a
     session, a cohort): one query."""
     return (
-        of_participants(**where)
+        Attendance.objects.filter(
+            enrollment__role=Enrollment.Role.PARTICIPANT,
+            enrollment__withdrawn_at__isnull=True,
+            **where,
+        )
         .values(by)
         .annotate(
             present=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),

@@ -5,7 +5,6 @@ confirmation, before anything is deleted, where Wagtail's says only how
 often a page is referred to."""
 
 from django.contrib import messages
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.admin.views.pages.bulk_actions import delete
@@ -18,15 +17,7 @@ def warn(request, pages):
     from the cohorts among them; nothing where there are none."""
     if not pages:
         return
-    cohorts = CohortPage.objects.filter(
-        Q.create(
-            [
-                CohortPage.objects.descendant_of_q(page, inclusive=True)
-                for page in pages
-            ],
-            connector=Q.OR,
-        )
-    )
+    cohorts = CohortPage.objects.among(pages)
     one_cohort = len(pages) == 1 and isinstance(pages[0], CohortPage)
     warn_of_work_lost(request, cohorts, one_cohort)
     warn_of_places_lost(request, cohorts, one_cohort)

@@ -11,12 +11,12 @@ its place. Sessions that have ended are left as they were.
 """
 
 import logging
-from contextvars import ContextVar
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from .kept import KeptForTheView
 from .models import Meeting
 from .providers import MeetingError, MeetingProvider, get_provider
 
@@ -24,10 +24,9 @@ logger = logging.getLogger(__name__)
 
 CREATE, MOVE, DELETE = "create", "move", "delete"
 
-#: {cohort pk: failures} of the meetings synced in this thread, for the
-#: admin view that published or unpublished the cohort to show
-#: (``take_failures``); the signal that does the work has no request.
-last_failures = ContextVar("last_failures", default=None)
+#: The failures of each cohort's last sync of meetings, for the admin view
+#: that published or unpublished the cohort to show (``take_failures``).
+kept_failures = KeptForTheView("kept_failures")
 
 
 def shown_reason(error):
@@ -251,18 +250,13 @@ def sync_meetings(cohort, *, cancelled=False, now=None):
     failures = list(sync.failures.values())
     for failure in failures:
         logger.warning("Cohort %s: %s (%s)", cohort.pk, failure, failure.error)
-    kept = dict(last_failures.get() or {})
-    kept[cohort.pk] = failures
-    last_failures.set(kept)
+    kept_failures.keep(cohort.pk, failures)
     return failures
 
 
 def take_failures(cohort):
     """The failures of the last sync of ``cohort`` in this thread, once."""
-    kept = dict(last_failures.get() or {})
-    failures = kept.pop(cohort.pk, [])
-    last_failures.set(kept)
-    return failures
+    return kept_failures.take(cohort.pk, [])
 
 
 def record_skipped(session, cohort, error):

@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -83,6 +84,17 @@ def course_title(cohort=""):
 
 
 class CohortPageQuerySet(PageQuerySet):
+    def among(self, pages):
+        """The cohorts among ``pages`` and beneath them (a course's)."""
+        if not pages:
+            return self.none()
+        return self.filter(
+            Q.create(
+                [self.descendant_of_q(page, inclusive=True) for page in pages],
+                connector=Q.OR,
+            )
+        )
+
     def managed_by(self, user):
         """The cohorts whose people and work ``user`` may see in the admin:
         those whose page they may edit (all for coordinators, their own for

@@ -47,11 +47,9 @@ def keep_trainer_access_in_step(sender, instance, raw=False, origin=None, **kwar
 def forget_earlier_requests_syncs(sender, **kwargs):
     """What a sync keeps for the admin view to say (who was told,
     ``invites.take_told``; which meetings failed, ``meetings.take_failures``)
-    is of this request's syncs only: a worker thread serves one request
-    after another, and a sync no admin view follows (a workflow approval, a
-    scheduled publish, a deletion) leaves what it kept untaken."""
-    invites.last_told.set(None)
-    meetings.last_failures.set(None)
+    is of this request's syncs only (``kept.KeptForTheView``)."""
+    invites.kept_told.forget()
+    meetings.kept_failures.forget()
 
 
 @receiver(page_published, sender=CohortPage)

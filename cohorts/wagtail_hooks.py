@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Q
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -137,7 +136,7 @@ hooks.register("register_bulk_action", deletion.DeleteBulkAction, order=1)
 def warn_of_meetings_on_unpublishing(request, page):
     # A course's cohorts are unpublished with it where "Unpublish these
     # too" was ticked.
-    cohorts = list(CohortPage.objects.descendant_of(page, inclusive=True))
+    cohorts = list(CohortPage.objects.among([page]))
     for cohort in cohorts:
         for failure in take_failures(cohort):
             messages.warning(request, str(failure))
@@ -149,14 +148,8 @@ def tell_who_is_told_in_bulk(request, action_type, objects, action):
     """Cohorts published or unpublished in the explorer, with the pages
     beneath those chosen where the unpublish took them too."""
     if action_type in ("publish", "unpublish"):
-        beneath = [
-            CohortPage.objects.descendant_of_q(page, inclusive=True)
-            for page in objects
-            if isinstance(page, Page)
-        ]
-        if beneath:
-            cohorts = CohortPage.objects.filter(Q.create(beneath, connector=Q.OR))
-            tell_who_is_told(request, list(cohorts))
+        pages = [page for page in objects if isinstance(page, Page)]
+        tell_who_is_told(request, list(CohortPage.objects.among(pages)))
 
 
 def tell_who_is_told(request, cohorts):

@@ -29,7 +29,6 @@ file in the recipient's language when it sends it (``render_invite``).
 import hashlib
 import json
 import uuid
-from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -46,6 +45,7 @@ from outbox.models import OutgoingEmail
 from outbox.sending import queue_emails
 
 from ..emails import Kind, local_times, render_session_email
+from ..kept import KeptForTheView
 from ..models import (
     CalendarEntry,
     CalendarFeed,
@@ -60,10 +60,9 @@ from .ical import invite_calendar, session_event
 REQUEST, CANCEL = Invitation.Method.REQUEST, Invitation.Method.CANCEL
 #: The DTSTAMP of the event whose digest is compared: any fixed moment.
 DIGEST_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
-#: {cohort pk: {kind: recipients}} of the last run for a whole cohort in
-#: this thread, for the admin view that published or unpublished it to say
-#: (``take_told``); the signal that queues the messages has no request.
-last_told = ContextVar("last_told", default=None)
+#: {kind: recipients} of each cohort's last run for the whole cohort, for
+#: the admin view that published or unpublished it to say (``take_told``).
+kept_told = KeptForTheView("kept_told")
 
 
 def reconcile(
@@ -115,21 +114,17 @@ def remember_told(cohort_id, emails):
     for email in emails:
         who = email.user_id or email.to.lower()
         told.setdefault(email.kind, set()).add(who)
-    kept = dict(last_told.get() or {})
-    kept[cohort_id] = told
-    last_told.set(kept)
+    kept_told.keep(cohort_id, told)
 
 
 def take_told(cohorts):
     """What the last run for each of ``cohorts`` (whole) in this thread
     queued, in words for the coordinator, once; "" when it queued nothing.
     A person told of two cohorts counts once."""
-    kept = dict(last_told.get() or {})
     told = {}
     for cohort in cohorts:
-        for kind, people in kept.pop(cohort.pk, {}).items():
+        for kind, people in kept_told.take(cohort.pk, {}).items():
             told.setdefault(kind, set()).update(people)
-    last_told.set(kept)
     cancelled = told.get(Kind.CANCEL, set()) | told.get(Kind.REMOVED, set())
     return " ".join(
         told_sentences(
