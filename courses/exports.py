@@ -2,16 +2,19 @@
 in the reader's language and local time, for any admin listing of the apps
 (the privacy officer's access log as well as the training's listings)."""
 
+import codecs
+import csv
 import datetime
+import decimal
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import numberformat, timezone, translation
+from django.utils.formats import date_format, get_format
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
+from wagtail.admin.views.mixins import Echo, SpreadsheetExportMixin
 
 from . import xlsx
 
@@ -25,6 +28,19 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def local_number(value):
+    """A decimal as the active language writes it ("3,5" in Finnish and
+    Swedish, "3.5" in English), without grouping its thousands."""
+    return str(numberformat.format(value, get_format("DECIMAL_SEPARATOR")))
+
+
+def csv_delimiter():
+    """The active language's CSV delimiter: a semicolon where a decimal is
+    written with a comma, as Windows sets the list separator that Excel
+    splits a CSV file at (";" in Finland and Sweden), else a comma."""
+    return ";" if get_format("DECIMAL_SEPARATOR") == "," else ","
 
 
 def in_language(lines, language):
@@ -47,7 +63,15 @@ class SafeExportMixin:
 
     Both are streamed, row by row, after the view has returned and the admin
     has put back the site's language: their rows are made in the user's
-    language here."""
+    language here.
+
+    A CSV is written for the spreadsheet program of the reader's language,
+    which opens it on a double click with the regional settings of Windows:
+    in Finnish and Swedish as Excel in Finland saves a "CSV UTF-8" itself
+    (semicolons between cells, decimal commas, and a byte order mark, without
+    which Excel reads UTF-8 as Windows-1252), which ``cohorts.importing``
+    reads back; in English as Wagtail writes it (RFC 4180, decimal points).
+    Numbers are never text there: XLSX has them as numbers."""
 
     def dated_filename(self, what, *parts):
         """'framsteg-ryhma-a-2026-12-07': what the file holds (``what``, in
@@ -73,7 +97,21 @@ class SafeExportMixin:
     }
 
     def stream_csv(self, queryset):
-        return in_language(super().stream_csv(queryset), translation.get_language())
+        return in_language(self.csv_lines(queryset), translation.get_language())
+
+    def csv_lines(self, queryset):
+        """Wagtail's ``stream_csv``, with the delimiter (and for a semicolon
+        the byte order mark) of the active language."""
+        delimiter = csv_delimiter()
+        writer = csv.DictWriter(
+            Echo(), fieldnames=self.list_export, delimiter=delimiter
+        )
+        heading = writer.writerow(
+            {field: self.get_heading(queryset, field) for field in self.list_export}
+        )
+        yield codecs.BOM_UTF8 + heading if delimiter == ";" else heading
+        for item in queryset:
+            yield self.write_csv_row(writer, self.to_row_dict(item))
 
     def write_xlsx_response(self, queryset):
         """The workbook sent as it is written, instead of openpyxl's built
@@ -106,9 +144,12 @@ class SafeExportMixin:
 
     def preprocess_field_value(self, field, value, export_format):
         value = super().preprocess_field_value(field, value, export_format)
-        if export_format == self.FORMAT_CSV:
-            return neutralise(value)
-        return value
+        if export_format != self.FORMAT_CSV:
+            return value
+        if isinstance(value, (float, decimal.Decimal)):
+            # Written here, not typed: "-0,4" is a number, not a formula.
+            return local_number(value)
+        return neutralise(value)
 
 
 class ModelListingExportMixin(SafeExportMixin):

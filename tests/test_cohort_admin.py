@@ -1,6 +1,5 @@
 """Creating and editing cohorts through the Wagtail admin page forms."""
 
-import csv
 import io
 import json
 import re
@@ -34,6 +33,7 @@ from .factories import (
     make_trainer,
     make_user,
 )
+from .test_local_formats import csv_rows
 from .test_outbox import SMTPServerMixin
 from .test_progress import reflect
 
@@ -862,7 +862,7 @@ def exported_rows(response, export_format):
     """The rows of a CSV or XLSX export, its heading first."""
     content = b"".join(response.streaming_content)
     if export_format == "csv":
-        return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        return csv_rows(content)
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 

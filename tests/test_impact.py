@@ -1,6 +1,7 @@
 """The impact survey: the plan copied from the course, the three waves, the
 survey a participant answers, its reminders and the report's arithmetic."""
 
+import csv
 import importlib
 import io
 import json
@@ -599,6 +600,26 @@ class ReportPageTests(ReportTestData, TestCase):
         )
         csv = b"".join(self.client.get(self.course_url(export="csv"))).decode()
         self.assertIn("2.4", csv)
+
+    def test_a_finnish_export_writes_the_means_with_a_decimal_comma(self):
+        place_sessions(self.cohort, timezone.now() - timedelta(days=15))
+        profile = UserProfile.get_for_user(self.coordinator)
+        profile.preferred_language = "fi"
+        profile.save()
+        self.client.force_login(self.coordinator)
+
+        content = b"".join(self.client.get(self.course_url(export="csv")))
+        heading, *body = csv.reader(
+            io.StringIO(content.decode("utf-8-sig")), delimiter=";"
+        )
+        self.assertTrue(all(len(row) == len(heading) for row in body))
+        # Matched respondents, answered one wave only, and the mean change.
+        self.assertIn(["5", "2", "2,4"], [row[-3:] for row in body])
+        means = {row[heading.index("Keskiarvo")] for row in body} - {""}
+        self.assertIn("4,5", means)
+        # The workbook keeps its numbers.
+        rows = self.workbook_rows(self.client.get(self.course_url(export="xlsx")))
+        self.assertIn((5, 2, 2.4), [row[-3:] for row in rows])
 
     def test_people_outside_the_cohort_and_course_get_nothing(self):
         other = make_cohort(make_impact_course(title="Other"), title="Other A")

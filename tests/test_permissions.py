@@ -5,7 +5,6 @@ cohorts they train, with their people and reflections. Each check goes
 through the admin's own URLs for a trainer of each cohort in turn.
 """
 
-import csv
 import io
 from importlib import import_module
 from unittest import mock
@@ -42,6 +41,7 @@ from .factories import (
     make_participants,
     make_trainer,
 )
+from .test_local_formats import csv_rows
 from .test_statements import make_statements
 
 PERMISSION_DENIED = "Sorry, you do not have permission to access this area."
@@ -110,7 +110,7 @@ class PermissionTestCase(WagtailTestUtils, TestCase):
         self.assertEqual(response.status_code, 200)
         content = response.getvalue()
         if export_format == "csv":
-            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+            rows = csv_rows(content)
         else:
             sheet = openpyxl.load_workbook(io.BytesIO(content)).active
             rows = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -667,18 +667,12 @@ class ExportFormulaTest(PermissionTestCase):
 
     def test_csv_exports_turn_formulas_into_text(self):
         organisations = [
-            row[ORGANISATION_COLUMN]
-            for row in csv.reader(
-                io.StringIO(self.export(ENROLMENTS, "csv").decode("utf-8-sig"))
-            )
+            row[ORGANISATION_COLUMN] for row in csv_rows(self.export(ENROLMENTS, "csv"))
         ]
         self.assertIn("'=1+2", organisations)
         self.assertNotIn("=1+2", organisations)
         answers = [
-            row[ANSWERS_COLUMN]
-            for row in csv.reader(
-                io.StringIO(self.export(REFLECTIONS, "csv").decode("utf-8-sig"))
-            )
+            row[ANSWERS_COLUMN] for row in csv_rows(self.export(REFLECTIONS, "csv"))
         ]
         self.assertEqual(answers[1:], ["'" + self.FORMULA])
 

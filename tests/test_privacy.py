@@ -1,7 +1,6 @@
 """Privacy: the registry of personal data, a person's export, erasure that
 leaves the cohort's discussion readable, and the access log."""
 
-import csv
 import io
 import json
 import zipfile
@@ -34,6 +33,7 @@ from .factories import (
     make_participants,
     make_trainer,
 )
+from .test_local_formats import csv_rows
 from .test_outbox import SMTPServerMixin
 
 User = get_user_model()
@@ -751,13 +751,13 @@ class AccessLogTest(PrivacyDataMixin, TestCase):
         self.client.force_login(self.coordinator)
 
         response = self.client.get(reverse("access_log:index") + "?export=csv")
-        text = b"".join(response.streaming_content).decode("utf-8")
+        content = b"".join(response.streaming_content)
 
         self.assertEqual(
             response["Content-Disposition"],
             f'attachment; filename="kayttoloki-{timezone.localdate():%Y-%m-%d}.csv"',
         )
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = csv_rows(content)
         self.assertEqual(rows[0], ["Aika", "Kuka", "Toiminto", "Kenen tiedot", "Mitä"])
         self.assertEqual(
             rows[1][:3],
