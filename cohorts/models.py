@@ -127,17 +127,29 @@ class CohortPermissionTester(PagePermissionTester):
     (coordinators and trainers, who may view enrolments) act on it in the
     admin, whatever page permissions a group such as Wagtail's Editors or
     Moderators holds on the tree above it: its editor shows sessions and
-    join links. (A workflow on cohorts approves with a task for the
-    Coordinators group.)"""
+    join links. Nor does a workflow's task give them more: a site may put a
+    workflow for such a group on its courses, and Wagtail lets a task's
+    reviewers into the editor of a page in review. (Each course index gets
+    a workflow for the Coordinators group: ``courses.workflows``.)"""
 
     def __init__(self, user, page):
         super().__init__(user, page)
-        if (
+        self.without_role = (
             user.is_active
             and not user.is_superuser
             and not user.has_perm("cohorts.view_enrollment")
-        ):
+        )
+        if self.without_role:
             self.permissions = set()
+
+    def can_edit(self):
+        return not self.without_role and super().can_edit()
+
+    def can_lock(self):
+        return not self.without_role and super().can_lock()
+
+    def can_unlock(self):
+        return not self.without_role and super().can_unlock()
 
 
 class CohortPage(Page):

@@ -7,12 +7,14 @@ from wagtail.models import Site
 
 from .models import CourseIndexPage
 from .permissions import grant_coordinators
+from .workflows import give_coordinators_approval
 
 
 @receiver(post_save, sender=CourseIndexPage)
 def give_coordinators_new_course_index(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         grant_coordinators(instance)
+        give_coordinators_approval(instance)
 
 
 def ensure_course_index(sender, using="default", **kwargs):

@@ -9,17 +9,10 @@ from urllib.parse import urlencode
 
 import icalendar
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from wagtail.models import (
-    GroupApprovalTask,
-    Workflow,
-    WorkflowPage,
-    WorkflowTask,
-)
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
@@ -36,7 +29,6 @@ from outbox.sending import send_pending
 
 from .factories import (
     cohort_edit_data,
-    course_index,
     make_cohort,
     make_coordinator,
     make_course,
@@ -670,14 +662,9 @@ class ScheduledAndWorkflowTest(CalendarChangeTestCase):
         self.assertFalse([m for m in messages if m.startswith("Saved as a draft")])
 
     def submit_for_approval(self, data):
-        """Cohorts are approved by another coordinator: a workflow on the
-        course index with a task for the Coordinators group. ``data`` (the
-        edit form) is submitted by one coordinator."""
-        workflow = Workflow.objects.create(name="Training approval")
-        task = GroupApprovalTask.objects.create(name="Coordinator approves")
-        task.groups.set([Group.objects.get(name=COORDINATORS)])
-        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
-        WorkflowPage.objects.create(workflow=workflow, page=course_index())
+        """Cohorts are approved by another coordinator (the course index's
+        workflow, "Approval by the coordinators"). ``data`` (the edit form)
+        is submitted by one coordinator."""
         del data["action-publish"]
         data["action-submit"] = "submit"
         editor = make_user("editor@example.fi", groups=[COORDINATORS])

@@ -106,3 +106,15 @@ class MigratingASiteFromBeforeTheMoveTest(SimpleTestCase):
         # PostgreSQL may return such rows in any order.
         rows = self.query("SELECT sort_order FROM cohorts_session ORDER BY start")
         self.assertEqual(rows, [(0,), (1,), (2,)])
+
+    def test_the_course_index_is_approved_by_the_coordinators(self):
+        # Its cohorts' changes by trainers no longer wait for the Moderators.
+        rows = self.query(
+            "SELECT g.name FROM courses_courseindexpage i "
+            "JOIN wagtailcore_workflowpage wp ON wp.page_id = i.page_ptr_id "
+            "JOIN wagtailcore_workflowtask wt ON wt.workflow_id = wp.workflow_id "
+            "JOIN wagtailcore_groupapprovaltask_groups tg "
+            "ON tg.groupapprovaltask_id = wt.task_id "
+            "JOIN auth_group g ON g.id = tg.group_id"
+        )
+        self.assertEqual(rows, [("Coordinators",)])
