@@ -152,13 +152,33 @@ def log_restored(enrollments):
     )
 
 
-def log_import(cohort, user, file_name, rows, counts):
+def log_import(cohort, user, file_name, rows, counts, confirmation=""):
+    """An import of a file of ``rows`` people into ``cohort``, with what it
+    did (``counts``); ``confirmation`` tells a second confirmation of the
+    same file (``logged_import``)."""
     return TrainingLogEntry.objects.log_action(
         cohort,
         IMPORT,
         user=user,
         cohort_id=cohort.pk,
-        data={"file": file_name, "rows": rows, **counts},
+        data={
+            "file": file_name,
+            "rows": rows,
+            **counts,
+            **({"confirmation": confirmation} if confirmation else {}),
+        },
+    )
+
+
+def logged_import(confirmation, **filters):
+    """The entry of the import that ``confirmation`` confirmed, among those
+    ``filters`` select, or None."""
+    return (
+        TrainingLogEntry.objects.filter(
+            action=IMPORT, data__confirmation=confirmation, **filters
+        )
+        .order_by("pk")
+        .first()
     )
 
 

@@ -12,6 +12,7 @@ people wait in the coordinator's session until they confirm it, once.
 import codecs
 import csv
 import dataclasses
+import hashlib
 import io
 import os
 import secrets
@@ -35,8 +36,6 @@ from . import audit
 from .calendar.invites import reconcile
 from .enrolment import (
     CohortChoiceField,
-    accounts_for,
-    normalised,
     people_for_emails,
     split_name,
     with_course_title,
@@ -595,14 +594,13 @@ def enrol_people(cohort, people):
     invites are brought up to date once for all of them (each only recorded:
     the worker makes and sends the emails).
 
-    Two imports into one cohort run one after the other (a confirmation
-    sent twice): the second finds everyone enrolled and changes nothing.
+    Two imports into one cohort run one after the other: the second finds
+    everyone the first enrolled and changes nothing for them (a file
+    confirmed twice is imported once: ``confirm_import``).
 
     A participant with work is not made a trainer: the file's form says
     which rows would, and here nothing is enrolled (``ValidationError``)."""
-    if not CohortPage.objects.select_for_update().filter(pk=cohort.pk).exists():
-        # Deleted since the coordinator chose it.
-        raise ValidationError(_("The cohort no longer exists."))
+    _lock(cohort)
     if refused := kept_participants(cohort, people):
         raise ValidationError([problem.message for problem in refused])
     before = _enrolled(cohort, people)
@@ -671,6 +669,47 @@ def enrol_people(cohort, people):
     return counts
 
 
+def _lock(cohort):
+    """Lock ``cohort``'s row until the transaction ends, so that imports
+    into it run one after the other."""
+    if not CohortPage.objects.select_for_update().filter(pk=cohort.pk).exists():
+        # Deleted since the coordinator chose it.
+        raise ValidationError(_("The cohort no longer exists."))
+
+
+@transaction.atomic
+def confirm_import(token, cohort, imported, user):
+    """Import ``imported``, the ``Pending`` import that ``token`` confirms,
+    into ``cohort`` and log it, once: returns its counts, and whether it was
+    imported now (False: by an earlier confirmation of the same token).
+
+    Two confirmations at once (a double click, two tabs of the preview) may
+    both find it in the session, which each request reads when it begins.
+    The log decides: the second waits for the cohort's lock, finds the
+    first's entry, and changes nothing, logs nothing, emails nobody."""
+    _lock(cohort)
+    key = confirmation_key(token)
+    if (done := audit.logged_import(key, cohort_id=cohort.pk)) is not None:
+        return imported_counts(done), False
+    counts = enrol_people(cohort, imported.people)
+    audit.log_import(
+        cohort, user, imported.file_name, len(imported.people), counts, key
+    )
+    return counts, True
+
+
+def confirmation_key(token):
+    """What the log keeps of the token that confirmed an import, to know
+    it again: a hash, so that the log holds no token."""
+    return hashlib.sha256(str(token).encode()).hexdigest()
+
+
+def imported_counts(entry):
+    """The counts of the import logged as ``entry``, as ``enrol_people``
+    returned them."""
+    return Counter({change: entry.data.get(change, 0) for change in CHANGES})
+
+
 def _unchanged(enrollment, person):
     """Whether enrolling ``person`` again would change nothing: their role
     and organisation, where the list gives one (an empty cell keeps the one
@@ -700,14 +739,6 @@ def describe(counts):
         (unchanged, ngettext("%(count)s unchanged", "%(count)s unchanged", unchanged)),
     ]
     return ", ".join(part % {"count": count} for count, part in parts if count)
-
-
-def account_names(emails):
-    """{lowercased address: full name} of the accounts these addresses
-    already have: an import enrols them under their own names, whatever
-    the file calls them (as ``people_for_emails``)."""
-    accounts = accounts_for(normalised(email) for email in emails)
-    return {address: user.get_full_name() for address, user in accounts.items()}
 
 
 def keep_pending(session, cohort, file_name, people):

@@ -44,14 +44,15 @@ from .importing import (
     UNCHANGED,
     UPDATED,
     ImportForm,
-    account_names,
     changes,
+    confirm_import,
     confirm_label,
+    confirmation_key,
     count_changes,
     describe,
-    enrol_people,
     foresee,
     forget_pending,
+    imported_counts,
     keep_pending,
     pending,
 )
@@ -337,8 +338,14 @@ class ImportPreviewView(ImportStepMixin, TemplateView):
 
     What is imported, and into which cohort, is read from the session, never
     from the browser, and whether the coordinator still manages that cohort
-    is asked again at each step. A confirmation enrols once: the file is
-    then forgotten, and a second one is refused."""
+    is asked again at each step. A file is imported once, however many times
+    it is confirmed (``confirm_import``): a second confirmation, or the
+    preview opened again, says it was imported already.
+
+    People are shown as the file names them: an address that has an account
+    is enrolled under that account's own name, which the coordinator sees
+    only once the person is in their cohort, so the preview shows nothing
+    of any account, not even whether an address has one."""
 
     template_name = "cohorts/enrollment_import_preview.html"
     page_title = _("Check the import")
@@ -349,6 +356,8 @@ class ImportPreviewView(ImportStepMixin, TemplateView):
         """The pending import and its cohort, or a response that refuses."""
         self.pending = pending(self.request.session, token)
         if self.pending is None:
+            if answer := self.imported_already(token):
+                return answer
             messages.error(
                 self.request,
                 gettext(
@@ -384,13 +393,11 @@ class ImportPreviewView(ImportStepMixin, TemplateView):
     def post(self, request, *args, token, **kwargs):
         if refusal := self.setup_import(token):
             return refusal
-        cohort, people = self.cohort, self.pending.people
-        # Forgotten first: a second press finds nothing to confirm.
-        forget_pending(request.session)
-        request.session.save()
+        cohort = self.cohort
         try:
-            counts = enrol_people(cohort, people)
+            counts, now = confirm_import(token, cohort, self.pending, request.user)
         except ValidationError as error:
+            forget_pending(request.session)
             messages.error(
                 request,
                 " ".join(
@@ -398,14 +405,37 @@ class ImportPreviewView(ImportStepMixin, TemplateView):
                 ),
             )
             return redirect(self.import_url(cohort.pk))
-        audit.log_import(
-            cohort, request.user, self.pending.file_name, len(people), counts
-        )
-        messages.success(
-            request,
-            gettext("%(cohort)s: %(counts)s.")
-            % {"cohort": cohort.title, "counts": describe(counts)},
-        )
+        # Forgotten only now: a second confirmation sent meanwhile (a double
+        # click) still finds the file, waits for this one and is told so.
+        forget_pending(request.session)
+        return self.imported(cohort, counts, now)
+
+    def imported_already(self, token):
+        """The answer to a file this person imported already, confirmed or
+        its preview opened again, into a cohort they still manage; or None."""
+        entry = audit.logged_import(confirmation_key(token), user=self.request.user)
+        if entry is None:
+            return None
+        cohort = cohorts_for_user(self.request.user).filter(pk=entry.cohort_id).first()
+        if cohort is None:
+            return None
+        return self.imported(cohort, imported_counts(entry), now=False)
+
+    def imported(self, cohort, counts, now):
+        """To the cohort's people, saying what the import did, ``now`` or
+        at an earlier confirmation."""
+        values = {"cohort": cohort.title, "counts": describe(counts)}
+        if now:
+            message = gettext("%(cohort)s: %(counts)s.") % values
+        else:
+            message = (
+                gettext(
+                    "%(cohort)s: this file has already been imported "
+                    "(%(counts)s). Nothing was imported again."
+                )
+                % values
+            )
+        messages.success(self.request, message)
         return redirect(
             reverse(self.index_url_name) + "?" + urlencode({"cohort": cohort.pk})
         )
@@ -418,7 +448,6 @@ class ImportPreviewView(ImportStepMixin, TemplateView):
             (person, change) for person, change in planned if change != UNCHANGED
         ]
         shown = changing[: self.SHOWN]
-        names = account_names(person.email for person, change in shown)
         labels = {
             ADDED: gettext("New"),
             RESTORED: gettext("Enrolled again"),
@@ -434,8 +463,7 @@ class ImportPreviewView(ImportStepMixin, TemplateView):
             changing_count=len(changing),
             rows=[
                 {
-                    "name": names.get(person.email.lower())
-                    or f"{person.first_name} {person.last_name}".strip(),
+                    "name": f"{person.first_name} {person.last_name}".strip(),
                     "email": person.email,
                     "role": roles.get(person.role, person.role),
                     "organisation": person.organisation,

@@ -4,18 +4,30 @@ import codecs
 import csv
 import dataclasses
 import io
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
+from unittest import mock
 
 import openpyxl
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
+from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection
-from django.test import SimpleTestCase, TestCase, override_settings
+from django.test import (
+    Client,
+    SimpleTestCase,
+    TestCase,
+    TransactionTestCase,
+    override_settings,
+    skipUnlessDBFeature,
+)
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -30,9 +42,12 @@ from cohorts.importing import MAX_ROWS, enrol_people, read_people
 from cohorts.models import Attendance, CohortPage, Enrollment, TrainingLogEntry
 from courses.permissions import COORDINATORS
 from outbox.models import OutgoingEmail
-from outbox.sending import send_pending
+from outbox.sending import message_id, send_pending
+from signin.links import Kind as SignInKind
+from signin.models import SignInLink
 
 from .test_outbox import SMTPServerMixin
+from .test_signin import LINK
 
 try:
     from django.tasks import task_backends
@@ -62,6 +77,13 @@ def xlsx_file(rows, name="people.xlsx"):
     data = io.BytesIO()
     workbook.save(data)
     return SimpleUploadedFile(name, data.getvalue())
+
+
+def text_of(message):
+    """An email's text and HTML parts, as its reader sees them."""
+    return "\n".join(
+        message.get_body((kind,)).get_content() for kind in ("plain", "html")
+    )
 
 
 def problems(rows, **kwargs):
@@ -814,6 +836,80 @@ class ImportPreviewTest(ImportViewTestCase):
         self.assertEqual(self.new_emails(), 0)
         self.assertFalse(TrainingLogEntry.objects.filter(action=audit.IMPORT))
 
+    def rows(self, response):
+        return [
+            [cell.get_text(strip=True) for cell in row.select("td")]
+            for row in self.get_soup(response.content).select("#import-people tbody tr")
+        ]
+
+    def test_the_preview_names_people_as_the_file_does_not_as_their_accounts(
+        self,
+    ):
+        """A list may hold anyone's address: the preview must not tell the
+        coordinator the name of the account an address has (a superuser's,
+        another coordinator's), only what the file says and what importing
+        it does to the cohort."""
+        make_user(
+            "root@example.org",
+            first_name="Rauni",
+            last_name="Rootinen",
+            is_superuser=True,
+        )
+        make_user(
+            "coordinator.two@example.fi",
+            groups=[COORDINATORS],
+            first_name="Outi",
+            last_name="Toinen",
+        )
+
+        response, url = self.preview(
+            csv_file(
+                [
+                    HEADER,
+                    ["Some Body", "ROOT@example.org", "", ""],
+                    ["Other Body", "coordinator.two@example.fi", "", ""],
+                ]
+            )
+        )
+
+        soup = self.get_soup(response.content)
+        self.assertEqual(
+            self.rows(response),
+            [
+                ["Some Body", "ROOT@example.org", "Participant", "", "New"],
+                ["Other Body", "coordinator.two@example.fi", "Participant", "", "New"],
+            ],
+        )
+        self.assertEqual(
+            [th.get_text(strip=True) for th in soup.select("#import-people th")][0],
+            "Name in the file",
+        )
+        self.assertEqual(
+            " ".join(soup.select_one("#import-names").get_text().split()),
+            "People who already have an account on this site keep the name in "
+            "their account.",
+        )
+        page = response.content.decode()
+        for stored in ["Rauni", "Rootinen", "Outi", "Toinen"]:
+            self.assertNotIn(stored, page)
+
+    def test_the_preview_is_the_same_for_an_address_with_an_account_or_none(self):
+        """Nor whether an address has an account at all."""
+        make_user("root@example.org", first_name="Rauni", last_name="Rootinen")
+
+        def seen(address):
+            response, url = self.preview(
+                csv_file([HEADER, ["Some Body", address, "Kela", ""]])
+            )
+            soup = self.get_soup(response.content)
+            return (
+                [li.get_text(strip=True) for li in soup.select("#import-summary li")],
+                self.rows(response)[0][:1] + self.rows(response)[0][2:],
+                soup.select_one("#import-confirm button").get_text(strip=True),
+            )
+
+        self.assertEqual(seen("root@example.org"), seen("nobody@example.org"))
+
     def test_the_preview_shows_twenty_people_and_says_how_many_more(self):
         rows = [[f"P {n}", f"p{n}@example.fi"] for n in range(25)]
 
@@ -870,16 +966,64 @@ class ImportPreviewTest(ImportViewTestCase):
         # A double click, or the back button and the button again.
         response = self.confirm(url)
 
-        self.assertRedirects(response, self.url, fetch_redirect_response=False)
-        message = self.messages(response)[-1]
-        self.assertIn("this file is no longer waiting to be imported", message)
+        listing = f"{self.index_url}?cohort={self.cohort.pk}"
+        self.assertRedirects(response, listing, fetch_redirect_response=False)
+        self.assertEqual(self.messages(response)[-1], self.ALREADY)
         self.assertEqual(self.new_emails(), queued)
         self.assertEqual(
             TrainingLogEntry.objects.filter(action=audit.IMPORT).count(), 1
         )
-        # The preview itself is gone too.
+        # The preview itself is gone too: it says the file was imported.
         response = self.client.get(url)
+        self.assertRedirects(response, listing, fetch_redirect_response=False)
+        self.assertEqual(self.messages(response)[-1], self.ALREADY)
+
+    #: What a second confirmation of one preview is told, whenever it comes.
+    ALREADY = (
+        "Cohort A: this file has already been imported (2 people added, "
+        "1 updated, 1 unchanged). Nothing was imported again."
+    )
+
+    def test_a_second_confirmation_that_read_the_session_first_imports_nothing(
+        self,
+    ):
+        """Two presses at once (a double click, two tabs of the preview):
+        the second read the session before the first had done; it waits for
+        the first, and says the file was imported."""
+        response, url = self.preview()
+        kept = self.client.session[importing.PENDING_KEY]
+        first = self.confirm(url)
+        queued = self.new_emails()
+        enrolled = self.enrolled()
+        session = self.client.session
+        session[importing.PENDING_KEY] = kept
+        session.save()
+
+        second = self.confirm(url)
+
+        listing = f"{self.index_url}?cohort={self.cohort.pk}"
+        self.assertRedirects(second, listing, fetch_redirect_response=False)
+        self.assertEqual(
+            self.messages(first)[-1],
+            "Cohort A: 2 people added, 1 updated, 1 unchanged.",
+        )
+        self.assertEqual(self.messages(second)[-1], self.ALREADY)
+        self.assertEqual(self.enrolled(), enrolled)
+        self.assertEqual(self.new_emails(), queued)
+        [entry] = TrainingLogEntry.objects.filter(action=audit.IMPORT)
+        self.assertEqual((entry.data["added"], entry.data["updated"]), (2, 1))
+        self.assertNotIn(importing.PENDING_KEY, self.client.session)
+
+    def test_a_file_imported_already_is_not_named_to_another_coordinator(self):
+        response, url = self.preview()
+        self.confirm(url)
+        self.client.force_login(make_coordinator("coordinator.two@example.fi"))
+
+        response = self.confirm(url)
+
         self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        message = self.messages(response)[-1]
+        self.assertIn("this file is no longer waiting to be imported", message)
 
     def test_the_same_people_imported_again_change_nothing_and_email_nobody(self):
         """Even when a second confirmation gets past the session (two tabs,
@@ -1049,6 +1193,245 @@ class ImportPreviewTest(ImportViewTestCase):
         self.assertTrue(
             self.cohort.enrollments.filter(user__email="anna@example.fi").exists()
         )
+
+
+class StaffAddressImportTest(SMTPServerMixin, ImportViewTestCase):
+    """A coordinator's list may hold the address of an account that can use
+    the admin (a superuser, staff). The import enrols that account as it is,
+    tells the coordinator nothing of it they could not see before, and no
+    email it causes signs anyone in to that account: email alone never
+    opens the admin (``signin.links``)."""
+
+    STORED = ["Rauni", "Rootinen", "Sami", "Staffinen"]
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()  # the sign-in page's rate limits count in the cache
+        self.addCleanup(cache.clear)
+        self.root = make_user(
+            "root@example.org",
+            first_name="Rauni",
+            last_name="Rootinen",
+            is_superuser=True,
+            is_staff=True,
+        )
+        # Staff who never set a password (one made in a shell, say).
+        self.staff = make_user(
+            "staff@example.org", first_name="Sami", last_name="Staffinen"
+        )
+        self.staff.is_staff = True
+        self.staff.set_unusable_password()
+        self.staff.save()
+
+    def assertNamesNoStoredName(self, text):
+        shown = [name for name in self.STORED if name in text]
+        self.assertEqual(shown, [], "stored names of accounts are shown")
+
+    def sent_to(self, address, kind):
+        """The messages of ``kind`` the mail server got for ``address``."""
+        ids = {
+            message_id(key)
+            for key in OutgoingEmail.objects.filter(kind=kind, to=address).values_list(
+                "key", flat=True
+            )
+        }
+        return [
+            message
+            for message in self.mailbox.messages
+            if message["To"] == address and message["Message-ID"] in ids
+        ]
+
+    def test_a_staff_address_in_a_file_gives_no_way_into_the_account(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            preview = self.post(
+                csv_file(
+                    [
+                        HEADER,
+                        ["Some Body", "ROOT@Example.org", "", ""],
+                        ["Other Body", "staff@example.org", "", ""],
+                        ["Nina Newcomer", "nina@example.fi", "", ""],
+                    ]
+                )
+            )
+            page = self.client.get(preview["Location"])
+            response = self.client.post(preview["Location"])
+        while send_pending(now=timezone.now() + timedelta(minutes=5)):
+            pass
+
+        self.assertNamesNoStoredName(page.content.decode())
+        self.assertEqual(
+            [str(message) for message in get_messages(response.wsgi_request)],
+            ["Cohort A: 3 people added."],
+        )
+        # Enrolled as they are: no second account at the address, no change.
+        users = get_user_model().objects
+        self.assertEqual(users.filter(email__iexact="root@example.org").count(), 1)
+        self.root.refresh_from_db()
+        self.assertEqual(self.root.get_full_name(), "Rauni Rootinen")
+        self.assertEqual(
+            {e.user for e in self.cohort.enrollments.select_related("user")}
+            - {users.get(email="nina@example.fi")},
+            {self.root, self.staff},
+        )
+        # The audit log and Site history as the coordinator reads them.
+        for entry in TrainingLogEntry.objects.filter(cohort_id=self.cohort.pk):
+            self.assertNamesNoStoredName(
+                f"{entry.label} {entry.data} {entry.message} {entry.comment}"
+            )
+        history = self.client.get(reverse("wagtailadmin_reports:site_history"))
+        self.assertContains(history, "Imported a file of 3 people: 3 added")
+        self.assertNamesNoStoredName(history.content.decode())
+        # Each is welcomed at their own address, with no link that signs in.
+        welcomes = {
+            address: self.sent_to(address, Kind.WELCOME)
+            for address in ["root@example.org", "staff@example.org", "nina@example.fi"]
+        }
+        self.assertEqual({len(sent) for sent in welcomes.values()}, {1})
+        self.assertRegex(text_of(welcomes["nina@example.fi"][0]), LINK)
+        for address in ["root@example.org", "staff@example.org"]:
+            with self.subTest(address=address):
+                self.assertNotRegex(text_of(welcomes[address][0]), LINK)
+        self.assertFalse(SignInLink.objects.filter(user__in=[self.root, self.staff]))
+
+        # Enrolled now, they may ask the sign-in page for a link: they are
+        # told to use their password instead.
+        self.client.logout()
+        for address in ["Root@example.org", "staff@example.org"]:
+            with self.captureOnCommitCallbacks(execute=True):
+                self.client.post(reverse("login"), {"link-email": address})
+        while send_pending(now=timezone.now() + timedelta(minutes=10)):
+            pass
+        for address in ["root@example.org", "staff@example.org"]:
+            with self.subTest(address=address):
+                [message] = self.sent_to(address, SignInKind.SIGN_IN)
+                self.assertIn("password", message["Subject"])
+                self.assertNotRegex(text_of(message), LINK)
+        self.assertFalse(SignInLink.objects.filter(user__in=[self.root, self.staff]))
+
+
+@skipUnlessDBFeature("has_select_for_update")
+class ConcurrentConfirmTest(TransactionTestCase):
+    """Two confirmations of one preview at once (a double click, two tabs of
+    it) import the file once, and the second says so: the browser shows the
+    answer to the last one sent.
+
+    On PostgreSQL: SQLite's in-memory test database cannot hold two
+    connections that wait for each other (a file database with the shipped
+    IMMEDIATE transactions waits as PostgreSQL does)."""
+
+    serialized_rollback = True  # the pages the migrations make
+
+    def setUp(self):
+        self.cohort = make_cohort(make_course())
+        self.client.force_login(make_coordinator())
+        response = self.client.post(
+            reverse("enrollments:import"),
+            {
+                "cohort": self.cohort.pk,
+                "file": csv_file(
+                    [
+                        HEADER,
+                        ["Anna Virtanen", "anna@example.fi", "Kela", ""],
+                        ["Pekka Korhonen", "pekka@example.fi", "Kela", ""],
+                    ]
+                ),
+            },
+        )
+        self.url = response["Location"]
+
+    def confirm_twice(self, start_second):
+        """The messages of two confirmations sent from one browser, the
+        second sent when ``start_second`` (an Event) is set."""
+        answers, errors = {}, []
+        cookie = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+
+        def confirm(name):
+            try:
+                client = Client()
+                client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+                response = client.post(self.url)
+                answers[name] = (
+                    response["Location"],
+                    [str(m) for m in get_messages(response.wsgi_request)],
+                )
+            except Exception as error:  # reported below, not lost in the thread
+                errors.append(error)
+            finally:
+                connection.close()
+
+        first = threading.Thread(target=confirm, args=("first",))
+        second = threading.Thread(target=confirm, args=("second",))
+        first.start()
+        self.assertTrue(start_second.wait(20))
+        second.start()
+        first.join(60)
+        second.join(60)
+        self.assertEqual(errors, [])
+        return answers
+
+    def assertImportedOnce(self, answers):
+        listing = f"{reverse('enrollments:index')}?cohort={self.cohort.pk}"
+        self.assertEqual(
+            sorted(answers.values()),
+            sorted(
+                [
+                    (listing, ["Cohort A: 2 people added."]),
+                    (
+                        listing,
+                        [
+                            "Cohort A: this file has already been imported (2 "
+                            "people added). Nothing was imported again."
+                        ],
+                    ),
+                ]
+            ),
+        )
+        self.assertEqual(
+            TrainingLogEntry.objects.filter(action=audit.IMPORT).count(), 1
+        )
+        self.assertEqual(self.cohort.enrollments.count(), 2)
+        welcomes = OutgoingEmail.objects.filter(kind=Kind.WELCOME)
+        self.assertEqual(
+            sorted(welcomes.values_list("to", flat=True)),
+            ["anna@example.fi", "pekka@example.fi"],
+        )
+        # Each email of the import went once: a welcome and the invites.
+        sent = Counter(message.extra_headers["Message-ID"] for message in mail.outbox)
+        self.assertEqual(len(sent), OutgoingEmail.objects.count())
+        self.assertEqual(set(sent.values()), {1})
+
+    def test_two_confirmations_at_the_same_instant_import_once(self):
+        """Both read the session before either has imported."""
+        both_read = threading.Barrier(2)
+        read = importing.pending
+
+        def pending(session, token):
+            found = read(session, token)
+            both_read.wait(20)
+            return found
+
+        now = threading.Event()
+        now.set()
+        with mock.patch("cohorts.views.pending", pending):
+            answers = self.confirm_twice(start_second=now)
+
+        self.assertImportedOnce(answers)
+
+    def test_a_confirmation_sent_while_the_first_imports_waits_for_it(self):
+        """The usual double click: the second arrives while the first is
+        still enrolling, and its answer is the one the browser shows."""
+        importing_now = threading.Event()
+        enrol = importing.people_for_emails
+
+        def slowly(people):
+            importing_now.set()
+            time.sleep(1)  # the second confirmation arrives meanwhile
+            return enrol(people)
+
+        with mock.patch("cohorts.importing.people_for_emails", slowly):
+            answers = self.confirm_twice(start_second=importing_now)
+
+        self.assertImportedOnce(answers)
 
 
 class ImportNameColumnsTest(ImportViewTestCase):
