@@ -1,5 +1,7 @@
 """Adding people to cohorts, one at a time or from a file."""
 
+import secrets
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -42,18 +44,48 @@ def person_for_email(email, first_name="", last_name=""):
     return user
 
 
-def new_person(email, first_name, last_name):
+def user_name_fields():
+    """The fields apart from the address that a new person's address is
+    also put in: the one people sign in by, and a ``username`` kept beside
+    the address (unique in ``AbstractUser``, so left empty it would clash
+    with the next person). Many user models sign in by address alone."""
+    User = get_user_model()
+    names = {field.name for field in User._meta.concrete_fields}
+    return [
+        name
+        for name in dict.fromkeys((User.USERNAME_FIELD, "username"))
+        if name in names and name != User.get_email_field_name()
+    ]
+
+
+def taken_user_names(addresses):
+    """Of ``addresses``, those some account already has as a user name: a
+    person who changed their address keeps the old one there."""
+    User = get_user_model()
+    taken = set()
+    for name in user_name_fields():
+        taken.update(
+            User.objects.filter(
+                **{f"{name}__in": [a[:150] for a in addresses]}
+            ).values_list(name, flat=True)
+        )
+    return taken
+
+
+def new_person(email, first_name, last_name, taken=None):
     """An unsaved user for an address, with no usable password. Their
-    address is their user name too, where the site's user model has one
-    apart from the address (many sign in by address alone): in the field
-    people sign in by, and in a ``username`` kept beside the address (unique
-    in ``AbstractUser``, so left empty it would clash with the next person)."""
+    address is their user name too (``user_name_fields``); where another
+    account has it as its user name (of ``taken``, looked up if not given),
+    the address with a few random characters after it."""
     User = get_user_model()
     user = User(email=email, first_name=first_name, last_name=last_name)
-    names = {field.name for field in User._meta.concrete_fields}
-    for name in dict.fromkeys((User.USERNAME_FIELD, "username")):
-        if name in names and name != User.get_email_field_name():
-            setattr(user, name, email[:150])
+    if taken is None:
+        taken = taken_user_names([email])
+    user_name = email[:150]
+    if user_name in taken:
+        user_name = f"{email[:141]}+{secrets.token_hex(4)}"
+    for name in user_name_fields():
+        setattr(user, name, user_name)
     user.set_unusable_password()
     return user
 
@@ -84,10 +116,11 @@ def people_for_emails(people):
     for email, first_name, last_name in people:
         wanted[normalised(email)] = (first_name[:150], last_name[:150])
     found = accounts_for(wanted)
+    taken = taken_user_names([email for email in wanted if email not in found])
     new = []
     for email, (first_name, last_name) in wanted.items():
         if email not in found:
-            new.append(new_person(email, first_name, last_name))
+            new.append(new_person(email, first_name, last_name, taken))
     get_user_model().objects.bulk_create(
         new
     )  # SQLite and PostgreSQL give back the keys

@@ -85,3 +85,36 @@ class EmailUserEnrolmentTest(TestCase):
             account_fields(EmailUser),
             ("email", "username", "first_name", "last_name", "last_login"),
         )
+
+
+class UserNameTakenTest(TestCase):
+    """A person who changed their address keeps their old one as their user
+    name: enrolling the old address makes a new account, which cannot have
+    that user name too."""
+
+    def setUp(self):
+        from django.contrib.auth import get_user_model
+
+        self.moved = get_user_model().objects.create_user(
+            username="old@example.fi", email="new@example.fi"
+        )
+
+    def assertNewAccount(self, user):
+        self.assertNotEqual(user.pk, self.moved.pk)
+        self.assertEqual(user.email, "old@example.fi")
+        self.assertTrue(user.username.startswith("old@example.fi"))
+        self.moved.refresh_from_db()
+        self.assertEqual(
+            (self.moved.username, self.moved.email),
+            ("old@example.fi", "new@example.fi"),
+        )
+
+    def test_one_person(self):
+        self.assertNewAccount(enrolment.person_for_email("Old@example.fi", "Olli", "O"))
+
+    def test_people_from_a_file(self):
+        found = enrolment.people_for_emails(
+            [("old@example.fi", "Olli", "O"), ("other@example.fi", "Outi", "O")]
+        )
+        self.assertNewAccount(found["old@example.fi"])
+        self.assertEqual(found["other@example.fi"].username, "other@example.fi")
