@@ -216,7 +216,11 @@ class CohortPage(Page):
     base_form_class = CohortPageForm
     parent_page_types = ["courses.CoursePage"]
     subpage_types = []
-    exclude_fields_in_copy = ["trainer_group"]
+    #: A copy is a cohort of its own: its trainers are enrolled in it, and
+    #: it is first published when it is (Wagtail would carry the original's
+    #: date in the copied revisions, and publishing one would make it the
+    #: copy's, as if it had been published before the original's sessions).
+    exclude_fields_in_copy = ["trainer_group", "first_published_at"]
     copy_form_class = CopyWithoutAliasForm
 
     class Meta:
@@ -253,7 +257,9 @@ class CohortPage(Page):
         that cohort's UIDs: a session this cohort has keeps its own, and a
         session it has no more gets a new one if another cohort's calendars
         know its UID. A session that the revision holds without an id (it
-        was saved as the session was added) is the row that has its UID."""
+        was saved as the session was added) is the row that has its UID.
+        Nor does a copied revision give the copy the other cohort's meeting
+        links (``Session.make_its_own``)."""
         page = super().with_content_json(content)
         page.trainer_group_id = self.trainer_group_id
         sessions = list(page.sessions.all())
@@ -263,11 +269,15 @@ class CohortPage(Page):
             held = {session.pk for session in sessions}
             for session in sessions:
                 if session.pk in uids:
+                    if session.uid != uids[session.pk]:
+                        # A revision copied with the page: the row got a UID
+                        # of its own as it was saved (``Session.save``).
+                        session.make_its_own()
                     session.uid = uids[session.pk]
                 elif session.pk is None and rows.get(session.uid) not in {*held, None}:
                     session.pk = rows[session.uid]
                 elif session.uid_taken_elsewhere():
-                    session.uid = uuid.uuid4()
+                    session.make_its_own()
         if any(session.sort_order is None for session in sessions):
             sessions.sort(key=lambda session: (session.start is None, session.start))
             for number, session in enumerate(sessions):
@@ -338,6 +348,36 @@ class CohortPage(Page):
 
     def permissions_for_user(self, user):
         return CohortPermissionTester(user, self)
+
+    @cached_property
+    def has_a_record(self):
+        """Whether what happened in the cohort is on record, so that each
+        session of it that has started counts as held (``has_held``):
+        participants have been enrolled in it (withdrawn ones too: their
+        attendance, reflections and answers hang on those places, made
+        before the sessions or after them, as for a course recorded once it
+        was over), or their content was erased at the end of its retention,
+        which keeps the sessions. A trainer alone makes no record: they may
+        be the one who gives a copied cohort its own dates."""
+        return (
+            self.enrollments.filter(role=Enrollment.Role.PARTICIPANT).exists()
+            or RetentionReview.objects.filter(
+                cohort=self, erased_at__isnull=False
+            ).exists()
+        )
+
+    def has_held(self, start, now=None):
+        """Whether the cohort's session starting at ``start`` has been held,
+        and so stays in the cohort's record (``Session.removal_problems``):
+        it has started, and the cohort has a record or was published before
+        it began (it was announced, and open to its people, when it was
+        held). A session that has started in a cohort with neither has not
+        been held by anyone: a copy of an earlier cohort keeps its dates
+        until it is given its own."""
+        if start > (now or timezone.now()):
+            return False
+        published = self.first_published_at
+        return self.has_a_record or (published is not None and published <= start)
 
     def shows_sessions_to(self, user, enrollments=None):
         """Sessions, join links, calendar files and the cohort space are for
@@ -424,15 +464,21 @@ class Session(Orderable):
     def removal_problems(cls, sessions):
         """(id, why) for each of ``sessions`` that cannot be removed from its
         cohort (``CohortPageForm``): one whose attendance is marked, as the
-        marks would go with it, and one that has started, as it is part of
-        the cohort's record and the experiments are numbered by the
-        sessions."""
+        marks would go with it, and one that has been held
+        (``CohortPage.has_held``), as it is part of the cohort's record and
+        the experiments are numbered by the sessions."""
         now = timezone.now()
+        cohorts = {}
         for session in (
             sessions.annotate(marks=models.Count("attendances"))
             .filter(models.Q(marks__gt=0) | models.Q(start__lte=now))
+            .select_related("page")
             .order_by("sort_order")
         ):
+            # One cohort each, so that whether it has a record is asked once.
+            cohort = cohorts.setdefault(session.page_id, session.page)
+            if not session.marks and not cohort.has_held(session.start, now):
+                continue
             if session.marks:
                 message = _(
                     "The session “%(title)s” cannot be removed: attendance has "
@@ -538,9 +584,19 @@ class Session(Orderable):
             .exists()
         )
 
+    def make_its_own(self):
+        """Make a copy of another cohort's session (it has that session's
+        UID) a session of the copy's own: a UID of its own, so that calendars
+        and meeting services keep the two apart, and no meeting link, which
+        would send the copy's people to the other cohort's meeting. The
+        service picked to create the meeting stays: it creates the copy's
+        own when the copy is published."""
+        self.uid = uuid.uuid4()
+        self.meeting_url = ""
+
     def save(self, *args, **kwargs):
         if self.uid_taken_elsewhere():
-            self.uid = uuid.uuid4()
+            self.make_its_own()
         super().save(*args, **kwargs)
 
 

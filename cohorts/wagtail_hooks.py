@@ -12,7 +12,7 @@ from wagtail.signals import init_new_page
 from outbox.scheduling import PeriodicJob
 from signin.signals import opened_and_closed
 
-from . import audit, deletion, moving, personal_data, retention
+from . import audit, copying, deletion, moving, personal_data, retention
 from .calendar.invites import render_invite, take_told
 from .emails import Kind
 from .meetings import missing_links_warning, take_failures
@@ -157,6 +157,11 @@ def tell_who_is_told(request, cohorts):
     # sent the change is said from what the sync queued (signals.py).
     if told := take_told(cohorts):
         messages.success(request, told)
+
+
+# A copied cohort: what the copy left out, and the past dates it kept.
+hooks.register("after_copy_page", copying.say_links_were_left_out)
+hooks.register("before_edit_page", copying.warn_of_past_dates)
 
 
 @hooks.register("before_move_page")

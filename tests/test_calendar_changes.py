@@ -1036,6 +1036,20 @@ class PageOperationTest(CalendarChangeTestCase):
         self.assertFalse(theirs & ours)
         self.assertReceived([])  # nobody is in the copy yet
 
+    def test_people_in_a_copy_are_not_invited_to_the_originals_meetings(self):
+        self.edit(lambda s: {"meeting_url": f"https://meet.example.fi/a-{s.pk}"})
+        self.received()
+        copy = self.copy("cohort-b", publish_copies="on")
+
+        with self.captureOnCommitCallbacks(execute=True):
+            enrol(copy, "carl@example.fi", "Carl", "Carlsson")
+
+        send_pending()
+        invites = OutgoingEmail.objects.filter(to="carl@example.fi").exclude(ics="")
+        self.assertEqual(invites.count(), 3)
+        for invite in invites:
+            self.assertNotIn("meet.example.fi", invite.ics + invite.text + invite.html)
+
     def test_reverting_a_copy_to_a_revision_copied_with_it_sends_nothing(self):
         copy = self.copy("reverted", publish_copies="on")
         with self.captureOnCommitCallbacks(execute=True):

@@ -596,6 +596,34 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
             r"^https://jitsi\.example\.fi/ita-suomi-[0-9a-f]{32}$",
         )
 
+    def test_a_copy_gets_meetings_of_its_own_from_the_same_service(self):
+        self.publish({f"Session {n}": "zoom" for n in (1, 2, 3)})
+        originals = {m.pk: m.join_url for m in Meeting.objects.all()}
+        self.assertEqual(len(originals), 3)
+
+        response = self.client.post(
+            reverse("wagtailadmin_pages:copy", args=(self.cohort.pk,)),
+            {
+                "new_title": "Cohort B",
+                "new_slug": "cohort-b",
+                "new_parent_page": self.course.pk,
+                "publish_copies": "on",
+            },
+        )
+
+        self.assertEqual(response.status_code, 302)
+        copied = list(Session.objects.filter(page__slug="cohort-b"))
+        self.assertEqual({s.meeting_provider for s in copied}, {"zoom"})
+        links = join_urls(copied)
+        self.assertEqual(len(set(links.values()) - {""}), 3)
+        self.assertFalse(set(links.values()) & set(originals.values()))
+        self.assertEqual(len(self.server.requests_to(ZOOM_MEETING)), 6)
+        # The original's meetings are its own still.
+        self.assertEqual(
+            {m.pk: m.join_url for m in Meeting.objects.filter(cohort=self.cohort)},
+            originals,
+        )
+
 
 class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
     """Meetings move with their session and go with it."""

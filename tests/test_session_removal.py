@@ -11,11 +11,18 @@ from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Page
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.users.models import UserProfile
 
 from cohorts.enrolment import enrol
-from cohorts.models import Attendance, CohortPage, Session
+from cohorts.models import (
+    Attendance,
+    CohortPage,
+    RetentionReview,
+    Session,
+    join_urls,
+)
 
 from .factories import (
     cohort_edit_data,
@@ -23,6 +30,7 @@ from .factories import (
     make_coordinator,
     make_course,
     make_participants,
+    make_trainer,
     place_sessions,
 )
 from .test_invites import emails
@@ -305,3 +313,316 @@ class NonexistentLocalTimeTest(SessionRemovalTestCase):
                     child,
                 )
         self.assertEqual(Session.objects.get(pk=second.pk).start, second.start)
+
+
+def hold_in_the_past(cohort, first_start, meeting_url="https://meet.example.fi/a-{}"):
+    """Publish ``cohort`` with its sessions a week apart from ``first_start``,
+    each with a meeting link of its own: an earlier cohort, as its revisions
+    hold it (a copy takes its revision as well as its rows)."""
+    page = CohortPage.objects.get(pk=cohort.pk)
+    sessions = list(page.sessions.all())
+    for number, session in enumerate(sessions):
+        session.start = first_start + number * timedelta(days=7)
+        session.end = session.start + timedelta(hours=3, minutes=30)
+        session.meeting_url = meeting_url.format(number + 1) if meeting_url else ""
+    page.sessions = sessions
+    page.save_revision().publish()
+
+
+class CopiedCohortTest(SessionRemovalTestCase):
+    """A coordinator copies an earlier cohort (published two months ago,
+    held a month ago, attendance marked, each session with its meeting link)
+    to run the course again."""
+
+    def setUp(self):
+        super().setUp()
+        CohortPage.objects.filter(pk=self.cohort.pk).update(
+            first_published_at=timezone.now() - timedelta(days=60)
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            hold_in_the_past(self.cohort, timezone.now() - timedelta(days=30))
+        self.first, self.second, self.third = self.sessions()
+        for person in self.people:
+            Attendance.objects.create(
+                session=self.first, enrollment=person, status="present"
+            )
+
+    def copy(self, page=None, slug="cohort-b", parent=None, follow=False, **options):
+        page = page or self.cohort
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:copy", args=[page.pk]),
+                {
+                    "new_title": "Cohort B",
+                    "new_slug": slug,
+                    "new_parent_page": (parent or self.course).pk,
+                    **options,
+                },
+                follow=follow,
+            )
+        self.assertEqual(response.status_code, 200 if follow else 302)
+        copy = CohortPage.objects.get(slug=slug) if page == self.cohort else None
+        return (copy, response) if follow else copy
+
+    def remove_session(self, copy, title="Session 3", experiment=1):
+        """The copy's editor posted with the session ``title`` removed, and
+        the experiment (by its place) it would leave without a due date."""
+        page = CohortPage.objects.get(pk=copy.pk).get_latest_revision_as_object()
+        data = cohort_edit_data(
+            page,
+            lambda s: {"DELETE": "1"} if s.title == title else {},
+            **{f"experiments-{experiment}-DELETE": "1"},
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[copy.pk]), data
+            )
+
+    def copied_sessions(self, copy):
+        return list(Session.objects.filter(page=copy).order_by("sort_order"))
+
+    def test_a_session_of_a_copy_can_be_removed(self):
+        for slug, options in [
+            ("draft-copy", {}),
+            ("live-copy", {"publish_copies": "on"}),
+        ]:
+            with self.subTest(slug):
+                copy = self.copy(slug=slug, **options)
+
+                response = self.remove_session(copy)
+
+                self.assertEqual(response.status_code, 302)
+                titles = [s.title for s in self.copied_sessions(copy)]
+                self.assertEqual(titles, ["Session 1", "Session 2"])
+                # Published now, it is still not held: its copied revision
+                # said when the original was first published.
+                response = self.remove_session(copy, "Session 2", experiment=0)
+                self.assertEqual(response.status_code, 302)
+                titles = [s.title for s in self.copied_sessions(copy)]
+                self.assertEqual(titles, ["Session 1"])
+                # The original keeps its own.
+                self.assertEqual(self.sessions(), [self.first, self.second, self.third])
+
+    def test_the_originals_sessions_still_cannot_be_removed(self):
+        self.copy()
+
+        response = self.post(self.removing(self.second))
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, STARTED)
+        self.assertEqual(len(self.sessions()), 3)
+
+    def test_a_copy_has_none_of_the_originals_meeting_links(self):
+        for slug, options in [
+            ("draft-copy", {}),
+            ("live-copy", {"publish_copies": "on"}),
+        ]:
+            with self.subTest(slug):
+                copy = self.copy(slug=slug, **options)
+
+                sessions = self.copied_sessions(copy)
+                self.assertEqual([s.meeting_url for s in sessions], ["", "", ""])
+                self.assertEqual(set(join_urls(sessions).values()), {""})
+                # Nor does the editor offer them, from the revision copied.
+                page = CohortPage.objects.get(pk=copy.pk)
+                for revision in (page.latest_revision, page.live_revision):
+                    if revision is not None:
+                        shown = revision.as_object().sessions.all()
+                        self.assertEqual({s.meeting_url for s in shown}, {""})
+                # Published from its editor, the copy still has none.
+                self.remove_session(copy)
+                self.assertEqual(
+                    {s.meeting_url for s in self.copied_sessions(copy)}, {""}
+                )
+                # The original keeps its links.
+                self.assertEqual(
+                    [s.meeting_url for s in self.sessions()],
+                    [f"https://meet.example.fi/a-{n}" for n in (1, 2, 3)],
+                )
+
+    def test_a_link_the_copy_is_given_is_its_own(self):
+        copy = self.copy()
+        page = CohortPage.objects.get(pk=copy.pk).get_latest_revision_as_object()
+        data = cohort_edit_data(
+            page, lambda s: {"meeting_url": f"https://meet.example.fi/b-{s.title[-1]}"}
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[copy.pk]), data
+            )
+        self.assertEqual(response.status_code, 302)
+
+        page = CohortPage.objects.get(pk=copy.pk)
+        expected = [f"https://meet.example.fi/b-{n}" for n in (1, 2, 3)]
+        self.assertEqual([s.meeting_url for s in self.copied_sessions(copy)], expected)
+        shown = page.get_latest_revision_as_object().sessions.all()
+        self.assertEqual([s.meeting_url for s in shown], expected)
+
+    def test_a_copy_of_the_course_with_its_cohorts_behaves_the_same(self):
+        __, response = self.copy(
+            self.course,
+            slug="virtual-work-again",
+            follow=True,
+            parent=self.course.get_parent(),
+            copy_subpages="on",
+            publish_copies="on",
+        )
+        course = Page.objects.get(slug="virtual-work-again")
+        copy = CohortPage.objects.child_of(course).get()
+
+        self.assertContains(response, "meeting links of 1 cohort were not copied")
+        self.assertEqual({s.meeting_url for s in self.copied_sessions(copy)}, {""})
+        response = self.remove_session(copy)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(len(self.copied_sessions(copy)), 2)
+        self.assertEqual(len(self.sessions()), 3)
+
+    def test_a_trainer_enrolled_in_the_copy_does_not_make_its_sessions_held(self):
+        # The trainer may be the one who gives the copy its own dates.
+        copy = self.copy(publish_copies="on")
+        with self.captureOnCommitCallbacks(execute=True):
+            make_trainer(copy, "tuula@example.fi")
+
+        self.assertEqual(self.remove_session(copy).status_code, 302)
+        self.assertEqual(len(self.copied_sessions(copy)), 2)
+
+    def test_once_participants_are_enrolled_its_past_sessions_are_its_record(self):
+        copy = self.copy(publish_copies="on")
+        with self.captureOnCommitCallbacks(execute=True):
+            make_participants(copy, 1, prefix="b")
+
+        response = self.remove_session(copy)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, STARTED.replace("Session 2", "Session 3"))
+
+    def test_copying_says_the_links_were_left_out(self):
+        __, response = self.copy(follow=True)
+        self.assertContains(response, "meeting links were not copied from “Cohort A”")
+        # A cohort whose sessions have no links is copied without a word.
+        with self.captureOnCommitCallbacks(execute=True):
+            hold_in_the_past(self.cohort, timezone.now() - timedelta(days=30), "")
+        __, response = self.copy(slug="cohort-c", follow=True)
+        self.assertNotContains(response, "were not copied")
+
+    def test_copying_a_course_without_its_cohorts_says_nothing_of_links(self):
+        __, response = self.copy(
+            self.course,
+            slug="virtual-work-again",
+            follow=True,
+            parent=self.course.get_parent(),
+        )
+        self.assertNotContains(response, "were not copied")
+
+    def test_the_copys_editor_says_its_dates_are_the_originals(self):
+        copy = self.copy()
+        notice = "3 sessions are dated in the past, and no participant is enrolled yet"
+
+        response = self.client.get(reverse("wagtailadmin_pages:edit", args=[copy.pk]))
+        self.assertContains(response, notice)
+        # Not the original's, whose sessions were held.
+        response = self.client.get(
+            reverse("wagtailadmin_pages:edit", args=[self.cohort.pk])
+        )
+        self.assertNotContains(response, "are dated in the past")
+        # Nor once the copy has dates of its own.
+        page = CohortPage.objects.get(pk=copy.pk).get_latest_revision_as_object()
+        later = timezone.localtime(timezone.now() + timedelta(days=30), copy.zone)
+        data = cohort_edit_data(
+            page,
+            lambda s: {
+                "start": f"{later + timedelta(days=7 * s.sort_order):%Y-%m-%d} 09:00",
+                "end": f"{later + timedelta(days=7 * s.sort_order):%Y-%m-%d} 12:30",
+            },
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("wagtailadmin_pages:edit", args=[copy.pk]), data)
+        response = self.client.get(reverse("wagtailadmin_pages:edit", args=[copy.pk]))
+        self.assertNotContains(response, "dated in the past")
+
+    def test_the_notices_are_in_finnish_and_swedish(self):
+        for language, copied, dated in [
+            (
+                "fi",
+                "kokouslinkkejä ei kopioitu ryhmästä ”Cohort A”",
+                "3 tuokion ajankohta on jo mennyt, eikä ryhmään ole vielä "
+                "lisätty osallistujia",
+            ),
+            (
+                "sv",
+                "möteslänkar kopierades inte från ”Cohort A”",
+                "3 träffar har datum som redan har passerat, och inga deltagare "
+                "har lagts till ännu",
+            ),
+        ]:
+            with self.subTest(language):
+                profile = UserProfile.get_for_user(self.coordinator)
+                profile.preferred_language = language
+                profile.save()
+                copy, response = self.copy(slug=f"copy-{language}", follow=True)
+                self.assertContains(response, copied)
+                response = self.client.get(
+                    reverse("wagtailadmin_pages:edit", args=[copy.pk])
+                )
+                self.assertContains(response, dated)
+
+
+class HeldSessionTest(SessionRemovalTestCase):
+    """A session that has started stays in a cohort that has a record,
+    however the cohort came to be."""
+
+    def recorded_afterwards(self, **fields):
+        """A cohort entered after it was held, to record a past course: made
+        and published today, with sessions dated a month ago."""
+        start = timezone.localdate() - timedelta(days=31)
+        return make_cohort(self.course, "Cohort R", start_date=start, **fields)
+
+    def refuses(self, cohort, message=STARTED):
+        page = CohortPage.objects.get(pk=cohort.pk)
+        second = page.sessions.all()[1]
+        data = cohort_edit_data(
+            page.get_latest_revision_as_object(),
+            lambda s: {"DELETE": "1"} if s.pk == second.pk else {},
+            # The experiment it comes before would follow it, no longer the
+            # last one: only the session's own record keeps it.
+            **{"experiments-1-after_session": "1"},
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("wagtailadmin_pages:edit", args=[cohort.pk]), data
+            )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, message)
+        self.assertTrue(Session.objects.filter(pk=second.pk).exists())
+
+    def test_a_cohort_recorded_after_it_was_held_keeps_its_sessions(self):
+        cohort = self.recorded_afterwards()
+        make_participants(cohort, 2, prefix="r")
+        self.refuses(cohort)
+
+    def test_so_does_one_whose_participants_were_all_withdrawn(self):
+        cohort = self.recorded_afterwards()
+        for place in make_participants(cohort, 2, prefix="r"):
+            place.withdraw()
+        self.refuses(cohort)
+
+    def test_so_does_one_whose_people_were_erased_after_retention(self):
+        cohort = self.recorded_afterwards()
+        RetentionReview.objects.create(
+            cohort=cohort,
+            due_since=timezone.now(),
+            confirmed_at=timezone.now(),
+            erased_at=timezone.now(),
+        )
+        self.refuses(cohort)
+
+    def test_a_cohort_published_before_its_session_began_keeps_it(self):
+        # Nobody is in it now (their places were deleted, say): it was
+        # announced and open when the session was held.
+        cohort = make_cohort(self.course, "Cohort P")
+        CohortPage.objects.filter(pk=cohort.pk).update(
+            first_published_at=timezone.now() - timedelta(days=40)
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            hold_in_the_past(cohort, timezone.now() - timedelta(days=24))
+        self.refuses(cohort)
