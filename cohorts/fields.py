@@ -6,7 +6,10 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.compare import FieldComparison, TextDiff, register_comparison_class
+from wagtail.admin.widgets import AdminDateTimeInput
 
 
 class ZonedDateTimeFormField(forms.DateTimeField):
@@ -80,6 +83,35 @@ class ZonedDateTimeField(models.DateTimeField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": ZonedDateTimeFormField, **kwargs})
+
+
+class ZonedDateTimeComparison(FieldComparison):
+    """A time in the page's History › Compare as its editor shows it: in
+    the ``zone`` of its object (a session's is its cohort's), to the minute.
+    Wagtail would show the moment as read: from a revision in the admin
+    user's zone, from the live page in UTC."""
+
+    def __init__(self, field, obj_a, obj_b):
+        super().__init__(field, obj_a, obj_b)
+        self.shown_a = shown_time(self.val_a, getattr(obj_a, "zone", None))
+        self.shown_b = shown_time(self.val_b, getattr(obj_b, "zone", None))
+
+    def htmldiff(self):
+        if self.val_a != self.val_b:
+            return TextDiff(
+                [("deletion", self.shown_a), ("addition", self.shown_b)]
+            ).to_html()
+        return escape(self.shown_a)
+
+
+def shown_time(moment, zone):
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone) if zone else timezone.localtime(moment)
+    return AdminDateTimeInput().format_value(local)
+
+
+register_comparison_class(ZonedDateTimeField, comparison_class=ZonedDateTimeComparison)
 
 
 class HttpsURLField(models.URLField):

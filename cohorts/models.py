@@ -460,6 +460,12 @@ class Session(Orderable):
     def __str__(self):
         return self.title
 
+    @property
+    def zone(self):
+        """The cohort's time zone, in which the session's times are entered
+        and shown."""
+        return self.page.zone
+
     @classmethod
     def removal_problems(cls, sessions):
         """(id, why) for each of ``sessions`` that cannot be removed from its

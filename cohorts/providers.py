@@ -31,9 +31,17 @@ class MeetingProviderPanel(FieldPanel):
 
     class BoundPanel(FieldPanel.BoundPanel):
         def is_shown(self):
-            return super().is_shown() and bool(
-                configured_providers() or self.bound_field.value()
-            )
+            if not super().is_shown():
+                return False
+            if configured_providers():
+                return True
+            if self.bound_field is not None:
+                return bool(self.bound_field.value())
+            # Bound without a form and a session, to compare two revisions
+            # (History › Compare): compared where some session names a
+            # service, as its editor would show the menu.
+            sessions = self.panel.model._default_manager
+            return sessions.exclude(**{self.field_name: ""}).exists()
 
 
 class MeetingError(Exception):

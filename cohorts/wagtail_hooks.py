@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.templatetags.static import static
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.models import Page
 from wagtail.permissions import register_permission_policy
@@ -12,7 +11,7 @@ from wagtail.signals import init_new_page
 from outbox.scheduling import PeriodicJob
 from signin.signals import opened_and_closed
 
-from . import audit, copying, deletion, moving, personal_data, retention
+from . import audit, copying, deletion, drafts, moving, personal_data, retention
 from .calendar.invites import render_invite, take_told
 from .emails import Kind
 from .meetings import missing_links_warning, take_failures
@@ -98,26 +97,9 @@ def warn_of_meetings_on_publishing(request, page):
         tell_who_is_told(request, [page])
 
 
-@hooks.register("after_edit_page")
-def warn_of_a_draft_of_a_live_cohort(request, page):
-    """A live cohort saved as a draft (or sent for approval) changes nobody's
-    calendar or pages: only publishing does, and the button for it is one
-    menu away. Said, so that a coordinator who moved a session does not
-    believe its people were told."""
-    if (
-        isinstance(page.specific, CohortPage)
-        and page.live
-        and "action-publish" not in request.POST
-        and page.has_unpublished_changes
-    ):
-        messages.warning(
-            request,
-            _(
-                "Saved as a draft: participants and trainers still see the "
-                "published cohort, and their calendars are not updated, until "
-                "you publish it."
-            ),
-        )
+# A live cohort saved as a draft (or sent for approval) changes nobody's
+# calendar or pages: said, with who publishes it.
+hooks.register("after_edit_page", drafts.warn)
 
 
 @hooks.register("before_delete_page")

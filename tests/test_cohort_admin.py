@@ -11,6 +11,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
+from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from wagtail.users.models import UserProfile
@@ -18,7 +19,7 @@ from wagtail.users.models import UserProfile
 from cohorts.emails import Kind
 from cohorts.enrolment import enrol, withdraw
 from cohorts.models import Attendance, CohortPage, Enrollment
-from courses.permissions import TRAINERS
+from courses.permissions import COORDINATORS, TRAINERS
 from outbox.models import OutgoingEmail
 
 from .factories import (
@@ -35,7 +36,7 @@ from .factories import (
 )
 from .test_local_formats import csv_rows
 from .test_outbox import SMTPServerMixin
-from .test_progress import reflect
+from .test_progress import in_english, reflect
 
 
 def session(title, start, end, meeting_url="https://meet.example.fi/room", **extra):
@@ -1278,3 +1279,117 @@ class MoveCohortWarningTests(CohortAdminTestCase):
         )
         [warning] = self.warnings(self.other)
         self.assertIn("1 valmennuksen ”Hybrid work” tilaaja", warning)
+
+
+class DraftOfALiveCohortTests(CohortAdminTestCase):
+    """A draft of a live cohort reaches its people's pages and calendars
+    only when it is published: whoever saves one is told who publishes it,
+    themselves or a coordinator (a trainer may edit their cohort but not
+    publish it), or an approval where one is under way."""
+
+    PUBLISH = (
+        "Saved as a draft: participants and trainers still see the published "
+        "cohort, and their calendars are not updated, until you publish it."
+    )
+    COORDINATOR_PUBLISHES = (
+        "Saved as a draft: participants and trainers still see the published "
+        "cohort, and their calendars are not updated, until a coordinator "
+        "publishes it."
+    )
+    APPROVED = (
+        "Participants and trainers still see the published cohort, and their "
+        "calendars are not updated, until it is approved and published."
+    )
+    APPROVED_OR_PUBLISHED = (
+        "Participants and trainers still see the published cohort, and their "
+        "calendars are not updated, until it is approved and published, or "
+        "you publish it."
+    )
+
+    def setUp(self):
+        super().setUp()
+        self.cohort = make_cohort(self.course)
+        self.trainer = make_trainer(self.cohort)
+        in_english(self.trainer)
+
+    def save(self, user, action="save"):
+        """``user`` saves the cohort as it stands with its first session
+        renamed: as a draft, or with ``action`` "publish" or "submit"."""
+        self.client.force_login(user)
+        data = cohort_edit_data(
+            CohortPage.objects.get(pk=self.cohort.pk).get_latest_revision_as_object(),
+            lambda s: {"title": "Opening"} if s.sort_order == 0 else {},
+        )
+        del data["action-publish"]
+        if action != "save":
+            data[f"action-{action}"] = action
+        response = self.client.post(
+            reverse("wagtailadmin_pages:edit", args=[self.cohort.pk]),
+            data,
+            follow=True,
+        )
+        self.assertEqual(response.status_code, 200)
+        return [
+            str(message)
+            for message in response.context["messages"]
+            if message.level_tag == "warning"
+        ]
+
+    def approval_by_coordinators(self):
+        """A workflow on the cohort's course: a coordinator approves."""
+        workflow = Workflow.objects.create(name="Training approval")
+        task = GroupApprovalTask.objects.create(name="Coordinator approves")
+        task.groups.set([Group.objects.get(name=COORDINATORS)])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        WorkflowPage.objects.create(workflow=workflow, page=self.course)
+
+    def test_a_coordinator_is_told_the_draft_waits_for_them_to_publish_it(self):
+        self.assertEqual(self.save(self.coordinator), [self.PUBLISH])
+
+    def test_a_trainer_is_told_the_draft_waits_for_a_coordinator_to_publish_it(
+        self,
+    ):
+        self.assertFalse(self.cohort.permissions_for_user(self.trainer).can_publish())
+        self.assertEqual(self.save(self.trainer), [self.COORDINATOR_PUBLISHES])
+
+    def test_a_trainer_asking_to_publish_is_told_the_draft_waits_all_the_same(
+        self,
+    ):
+        # Wagtail saves a draft for one who may not publish.
+        self.assertEqual(
+            self.save(self.trainer, "publish"), [self.COORDINATOR_PUBLISHES]
+        )
+        self.assertTrue(
+            CohortPage.objects.get(pk=self.cohort.pk).has_unpublished_changes
+        )
+
+    def test_a_trainer_who_submits_for_approval_is_told_it_waits_for_the_approval(
+        self,
+    ):
+        self.approval_by_coordinators()
+        self.assertEqual(self.save(self.trainer, "submit"), [self.APPROVED])
+        self.assertTrue(CohortPage.objects.get(pk=self.cohort.pk).workflow_in_progress)
+
+    def test_a_coordinator_who_submits_for_approval_is_told_they_may_also_publish(
+        self,
+    ):
+        self.approval_by_coordinators()
+        self.assertEqual(
+            self.save(self.coordinator, "submit"), [self.APPROVED_OR_PUBLISHED]
+        )
+
+    def test_publishing_says_nothing_of_a_draft(self):
+        warnings = self.save(self.coordinator, "publish")
+        self.assertFalse([w for w in warnings if "still see the published" in w])
+
+    def test_a_trainer_is_told_in_their_language(self):
+        for language, words in [
+            ("fi", "ennen kuin koordinaattori julkaisee sen"),
+            ("sv", "förrän en koordinator publicerar den"),
+        ]:
+            with self.subTest(language):
+                UserProfile.objects.filter(user=self.trainer).update(
+                    preferred_language=language
+                )
+                [warning] = self.save(self.trainer)
+                self.assertIn(words, warning)
