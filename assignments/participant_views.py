@@ -856,7 +856,18 @@ def shared_reflection(request, reflection_id):
             reflection.experiment.title,
         )
     form = CommentForm()
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and reflection.author_id is None:
+        # Erased at its author's request: nobody is left to read a comment.
+        messages.error(
+            request,
+            _(
+                "Your comment was not posted: this reflection was removed at "
+                "its author’s request."
+            ),
+        )
+        status = 409
+    elif request.method == "POST":
         form = CommentForm(request.POST)
         if form.is_valid():
             if post_comment(reflection, request.user, form.cleaned_data["text"]):
@@ -931,5 +942,5 @@ def shared_reflection(request, reflection_id):
                 for link in hook(reflection, request.user)
             ],
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors else status,
     )

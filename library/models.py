@@ -98,7 +98,8 @@ class StoryQuerySet(models.QuerySet):
         submitted reflection its author still shares (with the cohort at
         least), in a live cohort, and still takes part in (the cohort hides a
         withdrawn author's reflections until they are enrolled again). Taking
-        the sharing back hides the story."""
+        the sharing back hides the story and withdraws its approval
+        (``library.signals``)."""
         return self.filter(
             approved_at__isnull=False,
             reflection__status=Reflection.Status.SUBMITTED,

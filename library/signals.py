@@ -1,8 +1,10 @@
 """A published story follows its reflection: the author may still change
 the text until the next session. Changed, it waits for a trainer's approval
 again, as it did at first: the library reaches everyone signed in, beyond
-the cohort, and shows only what a trainer approved. Its search entry
-follows the text."""
+the cohort, and shows only what a trainer approved. So does a story whose
+reflection its author takes back from the cohort: sharing it again is a
+choice about the cohort, not the library. Its search entry follows the
+text."""
 
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
@@ -14,19 +16,23 @@ from .models import Story
 
 
 @receiver(pre_save, sender=Reflection)
-def remember_approved_answers(sender, instance, update_fields=None, **kwargs):
-    """The answers a trainer approved for the library, before the save; only
-    of a reflection with an approved story whose answers may change."""
-    instance.approved_answers = None
+def remember_story_before(sender, instance, update_fields=None, **kwargs):
+    """What a trainer's decision on the story rests on, before the save:
+    the answers, who reads them and whether the story is approved; only of
+    a reflection with a story whose answers or sharing may change."""
+    instance.story_before = None
     if (
         instance.pk is None
         or instance.status != Reflection.Status.SUBMITTED
-        or (update_fields is not None and "answers" not in update_fields)
+        or (
+            update_fields is not None
+            and not {"answers", "visibility"} & set(update_fields)
+        )
     ):
         return
-    instance.approved_answers = (
-        Reflection.objects.filter(pk=instance.pk, story__approved_at__isnull=False)
-        .values_list("answers", flat=True)
+    instance.story_before = (
+        Reflection.objects.filter(pk=instance.pk, story__isnull=False)
+        .values("answers", "visibility", "story__approved_at")
         .first()
     )
 
@@ -41,10 +47,31 @@ def follow_reflection(sender, instance, **kwargs):
 
 
 def approval_withdrawn(reflection):
-    """Whether the last save of ``reflection`` changed the words a trainer
-    had approved, so that its story waits for a trainer's approval again."""
-    approved = getattr(reflection, "approved_answers", None)
-    return approved is not None and written(approved) != written(reflection.answers)
+    """Whether the last save of ``reflection`` withdrew a trainer's approval
+    of its story: it changed the words the trainer approved, or left the
+    reflection unshared with the cohort."""
+    before = getattr(reflection, "story_before", None)
+    if before is None or before["story__approved_at"] is None:
+        return False
+    return not shared(reflection) or written(before["answers"]) != written(
+        reflection.answers
+    )
+
+
+def shared_again(reflection):
+    """Whether the last save of ``reflection`` shared it with the cohort
+    again while its story waits for a trainer's approval."""
+    before = getattr(reflection, "story_before", None)
+    return (
+        before is not None
+        and before["story__approved_at"] is None
+        and before["visibility"] != Reflection.Visibility.COHORT
+        and shared(reflection)
+    )
+
+
+def shared(reflection):
+    return reflection.visibility == Reflection.Visibility.COHORT
 
 
 def written(answers):

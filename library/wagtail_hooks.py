@@ -10,7 +10,7 @@ from . import personal_data
 from .admin_views import LibraryViewSetGroup
 from .emails import Kind
 from .models import Story
-from .signals import approval_withdrawn
+from .signals import approval_withdrawn, shared, shared_again
 from .usage import copy_pattern_links, usage_buttons, usage_urls
 from .views import offered_library, reviewer_of
 
@@ -53,16 +53,28 @@ def story_links(reflection, user):
 
 @hooks.register("after_save_reflection")
 def story_waits_again(request, reflection):
-    """Its author changed a story a trainer had approved: the library shows
-    it again only once a trainer approves the change."""
-    if approval_withdrawn(reflection):
-        messages.info(
-            request,
-            _(
-                "Your story will be shown in the experiment library again once "
-                "a trainer approves the change."
-            ),
+    """Its author changed a story a trainer had approved, or took it back
+    from the cohort: the library shows it again only once a trainer
+    approves it again."""
+    if approval_withdrawn(reflection) and not shared(reflection):
+        message = _(
+            "Your story is no longer shown in the experiment library. If you "
+            "share your reflection with your cohort again, it is shown again "
+            "once a trainer approves it."
         )
+    elif approval_withdrawn(reflection):
+        message = _(
+            "Your story will be shown in the experiment library again once "
+            "a trainer approves the change."
+        )
+    elif shared_again(reflection):
+        message = _(
+            "Your story will be shown in the experiment library once a "
+            "trainer approves it."
+        )
+    else:
+        return
+    messages.info(request, message)
 
 
 @hooks.register("experiment_choice_links")

@@ -1,12 +1,13 @@
 """Signing in and out on the public site, and the language switch."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -123,7 +124,7 @@ def link(request, token):
             # Its owner, signed in already, opened it again (an old email
             # clicked once more): on to where it led.
             return redirect(next_url or links.destination(found.user))
-        return link_not_usable(request, found)
+        return link_not_usable(request, found, next_url)
     if links.can_reach_admin(found.user):
         # Email alone never opens the admin; the link stays unused.
         return render(
@@ -138,7 +139,7 @@ def link(request, token):
     if request.method == "GET":
         return render(request, "signin/link.html", {"next": next_url})
     if not links.use_link(found):
-        return link_not_usable(request, found)
+        return link_not_usable(request, found, next_url)
     login(request, found.user)
     # Marks the session as opened by email alone, at this address
     # (LinkSessionMiddleware).
@@ -166,11 +167,21 @@ def password_reset(request, **kwargs):
     return response
 
 
-def link_not_usable(request, found):
+def link_not_usable(request, found, next_url=""):
+    """The page of a link that no longer works, where a new one is asked
+    for: it leads on to ``next_url`` (a safe path, checked by ``link``), as
+    the old one would have, through the sign-in page's own ``next``."""
+    action = reverse("login")
+    if next_url:
+        action += "?" + urlencode({"next": next_url})
     return render(
         request,
         "signin/link_not_usable.html",
-        {"link_form": LinkRequestForm(prefix=LINK_PREFIX), "known": found is not None},
+        {
+            "link_form": LinkRequestForm(prefix=LINK_PREFIX),
+            "known": found is not None,
+            "action": action,
+        },
         status=404 if found is None else 410,
     )
 

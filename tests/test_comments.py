@@ -165,3 +165,40 @@ class CommentEmailTest(SMTPServerMixin, TrainingDataMixin, TestCase):
         [email] = comment_emails()
         self.assertNotIn("<script>", email.html)
         self.assertIn("&lt;script&gt;", email.html)
+
+    def test_a_reflection_erased_at_its_authors_request_takes_no_comments(self):
+        """Nobody is left to read them: the page says so instead of offering
+        the comment box, and a comment sent anyway is not saved."""
+        Comment.objects.create(reflection=self.submitted, author=self.peer, text="Hi")
+        # As erasure leaves a shared reflection (assignments.personal_data).
+        Reflection.objects.filter(pk=self.submitted.pk).update(
+            author=None, answers=[], feedback="", feedback_by=None
+        )
+        self.client.force_login(self.peer)
+        closed = "Comments are closed: this reflection was removed at its author’s"
+
+        page = self.client.get(self.shared_page())
+        self.assertContains(page, "This reflection was removed at its author’s")
+        self.assertContains(page, closed)
+        self.assertNotContains(page, 'id="comment-form"')
+
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(self.shared_page(), {"text": "Anyone?"})
+        self.assertContains(
+            response,
+            "Your comment was not posted: this reflection was removed at its "
+            "author’s request.",
+            status_code=409,
+        )
+        self.assertNotContains(response, 'id="comment-form"', status_code=409)
+        self.assertEqual(list(Comment.objects.values_list("text", flat=True)), ["Hi"])
+        self.assertEqual(comment_emails(), [])
+
+        # Nor in the admin, where an erased author's reflection is not found.
+        self.client.force_login(self.trainer)
+        response = self.client.post(
+            reverse("reflections:review", args=[self.submitted.pk]),
+            {"action": "comment", "text": "Anyone?"},
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(Comment.objects.count(), 1)

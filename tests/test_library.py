@@ -3,12 +3,14 @@ patterns, stories published by their authors and approved by a trainer,
 figures, "Try this" and thanks."""
 
 import csv
+import importlib
 import io
 from datetime import timedelta
 from unittest import mock, skipUnless
 
 import icalendar
 from bs4 import BeautifulSoup
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -517,6 +519,99 @@ class LibraryTest(TestCase):
         self.approve(story)
         response = self.library()
         self.assertEqual(list(response.context["page_obj"]), [story])
+
+    def test_a_story_made_private_waits_to_be_approved_again_once_shared(self):
+        """Sharing with the cohort again is a choice about the cohort: the
+        library, beyond it, shows the story again only once a trainer
+        approves it again, as after a change of text."""
+        reflection = submitted(self.people[0], self.camera, text="Cameras helped")
+        self.share(reflection)
+        story = Story.objects.get()
+        self.approve(story)
+        page = url("participant:reflection", self.camera.pk)
+        form = {"answer_0": "Cameras helped", "decision": "adopt", "usefulness": "4"}
+
+        self.client.force_login(self.people[0].user)
+        response = self.client.post(page, {**form, "visibility": "trainers"})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(list(self.library().context["page_obj"]), [])
+        self.client.force_login(self.people[0].user)
+        response = self.client.post(page, {**form, "visibility": "cohort"})
+        self.assertEqual(response.status_code, 302)
+
+        self.assertEqual(list(self.library().context["page_obj"]), [])
+        self.assertEqual(
+            self.client.get(url("library:story", story.pk)).status_code, 404
+        )
+        self.assertEqual(self.library(self.trainer).context["awaiting"], [story])
+        self.approve(story)
+        self.assertEqual(list(self.library().context["page_obj"]), [story])
+
+    def test_the_share_page_of_a_private_reflection_says_no_trainer_is_asked(self):
+        # Its story waits for nobody: no trainer sees it until it is shared.
+        reflection = submitted(self.people[0], self.camera, text="Cameras helped")
+        self.share(reflection)
+        Reflection.objects.filter(pk=reflection.pk).update(visibility="trainers")
+        self.client.force_login(self.people[0].user)
+
+        response = self.client.get(url("library:share", reflection.pk))
+
+        self.assertNotContains(response, "waiting for a trainer")
+        self.assertContains(response, "Share it with your cohort first")
+
+    def test_the_author_is_told_a_story_made_private_leaves_the_library(self):
+        page = url("participant:reflection", self.camera.pk)
+        form = {"answer_0": "Ok", "decision": "adopt", "usefulness": "4"}
+        reflection = submitted(self.people[0], self.camera)
+        self.share(reflection)
+        self.approve(Story.objects.get())
+        self.client.force_login(self.people[0].user)
+        self.client.get(page)  # shows the messages of sharing and approving
+
+        response = self.client.post(
+            page, {**form, "visibility": "trainers"}, follow=True
+        )
+        self.assertEqual(
+            [str(message) for message in response.context["messages"]],
+            [
+                "Your changes were saved.",
+                "Your story is no longer shown in the experiment library. If you "
+                "share your reflection with your cohort again, it is shown again "
+                "once a trainer approves it.",
+            ],
+        )
+
+        # Shared again: waiting, as the links to the library say.
+        response = self.client.post(page, {**form, "visibility": "cohort"}, follow=True)
+        self.assertEqual(
+            [str(message) for message in response.context["messages"]],
+            [
+                "Your changes were saved.",
+                "Your story will be shown in the experiment library once a "
+                "trainer approves it.",
+            ],
+        )
+
+    def test_a_story_made_private_before_waits_to_be_approved_again(self):
+        migration = importlib.import_module(
+            "library.migrations.0004_unshared_stories_wait_for_approval"
+        )
+        private, shared = (
+            Story.objects.create(
+                reflection=submitted(person, self.camera),
+                approved_at=timezone.now(),
+                approved_by=self.trainer,
+            )
+            for person in self.people[:2]
+        )
+        Reflection.objects.filter(pk=private.reflection_id).update(
+            visibility=Reflection.Visibility.TRAINERS
+        )
+        migration.withdraw_approval_of_unshared_stories(django_apps, None)
+        private.refresh_from_db()
+        self.assertEqual((private.approved_at, private.approved_by), (None, None))
+        shared.refresh_from_db()
+        self.assertIsNotNone(shared.approved_at)
 
     def test_a_reworded_question_keeps_an_approved_story_published(self):
         """The author's words are what a trainer approved: a coordinator

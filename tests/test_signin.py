@@ -621,6 +621,47 @@ class SignInPageTests(WagtailTestUtils, SMTPServerMixin, SignInTestCase):
                 )
                 self.assertRedirects(response, lands, fetch_redirect_response=False)
 
+    def test_a_new_link_asked_for_on_a_used_links_page_leads_on_there(self):
+        """A reminder's link, used once already, opened again: the new link
+        asked for on "this link no longer works" leads to the page the old
+        one did, as one asked for on the sign-in page does; never to an
+        address elsewhere."""
+        form = reverse("participant:reflection", args=[1])
+        for next_path, lands in [
+            (form, form),
+            ("//elsewhere.example/", MY_TRAINING),
+            ("https://elsewhere.example/", MY_TRAINING),
+        ]:
+            with self.subTest(next_path):
+                self.client.logout()
+                self.mailbox.messages.clear()
+                cache.clear()
+                link, token = signin.new_link(self.participant)
+                signin.use_link(link)
+                used = reverse("signin:link", args=[token])
+                page = self.client.get(f"{used}?{urlencode({'next': next_path})}")
+                self.assertEqual(page.status_code, 410)
+                request_form = (
+                    self.get_soup(page.content)
+                    .find("input", attrs={"name": "link-email"})
+                    .find_parent("form")
+                )
+                self.assertNotIn("elsewhere", request_form["action"])
+                with self.captureOnCommitCallbacks(execute=True):
+                    self.client.post(
+                        request_form["action"], {"link-email": "anna@example.fi"}
+                    )
+                [message] = self.mailbox.messages
+                text = message.get_body(("plain",)).get_content()
+                [url] = re.findall(r"https?://\S+/accounts/link/\S+", text)
+                page = self.get_soup(self.client.get(url).content)
+                button_form = page.find("main").find("form", method="post")
+                hidden = button_form.find("input", attrs={"name": "next"})
+                response = self.client.post(
+                    path_of(url), {"next": hidden["value"]} if hidden else {}
+                )
+                self.assertRedirects(response, lands, fetch_redirect_response=False)
+
     def test_a_requested_link_is_in_the_persons_language(self):
         set_language(self.participant, "en")
 
