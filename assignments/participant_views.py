@@ -9,6 +9,7 @@ do not even tell whether an object exists.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -303,12 +304,110 @@ def locked_reflection(experiment, enrollment, create):
         experiment=experiment, author=enrollment
     )
     reflection = mine.first()
+    made = False
     if reflection is None and create:
-        Reflection.objects.get_or_create(experiment=experiment, author=enrollment)
+        _, made = Reflection.objects.get_or_create(
+            experiment=experiment, author=enrollment
+        )
         reflection = mine.first()
     if reflection is not None:
         reflection.experiment = experiment
+        # Made by this request: no window had a version of it.
+        reflection.made_now = made
     return reflection
+
+
+def based_on(request):
+    """The saved version that the posted text started from, as the page (or
+    its last autosave) had it: ``""`` where there was no reflection yet,
+    ``None`` where the post does not say (a page from before versions were
+    sent), which is not checked."""
+    version = request.POST.get("based_on")
+    if not version:
+        return version
+    try:
+        return datetime.fromisoformat(version)
+    except ValueError:
+        return ""
+
+
+def overtaken(reflection, version, form):
+    """Whether ``form``'s text would overwrite text saved from another window
+    or device since ``version``: the reflection changed since, and the post
+    is not the same as what it holds now (a post repeated, a double click)."""
+    saved = (
+        ""
+        if reflection is None or getattr(reflection, "made_now", False)
+        else reflection.updated_at
+    )
+    if version is None or version == saved:
+        return False
+    if reflection is None or not form.is_valid():
+        return reflection is not None
+    decision, usefulness = form.outcome()
+    return (
+        form.answers(reflection.answers),
+        form.cleaned_data["visibility"],
+        decision or "",
+        usefulness,
+    ) != (
+        reflection.answers,
+        reflection.visibility,
+        reflection.decision,
+        reflection.usefulness,
+    )
+
+
+def changed_elsewhere(reflection):
+    """What a window whose text is overtaken is told, as JSON."""
+    if reflection.status == Reflection.Status.SUBMITTED:
+        error = _(
+            "This reflection was submitted in another window or on another "
+            "device. Your text here is kept on this device: reload the page to "
+            "see the submitted version, then copy in what you need."
+        )
+    else:
+        error = _(
+            "This reflection was changed in another window or on another "
+            "device. Your text here is kept on this device: reload the page to "
+            "see the newer version, then copy in what you need."
+        )
+    return JsonResponse({"error": error, "conflict": True}, status=409)
+
+
+def no_longer_open():
+    return _(
+        "You can no longer write this reflection: you are no longer in this "
+        "cohort, or it is no longer open."
+    )
+
+
+def closed(request):
+    """The answer to a post from a form that may no longer be used (the
+    person withdrawn, the cohort unpublished, the experiment gone): a 404 as
+    for any id they may not write about, so that a guessed id still tells
+    nothing, but saying why and giving back what they sent, so that nothing
+    typed is lost."""
+    numbers = sorted(
+        int(name.removeprefix("answer_"))
+        for name in request.POST
+        if name.startswith("answer_") and name.removeprefix("answer_").isdigit()
+    )
+    sent = [
+        {
+            "number": n,
+            "prompt": request.POST.get(f"prompt_{n}", ""),
+            "answer": request.POST[f"answer_{n}"],
+        }
+        for n in numbers
+        if request.POST[f"answer_{n}"].strip()
+    ]
+    return render(
+        request,
+        "assignments/participant/closed.html",
+        {"message": no_longer_open(), "sent": sent},
+        status=404,
+    )
 
 
 def saved_message(reflection, zone):
@@ -322,8 +421,13 @@ def saved_message(reflection, zone):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def reflection(request, experiment_id):
-    experiment, enrollment = writer(request.user, experiment_id)
     posted = request.method == "POST"
+    try:
+        experiment, enrollment = writer(request.user, experiment_id)
+    except Http404:
+        if posted:
+            return closed(request)
+        raise
     # Whoever gave the feedback is shown by name, and so read here: a kept
     # part shows only what was read before it was fingerprinted. (A post
     # locks the reflection itself.)
@@ -365,7 +469,10 @@ def render_reflection(
     form,
     new_feedback=False,
     status=200,
+    newer=False,
 ):
+    """``newer``: the form holds text posted from a window whose version was
+    overtaken; the version saved since is shown beside it."""
     editable = reflection is None or reflection.is_editable(sessions=sessions)
     now = timezone.now()
     due = experiment.due(sessions)
@@ -385,6 +492,7 @@ def render_reflection(
         "locked_once_submitted": editable_until is not None and editable_until <= now,
         "editable_until": editable_until,
         "new_feedback": new_feedback,
+        "newer": newer,
         # An own experiment: the participant's plan for it.
         "choice": enrollment.choices.filter(experiment=experiment).first()
         if experiment.own
@@ -418,6 +526,13 @@ def render_reflection(
                     "Your changes are kept on this device until you press "
                     "“Save changes”."
                 ),
+                "keptHeading": _("Text kept on this device"),
+                "keptIntro": _(
+                    "Another window or device saved this reflection, so this "
+                    "text from this device was not saved. Copy into the form "
+                    "what you need, then save."
+                ),
+                "forgetKept": _("Forget this kept text"),
             },
         },
         status=status,
@@ -450,6 +565,28 @@ def save_reflection(request, experiment, enrollment, sessions):
             )
             return render_reflection(
                 request, experiment, enrollment, sessions, reflection, form, status=409
+            )
+        if overtaken(reflection, based_on(request), form):
+            # Sent from a window opened before the text saved since: shown
+            # beside it, for the person to take what they need, and saved
+            # from this page over it only when they send it again.
+            form.add_error(
+                None,
+                _(
+                    "This reflection was changed in another window or on "
+                    "another device. Your text is in the form below and the "
+                    "newer version above it: copy in what you need, then save."
+                ),
+            )
+            return render_reflection(
+                request,
+                experiment,
+                enrollment,
+                sessions,
+                reflection,
+                form,
+                status=409,
+                newer=True,
             )
         if reflection is None:
             if not valid:
@@ -553,18 +690,30 @@ def own_draft(user, experiment_id):
 
 def autosave_draft(request, draft):
     """Autosave onto an existing draft in one statement, which changes it
-    only while it is still a draft; ``None`` where it no longer is (submitted
-    in between), for the full path to answer."""
+    only while it is still a draft at the version read; ``None`` where it no
+    longer is (submitted or saved in between), for the full path to answer."""
     form = ReflectionForm(request.POST, experiment=draft.experiment)
     if not form.is_valid():
         errors = [error for errors in form.errors.values() for error in errors]
         return JsonResponse({"error": errors[0]}, status=400)
+    version = based_on(request)
+    if version is not None and version != draft.updated_at:
+        if overtaken(draft, version, form):
+            return changed_elsewhere(draft)
+        # The same as saved: nothing to write.
+        return JsonResponse(
+            {
+                "saved_at": draft.updated_at.isoformat(),
+                "message": saved_message(draft, zone_named(draft.time_zone)),
+            }
+        )
+    read_at = draft.updated_at
     keep_outcome(draft, form)
     draft.answers = form.answers(draft.answers)
     draft.visibility = form.cleaned_data["visibility"]
     draft.updated_at = timezone.now()
     saved = Reflection.objects.filter(
-        pk=draft.pk, status=Reflection.Status.DRAFT
+        pk=draft.pk, status=Reflection.Status.DRAFT, updated_at=read_at
     ).update(
         answers=draft.answers,
         visibility=draft.visibility,
@@ -597,7 +746,19 @@ def autosave(request, experiment_id):
         saved = autosave_draft(request, draft)
         if saved is not None:
             return saved
-    experiment, enrollment = writer(request.user, experiment_id)
+    try:
+        experiment, enrollment = writer(request.user, experiment_id)
+    except Http404:
+        # Said in JSON, for the page to stop saving and keep its copy.
+        return JsonResponse(
+            {
+                "error": no_longer_open()
+                + " "
+                + _("Your text is kept on this device: copy it if you need it."),
+                "closed": True,
+            },
+            status=404,
+        )
     if not chosen(experiment, enrollment):
         return JsonResponse(
             {"error": _("Choose your experiment before you write about it.")},
@@ -611,18 +772,12 @@ def autosave(request, experiment_id):
         reflection = locked_reflection(experiment, enrollment, create=form.has_text())
         if reflection is None:
             return JsonResponse({"saved_at": None, "message": ""})
-        if reflection.status != Reflection.Status.DRAFT:
-            # Changes to a submitted reflection reach the trainers only when
-            # the participant says so, with "Save changes".
-            return JsonResponse(
-                {
-                    "error": _(
-                        "This reflection has been submitted. Press “Save "
-                        "changes” to update it."
-                    )
-                },
-                status=409,
-            )
+        # A submitted reflection is not autosaved (its page has no autosave):
+        # this window's draft was submitted from another.
+        if reflection.status != Reflection.Status.DRAFT or overtaken(
+            reflection, based_on(request), form
+        ):
+            return changed_elsewhere(reflection)
         reflection.answers = form.answers(reflection.answers)
         reflection.visibility = form.cleaned_data["visibility"]
         keep_outcome(reflection, form)

@@ -709,7 +709,7 @@ class AutosaveTest(ParticipantPageTestCase):
         self.write()
         response = self.autosave("Typed after submitting")
         self.assertEqual(response.status_code, 409)
-        self.assertIn("Save changes", response.json()["error"])
+        self.assertIn("reload the page", response.json()["error"])
         reflection = self.reflection()
         self.assertEqual(reflection.answers[0]["answer"], "I ran a meeting.")
         self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
@@ -828,7 +828,7 @@ class AutosaveTest(ParticipantPageTestCase):
         with patch.object(participant_views, "own_draft", submitted_meanwhile):
             response = self.autosave("Typed as it was sent")
         self.assertEqual(response.status_code, 409)
-        self.assertIn("Save changes", response.json()["error"])
+        self.assertIn("reload the page", response.json()["error"])
         reflection = self.reflection()
         self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
         self.assertEqual(reflection.answers[0]["answer"], "Draft")
@@ -1506,3 +1506,166 @@ class PromptsChangedTest(ParticipantPageTestCase):
                 ("Anything else?", "x2"),
             ],
         )
+
+
+class TwoWindowsTest(ParticipantPageTestCase):
+    """A participant with the form open in two windows (or on a phone and a
+    laptop): each save says which saved version its text is based on, and
+    one based on a version overtaken since is refused, not written over the
+    newer text."""
+
+    def autosave(self, *answers, based_on, **fields):
+        return self.client.post(
+            url("autosave", self.experiment.pk),
+            {**answers_data(*answers, **fields), "based_on": based_on},
+        )
+
+    def post(self, *answers, based_on, **fields):
+        return self.client.post(
+            url("reflection", self.experiment.pk),
+            {**answers_data(*answers, **fields), "based_on": based_on},
+        )
+
+    def version(self):
+        return self.reflection().updated_at.isoformat()
+
+    def test_the_form_carries_the_version_its_text_is_based_on(self):
+        self.autosave("Draft", based_on="")
+        response = self.client.get(url("reflection", self.experiment.pk))
+        self.assertContains(
+            response,
+            f'<input type="hidden" name="based_on" value="{self.version()}">',
+            html=True,
+        )
+
+    def test_an_autosave_from_an_overtaken_version_keeps_the_newer_text(self):
+        self.autosave("Started", based_on="")
+        opened = self.version()
+        first = self.autosave("Started", "Answer three", based_on=opened)
+        self.assertEqual(first.status_code, 200)
+        second = self.autosave("Started", "", "Answer four", based_on=opened)
+        self.assertEqual(second.status_code, 409)
+        error = second.json()["error"]
+        self.assertIn("changed in another window or on another device", error)
+        self.assertIn("kept on this device", error)
+        self.assertTrue(second.json()["conflict"])
+        answers = [a["answer"] for a in self.reflection().answers]
+        self.assertEqual(answers[:3], ["Started", "Answer three", ""])
+
+    def test_a_window_that_saved_goes_on_from_the_version_it_was_given(self):
+        self.autosave("Started", based_on="")
+        saved = self.autosave("Started, more", based_on=self.version())
+        again = self.autosave("Started, more still", based_on=saved.json()["saved_at"])
+        self.assertEqual(again.status_code, 200)
+        self.assertEqual(self.reflection().answers[0]["answer"], "Started, more still")
+
+    def test_a_window_opened_before_the_first_save_does_not_overwrite_it(self):
+        self.autosave("From the laptop", based_on="")
+        response = self.autosave("From the phone", based_on="")
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(self.reflection().answers[0]["answer"], "From the laptop")
+
+    def test_an_overtaken_autosave_of_the_same_text_is_no_conflict(self):
+        self.autosave("Same words", based_on="")
+        opened = self.version()
+        self.autosave("Same words", "More", based_on=opened)
+        response = self.autosave("Same words", "More", based_on=opened)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["saved_at"], self.version())
+
+    def test_an_autosave_after_a_submission_elsewhere_says_to_reload(self):
+        self.autosave("Draft", based_on="")
+        opened = self.version()
+        self.post("Sent from the laptop", based_on=opened, action="submit")
+        response = self.autosave("Typed on the phone", based_on=opened)
+        self.assertEqual(response.status_code, 409)
+        error = response.json()["error"]
+        self.assertIn("submitted", error)
+        self.assertIn("reload the page", error)
+        self.assertNotIn("Save changes", error)
+        self.assertEqual(self.reflection().answers[0]["answer"], "Sent from the laptop")
+
+    def test_save_draft_from_an_overtaken_version_is_refused_and_nothing_lost(self):
+        self.autosave("Started", based_on="")
+        opened = self.version()
+        self.autosave("Started", "Answer three", based_on=opened)
+        response = self.post("Started", "", "Answer four", based_on=opened)
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(
+            response, "changed in another window or on another device", status_code=409
+        )
+        # The posted text is in the form, the newer text shown beside it.
+        soup = BeautifulSoup(response.content, "html.parser")
+        self.assertEqual(soup.find(id="id_answer_2").text.strip(), "Answer four")
+        self.assertIn("Answer three", soup.find(id="newer-version").text)
+        answers = [a["answer"] for a in self.reflection().answers]
+        self.assertEqual(answers[:3], ["Started", "Answer three", ""])
+
+    def test_a_stale_save_draft_does_not_change_a_reflection_submitted_elsewhere(
+        self,
+    ):
+        self.autosave("Draft", based_on="")
+        opened = self.version()
+        self.post("Sent from the laptop", based_on=opened, action="submit")
+        response = self.post("Old draft on the phone", based_on=opened)
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "Old draft on the phone", status_code=409)
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertEqual(reflection.answers[0]["answer"], "Sent from the laptop")
+
+    def test_a_submit_from_an_overtaken_version_is_refused(self):
+        self.autosave("Started", based_on="")
+        opened = self.version()
+        self.autosave("Newer", based_on=opened)
+        response = self.post("Older", based_on=opened, action="submit")
+        self.assertEqual(response.status_code, 409)
+        reflection = self.reflection()
+        self.assertEqual(reflection.status, Reflection.Status.DRAFT)
+        self.assertEqual(reflection.answers[0]["answer"], "Newer")
+
+    def test_the_refused_page_lets_the_person_save_over_the_newer_version(self):
+        self.autosave("Started", based_on="")
+        opened = self.version()
+        self.autosave("Newer", based_on=opened)
+        refused = self.post("Older, merged", based_on=opened)
+        soup = BeautifulSoup(refused.content, "html.parser")
+        based_on = soup.find("input", attrs={"name": "based_on"})["value"]
+        self.assertEqual(based_on, self.version())
+        response = self.post("Older, merged", based_on=based_on)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.reflection().answers[0]["answer"], "Older, merged")
+
+    def test_a_withdrawn_participants_autosave_says_why_in_json(self):
+        self.autosave("Before", based_on="")
+        opened = self.version()
+        Enrollment.objects.filter(pk=self.enrollment.pk).update(
+            withdrawn_at=timezone.now()
+        )
+        response = self.autosave("After withdrawing", based_on=opened)
+        self.assertEqual(response.status_code, 404)
+        self.assertTrue(response.json()["closed"])
+        self.assertIn("no longer", response.json()["error"])
+        self.assertIn("kept on this device", response.json()["error"])
+        self.assertEqual(self.reflection().answers[0]["answer"], "Before")
+
+    def test_an_unpublished_cohorts_autosave_says_why_in_json(self):
+        self.autosave("Before", based_on="")
+        self.cohort.unpublish()
+        response = self.autosave("After unpublishing", based_on=self.version())
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("no longer", response.json()["error"])
+
+    def test_a_withdrawn_participants_form_post_shows_their_text_back(self):
+        self.autosave("Before", based_on="")
+        opened = self.version()
+        Enrollment.objects.filter(pk=self.enrollment.pk).update(
+            withdrawn_at=timezone.now()
+        )
+        response = self.post("Typed after withdrawing", based_on=opened)
+        self.assertEqual(response.status_code, 404)
+        self.assertContains(response, "no longer", status_code=404)
+        soup = BeautifulSoup(response.content, "html.parser")
+        kept = soup.find("textarea", attrs={"readonly": True})
+        self.assertEqual(kept.text.strip(), "Typed after withdrawing")
+        self.assertEqual(self.reflection().answers[0]["answer"], "Before")

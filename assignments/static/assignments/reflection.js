@@ -9,6 +9,13 @@
  *   back. A copy that the server did not get is put back on the next visit.
  * - on a submitted reflection, changes stay on this device until the
  *   participant presses "Save changes".
+ * - each save says which saved version its text is based on (based_on). One
+ *   the server refuses, as the reflection was changed or submitted from
+ *   another window or device, or as the person may no longer write it
+ *   (withdrawn, cohort closed), stops the autosave until the page is
+ *   reloaded; this page's text stays in the form and on this device (under
+ *   the key with ":kept"), and the next visit shows it beside the newer
+ *   version, to copy from, until the person forgets it.
  * - a form with data-storage-key and no autosave URL (a comment, a
  *   trainer's feedback or comment) keeps its text on this device until it
  *   is sent and the server has it: signed out meanwhile, it is put back on
@@ -95,6 +102,9 @@
     var saving = false;
     var pending = false;
     var toldKeptLocally = false;
+    // Refused for good (changed elsewhere, no longer open): not saved again.
+    var stopped = false;
+    var keptKey = key + ":kept";
 
     function values() {
       var result = {};
@@ -148,6 +158,87 @@
       }
     }
 
+    function writeKept() {
+      try {
+        window.localStorage.setItem(
+          keptKey,
+          JSON.stringify({ changedAt: Date.now(), values: values() })
+        );
+      } catch (error) {
+        // Storage full or blocked: the text stays in the form.
+      }
+    }
+
+    function setVersion(version) {
+      serverSavedAt = version;
+      if (form.elements.based_on) {
+        form.elements.based_on.value = version;
+      }
+    }
+
+    // The server will not take this page's text: it stays in the form and
+    // is kept apart, where the other window's copy cannot overwrite it.
+    function stop(message) {
+      stopped = true;
+      url = "";
+      window.clearTimeout(timer);
+      writeKept();
+      var local = readLocal();
+      if (local && same(local.values, values())) {
+        window.localStorage.removeItem(key);
+      }
+      say(message);
+    }
+
+    // Text an earlier page of this reflection could not save, beside the
+    // form, to copy from.
+    function showKept(kept) {
+      var fields = Array.prototype.filter.call(
+        form.querySelectorAll("textarea"),
+        function (field) {
+          var value = kept.values[field.name];
+          return value && value.trim() && value !== field.value;
+        }
+      );
+      if (!fields.length) {
+        window.localStorage.removeItem(keptKey);
+        return;
+      }
+      var section = document.createElement("section");
+      section.className = "kept-copy";
+      section.setAttribute("aria-labelledby", "kept-copy-heading");
+      var heading = document.createElement("h3");
+      heading.id = "kept-copy-heading";
+      heading.textContent = text.keptHeading;
+      var intro = document.createElement("p");
+      intro.textContent = text.keptIntro;
+      section.append(heading, intro);
+      fields.forEach(function (field) {
+        var label = document.createElement("label");
+        var box = document.createElement("textarea");
+        box.id = "kept-" + field.id;
+        box.readOnly = true;
+        box.rows = 6;
+        box.value = kept.values[field.name];
+        label.htmlFor = box.id;
+        var own = form.querySelector('label[for="' + field.id + '"]');
+        label.textContent = own ? own.textContent : field.name;
+        var wrapper = document.createElement("div");
+        wrapper.className = "field";
+        wrapper.append(label, box);
+        section.append(wrapper);
+      });
+      var forget = document.createElement("button");
+      forget.type = "button";
+      forget.textContent = text.forgetKept;
+      forget.addEventListener("click", function () {
+        window.localStorage.removeItem(keptKey);
+        section.remove();
+      });
+      section.append(forget);
+      form.insertAdjacentElement("beforebegin", section);
+    }
+
     function forgetLocal(savedValues) {
       var local = readLocal();
       if (local && same(local.values, savedValues)) {
@@ -199,10 +290,12 @@
           return response.json().then(function (data) {
             if (response.ok) {
               if (data.saved_at) {
-                serverSavedAt = data.saved_at;
+                setVersion(data.saved_at);
               }
               say(data.message);
               forgetLocal(sent);
+            } else if (data.conflict || data.closed) {
+              stop(data.error);
             } else {
               // Too long, signed out, submitted elsewhere: the copy stays here.
               say(data.error);
@@ -223,6 +316,10 @@
     }
 
     function changed() {
+      if (stopped) {
+        writeKept();
+        return;
+      }
       writeLocal();
       if (url) {
         schedule(DELAY);
@@ -239,6 +336,15 @@
         return field.value !== field.defaultValue;
       }
     );
+    var kept = null;
+    try {
+      kept = JSON.parse(window.localStorage.getItem(keptKey));
+    } catch (error) {
+      kept = null;
+    }
+    if (kept && kept.values && text.keptHeading) {
+      showKept(kept);
+    }
     var local = readLocal();
     if (local && local.values) {
       if (took && local.sent) {
@@ -274,6 +380,10 @@
     form.addEventListener("submit", function () {
       window.clearTimeout(timer);
       url = "";
+      if (stopped) {
+        // Sent as it is: the server shows it back beside the newer text.
+        return;
+      }
       // Kept until the page after this says the server has it; if the
       // sending fails (signed out meanwhile), the next visit puts it back.
       if (readLocal()) {
@@ -281,7 +391,7 @@
       }
     });
     window.addEventListener("online", function () {
-      if (url && readLocal()) {
+      if (url && !stopped && readLocal()) {
         schedule(0);
       }
     });
