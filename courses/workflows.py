@@ -6,8 +6,9 @@ their cohort but not publish it, so without a workflow of the course index's
 own their changes would go to moderators, who hold no role in training and
 may not open a cohort (its editor shows the join links), and wait there
 for good. So each course index is given, when it is made, a workflow of one
-task for the Coordinators group. A site that wants another one chooses it
-under Settings › Workflows; it is not given back.
+task for the Coordinators group, unless the site chose a workflow for a
+page above it. A site that wants another one chooses it under Settings ›
+Workflows; it is not given back.
 """
 
 from django.conf import settings
@@ -51,6 +52,16 @@ def coordinators_workflow():
 
 def give_coordinators_approval(course_index):
     """Have the coordinators approve changes under a new ``course_index``,
-    unless it already has a workflow of its own."""
-    if not WorkflowPage.objects.filter(page=course_index).exists():
+    where it would follow no workflow or the whole tree's (Wagtail's, on
+    the root), not one the site chose for it or for a page above it."""
+    nearest = (
+        WorkflowPage.objects.filter(
+            page__in=course_index.get_ancestors(inclusive=True),
+            workflow__active=True,
+        )
+        .order_by("-page__depth")
+        .values_list("page__depth", flat=True)
+        .first()
+    )
+    if nearest is None or nearest == 1:
         WorkflowPage.objects.create(page=course_index, workflow=coordinators_workflow())

@@ -1,7 +1,7 @@
 """Course indexes made before each new one was given the coordinators'
-approval (``courses.workflows``) get it too, unless they have a workflow of
-their own: their cohorts' changes by trainers otherwise wait for Wagtail's
-Moderators, who may not open a cohort."""
+approval (``courses.workflows``) get it too, unless the site chose a
+workflow for them or a page above them: their cohorts' changes by trainers
+otherwise wait for Wagtail's Moderators, who may not open a cohort."""
 
 from django.conf import settings
 from django.db import migrations
@@ -15,10 +15,26 @@ COORDINATORS = "Coordinators"
 def give_coordinators_approval(apps, schema_editor):
     CourseIndexPage = apps.get_model("courses", "CourseIndexPage")
     WorkflowPage = apps.get_model("wagtailcore", "WorkflowPage")
-    indexes = CourseIndexPage.objects.exclude(
-        pk__in=WorkflowPage.objects.values("page_id")
-    )
-    if not indexes.exists():
+    Page = apps.get_model("wagtailcore", "Page")
+    steps = 4  # Wagtail's tree: four characters of a path a level
+
+    def follows_the_whole_trees(index):
+        """Whether the nearest workflow of ``index`` is none or the one on
+        the root (Wagtail's), not one the site chose for a page above it."""
+        above = [index.path[:end] for end in range(steps, len(index.path) + 1, steps)]
+        depths = WorkflowPage.objects.filter(
+            page__path__in=above, workflow__active=True
+        ).values_list("page__depth", flat=True)
+        return max(depths, default=1) == 1
+
+    indexes = [
+        index
+        for index in Page.objects.filter(
+            pk__in=CourseIndexPage.objects.values("pk")
+        ).order_by("path")
+        if follows_the_whole_trees(index)
+    ]
+    if not indexes:
         return
     ContentType = apps.get_model("contenttypes", "ContentType")
     Group = apps.get_model("auth", "Group")
