@@ -20,6 +20,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import get_all_child_relations
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel
+from wagtail.locks import WorkflowLock
 from wagtail.models import Orderable, Page, PageManager, PagePermissionTester
 from wagtail.models.audit_log import (
     BaseLogEntry,
@@ -150,6 +151,20 @@ class CohortPermissionTester(PagePermissionTester):
 
     def can_unlock(self):
         return not self.without_role and super().can_unlock()
+
+
+class PublishersWorkflowLock(WorkflowLock):
+    """A cohort in review is locked, as Wagtail locks a page, for those who
+    cannot act on the approval, except for those who may publish the cohort
+    (its coordinators): one waiting for a group they are not in (Wagtail's
+    Moderators, before the coordinators' approval) would otherwise keep them
+    from moving a session until its submitter cancelled it. Publishing it
+    ends the approval."""
+
+    def for_user(self, user):
+        if self.object.permissions_for_user(user).can_publish():
+            return False
+        return super().for_user(user)
 
 
 class CohortPage(Page):
@@ -348,6 +363,12 @@ class CohortPage(Page):
 
     def permissions_for_user(self, user):
         return CohortPermissionTester(user, self)
+
+    def get_lock(self):
+        lock = super().get_lock()
+        if type(lock) is WorkflowLock:
+            return PublishersWorkflowLock(lock.object, lock.task)
+        return lock
 
     @cached_property
     def has_a_record(self):

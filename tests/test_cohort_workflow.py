@@ -222,6 +222,26 @@ class ReviewersWithoutARoleTest(WagtailTestUtils, TestCase):
         self.assertContains(response, "Cohort A")
         self.assertNotContains(response, "secret-room")
 
+    def test_a_coordinator_is_not_locked_out_by_an_approval_they_cannot_give(self):
+        # A cohort waiting for the Moderators (as on upgrading to the
+        # coordinators' approval): a coordinator publishes it from the
+        # editor, which ends the approval.
+        coordinator = make_coordinator()
+        self.client.force_login(coordinator)
+        url = reverse("wagtailadmin_pages:edit", args=[self.cohort.pk])
+        values = form_values(self.get_soup(self.client.get(url).content))
+        values["sessions-0-meeting_url"] = "https://meet.example.fi/moved-room"
+        values["action-publish"] = "action-publish"
+
+        response = self.client.post(url, values)
+
+        self.assertEqual(response.status_code, 302)
+        cohort = CohortPage.objects.get(pk=self.cohort.pk)
+        self.assertFalse(cohort.workflow_in_progress)
+        self.assertEqual(
+            cohort.sessions.first().meeting_url, "https://meet.example.fi/moved-room"
+        )
+
     def test_the_trainer_who_submitted_still_reads_their_cohort(self):
         cohort = CohortPage.objects.get(pk=self.cohort.pk)
         self.assertTrue(cohort.shows_sessions_to(self.trainer))
