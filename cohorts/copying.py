@@ -1,9 +1,12 @@
 """A cohort copied in the page explorer (alone, or with its course) to run
 the course again. The copy is a cohort of its own: its sessions get their
 own UIDs and none of the original's meeting links (``Session.make_its_own``),
-and until participants are enrolled, its sessions dated in the past have not
-been held (``CohortPage.has_held``) and may be removed. What the copy
-leaves out, and the dates it keeps, are said to the coordinator."""
+and it is marked as copied (``CohortPage.copied_at``): its sessions dated
+before then have not been held by it (``CohortPage.has_held``) and may be
+removed. What the copy leaves out, and the dates it keeps, are said to the
+coordinator."""
+
+import uuid
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
@@ -12,6 +15,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .models import CohortPage, Session
+
+
+def mark_the_copies(request, page, new_page):
+    """After a copy (the ``after_copy_page`` hook): mark each cohort copied
+    with the time of the copy, and make its own each session its revisions
+    took from the original's draft (saved without an id, it has the UID and
+    link of a session the original has no row for yet, which
+    ``Session.make_its_own`` cannot tell apart): a new UID, no link, the
+    service picked to create the meeting as it was. Otherwise whichever
+    cohort saved the session first would keep it, and the original's,
+    published later, would lose its link. Rows and revisions are updated
+    in place: the copy is not edited, and gets no revision of it."""
+    now = timezone.now()
+    cohorts = CohortPage.objects.among([new_page])
+    cohorts.update(copied_at=now)
+    for cohort in cohorts:
+        new_uids = {}
+        for revision in cohort.revisions.all():
+            content = revision.content
+            for entry in content.get("sessions", []):
+                if entry.get("pk") is None and entry.get("uid"):
+                    entry["uid"] = new_uids.setdefault(entry["uid"], str(uuid.uuid4()))
+                    entry["meeting_url"] = ""
+            type(revision).objects.filter(pk=revision.pk).update(content=content)
+        # A copy published as it was made saved those sessions as rows.
+        for old, new in new_uids.items():
+            Session.objects.filter(page=cohort, uid=old).update(uid=new, meeting_url="")
 
 
 def say_links_were_left_out(request, page, new_page):
@@ -46,40 +76,30 @@ def say_links_were_left_out(request, page, new_page):
 
 def warn_of_past_dates(request, page):
     """On opening a cohort's editor (the ``before_edit_page`` hook): say
-    how many of the sessions it shows are dated in the past without having
-    been held, as a copy of an earlier cohort's are, and that they stay in
-    the record once participants are enrolled."""
+    how many of the sessions it shows are dated before the cohort was
+    copied, as they have the original's dates (``CohortPage.has_held``)."""
     if request.method != "GET" or not isinstance(page, CohortPage):
         return
     cohort = CohortPage.objects.filter(pk=page.pk).first()
-    if cohort is None or cohort.has_a_record:
+    if cohort is None or cohort.copied_at is None:
         return
-    now = timezone.now()
     # The editor's sessions (``page`` is the latest revision): a draft that
     # gave them new dates has nothing more to be told.
-    past = [
-        session
+    count = sum(
+        1
         for session in page.sessions.all()
-        if session.start
-        and session.start <= now
-        and not cohort.has_held(session.start, now)
-    ]
-    if not past:
+        if session.start and session.start < cohort.copied_at
+    )
+    if not count:
         return
     messages.warning(
         request,
         ngettext(
-            "%(count)s session is dated in the past, and no participant is "
-            "enrolled yet. A copy of an earlier cohort keeps its dates: give the "
-            "session this cohort's own date, or remove it if it is not needed. "
-            "Once participants are enrolled, a session that has started stays "
-            "in the cohort's record.",
-            "%(count)s sessions are dated in the past, and no participant is "
-            "enrolled yet. A copy of an earlier cohort keeps its dates: give the "
-            "sessions this cohort's own dates, or remove those it does not "
-            "need. Once participants are enrolled, sessions that have started "
-            "stay in the cohort's record.",
-            len(past),
+            "%(count)s session is dated before this cohort was copied: give it "
+            "this cohort's own date, or remove it if it is not needed.",
+            "%(count)s sessions are dated before this cohort was copied: give "
+            "them this cohort's own dates, or remove those it does not need.",
+            count,
         )
-        % {"count": len(past)},
+        % {"count": count},
     )

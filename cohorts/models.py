@@ -201,6 +201,9 @@ class CohortPage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    #: When the cohort was copied from another in the admin: a session
+    #: that started before has the original's date (``has_held``).
+    copied_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PageManager.from_queryset(CohortPageQuerySet)()
 
@@ -231,11 +234,13 @@ class CohortPage(Page):
     base_form_class = CohortPageForm
     parent_page_types = ["courses.CoursePage"]
     subpage_types = []
-    #: A copy is a cohort of its own: its trainers are enrolled in it, and
-    #: it is first published when it is (Wagtail would carry the original's
-    #: date in the copied revisions, and publishing one would make it the
-    #: copy's, as if it had been published before the original's sessions).
-    exclude_fields_in_copy = ["trainer_group", "first_published_at"]
+    #: A copy is a cohort of its own: its trainers are enrolled in it, it
+    #: is first published when it is (Wagtail's ``with_content_json`` takes
+    #: a revision's ``first_published_at`` where it has one, so publishing a
+    #: copied revision would date the copy's first publication, shown in its
+    #: editor, to the original's), and a copy of it is marked when that copy
+    #: is made (``copied_at``).
+    exclude_fields_in_copy = ["trainer_group", "first_published_at", "copied_at"]
     copy_form_class = CopyWithoutAliasForm
 
     class Meta:
@@ -267,16 +272,18 @@ class CohortPage(Page):
 
         What is not content stays as it is now: the trainers' group (made
         when the first trainer was enrolled, perhaps after the revision),
-        and each session's UID, its identity in calendars and at meeting
-        providers. A revision copied with the page from another cohort holds
-        that cohort's UIDs: a session this cohort has keeps its own, and a
-        session it has no more gets a new one if another cohort's calendars
-        know its UID. A session that the revision holds without an id (it
+        when the cohort was copied (its revisions predate it), and each
+        session's UID, its identity in calendars and at meeting providers. A
+        revision copied with the page from another cohort holds that
+        cohort's UIDs: a session this cohort has keeps its own, and a session
+        it has no more gets a new one if another cohort's calendars know its
+        UID. A session that the revision holds without an id (it
         was saved as the session was added) is the row that has its UID.
         Nor does a copied revision give the copy the other cohort's meeting
         links (``Session.make_its_own``)."""
         page = super().with_content_json(content)
         page.trainer_group_id = self.trainer_group_id
+        page.copied_at = self.copied_at
         sessions = list(page.sessions.all())
         if self.pk is not None:
             uids = dict(Session.objects.filter(page=self).values_list("pk", "uid"))
@@ -370,35 +377,15 @@ class CohortPage(Page):
             return PublishersWorkflowLock(lock.object, lock.task)
         return lock
 
-    @cached_property
-    def has_a_record(self):
-        """Whether what happened in the cohort is on record, so that each
-        session of it that has started counts as held (``has_held``):
-        participants have been enrolled in it (withdrawn ones too: their
-        attendance, reflections and answers hang on those places, made
-        before the sessions or after them, as for a course recorded once it
-        was over), or their content was erased at the end of its retention,
-        which keeps the sessions. A trainer alone makes no record: they may
-        be the one who gives a copied cohort its own dates."""
-        return (
-            self.enrollments.filter(role=Enrollment.Role.PARTICIPANT).exists()
-            or RetentionReview.objects.filter(
-                cohort=self, erased_at__isnull=False
-            ).exists()
-        )
-
     def has_held(self, start, now=None):
         """Whether the cohort's session starting at ``start`` has been held,
         and so stays in the cohort's record (``Session.removal_problems``):
-        it has started, and the cohort has a record or was published before
-        it began (it was announced, and open to its people, when it was
-        held). A session that has started in a cohort with neither has not
-        been held by anyone: a copy of an earlier cohort keeps its dates
-        until it is given its own."""
+        it has started, unless the cohort was copied in the admin after it
+        started. Such a session has the original's date, and has not been
+        held by this cohort, whoever has been enrolled in it since."""
         if start > (now or timezone.now()):
             return False
-        published = self.first_published_at
-        return self.has_a_record or (published is not None and published <= start)
+        return self.copied_at is None or start >= self.copied_at
 
     def shows_sessions_to(self, user, enrollments=None):
         """Sessions, join links, calendar files and the cohort space are for
@@ -495,16 +482,13 @@ class Session(Orderable):
         (``CohortPage.has_held``), as it is part of the cohort's record and
         the experiments are numbered by the sessions."""
         now = timezone.now()
-        cohorts = {}
         for session in (
             sessions.annotate(marks=models.Count("attendances"))
             .filter(models.Q(marks__gt=0) | models.Q(start__lte=now))
             .select_related("page")
             .order_by("sort_order")
         ):
-            # One cohort each, so that whether it has a record is asked once.
-            cohort = cohorts.setdefault(session.page_id, session.page)
-            if not session.marks and not cohort.has_held(session.start, now):
+            if not session.marks and not session.page.has_held(session.start, now):
                 continue
             if session.marks:
                 message = _(

@@ -142,6 +142,7 @@ def tell_who_is_told(request, cohorts):
 
 
 # A copied cohort: what the copy left out, and the past dates it kept.
+hooks.register("after_copy_page", copying.mark_the_copies)
 hooks.register("after_copy_page", copying.say_links_were_left_out)
 hooks.register("before_edit_page", copying.warn_of_past_dates)
 

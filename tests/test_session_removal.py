@@ -23,6 +23,9 @@ from cohorts.models import (
     Session,
     join_urls,
 )
+from outbox.sending import send_pending
+from privacy import erasure
+from privacy.models import ErasureRequest
 
 from .factories import (
     cohort_edit_data,
@@ -486,15 +489,127 @@ class CopiedCohortTest(SessionRemovalTestCase):
         self.assertEqual(self.remove_session(copy).status_code, 302)
         self.assertEqual(len(self.copied_sessions(copy)), 2)
 
-    def test_once_participants_are_enrolled_its_past_sessions_are_its_record(self):
+    def test_participants_enrolled_since_do_not_make_the_copied_dates_held(self):
+        # They were enrolled to take part in the sessions yet to come.
         copy = self.copy(publish_copies="on")
         with self.captureOnCommitCallbacks(execute=True):
             make_participants(copy, 1, prefix="b")
+
+        self.assertEqual(self.remove_session(copy).status_code, 302)
+        self.assertEqual(len(self.copied_sessions(copy)), 2)
+
+    def test_a_session_of_a_copy_that_started_after_the_copy_was_made_was_held(self):
+        copy = self.copy(publish_copies="on")
+        # Copied twenty days ago: the third session (sixteen days ago) was
+        # held by the copy, the second (23 days ago) has the original's date.
+        CohortPage.objects.filter(pk=copy.pk).update(
+            copied_at=timezone.now() - timedelta(days=20)
+        )
 
         response = self.remove_session(copy)
 
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, STARTED.replace("Session 2", "Session 3"))
+        self.assertEqual(len(self.copied_sessions(copy)), 3)
+        response = self.remove_session(copy, "Session 2")
+        self.assertEqual(response.status_code, 302)
+        titles = [s.title for s in self.copied_sessions(copy)]
+        self.assertEqual(titles, ["Session 1", "Session 3"])
+
+    def test_a_copy_made_in_code_keeps_the_sessions_that_have_started(self):
+        # Nothing tells it from a cohort recorded after it was held.
+        with self.captureOnCommitCallbacks(execute=True):
+            copy = self.cohort.copy(
+                update_attrs={"title": "Cohort B", "slug": "cohort-b"}
+            )
+
+        response = self.remove_session(copy)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, STARTED.replace("Session 2", "Session 3"))
+
+    def test_publishing_or_reverting_the_copy_keeps_when_it_was_copied(self):
+        before = timezone.now()
+        copy = self.copy()
+        page = CohortPage.objects.get(pk=copy.pk)
+        copied_at, as_copied = page.copied_at, page.latest_revision
+        self.assertGreaterEqual(copied_at, before)
+
+        self.assertEqual(self.remove_session(copy).status_code, 302)
+        self.assertEqual(CohortPage.objects.get(pk=copy.pk).copied_at, copied_at)
+        # Back to the revision made as it was copied, which knew no copy.
+        self.assertIsNone(as_copied.content["copied_at"])
+        with self.captureOnCommitCallbacks(execute=True):
+            as_copied.publish()
+        self.assertEqual(CohortPage.objects.get(pk=copy.pk).copied_at, copied_at)
+        self.assertEqual(len(self.copied_sessions(copy)), 3)
+        self.assertEqual(self.remove_session(copy).status_code, 302)
+
+    def test_a_copy_of_a_copy_is_marked_when_it_is_made(self):
+        copy = self.copy()
+        earlier = timezone.now() - timedelta(days=3)
+        CohortPage.objects.filter(pk=copy.pk).update(copied_at=earlier)
+
+        self.copy(copy, slug="cohort-c")
+
+        again = CohortPage.objects.get(slug="cohort-c")
+        self.assertGreater(again.copied_at, earlier)
+        self.assertIsNone(CohortPage.objects.get(pk=self.cohort.pk).copied_at)
+
+    def test_a_copy_is_first_published_when_it_is(self):
+        # Wagtail takes a revision's first publication date where it has
+        # one: the copied revisions would give the copy the original's.
+        before = timezone.now()
+        copy = self.copy()
+
+        self.assertEqual(self.remove_session(copy).status_code, 302)
+
+        page = CohortPage.objects.get(pk=copy.pk)
+        self.assertGreaterEqual(page.first_published_at, before)
+
+    def test_a_session_in_the_originals_draft_stays_the_originals(self):
+        # The original's draft adds a session, with its link, not saved as
+        # a row yet: the copy takes it from the revision.
+        original = CohortPage.objects.get(pk=self.cohort.pk)
+        later = timezone.localtime(timezone.now() + timedelta(days=60), original.zone)
+        link = "https://meet.example.fi/a-4"
+        data = cohort_edit_data(
+            original,
+            extra_sessions=[
+                {
+                    "id": "",
+                    "title": "Session 4",
+                    "start": f"{later:%Y-%m-%d} 09:00",
+                    "end": f"{later:%Y-%m-%d} 12:30",
+                    "meeting_url": link,
+                    "meeting_provider": "",
+                    "agenda": "",
+                }
+            ],
+        )
+        del data["action-publish"]
+        self.post(data)
+        draft = CohortPage.objects.get(pk=self.cohort.pk).get_latest_revision()
+        uid = next(
+            s["uid"] for s in draft.content["sessions"] if s["title"] == "Session 4"
+        )
+
+        copy = self.copy(publish_copies="on")
+        with self.captureOnCommitCallbacks(execute=True):
+            CohortPage.objects.get(pk=copy.pk).get_latest_revision().publish()
+        with self.captureOnCommitCallbacks(execute=True):
+            draft.publish()
+
+        session = Session.objects.get(page=self.cohort, title="Session 4")
+        self.assertEqual((str(session.uid), session.meeting_url), (uid, link))
+        theirs = Session.objects.get(page=copy, title="Session 4")
+        self.assertEqual(theirs.meeting_url, "")
+        self.assertNotEqual(str(theirs.uid), uid)
+        # Nor does any revision of the copy hold the original's.
+        for revision in CohortPage.objects.get(pk=copy.pk).revisions.all():
+            for entry in revision.content["sessions"]:
+                self.assertNotEqual(entry["uid"], uid)
+                self.assertNotEqual(entry["meeting_url"], link)
 
     def test_copying_says_the_links_were_left_out(self):
         __, response = self.copy(follow=True)
@@ -516,15 +631,20 @@ class CopiedCohortTest(SessionRemovalTestCase):
 
     def test_the_copys_editor_says_its_dates_are_the_originals(self):
         copy = self.copy()
-        notice = "3 sessions are dated in the past, and no participant is enrolled yet"
+        notice = "3 sessions are dated before this cohort was copied"
 
+        response = self.client.get(reverse("wagtailadmin_pages:edit", args=[copy.pk]))
+        self.assertContains(response, notice)
+        # Participants enrolled in it do not change its dates.
+        with self.captureOnCommitCallbacks(execute=True):
+            make_participants(copy, 1, prefix="b")
         response = self.client.get(reverse("wagtailadmin_pages:edit", args=[copy.pk]))
         self.assertContains(response, notice)
         # Not the original's, whose sessions were held.
         response = self.client.get(
             reverse("wagtailadmin_pages:edit", args=[self.cohort.pk])
         )
-        self.assertNotContains(response, "are dated in the past")
+        self.assertNotContains(response, "before this cohort was copied")
         # Nor once the copy has dates of its own.
         page = CohortPage.objects.get(pk=copy.pk).get_latest_revision_as_object()
         later = timezone.localtime(timezone.now() + timedelta(days=30), copy.zone)
@@ -538,21 +658,19 @@ class CopiedCohortTest(SessionRemovalTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(reverse("wagtailadmin_pages:edit", args=[copy.pk]), data)
         response = self.client.get(reverse("wagtailadmin_pages:edit", args=[copy.pk]))
-        self.assertNotContains(response, "dated in the past")
+        self.assertNotContains(response, "before this cohort was copied")
 
     def test_the_notices_are_in_finnish_and_swedish(self):
         for language, copied, dated in [
             (
                 "fi",
                 "kokouslinkkejä ei kopioitu ryhmästä ”Cohort A”",
-                "3 tuokion ajankohta on jo mennyt, eikä ryhmään ole vielä "
-                "lisätty osallistujia",
+                "3 tuokion ajankohta on ennen tämän ryhmän kopiointia",
             ),
             (
                 "sv",
                 "möteslänkar kopierades inte från ”Cohort A”",
-                "3 träffar har datum som redan har passerat, och inga deltagare "
-                "har lagts till ännu",
+                "3 träffar har datum som ligger före kopieringen av den här gruppen",
             ),
         ]:
             with self.subTest(language):
@@ -568,8 +686,8 @@ class CopiedCohortTest(SessionRemovalTestCase):
 
 
 class HeldSessionTest(SessionRemovalTestCase):
-    """A session that has started stays in a cohort that has a record,
-    however the cohort came to be."""
+    """A session that has started stays in a cohort that is not a copy made
+    in the admin, however the cohort came to be and whoever is in it now."""
 
     def recorded_afterwards(self, **fields):
         """A cohort entered after it was held, to record a past course: made
@@ -604,6 +722,30 @@ class HeldSessionTest(SessionRemovalTestCase):
         cohort = self.recorded_afterwards()
         for place in make_participants(cohort, 2, prefix="r"):
             place.withdraw()
+        self.refuses(cohort)
+
+    def test_so_does_one_whose_participants_were_all_erased_on_request(self):
+        cohort = self.recorded_afterwards()
+        for place in make_participants(cohort, 2, prefix="r"):
+            request = ErasureRequest.objects.create(
+                subject=place.user,
+                subject_user_id=place.user.pk,
+                subject_email=place.user.email,
+                state=ErasureRequest.State.APPROVED,
+                run_after=timezone.now() - timedelta(minutes=1),
+            )
+            with self.captureOnCommitCallbacks(execute=True):
+                state = erasure.run(request.pk)
+                if state == ErasureRequest.State.WAITING:
+                    send_pending()
+                    state = erasure.run(request.pk)
+            self.assertEqual(state, ErasureRequest.State.DONE)
+        self.assertFalse(cohort.enrollments.exists())
+        self.refuses(cohort)
+
+    def test_so_does_one_recorded_with_its_trainers_only(self):
+        cohort = self.recorded_afterwards()
+        make_trainer(cohort, "tuula@example.fi")
         self.refuses(cohort)
 
     def test_so_does_one_whose_people_were_erased_after_retention(self):
