@@ -95,6 +95,9 @@
     // The page shows the form sent back with its errors: the server did not
     // take what it holds, so the box being the same proves nothing.
     var refused = "serverRefused" in form.dataset;
+    // The page shows the form sent back as overtaken, beside the newer
+    // version: its text is kept apart, never put back over the newer one.
+    var newer = "serverNewer" in form.dataset;
     // The page after the server took what was sent, even where that changed
     // nothing it holds (a comment repeated is kept once).
     var took = "serverTook" in form.dataset;
@@ -158,11 +161,12 @@
       }
     }
 
-    function writeKept() {
+    // ``kept``: these values, else the form's.
+    function writeKept(kept) {
       try {
         window.localStorage.setItem(
           keptKey,
-          JSON.stringify({ changedAt: Date.now(), values: values() })
+          JSON.stringify({ changedAt: Date.now(), values: kept || values() })
         );
       } catch (error) {
         // Storage full or blocked: the text stays in the form.
@@ -201,7 +205,10 @@
         }
       );
       if (!fields.length) {
-        window.localStorage.removeItem(keptKey);
+        // On the page that holds it in its form, the server has not taken it.
+        if (!newer) {
+          window.localStorage.removeItem(keptKey);
+        }
         return;
       }
       var section = document.createElement("section");
@@ -294,6 +301,10 @@
               }
               say(data.message);
               forgetLocal(sent);
+              if (readLocal()) {
+                // Typed meanwhile: written from the version just saved.
+                writeLocal();
+              }
             } else if (data.conflict || data.closed) {
               stop(data.error);
             } else {
@@ -336,17 +347,11 @@
         return field.value !== field.defaultValue;
       }
     );
-    var kept = null;
-    try {
-      kept = JSON.parse(window.localStorage.getItem(keptKey));
-    } catch (error) {
-      kept = null;
-    }
-    if (kept && kept.values && text.keptHeading) {
-      showKept(kept);
-    }
     var local = readLocal();
-    if (local && local.values) {
+    if (newer) {
+      writeKept();
+      window.localStorage.removeItem(key);
+    } else if (local && local.values) {
       if (took && local.sent) {
         window.localStorage.removeItem(key);
       } else if (same(local.values, values())) {
@@ -356,12 +361,7 @@
         } else {
           window.localStorage.removeItem(key);
         }
-      } else if (
-        local.basedOn === serverSavedAt ||
-        // Sent, and the server has changed since: it was taken (whatever
-        // this device's clock says).
-        (!local.sent && local.changedAt > (Date.parse(serverSavedAt) || 0))
-      ) {
+      } else if (local.basedOn === serverSavedAt) {
         restore(local.values);
         // Kept as not sent yet: it was not, or it would not be put back.
         writeLocal();
@@ -369,10 +369,26 @@
         if (url) {
           schedule(DELAY);
         }
+      } else if (!local.sent) {
+        // Written from an older version than the server's: another window
+        // or device saved since (a phone offline meanwhile). Kept beside
+        // the form, never put back over the newer text, whichever device's
+        // clock is later.
+        writeKept(local.values);
+        window.localStorage.removeItem(key);
       } else {
-        // The server has newer text, saved from another tab or device.
+        // Sent, and the server has changed since: it was taken.
         window.localStorage.removeItem(key);
       }
+    }
+    var kept = null;
+    try {
+      kept = JSON.parse(window.localStorage.getItem(keptKey));
+    } catch (error) {
+      kept = null;
+    }
+    if (kept && kept.values && text.keptHeading) {
+      showKept(kept);
     }
 
     form.addEventListener("input", changed);
