@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.db import connections
-from django.test import Client, override_settings
+from django.test import Client, override_settings, tag
 from django.utils import timezone, translation
 from playwright.sync_api import expect, sync_playwright
 
@@ -116,6 +116,7 @@ def describe_violations(url, violations):
     return "\n".join(lines)
 
 
+@tag("browser")
 class BrowserTestCase(StaticLiveServerTestCase):
     """Tests that drive chromium through the site as people use it.
 

@@ -8,7 +8,7 @@ import re
 from unittest import SkipTest, skipUnless
 
 from django.db import connection
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, tag
 from playwright.sync_api import expect, sync_playwright
 
 from tests.deployment import WebServer, manage, production_env, released_sqlite_database
@@ -32,6 +32,7 @@ print(link_url(new_link(anna)[1]))
 """
 
 
+@tag("browser")
 @skipUnless(
     connection.vendor == "sqlite", "runs on its own SQLite file: once per run is enough"
 )
