@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from wagtail import hooks
 
+from cohorts.former_places import in_cohort, tells_former_place
 from cohorts.models import CalendarFeed, Enrollment
 
 from . import choosing
@@ -59,6 +60,7 @@ def save_choice(enrollment, option, plan=None):
 @login_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_former_place(in_cohort)
 def choose(request, cohort_id, gap):
     enrollment, options = gap_of(request.user, cohort_id, gap)
     choice = (

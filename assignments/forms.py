@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.formats import number_format
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.forms import limit_help
@@ -19,15 +18,6 @@ def too_long(limit, length):
     }
 
 
-def limit_messages():
-    """What reflection.js says near a box's limit (``data-limit``), in the
-    texts of a form's messages."""
-    return {
-        "charactersLeft": gettext("Characters left: %(count)s"),
-        "charactersOver": gettext("Characters over the limit: %(count)s"),
-    }
-
-
 def typed_text(text):
     """``text`` as it is stored: line breaks as ``\n`` (browsers send a
     textarea's as ``\r\n``, which exports would carry into cells), and no
@@ -39,17 +29,32 @@ def typed_text(text):
 class TypedTextField(forms.CharField):
     """Text that people type or paste, up to ``limit`` characters.
 
-    The length is checked here rather than with ``max_length``: that would
-    add a ``maxlength`` attribute, and browsers silently cut pasted text to
-    it. NUL characters are dropped rather than refused (``typed_text``)."""
+    Every such box says its limit: after its help text, and near the limit
+    reflection.js counts down to it, in the words the box carries
+    (``limit_attrs``). The length is checked here rather than with
+    ``max_length``: that would add a ``maxlength`` attribute, and browsers
+    silently cut pasted text to it. NUL characters are dropped rather than
+    refused (``typed_text``)."""
 
-    def __init__(self, *, limit, **kwargs):
+    def __init__(self, *, limit, help_text="", **kwargs):
         self.limit = limit
-        super().__init__(**kwargs)
+        if help_text:
+            help_text = format_lazy("{} {}", help_text, limit_help(limit))
+        else:
+            help_text = limit_help(limit)
+        super().__init__(help_text=help_text, **kwargs)
+
+    def limit_attrs(self):
+        """The box's attributes for reflection.js: its limit, and what it
+        says near it (in the reader's language when the box is shown)."""
+        return {
+            "data-limit": self.limit,
+            "data-characters-left": _("Characters left: %(count)s"),
+            "data-characters-over": _("Characters over the limit: %(count)s"),
+        }
 
     def widget_attrs(self, widget):
-        # For reflection.js, which counts the characters left near it.
-        return {**super().widget_attrs(widget), "data-limit": self.limit}
+        return {**super().widget_attrs(widget), **self.limit_attrs()}
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -84,13 +89,9 @@ class FeedbackForm(ErrorsDescribeFieldsMixin, forms.Form):
         required=False,
         limit=MAX_ANSWER_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=format_lazy(
-            "{} {}",
-            _(
-                "The participant gets an email when you save new or changed "
-                "feedback. Empty the box and save to take feedback back."
-            ),
-            limit_help(MAX_ANSWER_LENGTH),
+        help_text=_(
+            "The participant gets an email when you save new or changed "
+            "feedback. Empty the box and save to take feedback back."
         ),
     )
 
@@ -100,7 +101,6 @@ class CommentForm(ErrorsDescribeFieldsMixin, forms.ModelForm):
         label=_("Your comment"),
         limit=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=limit_help(MAX_COMMENT_LENGTH),
     )
 
     class Meta:

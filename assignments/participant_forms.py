@@ -5,8 +5,6 @@ from collections import Counter, defaultdict
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.forms import limit_help
-
 from .forms import TypedTextField, too_long, typed_text
 from .models import (
     MAX_ANSWER_LENGTH,
@@ -193,7 +191,6 @@ class CommentForm(forms.Form):
         label=_("Your comment"),
         limit=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=limit_help(MAX_COMMENT_LENGTH),
         error_messages={"required": _("Write a comment before you post it.")},
     )
 

@@ -5,7 +5,8 @@ comment on each other's reflections.
 Who may see what is decided by ``Reflection.objects.visible_to`` (and
 ``visible_in``, the same rule within one cohort) and
 ``CohortPage.shows_sessions_to``; anything else is a 404, so that guessed ids
-do not even tell whether an object exists.
+do not even tell whether an object exists. Someone withdrawn from the cohort,
+or whose cohort was unpublished, is told so on that 404 (``former_places``).
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,13 +26,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
-from cohorts.models import CohortPage, Enrollment, Session, join_urls, zone_named
+from cohorts.former_places import former_place, in_cohort, tells_former_place, told
+from cohorts.models import (
+    CURRENT_PLACE,
+    FORMER_PLACE,
+    CohortPage,
+    Enrollment,
+    Session,
+    join_urls,
+    zone_named,
+)
 from courses.permissions import is_commissioner
 from privacy import access
 
 from . import choosing
 from .comments import last_comment_at, post_comment
-from .forms import limit_messages
 from .fragments import fingerprint, fragment_context, not_kept
 from .models import Choice, Experiment, Reflection, followed_cohorts
 from .participant_forms import CommentForm, ReflectionForm
@@ -220,19 +229,18 @@ def my_training(request):
         {
             "summaries": summaries,
             "former": former,
-            # In no cohort, a commissioner is told where their figures are.
-            "commissioner": not (summaries or former) and is_commissioner(request.user),
+            "commissioner": commissioner_note(request.user, enrollments, former),
             **fragment_context(cohorts=(summaries,)),
         },
     )
 
 
-#: A person's places that are theirs to see now: not withdrawn, in a live
-#: cohort.
-CURRENT = Q(withdrawn_at__isnull=True, cohort__live=True)
-#: Their former places: withdrawn, or in a cohort taken off the site after it
-#: was published (not one never published: not theirs to know of yet).
-FORMER = Q(cohort__first_published_at__isnull=False) & ~CURRENT
+def commissioner_note(user, current, former):
+    """Whether ``user``, in no cohort now or before, is told where their
+    figures are instead of how they get a cohort: a commissioner reads
+    their courses' figures in the admin. My training and the site's front
+    page say the same (``_no_cohort.html``)."""
+    return not (current or former) and is_commissioner(user)
 
 
 def places(enrollments):
@@ -241,7 +249,7 @@ def places(enrollments):
     title. A cohort that went from someone's list, while others stayed,
     says why as when it was their only one."""
     current, former = [], []
-    for enrollment in enrollments.filter(CURRENT | FORMER):
+    for enrollment in enrollments.filter(CURRENT_PLACE | FORMER_PLACE):
         if enrollment.withdrawn_at is None and enrollment.cohort.live:
             current.append(enrollment)
         else:
@@ -382,12 +390,13 @@ def no_longer_open():
     )
 
 
-def closed(request):
+def closed(request, place=None):
     """The answer to a post from a form that may no longer be used (the
     person withdrawn, the cohort unpublished, the experiment gone): a 404 as
     for any id they may not write about, so that a guessed id still tells
     nothing, but saying why and giving back what they sent, so that nothing
-    typed is lost."""
+    typed is lost. ``place``: the person's former place in the cohort, where
+    they had one, which it names (``former_places``)."""
     numbers = sorted(
         int(name.removeprefix("answer_"))
         for name in request.POST
@@ -402,11 +411,11 @@ def closed(request):
         for n in numbers
         if request.POST[f"answer_{n}"].strip()
     ]
-    return render(
+    return told(
         request,
+        place,
         "assignments/participant/closed.html",
         {"message": no_longer_open(), "sent": sent},
-        status=404,
     )
 
 
@@ -417,16 +426,24 @@ def saved_message(reflection, zone):
         }
 
 
+def of_experiment(experiment_id):
+    """The places in the cohort of the experiment ``experiment_id``."""
+    return Q(cohort__experiments=experiment_id)
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_former_place(of_experiment)
 def reflection(request, experiment_id):
     posted = request.method == "POST"
     try:
         experiment, enrollment = writer(request.user, experiment_id)
     except Http404:
         if posted:
-            return closed(request)
+            return closed(
+                request, former_place(request.user, of_experiment(experiment_id))
+            )
         raise
     # Whoever gave the feedback is shown by name, and so read here: a kept
     # part shows only what was read before it was fingerprinted. (A post
@@ -517,6 +534,8 @@ def render_reflection(
             "server_saved_at": reflection.updated_at.isoformat() if reflection else "",
             "autosave_messages": {
                 "notSaved": _("Not saved — your text is kept on this device."),
+                # Sent while an autosave is on its way: sent once it is done.
+                "saving": _("Saving your text…"),
                 "offline": offline_message(),
                 "restored": _(
                     "Text you wrote on this device was not saved yet, so it was "
@@ -895,6 +914,7 @@ class ReflectionPage:
 
 @login_required
 @never_cache
+@tells_former_place(in_cohort)
 def cohort(request, cohort_id):
     # Its sessions read with it, once: the programme, the join links and
     # the apps' programme items (the impact survey's waves) all use them.
@@ -985,9 +1005,27 @@ def offline_message():
     )
 
 
+def read_there(reflection_id):
+    """The places whose people read the reflection ``reflection_id`` while
+    they were in its cohort: its author's, and, for one shared with the
+    cohort, everyone's; told of on its page, which so says to nobody whether
+    a peer's draft or private reflection exists."""
+    return Exists(
+        Reflection.objects.filter(pk=reflection_id).filter(
+            Q(author=OuterRef("pk"))
+            | Q(
+                experiment__cohort=OuterRef("cohort"),
+                status=Reflection.Status.SUBMITTED,
+                visibility=Reflection.Visibility.COHORT,
+            )
+        )
+    )
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_former_place(read_there)
 def shared_reflection(request, reflection_id):
     reflection = get_object_or_404(
         Reflection.objects.visible_to(request.user).select_related(
@@ -1085,7 +1123,6 @@ def shared_reflection(request, reflection_id):
                     "“Post comment”."
                 ),
                 "offline": offline_message(),
-                **limit_messages(),
             },
             "trainer_ids": trainer_ids,
             "trainers_only": Reflection.Visibility.TRAINERS,

@@ -21,7 +21,7 @@ from privacy import access
 from .comments import last_comment_at, post_comment
 from .feedback import give_feedback, longest_waiting, next_awaiting, reviewable
 from .filters import ReflectionFilterSet
-from .forms import CommentForm, FeedbackForm, limit_messages
+from .forms import CommentForm, FeedbackForm
 from .models import Reflection, question_of
 
 
@@ -139,7 +139,6 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
                     "Your feedback is kept on this device until you press "
                     "“Save feedback”."
                 ),
-                **limit_messages(),
             },
             comment_messages={
                 "restored": gettext(
@@ -149,7 +148,6 @@ class ReviewView(WagtailAdminTemplateMixin, TemplateView):
                 "keptLocally": gettext(
                     "Your comment is kept on this device until you press “Add comment”."
                 ),
-                **limit_messages(),
             },
             can_comment=self.request.user.has_perm("assignments.add_comment"),
             next_reflection=self.next_reflection,

@@ -611,6 +611,14 @@ class Session(Orderable):
         super().save(*args, **kwargs)
 
 
+#: A person's places that are theirs to see now: not withdrawn, in a live
+#: cohort.
+CURRENT_PLACE = Q(withdrawn_at__isnull=True, cohort__live=True)
+#: Their former places: withdrawn, or in a cohort taken off the site after it
+#: was published (not one never published: not theirs to know of yet).
+FORMER_PLACE = Q(cohort__first_published_at__isnull=False) & ~CURRENT_PLACE
+
+
 class EnrollmentQuerySet(models.QuerySet):
     def active(self):
         """The people in their cohorts: enrolments not withdrawn. Whatever
@@ -619,6 +627,11 @@ class EnrollmentQuerySet(models.QuerySet):
 
     def withdrawn(self):
         return self.filter(withdrawn_at__isnull=False)
+
+    def former(self):
+        """The places their people are told they had (``FORMER_PLACE``): on
+        My training, and where they follow an old link into the cohort."""
+        return self.filter(FORMER_PLACE)
 
     def holding_work(self):
         """The places something hangs on: attendance, and the reflections,

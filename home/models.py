@@ -3,7 +3,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from assignments.participant_views import places
+from assignments.participant_views import commissioner_note, places
 from cohorts.models import Enrollment
 
 
@@ -22,10 +22,16 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         if request.user.is_authenticated:
-            # With why a cohort they had is not here, as My training says.
-            context["enrollments"], context["former"] = places(
+            # With why a cohort they had is not here, or where a
+            # commissioner's figures are, as My training says.
+            current, former = places(
                 Enrollment.objects.filter(user=request.user)
                 .select_related("cohort")
                 .order_by("cohort__start_date", "cohort__title", "cohort__pk")
+            )
+            context.update(
+                enrollments=current,
+                former=former,
+                commissioner=commissioner_note(request.user, current, former),
             )
         return context

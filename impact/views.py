@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assignments.participant_views import offline_message
+from cohorts.former_places import in_cohort, tells_former_place
 from cohorts.models import Enrollment
 
 from .forms import SurveyForm
@@ -53,6 +54,7 @@ def saved_message(response, cohort):
 @login_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_former_place(in_cohort)
 def survey(request, cohort_id, wave):
     enrollment, statements, questions, when = respondent(request.user, cohort_id, wave)
     if request.method == "POST":

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from wagtail.search.backends import get_search_backend
 
 from assignments.models import Reflection, followed_cohorts
+from cohorts.former_places import tells_former_place
 from cohorts.models import Enrollment
 from courses.permissions import is_commissioner
 
@@ -223,6 +224,7 @@ def pattern(request, pattern_id):
 @never_cache
 @for_readers
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_former_place(lambda story_id: Q(reflections__story=story_id))
 def story(request, story_id):
     story = get_object_or_404(
         stories_with_details(Story.objects.all()).select_related(
@@ -257,6 +259,8 @@ def story(request, story_id):
             "story": story,
             "reflection": story.reflection,
             "published": published,
+            # Unshared, it waits for no trainer (only its author reads it).
+            "shared": story.reflection.visibility == Reflection.Visibility.COHORT,
             "is_author": is_author,
             "reviewer": reviewer,
             "thanked": thanked,
@@ -326,6 +330,7 @@ def pattern_of(reflection):
 @never_cache
 @for_readers
 @require_http_methods(["GET", "HEAD", "POST"])
+@tells_former_place(lambda reflection_id: Q(reflections=reflection_id))
 def share(request, reflection_id):
     """The author's choice to publish their reflection in the library."""
     reflection = get_object_or_404(

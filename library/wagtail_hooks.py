@@ -31,17 +31,28 @@ def register_library_viewsets():
 @hooks.register("reflection_links")
 def story_links(reflection, user):
     """On a shared reflection: its author publishes it in the library; the
-    cohort's trainers approve it."""
+    cohort's trainers approve it. A story of a reflection taken back from
+    the cohort waits for nobody: no trainer is asked until it is shared."""
     story = Story.objects.filter(reflection=reflection).first()
     if reflection.author_id is not None and reflection.author.user_id == user.pk:
         if story is None:
             label = _("Publish in the experiment library")
+        elif not shared(reflection):
+            label = _(
+                "Not in the experiment library while your reflection is for the "
+                "trainers only"
+            )
         elif story.approved_at is None:
             label = _("In the experiment library: waiting for a trainer's approval")
         else:
             label = _("Published in the experiment library")
         return [{"url": reverse("library:share", args=[reflection.pk]), "label": label}]
-    if story is not None and story.approved_at is None and reviewer_of(user, story):
+    if (
+        story is not None
+        and story.approved_at is None
+        and shared(reflection)
+        and reviewer_of(user, story)
+    ):
         return [
             {
                 "url": reverse("library:story", args=[story.pk]),

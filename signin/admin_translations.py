@@ -25,6 +25,8 @@ WAGTAIL_STRINGS = [
     gettext_noop("The page could not be created due to validation errors."),
     gettext_noop("The page could not be saved due to validation errors."),
     gettext_noop("Autosave is paused"),
+    # A participant who signs in on the admin's sign-in page.
+    gettext_noop("You do not have permission to access the admin."),
     # The editor's footer while a form with errors is not autosaved.
     gettext_noop("Autosave is <span>paused</span>"),
     gettext_noop("There are validation errors, click save to highlight them."),

@@ -1,4 +1,5 @@
-"""Signing in and out on the public site, and the language switch."""
+"""Signing in and out on the public site, the language switch, and the page
+for a form sent from a page out of date (signed in again meanwhile)."""
 
 from urllib.parse import urlencode, urlsplit
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.admin.localization import get_localized_response
 from wagtail.users.models import UserProfile
 
 from . import links
@@ -235,3 +238,46 @@ def set_language(request):
             user=request.user, defaults={"preferred_language": language}
         )
     return response
+
+
+def csrf_failure(request, reason=""):
+    """Django's ``CSRF_FAILURE_VIEW``: a form sent with a CSRF token this
+    browser no longer has is refused, as Django refuses it, and the person
+    is told in their own words why and what to do. Signing in gives the
+    browser a new token, so a page opened before signing in again in
+    another window sends an old one. The ``reason`` is for the log, where
+    Django writes it. A script that asks for JSON (the reflection's
+    autosave) is answered in JSON."""
+    if request.path.startswith(reverse("wagtailadmin_home")):
+        # In the language the admin speaks to the person, as its pages are.
+        return get_localized_response(out_of_date, request, in_admin=True)
+    return out_of_date(request)
+
+
+def out_of_date(request, in_admin=False):
+    answer_type = request.get_preferred_type(["text/html", "application/json"])
+    # The admin's own scripts read an error of their own kind.
+    if answer_type == "application/json" and not in_admin:
+        error = _(
+            "Not saved: this page is out of date, for example because you "
+            "signed in again in another window. Your text is kept on this "
+            "device: reload the page to go on."
+        )
+        return JsonResponse({"error": error}, status=403)
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
+    return render(
+        request,
+        "signin/out_of_date.html",
+        {
+            # The page the form was on, to open again with the new token.
+            "back": urlsplit(back)._replace(scheme="", netloc="").geturl(),
+            # Only the public site's reflections and comments keep their
+            # text on the device (reflection.js).
+            "in_admin": in_admin,
+        },
+        status=403,
+    )

@@ -9,12 +9,13 @@ import zoneinfo
 from datetime import timedelta
 
 import openpyxl
+from bs4 import BeautifulSoup
 from django.apps import apps as django_apps
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 from wagtail.users.models import UserProfile
@@ -30,6 +31,7 @@ from home.management.demo import add_generated_participants
 from impact.emails import Kind
 from impact.figures import open_answers, report, success_cases
 from impact.models import (
+    MAX_OPEN_ANSWER_LENGTH,
     CohortStatement,
     CourseQuestion,
     CourseStatement,
@@ -54,6 +56,7 @@ from .factories import (
     place_sessions,
 )
 from .test_course_overview import breadcrumb_links
+from .test_participant_pages import counted_to, limit_said
 from .test_progress import in_english
 
 HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
@@ -205,6 +208,34 @@ class SurveyTests(TestCase):
             "Verkkoyhteys puuttuu, joten mitään ei lähetetty. Tekstisi on tallessa "
             "tällä laitteella: lähetä se uudelleen, kun yhteys palaa.",
         )
+
+    def test_the_open_answer_box_says_its_limit_and_counts_down_to_it(self):
+        self.client.force_login(self.anna.user)
+        response = self.client.get(english(self.url))
+        self.assertEqual(
+            limit_said(response.content, "answer_0"),
+            ("At most 5,000 characters.", counted_to(MAX_OPEN_ANSWER_LENGTH)),
+        )
+
+    def test_the_heading_has_no_colon_to_begin_a_line_on_a_phone(self):
+        """A name wider than a phone wraps at any letter: a visible colon
+        could begin the next line ("Vaikuttavuuskysely / : Ennen
+        valmennusta"). It is said to screen readers alone, in every
+        language."""
+        self.client.force_login(self.anna.user)
+        for language, name in [
+            ("fi", "Vaikuttavuuskysely: Ennen valmennusta"),
+            ("sv", "Effektenkät: Före utbildningen"),
+            ("en", "Impact survey: Before the training"),
+        ]:
+            with self.subTest(language=language), translation.override(language):
+                page = reverse("impact:survey", args=[self.cohort.pk, Wave.BASELINE])
+                content = self.client.get(page).content
+                heading = BeautifulSoup(content, "html.parser").find("h1")
+                self.assertEqual(" ".join(heading.get_text().split()), name)
+                for hidden in heading.select(".visually-hidden"):
+                    hidden.extract()
+                self.assertNotIn(":", heading.get_text())
 
     def test_autosave_keeps_a_draft_and_answers_in_json(self):
         self.client.force_login(self.anna.user)
@@ -1111,10 +1142,13 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
         )
         self.client.force_login(self.commissioner)
         soup = self.get_soup(self.client.get("/en/").content)
-        link = soup.find("main").find("a", href=reverse("wagtailadmin_home"))
+        links = soup.find("main").find_all("a", href=reverse("wagtailadmin_home"))
         self.assertEqual(
-            link.get_text(strip=True),
-            "Coordinators, trainers and commissioners: open the admin",
+            [link.get_text(strip=True) for link in links],
+            [
+                "Go to your courses' figures",
+                "Coordinators, trainers and commissioners: open the admin",
+            ],
         )
 
     def test_my_training_tells_a_commissioner_in_no_cohort_where_the_figures_are(self):
@@ -1131,6 +1165,39 @@ class CommissionerTests(ReportTestData, WagtailTestUtils, TestCase):
         response = self.client.get("/en/my/")
         self.assertContains(response, "When a coordinator enrols you")
         self.assertNotContains(response, "As a commissioner")
+
+    def test_the_front_page_says_what_my_training_says_to_each_role(self):
+        """Not "you are not enrolled in any cohort yet" to a commissioner who
+        reads the figures in the admin: the front page's note is My
+        training's, for a coordinator in no cohort too; a trainer sees the
+        cohorts they train on both."""
+        trainer = make_trainer(self.cohort, "front-trainer@example.fi")
+        with translation.override("en"):
+            space = reverse("participant:cohort", args=[self.cohort.pk])
+        for person, said, not_said in [
+            (
+                self.commissioner,
+                "As a commissioner you read your courses' figures, without "
+                "names, in the admin. Go to your courses' figures",
+                "not enrolled",
+            ),
+            (
+                make_coordinator("front-coordinator@example.fi"),
+                "You are not enrolled in any cohort yet. When a coordinator "
+                "enrols you, your cohort appears here.",
+                "As a commissioner",
+            ),
+            (trainer, self.cohort.title, "not enrolled"),
+        ]:
+            self.client.force_login(person)
+            for page in ("/en/", "/en/my/"):
+                with self.subTest(person=person.email, page=page):
+                    main = self.get_soup(self.client.get(page).content).main
+                    text = " ".join(main.get_text().split())
+                    self.assertIn(said, text)
+                    self.assertNotIn(not_said, text)
+                    if person == trainer:
+                        self.assertIn(f'href="{space}"', str(main))
 
     def test_the_dashboard_keeps_an_unpublished_course_with_its_figures(self):
         self.course.unpublish()

@@ -20,7 +20,7 @@ from wagtail.models import Page
 from wagtail.users.models import UserProfile
 
 from assignments.feedback import give_feedback
-from assignments.models import Choice, Experiment, Reflection
+from assignments.models import MAX_PLAN_LENGTH, Choice, Experiment, Reflection
 from cohorts.calendar.ical import session_file
 from cohorts.enrolment import enrol, withdraw
 from cohorts.models import CohortPage
@@ -40,6 +40,7 @@ from .factories import (
     place_sessions,
 )
 from .test_outbox import SMTPServerMixin
+from .test_participant_pages import counted_to, limit_said
 from .test_progress import in_english
 
 
@@ -276,6 +277,16 @@ class ChoiceTest(TestCase):
         self.assertEqual(choice.title, "Walking meetings on the phone")
         response = self.client.get(url("participant:reflection", self.own.pk))
         self.assertContains(response, "Thursdays")
+
+    def test_the_plan_boxes_say_their_limit_and_count_down_to_it(self):
+        self.client.force_login(self.anna.user)
+        response = self.client.get(url("participant:choose", self.cohort.pk, 1))
+        for name in ("plan_what", "plan_when", "plan_measure"):
+            with self.subTest(box=name):
+                self.assertEqual(
+                    limit_said(response.content, name),
+                    ("At most 2,000 characters.", counted_to(MAX_PLAN_LENGTH)),
+                )
 
     def test_the_choice_is_fixed_once_the_reflection_is_started(self):
         self.client.force_login(self.anna.user)
@@ -559,6 +570,51 @@ class LibraryTest(TestCase):
         self.assertNotContains(response, "waiting for a trainer")
         self.assertContains(response, "Share it with your cohort first")
 
+    def test_the_links_to_a_story_made_private_do_not_say_it_waits(self):
+        """No trainer is asked while only the trainers read the reflection:
+        its author is told so, and no trainer is asked to approve it until
+        it is shared again (the library would not let them)."""
+        reflection = submitted(self.people[0], self.camera, text="Cameras helped")
+        self.share(reflection)
+        story = Story.objects.get()
+        self.approve(story)
+        other_trainer = make_trainer(self.bravo, "bravo-trainer@example.fi")
+        page = url("participant:reflection", self.camera.pk)
+        form = {"answer_0": "Cameras helped", "decision": "adopt", "usefulness": "4"}
+        shared_page = url("participant:shared_reflection", reflection.pk)
+        self.client.force_login(self.people[0].user)
+        self.client.post(page, {**form, "visibility": "trainers"})
+
+        response = self.client.get(shared_page)
+        self.assertNotContains(response, "waiting for a trainer")
+        self.assertContains(
+            response,
+            "Not in the experiment library while your reflection is for the "
+            "trainers only",
+        )
+        response = self.client.get(url("library:story", story.pk))
+        self.assertNotContains(response, "approves it first")
+        self.assertContains(
+            response,
+            "Not published: your reflection is for the trainers only. Share it "
+            "with your cohort again, and a trainer approves it before it appears.",
+        )
+        self.client.force_login(self.trainer)
+        self.assertNotContains(self.client.get(shared_page), "Asked to be published")
+
+        # Shared again: waiting, and asked for as at first.
+        self.client.force_login(self.people[0].user)
+        self.client.post(page, {**form, "visibility": "cohort"})
+        self.assertContains(self.client.get(shared_page), "waiting for a trainer")
+        self.assertContains(
+            self.client.get(url("library:story", story.pk)),
+            "Not published yet: a trainer of the cohort approves it first.",
+        )
+        self.client.force_login(self.trainer)
+        self.assertContains(self.client.get(shared_page), "Asked to be published")
+        self.assertEqual(self.library(self.trainer).context["awaiting"], [story])
+        self.assertEqual(self.library(other_trainer).context["awaiting"], [])
+
     def test_the_author_is_told_a_story_made_private_leaves_the_library(self):
         page = url("participant:reflection", self.camera.pk)
         form = {"answer_0": "Ok", "decision": "adopt", "usefulness": "4"}
@@ -772,6 +828,14 @@ class LibraryTest(TestCase):
         # What they make of it counts for the pattern.
         submitted(person, self.own, "adopt", 5)
         self.assertEqual(self.library().context["patterns"][0][1].tried, 2)
+
+    def test_the_plan_boxes_of_try_this_say_their_limit_and_count_down_to_it(self):
+        self.client.force_login(self.people[1].user)
+        response = self.client.get(url("library:pattern", self.pattern.pk))
+        self.assertEqual(
+            limit_said(response.content, "plan_what"),
+            ("At most 2,000 characters.", counted_to(MAX_PLAN_LENGTH)),
+        )
 
     def test_try_this_is_offered_only_where_an_own_experiment_is_open(self):
         self.client.force_login(self.reader.user)  # Bravo's gap 1 has one too

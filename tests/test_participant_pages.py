@@ -22,7 +22,13 @@ from wagtail.models import Page
 from wagtail.models.reference_index import ReferenceIndex
 
 from assignments import participant_views
-from assignments.models import MAX_ANSWER_LENGTH, Comment, Experiment, Reflection
+from assignments.models import (
+    MAX_ANSWER_LENGTH,
+    MAX_COMMENT_LENGTH,
+    Comment,
+    Experiment,
+    Reflection,
+)
 from assignments.participant_views import PER_PAGE, ReflectionPage
 from assignments.timeline import State
 from cohorts.enrolment import enrol
@@ -61,6 +67,35 @@ def answers_data(
 def url(name, *args):
     with translation.override("en"):
         return reverse(f"participant:{name}", args=args)
+
+
+def limit_said(content, name):
+    """What the page says of box ``name``'s limit before it is passed: the
+    text that describes the box, and, if the page loads reflection.js to
+    count down to it, the box's limit and the words it counts with."""
+    soup = BeautifulSoup(content, "html.parser")
+    box = soup.find("textarea", attrs={"name": name})
+    described = " ".join(
+        soup.find(id=part).get_text(" ", strip=True)
+        for part in box.get("aria-describedby", "").split()
+    )
+    if soup.select_one('script[src$="assignments/reflection.js"]') is None:
+        return described, None
+    return described, (
+        box.get("data-limit"),
+        box.get("data-characters-left"),
+        box.get("data-characters-over"),
+    )
+
+
+def counted_to(limit):
+    """What ``limit_said`` finds of a box that reflection.js counts down to
+    ``limit``, in English."""
+    return (
+        str(limit),
+        "Characters left: %(count)s",
+        "Characters over the limit: %(count)s",
+    )
 
 
 class ParticipantPageTestCase(TestCase):
@@ -291,6 +326,31 @@ class MyTrainingTest(ParticipantPageTestCase):
         response = self.client.get(reverse("login"))
         self.assertNotContains(response, "sign-out.js")
 
+    def test_the_front_page_is_titled_by_the_site_name_once(self):
+        """Its title is the site's name, not "Virtu – Virtu"; every other
+        page's title is followed by the name."""
+        for prefix in ("", "/sv", "/en"):
+            with self.subTest(language=prefix or "fi"):
+                titles = [
+                    BeautifulSoup(self.client.get(page).content, "html.parser")
+                    .title.get_text()
+                    .strip()
+                    for page in (prefix + "/", prefix + "/my/")
+                ]
+                self.assertEqual(titles[0], "Virtu")
+                self.assertRegex(titles[1], r"^\w[\w ]+ – Virtu$")
+                self.assertNotIn("Virtu", titles[1].removesuffix(" – Virtu"))
+
+    def test_a_page_title_is_escaped_once(self):
+        self.cohort.title = "Tampere & Turku <2027>"
+        self.cohort.save_revision().publish()
+
+        response = self.client.get(self.cohort.url)
+
+        self.assertContains(
+            response, "<title>Tampere &amp; Turku &lt;2027&gt; – Virtu</title>"
+        )
+
     def test_is_translated(self):
         response = self.client.get("/my/", headers={"accept-language": "fi"})
         self.assertEqual(response.status_code, 200)
@@ -310,6 +370,25 @@ class ReflectionFormTest(ParticipantPageTestCase):
         self.assertContains(response, 'id="autosave-status"')
         self.assertContains(response, ">Save draft</button>")
         self.assertContains(response, ">Submit</button>")
+
+    def test_each_answer_box_says_its_limit_and_counts_down_to_it(self):
+        """As the comment box does: the limit under the label from the start,
+        and near it the characters left, without the autosave refusing the
+        text first."""
+        response = self.client.get(url("reflection", self.experiment.pk))
+        for index in range(len(PROMPT_LIST)):
+            with self.subTest(box=index):
+                self.assertEqual(
+                    limit_said(response.content, f"answer_{index}"),
+                    ("At most 20,000 characters.", counted_to(MAX_ANSWER_LENGTH)),
+                )
+        with translation.override("fi"):
+            finnish = reverse("participant:reflection", args=[self.experiment.pk])
+        response = self.client.get(finnish)
+        described, (_, left, over) = limit_said(response.content, "answer_0")
+        self.assertEqual(described, "Enintään 20\u00a0000 merkkiä.")
+        self.assertEqual(over, "Merkkejä yli rajan: %(count)s")
+        self.assertTrue(left)
 
     def test_save_draft_keeps_the_text_as_a_draft(self):
         response = self.client.post(
@@ -384,7 +463,9 @@ class ReflectionFormTest(ParticipantPageTestCase):
             status_code=400,
         )
         self.assertContains(
-            response, 'aria-describedby="id_answer_1-error"', status_code=400
+            response,
+            'aria-describedby="id_answer_1-helptext id_answer_1-error"',
+            status_code=400,
         )
         self.assertContains(response, long_text, status_code=400)
         self.assertNotContains(response, "maxlength", status_code=400)
@@ -1097,11 +1178,12 @@ class CommentTest(ParticipantPageTestCase):
 
     def test_the_comment_box_says_its_limit_before_it_is_passed(self):
         response = self.client.get(url("shared_reflection", self.shared.pk))
+        self.assertEqual(
+            limit_said(response.content, "text"),
+            ("At most 5,000 characters.", counted_to(MAX_COMMENT_LENGTH)),
+        )
         soup = BeautifulSoup(response.content, "html.parser")
         box = soup.find("textarea", attrs={"name": "text"})
-        help_text = soup.find(id=box["aria-describedby"]).get_text()
-        self.assertEqual(help_text, "At most 5,000 characters.")
-        self.assertEqual(box["data-limit"], "5000")
         self.assertFalse(box.has_attr("maxlength"))
         # Refused, the box is described by its limit and by the error.
         response = self.client.post(

@@ -1191,6 +1191,43 @@ class LanguageTests(WagtailTestUtils, SignInTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(preferred_languages([coordinator]), {coordinator.pk: "sv"})
 
+    def test_the_admin_refuses_a_page_in_its_users_language(self):
+        """Wagtail shows its views in the language of the person's account,
+        and its refusal and its "page not found" too, whatever language the
+        browser last chose on the site."""
+        course = self.cohort.get_parent()
+        for language, refused in [
+            ("en", "Sorry, you do not have permission to access this area."),
+            ("sv", "Ledsen, du saknar rättigheter att tillträda detta område."),
+        ]:
+            with self.subTest(language=language):
+                set_language(self.trainer, language)
+                self.client.force_login(self.trainer)
+                self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+
+                response = self.client.get(
+                    reverse("wagtailadmin_pages:delete", args=[course.pk]), follow=True
+                )
+                self.assertContains(response, refused)
+                missing = self.client.get(
+                    reverse("wagtailadmin_pages:edit", args=[999999])
+                )
+                self.assertEqual(missing.status_code, 404)
+                self.assertEqual(self.get_soup(missing.content).html["lang"], language)
+
+    def test_a_participant_on_the_admins_sign_in_page_is_refused_in_finnish(self):
+        user = self.participant
+        user.set_password("correct horse battery")
+        user.save()
+
+        response = self.client.post(
+            reverse("wagtailadmin_login"),
+            {"username": user.username, "password": "correct horse battery"},
+            follow=True,
+        )
+
+        self.assertContains(response, "Sinulla ei ole oikeutta käyttää hallintaa.")
+
     def test_a_language_the_site_does_not_offer_is_not_taken(self):
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
 

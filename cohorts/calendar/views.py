@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from .. import conf
+from ..former_places import tells_former_place
 from ..models import CalendarFeed, CohortPage, Enrollment, Session
 from . import ical
 
@@ -44,6 +46,7 @@ def calendar_response(ics, filename=None):
 
 
 @login_required
+@tells_former_place(lambda uid: Q(cohort__sessions__uid=uid))
 def session_download(request, uid):
     session = get_object_or_404(Session.objects.select_related("page"), uid=uid)
     if not session.page.shows_sessions_to(request.user):
@@ -54,6 +57,7 @@ def session_download(request, uid):
 
 
 @login_required
+@tells_former_place(lambda pk: Q(cohort=pk))
 def cohort_download(request, pk):
     cohort = get_object_or_404(CohortPage, pk=pk)
     if not cohort.shows_sessions_to(request.user):

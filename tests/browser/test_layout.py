@@ -319,6 +319,11 @@ class ParticipantLayoutTests(LayoutTestCase):
     def participant_pages(self):
         __, token = new_link(self.anna.user)
         notice, statement = make_statements()
+        # A cohort Anna was withdrawn from, with as long a title.
+        former = make_cohort(
+            self.course, "Pohjois-Suomen aluehallintovirasto, syksy 2026"
+        )
+        enrol(former, self.anna.user.email).withdraw()
         return [
             ("front-page", "/"),
             ("sign-in", reverse("login")),
@@ -347,6 +352,8 @@ class ParticipantLayoutTests(LayoutTestCase):
             ("cohort-page", self.cohort.url),
             # An old link to an experiment no longer theirs.
             ("not-found-signed-in", reverse("participant:reflection", args=[999_999])),
+            # An old link to the space of a cohort she is no longer in.
+            ("former-cohort-space", reverse("participant:cohort", args=[former.pk])),
         ]
 
     def test_participant_pages_fit_every_width_and_meet_wcag(self):

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from assignments.models import MAX_COMMENT_LENGTH, Reflection
+from assignments.models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, Reflection
 from cohorts.enrolment import enrol
 from tests.factories import make_course
 
@@ -163,9 +163,11 @@ class ParticipantJourneyTests(BrowserTestCase):
         )
         expect(comment).to_have_value("")
 
-    def test_the_comment_box_counts_the_characters_left_near_its_limit(self):
+    def test_each_box_counts_the_characters_left_near_its_limit(self):
         """The limit is said under the box from the start; near it, a polite
-        live region says how many characters are left, or are too many."""
+        live region says how many characters are left, or are too many: the
+        comment box and a reflection's answer boxes alike, and the draft is
+        saved as it is typed all the same."""
         reflection = self.shared_by_anna()
         bertil = enrol(self.cohort, BERTIL, "Bertil", "Berg")
         page = self.new_page()
@@ -185,6 +187,24 @@ class ParticipantJourneyTests(BrowserTestCase):
         expect(count).to_have_text(left % {"count": 20})
         comment.fill("x" * (MAX_COMMENT_LENGTH + 3))
         over = text("Characters over the limit: %(count)s", "fi")
+        expect(count).to_have_text(over % {"count": 3})
+        self.axe_check(page)
+
+        page.goto(reverse("participant:reflection", args=[self.experiment.pk]))
+        answer = page.get_by_label(FIRST_PROMPT)
+        expect(answer).to_have_accessible_description(
+            re.compile(re.escape("Enintään 20\u00a0000 merkkiä."))
+        )
+        count = page.locator("#id_answer_0-count")
+        expect(count).to_have_attribute("aria-live", "polite")
+        answer.fill("x" * (MAX_ANSWER_LENGTH - 20))
+        expect(count).to_have_text(left % {"count": 20})
+        expect(page.locator("#autosave-status")).to_have_text(saved("fi"))
+        self.assertEqual(
+            len(Reflection.objects.get(author__user=bertil.user).answers[0]["answer"]),
+            MAX_ANSWER_LENGTH - 20,
+        )
+        answer.fill("x" * (MAX_ANSWER_LENGTH + 3))
         expect(count).to_have_text(over % {"count": 3})
         self.axe_check(page)
 

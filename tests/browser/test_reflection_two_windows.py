@@ -1,12 +1,18 @@
 """The reflection form open in two windows at once: what one saves, the
 other's autosave never wipes, and the other keeps its own text and says why
-it could not save it."""
+it could not save it. One window is never taken for two: not when it is sent
+while its own autosave is on its way, nor when Back shows it again after it
+was sent. Signing in again in another window does not stop the form from
+saving."""
+
+import re
 
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from assignments.models import Reflection
 from cohorts.enrolment import enrol
+from signin.links import new_link
 from tests.factories import PROMPTS, make_course
 
 from .base import BrowserTestCase, running_cohort, text
@@ -17,6 +23,7 @@ CHANGED = (
     "Your text here is kept on this device: reload the page to see the newer "
     "version, then copy in what you need."
 )
+SENT = "Your reflection was sent to the trainers."
 
 
 class TwoWindowsTests(BrowserTestCase):
@@ -196,3 +203,107 @@ class TwoWindowsTests(BrowserTestCase):
             "Try it with the whole team."
         )
         expect(page.locator(".kept-copy")).to_have_count(0)
+
+    def choose_outcome(self, page):
+        page.get_by_label(
+            text("Adapt: I keep doing it, changed", "fi"), exact=True
+        ).check()
+        page.get_by_label("4", exact=True).check()
+
+    def test_submit_pressed_while_an_autosave_is_on_its_way_waits_for_it(self):
+        # A slow connection: the autosave reaches the server, and its answer
+        # is held back until the form has been sent.
+        held = []
+
+        def hold(route):
+            held.append((route, route.fetch()))
+
+        url = reverse("participant:reflection", args=[self.experiment.pk])
+        page = self.new_page()
+        self.log_in(page, self.enrollment.user)
+        page.route("**/autosave/", hold)
+        page.goto(url)
+        self.choose_outcome(page)
+        page.get_by_label(PROMPT[2]).fill("Shorter meetings.")
+        # Until the server has saved it (the page waits for its answer).
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        self.assertTrue(held, "No autosave was sent.")
+        page.get_by_label(PROMPT[3]).fill("Try it with the whole team.")
+        page.get_by_role("button", name=text("Submit", "fi"), exact=True).click()
+        expect(page.locator("#autosave-status")).to_have_text(
+            text("Saving your text…", "fi")
+        )
+
+        route, response = held[0]
+        route.fulfill(response=response)
+
+        expect(page.locator(".messages")).to_contain_text(text(SENT, "fi"))
+        expect(page.locator("#newer-version")).to_have_count(0)
+        reflection = Reflection.objects.get(author=self.enrollment)
+        self.assertEqual(reflection.status, Reflection.Status.SUBMITTED)
+        self.assertEqual(self.saved_answers()[PROMPT[2]], "Shorter meetings.")
+        self.assertEqual(self.saved_answers()[PROMPT[3]], "Try it with the whole team.")
+
+    def test_back_after_submitting_shows_the_submitted_reflection(self):
+        # Submitted once without an outcome (sent back with an error), then
+        # with one. Back went to the page that answered the first, and sent
+        # that again as if from an older window.
+        url = reverse("participant:reflection", args=[self.experiment.pk])
+        page = self.new_page()
+        self.log_in(page, self.enrollment.user)
+        page.goto(url)
+        page.get_by_label(PROMPT[2]).fill("Shorter meetings.")
+        submit = page.get_by_role("button", name=text("Submit", "fi"), exact=True)
+        submit.click()
+        expect(page.locator("[data-error-summary]")).to_be_visible()
+        self.choose_outcome(page)
+        submit.click()
+        expect(page.locator(".messages")).to_contain_text(text(SENT, "fi"))
+
+        page.go_back()
+
+        expect(page.locator("#newer-version")).to_have_count(0)
+        expect(page.locator("[data-error-summary]")).to_have_count(0)
+        # The submitted reflection, to change until the next session.
+        answer = page.get_by_label(PROMPT[2])
+        expect(answer).to_have_value("Shorter meetings.")
+        answer.fill("Shorter meetings, and fewer.")
+        page.get_by_role("button", name=text("Save changes", "fi")).click()
+        expect(page.locator(".messages")).to_contain_text(
+            text("Your changes were saved.", "fi")
+        )
+        self.assertEqual(
+            self.saved_answers()[PROMPT[2]], "Shorter meetings, and fewer."
+        )
+
+    def sign_in_again_in_another_tab(self, page):
+        """Signing in gives the browser a new CSRF token, which ``page``,
+        opened before, does not have."""
+        other_tab = page.context.new_page()
+        __, token = new_link(self.enrollment.user)
+        other_tab.goto(reverse("signin:link", args=[token]))
+        other_tab.get_by_role("button", name=text("Sign in", "fi"), exact=True).click()
+        expect(other_tab).not_to_have_url(re.compile("/accounts/link/"))
+        other_tab.close()
+
+    def test_signing_in_again_in_another_tab_leaves_the_form_saving(self):
+        url = reverse("participant:reflection", args=[self.experiment.pk])
+        page = self.new_page()
+        self.log_in(page, self.enrollment.user)
+        page.goto(url)
+        saved = text("Saved %(time)s", "fi").split("%")[0].strip()
+
+        self.sign_in_again_in_another_tab(page)
+        page.get_by_label(PROMPT[2]).fill("Shorter meetings.")
+        expect(page.locator("#autosave-status")).to_contain_text(saved)
+        self.assertEqual(self.saved_answers()[PROMPT[2]], "Shorter meetings.")
+
+        # The form's own button, pressed before the autosave asks.
+        self.sign_in_again_in_another_tab(page)
+        page.get_by_label(PROMPT[3]).fill("Try it with the whole team.")
+        page.get_by_role("button", name=text("Save draft", "fi")).click()
+        expect(page.locator(".message-success")).to_contain_text(saved)
+        self.assertEqual(self.saved_answers()[PROMPT[3]], "Try it with the whole team.")

@@ -66,6 +66,7 @@ MIDDLEWARE.insert(
 # LANGUAGE_CODE stays wagtail start's "en-us".
 LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "signin.views.csrf_failure"
 WAGTAILADMIN_BASE_URL = "http://localhost:8000"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Hashed static files: a page naming a file that is not there fails.

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # A signed-in session given a new key stays recorded (closing the
     # account ends it).
     "signin.middleware.SessionKeyMiddleware",
+    # The admin's own messages and error pages in its user's language.
+    "signin.middleware.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Wagtail's redirects under the language prefixes too (after Wagtail's
@@ -288,6 +290,11 @@ LOGOUT_REDIRECT_URL = "/"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A form sent from a page out of date (signed in again in another window)
+# gets the site's own page. The CSRF cookie stays readable by scripts
+# (CSRF_COOKIE_HTTPONLY and CSRF_USE_SESSIONS off, Django's defaults): the
+# reflection's autosave and its form send the browser's current token.
+CSRF_FAILURE_VIEW = "signin.views.csrf_failure"
 
 # Email. A timeout is always set: a server that accepts the connection and
 # never answers would otherwise block a send for good.

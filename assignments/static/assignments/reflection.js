@@ -16,6 +16,13 @@
  *   reloaded; this page's text stays in the form and on this device (under
  *   the key with ":kept"), and the next visit shows it beside the newer
  *   version, to copy from, until the person forgets it.
+ * - the form sent while an autosave is on its way waits for its answer (up
+ *   to WAIT), and is sent with the version that save made: sent at once, it
+ *   would be taken for text from an older window.
+ * - the page that answered a post (the form sent back) stands in the
+ *   history as a page to ask for anew: Back to it, or reloading it, does not
+ *   send the form again from its older version. A page the browser shows
+ *   again from its back-forward cache after its form was sent is reloaded.
  * - a form with data-storage-key and no autosave URL (a comment, a
  *   trainer's feedback or comment) keeps its text on this device until it
  *   is sent and the server has it: signed out meanwhile, it is put back on
@@ -24,9 +31,16 @@
  *   its copy: what it refused is put back on the next visit too.
  * - the page after a form was sent and taken (data-server-took) forgets the
  *   copy sent: a comment posted twice is there once, and was posted.
- * - a box with data-limit, in a form whose messages have charactersLeft,
- *   says how many characters are left once fewer than a tenth of its limit
- *   are, or how many are too many, in a polite live region below it.
+ * - a box with data-limit (any form's: the box carries its words,
+ *   data-characters-left and data-characters-over) says how many characters
+ *   are left once fewer than a tenth of its limit are, or how many are too
+ *   many, in a polite live region below it.
+ * - these forms and the autosave send the browser's current CSRF token, read
+ *   from Django's cookie: signing in again in another window gives the
+ *   browser a new one, and the server refuses the token this page came
+ *   with. Where the cookie cannot be read (another CSRF_COOKIE_NAME,
+ *   CSRF_COOKIE_HTTPONLY or CSRF_USE_SESSIONS), the page's token is sent,
+ *   and a refused autosave says to reload the page.
  * Each form says its notes in its own role=status element, in the texts of
  * the JSON script named by data-messages (else #autosave-messages).
  */
@@ -35,8 +49,23 @@
 
   var DELAY = 1000;
   var RETRY = 15000;
+  // How long a form sent during an autosave waits for its answer.
+  var WAIT = 15000;
   // The share of a box's limit left when it starts to count.
   var NEAR = 0.1;
+  // Django's default CSRF_COOKIE_NAME.
+  var CSRF_COOKIE = "csrftoken";
+
+  function useCurrentToken(form) {
+    var field = form.elements.csrfmiddlewaretoken;
+    var prefix = CSRF_COOKIE + "=";
+    var cookie = document.cookie.split("; ").filter(function (part) {
+      return part.indexOf(prefix) === 0;
+    })[0];
+    if (field && cookie) {
+      field.value = decodeURIComponent(cookie.slice(prefix.length));
+    }
+  }
 
   function messagesOf(form) {
     var source = document.getElementById(
@@ -104,6 +133,11 @@
     var timer = null;
     var saving = false;
     var pending = false;
+    // The form was sent while a save was on its way: {submitter, timer}.
+    var held = null;
+    var resuming = false;
+    // This page sent its form (the browser may show it again from its cache).
+    var sent = false;
     var toldKeptLocally = false;
     // Refused for good (changed elsewhere, no longer open): not saved again.
     var stopped = false;
@@ -276,12 +310,18 @@
 
     function save() {
       timer = null;
+      if (!url) {
+        // Sent or stopped meanwhile.
+        pending = false;
+        return;
+      }
       if (saving) {
         pending = true;
         return;
       }
       saving = true;
       var sent = values();
+      useCurrentToken(form);
       var body = new FormData(form);
       fetch(url, {
         method: "POST",
@@ -308,7 +348,8 @@
             } else if (data.conflict || data.closed) {
               stop(data.error);
             } else {
-              // Too long, signed out, submitted elsewhere: the copy stays here.
+              // Too long, signed out, submitted elsewhere, a token refused:
+              // the copy stays here.
               say(data.error);
             }
           });
@@ -319,7 +360,12 @@
         })
         .finally(function () {
           saving = false;
-          if (pending) {
+          if (held) {
+            // Sent now, with the version this save made (or as it was, if it
+            // was refused: the server then shows it beside the newer text).
+            pending = false;
+            resume();
+          } else if (pending) {
             pending = false;
             save();
           }
@@ -391,11 +437,59 @@
       showKept(kept);
     }
 
+    function buttons(disabled) {
+      form.querySelectorAll("button").forEach(function (button) {
+        button.disabled = disabled;
+      });
+    }
+
+    // Send the held form, as the person sent it.
+    function resume() {
+      var submitter = held.submitter;
+      window.clearTimeout(held.timer);
+      held = null;
+      // Enabled again, for the browser to send the button's value.
+      buttons(false);
+      resuming = true;
+      try {
+        form.requestSubmit(submitter);
+      } finally {
+        resuming = false;
+      }
+    }
+
+    // Before any other listener of the form (those of data-submit-once too):
+    // held while a save is on its way.
+    form.addEventListener(
+      "submit",
+      function (event) {
+        if (held) {
+          // Pressed again meanwhile: sent once.
+          event.preventDefault();
+          event.stopImmediatePropagation();
+          return;
+        }
+        if (!saving || resuming || !form.requestSubmit) {
+          return;
+        }
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        window.clearTimeout(timer);
+        held = {
+          submitter: event.submitter || null,
+          timer: window.setTimeout(resume, WAIT),
+        };
+        buttons(true);
+        say(text.saving);
+      },
+      true
+    );
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
     form.addEventListener("submit", function () {
       window.clearTimeout(timer);
       url = "";
+      sent = true;
       if (stopped) {
         // Sent as it is: the server shows it back beside the newer text.
         return;
@@ -411,14 +505,31 @@
         schedule(0);
       }
     });
+    if ((refused || newer) && window.history.replaceState) {
+      // Answered a post: asked for anew from the history, not sent again.
+      window.history.replaceState(
+        window.history.state,
+        "",
+        window.location.href
+      );
+    }
+    window.addEventListener("pageshow", function (event) {
+      // Back to this page after it was sent, from the browser's cache: its
+      // version is older than the server's, which shows what it has now.
+      // (What was sent is kept on this device until a page says the server
+      // has it.)
+      if (event.persisted && sent && navigator.onLine !== false) {
+        window.location.reload();
+      }
+    });
     if (typedEarly && !timer) {
       changed();
     }
   }
 
   function countDown(field) {
-    var text = messagesOf(field.form);
-    if (!text.charactersLeft) {
+    var text = field.dataset;
+    if (!text.charactersLeft || !text.charactersOver) {
       return;
     }
     var limit = Number(field.dataset.limit);
@@ -463,6 +574,13 @@
   }
 
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
+  document
+    .querySelectorAll("form[data-submit-once], form[data-storage-key]")
+    .forEach(function (form) {
+      form.addEventListener("submit", function () {
+        useCurrentToken(form);
+      });
+    });
   // A reflection, or any form that keeps its copy the same way (surveys,
   // comments; the review page has a trainer's feedback and comment).
   document.querySelectorAll("form[data-storage-key]").forEach(function (form) {
@@ -471,5 +589,7 @@
     }
   });
   // After the copies kept on this device are put back, which it counts.
-  document.querySelectorAll("form textarea[data-limit]").forEach(countDown);
+  document
+    .querySelectorAll("textarea[data-limit]:not([readonly])")
+    .forEach(countDown);
 })();
