@@ -1,4 +1,4 @@
-"""The audit trail of training: who enrolled, withdrew, imported, marked
+"""The audit trail of training: who enrolled, withdrew, moved, imported, marked
 attendance and exported what, and when, in Wagtail's own log (Site
 history). Entries about a cohort's people are ``TrainingLogEntry`` rows
 tagged with the cohort, so each person reads those of the cohorts they
@@ -9,14 +9,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from wagtail.log_actions import LogFormatter, get_active_log_context
+from wagtail.log_actions import LogFormatter, get_active_log_context, log
 
 from privacy import access
 
-from .models import Attendance, Enrollment, Session, TrainingLogEntry
+from .models import Attendance, CohortPage, Enrollment, Session, TrainingLogEntry
 
 WITHDRAW = "virtu.withdraw"
 RESTORE = "virtu.restore"
+MOVE = "virtu.move"
 IMPORT = "virtu.import"
 ATTENDANCE = "virtu.attendance"
 EXPORT = "virtu.export"
@@ -56,6 +57,16 @@ class ImportFormatter(LogFormatter):
 
     def format_comment(self, log_entry):
         return log_entry.data.get("file", "")
+
+
+class MoveFormatter(LogFormatter):
+    label = _("Move to another cohort")
+
+    def format_message(self, log_entry):
+        return _("Moved from %(from)s to %(to)s") % {
+            "from": log_entry.data.get("from", ""),
+            "to": log_entry.data.get("to", ""),
+        }
 
 
 class AttendanceFormatter(LogFormatter):
@@ -121,6 +132,7 @@ def register_actions(actions):
     actions.register_action(
         RESTORE, _("Enrol again"), _("Enrolled again; their earlier work restored")
     )
+    actions.register_action(MOVE)(MoveFormatter)
     actions.register_action(IMPORT)(ImportFormatter)
     actions.register_action(ATTENDANCE)(AttendanceFormatter)
     actions.register_action(EXPORT)(ExportFormatter)
@@ -150,6 +162,23 @@ def log_restored(enrollments):
         )
         for enrollment in enrollments
     )
+
+
+def log_move(enrollment, from_cohort_id):
+    """A MOVE entry of ``enrollment`` from the cohort ``from_cohort_id`` to
+    the one it is in now, in the history of each: the people of each cohort
+    read their own's."""
+    titles = dict(
+        CohortPage.objects.filter(
+            pk__in=[from_cohort_id, enrollment.cohort_id]
+        ).values_list("pk", "title")
+    )
+    data = {
+        "from": titles.get(from_cohort_id, ""),
+        "to": titles.get(enrollment.cohort_id, ""),
+    }
+    for cohort_id in (from_cohort_id, enrollment.cohort_id):
+        log(enrollment, MOVE, cohort_id=cohort_id, data=data)
 
 
 def log_import(cohort, user, file_name, rows, counts, confirmation=""):

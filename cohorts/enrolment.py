@@ -174,6 +174,8 @@ def enrol(
             "organisation": organisation,
             "withdrawn_at": None,
             "withdrawn_by": None,
+            # Placed in the cohort again: welcomed again (``welcome.py``).
+            **({"placement": restored.placement + 1} if restored else {}),
         },
     )
     if restored is not None:
@@ -253,6 +255,13 @@ class EnrollmentForm(WagtailAdminModelForm):
             self.initial.update(
                 email=user.email, first_name=user.first_name, last_name=user.last_name
             )
+            if not self.instance.is_withdrawn:
+                self.fields["cohort"].help_text = _(
+                    "Moved to another cohort, they are emailed its welcome and "
+                    "the invitations to its sessions (a draft cohort's when it "
+                    "is published), and this cohort's sessions are cancelled "
+                    "in their calendar."
+                )
             if can_reach_admin(user):
                 for name in ("first_name", "last_name"):
                     self.fields[name].disabled = True
@@ -351,4 +360,13 @@ class EnrollmentForm(WagtailAdminModelForm):
             if (user.first_name, user.last_name) != names:
                 user.first_name, user.last_name = names
                 user.save(update_fields=["first_name", "last_name"])
-        return super().save(commit)
+        if not (commit and self.instance.pk):
+            return super().save(commit)
+        with transaction.atomic():
+            # Moved to another cohort: a new placement there, welcomed
+            # (``signals.enrolment_saved``) and in both cohorts' history.
+            moved_from = self.instance.moved_from()
+            place = super().save()
+            if moved_from is not None:
+                audit.log_move(place, moved_from)
+        return place

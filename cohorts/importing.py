@@ -645,7 +645,8 @@ def enrol_people(cohort, people):
     Enrollment.objects.bulk_create(new)
     Enrollment.objects.bulk_update(updated, ["role", "organisation"])
     Enrollment.objects.bulk_update(
-        restored, ["role", "organisation", "withdrawn_at", "withdrawn_by"]
+        restored,
+        ["role", "organisation", "withdrawn_at", "withdrawn_by", "placement"],
     )
     audit.log_restored(restored)
     if trainers_changed:
@@ -657,9 +658,8 @@ def enrol_people(cohort, people):
             ).select_related("user")
         )
     if new or restored:
-        # A welcome for each, newcomer or enrolled again: one already sent
-        # (its key is the enrolment's) is not sent again, and one withdrawn
-        # before the cohort was published never had theirs.
+        # A welcome for each, newcomer or enrolled again (a new placement,
+        # whose welcome has a key of its own: ``welcome.welcome_key``).
         live = CohortPage.objects.filter(pk=cohort.pk, live=True).exists()
         reconcile(
             cohort.pk,

@@ -713,6 +713,11 @@ class Enrollment(models.Model):
         editable=False,
         related_name="+",
     )
+    #: How often the person has been placed in a cohort again with this row:
+    #: 0 when enrolled, one more each time it is moved to another cohort or
+    #: enrolled again after a withdrawal. Each placement has its welcome
+    #: (``welcome.py``).
+    placement = models.PositiveIntegerField(_("placement"), default=0, editable=False)
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -753,11 +758,30 @@ class Enrollment(models.Model):
 
     def enrol_again(self, role, organisation):
         """Bring a withdrawn person back to the same row, so that their work
-        and attendance are theirs again; not saved. An empty
-        ``organisation`` keeps the one the place had."""
+        and attendance are theirs again, as a new placement; not saved. An
+        empty ``organisation`` keeps the one the place had."""
         self.role = role
         self.organisation = organisation or self.organisation
         self.withdrawn_at = self.withdrawn_by = None
+        self.placement += 1
+
+    def moved_from(self):
+        """Before a save that may give the place another cohort: the cohort
+        it is in now, if it is another, and the move counted as a new
+        placement (else None). Read from the row, locked until the
+        transaction ends, not from what this object was read as: of two
+        submits of one move, the second finds it made and moves nothing."""
+        cohort_id, placement = (
+            Enrollment.objects.select_for_update()
+            .filter(pk=self.pk)
+            .values_list("cohort_id", "placement")
+            .get()
+        )
+        self.placement = placement
+        if cohort_id == self.cohort_id:
+            return None
+        self.placement += 1
+        return cohort_id
 
     def withdraw(self, by=None, now=None):
         """Take the person out of the cohort, keeping their work."""

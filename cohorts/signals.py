@@ -114,16 +114,20 @@ def enrolment_saved(sender, instance, created, raw=False, **kwargs):
     people = {instance.user_id, previous_user}
     if previous_cohort != instance.cohort_id:
         invites.reconcile(previous_cohort, people)
-    # A newcomer's welcome (with a sign-in link, cohorts/welcome.py) goes in
-    # the same batch as their invites; so does that of someone enrolled
-    # again, who may have been withdrawn before the cohort was published
-    # (a welcome sent already is not sent again: its key is the enrolment's).
+    # Someone placed in the cohort, newly enrolled, enrolled again or moved
+    # there from another, is welcomed (with a sign-in link,
+    # cohorts/welcome.py) in the same batch as their invites: once for each
+    # placement, whose number is in the welcome's key.
     restored = was_withdrawn is not None and instance.withdrawn_at is None
-    welcomes = welcome.enrolment_welcomes(instance) if created or restored else []
-    if not created and previous_user != instance.user_id:
+    moved = previous_cohort != instance.cohort_id
+    if created or restored or moved:
+        welcomes = welcome.enrolment_welcomes(instance)
+    elif previous_user != instance.user_id:
         # The place moved to a corrected address: welcomed there too (the
         # old address's welcome, if still unsent, is dropped when sent).
-        welcomes += welcome.moved_welcome(instance)
+        welcomes = welcome.moved_welcome(instance)
+    else:
+        welcomes = []
     invites.reconcile(instance.cohort_id, people, also=welcomes)
 
 

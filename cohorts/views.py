@@ -160,6 +160,18 @@ class EnrollmentEditView(CohortScopedEditView):
     # "Delete" withdraws the person (``EnrollmentWithdrawView``).
     delete_item_label = _("Withdraw")
 
+    def save_instance(self):
+        # A move alone is logged as one, in the history of both cohorts
+        # (``EnrollmentForm.save``), not as a bare "Edited" in the new one.
+        moved_only = self.form.changed_data == ["cohort"]
+        self.action_class(
+            self.form.instance,
+            user=self.request.user,
+            form=self.form,
+            log_action=False if moved_only else "wagtail.edit",
+        ).execute(skip_permission_checks=True)
+        return self.form.instance
+
     def get_delete_url(self):
         # Someone withdrawn already is not offered it again (it would 404).
         if self.object.withdrawn_at is None:
@@ -529,6 +541,8 @@ class EnrollmentViewSet(CohortScopedViewSet):
     ]
     ordering = ["cohort__title", "role", "user__last_name", "user__first_name"]
     inspect_view_enabled = True
+    # A count kept for the welcomes, of no use to a reader.
+    inspect_view_fields_exclude = ["placement"]
 
     def get_form_class(self, for_update=False):
         return EnrollmentForm

@@ -1,7 +1,13 @@
-"""The welcome email that a person gets when they are enrolled in a live
-cohort, or when a cohort they are in is published: what the cohort is and
-a personal sign-in link (``signin``). The request only records that a
-welcome is due; the worker makes the link and the email when it sends it."""
+"""The welcome email that a person gets when they are placed in a live
+cohort (enrolled, moved there from another, or enrolled again after a
+withdrawal), or when a cohort they are in is published: what the cohort is
+and a personal sign-in link (``signin``). The request only records that a
+welcome is due; the worker makes the link and the email when it sends it.
+
+Each placement (``Enrollment.placement``) is welcomed once: its key names
+it, so publishing the cohort again, a second submit of the same change or a
+worker's retry sends nothing more, while each real move or enrolment again
+is welcomed anew."""
 
 from datetime import timedelta
 
@@ -30,7 +36,17 @@ from .models import Enrollment
 
 
 def welcome_key(enrollment):
-    return f"welcome:{enrollment.pk}"
+    """The key of the welcome of the enrolment's present placement; the
+    first keeps the key that welcomes had before places were counted."""
+    key = f"welcome:{enrollment.pk}"
+    if enrollment.placement:
+        key += f":placement:{enrollment.placement}"
+    return key
+
+
+def welcome_params(enrollment):
+    """What the renderer needs: the place, and which placement of it."""
+    return {"enrollment": enrollment.pk, "placement": enrollment.placement}
 
 
 def moved_welcome(enrollment):
@@ -49,14 +65,15 @@ def moved_welcome(enrollment):
             kind=Kind.WELCOME,
             to=enrollment.user.email,
             user=enrollment.user,
-            params={"enrollment": enrollment.pk},
+            params=welcome_params(enrollment),
         )
     ]
 
 
 def enrolment_welcomes(enrollment):
-    """The welcome of a person just enrolled, if the cohort is live (a draft
-    cohort's people are welcomed when it is published), for ``queue_emails``."""
+    """The welcome of a person just placed in a cohort, if it is live (a
+    draft cohort's people are welcomed when it is published), for
+    ``queue_emails``."""
     # Read from the database: the cohort object in hand may be stale.
     if Enrollment.objects.active().filter(pk=enrollment.pk, cohort__live=True).exists():
         return welcomes([enrollment])
@@ -95,7 +112,7 @@ def welcomes(enrollments):
             kind=Kind.WELCOME,
             to=enrollment.user.email,
             user=enrollment.user,
-            params={"enrollment": enrollment.pk},
+            params=welcome_params(enrollment),
         )
         for enrollment in enrollments
         if enrollment.user.email and enrollment.user.is_active
@@ -104,7 +121,8 @@ def welcomes(enrollments):
 
 def render_welcome(email):
     """The welcome, made when it is sent, with a new sign-in link in it;
-    not sent to someone no longer in a live cohort."""
+    not sent to someone no longer in a live cohort, nor for a placement
+    since followed by another (which has a welcome of its own)."""
     enrollment = (
         Enrollment.objects.active()
         .filter(pk=email.params["enrollment"], cohort__live=True)
@@ -115,9 +133,11 @@ def render_welcome(email):
         enrollment is None
         or not enrollment.user.is_active
         or not addressed_to(email, enrollment.user)
+        or email.params.get("placement", 0) != enrollment.placement
     ):
-        # Withdrawn, unpublished, or the place moved to a corrected address
-        # (which has a welcome of its own: ``moved_welcome``).
+        # Withdrawn, unpublished, the place moved to a corrected address
+        # (which has a welcome of its own: ``moved_welcome``), or moved to
+        # another cohort or enrolled again before this was sent.
         return None
     user, cohort = enrollment.user, enrollment.cohort
     context = {}

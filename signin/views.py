@@ -265,16 +265,22 @@ def out_of_date(request, in_admin=False):
         )
         return JsonResponse({"error": error}, status=403)
     back = request.headers.get("Referer", "")
-    if not url_has_allowed_host_and_scheme(
+    if url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
+        # The page the form was on, as a path on this site ("//elsewhere/"
+        # left after the scheme and host are taken off is another site).
+        back = urlsplit(back)._replace(scheme="", netloc="").geturl()
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+            back = ""
+    else:
         back = ""
     return render(
         request,
         "signin/out_of_date.html",
         {
             # The page the form was on, to open again with the new token.
-            "back": urlsplit(back)._replace(scheme="", netloc="").geturl(),
+            "back": back,
             # Only the public site's reflections and comments keep their
             # text on the device (reflection.js).
             "in_admin": in_admin,

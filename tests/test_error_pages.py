@@ -161,6 +161,20 @@ class OutOfDatePageTests(TestCase):
         self.assertContains(response, "<h1>Sivu oli vanhentunut</h1>", status_code=403)
         self.assertNotContains(response, "elsewhere.example", status_code=403)
 
+    def test_a_page_elsewhere_behind_this_sites_address_is_never_offered(self):
+        # This site's address, whose path reads as another site once the
+        # scheme and host are taken off (found in review).
+        self.client.get("/accounts/login/")
+
+        response = self.post(
+            "/accounts/login/",
+            {"link-email": "anna@example.fi"},
+            referer="http://testserver//elsewhere.example/x",
+        )
+
+        self.assertContains(response, "<h1>Sivu oli vanhentunut</h1>", status_code=403)
+        self.assertNotContains(response, "elsewhere.example", status_code=403)
+
 
 class ServerErrorPageTests(TestCase):
     def test_it_is_in_the_readers_language_and_needs_no_database(self):

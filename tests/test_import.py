@@ -240,14 +240,15 @@ class ImportGoodFileTest(ImportViewTestCase):
         self.assertEqual(restored.organisation, "Lapin AVI")
         self.assertEqual(self.cohort.enrollments.active().count(), 2)
         self.assertEqual(self.cohort.enrollments.count(), 2)
-        # Their calendar gets the sessions back; the welcome they had is enough.
+        # Their calendar gets the sessions back, and they are welcomed again
+        # (with a new sign-in link), as the preview said.
         sessions = self.cohort.sessions.count()
         self.assertEqual(invites.count(), invited_before + sessions)
         self.assertEqual(
             OutgoingEmail.objects.filter(
                 to="anna@example.fi", kind=Kind.WELCOME
             ).count(),
-            1,
+            2,
         )
         self.assertTrue(
             TrainingLogEntry.objects.filter(
@@ -395,11 +396,11 @@ class ImportGoodFileTest(ImportViewTestCase):
         self.assertIsNone(Enrollment.objects.get(pk=anna.pk).withdrawn_at)
         welcomes = OutgoingEmail.objects.filter(kind=Kind.WELCOME)
         self.assertEqual(welcomes.filter(to="anna@example.fi").count(), 1)
-        # Withdrawn and enrolled again once more: the welcome is not repeated.
+        # Withdrawn and enrolled again once more: welcomed once more.
         withdraw(Enrollment.objects.get(pk=anna.pk), by=self.coordinator)
         with self.captureOnCommitCallbacks(execute=True):
             enrol(self.cohort, "anna@example.fi")
-        self.assertEqual(welcomes.filter(to="anna@example.fi").count(), 1)
+        self.assertEqual(welcomes.filter(to="anna@example.fi").count(), 2)
 
     def test_people_withdrawn_and_not_in_the_list_stay_withdrawn(self):
         anna = enrol(self.cohort, "anna@example.fi", "Anna", "Virtanen")
@@ -956,6 +957,36 @@ class ImportPreviewTest(ImportViewTestCase):
         entry = TrainingLogEntry.objects.get(action=audit.IMPORT)
         self.assertEqual(entry.data["file"], "people.csv")
         self.assertEqual(entry.data["rows"], 4)
+
+    def test_someone_enrolled_again_is_sent_what_the_preview_says(self):
+        """The preview promises a welcome and the invitations to a person
+        withdrawn and imported again: weeks may have passed, and the welcome
+        carries their sign-in link."""
+        self.coordinator.wagtail_userprofile.preferred_language = "fi"
+        self.coordinator.wagtail_userprofile.save()
+        with self.captureOnCommitCallbacks(execute=True):
+            withdraw(
+                self.cohort.enrollments.get(user__email="uma@example.fi"),
+                by=self.coordinator,
+            )
+        before = set(OutgoingEmail.objects.values_list("pk", flat=True))
+
+        response, url = self.preview(csv_file([HEADER, ["Uma", "uma@example.fi"]]))
+        self.assertIn(
+            "1 henkilölle lähetetään heti sähköpostilla tervetuloviesti ja "
+            "kutsut tuokioihin. Lähetettyjä viestejä ei voi perua.",
+            [
+                li.get_text(strip=True)
+                for li in self.get_soup(response.content).select("#import-summary li")
+            ],
+        )
+        self.confirm(url)
+
+        sent = OutgoingEmail.objects.exclude(pk__in=before)
+        self.assertEqual(
+            sorted(sent.values_list("to", "kind")),
+            [("uma@example.fi", Kind.INVITE)] * 3 + [("uma@example.fi", Kind.WELCOME)],
+        )
 
     def test_confirming_twice_enrols_and_emails_once(self):
         response, url = self.preview()

@@ -31,7 +31,8 @@ from wagtail.users.models import UserProfile
 
 from cohorts import conf
 from cohorts.emails import Kind
-from cohorts.models import CohortPage
+from cohorts.enrolment import enrol
+from cohorts.models import CohortPage, Enrollment
 from cohorts.welcome import welcome_cohort
 from outbox import scheduling, tasks
 from outbox.models import OutgoingEmail
@@ -44,6 +45,7 @@ from .factories import (
     make_participants,
     make_trainer,
 )
+from .test_enrolment import save_form
 
 State = OutgoingEmail.State
 ICS = (
@@ -836,3 +838,49 @@ class ProductionProcessTests(SMTPServerMixin, TestCase):
         self.assertEqual(set(received.values()), {1})
         sent = [int(output.split("sent: ")[1]) for output in outputs if output]
         self.assertEqual(sum(sent), 200)
+
+
+class PlacedAgainRetryTests(SMTPServerMixin, TestCase):
+    """The welcome of a person moved to another cohort waits out a mail
+    server that is down, as every email does, and arrives once however
+    often the move is submitted and the send retried."""
+
+    @classmethod
+    def setUpTestData(cls):
+        course = make_course()
+        cls.cohort_a = make_cohort(course, "Cohort A")
+        cls.cohort_b = make_cohort(course, "Cohort B", datetime(2027, 9, 6).date())
+
+    def test_a_moved_persons_welcome_is_retried_and_arrives_once(self):
+        anna = enrol(self.cohort_a, "anna@example.fi", "Anna", "Aalto")
+        self.stop_smtp()
+        # Submitted twice, each from the place as it was read before either.
+        for place in [Enrollment.objects.get(pk=anna.pk) for submit in range(2)]:
+            save_form(place, self.cohort_b)
+        start = timezone.now()
+        with self.assertLogs("outbox.sending", "WARNING"):
+            send_pending(now=start)
+
+        self.start_smtp()
+        for minute in range(1, 10):
+            send_pending(now=start + timedelta(minutes=minute))
+
+        welcomes = [
+            message
+            for message in self.mailbox.messages
+            if message["Subject"].startswith("Tervetuloa mukaan: ")
+        ]
+        self.assertEqual(
+            [message["Subject"] for message in welcomes],
+            ["Tervetuloa mukaan: Cohort B"],
+        )
+        self.assertEqual(self.mailbox.by_id()[welcomes[0]["Message-ID"]], 1)
+        # Cohort A's, never sent, is not sent now that she is in B.
+        self.assertEqual(
+            list(
+                OutgoingEmail.objects.filter(kind=Kind.WELCOME)
+                .order_by("pk")
+                .values_list("state", flat=True)
+            ),
+            [State.DROPPED, State.SENT],
+        )
