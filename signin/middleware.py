@@ -142,6 +142,9 @@ class AdminLanguageMiddleware:
             profile = getattr(request.user, "wagtail_userprofile", None)
             language = profile.get_preferred_language() if profile else None
             if language in dict(settings.LANGUAGES):
-                translation.activate(language)
                 request.LANGUAGE_CODE = language
+                # For this request only: the language of the address again
+                # after it (a streamed body, such as an export's, is in that).
+                with translation.override(language):
+                    return self.get_response(request)
         return self.get_response(request)
