@@ -194,7 +194,12 @@ class TwoWindowsTests(BrowserTestCase):
         )
         page.context.set_offline(True)
         page.get_by_label(PROMPT[3]).fill("Try it with the whole team.")
-        page.wait_for_timeout(300)
+        # Its autosave fails offline: kept on this device only, and the next
+        # try is 15 s away, so no save is on its way when the page reloads
+        # (one cut off by the reload made this test fail now and then).
+        expect(page.locator("#autosave-status")).to_have_text(
+            text("Not saved — your text is kept on this device.", "fi")
+        )
         page.context.set_offline(False)
 
         page.reload()
