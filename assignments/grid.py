@@ -7,6 +7,7 @@ from collections import OrderedDict
 import django_filters
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -320,6 +321,8 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.cohort = managed_cohort(request.user, kwargs["pk"])
+        #: One moment for the whole page: which sessions have been held.
+        self.now = timezone.now()
         self.sessions = list(self.cohort.sessions.all())
         self.experiments = list(self.cohort.experiments.all())
         #: The gaps whose participants choose their experiment.
@@ -385,9 +388,12 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
             *[
                 AttendanceColumn(
                     session,
+                    # Marked once held (``CohortPage.has_held``).
                     url=reverse(
                         self.attendance_url_name, args=[self.cohort.pk, session.pk]
-                    ),
+                    )
+                    if self.cohort.has_held(session.start, self.now)
+                    else "",
                     url_label=_("Mark attendance"),
                 )
                 for session in self.sessions
@@ -425,7 +431,7 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         """The attendance, reflections and choices of ``people`` (a list), or
         of the whole cohort when None."""
         return (
-            progress.attendance_of(people, self.sessions),
+            progress.attendance_of(people, self.sessions, self.now),
             progress.reflections_of(people, self.experiments),
             choices_of(people, self.choice_gaps, self.cohort),
         )
@@ -462,7 +468,9 @@ class ProgressView(SafeSpreadsheetExportMixin, ReportView):
         if self.is_export:
             return context
         total = context["items_count"]
-        attendance = progress.attendance_counts(self.object_list, total, self.sessions)
+        attendance = progress.attendance_counts(
+            self.object_list, total, self.sessions, self.now
+        )
         options = [e for e in self.experiments if e.after_session in self.choice_gaps]
         states = progress.progress_counts(
             self.object_list, total, self.experiments, options

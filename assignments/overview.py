@@ -115,11 +115,13 @@ class CohortFigures:
 
 def figures(cohorts, now=None):
     """{cohort id: CohortFigures} for ``cohorts`` annotated with
-    ``participant_count``, experiments due by ``now``. Four queries.
+    ``participant_count``, attendance at the sessions held and experiments
+    due by ``now``. Four queries.
 
     A gap between sessions that offers several experiments (``choosing``)
     asks each participant for one of them: it counts once, and so does a
     participant who wrote about more than one of its options."""
+    now = now or timezone.now()
     ids = [cohort.pk for cohort in cohorts]
     result = {
         cohort.pk: CohortFigures(cohort.participant_count, cohort.withdrawn_count)
@@ -131,14 +133,14 @@ def figures(cohorts, now=None):
         sessions[session.pk] = figures_
         result[session.page_id].sessions.append(figures_)
     for session_id, present, marked in present_and_marked(
-        "session_id", session__in=list(sessions)
+        "session_id", now, session__in=list(sessions)
     ):
         sessions[session_id].present = present
         sessions[session_id].marked = marked
     for cohort_id, gaps in choosing.gaps_by_cohort(
         ids,
         {pk: [figures_.session for figures_ in result[pk].sessions] for pk in ids},
-        now or timezone.now(),
+        now,
     ).items():
         result[cohort_id].experiments = len(gaps)
         result[cohort_id].due = sum(gaps.values())

@@ -91,10 +91,14 @@ def with_progress(people, cohort, state, experiment=None):
     return people.filter(Exists(reflections))
 
 
-def attendance_of(people, sessions):
+def attendance_of(people, sessions, now=None):
     """{(enrolment id, session id): status} of ``people`` at ``sessions``;
-    of everyone marked at them when ``people`` is None."""
-    rows = Attendance.objects.filter(session__in=[session.pk for session in sessions])
+    of everyone marked at them when ``people`` is None. Only the sessions
+    held by ``now`` count (``Attendance.objects.counted``): before then
+    nobody is marked."""
+    rows = Attendance.objects.counted(now).filter(
+        session__in=[session.pk for session in sessions]
+    )
     if people is not None:
         rows = rows.filter(enrollment__in=[person.pk for person in people])
     rows = rows.values_list("enrollment_id", "session_id", "status")
@@ -115,14 +119,16 @@ def reflections_of(people, experiments):
     return {(r.author_id, r.experiment_id): r for r in reflections}
 
 
-def attendance_counts(people, total, sessions):
+def attendance_counts(people, total, sessions, now=None):
     """{session id: {status: count}} among ``people`` (a queryset of
-    ``total`` people); those not marked are counted under ``None``."""
+    ``total`` people), at the sessions held by ``now`` (as
+    ``attendance_of``); those not marked are counted under ``None``."""
     counts = {
         session.pk: dict.fromkeys(Attendance.Status.values, 0) for session in sessions
     }
     rows = (
-        Attendance.objects.filter(
+        Attendance.objects.counted(now)
+        .filter(
             session__in=[session.pk for session in sessions],
             enrollment__in=people.order_by().values("pk"),
         )

@@ -5,17 +5,22 @@ page."""
 from django import forms
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .emails import local_moment
 from .models import Attendance, Enrollment
 
 
-def present_and_marked(by, **where):
+def present_and_marked(by, now=None, **where):
     """(``by``, present, marked) of the attendance ``where`` says, of the
-    participants still in their cohort, for each value of ``by`` (a
-    session, a cohort): one query."""
+    participants still in their cohort, at the sessions held by ``now``
+    (``Attendance.objects.counted``), for each value of ``by`` (a session,
+    a cohort): one query."""
     return (
-        Attendance.objects.filter(
+        Attendance.objects.counted(now)
+        .filter(
             enrollment__role=Enrollment.Role.PARTICIPANT,
             enrollment__withdrawn_at__isnull=True,
             **where,
@@ -35,6 +40,25 @@ def not_marked(participants, marked):
     whom are: a trainer may mark a session in parts, and those not marked
     are not absent."""
     return max(participants - marked, 0)
+
+
+def not_yet(cohort, session, now=None):
+    """Why the attendance of ``cohort``'s ``session`` cannot be marked yet,
+    in words, or "" where it can: once the session has been held
+    (``CohortPage.has_held``), whoever marks it."""
+    now = now or timezone.now()
+    if cohort.has_held(session.start, now):
+        return ""
+    if session.start <= now:
+        return gettext(
+            "This session is dated before the cohort was copied: it has the "
+            "original cohort's date, and this cohort has not held it. Its "
+            "attendance can be marked once it has this cohort's own date and "
+            "has started."
+        )
+    return gettext(
+        "Attendance can be marked once the session has started, from %(start)s."
+    ) % {"start": local_moment(session.start, cohort.zone)}
 
 
 #: Participants in one attendance form.
@@ -121,3 +145,19 @@ class AttendanceForm(forms.Form):
         )
         Attendance.objects.filter(session=self.session, enrollment__in=cleared).delete()
         return len(marks) + len(cleared)
+
+
+@transaction.atomic
+def clear(session):
+    """Remove every mark of ``session``, one of a withdrawn participant
+    included, as the trainers may while it has not been held (``not_yet``):
+    a mark made ahead, or before the session was moved later, counts once
+    it is held, and keeps it from being removed. Returns the changes
+    (enrolment, status before, "") for the log."""
+    marks = Attendance.objects.filter(session=session)
+    changes = [
+        (mark.enrollment, mark.status, NOT_MARKED)
+        for mark in marks.select_related("enrollment__user")
+    ]
+    marks.delete()
+    return changes

@@ -379,13 +379,25 @@ class CohortPage(Page):
 
     def has_held(self, start, now=None):
         """Whether the cohort's session starting at ``start`` has been held,
-        and so stays in the cohort's record (``Session.removal_problems``):
-        it has started, unless the cohort was copied in the admin after it
+        and so stays in the cohort's record (``Session.removal_problems``)
+        and has its attendance marked and counted (``Attendance``): it has
+        started, unless the cohort was copied in the admin after it
         started. Such a session has the original's date, and has not been
         held by this cohort, whoever has been enrolled in it since."""
         if start > (now or timezone.now()):
             return False
         return self.copied_at is None or start >= self.copied_at
+
+    @staticmethod
+    def held_condition(now=None, session=""):
+        """``has_held`` as a condition for the database, on sessions or on
+        rows that reach their session through ``session`` (``"session__"``):
+        so that figures count what has been held in the query they make."""
+        start, copied_at = f"{session}start", f"{session}page__copied_at"
+        return Q(**{f"{start}__lte": now or timezone.now()}) & (
+            Q(**{f"{copied_at}__isnull": True})
+            | Q(**{f"{start}__gte": models.F(copied_at)})
+        )
 
     def shows_sessions_to(self, user, enrollments=None):
         """Sessions, join links, calendar files and the cohort space are for
@@ -488,9 +500,19 @@ class Session(Orderable):
             .select_related("page")
             .order_by("sort_order")
         ):
-            if not session.marks and not session.page.has_held(session.start, now):
+            held = session.page.has_held(session.start, now)
+            if not session.marks and not held:
                 continue
-            if session.marks:
+            if session.marks and not held:
+                # Marked ahead, or before it was moved later: the marks count
+                # nowhere yet, and its attendance page can clear them.
+                message = _(
+                    "The session “%(title)s” cannot be removed: attendance has "
+                    "been marked for it, though it has not been held yet. If the "
+                    "marks are not needed, clear them on the session's attendance "
+                    "page first, then remove the session."
+                )
+            elif session.marks:
                 message = _(
                     "The session “%(title)s” cannot be removed: attendance has "
                     "been marked for it, and the marks would be deleted with it. "
@@ -793,8 +815,18 @@ class Enrollment(models.Model):
         return True
 
 
+class AttendanceQuerySet(models.QuerySet):
+    def counted(self, now=None):
+        """The marks of sessions held by ``now`` (``CohortPage.has_held``):
+        only these count, wherever attendance is counted or shown. A mark
+        of a session moved later after it was marked (or marked ahead,
+        before this was refused) is kept, and counts once it is held."""
+        return self.filter(CohortPage.held_condition(now, session="session__"))
+
+
 class Attendance(models.Model):
-    """Whether a participant took part in a session, as a trainer marked it."""
+    """Whether a participant took part in a session, as a trainer marked it.
+    It is marked once the session has been held (``CohortPage.has_held``)."""
 
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
@@ -823,6 +855,8 @@ class Attendance(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("marked"), auto_now=True)
+
+    objects = AttendanceQuerySet.as_manager()
 
     #: Not a page or snippet: saving one queues no update of Wagtail's
     #: reference index.

@@ -11,9 +11,10 @@ from .permissions import cohorts_for_user
 
 class NextSessionsPanel(Component):
     """The next sessions of the cohorts the user trains or coordinates, in
-    their cohort's time, with the join link and the attendance form. Only
-    live cohorts': a cohort taken off the site has had its sessions
-    cancelled in everyone's calendar, and a draft has not invited anyone."""
+    their cohort's time, with the join link and, once a session is held
+    (``CohortPage.has_held``), the attendance form. Only live cohorts': a
+    cohort taken off the site has had its sessions cancelled in everyone's
+    calendar, and a draft has not invited anyone."""
 
     name = "next_sessions"
     template_name = "cohorts/admin/next_sessions_panel.html"
@@ -23,11 +24,12 @@ class NextSessionsPanel(Component):
 
     def get_context_data(self, parent_context):
         user = parent_context["request"].user
+        now = timezone.now()
         sessions = list(
             Session.objects.filter(
                 page__in=cohorts_for_user(user),
                 page__live=True,
-                end__gt=timezone.now(),
+                end__gt=now,
             )
             .select_related("page")
             .order_by("start", "pk")[: self.limit]
@@ -42,7 +44,9 @@ class NextSessionsPanel(Component):
                     "join_url": links.get(session.uid, ""),
                     "attendance_url": reverse(
                         "cohorts:session_attendance", args=[session.page_id, session.pk]
-                    ),
+                    )
+                    if session.page.has_held(session.start, now)
+                    else "",
                     "progress_url": reverse("cohorts:progress", args=[session.page_id]),
                 }
                 for session in sessions

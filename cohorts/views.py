@@ -33,7 +33,7 @@ from outbox.listing import counted
 from outbox.views import LocalInspectView
 from privacy import access
 
-from . import audit, retention
+from . import attendance, audit, retention
 from .attendance import CHOICES, PER_PAGE, AttendanceForm
 from .enrolment import EnrollmentForm, cohort_label, with_course_title, withdraw
 from .exports import SafeSpreadsheetExportMixin
@@ -722,8 +722,9 @@ class CohortBreadcrumbsMixin:
 
 
 class CurrentAttendanceView(PermissionCheckedMixin, View):
-    """To the attendance of the session under way or last started (the
-    first, before any has started)."""
+    """To the attendance of the session under way or last held; before any
+    has been held, of the next one (in a copy, its sessions dated before
+    the copy are not its own: ``CohortPage.has_held``)."""
 
     model = Attendance
     permission_required = "change"
@@ -734,8 +735,10 @@ class CurrentAttendanceView(PermissionCheckedMixin, View):
         if not sessions:
             messages.warning(request, gettext("This cohort has no sessions yet."))
             return redirect(cohort_admin_url(cohort))
-        started = [s for s in sessions if s.start <= timezone.now()]
-        session = started[-1] if started else sessions[0]
+        now = timezone.now()
+        held = [s for s in sessions if cohort.has_held(s.start, now)]
+        ahead = [s for s in sessions if s.start > now]
+        session = held[-1] if held else (ahead or sessions)[0]
         return redirect("cohorts:session_attendance", cohort.pk, session.pk)
 
 
@@ -759,7 +762,9 @@ def marked_present(count):
 class AttendanceView(
     PermissionCheckedMixin, CohortBreadcrumbsMixin, WagtailAdminTemplateMixin, FormView
 ):
-    """A session's attendance, a page of participants at a time."""
+    """A session's attendance, a page of participants at a time, once the
+    session has been held (``not_yet``): before then the page says from
+    when, and lets the marks made so far be cleared."""
 
     model = Attendance
     permission_required = "change"
@@ -776,6 +781,54 @@ class AttendanceView(
         )
         if self.session is None:
             raise Http404
+        #: Why the session cannot be marked yet, or "".
+        self.not_yet = attendance.not_yet(self.cohort, self.session)
+
+    def get_template_names(self):
+        if self.not_yet:
+            return ["cohorts/admin/attendance_not_yet.html"]
+        return super().get_template_names()
+
+    def get(self, request, *args, **kwargs):
+        if self.not_yet:
+            return self.render_to_response(self.get_context_data(form=None))
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "clear" in request.POST:
+            return self.clear()
+        if self.not_yet:
+            # A form loaded before the session was moved later.
+            messages.error(
+                request,
+                gettext("The attendance was not saved. %(reason)s")
+                % {"reason": self.not_yet},
+            )
+            return redirect(request.get_full_path())
+        return super().post(request, *args, **kwargs)
+
+    def clear(self):
+        if not self.not_yet:
+            messages.error(
+                self.request,
+                gettext(
+                    "The marks were not cleared: the session has started, and "
+                    "its marks are changed in the form."
+                ),
+            )
+            return redirect(self.request.get_full_path())
+        changes = attendance.clear(self.session)
+        audit.log_attendance(self.session, self.request.user, changes)
+        messages.success(
+            self.request,
+            ngettext(
+                "%(count)s mark cleared from %(session)s.",
+                "%(count)s marks cleared from %(session)s.",
+                len(changes),
+            )
+            % {"count": len(changes), "session": self.session.title},
+        )
+        return redirect(self.request.get_full_path())
 
     def get_page_title(self):
         return gettext("Attendance")
@@ -812,6 +865,12 @@ class AttendanceView(
                 for session in self.sessions
             ],
             progress_url=cohort_admin_url(self.cohort),
+            not_yet=self.not_yet,
+        )
+        if self.not_yet:
+            context["marks"] = self.session.attendances.count()
+            return context
+        context.update(
             choices=CHOICES,
             present=Attendance.Status.PRESENT,
             # The forms of the message, for one and for more; the browser

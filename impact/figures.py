@@ -13,8 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connections
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -31,7 +33,7 @@ from assignments import choosing
 from assignments.models import Reflection
 from cohorts.attendance import not_marked, present_and_marked
 from cohorts.disclosure import enough, too_few, total_shown
-from cohorts.models import Enrollment, Session
+from cohorts.models import CohortPage, Enrollment, Session
 
 from .models import CohortStatement, Rating, Response, Wave
 from .waves import schedule
@@ -284,9 +286,10 @@ class Share:
 class Report:
     participants: int
     statements: list
-    #: Participants present at a session, of those marked.
+    #: Participants present at a session held, of those marked
+    #: (``Attendance.objects.counted``).
     attendance: Share
-    #: Marks not made yet at the sessions that have started: each
+    #: Marks not made yet at the sessions held: each
     #: participant once a session, less those marked (``not_marked``). Of
     #: the participants enrolled now, as the course overview and the
     #: attendance form list them, one who joined later included.
@@ -315,11 +318,12 @@ class Report:
 def report(cohorts, now=None, followed=()):
     """The report of ``cohorts`` (one, or a course's). Each share is of
     those asked by ``now``: a wave's answers of the cohorts it has opened
-    for, experiments of the gaps that are due. Attendance sums marks, many
-    a person: of a cohort not in ``followed`` (whose people the reader does
-    not see anyway, as a commissioner) the sessions the course overview
-    hides are left out, each marked for too few people, or subtracting the
-    sessions it shows from the sum would tell them. Eight queries."""
+    for, experiments of the gaps that are due, attendance of the sessions
+    held (``CohortPage.has_held``). Attendance sums marks, many a person:
+    of a cohort not in ``followed`` (whose people the reader does not see
+    anyway, as a commissioner) the sessions the course overview hides are
+    left out, each marked for too few people, or subtracting the sessions
+    it shows from the sum would tell them. Eight queries."""
     now = now or timezone.now()
     ids = [cohort.pk for cohort in cohorts]
     active = Q(withdrawn_at__isnull=True, role=Enrollment.Role.PARTICIPANT)
@@ -347,12 +351,20 @@ def report(cohorts, now=None, followed=()):
         enrollment__role=Enrollment.Role.PARTICIPANT,
     )
     sessions, held = {}, {}
-    for session in Session.objects.filter(page__in=ids).order_by("page", "sort_order"):
+    for session in (
+        Session.objects.filter(page__in=ids)
+        .annotate(
+            held=ExpressionWrapper(
+                CohortPage.held_condition(now), output_field=BooleanField()
+            )
+        )
+        .order_by("page", "sort_order")
+    ):
         sessions.setdefault(session.page_id, []).append(session)
-        held[session.pk] = (session.page_id, session.start <= now)
+        held[session.pk] = (session.page_id, session.held)
     present, marked, marked_at, left_out = {}, {}, {}, set()
     for session_id, here, marks in present_and_marked(
-        "session_id", session__page__in=ids
+        "session_id", now, session__page__in=ids
     ):
         cohort_id = held[session_id][0]
         # The reader sees the names of the people of the cohorts they follow.

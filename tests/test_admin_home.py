@@ -62,15 +62,31 @@ class AdminHomeTest(TrainingDataMixin, TestCase):
         self.assertIn("Your next sessions", text)
         self.assertIn(self.cohort.title, text)
         self.assertNotIn(self.other.title, text)
-        first = self.sessions[0]
-        # 9.00 in Helsinki, as the cohort was planned (7.00 UTC).
-        self.assertIn("March 15, 2027, 9 a.m.–12:30 p.m. (Europe/Helsinki)", text)
+        # Session 2 at 9.00 in Helsinki, as the cohort was planned (7.00 UTC).
+        self.assertIn("March 29, 2027, 9 a.m.–12:30 p.m. (Europe/Helsinki)", text)
         join = panel.find("a", href="https://meet.example.org/virtu-a-1")
         self.assertEqual(join.get_text(strip=True), "Join the meeting")
-        attendance = reverse(
-            "cohorts:session_attendance", args=[self.cohort.pk, first.pk]
+
+    def test_attendance_is_offered_once_a_session_has_started(self):
+        """Session 1 is under way: its attendance can be marked. Session 2
+        is ahead: none until it starts (``CohortPage.has_held``)."""
+        panel = self.panel(self.trainer, "next-sessions-section")
+        under_way, ahead = (
+            reverse("cohorts:session_attendance", args=[self.cohort.pk, session.pk])
+            for session in self.sessions[:2]
         )
-        self.assertIsNotNone(panel.find("a", href=attendance))
+        self.assertIsNotNone(panel.find("a", href=under_way))
+        self.assertIsNone(panel.find("a", href=ahead))
+        rows = panel.select("tbody tr")
+        self.assertEqual(len(rows), len(self.sessions))
+        offered = [
+            row.find("a", string=lambda text: text and "Mark attendance" in text)
+            for row in rows
+        ]
+        self.assertEqual(
+            [link is not None for link in offered],
+            [True, *[False] * (len(self.sessions) - 1)],
+        )
 
     def test_a_cohort_taken_off_the_site_lists_no_sessions(self):
         """Its sessions were cancelled in everyone's calendar: no join link."""

@@ -1,15 +1,21 @@
 """Marking a session's attendance for the whole cohort in one form."""
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from wagtail.users.models import UserProfile
 
+from cohorts import audit
 from cohorts.attendance import PER_PAGE
-from cohorts.models import Attendance
+from cohorts.models import Attendance, CohortPage, Session, TrainingLogEntry
 from home.management.demo import add_generated_participants
 
-from .test_progress import TrainingDataMixin
+from .factories import make_cohort, make_course, place_sessions
+from .test_progress import TrainingDataMixin, move
 
 
 class AttendanceFormTest(TrainingDataMixin, TestCase):
@@ -205,8 +211,141 @@ class AttendanceFormTest(TrainingDataMixin, TestCase):
     def test_attendance_link_opens_the_session_started_last(self):
         self.client.force_login(self.trainer)
         response = self.client.get(reverse("cohorts:attendance", args=[self.cohort.pk]))
-        # The test cohort's sessions are all ahead: the first one.
+        # The test cohort's first session is under way, the others ahead.
         self.assertRedirects(response, self.url(self.sessions[0]))
+
+    def test_attendance_link_of_a_copy_opens_its_own_next_session(self):
+        """Copied today: sessions 1 and 2 have the original's dates, and
+        this cohort has held neither."""
+        place_sessions(self.cohort, timezone.now() - timedelta(days=8))
+        CohortPage.objects.filter(pk=self.cohort.pk).update(copied_at=timezone.now())
+        self.client.force_login(self.trainer)
+        response = self.client.get(reverse("cohorts:attendance", args=[self.cohort.pk]))
+        self.assertRedirects(response, self.url(self.sessions[2]))
+
+    # Before the session has been held
+
+    def test_a_session_ahead_says_from_when_it_can_be_marked_and_has_no_form(self):
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.url(self.sessions[1]))
+        self.assertEqual(response.status_code, 200)
+        soup = self.get_soup(response.content)
+        self.assertEqual(soup.select("fieldset"), [])
+        self.assertIsNone(soup.select_one("[data-virtu-attendance-target=tools]"))
+        self.assertNotContains(response, "Save attendance")
+        self.assertContains(
+            response,
+            "Attendance can be marked once the session has started, from Monday "
+            "March 29, 2027, 9 a.m. (Europe/Helsinki).",
+        )
+        # Nothing to clear: no marks were made.
+        self.assertNotContains(response, "Clear the marks")
+
+        # Moved earlier, it is marked at once.
+        move(self.sessions[1], timezone.now() - timedelta(minutes=5))
+        url = self.url(self.sessions[1])
+        data = self.form_data(self.client.get(url))
+        data[self.field(self.people[2])] = "present"
+        self.assertRedirects(self.client.post(url, data), url)
+        self.assertEqual(
+            Attendance.objects.get(session=self.sessions[1]).status, "present"
+        )
+
+    def test_marking_a_session_ahead_is_refused_and_saves_nothing(self):
+        """What "Mark everyone not yet marked as present" and "Save" send,
+        for a session eight days ahead, by its trainer or a coordinator."""
+        move(self.sessions[1], timezone.now() + timedelta(days=8))
+        everyone = {}
+        for person in self.people:
+            everyone[self.field(person)] = "present"
+            everyone[f"initial-{self.field(person)}"] = ""
+        for user in (self.trainer, self.coordinator):
+            with self.subTest(user=user.email):
+                self.client.force_login(user)
+                response = self.client.post(
+                    self.url(self.sessions[1]), everyone, follow=True
+                )
+                self.assertRedirects(response, self.url(self.sessions[1]))
+                self.assertContains(response, "The attendance was not saved.")
+                self.assertContains(
+                    response, "Attendance can be marked once the session has started"
+                )
+                self.assertNotContains(response, "Attendance saved")
+        self.assertFalse(Attendance.objects.filter(session=self.sessions[1]).exists())
+        self.assertFalse(
+            TrainingLogEntry.objects.filter(action=audit.ATTENDANCE).exists()
+        )
+
+    def test_the_form_loaded_before_the_session_was_moved_later_saves_nothing(self):
+        self.client.force_login(self.trainer)
+        data = self.form_data(self.client.get(self.url()))
+        data[self.field(self.people[2])] = "present"
+        move(self.sessions[0], timezone.now() + timedelta(days=8))
+        response = self.client.post(self.url(), data, follow=True)
+        self.assertContains(response, "The attendance was not saved.")
+        self.assertFalse(Attendance.objects.filter(enrollment=self.people[2]).exists())
+
+    def test_marks_of_a_session_moved_later_are_kept_and_can_be_cleared(self):
+        move(self.sessions[0], timezone.now() + timedelta(days=8))
+        # Not by the trainer of another cohort.
+        self.client.force_login(self.other_trainer)
+        self.assertEqual(self.client.post(self.url(), {"clear": "1"}).status_code, 404)
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.url())
+        self.assertContains(
+            response, "2 marks have already been made for this session."
+        )
+        self.assertEqual(Attendance.objects.filter(session=self.sessions[0]).count(), 2)
+        # Kept, they keep the session from being removed: clearing them
+        # lets it go.
+        sessions = Session.objects.filter(pk=self.sessions[0].pk)
+        self.assertEqual(len(list(Session.removal_problems(sessions))), 1)
+
+        response = self.client.post(self.url(), {"clear": "1"}, follow=True)
+
+        self.assertRedirects(response, self.url())
+        self.assertContains(response, "2 marks cleared from Session 1.")
+        self.assertNotContains(response, "Clear the marks")
+        self.assertFalse(Attendance.objects.filter(session=self.sessions[0]).exists())
+        self.assertEqual(list(Session.removal_problems(sessions)), [])
+        entry = TrainingLogEntry.objects.get(action=audit.ATTENDANCE)
+        self.assertEqual(entry.user, self.trainer)
+        self.assertEqual(
+            {(c["person"], c["from"], c["to"]) for c in entry.data["changes"]},
+            {(self.people[0].name, "present", ""), (self.people[1].name, "absent", "")},
+        )
+
+    def test_marks_of_a_session_held_are_not_cleared(self):
+        self.client.force_login(self.trainer)
+        response = self.client.post(self.url(), {"clear": "1"}, follow=True)
+        self.assertContains(response, "The marks were not cleared")
+        self.assertEqual(Attendance.objects.filter(session=self.sessions[0]).count(), 2)
+
+    def test_a_session_dated_before_its_cohort_was_copied_is_not_marked(self):
+        """A copy's session with the original's date, under way when the
+        copy was made: this cohort has not held it (``has_held``)."""
+        CohortPage.objects.filter(pk=self.cohort.pk).update(copied_at=timezone.now())
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.url())
+        self.assertEqual(self.get_soup(response.content).select("fieldset"), [])
+        self.assertContains(
+            response, "This session is dated before the cohort was copied"
+        )
+        data = {self.field(self.people[2]): "present"}
+        self.client.post(self.url(), data)
+        self.assertFalse(Attendance.objects.filter(enrollment=self.people[2]).exists())
+
+    def test_from_when_is_said_in_the_trainers_language(self):
+        for language, text in (
+            ("fi", "Läsnäolot voi merkitä, kun tuokio on alkanut. Se alkaa "),
+            ("sv", "Närvaron kan registreras när träffen har börjat. Den börjar "),
+        ):
+            with self.subTest(language=language):
+                profile = UserProfile.get_for_user(self.trainer)
+                profile.preferred_language = language
+                profile.save()
+                self.client.force_login(self.trainer)
+                self.assertContains(self.client.get(self.url(self.sessions[1])), text)
 
     # A large cohort, a page at a time
 
@@ -256,3 +395,31 @@ class AttendanceFormTest(TrainingDataMixin, TestCase):
         with self.assertNumQueries(len(small)):
             response = self.client.get(self.url() + "?p=10")
         self.assertEqual(len(response.context["form"].people), PER_PAGE)
+
+
+class HeldRuleTest(TestCase):
+    """Figures count in the database what the cohort has held, by the rule
+    the attendance form and session removal read in Python."""
+
+    def test_the_database_reads_held_as_the_cohort_does(self):
+        cohort = make_cohort(make_course())
+        now = timezone.now()
+        session = Session.objects.filter(page=cohort).first()
+        for start, copied_at in [
+            (now + timedelta(days=8), None),
+            (now - timedelta(hours=1), None),
+            (now, None),
+            (now - timedelta(days=1), now - timedelta(hours=1)),
+            (now - timedelta(hours=1), now - timedelta(days=1)),
+            (now + timedelta(days=1), now - timedelta(days=1)),
+        ]:
+            with self.subTest(start=start, copied_at=copied_at):
+                move(session, start)
+                CohortPage.objects.filter(pk=cohort.pk).update(copied_at=copied_at)
+                cohort.refresh_from_db()
+                self.assertEqual(
+                    Session.objects.filter(
+                        CohortPage.held_condition(now), pk=session.pk
+                    ).exists(),
+                    cohort.has_held(start, now),
+                )

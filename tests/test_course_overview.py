@@ -25,6 +25,7 @@ from .factories import (
     make_coordinator,
     make_participants,
     make_trainer,
+    place_sessions,
 )
 from .test_progress import TrainingDataMixin, in_english, reflect
 
@@ -210,6 +211,8 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
                 self.assertEqual(a[3], text)
 
     def test_a_fully_marked_session_reads_as_before(self):
+        # Session 2 was yesterday.
+        place_sessions(self.cohort, timezone.now() - timedelta(days=8))
         session = self.sessions[1]
         for person, status in zip(
             self.people, ["present", "present", "excused", "present"], strict=True
@@ -222,6 +225,26 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         self.assertEqual(row["Session 2: present"], 3)
         self.assertEqual(row["Session 2: attendance % of those marked"], 75)
         self.assertEqual(row["Session 2: not marked"], 0)
+
+    def test_marks_of_a_session_ahead_count_once_it_is_held(self):
+        """Marks stored for session 2 before it is held (marked ahead, or
+        the session moved later): nobody has attended it yet."""
+        for person in self.people:
+            Attendance.objects.create(
+                session=self.sessions[1], enrollment=person, status="present"
+            )
+        self.client.force_login(self.coordinator)
+        a = self.rows(self.client.get(self.url()))["Cohort A"]
+        self.assertEqual(a[4], "Not marked")
+        row = self.export("xlsx")["Cohort A"]
+        self.assertIsNone(row["Session 2: present"])
+        self.assertIsNone(row["Session 2: attendance % of those marked"])
+        # Session 1, held, reads as before.
+        self.assertEqual(a[3], "1 / 2 (50 %) 2 not marked")
+
+        test_progress.move(self.sessions[1], timezone.now() - timedelta(minutes=1))
+        a = self.rows(self.client.get(self.url()))["Cohort A"]
+        self.assertEqual(a[4], "4 / 4 (100 %)")
 
     def test_a_cohort_that_has_not_started_has_no_experiment_due_yet(self):
         today = timezone.localdate()
@@ -239,7 +262,7 @@ class CourseOverviewTest(TrainingDataMixin, TestCase):
         rows = self.rows(self.client.get(self.url()))
         self.assertEqual(rows["Cohort C"][8], "none due yet")
         self.assertEqual(rows["Cohort D"][8], "0.0")
-        # Cohort A has not started either, but some of its people wrote early.
+        # Cohort A has none due yet either, but some of its people wrote early.
         self.assertEqual(rows["Cohort A"][8], "0.8")
         heading = "Experiments done per participant"
         self.assertIsNone(self.export("xlsx")["Cohort C"][heading])

@@ -1614,7 +1614,7 @@ class AttendanceNotMarkedTests(TestCase):
 
     def test_the_share_says_how_many_marks_of_the_sessions_held_are_missing(self):
         # Session 1 marked for six of ten, four present; five excused ahead
-        # for session 3, which has not been held.
+        # for session 3, which has not been held: those count nowhere.
         self.mark(self.sessions[0], self.people[:4])
         self.mark(self.sessions[0], self.people[4:6], Attendance.Status.ABSENT)
         self.mark(self.sessions[2], self.people[5:], Attendance.Status.EXCUSED)
@@ -1625,12 +1625,12 @@ class AttendanceNotMarkedTests(TestCase):
                 # Ten people in each of the two sessions held, six marked.
                 self.assertEqual(
                     self.cells(self.commissioner, url),
-                    ["4 / 11", "36 % 14 not marked"],
+                    ["4 / 6", "67 % 14 not marked"],
                 )
                 row = self.exported(self.commissioner, url)
                 self.assertEqual(
                     (row["Count"], row["Total"], row["Share, %"], row["Not marked"]),
-                    (4, 11, 36, 14),
+                    (4, 6, 67, 14),
                 )
         profile = UserProfile.get_for_user(self.commissioner)
         profile.preferred_language = "fi"
@@ -1691,17 +1691,21 @@ class AttendanceNotMarkedTests(TestCase):
         self.assertEqual(
             self.cells(self.trainer, cohort_url), ["8 / 11", "73 % 9 not marked"]
         )
-        # Three more marked at session 2, the same person again at session
-        # 3 (ahead): marks from four people in all, each session still
-        # hidden, so both are still left out.
+        # Three more marked at session 2, still hidden; the same person
+        # again at session 3, ahead, which counts nowhere until it is held.
         self.mark(self.sessions[1], self.people[1:3])
         self.mark(self.sessions[2], self.people[:1], Attendance.Status.EXCUSED)
         self.assertEqual(
             self.cells(self.commissioner, cohort_url),
-            ["8 / 10", "80 % 2 sessions marked for fewer than 5 people left out"],
+            ["8 / 10", "80 % 1 session marked for fewer than 5 people left out"],
         )
         # With session 2 marked for five, it is shown, and so is the sum.
         self.mark(self.sessions[1], self.people[3:5])
+        self.assertEqual(
+            self.cells(self.commissioner, cohort_url), ["12 / 15", "80 % 5 not marked"]
+        )
+        # Session 3 held (moved earlier), its one mark is left out.
+        place_sessions(self.cohort, timezone.now() - timedelta(days=15))
         self.assertEqual(
             self.cells(self.commissioner, cohort_url),
             [
@@ -1709,3 +1713,30 @@ class AttendanceNotMarkedTests(TestCase):
                 "80 % 5 not marked 1 session marked for fewer than 5 people left out",
             ],
         )
+
+    def test_a_session_moved_later_leaves_the_figures_until_it_is_held(self):
+        # Session 2, held yesterday, marked for all ten, eight present; then
+        # a coordinator moves it to next week.
+        self.mark(self.sessions[1], self.people[:8])
+        self.mark(self.sessions[1], self.people[8:], Attendance.Status.ABSENT)
+        figures = report([self.cohort], followed=[self.cohort.pk])
+        self.assertEqual((figures.attendance.part, figures.attendance.whole), (8, 10))
+        self.assertEqual(figures.not_marked, 10)  # session 1's
+        place_sessions(
+            self.cohort, timezone.now() - timedelta(days=8), timedelta(days=15)
+        )
+        figures = report([self.cohort], followed=[self.cohort.pk])
+        self.assertEqual((figures.attendance.part, figures.attendance.whole), (0, 0))
+        self.assertEqual(figures.not_marked, 10)
+        # Held again, it counts again.
+        later = timezone.now() + timedelta(days=8)
+        figures = report([self.cohort], now=later, followed=[self.cohort.pk])
+        self.assertEqual((figures.attendance.part, figures.attendance.whole), (8, 10))
+
+    def test_a_copied_cohorts_session_dated_before_the_copy_is_not_counted(self):
+        # Copied today: sessions 1 and 2 have the original's dates.
+        self.mark(self.sessions[0], self.people[:5])
+        CohortPage.objects.filter(pk=self.cohort.pk).update(copied_at=timezone.now())
+        figures = report([self.cohort], followed=[self.cohort.pk])
+        self.assertEqual(figures.attendance.whole, 0)
+        self.assertEqual(figures.not_marked, 0)

@@ -18,7 +18,7 @@ from wagtail.users.models import UserProfile
 
 from assignments.models import Reflection
 from assignments.progress import PROGRESS_FILTERS, participants
-from cohorts.models import Attendance, Enrollment
+from cohorts.models import Attendance, CohortPage, Enrollment, Session
 from home.management.demo import add_generated_participants, add_generated_progress
 
 from .factories import (
@@ -54,15 +54,35 @@ def in_english(*users):
         profile.save()
 
 
+def move(session, start):
+    """Move ``session`` to ``start``, as a coordinator may at any time."""
+    Session.objects.filter(pk=session.pk).update(
+        start=start, end=start + timedelta(hours=3, minutes=30)
+    )
+
+
+def start_now(cohort):
+    """Have ``cohort``'s first session begun an hour ago: it is under way,
+    and its attendance is marked (``CohortPage.has_held``); the others stay
+    ahead."""
+    move(
+        Session.objects.filter(page=cohort).order_by("sort_order").first(),
+        timezone.now() - timedelta(hours=1),
+    )
+
+
 class TrainingDataMixin(WagtailTestUtils):
     """Cohorts A and B of one course, a trainer of each, a coordinator and
-    a participant; in cohort A four participants at every state."""
+    a participant; in cohort A four participants at every state. Each
+    cohort's first session is under way, the others ahead."""
 
     @classmethod
     def setUpTestData(cls):
         cls.course = make_course()
         cls.cohort = make_cohort(cls.course, "Cohort A")
         cls.other = make_cohort(cls.course, "Cohort B")
+        for cohort in (cls.cohort, cls.other):
+            start_now(cohort)
         cls.trainer = make_trainer(cls.cohort)
         cls.other_trainer = make_trainer(cls.other, "other.trainer@example.fi")
         cls.coordinator = make_coordinator()
@@ -192,6 +212,46 @@ class ProgressGridTest(TrainingDataMixin, TestCase):
         )
         link = soup.select_one(f'thead a[href="{url}"]')
         self.assertEqual(link["aria-label"], f"Mark attendance: {self.sessions[0]}")
+
+    def test_sessions_ahead_offer_no_attendance_form(self):
+        self.client.force_login(self.trainer)
+        soup = self.get_soup(self.client.get(self.progress_url()).content)
+        links = soup.find_all(
+            "a", string=lambda text: text and "Mark attendance" in text
+        )
+        # Session 1 is under way; sessions 2 and 3 are ahead.
+        self.assertEqual(len(links), 1)
+
+    def test_marks_of_a_session_moved_later_count_once_it_is_held_again(self):
+        """A coordinator moves session 1, marked already, a week later: its
+        marks are kept, and neither shown nor counted until it starts."""
+        move(self.sessions[0], timezone.now() + timedelta(days=7))
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.progress_url())
+        self.assertEqual(
+            {row[2] for row in self.rows(response)}, {"Not marked"}, self.rows(response)
+        )
+        heading = self.headers(self.get_soup(response.content))[2]
+        self.assertIn("Present: 0", heading)
+        self.assertIn("Not marked: 4", heading)
+        export = self.client.get(self.progress_url(export="csv"))
+        body = b"".join(export.streaming_content).decode()
+        self.assertEqual(
+            {row[3] for row in list(csv.reader(io.StringIO(body)))[1:]},
+            {"Not marked"},
+        )
+        self.assertEqual(Attendance.objects.filter(session=self.sessions[0]).count(), 2)
+
+        move(self.sessions[0], timezone.now() - timedelta(minutes=1))
+        rows = {row[0]: row for row in self.rows(self.client.get(self.progress_url()))}
+        self.assertEqual(rows[self.people[0].name][2], "Present")
+        self.assertEqual(rows[self.people[1].name][2], "Absent")
+
+    def test_marks_of_a_session_dated_before_the_cohort_was_copied_do_not_count(self):
+        CohortPage.objects.filter(pk=self.cohort.pk).update(copied_at=timezone.now())
+        self.client.force_login(self.trainer)
+        response = self.client.get(self.progress_url())
+        self.assertEqual({row[2] for row in self.rows(response)}, {"Not marked"})
 
     def test_filter_by_state_in_any_or_one_experiment(self):
         self.client.force_login(self.trainer)
@@ -394,6 +454,8 @@ class ProgressQueryCountTest(WagtailTestUtils, TestCase):
     def setUpTestData(cls):
         course = make_course()
         cls.cohort = make_cohort(course)
+        # Its first session's marks count; the others' are read and left out.
+        start_now(cls.cohort)
         cls.trainer = make_trainer(cls.cohort)
         in_english(cls.trainer)
 

@@ -271,6 +271,33 @@ class FutureSessionTest(SessionRemovalTestCase):
         self.assertEqual(emails(ics_method="CANCEL"), [])
         self.assertEqual(self.cohort.experiments.count(), 1)
 
+    def test_one_marked_before_it_was_held_goes_once_its_marks_are_cleared(self):
+        """Marked ahead (before that was refused) or before it was moved
+        later: the coordinator is told how to let it go, and can."""
+        data = self.removing(self.third, **{"experiments-1-DELETE": "1"})
+        Attendance.objects.create(
+            session=self.third,
+            enrollment=self.cohort.enrollments.first(),
+            status="present",
+        )
+
+        response = self.post(data)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertShownAgain(
+            response,
+            self.third,
+            "The session “Session 3” cannot be removed: attendance has been "
+            "marked for it, though it has not been held yet. If the marks are "
+            "not needed, clear them on the session's attendance page first",
+        )
+        attendance = reverse(
+            "cohorts:session_attendance", args=[self.cohort.pk, self.third.pk]
+        )
+        self.assertEqual(self.client.post(attendance, {"clear": "1"}).status_code, 302)
+        self.assertEqual(self.post(data).status_code, 302)
+        self.assertEqual(self.sessions(), [self.first, self.second])
+
     def test_a_session_can_go_once_its_experiment_is_moved_before_it(self):
         data = self.removing(self.third, **{"experiments-1-after_session": "1"})
 

@@ -46,6 +46,7 @@ from .factories import (
     make_trainer,
     make_user,
 )
+from .test_progress import start_now
 
 ENROLMENTS = "/admin/training/enrolments/"
 LOGIN = "/en/accounts/login/"
@@ -857,6 +858,7 @@ class SiteHistoryTests(WagtailTestUtils, TestCase):
     def test_feedback_attendance_import_and_export_are_in_site_history(self):
         self.client.force_login(self.trainer)
         give_feedback(self.reflection, "Well tried", self.trainer)
+        start_now(self.cohort)  # marked once it has started
         session = self.cohort.sessions.first()
         url = reverse("cohorts:session_attendance", args=[self.cohort.pk, session.pk])
         self.client.post(url, {f"person-{self.anna.pk}": "present"})
