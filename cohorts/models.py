@@ -427,6 +427,15 @@ class CohortPage(Page):
             ]
         elif not request.user.is_authenticated:
             context["login_url"] = redirect_to_login(request.get_full_path()).url
+        else:
+            # Someone withdrawn is told so, as on the cohort's other pages
+            # (``former_places``); anyone else, only who sees the sessions.
+            context["former_place"] = (
+                Enrollment.objects.former()
+                .filter(user=request.user, cohort=self)
+                .select_related("cohort")
+                .first()
+            )
         return context
 
     def session_bounds(self, course=None):

@@ -204,7 +204,25 @@ def autosave(request, cohort_id, wave):
             {"error": _("You are signed out. Sign in again to save your answers.")},
             status=401,
         )
-    enrollment, statements, questions, when = respondent(request.user, cohort_id, wave)
+    try:
+        enrollment, statements, questions, when = respondent(
+            request.user, cohort_id, wave
+        )
+    except Http404:
+        # Said in JSON, for the page to stop saving and keep its copy (the
+        # person withdrawn, the cohort taken off the site): a 404 for any
+        # survey they may not answer, so that a guessed id tells nothing.
+        return JsonResponse(
+            {
+                "error": _(
+                    "You can no longer answer this survey: you are no longer "
+                    "in this cohort, or it is no longer open. Your answers are "
+                    "kept on this device: copy them if you need them."
+                ),
+                "closed": True,
+            },
+            status=404,
+        )
     form = SurveyForm(
         request.POST, statements=statements, questions=questions, wave=when.wave
     )

@@ -144,6 +144,30 @@ class FormerPlaceTest(TestCase):
             with self.subTest(name):
                 self.assertTold(self.get(url), CLOSED, name)
 
+    def test_the_cohorts_own_page_tells_a_withdrawn_participant_and_nobody_else(
+        self,
+    ):
+        """The cohort's public page stays open to everyone signed in, so it
+        is not a 404; but its "shown to the people enrolled in it" would
+        leave Anna wondering why she is not."""
+        self.withdraw_anna()
+        generic = "shown to the people enrolled in it"
+        with translation.override("en"):
+            url = self.alpha.url
+        self.client.force_login(self.anna.user)
+        response = self.get(url)
+        self.assertContains(response, WITHDRAWN)
+        self.assertContains(response, 'href="/en/my/"')
+        self.assertNotContains(response, generic)
+        for user in (self.bravo_person.user, self.bravo_trainer, self.outsider):
+            with self.subTest(user.email):
+                self.client.force_login(user)
+                response = self.get(url)
+                self.assertContains(response, generic)
+                self.assertNotContains(response, "You are no longer")
+        self.client.force_login(self.peer.user)
+        self.assertContains(self.get(url), "Open the cohort space")
+
     def test_a_withdrawn_participant_is_told_in_finnish_and_swedish(self):
         self.withdraw_anna()
         self.client.force_login(self.anna.user)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import openpyxl
 from bs4 import BeautifulSoup
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -151,7 +152,10 @@ class SurveyTests(TestCase):
         place_sessions(cls.cohort, timezone.now() + timedelta(days=3))
         cls.anna, cls.bertil = make_participants(cls.cohort, 2)
         cls.statements = list(cls.cohort.impact_statements.all())
-        cls.url = reverse("impact:survey", args=[cls.cohort.pk, Wave.BASELINE])
+        # The site's own (Finnish) address, whatever language an earlier
+        # test's request left active in this thread.
+        with translation.override(settings.LANGUAGE_CODE):
+            cls.url = reverse("impact:survey", args=[cls.cohort.pk, Wave.BASELINE])
 
     def post(self, action="save", ratings=(), **extra):
         data = {"action": action, **extra}
@@ -247,6 +251,25 @@ class SurveyTests(TestCase):
         self.assertTrue(response.json()["saved_at"])
         rating = Rating.objects.get(response__enrollment=self.anna, value__isnull=False)
         self.assertEqual((rating.statement, rating.value), (self.statements[1], 8))
+
+    def test_autosave_for_someone_no_longer_in_the_cohort_stops_and_keeps_the_copy(
+        self,
+    ):
+        """reflection.js stops saving on ``closed`` and keeps its copy; a
+        bare 404 page would have it retry every few seconds for good."""
+        self.client.force_login(self.anna.user)
+        url = reverse("impact:autosave", args=[self.cohort.pk, Wave.BASELINE])
+        Enrollment.objects.get(pk=self.anna.pk).withdraw()
+        with translation.override("en"):
+            response = self.client.post(english(url), {"answer_0": "Hello"})
+        self.assertEqual(response.status_code, 404)
+        self.assertTrue(response.json()["closed"])
+        self.assertIn("kept on this device", response.json()["error"])
+        self.assertFalse(Response.objects.exists())
+        # Anyone else is told the same, and nothing of the cohort.
+        self.client.force_login(make_participants(self.cohort, 1, prefix="x")[0].user)
+        other = reverse("impact:autosave", args=[self.cohort.pk + 999, Wave.BASELINE])
+        self.assertTrue(self.client.post(other, {"answer_0": "Hi"}).json()["closed"])
 
     def test_the_end_wave_asks_each_statement_also_in_retrospect(self):
         cohort = make_cohort(make_impact_course(title="Ended"), title="Ended A")
