@@ -236,7 +236,7 @@ class AttendanceFormTest(TrainingDataMixin, TestCase):
         self.assertContains(
             response,
             "Attendance can be marked once the session has started, from Monday "
-            "March 29, 2027, 9 a.m. (Europe/Helsinki).",
+            "March 29, 2038, 9 a.m. (Europe/Helsinki).",
         )
         # Nothing to clear: no marks were made.
         self.assertNotContains(response, "Clear the marks")

@@ -42,8 +42,8 @@ ANNA, BERTIL = "anna@example.fi", "bertil@example.fi"
 #: The form of a session added after the three, which nothing depends on.
 FOURTH_SESSION = {
     "title": "Session 4",
-    "start": "2027-04-26 09:00",
-    "end": "2027-04-26 12:30",
+    "start": "2038-04-26 09:00",
+    "end": "2038-04-26 12:30",
     "meeting_url": "",
     "meeting_provider": "",
     "agenda": "",
@@ -150,7 +150,7 @@ class PublishingTest(CalendarChangeTestCase):
 
         self.edit(
             lambda s: (
-                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                {"start": "2038-03-16 10:00", "end": "2038-03-16 13:30"}
                 if s.pk == first.pk
                 else {}
             )
@@ -172,8 +172,8 @@ class PublishingTest(CalendarChangeTestCase):
         self.edit(
             lambda s: (
                 {
-                    "start": "2027-03-16 10:00",
-                    "end": "2027-03-16 13:30",
+                    "start": "2038-03-16 10:00",
+                    "end": "2038-03-16 13:30",
                     "meeting_url": "https://meet.example.fi/new-room",
                 }
                 if s.pk == first.pk
@@ -241,19 +241,19 @@ class PublishingTest(CalendarChangeTestCase):
             if "Session 1" in text
         }
         when = texts[ANNA].index(
-            "maanantai 15. maaliskuuta 2027 klo 9.00–12.30 (Europe/Stockholm)"
+            "maanantai 15. maaliskuuta 2038 klo 9.00–12.30 (Europe/Stockholm)"
         )
         self.assertEqual(
             texts[ANNA][when + 1],
-            "Suomen aikaa: maanantai 15. maaliskuuta 2027 klo 10.00–13.30 "
+            "Suomen aikaa: maanantai 15. maaliskuuta 2038 klo 10.00–13.30 "
             "(Europe/Helsinki)",
         )
         when = texts[BERTIL].index(
-            "måndag 15 mars 2027 kl. 9.00–12.30 (Europe/Stockholm)"
+            "måndag 15 mars 2038 kl. 9.00–12.30 (Europe/Stockholm)"
         )
         self.assertEqual(
             texts[BERTIL][when + 1],
-            "Finländsk tid: måndag 15 mars 2027 kl. 10.00–13.30 (Europe/Helsinki)",
+            "Finländsk tid: måndag 15 mars 2038 kl. 10.00–13.30 (Europe/Helsinki)",
         )
         [html, *__] = [
             message.get_body(("html",)).get_content()
@@ -422,7 +422,7 @@ class RenamingTest(CalendarChangeTestCase):
 
         emails = self.rename(
             lambda s: (
-                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                {"start": "2038-03-16 10:00", "end": "2038-03-16 13:30"}
                 if s.pk == first.pk
                 else {}
             )
@@ -477,7 +477,7 @@ class RevisionTest(CalendarChangeTestCase):
         first = self.sessions()[0]
         self.edit(
             lambda s: (
-                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                {"start": "2038-03-16 10:00", "end": "2038-03-16 13:30"}
                 if s.pk == first.pk
                 else {}
             )
@@ -495,8 +495,8 @@ class RevisionTest(CalendarChangeTestCase):
             extra_sessions=[
                 {
                     "title": "Session 4",
-                    "start": "2027-04-26 09:00",
-                    "end": "2027-04-26 12:30",
+                    "start": "2038-04-26 09:00",
+                    "end": "2038-04-26 12:30",
                     "meeting_url": "",
                     "meeting_provider": "",
                     "agenda": "",
@@ -556,7 +556,7 @@ class RevisionTest(CalendarChangeTestCase):
         self.received()
         self.edit(
             lambda s: (
-                {"start": "2027-04-27 09:00", "end": "2027-04-27 12:30"}
+                {"start": "2038-04-27 09:00", "end": "2038-04-27 12:30"}
                 if s.pk == fourth.pk
                 else {}
             )
@@ -843,7 +843,7 @@ class ClosedAccountTest(CalendarChangeTestCase):
     def move(self, session):
         self.edit(
             lambda s: (
-                {"start": "2027-03-16 10:00", "end": "2027-03-16 13:30"}
+                {"start": "2038-03-16 10:00", "end": "2038-03-16 13:30"}
                 if s.pk == session.pk
                 else {}
             )

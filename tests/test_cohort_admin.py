@@ -139,9 +139,9 @@ class CreateCohortTest(CohortAdminTestCase):
         )
 
     def test_new_cohort_form_shows_the_planned_sessions_before_the_first_save(self):
-        response = self.client.get(self.add_url() + "?start_date=2027-01-11")
+        response = self.client.get(self.add_url() + "?start_date=2038-01-11")
         values = form_values(self.get_soup(response.content))
-        self.assertEqual(values["start_date"], "2027-01-11")
+        self.assertEqual(values["start_date"], "2038-01-11")
         self.assertEqual(values["sessions-TOTAL_FORMS"], "3")
         self.assertEqual(
             [
@@ -149,12 +149,12 @@ class CreateCohortTest(CohortAdminTestCase):
                 for n in range(3)
             ],
             [
-                ("Session 1", "2027-01-11 09:00"),
-                ("Session 2", "2027-01-25 09:00"),
-                ("Session 3", "2027-02-08 09:00"),
+                ("Session 1", "2038-01-11 09:00"),
+                ("Session 2", "2038-01-25 09:00"),
+                ("Session 3", "2038-02-08 09:00"),
             ],
         )
-        self.assertEqual(values["sessions-2-end"], "2027-02-08 12:30")
+        self.assertEqual(values["sessions-2-end"], "2038-02-08 12:30")
         self.assertEqual(values["experiments-TOTAL_FORMS"], "2")
         self.assertFalse(CohortPage.objects.exists())
 
@@ -165,14 +165,14 @@ class CreateCohortTest(CohortAdminTestCase):
         self.assertEqual(values["experiments-0-title"], "Experiment 1")
 
     def test_planned_sessions_changed_in_the_form_are_saved_as_changed(self):
-        response = self.client.get(self.add_url() + "?start_date=2027-01-11")
+        response = self.client.get(self.add_url() + "?start_date=2038-01-11")
         values = form_values(self.get_soup(response.content))
         values.update(
             {
                 "title": "Itä-Suomi",
                 "slug": "ita-suomi",
-                "sessions-1-start": "2027-01-26 13:00",
-                "sessions-1-end": "2027-01-26 16:30",
+                "sessions-1-start": "2038-01-26 13:00",
+                "sessions-1-end": "2038-01-26 16:30",
                 "action-publish": "publish",
             }
         )
@@ -180,7 +180,7 @@ class CreateCohortTest(CohortAdminTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(
             [s.start for s in self.created_cohort().sessions.all()],
-            [utc(2027, 1, 11, 7, 0), utc(2027, 1, 26, 11, 0), utc(2027, 2, 8, 7, 0)],
+            [utc(2038, 1, 11, 7, 0), utc(2038, 1, 26, 11, 0), utc(2038, 2, 8, 7, 0)],
         )
         self.assertEqual(self.created_cohort().experiments.count(), 2)
 
@@ -195,16 +195,16 @@ class CreateCohortTest(CohortAdminTestCase):
         self.assertContains(response, "cohorts/planning.js")
 
     def test_cohort_without_sessions_is_planned_from_course(self):
-        response = self.post_cohort([], start_date="2027-01-11")
+        response = self.post_cohort([], start_date="2038-01-11")
         self.assertEqual(response.status_code, 302)
         cohort = self.created_cohort()
         sessions = list(cohort.sessions.all())
         self.assertEqual(
             [(s.title, s.start, s.end) for s in sessions],
             [
-                ("Session 1", utc(2027, 1, 11, 7, 0), utc(2027, 1, 11, 10, 30)),
-                ("Session 2", utc(2027, 1, 25, 7, 0), utc(2027, 1, 25, 10, 30)),
-                ("Session 3", utc(2027, 2, 8, 7, 0), utc(2027, 2, 8, 10, 30)),
+                ("Session 1", utc(2038, 1, 11, 7, 0), utc(2038, 1, 11, 10, 30)),
+                ("Session 2", utc(2038, 1, 25, 7, 0), utc(2038, 1, 25, 10, 30)),
+                ("Session 3", utc(2038, 2, 8, 7, 0), utc(2038, 2, 8, 10, 30)),
             ],
         )
         # Numbered, so every database returns them in this order.
@@ -216,7 +216,7 @@ class CreateCohortTest(CohortAdminTestCase):
         self.assertTrue(cohort.live)
 
     def test_planned_sessions_can_then_be_edited(self):
-        self.post_cohort([], start_date="2027-01-11")
+        self.post_cohort([], start_date="2038-01-11")
         cohort = self.created_cohort()
 
         def afternoon(session):
@@ -231,25 +231,25 @@ class CreateCohortTest(CohortAdminTestCase):
         self.assertEqual(
             [s.start for s in cohort.sessions.all()],
             [
-                utc(2027, 1, 11, 10, 30),
-                utc(2027, 1, 25, 10, 30),
-                utc(2027, 2, 8, 10, 30),
+                utc(2038, 1, 11, 10, 30),
+                utc(2038, 1, 25, 10, 30),
+                utc(2038, 2, 8, 10, 30),
             ],
         )
 
     def test_sessions_entered_by_coordinator_replace_the_plan(self):
         response = self.post_cohort(
             [
-                session("Kick-off", "2027-01-12 13:00", "2027-01-12 16:30"),
-                session("Middle", "2027-01-26 13:00", "2027-01-26 16:30"),
+                session("Kick-off", "2038-01-12 13:00", "2038-01-12 16:30"),
+                session("Middle", "2038-01-26 13:00", "2038-01-26 16:30"),
             ]
         )
         self.assertEqual(response.status_code, 302)
         self.assertEqual(
             list(self.created_cohort().sessions.values_list("title", "start")),
             [
-                ("Kick-off", utc(2027, 1, 12, 11, 0)),
-                ("Middle", utc(2027, 1, 26, 11, 0)),
+                ("Kick-off", utc(2038, 1, 12, 11, 0)),
+                ("Middle", utc(2038, 1, 26, 11, 0)),
             ],
         )
 
@@ -265,21 +265,21 @@ class CreateCohortTest(CohortAdminTestCase):
 class SessionRulesTest(CohortAdminTestCase):
     def test_session_must_end_after_it_starts(self):
         response = self.post_cohort(
-            [session("Backwards", "2027-01-12 12:00", "2027-01-12 09:00")]
+            [session("Backwards", "2038-01-12 12:00", "2038-01-12 09:00")]
         )
         self.assertNotCreated(response)
         self.assertContains(response, "The session must end after it starts.")
 
     def test_session_shorter_than_course_allows_is_refused(self):
         response = self.post_cohort(
-            [session("Too short", "2027-01-12 09:00", "2027-01-12 10:00")]
+            [session("Too short", "2038-01-12 09:00", "2038-01-12 10:00")]
         )
         self.assertNotCreated(response)
         self.assertContains(response, "A session lasts at least 120 minutes.")
 
     def test_session_longer_than_course_allows_is_refused(self):
         response = self.post_cohort(
-            [session("Too long", "2027-01-12 08:00", "2027-01-12 14:00")]
+            [session("Too long", "2038-01-12 08:00", "2038-01-12 14:00")]
         )
         self.assertNotCreated(response)
         self.assertContains(response, "A session lasts at most 300 minutes.")
@@ -288,15 +288,15 @@ class SessionRulesTest(CohortAdminTestCase):
         self.course.min_session_minutes = 60
         self.course.save()
         response = self.post_cohort(
-            [session("One hour", "2027-01-12 09:00", "2027-01-12 10:00")]
+            [session("One hour", "2038-01-12 09:00", "2038-01-12 10:00")]
         )
         self.assertEqual(response.status_code, 302)
 
     def test_sessions_must_be_in_chronological_order(self):
         response = self.post_cohort(
             [
-                session("Second", "2027-01-26 09:00", "2027-01-26 12:30"),
-                session("First", "2027-01-12 09:00", "2027-01-12 12:30"),
+                session("Second", "2038-01-26 09:00", "2038-01-26 12:30"),
+                session("First", "2038-01-12 09:00", "2038-01-12 12:30"),
             ]
         )
         self.assertNotCreated(response)
@@ -305,8 +305,8 @@ class SessionRulesTest(CohortAdminTestCase):
     def test_sessions_must_not_overlap(self):
         response = self.post_cohort(
             [
-                session("Morning", "2027-01-12 09:00", "2027-01-12 12:30"),
-                session("Overlapping", "2027-01-12 12:00", "2027-01-12 15:30"),
+                session("Morning", "2038-01-12 09:00", "2038-01-12 12:30"),
+                session("Overlapping", "2038-01-12 12:00", "2038-01-12 15:30"),
             ]
         )
         self.assertNotCreated(response)
@@ -316,7 +316,7 @@ class SessionRulesTest(CohortAdminTestCase):
         for link in ["http://meet.example.fi/room", "javascript:alert(1)", "teams"]:
             with self.subTest(link=link):
                 response = self.post_cohort(
-                    [session("S", "2027-01-12 09:00", "2027-01-12 12:30", link)]
+                    [session("S", "2038-01-12 09:00", "2038-01-12 12:30", link)]
                 )
                 self.assertNotCreated(response)
                 self.assertContains(
@@ -326,8 +326,8 @@ class SessionRulesTest(CohortAdminTestCase):
     def test_deleted_session_is_not_checked(self):
         response = self.post_cohort(
             [
-                session("Kept", "2027-01-12 09:00", "2027-01-12 12:30"),
-                session("Removed", "2027-01-12 10:00", "2027-01-12 11:00", DELETE="1"),
+                session("Kept", "2038-01-12 09:00", "2038-01-12 12:30"),
+                session("Removed", "2038-01-12 10:00", "2038-01-12 11:00", DELETE="1"),
             ]
         )
         self.assertEqual(response.status_code, 302)
@@ -343,8 +343,8 @@ class SessionRulesTest(CohortAdminTestCase):
 
         cohort = CohortPage(title="Direct")
         cohort.sessions = [
-            Session(title="A", start=utc(2027, 1, 12, 7), end=utc(2027, 1, 12, 10)),
-            Session(title="B", start=utc(2027, 1, 12, 9), end=utc(2027, 1, 12, 12)),
+            Session(title="A", start=utc(2038, 1, 12, 7), end=utc(2038, 1, 12, 10)),
+            Session(title="B", start=utc(2038, 1, 12, 9), end=utc(2038, 1, 12, 12)),
         ]
         with (
             translation.override("en"),
@@ -357,32 +357,32 @@ class SessionRulesTest(CohortAdminTestCase):
 
 class DaylightSavingTest(CohortAdminTestCase):
     """Helsinki moves from UTC+2 to UTC+3 on the last Sunday of March (28 March
-    2027) and back on the last Sunday of October (31 October 2027)."""
+    2038) and back on the last Sunday of October (31 October 2038)."""
 
     def test_plan_keeps_nine_o_clock_across_spring_change(self):
-        self.post_cohort([], start_date="2027-03-15")
+        self.post_cohort([], start_date="2038-03-15")
         starts = list(self.created_cohort().sessions.values_list("start", flat=True))
         self.assertEqual(
             starts,
             [
-                utc(2027, 3, 15, 7, 0),  # 9:00 EET
-                utc(2027, 3, 29, 6, 0),  # Monday after the change: 9:00 EEST
-                utc(2027, 4, 12, 6, 0),
+                utc(2038, 3, 15, 7, 0),  # 9:00 EET
+                utc(2038, 3, 29, 6, 0),  # Monday after the change: 9:00 EEST
+                utc(2038, 4, 12, 6, 0),
             ],
         )
 
     def test_plan_keeps_nine_o_clock_across_autumn_change(self):
-        self.post_cohort([], start_date="2027-10-18")
+        self.post_cohort([], start_date="2038-10-18")
         starts = list(self.created_cohort().sessions.values_list("start", flat=True))
         self.assertEqual(
             starts,
-            [utc(2027, 10, 18, 6, 0), utc(2027, 11, 1, 7, 0), utc(2027, 11, 15, 7, 0)],
+            [utc(2038, 10, 18, 6, 0), utc(2038, 11, 1, 7, 0), utc(2038, 11, 15, 7, 0)],
         )
 
     def test_entered_time_on_monday_after_spring_change_is_local(self):
-        self.post_cohort([session("S", "2027-03-29 09:00", "2027-03-29 12:30")])
+        self.post_cohort([session("S", "2038-03-29 09:00", "2038-03-29 12:30")])
         cohort = self.created_cohort()
-        self.assertEqual(cohort.sessions.get().start, utc(2027, 3, 29, 6, 0))
+        self.assertEqual(cohort.sessions.get().start, utc(2038, 3, 29, 6, 0))
 
         response = self.client.get(
             reverse("wagtailadmin_pages:edit", args=(cohort.pk,))
@@ -390,30 +390,30 @@ class DaylightSavingTest(CohortAdminTestCase):
         start = self.get_soup(response.content).find(
             "input", {"name": "sessions-0-start"}
         )
-        self.assertEqual(start["value"], "2027-03-29 09:00")
+        self.assertEqual(start["value"], "2038-03-29 09:00")
 
     def test_times_are_entered_in_the_cohort_zone_not_the_users(self):
         self.post_cohort(
-            [session("S", "2027-01-12 09:00", "2027-01-12 12:30")],
+            [session("S", "2038-01-12 09:00", "2038-01-12 12:30")],
             time_zone="Europe/Stockholm",
         )
         self.assertEqual(
-            self.created_cohort().sessions.get().start, utc(2027, 1, 12, 8, 0)
+            self.created_cohort().sessions.get().start, utc(2038, 1, 12, 8, 0)
         )
 
     def test_session_across_spring_change_lasts_the_time_that_passes(self):
         # 00:30 EET to 05:45 EEST is 4 h 15 min, not the 5 h 15 min the
         # clock faces differ by: within the course's 300 minutes.
-        self.post_cohort([session("S", "2027-03-28 00:30", "2027-03-28 05:45")])
+        self.post_cohort([session("S", "2038-03-28 00:30", "2038-03-28 05:45")])
         self.assertEqual(
-            self.created_cohort().sessions.get().end, utc(2027, 3, 28, 2, 45)
+            self.created_cohort().sessions.get().end, utc(2038, 3, 28, 2, 45)
         )
 
     def test_session_across_autumn_change_lasts_the_time_that_passes(self):
         # 01:00 EEST to 05:30 EET is 5 h 30 min, longer than the course's
         # 300 minutes, though the clock faces differ by 4 h 30 min.
         response = self.post_cohort(
-            [session("S", "2027-10-31 01:00", "2027-10-31 05:30")]
+            [session("S", "2038-10-31 01:00", "2038-10-31 05:30")]
         )
         self.assertNotCreated(response)
         self.assertContains(response, "A session lasts at most 300 minutes.")
@@ -427,27 +427,27 @@ class DaylightSavingTest(CohortAdminTestCase):
         ]
 
     def test_time_that_does_not_exist_locally_is_refused_saying_why(self):
-        # 03:30 on 28 March 2027 is skipped when Helsinki clocks jump to 04:00.
+        # 03:30 on 28 March 2038 is skipped when Helsinki clocks jump to 04:00.
         response = self.post_cohort(
-            [session("S", "2027-03-28 03:30", "2027-03-28 07:00")]
+            [session("S", "2038-03-28 03:30", "2038-03-28 07:00")]
         )
         self.assertNotCreated(response)
         self.assertEqual(
             self.field_errors(response, "sessions-0-start"),
             [
-                "2027-03-28 at 3:30 a.m. does not exist in Europe/Helsinki: "
+                "2038-03-28 at 3:30 a.m. does not exist in Europe/Helsinki: "
                 "clocks go forward at 3 a.m. that night. Choose another time."
             ],
         )
 
     def test_time_that_happens_twice_locally_is_refused_saying_why(self):
-        # 03:30 on 31 October 2027 comes twice as Helsinki clocks go back
+        # 03:30 on 31 October 2038 comes twice as Helsinki clocks go back
         # from 04:00 to 03:00: which of them is meant cannot be told.
         cohort = make_cohort(self.course)
         url = reverse("wagtailadmin_pages:edit", args=(cohort.pk,))
         values = form_values(self.get_soup(self.client.get(url).content))
-        values["sessions-0-start"] = "2027-10-31 01:00"
-        values["sessions-0-end"] = "2027-10-31 03:30"
+        values["sessions-0-start"] = "2038-10-31 01:00"
+        values["sessions-0-end"] = "2038-10-31 03:30"
 
         response = self.client.post(url, values)
 
@@ -455,11 +455,11 @@ class DaylightSavingTest(CohortAdminTestCase):
         self.assertEqual(
             self.field_errors(response, "sessions-0-end"),
             [
-                "2027-10-31 at 3:30 a.m. happens twice in Europe/Helsinki as "
+                "2038-10-31 at 3:30 a.m. happens twice in Europe/Helsinki as "
                 "clocks go back. Choose another time."
             ],
         )
-        self.assertEqual(cohort.sessions.first().start, utc(2027, 3, 15, 7, 0))
+        self.assertEqual(cohort.sessions.first().start, utc(2038, 3, 15, 7, 0))
 
     def test_a_time_that_does_not_exist_is_told_in_the_cohorts_own_zone(self):
         # Stockholm's clocks go forward an hour before Helsinki's, at 02:00
@@ -467,13 +467,13 @@ class DaylightSavingTest(CohortAdminTestCase):
         for language, expected in [
             (
                 "fi",
-                "Aikaa 28.3.2027 klo 2.30 ei ole aikavyöhykkeellä "
+                "Aikaa 28.3.2038 klo 2.30 ei ole aikavyöhykkeellä "
                 "Europe/Stockholm: kellot siirretään eteenpäin klo 2.00. "
                 "Valitse toinen aika.",
             ),
             (
                 "sv",
-                "28.3.2027 kl. 2.30 finns inte i tidszonen Europe/Stockholm: "
+                "28.3.2038 kl. 2.30 finns inte i tidszonen Europe/Stockholm: "
                 "klockan ställs fram kl. 2.00. Välj en annan tid.",
             ),
         ]:
@@ -482,7 +482,7 @@ class DaylightSavingTest(CohortAdminTestCase):
                     preferred_language=language
                 )
                 response = self.post_cohort(
-                    [session("S", "2027-03-28 02:30", "2027-03-28 05:00")],
+                    [session("S", "2038-03-28 02:30", "2038-03-28 05:00")],
                     time_zone="Europe/Stockholm",
                 )
                 self.assertNotCreated(response)
@@ -491,9 +491,9 @@ class DaylightSavingTest(CohortAdminTestCase):
                 )
 
     def test_cohort_starting_on_summer_monday_is_stored_in_utc(self):
-        self.post_cohort([], start_date=str(date(2027, 6, 7)))
+        self.post_cohort([], start_date=str(date(2038, 6, 7)))
         self.assertEqual(
-            self.created_cohort().sessions.first().start, utc(2027, 6, 7, 6, 0)
+            self.created_cohort().sessions.first().start, utc(2038, 6, 7, 6, 0)
         )
 
 
@@ -827,12 +827,12 @@ class ListingExportTests(CohortAdminTestCase):
         anna = enrol(cohort, "anna@example.fi", "Anna", "Aalto")
         withdraw(anna, by=self.coordinator)
         Enrollment.objects.filter(pk=anna.pk).update(
-            withdrawn_at=utc(2027, 3, 15, 7, 0)
+            withdrawn_at=utc(2038, 3, 15, 7, 0)
         )
 
         for export_format, expected in [
-            ("csv", "2027-03-15 09:00"),
-            ("xlsx", datetime(2027, 3, 15, 9, 0)),
+            ("csv", "2038-03-15 09:00"),
+            ("xlsx", datetime(2038, 3, 15, 9, 0)),
         ]:
             with self.subTest(format=export_format):
                 response = self.client.get(
@@ -1114,7 +1114,7 @@ class PublishSaysWhoIsToldTests(SMTPServerMixin, CohortAdminTestCase):
 
         def move_one_delete_another(session):
             if session == first:
-                return {"start": "2027-03-16 09:00", "end": "2027-03-16 12:30"}
+                return {"start": "2038-03-16 09:00", "end": "2038-03-16 12:30"}
             if session == second:
                 return {"DELETE": "1"}
             return {}

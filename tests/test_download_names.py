@@ -3,7 +3,6 @@ system takes (a-z, digits and hyphens): a participant's copy of their data,
 and the admin's exports."""
 
 from datetime import UTC, datetime
-from unittest import mock
 
 from django.test import TestCase
 from django.urls import reverse
@@ -29,15 +28,15 @@ class PersonalDataCopyNameTest(TestCase):
 
     def download(self, language):
         self.client.force_login(self.person)
-        # Asked for on 7 December in Helsinki.
+        # Asked for on 7 December in Helsinki. (Set on the row: its default
+        # is the clock's own function, which a patch of
+        # django.utils.timezone.now does not reach.)
         asked = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
-        with (
-            translation.override(language),
-            mock.patch("django.utils.timezone.now", return_value=asked),
-        ):
+        with translation.override(language):
             with self.captureOnCommitCallbacks(execute=True):
                 self.client.post(reverse("privacy:request_export"))
             export = DataExport.objects.latest("pk")
+            DataExport.objects.filter(pk=export.pk).update(requested_at=asked)
             return self.client.get(reverse("privacy:download", args=[export.pk]))
 
     def test_the_copy_is_named_in_the_readers_language(self):

@@ -146,7 +146,7 @@ class PlacedAgainTest(WagtailTestUtils, TestCase):
     def setUpTestData(cls):
         cls.course = make_course()
         cls.cohort_a = make_cohort(cls.course, "Cohort A")
-        cls.cohort_b = make_cohort(cls.course, "Cohort B", date(2027, 9, 6))
+        cls.cohort_b = make_cohort(cls.course, "Cohort B", date(2038, 9, 6))
         cls.coordinator = make_coordinator()
 
     def setUp(self):

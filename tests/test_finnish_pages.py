@@ -123,7 +123,7 @@ class FinnishPagesTest(WagtailTestUtils, TestCase):
                 "wagtailadmin_pages:add",
                 args=("cohorts", "cohortpage", self.course.pk),
             )
-            + "?start_date=2027-03-15",
+            + "?start_date=2038-03-15",
             reverse("wagtailadmin_pages:edit", args=[self.course.pk]),
             reverse("wagtailadmin_explore", args=[self.course.pk]),
             "/admin/training/enrolments/",

@@ -46,12 +46,12 @@ HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 
 #: A 9:00 Helsinki session on each day, and the UTC instant it must be.
 NINE_OCLOCK = {
-    date(2027, 1, 11): "2027-01-11T07:00:00Z",  # winter
-    date(2027, 3, 26): "2027-03-26T07:00:00Z",  # Friday before summer time
-    date(2027, 3, 29): "2027-03-29T06:00:00Z",  # Monday after
-    date(2027, 6, 7): "2027-06-07T06:00:00Z",  # summer
-    date(2027, 10, 29): "2027-10-29T06:00:00Z",  # Friday before winter time
-    date(2027, 11, 1): "2027-11-01T07:00:00Z",  # Monday after
+    date(2038, 1, 11): "2038-01-11T07:00:00Z",  # winter
+    date(2038, 3, 26): "2038-03-26T07:00:00Z",  # Friday before summer time
+    date(2038, 3, 29): "2038-03-29T06:00:00Z",  # Monday after
+    date(2038, 6, 7): "2038-06-07T06:00:00Z",  # summer
+    date(2038, 10, 29): "2038-10-29T06:00:00Z",  # Friday before winter time
+    date(2038, 11, 1): "2038-11-01T07:00:00Z",  # Monday after
 }
 
 
@@ -107,7 +107,7 @@ def make_cohorts(course, count):
     quicker and all the feed reads."""
     cohorts = []
     for number in range(count):
-        cohort = CohortPage(title=f"Cohort {number}", start_date=date(2027, 3, 15))
+        cohort = CohortPage(title=f"Cohort {number}", start_date=date(2038, 3, 15))
         cohort.plan_from_course(course)
         first, second, _third = cohort.sessions.all()
         first.meeting_url = f"https://meet.example.fi/{number}"
@@ -261,10 +261,10 @@ class CalendarFileTest(CalendarTestCase):
         summer = self.sessions()[3]
         ics = ical.invite_calendar(summer, self.participant.user, "REQUEST", sequence=0)
         cal, thunderbird, evolution = self.read_everywhere(ics, "REQUEST")
-        self.assertEqual(iso(cal.events[0].start), "2027-06-07T06:00:00Z")
-        self.assertEqual(thunderbird["events"][0]["start"], "2027-06-07T06:00:00Z")
-        self.assertEqual(thunderbird["events"][0]["end"], "2027-06-07T09:30:00Z")
-        self.assertEqual(evolution["events"][0]["start"], "20270607T060000Z")
+        self.assertEqual(iso(cal.events[0].start), "2038-06-07T06:00:00Z")
+        self.assertEqual(thunderbird["events"][0]["start"], "2038-06-07T06:00:00Z")
+        self.assertEqual(thunderbird["events"][0]["end"], "2038-06-07T09:30:00Z")
+        self.assertEqual(evolution["events"][0]["start"], "20380607T060000Z")
 
     def test_uid_stays_when_the_file_is_made_again_and_the_cohort_is_edited(self):
         before = ical.cohort_file(self.cohort)
@@ -287,7 +287,7 @@ class CalendarFileTest(CalendarTestCase):
             [str(e["UID"]) for e in icalendar.Calendar.from_ical(before).events],
         )
         self.assertEqual(again.events[0]["SUMMARY"], "Itä-Suomi, kevät – Opening")
-        self.assertEqual(iso(again.events[0].start), "2027-01-11T08:00:00Z")
+        self.assertEqual(iso(again.events[0].start), "2038-01-11T08:00:00Z")
         thunderbird = run_tool(self, "ical.js", again.to_ical())
         self.assertEqual(thunderbird["events"][0]["uid"], self.uid(self.sessions()[0]))
 
@@ -441,8 +441,8 @@ class CalendarFileTest(CalendarTestCase):
         self.assertEqual(
             due,
             {
-                "Reflection due: Experiment 1": "2027-03-26T07:00:00Z",
-                "Reflection due: Experiment 2": "2027-03-29T06:00:00Z",
+                "Reflection due: Experiment 1": "2038-03-26T07:00:00Z",
+                "Reflection due: Experiment 2": "2038-03-29T06:00:00Z",
             },
         )
 
@@ -455,7 +455,7 @@ class CalendarFileTest(CalendarTestCase):
 
 class TimeZoneTest(TestCase):
     def test_helsinki_is_written_with_last_sunday_rules(self):
-        zone = ical.vtimezone("Europe/Helsinki", 2027, 2027)
+        zone = ical.vtimezone("Europe/Helsinki", 2038, 2038)
         daylight, standard = zone.walk("DAYLIGHT")[0], zone.walk("STANDARD")[0]
         self.assertEqual(
             daylight["RRULE"].to_ical(), b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3"
@@ -469,9 +469,9 @@ class TimeZoneTest(TestCase):
     def test_yearly_rules_agree_with_zoneinfo_hour_by_hour(self):
         for name in ["Europe/Helsinki", "America/New_York", "Australia/Sydney"]:
             with self.subTest(name):
-                written = ical.vtimezone(name, 2027, 2029).to_tz()
+                written = ical.vtimezone(name, 2038, 2029).to_tz()
                 zone = zoneinfo.ZoneInfo(name)
-                moment = datetime(2027, 1, 1, tzinfo=UTC)
+                moment = datetime(2038, 1, 1, tzinfo=UTC)
                 while moment.year < 2030:
                     self.assertEqual(
                         moment.astimezone(written).utcoffset(),
@@ -481,13 +481,13 @@ class TimeZoneTest(TestCase):
                     moment += timedelta(hours=1)
 
     def test_zone_without_daylight_saving_has_one_fixed_offset(self):
-        zone = ical.vtimezone("Asia/Tokyo", 2027, 2027)
+        zone = ical.vtimezone("Asia/Tokyo", 2038, 2038)
         self.assertEqual(zone.walk("DAYLIGHT"), [])
         self.assertEqual(zone.walk("STANDARD")[0]["TZOFFSETTO"].td, timedelta(hours=9))
 
     def test_zone_without_yearly_rules_is_written_in_utc(self):
         # Morocco's clocks follow Ramadan, which no yearly rule describes.
-        self.assertIsNone(ical.vtimezone("Africa/Casablanca", 2027, 2027))
+        self.assertIsNone(ical.vtimezone("Africa/Casablanca", 2038, 2038))
         course = make_course()
         cohort = make_cohort(course, time_zone="Africa/Casablanca")
         ics = ical.cohort_file(cohort)
@@ -629,12 +629,12 @@ class CohortPageTest(CalendarTestCase, WagtailTestUtils):
         self.assertEqual(
             times[:2],
             [
-                ("2027-01-11T07:00:00+00:00", "11. tammikuuta 2027 klo 9.00"),
-                ("2027-01-11T10:30:00+00:00", "12.30"),
+                ("2038-01-11T07:00:00+00:00", "11. tammikuuta 2038 klo 9.00"),
+                ("2038-01-11T10:30:00+00:00", "12.30"),
             ],
         )
         self.assertEqual(
-            times[6], ("2027-06-07T06:00:00+00:00", "7. kesäkuuta 2027 klo 9.00")
+            times[6], ("2038-06-07T06:00:00+00:00", "7. kesäkuuta 2038 klo 9.00")
         )
         links = {
             a["href"] for a in self.get_soup(response.content).select("a[download]")
@@ -826,10 +826,10 @@ class FeedServingTest(CalendarTestCase, WagtailTestUtils):
 
         after = due_sequences()
         self.assertEqual(
-            before["Reflection due: Experiment 1"], (0, "2027-03-26T07:00:00Z")
+            before["Reflection due: Experiment 1"], (0, "2038-03-26T07:00:00Z")
         )
         self.assertEqual(
-            after["Reflection due: Experiment 1"], (1, "2027-03-27T07:00:00Z")
+            after["Reflection due: Experiment 1"], (1, "2038-03-27T07:00:00Z")
         )
         self.assertEqual(
             after["Reflection due: Experiment 2"],

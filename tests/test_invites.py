@@ -94,7 +94,7 @@ class EndToEndTests(SMTPServerMixin, TestCase):
         self.assertEqual(event["ORGANIZER"], organizer)
         self.assertNotEqual(event["ORGANIZER"], event["ATTENDEE"])
         self.assertEqual(
-            event.start.astimezone(UTC), datetime(2027, 3, 15, 7, 0, tzinfo=UTC)
+            event.start.astimezone(UTC), datetime(2038, 3, 15, 7, 0, tzinfo=UTC)
         )
 
         # Rescheduling: an update of the same event.
@@ -113,7 +113,7 @@ class EndToEndTests(SMTPServerMixin, TestCase):
         self.assertEqual(event["UID"], uid_of(first))
         self.assertEqual(event["SEQUENCE"], 1)
         self.assertEqual(
-            event.start.astimezone(UTC), datetime(2027, 3, 16, 7, 0, tzinfo=UTC)
+            event.start.astimezone(UTC), datetime(2038, 3, 16, 7, 0, tzinfo=UTC)
         )
 
         # Deleting: a cancellation of the same event.
@@ -193,7 +193,7 @@ class InviteTests(TestCase):
         self.assertEqual(len(emails()), 3)
 
     def test_publishing_a_draft_cohort_invites_the_people_already_enrolled(self):
-        draft = CohortPage(title="Draft", start_date=date(2027, 9, 6), live=False)
+        draft = CohortPage(title="Draft", start_date=date(2038, 9, 6), live=False)
         draft.plan_from_course(self.course)
         self.course.add_child(instance=draft)
         make_participants(draft, 2)
@@ -261,7 +261,7 @@ class InviteTests(TestCase):
         self.assertEqual(sequences, [1, 2])
 
     def test_moving_a_person_to_another_cohort_moves_their_invites(self):
-        other = make_cohort(self.course, title="Cohort B", start_date=date(2027, 9, 6))
+        other = make_cohort(self.course, title="Cohort B", start_date=date(2038, 9, 6))
         [anna] = make_participants(self.cohort, 1)
 
         anna.cohort = other
@@ -339,8 +339,8 @@ class InviteTextTests(TestCase):
 
         email = self.invite(finn, 1)
 
-        # 29 March 2027 is the day after summer time starts: still 9.00 there.
-        self.assertIn("29. maaliskuuta 2027", email.text)
+        # 29 March 2038 is the day after summer time starts: still 9.00 there.
+        self.assertIn("29. maaliskuuta 2038", email.text)
         self.assertIn("9.00–12.30 (Europe/Helsinki)", email.text)
         self.assertIn("https://meet.example.fi/virtu-2", email.text)
         self.assertIn("Agenda 2", email.text)
@@ -354,7 +354,7 @@ class InviteTextTests(TestCase):
         email = self.invite(english, 1)
 
         self.assertIn("Hello Emma,", email.text)
-        self.assertIn("March 29, 2027, 9 a.m.–12:30 p.m. (Europe/Helsinki)", email.text)
+        self.assertIn("March 29, 2038, 9 a.m.–12:30 p.m. (Europe/Helsinki)", email.text)
         self.assertTrue(email.subject.startswith("Invitation: Itä-Suomi – Session 2"))
 
     def test_html_escapes_what_coordinators_typed(self):

@@ -1334,12 +1334,12 @@ class ChoiceReminderTest(TestCase):
         from outbox.models import OutgoingEmail
 
         course = add_options(make_course())
-        cohort = make_cohort(course)  # session 2 on 29 March 2027, 9.00
+        cohort = make_cohort(course)  # session 2 on 29 March 2038, 9.00
         chooser, undecided = make_participants(cohort, 2)
         camera = cohort.experiments.get(title="Camera on")
         Choice.objects.create(enrollment=chooser, experiment=camera, after_session=1)
         OutgoingEmail.objects.all().delete()
-        queue_reminders(now=timezone.make_aware(timezone.datetime(2027, 3, 27, 12, 0)))
+        queue_reminders(now=timezone.make_aware(timezone.datetime(2038, 3, 27, 12, 0)))
         sent = {
             (email.to, email.subject.split(": ", 1)[-1])
             for email in OutgoingEmail.objects.filter(kind=Kind.REFLECTION_REMINDER)

@@ -41,7 +41,7 @@ def csv_rows(content):
 class SwedishAndFinnishFormatsTest(TestCase):
     @classmethod
     def setUpTestData(cls):
-        # Session 1 is on Monday 15 March 2027, 9.00–12.30 in Helsinki.
+        # Session 1 is on Monday 15 March 2038, 9.00–12.30 in Helsinki.
         cls.cohort = make_cohort(make_course())
         cls.session = Session.objects.filter(page=cls.cohort).order_by("start")[0]
         cls.user = enrol(cls.cohort, "anna@example.fi", "Anna", "Aalto").user
@@ -55,8 +55,8 @@ class SwedishAndFinnishFormatsTest(TestCase):
         with translation.override("sv"):
             email = local_times(self.session)
 
-        self.assertEqual(email, "måndag 15 mars 2027 kl. 9.00–12.30 (Europe/Helsinki)")
-        self.assertIn("15 mars 2027 kl. 9.00</time>–", self.my_training("sv"))
+        self.assertEqual(email, "måndag 15 mars 2038 kl. 9.00–12.30 (Europe/Helsinki)")
+        self.assertIn("15 mars 2038 kl. 9.00</time>–", self.my_training("sv"))
         self.assertIn(">12.30</time>", self.my_training("sv"))
 
     def test_a_finnish_session_reads_the_same_on_the_page_and_in_the_email(self):
@@ -64,9 +64,9 @@ class SwedishAndFinnishFormatsTest(TestCase):
             email = local_times(self.session)
 
         self.assertEqual(
-            email, "maanantai 15. maaliskuuta 2027 klo 9.00–12.30 (Europe/Helsinki)"
+            email, "maanantai 15. maaliskuuta 2038 klo 9.00–12.30 (Europe/Helsinki)"
         )
-        self.assertIn("15. maaliskuuta 2027 klo 9.00</time>–", self.my_training("fi"))
+        self.assertIn("15. maaliskuuta 2038 klo 9.00</time>–", self.my_training("fi"))
 
     def test_an_english_short_date_cannot_be_read_month_first(self):
         # Django's English writes 7 December as "12/07/2026": 12 July to a
@@ -112,7 +112,7 @@ class ExportedListingTest(TestCase):
             answers=[{"prompt": "What did you try?", "answer": "A meeting."}],
             status=Reflection.Status.SUBMITTED,
             # 9.00 in Helsinki.
-            submitted_at=datetime(2027, 3, 16, 7, 0, tzinfo=UTC),
+            submitted_at=datetime(2038, 3, 16, 7, 0, tzinfo=UTC),
             visibility=Reflection.Visibility.TRAINERS,
         )
 
@@ -133,7 +133,7 @@ class ExportedListingTest(TestCase):
         self.assertEqual(row["Status"], "Inlämnad")
         self.assertEqual(row["Synlig för"], "Endast tränare")
         self.assertEqual(row["Försenad"], "Nej")
-        self.assertEqual(row["Inlämnad"], "16.3.2027 9.00")
+        self.assertEqual(row["Inlämnad"], "16.3.2038 9.00")
 
     def test_a_finnish_enrolments_export_names_the_role_in_finnish(self):
         rows = self.rows("fi", "/admin/training/enrolments/")
@@ -146,7 +146,7 @@ class ExportedListingTest(TestCase):
         book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         [headings, row] = list(book.active.values)
 
-        self.assertEqual(row[headings.index("Inlämnad")], datetime(2027, 3, 16, 9, 0))
+        self.assertEqual(row[headings.index("Inlämnad")], datetime(2038, 3, 16, 9, 0))
 
     def test_a_reflection_opened_in_swedish_gives_local_time_and_words(self):
         # Wagtail's inspect page writes a time as it is stored, in UTC.
@@ -159,7 +159,7 @@ class ExportedListingTest(TestCase):
             for dt in soup.select("main dl dt")
         }
 
-        self.assertEqual(fields["Inlämnad"], "16 mars 2027 kl. 9.00")
+        self.assertEqual(fields["Inlämnad"], "16 mars 2038 kl. 9.00")
         self.assertEqual(fields["Försenad"], "Nej")
 
 

@@ -243,8 +243,8 @@ class TeamsTest(ProviderTestCase):
             json.loads(create["body"]),
             {
                 "externalId": str(session.uid),
-                "startDateTime": "2027-03-15T07:00:00Z",
-                "endDateTime": "2027-03-15T10:30:00Z",
+                "startDateTime": "2038-03-15T07:00:00Z",
+                "endDateTime": "2038-03-15T10:30:00Z",
                 "subject": "Cohort A: Session 1",
             },
         )
@@ -320,7 +320,7 @@ class ZoomTest(ProviderTestCase):
             {
                 "topic": "Cohort A: Session 2",
                 "type": 2,
-                "start_time": "2027-03-29T09:00:00",
+                "start_time": "2038-03-29T09:00:00",
                 "timezone": "Europe/Helsinki",
                 "duration": 210,
                 "agenda": "Agenda 2",
@@ -337,14 +337,14 @@ class ZoomTest(ProviderTestCase):
         helsinki = cohort.zone
         session = Session(
             title="Yöllinen",
-            start=datetime(2027, 3, 28, 0, 30, tzinfo=helsinki),
-            end=datetime(2027, 3, 28, 5, 45, tzinfo=helsinki),
+            start=datetime(2038, 3, 28, 0, 30, tzinfo=helsinki),
+            end=datetime(2038, 3, 28, 5, 45, tzinfo=helsinki),
         )
 
         details = Zoom.details(session, cohort)
 
         self.assertEqual(details["duration"], 255)
-        self.assertEqual(details["start_time"], "2027-03-28T00:30:00")
+        self.assertEqual(details["start_time"], "2038-03-28T00:30:00")
 
     def test_second_ensure_asks_zoom_for_nothing(self):
         session = self.sessions("zoom")[0]
@@ -550,8 +550,8 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
     def test_session_added_to_a_live_cohort_gets_a_meeting_under_its_own_uid(self):
         new = {
             "title": "Session 4",
-            "start": "2027-04-26 09:00",
-            "end": "2027-04-26 12:30",
+            "start": "2038-04-26 09:00",
+            "end": "2038-04-26 12:30",
             "meeting_url": "",
             "meeting_provider": "jitsi",
             "agenda": "",
@@ -572,8 +572,8 @@ class MeetingAdminTest(WagtailTestUtils, ProviderTestCase):
                 [
                     {
                         "title": "Kick-off",
-                        "start": "2027-01-12 09:00",
-                        "end": "2027-01-12 12:30",
+                        "start": "2038-01-12 09:00",
+                        "end": "2038-01-12 12:30",
                         "meeting_url": "",
                         "meeting_provider": "jitsi",
                         "agenda": "",
@@ -658,7 +658,7 @@ class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
 
         self.publish(
             lambda s: (
-                {"start": "2027-03-30 10:00", "end": "2027-03-30 13:00"}
+                {"start": "2038-03-30 10:00", "end": "2038-03-30 13:00"}
                 if s.title == "Session 2"
                 else {}
             )
@@ -670,8 +670,8 @@ class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
         self.assertEqual(
             json.loads(patch["body"]),
             {
-                "startDateTime": "2027-03-30T07:00:00Z",
-                "endDateTime": "2027-03-30T10:00:00Z",
+                "startDateTime": "2038-03-30T07:00:00Z",
+                "endDateTime": "2038-03-30T10:00:00Z",
                 "subject": "Cohort A: Session 2",
             },
         )
@@ -688,7 +688,7 @@ class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
 
         self.publish(
             lambda s: (
-                {"start": "2027-03-15 13:00", "end": "2027-03-15 16:00"}
+                {"start": "2038-03-15 13:00", "end": "2038-03-15 16:00"}
                 if s.title == "Session 1"
                 else {}
             )
@@ -700,7 +700,7 @@ class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
             json.loads(patch["body"]),
             {
                 "topic": "Cohort A: Session 1",
-                "start_time": "2027-03-15T13:00:00",
+                "start_time": "2038-03-15T13:00:00",
                 "timezone": "Europe/Helsinki",
                 "duration": 180,
                 "agenda": "Agenda 1",
@@ -745,7 +745,7 @@ class MeetingFollowsSessionTest(WagtailTestUtils, ProviderTestCase):
                 cohort_edit_data(
                     CohortPage.objects.get(pk=self.cohort.pk),
                     lambda s: (
-                        {"start": "2027-03-15 13:00", "end": "2027-03-15 16:30"}
+                        {"start": "2038-03-15 13:00", "end": "2038-03-15 16:30"}
                         if s.title == "Session 1"
                         else {}
                     ),

@@ -593,7 +593,7 @@ class OutboxAdminTests(WagtailTestUtils, TestCase):
 
     def test_an_inspected_message_says_when_it_was_sent_in_local_time(self):
         # 7.00 UTC is 9.00 in Helsinki; Wagtail's page wrote the UTC time.
-        sent = datetime(2027, 3, 16, 7, 0, tzinfo=UTC)
+        sent = datetime(2038, 3, 16, 7, 0, tzinfo=UTC)
         OutgoingEmail.objects.filter(pk=self.waiting.pk).update(sent_at=sent)
         self.client.force_login(self.coordinator)
 
@@ -601,7 +601,7 @@ class OutboxAdminTests(WagtailTestUtils, TestCase):
 
         soup = self.get_soup(inspect.content)
         sent_at = soup.find("dt", string="Sent").find_next_sibling("dd")
-        self.assertEqual(sent_at.get_text(strip=True), "March 16, 2027, 9 a.m.")
+        self.assertEqual(sent_at.get_text(strip=True), "March 16, 2038, 9 a.m.")
 
     def test_an_inspected_message_keeps_its_lines_as_the_recipient_reads_them(self):
         self.client.force_login(self.coordinator)
@@ -849,7 +849,7 @@ class PlacedAgainRetryTests(SMTPServerMixin, TestCase):
     def setUpTestData(cls):
         course = make_course()
         cls.cohort_a = make_cohort(course, "Cohort A")
-        cls.cohort_b = make_cohort(course, "Cohort B", datetime(2027, 9, 6).date())
+        cls.cohort_b = make_cohort(course, "Cohort B", datetime(2038, 9, 6).date())
 
     def test_a_moved_persons_welcome_is_retried_and_arrives_once(self):
         anna = enrol(self.cohort_a, "anna@example.fi", "Anna", "Aalto")

@@ -342,13 +342,13 @@ class MyTrainingTest(ParticipantPageTestCase):
                 self.assertNotIn("Virtu", titles[1].removesuffix(" – Virtu"))
 
     def test_a_page_title_is_escaped_once(self):
-        self.cohort.title = "Tampere & Turku <2027>"
+        self.cohort.title = "Tampere & Turku <2038>"
         self.cohort.save_revision().publish()
 
         response = self.client.get(self.cohort.url)
 
         self.assertContains(
-            response, "<title>Tampere &amp; Turku &lt;2027&gt; – Virtu</title>"
+            response, "<title>Tampere &amp; Turku &lt;2038&gt; – Virtu</title>"
         )
 
     def test_is_translated(self):

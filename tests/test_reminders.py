@@ -81,7 +81,7 @@ def body(message):
 class SessionReminderTests(ReminderTestCase):
     @classmethod
     def setUpTestData(cls):
-        # Sessions on 15 and 29 March and 12 April 2027, 9.00 in Helsinki.
+        # Sessions on 15 and 29 March and 12 April 2038, 9.00 in Helsinki.
         cls.cohort = make_cohort(make_course())
         cls.people = make_participants(cls.cohort, 3)
         enrol(cls.cohort, "tero@example.fi", role=Enrollment.Role.TRAINER)
@@ -101,7 +101,7 @@ class SessionReminderTests(ReminderTestCase):
         self.change_first_session(add_link)
         OutgoingEmail.objects.all().delete()
 
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
 
         queued = reminders(Kind.SESSION_REMINDER)
         self.assertEqual(
@@ -115,7 +115,7 @@ class SessionReminderTests(ReminderTestCase):
         subject, text = received[self.people[0].email]
         self.assertIn("Session 1", subject)
         self.assertIn("https://meet.example.fi/virtu-1", text)
-        self.assertIn("15. maaliskuuta 2027", text)
+        self.assertIn("15. maaliskuuta 2038", text)
 
     def test_a_closed_account_gets_no_reminder_with_the_join_link(self):
         """An account deactivated in the admin (someone who left) is not
@@ -123,7 +123,7 @@ class SessionReminderTests(ReminderTestCase):
         first, second = (person.user for person in self.people[:2])
         User.objects.filter(pk=first.pk).update(is_active=False)
 
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
         self.assertNotIn(first.email, self.states(Kind.SESSION_REMINDER))
 
         User.objects.filter(pk=second.pk).update(is_active=False)
@@ -133,55 +133,55 @@ class SessionReminderTests(ReminderTestCase):
     def test_each_reader_gets_the_reminder_in_their_language(self):
         self.prefer(self.people[0], "en")
 
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
 
         received = self.received(Kind.SESSION_REMINDER)
         english, finnish = (received[p.email][1] for p in self.people[:2])
         self.assertIn("Your training session is tomorrow.", english)
-        self.assertIn("March 15, 2027", english)
+        self.assertIn("March 15, 2038", english)
         self.assertNotIn("Your training session is tomorrow.", finnish)
-        self.assertIn("15. maaliskuuta 2027", finnish)
+        self.assertIn("15. maaliskuuta 2038", finnish)
 
     def test_tomorrow_is_the_next_day_in_the_cohorts_zone(self):
         # 37 hours before, but two days ahead on the calendar in Helsinki.
-        queue_reminders(now=helsinki(2027, 3, 13, 20, 0))
+        queue_reminders(now=helsinki(2038, 3, 13, 20, 0))
         self.assertEqual(OutgoingEmail.objects.count(), 0)
         # On the day itself it is too late for "tomorrow".
-        queue_reminders(now=helsinki(2027, 3, 15, 7, 0))
+        queue_reminders(now=helsinki(2038, 3, 15, 7, 0))
         self.assertEqual(OutgoingEmail.objects.count(), 0)
         # Half an hour before midnight, nine and a half hours before.
-        queue_reminders(now=helsinki(2027, 3, 14, 23, 30))
+        queue_reminders(now=helsinki(2038, 3, 14, 23, 30))
         self.assertEqual(reminders(Kind.SESSION_REMINDER).count(), 3)
 
     def test_running_again_sends_nothing_twice(self):
-        first = queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
-        again = queue_reminders(now=helsinki(2027, 3, 14, 18, 0))
+        first = queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
+        again = queue_reminders(now=helsinki(2038, 3, 14, 18, 0))
 
         self.assertEqual(first[Kind.SESSION_REMINDER], 3)
         self.assertEqual(again[Kind.SESSION_REMINDER], 0)
         self.assertEqual(OutgoingEmail.objects.count(), 3)
 
     def test_a_moved_session_gets_a_reminder_for_its_new_day_alone(self):
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
 
         def move(sessions):
             sessions[0].start += timedelta(days=1)
             sessions[0].end += timedelta(days=1)
 
         self.change_first_session(move)
-        queue_reminders(now=helsinki(2027, 3, 15, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 15, 8, 0))
 
         self.assertEqual(reminders(Kind.SESSION_REMINDER).count(), 6)
         received = self.received(Kind.SESSION_REMINDER)
         self.assertEqual(len(received), 3)
-        self.assertIn("16. maaliskuuta 2027", received[self.people[0].email][1])
+        self.assertIn("16. maaliskuuta 2038", received[self.people[0].email][1])
         self.assertEqual(
             sorted(reminders(Kind.SESSION_REMINDER).values_list("state", flat=True)),
             [State.DROPPED] * 3 + [State.SENT] * 3,
         )
 
     def test_a_session_removed_after_queueing_is_not_reminded(self):
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
 
         def remove(sessions):
             del sessions[0]
@@ -192,7 +192,7 @@ class SessionReminderTests(ReminderTestCase):
         self.assertEqual(set(self.states(Kind.SESSION_REMINDER).values()), {"dropped"})
 
     def test_a_participant_withdrawn_after_queueing_is_not_reminded(self):
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
         self.people[0].withdraw()
 
         received = self.received(Kind.SESSION_REMINDER)
@@ -203,7 +203,7 @@ class SessionReminderTests(ReminderTestCase):
         )
 
     def test_an_address_corrected_after_queueing_is_not_sent_the_old_one(self):
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
         user = self.people[0].user
         user.email = "corrected@example.fi"
         user.save()
@@ -215,12 +215,12 @@ class SessionReminderTests(ReminderTestCase):
     def test_an_unpublished_cohort_sends_no_reminders(self):
         CohortPage.objects.filter(pk=self.cohort.pk).update(live=False)
 
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
 
         self.assertEqual(OutgoingEmail.objects.count(), 0)
 
     def test_a_cohort_unpublished_after_queueing_sends_no_reminders(self):
-        queue_reminders(now=helsinki(2027, 3, 14, 8, 0))
+        queue_reminders(now=helsinki(2038, 3, 14, 8, 0))
         CohortPage.objects.filter(pk=self.cohort.pk).update(live=False)
 
         self.assertEqual(self.received(Kind.SESSION_REMINDER), {})
@@ -230,7 +230,7 @@ class SessionReminderTests(ReminderTestCase):
 class ReflectionReminderTests(ReminderTestCase):
     @classmethod
     def setUpTestData(cls):
-        # Experiment 1 is due when session 2 starts: 29 March 2027, 9.00.
+        # Experiment 1 is due when session 2 starts: 29 March 2038, 9.00.
         cls.cohort = make_cohort(make_course())
         cls.done, cls.drafting, cls.silent = make_participants(cls.cohort, 3)
         enrol(cls.cohort, "tero@example.fi", role=Enrollment.Role.TRAINER)
@@ -241,7 +241,7 @@ class ReflectionReminderTests(ReminderTestCase):
             author=cls.done,
             answers=answers,
             status=Reflection.Status.SUBMITTED,
-            submitted_at=helsinki(2027, 3, 20, 12, 0),
+            submitted_at=helsinki(2038, 3, 20, 12, 0),
         )
         cls.draft = Reflection.objects.create(
             experiment=cls.experiment, author=cls.drafting, answers=answers
@@ -249,7 +249,7 @@ class ReflectionReminderTests(ReminderTestCase):
         OutgoingEmail.objects.all().delete()  # the invites
 
     def test_only_participants_who_have_not_submitted_are_reminded(self):
-        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
+        queue_reminders(now=helsinki(2038, 3, 27, 12, 0))
 
         queued = reminders(ReflectionKind.REFLECTION_REMINDER)
         self.assertEqual(
@@ -260,25 +260,25 @@ class ReflectionReminderTests(ReminderTestCase):
         subject, text = received[self.drafting.email]
         self.assertIn("Experiment 1", subject)
         self.assertIn("Experiment 1", text)
-        self.assertIn("maanantai 29. maaliskuuta 2027 klo 9.00 (Europe/Helsinki)", text)
+        self.assertIn("maanantai 29. maaliskuuta 2038 klo 9.00 (Europe/Helsinki)", text)
         self.assertIn(f"http://testserver/my/experiments/{self.experiment.pk}/\n", text)
 
     def test_a_cohort_in_another_zone_is_told_the_due_time_in_finnish_time_too(self):
         CohortPage.objects.filter(pk=self.cohort.pk).update(
             time_zone="Europe/Stockholm"
         )
-        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
+        queue_reminders(now=helsinki(2038, 3, 27, 12, 0))
 
         __, text = self.received(ReflectionKind.REFLECTION_REMINDER)[self.silent.email]
 
         self.assertIn(
-            "maanantai 29. maaliskuuta 2027 klo 8.00 (Europe/Stockholm; Suomen "
+            "maanantai 29. maaliskuuta 2038 klo 8.00 (Europe/Stockholm; Suomen "
             "aikaa klo 9.00)",
             " ".join(text.split()),
         )
 
     def test_a_reflection_submitted_after_queueing_is_not_reminded(self):
-        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
+        queue_reminders(now=helsinki(2038, 3, 27, 12, 0))
         self.draft.status = Reflection.Status.SUBMITTED
         self.draft.submitted_at = timezone.now()
         self.draft.save()
@@ -292,28 +292,28 @@ class ReflectionReminderTests(ReminderTestCase):
         )
 
     def test_a_reflection_due_in_more_than_two_days_is_not_reminded_yet(self):
-        queue_reminders(now=helsinki(2027, 3, 27, 8, 0))  # 49 hours before
+        queue_reminders(now=helsinki(2038, 3, 27, 8, 0))  # 49 hours before
 
         self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 0)
 
     def test_a_due_time_set_on_the_experiment_counts(self):
-        self.experiment.due_at = helsinki(2027, 3, 22, 16, 0)
+        self.experiment.due_at = helsinki(2038, 3, 22, 16, 0)
         self.experiment.save()
 
-        queue_reminders(now=helsinki(2027, 3, 21, 16, 0))
+        queue_reminders(now=helsinki(2038, 3, 21, 16, 0))
 
         self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 2)
 
     def test_a_due_time_moved_after_queueing_drops_the_reminder(self):
-        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
-        self.experiment.due_at = helsinki(2027, 4, 5, 16, 0)
+        queue_reminders(now=helsinki(2038, 3, 27, 12, 0))
+        self.experiment.due_at = helsinki(2038, 4, 5, 16, 0)
         self.experiment.save()
 
         self.assertEqual(self.received(ReflectionKind.REFLECTION_REMINDER), {})
 
     def test_running_again_sends_nothing_twice(self):
-        queue_reminders(now=helsinki(2027, 3, 27, 12, 0))
-        queue_reminders(now=helsinki(2027, 3, 28, 12, 0))
+        queue_reminders(now=helsinki(2038, 3, 27, 12, 0))
+        queue_reminders(now=helsinki(2038, 3, 28, 12, 0))
 
         self.assertEqual(reminders(ReflectionKind.REFLECTION_REMINDER).count(), 2)
 
@@ -321,13 +321,13 @@ class ReflectionReminderTests(ReminderTestCase):
 class SurveyReminderTests(ReminderTestCase):
     @classmethod
     def setUpTestData(cls):
-        # The baseline closes when the first session starts: 15 March 2027.
+        # The baseline closes when the first session starts: 15 March 2038.
         cls.cohort = make_cohort(make_impact_course())
         cls.people = make_participants(cls.cohort, 2)
         OutgoingEmail.objects.all().delete()
 
     def test_answers_sent_after_queueing_drop_the_reminder(self):
-        queue_reminders(now=helsinki(2027, 3, 12, 12, 0))
+        queue_reminders(now=helsinki(2038, 3, 12, 12, 0))
         answer(self.people[0], Wave.BASELINE, [5, 5, 5])
 
         received = self.received(SurveyKind.SURVEY_REMINDER)
@@ -350,10 +350,10 @@ class ReminderQueryTests(TestCase):
         cohort = make_cohort(make_impact_course())
         make_participants(cohort, 3)
         cohort.experiments.filter(after_session=1).update(
-            due_at=helsinki(2027, 3, 15, 8, 0)
+            due_at=helsinki(2038, 3, 15, 8, 0)
         )
         OutgoingEmail.objects.all().delete()
-        now = helsinki(2027, 3, 14, 12, 0)
+        now = helsinki(2038, 3, 14, 12, 0)
         with CaptureQueriesContext(connection) as few:
             counts = queue_reminders(now=now)
         self.assertEqual(set(counts.values()), {3})

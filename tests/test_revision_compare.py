@@ -81,8 +81,8 @@ class CohortRevisionCompareTests(RevisionCompareTestCase):
         return self.save_draft(
             lambda s: (
                 {
-                    "start": "2027-03-15 10:00",
-                    "end": "2027-03-15 13:30",
+                    "start": "2038-03-15 10:00",
+                    "end": "2038-03-15 13:30",
                     "meeting_url": "https://meet.example.fi/avoin",
                 }
                 if s.pk == first.pk
@@ -101,12 +101,12 @@ class CohortRevisionCompareTests(RevisionCompareTestCase):
         sessions = changes["Sessions"]
         # The old start and end, and the new ones with the new link, in the
         # cohort's time as its editor shows them.
-        self.assertEqual(sessions["deleted"], ["2027-03-15 09:00", "2027-03-15 12:30"])
+        self.assertEqual(sessions["deleted"], ["2038-03-15 09:00", "2038-03-15 12:30"])
         self.assertEqual(
             sessions["added"],
-            ["2027-03-15 10:00", "2027-03-15 13:30", "https://meet.example.fi/avoin"],
+            ["2038-03-15 10:00", "2038-03-15 13:30", "https://meet.example.fi/avoin"],
         )
-        self.assertIn("2027-03-29 09:00", sessions["text"])  # not moved
+        self.assertIn("2038-03-29 09:00", sessions["text"])  # not moved
         # No session names a meeting service, and none is set up: the menu
         # the editor hides is not compared either.
         self.assertNotIn("create the meeting with", sessions["text"])
@@ -116,11 +116,11 @@ class CohortRevisionCompareTests(RevisionCompareTestCase):
         changes = self.compare(self.cohort, "live", self.move_first_session())
 
         sessions = changes["Sessions"]
-        self.assertEqual(sessions["deleted"], ["2027-03-15 09:00", "2027-03-15 12:30"])
+        self.assertEqual(sessions["deleted"], ["2038-03-15 09:00", "2038-03-15 12:30"])
         self.assertEqual(
-            sessions["added"][:2], ["2027-03-15 10:00", "2027-03-15 13:30"]
+            sessions["added"][:2], ["2038-03-15 10:00", "2038-03-15 13:30"]
         )
-        self.assertIn("2027-03-29 09:00", sessions["text"])
+        self.assertIn("2038-03-29 09:00", sessions["text"])
 
     def test_a_cohort_in_another_zone_is_compared_in_its_own_time(self):
         self.cohort = make_cohort(
@@ -131,9 +131,9 @@ class CohortRevisionCompareTests(RevisionCompareTestCase):
         changes = self.compare(self.cohort, published, self.move_first_session())
 
         sessions = changes["Sessions"]
-        self.assertEqual(sessions["deleted"], ["2027-03-15 09:00", "2027-03-15 12:30"])
+        self.assertEqual(sessions["deleted"], ["2038-03-15 09:00", "2038-03-15 12:30"])
         self.assertEqual(
-            sessions["added"][:2], ["2027-03-15 10:00", "2027-03-15 13:30"]
+            sessions["added"][:2], ["2038-03-15 10:00", "2038-03-15 13:30"]
         )
 
     def test_the_meeting_service_chosen_is_compared_where_one_is_set_up(self):

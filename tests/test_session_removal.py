@@ -313,13 +313,13 @@ class FutureSessionTest(SessionRemovalTestCase):
 
 class NonexistentLocalTimeTest(SessionRemovalTestCase):
     def test_a_time_skipped_by_the_clock_change_is_the_one_error(self):
-        # 03:30 on 28 March 2027 is skipped when Helsinki clocks jump to 04:00;
+        # 03:30 on 28 March 2038 is skipped when Helsinki clocks jump to 04:00;
         # the end, 07:00 that day, is before the session's saved start.
         second = self.sessions()[1]
         data = cohort_edit_data(
             CohortPage.objects.get(pk=self.cohort.pk),
             lambda s: (
-                {"start": "2027-03-28 03:30", "end": "2027-03-28 07:00"}
+                {"start": "2038-03-28 03:30", "end": "2038-03-28 07:00"}
                 if s == second
                 else {}
             ),
@@ -338,7 +338,7 @@ class NonexistentLocalTimeTest(SessionRemovalTestCase):
             self.assertNotIn(wrong, child)
             if language == "en":
                 self.assertIn(
-                    "2027-03-28 at 3:30 a.m. does not exist in Europe/Helsinki: "
+                    "2038-03-28 at 3:30 a.m. does not exist in Europe/Helsinki: "
                     "clocks go forward at 3 a.m. that night. Choose another time.",
                     child,
                 )

@@ -799,10 +799,10 @@ class WithdrawalTests(WagtailTestUtils, TestCase):
             }
             with self.subTest(path=path):
                 self.assertEqual(
-                    options[str(self.cohort.pk)], "Cohort A (Virtual work, 2027-03-15)"
+                    options[str(self.cohort.pk)], "Cohort A (Virtual work, 2038-03-15)"
                 )
                 self.assertEqual(
-                    options[str(copy.pk)], "Cohort A (Virtual work, 2027-03-15, draft)"
+                    options[str(copy.pk)], "Cohort A (Virtual work, 2038-03-15, draft)"
                 )
 
     def test_a_trainer_opens_their_people_to_read_only(self):

@@ -265,8 +265,8 @@ class LayoutTestCase(BrowserTestCase):
         # A title as long as real ones, with a word longer than a phone is
         # wide at a heading's size.
         CohortPage.objects.filter(pk=self.cohort.pk).update(
-            title="Länsi- ja Sisä-Suomen aluehallintovirasto, kevät 2027",
-            draft_title="Länsi- ja Sisä-Suomen aluehallintovirasto, kevät 2027",
+            title="Länsi- ja Sisä-Suomen aluehallintovirasto, kevät 2038",
+            draft_title="Länsi- ja Sisä-Suomen aluehallintovirasto, kevät 2038",
         )
         self.cohort.refresh_from_db()
         first, second = self.cohort.experiments.order_by("after_session")

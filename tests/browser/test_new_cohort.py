@@ -31,22 +31,22 @@ class NewCohortFormTests(BrowserTestCase):
 
         page.locator("#id_title").fill("Itä-Suomi")
         date = page.locator("#id_start_date")
-        date.fill("2027-01-11")
+        date.fill("2038-01-11")
         date.dispatch_event("change")
 
         expect(sessions).to_have_count(3)
         expect(page.locator("#id_sessions-0-title")).to_have_value("Session 1")
-        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-01-11 09:00")
-        expect(page.locator("#id_sessions-2-start")).to_have_value("2027-02-08 09:00")
-        expect(page.locator("#id_sessions-2-end")).to_have_value("2027-02-08 12:30")
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2038-01-11 09:00")
+        expect(page.locator("#id_sessions-2-start")).to_have_value("2038-02-08 09:00")
+        expect(page.locator("#id_sessions-2-end")).to_have_value("2038-02-08 12:30")
         self.assertFalse(CohortPage.objects.exists())
 
         # Another date moves the planned rows; a row changed by hand stays.
-        page.locator("#id_sessions-1-start").fill("2027-01-26 13:00")
-        page.locator("#id_sessions-1-end").fill("2027-01-26 16:30")
-        date.fill("2027-01-18")
+        page.locator("#id_sessions-1-start").fill("2038-01-26 13:00")
+        page.locator("#id_sessions-1-end").fill("2038-01-26 16:30")
+        date.fill("2038-01-18")
         date.dispatch_event("change")
-        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-01-11 09:00")
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2038-01-11 09:00")
 
         # A date picker opens 100 ms after its field takes focus, even when
         # the focus has moved on by then, and can cover the title or the
@@ -62,9 +62,9 @@ class NewCohortFormTests(BrowserTestCase):
         self.assertEqual(
             [s.start for s in cohort.sessions.all()],
             [
-                datetime(2027, 1, 11, 7, 0, tzinfo=UTC),
-                datetime(2027, 1, 26, 11, 0, tzinfo=UTC),
-                datetime(2027, 2, 8, 7, 0, tzinfo=UTC),
+                datetime(2038, 1, 11, 7, 0, tzinfo=UTC),
+                datetime(2038, 1, 26, 11, 0, tzinfo=UTC),
+                datetime(2038, 2, 8, 7, 0, tzinfo=UTC),
             ],
         )
 
@@ -74,11 +74,11 @@ class NewCohortFormTests(BrowserTestCase):
         self.log_in(page, make_coordinator())
         page.goto(
             reverse("wagtailadmin_pages:add", args=("cohorts", "cohortpage", course.pk))
-            + "?start_date=2027-01-11"
+            + "?start_date=2038-01-11"
         )
-        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-01-11 09:00")
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2038-01-11 09:00")
         date = page.locator("#id_start_date")
-        date.fill("2027-03-01")
+        date.fill("2038-03-01")
         date.dispatch_event("change")
-        expect(page.locator("#id_sessions-0-start")).to_have_value("2027-03-01 09:00")
-        expect(page.locator("#id_sessions-2-start")).to_have_value("2027-03-29 09:00")
+        expect(page.locator("#id_sessions-0-start")).to_have_value("2038-03-01 09:00")
+        expect(page.locator("#id_sessions-2-start")).to_have_value("2038-03-29 09:00")

@@ -7,7 +7,7 @@ const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const calendar = new ICAL.Component(ICAL.parse(Buffer.concat(chunks).toString("utf8")));
 
-// "2027-06-07T06:00:00Z", the instant the client puts the event at.
+// "2038-06-07T06:00:00Z", the instant the client puts the event at.
 const utc = (time) => (time ? time.toJSDate().toISOString().replace(".000Z", "Z") : null);
 const events = calendar.getAllSubcomponents("vevent").map((component) => {
   const event = new ICAL.Event(component);
