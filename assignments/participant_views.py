@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail import hooks
 
-from cohorts.former_places import former_place, in_cohort, tells_former_place, told
+from cohorts.former_places import in_cohort, tells_former_place, told
 from cohorts.models import (
     CURRENT_PLACE,
     FORMER_PLACE,
@@ -442,7 +442,10 @@ def reflection(request, experiment_id):
     except Http404:
         if posted:
             return closed(
-                request, former_place(request.user, of_experiment(experiment_id))
+                request,
+                Enrollment.objects.former_place(
+                    request.user, of_experiment(experiment_id)
+                ),
             )
         raise
     # Whoever gave the feedback is shown by name, and so read here: a kept

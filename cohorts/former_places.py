@@ -21,21 +21,6 @@ from .models import Enrollment
 TEMPLATE = "cohorts/former_place.html"
 
 
-def former_place(user, where):
-    """The user's former place (``Enrollment.objects.former``) that
-    ``where``, a condition on enrolments, finds, with its cohort; ``None``
-    where they had none there."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Enrollment.objects.former()
-        .filter(where, user=user)
-        .select_related("cohort")
-        .order_by("pk")
-        .first()
-    )
-
-
 def told(request, place, template=TEMPLATE, context=None):
     """The page that tells the person of their former ``place``; a 404, kept
     by no cache on the way (it names them and their cohort)."""
@@ -59,7 +44,7 @@ def tells_former_place(where):
             try:
                 return view(request, *args, **kwargs)
             except Http404:
-                place = former_place(request.user, where(**kwargs))
+                place = Enrollment.objects.former_place(request.user, where(**kwargs))
                 if place is None:
                     raise
                 return told(request, place)

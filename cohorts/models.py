@@ -430,11 +430,8 @@ class CohortPage(Page):
         else:
             # Someone withdrawn is told so, as on the cohort's other pages
             # (``former_places``); anyone else, only who sees the sessions.
-            context["former_place"] = (
-                Enrollment.objects.former()
-                .filter(user=request.user, cohort=self)
-                .select_related("cohort")
-                .first()
+            context["former_place"] = Enrollment.objects.former_place(
+                request.user, Q(cohort=self)
             )
         return context
 
@@ -663,6 +660,20 @@ class EnrollmentQuerySet(models.QuerySet):
         """The places their people are told they had (``FORMER_PLACE``): on
         My training, and where they follow an old link into the cohort."""
         return self.filter(FORMER_PLACE)
+
+    def former_place(self, user, where):
+        """The user's former place that ``where``, a condition on enrolments,
+        finds, with its cohort; ``None`` where they had none there
+        (``former_places``)."""
+        if not user.is_authenticated:
+            return None
+        return (
+            self.former()
+            .filter(where, user=user)
+            .select_related("cohort")
+            .order_by("pk")
+            .first()
+        )
 
     def holding_work(self):
         """The places something hangs on: attendance, and the reflections,

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from assignments.models import Reflection
 from cohorts.calendar.views import new_token
-from cohorts.models import CohortPage, Enrollment
+from cohorts.models import CohortPage, Enrollment, EnrollmentQuerySet
 from impact.models import Wave
 from library.models import Story
 
@@ -290,7 +290,7 @@ class FormerPlaceTest(TestCase):
         self.client.force_login(self.anna.user)
         url = self.links()["cohort space"]
         self.get(url)  # the session and the language settled
-        with patch("cohorts.former_places.former_place", return_value=None):
+        with patch.object(EnrollmentQuerySet, "former_place", return_value=None):
             with CaptureQueriesContext(connection) as plain:
                 self.assertPlain(self.get(url))
         with self.assertNumQueries(len(plain) + 1):
