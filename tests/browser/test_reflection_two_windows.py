@@ -209,6 +209,106 @@ class TwoWindowsTests(BrowserTestCase):
         )
         expect(page.locator(".kept-copy")).to_have_count(0)
 
+    def reload_as_a_save_is_answered(self, made_before_the_save, typed_meanwhile=""):
+        """Back online, the page's retry of its text for "What next?" is on
+        its way when the person reloads, and its answer reaches the page
+        being left. The server makes the reloaded page before that save
+        (``made_before_the_save``) or after it. ``typed_meanwhile``: typed
+        into "How did it go?" during the save, and not saved before the
+        reload."""
+        url = reverse("participant:reflection", args=[self.experiment.pk])
+        page = self.new_page()
+        self.log_in(page, self.enrollment.user)
+        page.goto(url)
+        page.get_by_label(PROMPT[2]).fill("Shorter meetings.")
+        expect(page.locator("#autosave-status")).to_contain_text(
+            text("Saved %(time)s", "fi").split("%")[0].strip()
+        )
+        page.context.set_offline(True)
+        page.get_by_label(PROMPT[3]).fill("Try it with the whole team.")
+        expect(page.locator("#autosave-status")).to_have_text(
+            text("Not saved — your text is kept on this device.", "fi")
+        )
+        held = []
+        answered = []
+        reloaded = []
+        page.on(
+            "requestfinished",
+            lambda request: (
+                answered.append(request) if request.url.endswith("/autosave/") else None
+            ),
+        )
+
+        def hold_the_first(route):
+            if not held:
+                held.append(route)
+            elif reloaded:
+                route.continue_()
+            else:
+                # Any later save of the page being left never gets there.
+                route.abort()
+
+        def answer_the_save(route):
+            if route.request.resource_type != "document" or not held:
+                route.continue_()
+                return
+            page_made = route.fetch() if made_before_the_save else None
+            held[0].continue_()
+            for _ in range(200):
+                if answered:
+                    break
+                page.wait_for_timeout(25)
+            # For the page being left to read the answer.
+            page.wait_for_timeout(300)
+            route.fulfill(response=page_made or route.fetch())
+
+        page.route("**/autosave/", hold_the_first)
+        page.context.set_offline(False)
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(25)
+        self.assertTrue(held, "The page did not save when it was back online.")
+        if typed_meanwhile:
+            page.get_by_label(PROMPT[1]).fill(typed_meanwhile)
+        page.route(url, answer_the_save)
+
+        page.reload()
+
+        reloaded.append(True)
+        self.assertTrue(answered, "The save was not answered before the reload.")
+        return page
+
+    def assertPutBackAndSaved(self, page, answers):
+        for prompt, answer in answers.items():
+            expect(page.get_by_label(prompt)).to_have_value(answer)
+        expect(page.locator(".kept-copy")).to_have_count(0)
+        # Saved from the reloaded page: where the server has the same text,
+        # it says so, not that it was changed elsewhere.
+        expect(page.locator("#autosave-status")).to_contain_text(
+            text("Saved %(time)s", "fi").split("%")[0].strip()
+        )
+        for prompt, answer in answers.items():
+            self.assertEqual(self.saved_answers()[prompt], answer)
+
+    def test_a_save_answered_while_the_page_reloads_does_not_lose_the_text(self):
+        # The page made before the save does not have the text, and the
+        # answer must not make the page being left forget its copy (it
+        # failed CI once this way).
+        page = self.reload_as_a_save_is_answered(made_before_the_save=True)
+        self.assertPutBackAndSaved(page, {PROMPT[3]: "Try it with the whole team."})
+
+    def test_text_typed_as_a_save_is_answered_on_reload_is_put_back(self):
+        # The page made after the save has the saved text, and the copy on
+        # this device, written from the version before, also has newer text.
+        page = self.reload_as_a_save_is_answered(
+            made_before_the_save=False, typed_meanwhile="It went well."
+        )
+        self.assertPutBackAndSaved(
+            page,
+            {PROMPT[3]: "Try it with the whole team.", PROMPT[1]: "It went well."},
+        )
+
     def choose_outcome(self, page):
         page.get_by_label(
             text("Adapt: I keep doing it, changed", "fi"), exact=True

@@ -16,6 +16,10 @@
  *   reloaded; this page's text stays in the form and on this device (under
  *   the key with ":kept"), and the next visit shows it beside the newer
  *   version, to copy from, until the person forgets it.
+ * - a save answered while the page is being left does not forget the copy
+ *   on this device: the next page may have been made before the save or
+ *   after it, and puts the copy back from either (the server takes the same
+ *   text again as saved).
  * - the form sent while an autosave is on its way waits for its answer (up
  *   to WAIT), and is sent with the version that save made: sent at once, it
  *   would be taken for text from an older window.
@@ -139,6 +143,10 @@
     // This page sent its form (the browser may show it again from its cache).
     var sent = false;
     var toldKeptLocally = false;
+    // The page is being left (reloaded, or another opened): the next page
+    // may have been made before a save on its way now, and puts back this
+    // device's copy only if it is still here.
+    var leaving = false;
     // Refused for good (changed elsewhere, no longer open): not saved again.
     var stopped = false;
     var keptKey = key + ":kept";
@@ -280,6 +288,21 @@
       form.insertAdjacentElement("beforebegin", section);
     }
 
+    // The page is being left as a save is answered: the next page may have
+    // been made before the save or after it, and puts the copy back from
+    // either (the server takes the same text again as saved).
+    function keepForNextPage(version) {
+      var local = readLocal();
+      if (local && version) {
+        local.alsoBasedOn = version;
+        try {
+          window.localStorage.setItem(key, JSON.stringify(local));
+        } catch (error) {
+          // Storage full or blocked: the copy stays as it was.
+        }
+      }
+    }
+
     function forgetLocal(savedValues) {
       var local = readLocal();
       if (local && same(local.values, savedValues)) {
@@ -340,6 +363,10 @@
                 setVersion(data.saved_at);
               }
               say(data.message);
+              if (leaving) {
+                keepForNextPage(data.saved_at);
+                return;
+              }
               forgetLocal(sent);
               if (readLocal()) {
                 // Typed meanwhile: written from the version just saved.
@@ -373,6 +400,8 @@
     }
 
     function changed() {
+      // Typed in: still here (the page was not left after all).
+      leaving = false;
       if (stopped) {
         writeKept();
         return;
@@ -407,7 +436,10 @@
         } else {
           window.localStorage.removeItem(key);
         }
-      } else if (local.basedOn === serverSavedAt) {
+      } else if (
+        local.basedOn === serverSavedAt ||
+        local.alsoBasedOn === serverSavedAt
+      ) {
         restore(local.values);
         // Kept as not sent yet: it was not, or it would not be put back.
         writeLocal();
@@ -513,7 +545,13 @@
         window.location.href
       );
     }
+    window.addEventListener("beforeunload", function () {
+      leaving = true;
+    });
     window.addEventListener("pageshow", function (event) {
+      if (event.persisted) {
+        leaving = false;
+      }
       // Back to this page after it was sent, from the browser's cache: its
       // version is older than the server's, which shows what it has now.
       // (What was sent is kept on this device until a page says the server
