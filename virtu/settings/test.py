@@ -21,3 +21,18 @@ CACHES = {  # noqa: F405
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Tests make meeting services fail on purpose; they read these with assertLogs.
 LOGGING["loggers"]["cohorts.meetings"] = {"level": "ERROR"}  # noqa: F405
+# On SQLite the test database is a file, as the demo's is, not Django's
+# default of one in memory: the browser tests' live server answers several
+# requests at once in threads, and in memory those threads would share the
+# one connection (a page's two assets at once once broke a query). The name
+# is chosen once per run and passed on to the processes of --parallel.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.setdefault(
+            "VIRTU_TEST_DATABASE",
+            os.path.join(tempfile.gettempdir(), f"virtu-test-{os.getpid()}.sqlite3"),
+        )
+    }
