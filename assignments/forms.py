@@ -3,7 +3,7 @@ from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from courses.forms import limit_help
+from courses.forms import limit_attrs, limit_help
 
 from .models import MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH, Comment
 
@@ -30,7 +30,7 @@ class TypedTextField(forms.CharField):
     """Text that people type or paste, up to ``limit`` characters.
 
     Every such box says its limit: after its help text, and near the limit
-    reflection.js counts down to it, in the words the box carries
+    virtu/limit.js counts down to it, in the words the box carries
     (``limit_attrs``). The length is checked here rather than with
     ``max_length``: that would add a ``maxlength`` attribute, and browsers
     silently cut pasted text to it. NUL characters are dropped rather than
@@ -45,13 +45,9 @@ class TypedTextField(forms.CharField):
         super().__init__(help_text=help_text, **kwargs)
 
     def limit_attrs(self):
-        """The box's attributes for reflection.js: its limit, and what it
-        says near it (in the reader's language when the box is shown)."""
-        return {
-            "data-limit": self.limit,
-            "data-characters-left": _("Characters left: %(count)s"),
-            "data-characters-over": _("Characters over the limit: %(count)s"),
-        }
+        """The box's attributes for virtu/limit.js (the template of the
+        participant pages' boxes writes them out too)."""
+        return limit_attrs(self.limit)
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), **self.limit_attrs()}

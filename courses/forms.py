@@ -21,6 +21,17 @@ def limit_help(limit):
     return lazy(text, str)()
 
 
+def limit_attrs(limit):
+    """The attributes of a box with ``limit`` for virtu/limit.js, which
+    counts down to it on any page: the limit, and what the count says near
+    it and past it (in the reader's language when the box is shown)."""
+    return {
+        "data-limit": limit,
+        "data-characters-left": _("Characters left: %(count)s"),
+        "data-characters-over": _("Characters over the limit: %(count)s"),
+    }
+
+
 class CopyWithoutAliasForm(CopyForm):
     """Wagtail's copy form without "Alias": a cohort is one run of a course
     with its own people, trainers and calendar, so a page that mirrors

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Page
 
-from courses.forms import limit_help
+from courses.forms import limit_attrs, limit_help
 from courses.permissions import COORDINATORS
 from outbox.conf import site_url
 from outbox.rendering import preferred_languages, render_email
@@ -417,10 +417,11 @@ FEEDBACK_LIMIT = 5000
 
 class FeedbackForm(forms.Form):
     # Checked here, not with ``max_length``: its ``maxlength`` attribute has
-    # browsers cut pasted text without a word. The box says its limit.
+    # browsers cut pasted text without a word. The box says its limit, and
+    # counts down to it near it.
     message = forms.CharField(
         label=_("Your feedback"),
-        widget=forms.Textarea,
+        widget=forms.Textarea(attrs=limit_attrs(FEEDBACK_LIMIT)),
         validators=[MaxLengthValidator(FEEDBACK_LIMIT)],
         help_text=limit_help(FEEDBACK_LIMIT),
     )

@@ -361,7 +361,7 @@ class CommentTest(TrainingDataMixin, TestCase):
                 box = soup.find("textarea", attrs={"name": name})
                 help_text = soup.find(id=box["aria-describedby"]).get_text()
                 self.assertIn(f"At most {limit} characters.", help_text)
-                # reflection.js counts down to it, without cutting pasted text.
+                # virtu/limit.js counts down to it, without cutting pasted text.
                 self.assertEqual(box["data-limit"], limit.replace(",", ""))
                 self.assertEqual(
                     box["data-characters-left"], "Characters left: %(count)s"

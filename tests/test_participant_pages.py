@@ -71,7 +71,7 @@ def url(name, *args):
 
 def limit_said(content, name):
     """What the page says of box ``name``'s limit before it is passed: the
-    text that describes the box, and, if the page loads reflection.js to
+    text that describes the box, and, if the page loads virtu/limit.js to
     count down to it, the box's limit and the words it counts with."""
     soup = BeautifulSoup(content, "html.parser")
     box = soup.find("textarea", attrs={"name": name})
@@ -79,7 +79,7 @@ def limit_said(content, name):
         soup.find(id=part).get_text(" ", strip=True)
         for part in box.get("aria-describedby", "").split()
     )
-    if soup.select_one('script[src$="assignments/reflection.js"]') is None:
+    if soup.select_one('script[src$="virtu/limit.js"]') is None:
         return described, None
     return described, (
         box.get("data-limit"),
@@ -89,7 +89,7 @@ def limit_said(content, name):
 
 
 def counted_to(limit):
-    """What ``limit_said`` finds of a box that reflection.js counts down to
+    """What ``limit_said`` finds of a box that virtu/limit.js counts down to
     ``limit``, in English."""
     return (
         str(limit),

@@ -294,6 +294,11 @@ class FeedbackTest(SMTPServerMixin, TestCase):
             help_text.get_text(strip=True).replace("\xa0", " "),
             "Enintään 5 000 merkkiä.",
         )
+        # Near it, the page counts down to it, in the reader's words.
+        self.assertTrue(parse(page).select_one('script[src$="virtu/limit.js"]'))
+        self.assertEqual(box["data-limit"], "5000")
+        self.assertEqual(box["data-characters-left"], "Merkkejä jäljellä: %(count)s")
+        self.assertEqual(box["data-characters-over"], "Merkkejä yli rajan: %(count)s")
 
         long = "Valikko ei toimi ruudunlukijalla. " * 160
         response = self.client.post(address, {"message": long})

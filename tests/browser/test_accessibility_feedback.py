@@ -1,10 +1,11 @@
 """The accessibility statement's feedback form on a 320 px phone, in
 Finnish: what the page says after sending (the errors, or the thanks) is in
-view where the reader is, in their language, and nothing typed is lost."""
+view where the reader is, in their language, and nothing typed is lost; near
+its limit, the box counts down to it."""
 
 from playwright.sync_api import expect
 
-from privacy.models import AccessibilityFeedback
+from privacy.models import FEEDBACK_LIMIT, AccessibilityFeedback
 from tests.test_statements import make_statements
 
 from .base import BrowserTestCase, text
@@ -36,6 +37,24 @@ class AccessibilityFeedbackTests(BrowserTestCase):
         expect(summary).to_be_in_viewport()
         expect(name).to_have_value("Olli Osallistuja")
         expect(email).to_have_value("olli@")
+        self.axe_check(page)
+
+        # Near the limit, and past it, the box says so below it (the server
+        # would refuse the text whole, and give it back).
+        count = page.locator("#id_message-count")
+        expect(count).to_have_attribute("aria-live", "polite")
+        message.fill("x" * (FEEDBACK_LIMIT - 20))
+        expect(count).to_have_text(
+            text("Characters left: %(count)s", "fi") % {"count": 20}
+        )
+        message.fill("x" * (FEEDBACK_LIMIT + 3))
+        expect(count).to_have_text(
+            text("Characters over the limit: %(count)s", "fi") % {"count": 3}
+        )
+        # Below the box, on its own line, and the page no wider than the phone.
+        box = message.bounding_box()
+        self.assertGreater(count.bounding_box()["y"], box["y"] + box["height"] - 1)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 320)
         self.axe_check(page)
 
         message.fill("Painike ei näy puhelimella.")

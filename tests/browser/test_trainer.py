@@ -203,6 +203,11 @@ class TrainerTests(BrowserTestCase):
         )
         # The note first: a failure on the value prints all of it.
         expect(feedback).to_have_value(too_long)
+        # Counted as it was put back: how many characters are too many.
+        expect(page.locator("#id_feedback-count")).to_have_text(
+            text("Characters over the limit: %(count)s", "en")
+            % {"count": len(too_long) - MAX_ANSWER_LENGTH}
+        )
         feedback.fill("Try it again with the whole team.")
         page.get_by_role("button", name=text("Save feedback", "en"), exact=True).click()
         expect(page.locator(".messages")).to_contain_text(

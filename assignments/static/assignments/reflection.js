@@ -35,10 +35,6 @@
  *   its copy: what it refused is put back on the next visit too.
  * - the page after a form was sent and taken (data-server-took) forgets the
  *   copy sent: a comment posted twice is there once, and was posted.
- * - a box with data-limit (any form's: the box carries its words,
- *   data-characters-left and data-characters-over) says how many characters
- *   are left once fewer than a tenth of its limit are, or how many are too
- *   many, in a polite live region below it.
  * - these forms and the autosave send the browser's current CSRF token, read
  *   from Django's cookie: signing in again in another window gives the
  *   browser a new one, and the server refuses the token this page came
@@ -55,8 +51,6 @@
   var RETRY = 15000;
   // How long a form sent during an autosave waits for its answer.
   var WAIT = 15000;
-  // The share of a box's limit left when it starts to count.
-  var NEAR = 0.1;
   // Django's default CSRF_COOKIE_NAME.
   var CSRF_COOKIE = "csrftoken";
 
@@ -565,52 +559,6 @@
     }
   }
 
-  function countDown(field) {
-    var text = field.dataset;
-    if (!text.charactersLeft || !text.charactersOver) {
-      return;
-    }
-    var limit = Number(field.dataset.limit);
-    var count = document.createElement("p");
-    count.id = field.id + "-count";
-    count.className = "hint help";
-    count.setAttribute("aria-live", "polite");
-    field.insertAdjacentElement("afterend", count);
-    var timer = null;
-
-    function say(message, number) {
-      var shown = message
-        ? message.replace(
-            "%(count)s",
-            number.toLocaleString(document.documentElement.lang || undefined)
-          )
-        : "";
-      if (count.textContent !== shown) {
-        count.textContent = shown;
-      }
-    }
-
-    function update() {
-      // As the server counts: each character once, an emoji too.
-      var left = limit - Array.from(field.value).length;
-      if (left < 0) {
-        say(text.charactersOver, -left);
-      } else if (left <= limit * NEAR) {
-        say(text.charactersLeft, left);
-      } else {
-        say("");
-      }
-    }
-
-    field.addEventListener("input", function () {
-      // When typing pauses, so that a screen reader does not read out
-      // every keystroke.
-      window.clearTimeout(timer);
-      timer = window.setTimeout(update, DELAY);
-    });
-    update();
-  }
-
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
   document
     .querySelectorAll("form[data-submit-once], form[data-storage-key]")
@@ -626,8 +574,4 @@
       autosave(form);
     }
   });
-  // After the copies kept on this device are put back, which it counts.
-  document
-    .querySelectorAll("textarea[data-limit]:not([readonly])")
-    .forEach(countDown);
 })();
